@@ -1,0 +1,453 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
+func (a *app) producers(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: producers list|show|add", ErrUsage)
+	}
+	fs := a.flags("producers " + args[0])
+	switch args[0] {
+	case "list":
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "no arguments"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		var all []*estampv1.Producer
+		token := ""
+		for {
+			resp, err := a.reg.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: 1000, PageToken: token})
+			if err != nil {
+				return err
+			}
+			all = append(all, resp.Producers...)
+			if token = resp.NextPageToken; token == "" {
+				break
+			}
+		}
+		if a.json {
+			return a.printJSON(&estampv1.ListProducersResponse{Producers: all})
+		}
+		return a.producerTable(all)
+	case "show":
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "producers show ID"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.reg.GetProducer(ctx, &estampv1.GetProducerRequest{Id: pos[0]})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp.Producer)
+		}
+		return a.producerDetails(resp.Producer)
+	case "add":
+		p := &estampv1.Producer{Address: &estampv1.Address{}}
+		var kind string
+		fs.StringVar(&p.Id, "id", "", "producer id (A-Z a-z 0-9 . _ -)")
+		fs.StringVar(&p.Name, "name", "", "name, e.g. \"Hợp tác xã Nem chua Thanh Hóa\"")
+		fs.StringVar(&kind, "kind", "", "cooperative | enterprise | household | group")
+		fs.StringVar(&p.TaxCode, "tax-code", "", "tax code (optional)")
+		fs.StringVar(&p.Address.Province, "province", "", "province, e.g. \"Thanh Hóa\"")
+		fs.StringVar(&p.Address.Commune, "commune", "", "commune or ward")
+		fs.StringVar(&p.Address.Street, "street", "", "street or village line (optional)")
+		fs.StringVar(&p.Address.LegacyDistrict, "legacy-district", "", "pre-2025 district (optional)")
+		fs.StringVar(&p.Phone, "phone", "", "phone (optional)")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "flags only"); err != nil {
+			return err
+		}
+		if p.Kind, err = producerKind(kind); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp.Producer)
+		}
+		return a.producerDetails(resp.Producer)
+	}
+	return fmt.Errorf("%w: producers %q: want list, show or add", ErrUsage, args[0])
+}
+
+func (a *app) products(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: products list|show|add|renew|revoke", ErrUsage)
+	}
+	fs := a.flags("products " + args[0])
+	switch args[0] {
+	case "list":
+		var producer string
+		fs.StringVar(&producer, "producer", "", "only products of this producer")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "no arguments"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		var all []*estampv1.Product
+		token := ""
+		for {
+			resp, err := a.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: 1000, PageToken: token, ProducerId: producer})
+			if err != nil {
+				return err
+			}
+			all = append(all, resp.Products...)
+			if token = resp.NextPageToken; token == "" {
+				break
+			}
+		}
+		if a.json {
+			return a.printJSON(&estampv1.ListProductsResponse{Products: all})
+		}
+		return a.productTable(all)
+	case "show":
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "products show ID"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: pos[0]})
+		if err != nil {
+			return err
+		}
+		return a.showProduct(resp.Product)
+	case "add":
+		p := &estampv1.Product{Certificate: &estampv1.Certificate{}}
+		var group, authority string
+		var stars int
+		fs.StringVar(&p.Id, "id", "", "product id (A-Z a-z 0-9 . _ -)")
+		fs.StringVar(&p.ProducerId, "producer", "", "producer id")
+		fs.StringVar(&p.Name, "name", "", "name, e.g. \"Chè lam Phủ Quảng\"")
+		fs.StringVar(&group, "group", "", "food | beverage | herbal | handicraft | ornamental | tourism")
+		fs.IntVar(&stars, "stars", 0, "star grade 1-5")
+		certFlags(fs, p.Certificate, &authority)
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "flags only"); err != nil {
+			return err
+		}
+		p.StarGrade = int32(stars)
+		if p.Group, err = productGroup(group); err != nil {
+			return err
+		}
+		if p.Certificate.Authority, err = certAuthority(authority); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: p})
+		if err != nil {
+			return err
+		}
+		return a.showProduct(resp.Product)
+	case "renew":
+		r := &estampv1.Renewal{Certificate: &estampv1.Certificate{}}
+		var authority string
+		var stars int
+		fs.IntVar(&stars, "stars", 0, "new star grade 1-5")
+		certFlags(fs, r.Certificate, &authority)
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "products renew ID --stars N --decision NO --decision-date D"); err != nil {
+			return err
+		}
+		r.StarGrade = int32(stars)
+		if r.Certificate.Authority, err = certAuthority(authority); err != nil {
+			return err
+		}
+		return a.updateCert(ctx, &estampv1.UpdateCertificationRequest{ProductId: pos[0], Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: r}})
+	case "revoke":
+		var reason string
+		fs.StringVar(&reason, "reason", "", "why the certificate is revoked")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "products revoke ID --reason TEXT"); err != nil {
+			return err
+		}
+		return a.updateCert(ctx, &estampv1.UpdateCertificationRequest{ProductId: pos[0], Change: &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: reason}}})
+	}
+	return fmt.Errorf("%w: products %q: want list, show, add, renew or revoke", ErrUsage, args[0])
+}
+
+func (a *app) updateCert(ctx context.Context, req *estampv1.UpdateCertificationRequest) error {
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.reg.UpdateCertification(ctx, req)
+	if err != nil {
+		return err
+	}
+	return a.showProduct(resp.Product)
+}
+
+func (a *app) showProduct(p *estampv1.Product) error {
+	if a.json {
+		return a.printJSON(p)
+	}
+	return a.productDetails(p)
+}
+
+func (a *app) issue(ctx context.Context, args []string) error {
+	fs := a.flags("issue")
+	req := &estampv1.IssueStampsRequest{}
+	var quantity uint
+	var out string
+	fs.StringVar(&req.ProductId, "product", "", "product id")
+	fs.StringVar(&req.Lot, "lot", "", "lot number (số lô)")
+	fs.StringVar(&req.ProductionDate, "production-date", a.now().Format("2006-01-02"), "production date")
+	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date (optional)")
+	fs.UintVar(&quantity, "quantity", 0, "number of stamps, 1-100000")
+	fs.StringVar(&req.RequestId, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")
+	fs.StringVar(&out, "out", "", "also write the codes to this file, one per line")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "flags only"); err != nil {
+		return err
+	}
+	if quantity > 1<<31 {
+		return fmt.Errorf("%w: --quantity %d is too large", ErrUsage, quantity)
+	}
+	req.Quantity = uint32(quantity)
+	if req.RequestId == "" {
+		req.RequestId = newRequestID()
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.iss.IssueStamps(ctx, req)
+	if err != nil {
+		return err
+	}
+	if out != "" {
+		var sb strings.Builder
+		for _, s := range resp.Stamps {
+			sb.WriteString(s.Code)
+			sb.WriteByte('\n')
+		}
+		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	if a.json {
+		return a.printJSON(resp)
+	}
+	if err := a.batchDetails(resp.Batch); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.out)
+	return a.stampTable(resp.Stamps)
+}
+
+func (a *app) batches(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: batches list|show|revoke", ErrUsage)
+	}
+	fs := a.flags("batches " + args[0])
+	switch args[0] {
+	case "list":
+		var product string
+		fs.StringVar(&product, "product", "", "product id")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "batches list --product ID"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		var all []*estampv1.Batch
+		token := ""
+		for {
+			resp, err := a.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: 1000, PageToken: token})
+			if err != nil {
+				return err
+			}
+			all = append(all, resp.Batches...)
+			if token = resp.NextPageToken; token == "" {
+				break
+			}
+		}
+		if a.json {
+			return a.printJSON(&estampv1.ListBatchesResponse{Batches: all})
+		}
+		return a.batchTable(all)
+	case "show":
+		var codes bool
+		fs.BoolVar(&codes, "codes", false, "list every stamp's code")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "batches show ID"); err != nil {
+			return err
+		}
+		id, err := strconv.ParseUint(pos[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: batch id %q is not a number", ErrUsage, pos[0])
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id, IncludeStamps: codes})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		if err := a.batchDetails(resp.Batch); err != nil {
+			return err
+		}
+		if codes {
+			fmt.Fprintln(a.out)
+			return a.stampTable(resp.Stamps)
+		}
+		return nil
+	case "revoke":
+		var reason string
+		var serials serialList
+		fs.StringVar(&reason, "reason", "", "why the stamps are revoked")
+		fs.Var(&serials, "serial", "revoke only this serial (repeatable); default the whole batch")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "batches revoke ID --reason TEXT"); err != nil {
+			return err
+		}
+		id, err := strconv.ParseUint(pos[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: batch id %q is not a number", ErrUsage, pos[0])
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		fmt.Fprintf(a.out, "Đã thu hồi %d tem của lô %d.\n", resp.RevokedCount, resp.Batch.Id)
+		return nil
+	}
+	return fmt.Errorf("%w: batches %q: want list, show or revoke", ErrUsage, args[0])
+}
+
+type serialList []uint64
+
+func (s *serialList) String() string { return fmt.Sprint(*s) }
+func (s *serialList) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("serial %q is not a number", v)
+	}
+	*s = append(*s, n)
+	return nil
+}
+
+func (a *app) verify(ctx context.Context, args []string) error {
+	fs := a.flags("verify")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "verify CODE"); err != nil {
+		return err
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.ver.Verify(ctx, &estampv1.VerifyRequest{Code: pos[0]})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		err = a.printJSON(resp)
+	} else {
+		err = a.verifyDetails(resp)
+	}
+	if err != nil {
+		return err
+	}
+	if resp.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+		return &VerdictError{Verdict: resp.Verdict}
+	}
+	return nil
+}
+
+func (a *app) keys(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "list" {
+		return fmt.Errorf("%w: keys list", ErrUsage)
+	}
+	fs := a.flags("keys list")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "no arguments"); err != nil {
+		return err
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(resp)
+	}
+	return a.keyTable(resp.Keys)
+}

@@ -1,0 +1,309 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
+var (
+	kindNames = map[string]estampv1.ProducerKind{
+		"cooperative": estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
+		"enterprise":  estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE,
+		"household":   estampv1.ProducerKind_PRODUCER_KIND_HOUSEHOLD_BUSINESS,
+		"group":       estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE_GROUP,
+	}
+	kindLabels = map[estampv1.ProducerKind]string{
+		estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE:        "Hợp tác xã",
+		estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE:         "Doanh nghiệp",
+		estampv1.ProducerKind_PRODUCER_KIND_HOUSEHOLD_BUSINESS: "Hộ kinh doanh",
+		estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE_GROUP:  "Tổ hợp tác",
+	}
+	groupNames = map[string]estampv1.ProductGroup{
+		"food":       estampv1.ProductGroup_PRODUCT_GROUP_FOOD,
+		"beverage":   estampv1.ProductGroup_PRODUCT_GROUP_BEVERAGE,
+		"herbal":     estampv1.ProductGroup_PRODUCT_GROUP_HERBAL,
+		"handicraft": estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
+		"ornamental": estampv1.ProductGroup_PRODUCT_GROUP_ORNAMENTAL,
+		"tourism":    estampv1.ProductGroup_PRODUCT_GROUP_TOURISM_SERVICE,
+	}
+	groupLabels = map[estampv1.ProductGroup]string{
+		estampv1.ProductGroup_PRODUCT_GROUP_FOOD:            "Thực phẩm",
+		estampv1.ProductGroup_PRODUCT_GROUP_BEVERAGE:        "Đồ uống",
+		estampv1.ProductGroup_PRODUCT_GROUP_HERBAL:          "Dược liệu",
+		estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT:      "Thủ công mỹ nghệ",
+		estampv1.ProductGroup_PRODUCT_GROUP_ORNAMENTAL:      "Sinh vật cảnh",
+		estampv1.ProductGroup_PRODUCT_GROUP_TOURISM_SERVICE: "Dịch vụ du lịch",
+	}
+	authorityNames = map[string]estampv1.CertifyingAuthority{
+		"":           estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_UNSPECIFIED,
+		"provincial": estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL,
+		"central":    estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL,
+		"district":   estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT,
+	}
+	authorityLabels = map[estampv1.CertifyingAuthority]string{
+		estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL: "UBND tỉnh",
+		estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL:    "Trung ương",
+		estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT:   "UBND huyện",
+	}
+	statusLabels = map[estampv1.CertificateStatus]string{
+		estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE:  "Còn hiệu lực",
+		estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED: "Hết hạn",
+		estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED: "Đã thu hồi",
+	}
+	verdictLabels = map[estampv1.Verdict]string{
+		estampv1.Verdict_VERDICT_GENUINE:             "CHÍNH HÃNG",
+		estampv1.Verdict_VERDICT_REVOKED:             "TEM ĐÃ BỊ THU HỒI",
+		estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: "CHỨNG NHẬN OCOP HẾT HẠN",
+		estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: "CHỨNG NHẬN OCOP BỊ THU HỒI",
+		estampv1.Verdict_VERDICT_UNKNOWN_KEY:         "KHÓA KÝ KHÔNG XÁC ĐỊNH",
+		estampv1.Verdict_VERDICT_BAD_SIGNATURE:       "CHỮ KÝ SAI — TEM GIẢ HOẶC BỊ SỬA",
+		estampv1.Verdict_VERDICT_MALFORMED:           "KHÔNG PHẢI TEM OCOP",
+		estampv1.Verdict_VERDICT_NOT_ISSUED:          "TEM CHƯA ĐƯỢC PHÁT HÀNH",
+	}
+)
+
+func pick[T any](m map[string]T, flagName, v string) (T, error) {
+	t, ok := m[strings.ToLower(strings.TrimSpace(v))]
+	if !ok {
+		names := make([]string, 0, len(m))
+		for k := range m {
+			if k != "" {
+				names = append(names, k)
+			}
+		}
+		return t, fmt.Errorf("%w: --%s %q: want one of %s", ErrUsage, flagName, v, strings.Join(slices.Sorted(slices.Values(names)), ", "))
+	}
+	return t, nil
+}
+
+func producerKind(v string) (estampv1.ProducerKind, error) { return pick(kindNames, "kind", v) }
+func productGroup(v string) (estampv1.ProductGroup, error) { return pick(groupNames, "group", v) }
+func certAuthority(v string) (estampv1.CertifyingAuthority, error) {
+	return pick(authorityNames, "authority", v)
+}
+
+func certFlags(fs *flag.FlagSet, c *estampv1.Certificate, authority *string) {
+	fs.StringVar(&c.DecisionNumber, "decision", "", "decision number, e.g. 5445/QĐ-UBND")
+	fs.StringVar(&c.DecisionDate, "decision-date", "", "decision date")
+	fs.StringVar(&c.ValidUntil, "valid-until", "", "last valid day (default 36 months after the decision)")
+	fs.StringVar(authority, "authority", "", "provincial | central | district (default from the grade)")
+}
+
+// Stars draws a grade as ★★★☆☆.
+func Stars(n int32) string {
+	if n < 0 || n > 5 {
+		return fmt.Sprint(n)
+	}
+	return strings.Repeat("★", int(n)) + strings.Repeat("☆", 5-int(n))
+}
+
+func date(ts *timestamppb.Timestamp) string {
+	if ts == nil {
+		return "—"
+	}
+	return ts.AsTime().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02 15:04:05 -07:00")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func (a *app) table(header string, rows func(w *tabwriter.Writer)) error {
+	w := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, header)
+	rows(w)
+	return w.Flush()
+}
+
+func (a *app) fields(pairs ...string) error {
+	w := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		fmt.Fprintf(w, "%s:\t%s\n", pairs[i], pairs[i+1])
+	}
+	return w.Flush()
+}
+
+func (a *app) producerTable(list []*estampv1.Producer) error {
+	return a.table("MÃ\tTÊN CHỦ THỂ\tLOẠI HÌNH\tXÃ/PHƯỜNG\tTỈNH", func(w *tabwriter.Writer) {
+		for _, p := range list {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, kindLabels[p.Kind], p.GetAddress().GetCommune(), p.GetAddress().GetProvince())
+		}
+	})
+}
+
+func (a *app) producerDetails(p *estampv1.Producer) error {
+	ad := p.GetAddress()
+	return a.fields(
+		"Mã", p.Id,
+		"Tên", p.Name,
+		"Loại hình", kindLabels[p.Kind],
+		"Mã số thuế", orDash(p.TaxCode),
+		"Địa chỉ", address(ad),
+		"Điện thoại", orDash(p.Phone),
+		"Đăng ký lúc", date(p.CreateTime),
+	)
+}
+
+func address(ad *estampv1.Address) string {
+	parts := []string{}
+	for _, s := range []string{ad.GetStreet(), ad.GetCommune(), ad.GetProvince()} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	s := strings.Join(parts, ", ")
+	if ad.GetLegacyDistrict() != "" {
+		s += " (trước 2025: " + ad.GetLegacyDistrict() + ")"
+	}
+	return s
+}
+
+func (a *app) productTable(list []*estampv1.Product) error {
+	return a.table("MÃ\tTÊN SẢN PHẨM\tHẠNG\tNHÓM\tQUYẾT ĐỊNH\tHIỆU LỰC ĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
+		for _, p := range list {
+			c := p.GetCertificate()
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, Stars(p.StarGrade), groupLabels[p.Group], c.GetDecisionNumber(), c.GetValidUntil(), statusLabels[c.GetStatus()])
+		}
+	})
+}
+
+func (a *app) productDetails(p *estampv1.Product) error {
+	c := p.GetCertificate()
+	pairs := []string{
+		"Mã", p.Id,
+		"Số hiệu", fmt.Sprint(p.Number),
+		"Tên", p.Name,
+		"Chủ thể", p.ProducerId,
+		"Nhóm", groupLabels[p.Group],
+		"Hạng", Stars(p.StarGrade) + " OCOP",
+		"Quyết định", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + authorityLabels[c.GetAuthority()] + ")",
+		"Hiệu lực đến", c.GetValidUntil(),
+		"Trạng thái", statusLabels[c.GetStatus()],
+	}
+	if c.GetRevocationReason() != "" {
+		pairs = append(pairs, "Lý do thu hồi", c.GetRevocationReason())
+	}
+	return a.fields(pairs...)
+}
+
+func (a *app) batchDetails(b *estampv1.Batch) error {
+	pairs := []string{
+		"Lô tem", fmt.Sprint(b.Id),
+		"Sản phẩm", b.ProductId,
+		"Số lô", b.Lot,
+		"Ngày sản xuất", b.ProductionDate,
+		"Hạn sử dụng", orDash(b.ExpiryDate),
+		"Số lượng", fmt.Sprint(b.Quantity),
+		"Số sê-ri", fmt.Sprintf("%d – %d", b.FirstSerial, b.FirstSerial+uint64(b.Quantity)-1),
+		"Hạng", Stars(b.StarGrade),
+		"Quyết định", b.CertificateDecisionNumber,
+		"Khóa ký", b.KeyId,
+		"Phát hành lúc", date(b.IssueTime),
+	}
+	if b.Revoked {
+		pairs = append(pairs, "Thu hồi", b.RevocationReason)
+	}
+	return a.fields(pairs...)
+}
+
+func (a *app) batchTable(list []*estampv1.Batch) error {
+	return a.table("LÔ TEM\tSỐ LÔ\tNGÀY SX\tSỐ LƯỢNG\tSÊ-RI ĐẦU\tPHÁT HÀNH LÚC\tTHU HỒI", func(w *tabwriter.Writer) {
+		for _, b := range list {
+			revoked := ""
+			if b.Revoked {
+				revoked = "có"
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", b.Id, b.Lot, b.ProductionDate, b.Quantity, b.FirstSerial, date(b.IssueTime), revoked)
+		}
+	})
+}
+
+func (a *app) stampTable(list []*estampv1.Stamp) error {
+	return a.table("SÊ-RI\tMÃ QR", func(w *tabwriter.Writer) {
+		for _, s := range list {
+			fmt.Fprintf(w, "%d\t%s\n", s.Serial, s.Code)
+		}
+	})
+}
+
+func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
+	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdictLabels[r.Verdict], r.Message, r.MessageEn)
+	if r.Product == nil {
+		if r.KeyId != "" {
+			fmt.Fprintf(a.out, "Sê-ri trong mã: %d, khóa: %s\n", r.Serial, r.KeyId)
+		}
+		return nil
+	}
+	fmt.Fprintln(a.out)
+	p, c, b, o, s := r.Product, r.Product.GetCertificate(), r.Batch, r.Origin, r.Scans
+	origin := o.GetCommune() + ", " + o.GetProvince()
+	if o.GetLegacyDistrict() != "" {
+		origin += " (trước 2025: " + o.GetLegacyDistrict() + ")"
+	}
+	pairs := []string{
+		"Sản phẩm", p.Name,
+		"Nhóm", groupLabels[p.Group],
+		"Hạng OCOP", Stars(b.GetStarGrade()),
+		"Chứng nhận", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + authorityLabels[c.GetAuthority()] + ")",
+		"Hiệu lực đến", c.GetValidUntil() + " — " + statusLabels[c.GetStatus()],
+		"Chủ thể", r.Producer.GetName() + " (" + kindLabels[r.Producer.GetKind()] + ")",
+		"Xuất xứ", origin,
+		"Số lô", b.GetLot(),
+		"Ngày sản xuất", b.GetProductionDate(),
+		"Hạn sử dụng", orDash(b.GetExpiryDate()),
+		"Sê-ri", fmt.Sprint(r.Serial),
+		"Phát hành lúc", date(b.GetIssueTime()),
+		"Số lần quét", fmt.Sprint(s.GetScanCount()),
+		"Quét lần đầu", date(s.GetFirstScanTime()),
+	}
+	if c.GetRevocationReason() != "" {
+		pairs = append(pairs, "Lý do thu hồi chứng nhận", c.GetRevocationReason())
+	}
+	if b.GetRevoked() {
+		pairs = append(pairs, "Lý do thu hồi lô tem", b.GetRevocationReason())
+	}
+	if r.StampRevocationReason != "" {
+		pairs = append(pairs, "Lý do thu hồi tem", r.StampRevocationReason)
+	}
+	return a.fields(pairs...)
+}
+
+func (a *app) keyTable(list []*estampv1.IssuerKey) error {
+	return a.table("KHÓA\tTHUẬT TOÁN\tHIỆU LỰC TỪ\tĐẾN\tĐANG DÙNG", func(w *tabwriter.Writer) {
+		for _, k := range list {
+			active := ""
+			if k.Active {
+				active = "có"
+			}
+			until := "—"
+			if k.NotAfter != nil {
+				until = date(k.NotAfter)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBefore), until, active)
+		}
+	})
+}
+
+var jsonOpts = protojson.MarshalOptions{Multiline: true, Indent: "  ", UseProtoNames: true}
+
+func (a *app) printJSON(m proto.Message) error {
+	b, err := jsonOpts.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(a.out, string(b))
+	return err
+}

@@ -1,0 +1,231 @@
+package ocop
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
+// Limits on registry fields.
+const (
+	MaxIDLength     = 64
+	MaxNameLength   = 200
+	MaxTextLength   = 200
+	MaxReasonLength = 500
+	// CertificateValidity is how long a certificate lasts unless the
+	// decision says otherwise.
+	CertificateValidity = 36 // months
+	// MinCertifiedGrade is the lowest grade that is certified.
+	MinCertifiedGrade = 3
+)
+
+// ReformDate is when districts were abolished (Resolution 202/2025/QH15).
+var ReformDate = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+
+var (
+	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	taxCodePattern = regexp.MustCompile(`^[0-9]{10}(-[0-9]{3})?$`)
+	phonePattern   = regexp.MustCompile(`^\+?[0-9][0-9 .]{6,18}[0-9]$`)
+)
+
+// CheckID validates a caller-chosen identifier.
+func CheckID(field, id string) error {
+	switch {
+	case id == "":
+		return Invalid(field, "required")
+	case len(id) > MaxIDLength:
+		return Invalid(field, "longer than %d characters", MaxIDLength)
+	case !idPattern.MatchString(id):
+		return Invalid(field, "%q may hold only A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit", id)
+	}
+	return nil
+}
+
+// Text normalises free text to NFC with collapsed whitespace and checks its
+// length. Vietnamese typed on different keyboards arrives composed or
+// decomposed; NFC makes equal names equal bytes.
+func Text(field, s string, required bool, maxLen int) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", Invalid(field, "not valid UTF-8")
+	}
+	s = strings.Join(strings.Fields(norm.NFC.String(s)), " ")
+	if s == "" {
+		if required {
+			return "", Invalid(field, "required")
+		}
+		return "", nil
+	}
+	if n := utf8.RuneCountInString(s); n > maxLen {
+		return "", Invalid(field, "%d characters, at most %d allowed", n, maxLen)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", Invalid(field, "contains a control character")
+		}
+	}
+	return s, nil
+}
+
+// NormalizeProducer validates p in place for creation.
+func NormalizeProducer(p *estampv1.Producer) error {
+	if p == nil {
+		return Invalid("producer", "required")
+	}
+	if err := CheckID("producer.id", p.Id); err != nil {
+		return err
+	}
+	var err error
+	if p.Name, err = Text("producer.name", p.Name, true, MaxNameLength); err != nil {
+		return err
+	}
+	if _, ok := estampv1.ProducerKind_name[int32(p.Kind)]; !ok || p.Kind == estampv1.ProducerKind_PRODUCER_KIND_UNSPECIFIED {
+		return Invalid("producer.kind", "required: cooperative, enterprise, household business or cooperative group")
+	}
+	p.TaxCode = strings.TrimSpace(p.TaxCode)
+	if p.TaxCode != "" && !taxCodePattern.MatchString(p.TaxCode) {
+		return Invalid("producer.tax_code", "%q is not 10 digits or 10 digits, '-' and 3 digits", p.TaxCode)
+	}
+	p.Phone = strings.TrimSpace(p.Phone)
+	if p.Phone != "" && !phonePattern.MatchString(p.Phone) {
+		return Invalid("producer.phone", "%q is not a phone number (digits, optional leading '+')", p.Phone)
+	}
+	if p.Address == nil {
+		return Invalid("producer.address", "required")
+	}
+	a := p.Address
+	if a.Province, err = Text("producer.address.province", a.Province, true, MaxTextLength); err != nil {
+		return err
+	}
+	if a.Commune, err = Text("producer.address.commune", a.Commune, true, MaxTextLength); err != nil {
+		return err
+	}
+	if a.Street, err = Text("producer.address.street", a.Street, false, MaxTextLength); err != nil {
+		return err
+	}
+	if a.LegacyDistrict, err = Text("producer.address.legacy_district", a.LegacyDistrict, false, MaxTextLength); err != nil {
+		return err
+	}
+	p.CreateTime = nil
+	return nil
+}
+
+// NormalizeProduct validates p in place for creation. The producer's
+// existence is checked by the store, inside the transaction that writes.
+func NormalizeProduct(p *estampv1.Product) error {
+	if p == nil {
+		return Invalid("product", "required")
+	}
+	if err := CheckID("product.id", p.Id); err != nil {
+		return err
+	}
+	if err := CheckID("product.producer_id", p.ProducerId); err != nil {
+		return err
+	}
+	var err error
+	if p.Name, err = Text("product.name", p.Name, true, MaxNameLength); err != nil {
+		return err
+	}
+	if _, ok := estampv1.ProductGroup_name[int32(p.Group)]; !ok || p.Group == estampv1.ProductGroup_PRODUCT_GROUP_UNSPECIFIED {
+		return Invalid("product.group", "required: one of the six groups of Decision 148/QĐ-TTg")
+	}
+	if err := NormalizeCertification(p.StarGrade, p.Certificate, "product"); err != nil {
+		return err
+	}
+	p.Number = 0
+	p.CreateTime = nil
+	return nil
+}
+
+// NormalizeCertification validates a grade and its certificate, fills the
+// authority and valid-until defaults, and clears output-only fields.
+func NormalizeCertification(grade int32, c *estampv1.Certificate, prefix string) error {
+	if grade < 1 || grade > 5 {
+		return Invalid(prefix+".star_grade", "%d is outside 1..5", grade)
+	}
+	field := prefix + ".certificate"
+	if c == nil {
+		return Invalid(field, "required")
+	}
+	var err error
+	if c.DecisionNumber, err = Text(field+".decision_number", c.DecisionNumber, true, 100); err != nil {
+		return err
+	}
+	decided, err := ParseDate(field+".decision_date", c.DecisionDate)
+	if err != nil {
+		return err
+	}
+	if c.ValidUntil == "" {
+		c.ValidUntil = FormatDate(decided.AddDate(0, CertificateValidity, -1))
+	}
+	until, err := ParseDate(field+".valid_until", c.ValidUntil)
+	if err != nil {
+		return err
+	}
+	if until.Before(decided) {
+		return Invalid(field+".valid_until", "%s is before the decision date %s", c.ValidUntil, c.DecisionDate)
+	}
+	if _, ok := estampv1.CertifyingAuthority_name[int32(c.Authority)]; !ok {
+		return Invalid(field+".authority", "unknown value %d", c.Authority)
+	}
+	if c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_UNSPECIFIED {
+		c.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL
+		if grade == 5 {
+			c.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL
+		}
+	}
+	switch {
+	case grade == 5 && c.Authority != estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL:
+		return Invalid(field+".authority", "5★ is certified at the central level only")
+	case grade < 5 && c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL:
+		return Invalid(field+".authority", "the central level certifies 5★ only; %d★ is provincial", grade)
+	case c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT && grade != 3:
+		return Invalid(field+".authority", "a district could certify 3★ only")
+	case c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT && !decided.Before(ReformDate):
+		return Invalid(field+".authority", "districts were abolished on 2025-07-01; decision dated %s", c.DecisionDate)
+	}
+	c.Status = estampv1.CertificateStatus_CERTIFICATE_STATUS_UNSPECIFIED
+	c.RevocationReason = ""
+	c.RevokeTime = nil
+	return nil
+}
+
+// CertificateStatus is the status of a stored certificate on the day of now.
+func CertificateStatus(c *estampv1.Certificate, now time.Time) estampv1.CertificateStatus {
+	if c.GetRevokeTime() != nil {
+		return estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED
+	}
+	until, err := time.Parse(DateLayout, c.GetValidUntil())
+	if err != nil || Today(now).After(until) {
+		return estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED
+	}
+	return estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE
+}
+
+// WithStatus fills the computed certificate status of a stored product.
+func WithStatus(p *estampv1.Product, now time.Time) *estampv1.Product {
+	if p.GetCertificate() != nil {
+		p.Certificate.Status = CertificateStatus(p.Certificate, now)
+	}
+	return p
+}
+
+// Revoke marks a certificate revoked.
+func Revoke(c *estampv1.Certificate, reason string, now time.Time) error {
+	r, err := Text("revocation.reason", reason, true, MaxReasonLength)
+	if err != nil {
+		return err
+	}
+	if c.GetRevokeTime() != nil {
+		return Precondition("certificate %s is already revoked", c.DecisionNumber)
+	}
+	c.RevocationReason = r
+	c.RevokeTime = timestamppb.New(now)
+	return nil
+}

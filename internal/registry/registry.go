@@ -1,0 +1,164 @@
+// Package registry implements RegistryService: the producers and products
+// that stamps can be issued for.
+package registry
+
+import (
+	"context"
+	"time"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+)
+
+// Store is what the registry needs from storage.
+type Store interface {
+	CreateProducer(p *estampv1.Producer, now time.Time) error
+	Producer(id string) (*estampv1.Producer, error)
+	Producers(after string, limit int) ([]*estampv1.Producer, bool, error)
+	CreateProduct(p *estampv1.Product, now time.Time) error
+	Product(id string) (*estampv1.Product, error)
+	Products(producerID, after string, limit int) ([]*estampv1.Product, bool, error)
+	UpdateProduct(id string, change func(*estampv1.Product) error) (*estampv1.Product, error)
+}
+
+// Service implements estampv1.RegistryServiceServer.
+type Service struct {
+	estampv1.UnimplementedRegistryServiceServer
+	store Store
+	now   func() time.Time
+}
+
+// New returns the service; now is the clock.
+func New(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// CreateProducer implements estampv1.RegistryServiceServer.
+func (s *Service) CreateProducer(_ context.Context, req *estampv1.CreateProducerRequest) (*estampv1.CreateProducerResponse, error) {
+	p := req.GetProducer()
+	if err := ocop.NormalizeProducer(p); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateProducer(p, s.now()); err != nil {
+		return nil, err
+	}
+	return &estampv1.CreateProducerResponse{Producer: p}, nil
+}
+
+// GetProducer implements estampv1.RegistryServiceServer.
+func (s *Service) GetProducer(_ context.Context, req *estampv1.GetProducerRequest) (*estampv1.GetProducerResponse, error) {
+	if err := ocop.CheckID("id", req.GetId()); err != nil {
+		return nil, err
+	}
+	p, err := s.store.Producer(req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.GetProducerResponse{Producer: p}, nil
+}
+
+// ListProducers implements estampv1.RegistryServiceServer.
+func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
+	limit, err := ocop.PageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	after, err := ocop.ParsePageToken(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := s.store.Producers(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &estampv1.ListProducersResponse{Producers: list}
+	if more && len(list) > 0 {
+		resp.NextPageToken = ocop.PageToken(list[len(list)-1].Id)
+	}
+	return resp, nil
+}
+
+// CreateProduct implements estampv1.RegistryServiceServer.
+func (s *Service) CreateProduct(_ context.Context, req *estampv1.CreateProductRequest) (*estampv1.CreateProductResponse, error) {
+	p := req.GetProduct()
+	if err := ocop.NormalizeProduct(p); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := s.store.CreateProduct(p, now); err != nil {
+		return nil, err
+	}
+	return &estampv1.CreateProductResponse{Product: ocop.WithStatus(p, now)}, nil
+}
+
+// GetProduct implements estampv1.RegistryServiceServer.
+func (s *Service) GetProduct(_ context.Context, req *estampv1.GetProductRequest) (*estampv1.GetProductResponse, error) {
+	if err := ocop.CheckID("id", req.GetId()); err != nil {
+		return nil, err
+	}
+	p, err := s.store.Product(req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.GetProductResponse{Product: ocop.WithStatus(p, s.now())}, nil
+}
+
+// ListProducts implements estampv1.RegistryServiceServer.
+func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
+	limit, err := ocop.PageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	after, err := ocop.ParsePageToken(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	if req.GetProducerId() != "" {
+		if err := ocop.CheckID("producer_id", req.GetProducerId()); err != nil {
+			return nil, err
+		}
+	}
+	list, more, err := s.store.Products(req.GetProducerId(), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for _, p := range list {
+		ocop.WithStatus(p, now)
+	}
+	resp := &estampv1.ListProductsResponse{Products: list}
+	if more && len(list) > 0 {
+		resp.NextPageToken = ocop.PageToken(list[len(list)-1].Id)
+	}
+	return resp, nil
+}
+
+// UpdateCertification implements estampv1.RegistryServiceServer.
+func (s *Service) UpdateCertification(_ context.Context, req *estampv1.UpdateCertificationRequest) (*estampv1.UpdateCertificationResponse, error) {
+	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var change func(*estampv1.Product) error
+	switch c := req.GetChange().(type) {
+	case *estampv1.UpdateCertificationRequest_Renewal:
+		r := c.Renewal
+		if err := ocop.NormalizeCertification(r.GetStarGrade(), r.GetCertificate(), "renewal"); err != nil {
+			return nil, err
+		}
+		change = func(p *estampv1.Product) error {
+			p.StarGrade, p.Certificate = r.StarGrade, r.Certificate
+			return nil
+		}
+	case *estampv1.UpdateCertificationRequest_Revocation:
+		reason := c.Revocation.GetReason()
+		change = func(p *estampv1.Product) error { return ocop.Revoke(p.Certificate, reason, now) }
+	default:
+		return nil, ocop.Invalid("change", "required: renewal or revocation")
+	}
+	p, err := s.store.UpdateProduct(req.GetProductId(), change)
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.UpdateCertificationResponse{Product: ocop.WithStatus(p, now)}, nil
+}

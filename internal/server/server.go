@@ -1,0 +1,120 @@
+// Package server assembles estampd: the store, the issuer keys and the three
+// services behind one gRPC server with health and reflection.
+package server
+
+import (
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/issuance"
+	"github.com/ocopvn/estamp/internal/keys"
+	"github.com/ocopvn/estamp/internal/registry"
+	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/verify"
+)
+
+// MaxMessageSize lets a 100,000-stamp batch (about 17 MB of codes) travel
+// in one response.
+const MaxMessageSize = 64 << 20
+
+// scanBatch is the most scans one group commit takes.
+const scanBatch = 1024
+
+// Config is what the server is built from.
+type Config struct {
+	DataDir string
+	BaseURL string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	Log *slog.Logger
+	// Ring overrides the keys in DataDir/keys, for tests.
+	Ring *keys.Ring
+}
+
+// Server is an assembled estampd.
+type Server struct {
+	GRPC     *grpc.Server
+	Store    *store.Store
+	Ring     *keys.Ring
+	Registry *registry.Service
+	Health   *health.Server
+	recorder *verify.Recorder
+}
+
+// DBPath is where the database lives in a data directory.
+func DBPath(dataDir string) string { return filepath.Join(dataDir, "estamp.db") }
+
+// KeyDir is where issuer keys live in a data directory.
+func KeyDir(dataDir string) string { return filepath.Join(dataDir, "keys") }
+
+// New opens the store, loads or creates the issuer key and builds the
+// services. Close releases them.
+func New(cfg Config) (_ *Server, err error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	st, err := store.Open(DBPath(cfg.DataDir), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	ring := cfg.Ring
+	if ring == nil {
+		if ring, err = keys.LoadOrCreate(KeyDir(cfg.DataDir), cfg.Now(), rand.Reader); err != nil {
+			return nil, err
+		}
+	}
+	iss, err := issuance.New(st, ring, cfg.BaseURL, cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("--base-url: %w", err)
+	}
+	rec := verify.NewRecorder(st, scanBatch)
+	ver, err := verify.New(st, rec, ring, []string{cfg.BaseURL}, cfg.Now, cfg.Log)
+	if err != nil {
+		rec.Close()
+		return nil, err
+	}
+	reg := registry.New(st, cfg.Now)
+
+	g := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(unaryErrors(cfg.Log)),
+		grpc.ChainStreamInterceptor(streamErrors(cfg.Log)),
+		grpc.MaxSendMsgSize(MaxMessageSize),
+		grpc.MaxRecvMsgSize(4<<20),
+	)
+	estampv1.RegisterRegistryServiceServer(g, reg)
+	estampv1.RegisterIssuanceServiceServer(g, iss)
+	estampv1.RegisterVerificationServiceServer(g, ver)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(g, hs)
+	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName} {
+		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	reflection.Register(g)
+	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, recorder: rec}, nil
+}
+
+// Close stops the server gracefully, then commits queued scans and closes
+// the store.
+func (s *Server) Close() error {
+	s.Health.Shutdown()
+	s.GRPC.GracefulStop()
+	s.recorder.Close()
+	return s.Store.Close()
+}

@@ -1,0 +1,285 @@
+// Package stampcode defines the text an e-stamp's QR code holds: a URL whose
+// last path segment is a compact Ed25519-signed token. The format is specified
+// in docs/stamp-format.md; this package is its reference implementation, and
+// its golden tests pin the bytes that document describes.
+//
+// The token is Base32 (RFC 4648, upper case, no padding) so that the whole URL
+// stays in the QR alphanumeric character set and survives a scanner or a
+// person lower-casing it.
+package stampcode
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sizes of the version 1 token.
+const (
+	// Version1 is the only format version so far.
+	Version1 = 1
+	// PayloadSize is the length of the signed claims.
+	PayloadSize = 22
+	// SignatureSize is the length of an Ed25519 signature.
+	SignatureSize = ed25519.SignatureSize
+	// TokenBytes is the length of the decoded token.
+	TokenBytes = PayloadSize + SignatureSize
+	// TokenLength is the length of the Base32 text of a token.
+	TokenLength = (TokenBytes*8 + 4) / 5
+	// MaxSerial is the largest serial a 48-bit field holds.
+	MaxSerial = 1<<48 - 1
+	// PathSegment sits between the base URL and the token. Upper case
+	// because the whole URL must be QR alphanumeric.
+	PathSegment = "/V/"
+	// KeyIDSize is the length of a key id in bytes.
+	KeyIDSize = 4
+)
+
+// signingContext is prepended to the payload before signing so that a
+// signature over a stamp can never be replayed as a signature over anything
+// else the same key might sign later.
+const signingContext = "OCOP-ESTAMP"
+
+// QRAlphanumeric is the character set of QR alphanumeric mode.
+const QRAlphanumeric = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+var (
+	// ErrMalformed means the text is not a stamp of this format.
+	ErrMalformed = errors.New("stampcode: not an e-stamp code")
+	// ErrUnsupportedVersion means the token names a version this code
+	// cannot read.
+	ErrUnsupportedVersion = errors.New("stampcode: unsupported format version")
+)
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// epochDay is day 0 of the valid-until field.
+var epochDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// KeyID names an issuer key: the first 4 bytes of SHA-256 of the raw
+// 32-byte Ed25519 public key.
+type KeyID [KeyIDSize]byte
+
+// KeyIDOf derives the key id of an Ed25519 public key.
+func KeyIDOf(pub ed25519.PublicKey) KeyID {
+	sum := sha256.Sum256(pub)
+	var id KeyID
+	copy(id[:], sum[:KeyIDSize])
+	return id
+}
+
+// String is the key id as 8 lower-case hex digits.
+func (k KeyID) String() string { return hex.EncodeToString(k[:]) }
+
+// ParseKeyID reads the 8-hex-digit form.
+func ParseKeyID(s string) (KeyID, error) {
+	var id KeyID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != KeyIDSize {
+		return id, fmt.Errorf("key id %q: want %d hex digits", s, 2*KeyIDSize)
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// Claims are what a stamp asserts, readable offline.
+type Claims struct {
+	KeyID         KeyID
+	Serial        uint64 // 1..MaxSerial
+	ProductNumber uint32
+	BatchID       uint32
+	StarGrade     uint8
+	// ValidUntil is the last day (UTC date) the product's certificate was
+	// valid for when the stamp was issued.
+	ValidUntil time.Time
+}
+
+// days converts a date to the 16-bit day count, refusing dates outside it.
+func days(t time.Time) (uint16, error) {
+	y, m, d := t.Date()
+	n := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(epochDay).Hours() / 24
+	if n < 0 || n > 0xFFFF {
+		return 0, fmt.Errorf("stampcode: valid-until %s outside 1970-01-01..2149-06-06", t.Format(time.DateOnly))
+	}
+	return uint16(n), nil
+}
+
+// MarshalPayload returns the 22 signed bytes of version 1.
+func (c Claims) MarshalPayload() ([]byte, error) {
+	if c.Serial == 0 || c.Serial > MaxSerial {
+		return nil, fmt.Errorf("stampcode: serial %d outside 1..%d", c.Serial, uint64(MaxSerial))
+	}
+	d, err := days(c.ValidUntil)
+	if err != nil {
+		return nil, err
+	}
+	p := make([]byte, PayloadSize)
+	p[0] = Version1
+	copy(p[1:5], c.KeyID[:])
+	var s [8]byte
+	binary.BigEndian.PutUint64(s[:], c.Serial)
+	copy(p[5:11], s[2:])
+	binary.BigEndian.PutUint32(p[11:15], c.ProductNumber)
+	binary.BigEndian.PutUint32(p[15:19], c.BatchID)
+	p[19] = c.StarGrade
+	binary.BigEndian.PutUint16(p[20:22], d)
+	return p, nil
+}
+
+func unmarshalPayload(p []byte) (Claims, error) {
+	if len(p) != PayloadSize {
+		return Claims{}, ErrMalformed
+	}
+	if p[0] != Version1 {
+		return Claims{}, ErrUnsupportedVersion
+	}
+	var c Claims
+	copy(c.KeyID[:], p[1:5])
+	var s [8]byte
+	copy(s[2:], p[5:11])
+	c.Serial = binary.BigEndian.Uint64(s[:])
+	c.ProductNumber = binary.BigEndian.Uint32(p[11:15])
+	c.BatchID = binary.BigEndian.Uint32(p[15:19])
+	c.StarGrade = p[19]
+	c.ValidUntil = epochDay.AddDate(0, 0, int(binary.BigEndian.Uint16(p[20:22])))
+	if c.Serial == 0 {
+		return Claims{}, ErrMalformed
+	}
+	return c, nil
+}
+
+// SignedMessage is what the signature covers: the ASCII context string
+// "OCOP-ESTAMP" followed by the payload.
+func SignedMessage(payload []byte) []byte {
+	m := make([]byte, 0, len(signingContext)+len(payload))
+	m = append(m, signingContext...)
+	return append(m, payload...)
+}
+
+// Issuer turns claims into stamp codes under one key. It signs through
+// crypto.Signer so the private key may live in memory, a file or a hardware
+// token.
+type Issuer struct {
+	signer crypto.Signer
+	keyID  KeyID
+}
+
+// NewIssuer returns an issuer for signer, whose public key must be Ed25519.
+func NewIssuer(signer crypto.Signer) (*Issuer, error) {
+	pub, ok := signer.Public().(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("stampcode: signer key is %T, want Ed25519", signer.Public())
+	}
+	return &Issuer{signer: signer, keyID: KeyIDOf(pub)}, nil
+}
+
+// KeyID is the id of the signing key.
+func (e *Issuer) KeyID() KeyID { return e.keyID }
+
+// Sign signs the claims and returns the full code: prefix (from URLPrefix)
+// followed by the token. The claims' KeyID is set to the issuer's.
+func (e *Issuer) Sign(prefix string, c Claims) (string, error) {
+	c.KeyID = e.keyID
+	payload, err := c.MarshalPayload()
+	if err != nil {
+		return "", err
+	}
+	sig, err := e.signer.Sign(nil, SignedMessage(payload), crypto.Hash(0))
+	if err != nil {
+		return "", fmt.Errorf("stampcode: sign: %w", err)
+	}
+	if len(sig) != SignatureSize {
+		return "", fmt.Errorf("stampcode: signer returned %d bytes, want %d", len(sig), SignatureSize)
+	}
+	raw := make([]byte, 0, TokenBytes)
+	raw = append(raw, payload...)
+	raw = append(raw, sig...)
+	var sb strings.Builder
+	sb.Grow(len(prefix) + TokenLength)
+	sb.WriteString(prefix)
+	sb.WriteString(b32.EncodeToString(raw))
+	return sb.String(), nil
+}
+
+// URLPrefix validates a base URL and returns the prefix codes start with.
+// The base URL is upper-cased: scheme and host are case-insensitive, and the
+// server routes paths without regard to case.
+func URLPrefix(baseURL string) (string, error) {
+	u := strings.ToUpper(strings.TrimRight(strings.TrimSpace(baseURL), "/"))
+	if !strings.HasPrefix(u, "HTTP://") && !strings.HasPrefix(u, "HTTPS://") {
+		return "", fmt.Errorf("base URL %q: must start with http:// or https://", baseURL)
+	}
+	if len(u) <= len("HTTPS://") {
+		return "", fmt.Errorf("base URL %q: no host", baseURL)
+	}
+	for _, r := range u {
+		if !strings.ContainsRune(QRAlphanumeric, r) || r == ' ' {
+			return "", fmt.Errorf("base URL %q: character %q is outside the QR alphanumeric set (A-Z 0-9 $%%*+-./:)", baseURL, r)
+		}
+	}
+	return u + PathSegment, nil
+}
+
+// Token is a parsed, not yet verified, stamp code.
+type Token struct {
+	Claims Claims
+	// Prefix is the upper-cased text before the token ("" for a bare token).
+	Prefix    string
+	payload   []byte
+	signature []byte
+	// canonical is false when the Base32 text had non-zero trailing bits:
+	// such text was altered, even though it decodes to valid bytes.
+	canonical bool
+}
+
+// Parse reads a scanned code: a stamp URL or a bare token, in any case,
+// with surrounding whitespace. It checks form only; Verify checks the
+// signature.
+func Parse(text string) (*Token, error) {
+	s := strings.ToUpper(strings.TrimSpace(text))
+	prefix := ""
+	if i := strings.LastIndex(s, PathSegment); i >= 0 {
+		prefix, s = s[:i+len(PathSegment)], s[i+len(PathSegment):]
+		if !strings.HasPrefix(prefix, "HTTP://") && !strings.HasPrefix(prefix, "HTTPS://") {
+			return nil, ErrMalformed
+		}
+	}
+	if len(s) != TokenLength {
+		return nil, ErrMalformed
+	}
+	raw, err := b32.DecodeString(s)
+	if err != nil || len(raw) != TokenBytes {
+		return nil, ErrMalformed
+	}
+	c, err := unmarshalPayload(raw[:PayloadSize])
+	if err != nil {
+		return nil, err
+	}
+	return &Token{
+		Claims:    c,
+		Prefix:    prefix,
+		payload:   raw[:PayloadSize:PayloadSize],
+		signature: raw[PayloadSize:],
+		canonical: b32.EncodeToString(raw) == s,
+	}, nil
+}
+
+// Verify reports whether the token was signed by pub, whose key id must be
+// the token's.
+func (t *Token) Verify(pub ed25519.PublicKey) bool {
+	if !t.canonical || KeyIDOf(pub) != t.Claims.KeyID {
+		return false
+	}
+	return ed25519.Verify(pub, SignedMessage(t.payload), t.signature)
+}
+
+// Payload returns a copy of the signed bytes.
+func (t *Token) Payload() []byte { return bytes.Clone(t.payload) }

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+)
+
+// CreateProducer stores a new producer, stamping its create time.
+func (s *Store) CreateProducer(p *estampv1.Producer, now time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProducers)
+		if b.Get([]byte(p.Id)) != nil {
+			return &ocop.ConflictError{What: "producer", ID: p.Id}
+		}
+		p.CreateTime = timestamppb.New(now)
+		return put(b, []byte(p.Id), p)
+	})
+}
+
+// Producer returns a producer by id.
+func (s *Store) Producer(id string) (*estampv1.Producer, error) {
+	p := new(estampv1.Producer)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bucketProducers), []byte(id), p)
+		if err == nil && !ok {
+			err = &ocop.NotFoundError{What: "producer", ID: id}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Producers returns up to limit producers with ids after `after`.
+func (s *Store) Producers(after string, limit int) (list []*estampv1.Producer, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		more, err = page(tx.Bucket(bucketProducers), []byte(after), []byte(after), nil, limit, func(k, v []byte) error {
+			p := new(estampv1.Producer)
+			if _, err := get(tx.Bucket(bucketProducers), k, p); err != nil {
+				return err
+			}
+			list = append(list, p)
+			return nil
+		})
+		return err
+	})
+	return list, more, err
+}
+
+// CreateProduct stores a new product of an existing producer, assigning its
+// number and create time.
+func (s *Store) CreateProduct(p *estampv1.Product, now time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
+			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
+		}
+		b := tx.Bucket(bucketProducts)
+		if b.Get([]byte(p.Id)) != nil {
+			return &ocop.ConflictError{What: "product", ID: p.Id}
+		}
+		n, err := nextCounter(tx, keyNextProductNumber, 1)
+		if err != nil {
+			return err
+		}
+		if n > 0xFFFFFFFF {
+			return ocop.Precondition("product numbers exhausted")
+		}
+		p.Number = uint32(n)
+		p.CreateTime = timestamppb.New(now)
+		if err := tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id)); err != nil {
+			return err
+		}
+		return put(b, []byte(p.Id), p)
+	})
+}
+
+func u32(v uint32) []byte {
+	b := make([]byte, 4)
+	binary.BigEndian.PutUint32(b, v)
+	return b
+}
+
+// Product returns a product by id.
+func (s *Store) Product(id string) (*estampv1.Product, error) {
+	p := new(estampv1.Product)
+	err := s.db.View(func(tx *bolt.Tx) error { return productTx(tx, id, p) })
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func productTx(tx *bolt.Tx, id string, p *estampv1.Product) error {
+	ok, err := get(tx.Bucket(bucketProducts), []byte(id), p)
+	if err == nil && !ok {
+		err = &ocop.NotFoundError{What: "product", ID: id}
+	}
+	return err
+}
+
+// Products returns up to limit products with ids after `after`, of one
+// producer when producerID is not empty.
+func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.Product, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if producerID != "" && tx.Bucket(bucketProducers).Get([]byte(producerID)) == nil {
+			return &ocop.NotFoundError{What: "producer", ID: producerID}
+		}
+		b := tx.Bucket(bucketProducts)
+		c := b.Cursor()
+		k, _ := c.Seek([]byte(after))
+		if after != "" && string(k) == after {
+			k, _ = c.Next()
+		}
+		for ; k != nil; k, _ = c.Next() {
+			p := new(estampv1.Product)
+			if _, err := get(b, k, p); err != nil {
+				return err
+			}
+			if producerID != "" && p.ProducerId != producerID {
+				continue
+			}
+			if len(list) == limit {
+				more = true
+				return nil
+			}
+			list = append(list, p)
+		}
+		return nil
+	})
+	return list, more, err
+}
+
+// UpdateProduct applies change to a stored product in one transaction.
+func (s *Store) UpdateProduct(id string, change func(*estampv1.Product) error) (*estampv1.Product, error) {
+	p := new(estampv1.Product)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := productTx(tx, id, p); err != nil {
+			return err
+		}
+		if err := change(p); err != nil {
+			return err
+		}
+		return put(tx.Bucket(bucketProducts), []byte(id), p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

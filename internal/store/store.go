@@ -1,0 +1,157 @@
+// Package store persists the registry, batches and scans in one bbolt file.
+//
+// It is a typed store: each method is one operation of the service, run in
+// one transaction, so that every invariant (a batch and its serials, a
+// request id and its batch) commits or rolls back whole. Values read from
+// bbolt are copied out before the transaction ends.
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// ErrLocked means another process holds the database.
+var ErrLocked = errors.New("store: database is locked by another process")
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout bounds the wait for another process's lock; default 2s.
+	LockTimeout time.Duration
+	// NoSync skips fsync; for benchmarks and tests of non-durable paths only.
+	NoSync bool
+}
+
+// Store is the bbolt-backed store.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the database at path with mode 0600.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("store: create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		v := meta.Get(keySchemaVersion)
+		switch {
+		case v == nil:
+			return meta.Put(keySchemaVersion, u64(schemaVersion))
+		case len(v) != 8:
+			return fmt.Errorf("store: corrupt schema version")
+		case binary.BigEndian.Uint64(v) != schemaVersion:
+			return fmt.Errorf("store: database schema version %d, this binary reads %d", binary.BigEndian.Uint64(v), schemaVersion)
+		}
+		return nil
+	})
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Empty reports whether the registry has no producers, e.g. to decide
+// whether to seed demo data.
+func (s *Store) Empty() (bool, error) {
+	empty := true
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketProducers).Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	return empty, err
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// nextCounter reserves n values of a meta counter starting at 1 and returns
+// the first.
+func nextCounter(tx *bolt.Tx, key []byte, n uint64) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	next := uint64(1)
+	if v := meta.Get(key); v != nil {
+		next = binary.BigEndian.Uint64(v)
+	}
+	if err := meta.Put(key, u64(next+n)); err != nil {
+		return 0, err
+	}
+	return next, nil
+}
+
+// get unmarshals the value at key into m; false when absent. Unmarshal
+// copies, so m does not alias the transaction's memory.
+func get(b *bolt.Bucket, key []byte, m proto.Message) (bool, error) {
+	v := b.Get(key)
+	if v == nil {
+		return false, nil
+	}
+	if err := proto.Unmarshal(v, m); err != nil {
+		return false, fmt.Errorf("store: corrupt record %q in %s: %w", key, "bucket", err)
+	}
+	return true, nil
+}
+
+func put(b *bolt.Bucket, key []byte, m proto.Message) error {
+	v, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, v)
+}
+
+// page walks b from seek, skipping the key `after` (the last key of the
+// previous page), and hands collect up to limit entries whose key starts
+// with prefix. It reports whether more such entries remain.
+func page(b *bolt.Bucket, seek, after, prefix []byte, limit int, collect func(k, v []byte) error) (more bool, err error) {
+	c := b.Cursor()
+	k, v := c.Seek(seek)
+	if after != nil && k != nil && bytes.Equal(k, after) {
+		k, v = c.Next()
+	}
+	for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if n == limit {
+			return true, nil
+		}
+		if err := collect(k, v); err != nil {
+			return false, err
+		}
+		n++
+	}
+	return false, nil
+}

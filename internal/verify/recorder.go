@@ -1,0 +1,124 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/ocopvn/estamp/internal/store"
+)
+
+// ErrRecorderClosed means the server is shutting down.
+var ErrRecorderClosed = errors.New("verify: scan recorder closed")
+
+// ScanStore applies many scans in one transaction.
+type ScanStore interface {
+	RecordScans([]store.Scan) ([]store.StampState, error)
+}
+
+// Recorder records scans durably with group commit: while one transaction
+// is being written and synced, new scans queue up, and the next transaction
+// takes all of them. One fsync then serves many verifications, instead of
+// capping throughput at one commit per request.
+type Recorder struct {
+	store    ScanStore
+	maxBatch int
+	queue    chan scanRequest
+	quit     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+}
+
+type scanRequest struct {
+	scan  store.Scan
+	reply chan scanReply
+}
+
+type scanReply struct {
+	state store.StampState
+	err   error
+}
+
+// NewRecorder starts a recorder committing at most maxBatch scans per
+// transaction.
+func NewRecorder(s ScanStore, maxBatch int) *Recorder {
+	r := &Recorder{
+		store:    s,
+		maxBatch: maxBatch,
+		queue:    make(chan scanRequest, maxBatch),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	go r.loop()
+	return r
+}
+
+// Record stores one scan and returns the stamp's state after it, once the
+// transaction holding it has committed.
+func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (store.StampState, error) {
+	req := scanRequest{scan: store.Scan{Serial: serial, Time: at}, reply: make(chan scanReply, 1)}
+	select {
+	case r.queue <- req:
+	case <-r.quit:
+		return store.StampState{}, ErrRecorderClosed
+	case <-ctx.Done():
+		return store.StampState{}, ctx.Err()
+	}
+	// Once queued the scan will be committed; wait for it even if the
+	// caller gives up, so the reply is never lost mid-commit.
+	rep := <-req.reply
+	return rep.state, rep.err
+}
+
+func (r *Recorder) loop() {
+	defer close(r.done)
+	batch := make([]scanRequest, 0, r.maxBatch)
+	scans := make([]store.Scan, 0, r.maxBatch)
+	for {
+		select {
+		case req := <-r.queue:
+			batch = append(batch[:0], req)
+		case <-r.quit:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case req := <-r.queue:
+					r.commit([]scanRequest{req}, scans[:0])
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < r.maxBatch {
+			select {
+			case req := <-r.queue:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		r.commit(batch, scans[:0])
+	}
+}
+
+func (r *Recorder) commit(batch []scanRequest, scans []store.Scan) {
+	for _, req := range batch {
+		scans = append(scans, req.scan)
+	}
+	states, err := r.store.RecordScans(scans)
+	for i, req := range batch {
+		if err != nil {
+			req.reply <- scanReply{err: err}
+			continue
+		}
+		req.reply <- scanReply{state: states[i]}
+	}
+}
+
+// Close stops the recorder after committing every queued scan.
+func (r *Recorder) Close() {
+	r.once.Do(func() { close(r.quit) })
+	<-r.done
+}
