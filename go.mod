@@ -3,6 +3,7 @@ module github.com/ocopvn/estamp
 go 1.26.0
 
 require (
+	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/text v0.43.0
 	google.golang.org/grpc v1.85.0
