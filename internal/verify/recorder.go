@@ -27,7 +27,11 @@ type Recorder struct {
 	queue    chan scanRequest
 	quit     chan struct{}
 	done     chan struct{}
-	once     sync.Once
+
+	// mu orders Close after every send in flight: senders hold it shared,
+	// so once Close holds it, no request can enter the queue unseen.
+	mu     sync.RWMutex
+	closed bool
 }
 
 type scanRequest struct {
@@ -58,11 +62,16 @@ func NewRecorder(s ScanStore, maxBatch int) *Recorder {
 // transaction holding it has committed.
 func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (store.StampState, error) {
 	req := scanRequest{scan: store.Scan{Serial: serial, Time: at}, reply: make(chan scanReply, 1)}
+	r.mu.RLock()
+	if r.closed {
+		r.mu.RUnlock()
+		return store.StampState{}, ErrRecorderClosed
+	}
 	select {
 	case r.queue <- req:
-	case <-r.quit:
-		return store.StampState{}, ErrRecorderClosed
+		r.mu.RUnlock()
 	case <-ctx.Done():
+		r.mu.RUnlock()
 		return store.StampState{}, ctx.Err()
 	}
 	// Once queued the scan will be committed; wait for it even if the
@@ -119,6 +128,11 @@ func (r *Recorder) commit(batch []scanRequest, scans []store.Scan) {
 
 // Close stops the recorder after committing every queued scan.
 func (r *Recorder) Close() {
-	r.once.Do(func() { close(r.quit) })
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.quit)
+	}
+	r.mu.Unlock()
 	<-r.done
 }

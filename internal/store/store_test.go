@@ -1,0 +1,316 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/store"
+)
+
+var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, path string) *store.Store {
+	t.Helper()
+	s, err := store.Open(path, store.Options{LockTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func newStore(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "estamp.db")
+	s := open(t, path)
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func producer(id string) *estampv1.Producer {
+	return &estampv1.Producer{Id: id, Name: "Hợp tác xã " + id, Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
+		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"}}
+}
+
+func product(id, producerID string) *estampv1.Product {
+	return &estampv1.Product{Id: id, ProducerId: producerID, Name: "Chiếu cói " + id, StarGrade: 4,
+		Group:       estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
+		Certificate: &estampv1.Certificate{DecisionNumber: "1/QĐ-UBND", DecisionDate: "2025-01-01", ValidUntil: "2027-12-31"}}
+}
+
+func seed(t *testing.T, s *store.Store, producerID string, productIDs ...string) {
+	t.Helper()
+	if err := s.CreateProducer(producer(producerID), t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range productIDs {
+		if err := s.CreateProduct(product(id, producerID), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func planOf(quantity uint32) func(*estampv1.Product) (*estampv1.Batch, error) {
+	return func(p *estampv1.Product) (*estampv1.Batch, error) {
+		return &estampv1.Batch{Lot: "L1", ProductionDate: "2026-11-01", Quantity: quantity, StarGrade: p.StarGrade}, nil
+	}
+}
+
+func TestOpenFileModeLockAndSchema(t *testing.T) {
+	s, path := newStore(t)
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("database mode = %o, want 600", info.Mode().Perm())
+	}
+	if _, err := store.Open(path, store.Options{LockTimeout: 50 * time.Millisecond}); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("second open: %v, want ErrLocked", err)
+	}
+	s.Close()
+
+	// A database written by a newer binary must not be touched.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 2})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Open(path, store.Options{}); err == nil {
+		t.Error("opened a database of schema version 2")
+	}
+}
+
+func TestProducersCreateGetListPages(t *testing.T) {
+	s, _ := newStore(t)
+	for i := range 5 {
+		if err := s.CreateProducer(producer(fmt.Sprintf("P%d", i)), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var conflict *ocop.ConflictError
+	if err := s.CreateProducer(producer("P1"), t0); !errors.As(err, &conflict) {
+		t.Errorf("duplicate producer: %v, want conflict", err)
+	}
+	var notFound *ocop.NotFoundError
+	if _, err := s.Producer("nope"); !errors.As(err, &notFound) {
+		t.Errorf("missing producer: %v, want not found", err)
+	}
+	got, err := s.Producer("P3")
+	if err != nil || got.Name != "Hợp tác xã P3" || !got.CreateTime.AsTime().Equal(t0) {
+		t.Errorf("Producer(P3) = %v, %v", got, err)
+	}
+	var seen []string
+	after := ""
+	for page := 0; ; page++ {
+		list, more, err := s.Producers(after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range list {
+			seen = append(seen, p.Id)
+		}
+		if !more {
+			break
+		}
+		after = list[len(list)-1].Id
+		if page > 5 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if fmt.Sprint(seen) != "[P0 P1 P2 P3 P4]" {
+		t.Errorf("pages gave %v", seen)
+	}
+}
+
+func TestProductsNeedProducerAndGetNumbers(t *testing.T) {
+	s, _ := newStore(t)
+	var notFound *ocop.NotFoundError
+	if err := s.CreateProduct(product("X", "nobody"), t0); !errors.As(err, &notFound) || notFound.What != "producer" {
+		t.Errorf("product of unknown producer: %v", err)
+	}
+	seed(t, s, "A", "A1", "A2")
+	seed(t, s, "B", "B1")
+	var conflict *ocop.ConflictError
+	if err := s.CreateProduct(product("A1", "A"), t0); !errors.As(err, &conflict) {
+		t.Errorf("duplicate product: %v", err)
+	}
+	for i, id := range []string{"A1", "A2", "B1"} {
+		p, err := s.Product(id)
+		if err != nil || p.Number != uint32(i+1) {
+			t.Errorf("Product(%s) number = %v, %v; want %d", id, p.GetNumber(), err, i+1)
+		}
+	}
+	list, more, err := s.Products("A", "", 1)
+	if err != nil || more != true || len(list) != 1 || list[0].Id != "A1" {
+		t.Errorf("first page of A = %v more=%v %v", list, more, err)
+	}
+	list, more, err = s.Products("A", "A1", 1)
+	if err != nil || more || len(list) != 1 || list[0].Id != "A2" {
+		t.Errorf("second page of A = %v more=%v %v", list, more, err)
+	}
+	if _, _, err := s.Products("nobody", "", 10); !errors.As(err, &notFound) {
+		t.Errorf("products of unknown producer: %v", err)
+	}
+}
+
+func TestIssueBatchIsAtomicAndIdempotent(t *testing.T) {
+	s, path := newStore(t)
+	seed(t, s, "A", "A1")
+
+	refuse := errors.New("refused")
+	_, _, err := s.IssueBatch("r0", "A1", t0, func(*estampv1.Product) (*estampv1.Batch, error) { return nil, refuse })
+	if !errors.Is(err, refuse) {
+		t.Fatalf("refused plan: %v", err)
+	}
+	if next, _ := s.NextSerial(); next != 1 {
+		t.Errorf("a refused batch used serials: next = %d", next)
+	}
+	if _, _, err := s.IssueBatch("r0b", "nope", t0, planOf(1)); !errors.As(err, new(*ocop.NotFoundError)) {
+		t.Errorf("unknown product: %v", err)
+	}
+
+	b1, created, err := s.IssueBatch("r1", "A1", t0, planOf(100))
+	if err != nil || !created || b1.Id != 1 || b1.FirstSerial != 1 || b1.ProductId != "A1" || b1.RequestId != "r1" {
+		t.Fatalf("first batch = %v created=%v %v", b1, created, err)
+	}
+	again, created, err := s.IssueBatch("r1", "A1", t0.Add(time.Minute), planOf(999))
+	if err != nil || created || again.Id != b1.Id || again.Quantity != 100 {
+		t.Errorf("retry = %v created=%v %v; want batch 1 again", again, created, err)
+	}
+	b2, _, err := s.IssueBatch("r2", "A1", t0, planOf(50))
+	if err != nil || b2.FirstSerial != 101 {
+		t.Errorf("second batch = %v, %v; want first serial 101", b2, err)
+	}
+
+	// Serials survive a restart.
+	s.Close()
+	s = open(t, path)
+	defer s.Close()
+	b3, _, err := s.IssueBatch("r3", "A1", t0, planOf(1))
+	if err != nil || b3.FirstSerial != 151 || b3.Id != 3 {
+		t.Errorf("after reopen = %v, %v; want batch 3 at serial 151", b3, err)
+	}
+}
+
+func TestBatchesListedPerProduct(t *testing.T) {
+	s, _ := newStore(t)
+	// "P" is a prefix of "P2": the index must not mix them.
+	seed(t, s, "A", "P", "P2")
+	for i := range 3 {
+		for _, p := range []string{"P", "P2"} {
+			if _, _, err := s.IssueBatch(fmt.Sprintf("%s-%d", p, i), p, t0, planOf(1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var ids []uint64
+	var after uint64
+	for {
+		list, more, err := s.Batches("P", after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range list {
+			if b.ProductId != "P" {
+				t.Errorf("batch %d of %s listed under P", b.Id, b.ProductId)
+			}
+			ids = append(ids, b.Id)
+		}
+		if !more {
+			break
+		}
+		after = list[len(list)-1].Id
+	}
+	if fmt.Sprint(ids) != "[1 3 5]" {
+		t.Errorf("batches of P = %v, want [1 3 5]", ids)
+	}
+}
+
+func TestStampLookupScansAndRevocation(t *testing.T) {
+	s, path := newStore(t)
+	seed(t, s, "A", "A1")
+	b, _, err := s.IssueBatch("r1", "A1", t0, planOf(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, serial := range []uint64{0, 11, 12} {
+		if _, err := s.Stamp(b.Id, serial); !errors.As(err, new(*ocop.NotFoundError)) {
+			t.Errorf("serial %d outside batch: %v", serial, err)
+		}
+	}
+	if _, err := s.Stamp(99, 1); !errors.As(err, new(*ocop.NotFoundError)) {
+		t.Errorf("unknown batch: %v", err)
+	}
+	rec, err := s.Stamp(b.Id, 10)
+	if err != nil || rec.Product.Id != "A1" || rec.Producer.Id != "A" || rec.State.ScanCount != 0 {
+		t.Fatalf("Stamp = %+v, %v", rec, err)
+	}
+
+	t1, t2 := t0.Add(time.Hour), t0.Add(2*time.Hour)
+	states, err := s.RecordScans([]store.Scan{{Serial: 3, Time: t1}, {Serial: 4, Time: t1}, {Serial: 3, Time: t2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if states[0].ScanCount != 1 || states[1].ScanCount != 1 || states[2].ScanCount != 2 ||
+		!states[2].FirstScan.Equal(t1) || !states[2].LastScan.Equal(t2) {
+		t.Errorf("states = %+v", states)
+	}
+
+	var inv *ocop.InvalidError
+	if _, _, err := s.RevokeStamps(b.Id, []uint64{3, 42}, "stolen", t2); !errors.As(err, &inv) {
+		t.Errorf("revoke outside batch: %v", err)
+	}
+	if _, n, err := s.RevokeStamps(b.Id, []uint64{3, 3, 5}, "Tem bị mất cắp", t2); err != nil || n != 2 {
+		t.Errorf("revoke 3,3,5 = %d, %v; want 2", n, err)
+	}
+
+	s.Close()
+	s = open(t, path)
+	defer s.Close()
+	rec, err = s.Stamp(b.Id, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State.ScanCount != 2 || !rec.State.Revoked() || rec.State.RevocationReason != "Tem bị mất cắp" {
+		t.Errorf("after reopen: %+v", rec.State)
+	}
+	if rec, _ := s.Stamp(b.Id, 4); rec.State.Revoked() {
+		t.Error("stamp 4 revoked too")
+	}
+	rb, n, err := s.RevokeStamps(b.Id, nil, "Lô in lỗi", t2)
+	if err != nil || n != 10 || !rb.Revoked {
+		t.Errorf("revoke batch = %v %d %v", rb, n, err)
+	}
+	if _, _, err := s.RevokeStamps(b.Id, nil, "again", t2); !errors.As(err, new(*ocop.PreconditionError)) {
+		t.Errorf("second batch revoke: %v", err)
+	}
+}
+
+func TestUpdateProductRollsBackOnError(t *testing.T) {
+	s, _ := newStore(t)
+	seed(t, s, "A", "A1")
+	boom := errors.New("boom")
+	if _, err := s.UpdateProduct("A1", func(p *estampv1.Product) error { p.StarGrade = 5; return boom }); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if p, _ := s.Product("A1"); p.StarGrade != 4 {
+		t.Errorf("failed update was stored: grade %d", p.StarGrade)
+	}
+	if _, err := s.UpdateProduct("nope", func(*estampv1.Product) error { return nil }); !errors.As(err, new(*ocop.NotFoundError)) {
+		t.Errorf("update unknown: %v", err)
+	}
+}
