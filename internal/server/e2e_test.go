@@ -48,7 +48,7 @@ type env struct {
 	srv    *server.Server
 }
 
-func testKey(t *testing.T, name string) *keys.Key {
+func testKey(t testing.TB, name string) *keys.Key {
 	t.Helper()
 	data, err := os.ReadFile("../stampcode/testdata/" + name)
 	if err != nil {
@@ -63,7 +63,9 @@ func testKey(t *testing.T, name string) *keys.Key {
 }
 
 // start runs the full gRPC server in process over an in-memory listener.
-func start(t *testing.T) *env {
+func start(t testing.TB) *env { return startWith(t, 0) }
+
+func startWith(t testing.TB, scanBatch int) *env {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)}
 	key := testKey(t, "issuer-test-key.pem")
@@ -72,7 +74,8 @@ func start(t *testing.T) *env {
 		BaseURL: "http://localhost:8080",
 		Now:     clk.Now,
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ring:    keys.NewRing(key),
+		Ring:      keys.NewRing(key),
+		ScanBatch: scanBatch,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +111,7 @@ func wantCode(t *testing.T, err error, code codes.Code, mention string) {
 }
 
 // seedRegistry registers one producer with products in every state.
-func (e *env) seedRegistry(t *testing.T) {
+func (e *env) seedRegistry(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
@@ -144,7 +147,7 @@ func (e *env) seedRegistry(t *testing.T) {
 	}
 }
 
-func (e *env) revokeCert(t *testing.T, id string) {
+func (e *env) revokeCert(t testing.TB, id string) {
 	t.Helper()
 	_, err := e.reg.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{
 		ProductId: id,
@@ -155,7 +158,7 @@ func (e *env) revokeCert(t *testing.T, id string) {
 	}
 }
 
-func (e *env) issue(t *testing.T, product string, n uint32, requestID string) *estampv1.IssueStampsResponse {
+func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *estampv1.IssueStampsResponse {
 	t.Helper()
 	resp, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: product, Lot: "L-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2027-05-20",

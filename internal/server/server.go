@@ -26,8 +26,8 @@ import (
 // in one response.
 const MaxMessageSize = 64 << 20
 
-// scanBatch is the most scans one group commit takes.
-const scanBatch = 1024
+// defaultScanBatch is the most scans one group commit takes.
+const defaultScanBatch = 1024
 
 // Config is what the server is built from.
 type Config struct {
@@ -38,6 +38,9 @@ type Config struct {
 	Log *slog.Logger
 	// Ring overrides the keys in DataDir/keys, for tests.
 	Ring *keys.Ring
+	// ScanBatch caps the scans one group commit takes; 1024 when zero.
+	// 1 means a commit per verification, for comparison in benchmarks.
+	ScanBatch int
 }
 
 // Server is an assembled estampd.
@@ -84,7 +87,10 @@ func New(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--base-url: %w", err)
 	}
-	rec := verify.NewRecorder(st, scanBatch)
+	if cfg.ScanBatch <= 0 {
+		cfg.ScanBatch = defaultScanBatch
+	}
+	rec := verify.NewRecorder(st, cfg.ScanBatch)
 	ver, err := verify.New(st, rec, ring, []string{cfg.BaseURL}, cfg.Now, cfg.Log)
 	if err != nil {
 		rec.Close()

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		mention string
+	}{
+		{"base URL outside QR alphanumeric", []string{"--base-url", "https://tem_ocop.vn"}, "--base-url"},
+		{"base URL not http", []string{"--base-url", "tem.ocop.vn"}, "--base-url"},
+		{"unknown flag", []string{"--nope"}, "nope"},
+		{"stray argument", []string{"serve"}, "serve"},
+		{"bad listen address", []string{"--grpc-addr", "256.0.0.1:1"}, "--grpc-addr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			args := append([]string{"--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0"}, tt.args...)
+			err := run(context.Background(), args, &stderr)
+			if err == nil || !strings.Contains(err.Error()+stderr.String(), tt.mention) {
+				t.Errorf("run error = %v, want one mentioning %q", err, tt.mention)
+			}
+		})
+	}
+}
+
+func TestRunShutsDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	errc := make(chan error, 1)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	go func() {
+		errc <- run(ctx, []string{"--data-dir", dataDir, "--demo", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, &stderr)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("run returned %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after cancellation")
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no shutdown in log:\n%s", stderr.String())
+	}
+	// The database was released: a second run can open it.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if err := run(ctx2, []string{"--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, &stderr); err != nil {
+		t.Errorf("restart: %v", err)
+	}
+}

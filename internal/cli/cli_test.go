@@ -1,0 +1,175 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ocopvn/estamp/internal/cli"
+	"github.com/ocopvn/estamp/internal/demo"
+	"github.com/ocopvn/estamp/internal/server"
+)
+
+// startServer runs a demo estampd on a loopback port.
+func startServer(t *testing.T) string {
+	t.Helper()
+	srv, err := server.New(server.Config{DataDir: t.TempDir(), BaseURL: "http://localhost:8080", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Seed(context.Background(), srv.Registry); err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.GRPC.Serve(lis)
+	t.Cleanup(func() { srv.Close() })
+	return lis.Addr().String()
+}
+
+type result struct {
+	out, errOut string
+	err         error
+}
+
+func estamp(t *testing.T, addr string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		if k == "ESTAMP_SERVER" {
+			return addr
+		}
+		return ""
+	}
+	err := cli.Run(context.Background(), args, getenv, &out, &errOut)
+	return result{out.String(), errOut.String(), err}
+}
+
+// The README's tour, as a test.
+func TestTour(t *testing.T) {
+	addr := startServer(t)
+	r := estamp(t, addr, "products", "list")
+	if r.err != nil || !strings.Contains(r.out, "Chè lam Phủ Quảng") || !strings.Contains(r.out, "★★★★★") || !strings.Contains(r.out, "Đã thu hồi") {
+		t.Fatalf("products list: %v\n%s", r.err, r.out)
+	}
+	codes := filepath.Join(t.TempDir(), "codes.txt")
+	r = estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L2026-11", "--quantity", "10", "--expiry-date", "2027-05-01", "--out", codes)
+	if r.err != nil || !strings.Contains(r.out, "Số lượng:") {
+		t.Fatalf("issue: %v\n%s%s", r.err, r.out, r.errOut)
+	}
+	data, err := os.ReadFile(codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Fields(string(data))
+	if len(lines) != 10 {
+		t.Fatalf("%d codes written, want 10", len(lines))
+	}
+	r = estamp(t, addr, "verify", lines[0])
+	if r.err != nil || cli.ExitCode(r.err) != 0 || !strings.Contains(r.out, "CHÍNH HÃNG") || !strings.Contains(r.out, "Xã Vĩnh Lộc, Thanh Hóa") {
+		t.Fatalf("verify: %v\n%s", r.err, r.out)
+	}
+	tampered := lines[0][:len(lines[0])-10] + swap(lines[0][len(lines[0])-10]) + lines[0][len(lines[0])-9:]
+	r = estamp(t, addr, "verify", tampered)
+	if cli.ExitCode(r.err) != 3 || !strings.Contains(r.out, "BAD_SIGNATURE") && !strings.Contains(r.out, "CHỮ KÝ SAI") {
+		t.Fatalf("verify tampered: exit %d\n%s", cli.ExitCode(r.err), r.out)
+	}
+	r = estamp(t, addr, "--json", "verify", lines[1])
+	var v struct {
+		Verdict string `json:"verdict"`
+		Origin  struct {
+			Province string `json:"province"`
+		} `json:"origin"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &v); err != nil || v.Verdict != "VERDICT_GENUINE" || v.Origin.Province != "Thanh Hóa" {
+		t.Fatalf("verify --json: %v %+v\n%s", err, v, r.out)
+	}
+	r = estamp(t, addr, "batches", "list", "--product", "CHE-LAM-PHU-QUANG")
+	if r.err != nil || !strings.Contains(r.out, "L2026-11") {
+		t.Fatalf("batches list: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "batches", "show", "1", "--codes")
+	if r.err != nil || !strings.Contains(r.out, lines[9]) {
+		t.Fatalf("batches show: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "keys", "list")
+	if r.err != nil || !strings.Contains(r.out, "Ed25519") {
+		t.Fatalf("keys list: %v\n%s", r.err, r.out)
+	}
+}
+
+func swap(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
+}
+
+func TestRegistryCommands(t *testing.T) {
+	addr := startServer(t)
+	r := estamp(t, addr, "producers", "add", "--id", "HTX-MAM-TEP", "--name", "Hợp tác xã Mắm tép Hà Yên", "--kind", "cooperative",
+		"--province", "Thanh Hóa", "--commune", "Xã Hà Trung", "--legacy-district", "Huyện Hà Trung")
+	if r.err != nil || !strings.Contains(r.out, "trước 2025: Huyện Hà Trung") {
+		t.Fatalf("producers add: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "products", "add", "--id", "MAM-TEP", "--producer", "HTX-MAM-TEP", "--name", "Mắm tép", "--group", "food",
+		"--stars", "3", "--decision", "77/QĐ-UBND", "--decision-date", "2025-10-01")
+	if r.err != nil || !strings.Contains(r.out, "2028-09-30") || !strings.Contains(r.out, "UBND tỉnh") {
+		t.Fatalf("products add: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "products", "revoke", "MAM-TEP", "--reason", "Vi phạm chất lượng")
+	if r.err != nil || !strings.Contains(r.out, "Đã thu hồi") {
+		t.Fatalf("products revoke: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "products", "renew", "MAM-TEP", "--stars", "4", "--decision", "88/QĐ-UBND", "--decision-date", "2026-06-01")
+	if r.err != nil || !strings.Contains(r.out, "Còn hiệu lực") || !strings.Contains(r.out, "★★★★☆") {
+		t.Fatalf("products renew: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "producers", "show", "HTX-MAM-TEP")
+	if r.err != nil || !strings.Contains(r.out, "Hợp tác xã Mắm tép Hà Yên") {
+		t.Fatalf("producers show: %v\n%s", r.err, r.out)
+	}
+}
+
+func TestErrorsAndExitCodes(t *testing.T) {
+	addr := startServer(t)
+	tests := []struct {
+		name    string
+		args    []string
+		exit    int
+		mention string
+	}{
+		{"no command", nil, 2, ""},
+		{"unknown command", []string{"fly"}, 2, "fly"},
+		{"bad kind", []string{"producers", "add", "--kind", "club"}, 2, "--kind"},
+		{"missing arg", []string{"verify"}, 2, "verify CODE"},
+		{"server refuses", []string{"issue", "--product", "BANH-GAI-TU-TRU", "--lot", "X", "--quantity", "1"}, 1, "FailedPrecondition"},
+		{"not found", []string{"products", "show", "KHONG-CO"}, 1, "NotFound"},
+		{"invalid", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "X", "--quantity", "0"}, 1, "quantity"},
+		{"not a stamp", []string{"verify", "https://example.com"}, 3, "MALFORMED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := estamp(t, addr, tt.args...)
+			if got := cli.ExitCode(r.err); got != tt.exit {
+				t.Errorf("exit = %d, want %d (err %v)", got, tt.exit, r.err)
+			}
+			if r.err != nil && !strings.Contains(cli.Describe(r.err), tt.mention) {
+				t.Errorf("message %q does not mention %q", cli.Describe(r.err), tt.mention)
+			}
+		})
+	}
+	if cli.ExitCode(errors.New("x")) != 1 {
+		t.Error("plain error is not exit 1")
+	}
+}

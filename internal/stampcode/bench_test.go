@@ -1,0 +1,35 @@
+package stampcode_test
+
+import (
+	"crypto/ed25519"
+	"testing"
+
+	"github.com/ocopvn/estamp/internal/stampcode"
+)
+
+func BenchmarkSign(b *testing.B) {
+	iss := issuer(b, "issuer-test-key.pem")
+	p := prefix(b, "http://localhost:8080")
+	c := goldenClaims
+	for b.Loop() {
+		c.Serial++
+		if _, err := iss.Sign(p, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseVerify(b *testing.B) {
+	iss := issuer(b, "issuer-test-key.pem")
+	pub := loadKey(b, "issuer-test-key.pem").Public().(ed25519.PublicKey)
+	code, err := iss.Sign(prefix(b, "http://localhost:8080"), goldenClaims)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		tok, err := stampcode.Parse(code)
+		if err != nil || !tok.Verify(pub) {
+			b.Fatal("does not verify")
+		}
+	}
+}
