@@ -35,7 +35,7 @@ type clock struct {
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 type env struct {
@@ -70,10 +70,10 @@ func startWith(t testing.TB, scanBatch int) *env {
 	clk := &clock{now: time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)}
 	key := testKey(t, "issuer-test-key.pem")
 	srv, err := server.New(server.Config{
-		DataDir: t.TempDir(),
-		BaseURL: "http://localhost:8080",
-		Now:     clk.Now,
-		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		DataDir:   t.TempDir(),
+		BaseURL:   "http://localhost:8080",
+		Now:       clk.Now,
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ring:      keys.NewRing(key),
 		ScanBatch: scanBatch,
 	})
