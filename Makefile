@@ -16,8 +16,8 @@ build:
 	$(GO) build -o bin/ ./cmd/...
 
 ## run: serve on localhost with an embedded database and demo data
-run:
-	$(GO) run ./cmd/estampd --data-dir $(DATA_DIR) --demo
+run: build
+	./bin/estampd --data-dir $(DATA_DIR) --demo
 
 ## test: every test, with the race detector, plus a short run of each fuzz target from its seed corpus
 test:
