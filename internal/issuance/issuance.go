@@ -103,12 +103,14 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if err != nil {
 		return nil, err
 	}
-	signer, err := s.issuers.ActiveIssuer()
+	issuer, err := s.issuers.ActiveIssuer()
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	today := ocop.Today(now)
+	if r.production.After(ocop.Today(now)) {
+		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
+	}
 	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), now, func(p *estampv1.Product) (*estampv1.Batch, error) {
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
@@ -119,9 +121,6 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 		case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
 			return nil, ocop.Precondition("certificate %s of product %s expired on %s", p.Certificate.DecisionNumber, p.Id, p.Certificate.ValidUntil)
 		}
-		if r.production.After(today) {
-			return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
-		}
 		return &estampv1.Batch{
 			Lot:                       r.lot,
 			ProductionDate:            r.productionS,
@@ -130,7 +129,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 			StarGrade:                 p.StarGrade,
 			CertificateDecisionNumber: p.Certificate.DecisionNumber,
 			ValidUntil:                p.Certificate.ValidUntil,
-			KeyId:                     signer.KeyID().String(),
+			KeyId:                     issuer.KeyID().String(),
 			BaseUrl:                   s.prefix,
 		}, nil
 	})
@@ -168,7 +167,7 @@ func (s *Service) productNumber(b *estampv1.Batch) (uint32, error) {
 // codes reproduces every stamp of a batch, signing on all cores: a
 // 100,000-stamp batch is 100,000 Ed25519 signatures.
 func (s *Service) codes(ctx context.Context, b *estampv1.Batch, productNumber uint32) ([]*estampv1.Stamp, error) {
-	signer, ok := s.issuers.Issuer(b.KeyId)
+	issuer, ok := s.issuers.Issuer(b.KeyId)
 	if !ok {
 		return nil, ocop.Precondition("key %s that signed batch %d is no longer available", b.KeyId, b.Id)
 	}
@@ -190,7 +189,7 @@ func (s *Service) codes(ctx context.Context, b *estampv1.Batch, productNumber ui
 					return
 				}
 				serial := b.FirstSerial + uint64(i)
-				code, err := signer.Sign(b.BaseUrl, stampcode.Claims{
+				code, err := issuer.Sign(b.BaseUrl, stampcode.Claims{
 					Serial:        serial,
 					ProductNumber: productNumber,
 					BatchID:       uint32(b.Id),

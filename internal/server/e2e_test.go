@@ -2,14 +2,10 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -50,28 +46,27 @@ type env struct {
 
 func testKey(t testing.TB, name string) *keys.Key {
 	t.Helper()
-	data, err := os.ReadFile("../stampcode/testdata/" + name)
+	k, err := keys.ReadFile("../stampcode/testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, _ := pem.Decode(data)
-	priv, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys.FromPrivateKey(priv.(ed25519.PrivateKey), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	return k
 }
 
 // start runs the full gRPC server in process over an in-memory listener.
 func start(t testing.TB) *env { return startWith(t, 0) }
 
 func startWith(t testing.TB, scanBatch int) *env {
+	return startAt(t, t.TempDir(), "http://localhost:8080", scanBatch)
+}
+
+func startAt(t testing.TB, dataDir, baseURL string, scanBatch int) *env {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)}
 	key := testKey(t, "issuer-test-key.pem")
 	srv, err := server.New(server.Config{
-		DataDir:   t.TempDir(),
-		BaseURL:   "http://localhost:8080",
+		DataDir:   dataDir,
+		BaseURL:   baseURL,
 		Now:       clk.Now,
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ring:      keys.NewRing(key),
@@ -552,4 +547,29 @@ func flipLowBit(code string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	i := strings.IndexByte(alphabet, code[len(code)-1])
 	return code[:len(code)-1] + string(alphabet[i^1])
+}
+
+// Stamps already printed keep verifying after the service moves to a new
+// address; new stamps carry the new one.
+func TestBaseURLChangeKeepsOldStampsValid(t *testing.T) {
+	dataDir := t.TempDir()
+	old := startAt(t, dataDir, "http://localhost:8080", 0)
+	old.seedRegistry(t)
+	oldCode := old.issue(t, "NEM-CHUA", 1, "before-move").Stamps[0].Code
+	if err := old.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	moved := startAt(t, dataDir, "https://tem.ocop.thanhhoa.vn", 0)
+	if v := moved.verify(t, oldCode); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+		t.Errorf("old stamp after the move: %v", v.Verdict)
+	}
+	newCode := moved.issue(t, "NEM-CHUA", 1, "after-move").Stamps[0].Code
+	if !strings.HasPrefix(newCode, "HTTPS://TEM.OCOP.THANHHOA.VN/V/") {
+		t.Errorf("new code = %s", newCode)
+	}
+	// A new stamp's token under the old address is not one we printed.
+	token := newCode[strings.LastIndex(newCode, "/")+1:]
+	if v := moved.verify(t, "HTTP://LOCALHOST:8080/V/"+token); v.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
+		t.Errorf("new token under the old address: %v", v.Verdict)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -51,6 +52,8 @@ type Server struct {
 	Registry *registry.Service
 	Health   *health.Server
 	recorder *verify.Recorder
+	close    sync.Once
+	closeErr error
 }
 
 // DBPath is where the database lives in a data directory.
@@ -119,8 +122,11 @@ func New(cfg Config) (_ *Server, err error) {
 // Close stops the server gracefully, then commits queued scans and closes
 // the store.
 func (s *Server) Close() error {
-	s.Health.Shutdown()
-	s.GRPC.GracefulStop()
-	s.recorder.Close()
-	return s.Store.Close()
+	s.close.Do(func() {
+		s.Health.Shutdown()
+		s.GRPC.GracefulStop()
+		s.recorder.Close()
+		s.closeErr = s.Store.Close()
+	})
+	return s.closeErr
 }

@@ -11,8 +11,11 @@ import (
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
-// MaxBatchID is the largest batch id; stamps carry it in 32 bits.
-const MaxBatchID = 0xFFFFFFFF
+// Limits of what a stamp can carry: a 32-bit batch id and a 48-bit serial.
+const (
+	MaxBatchID = 0xFFFFFFFF
+	MaxSerial  = 1<<48 - 1
+)
 
 // IssueBatch stores a new batch for a product, or returns the batch an
 // earlier request with the same request id issued (created false).
@@ -51,6 +54,9 @@ func (s *Store) IssueBatch(requestID, productID string, now time.Time, plan func
 		first, err := nextCounter(tx, keyNextSerial, uint64(b.Quantity))
 		if err != nil {
 			return err
+		}
+		if first+uint64(b.Quantity)-1 > MaxSerial {
+			return ocop.Precondition("serial numbers exhausted")
 		}
 		b.Id, b.FirstSerial, b.ProductId, b.RequestId = id, first, productID, requestID
 		b.IssueTime = timestamppb.New(now)

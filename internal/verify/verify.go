@@ -82,24 +82,34 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 		}
 		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Đây không phải mã tem điện tử OCOP.", "This is not an OCOP e-stamp code."), nil
 	}
-	if tok.Prefix != "" && !s.ourPrefix(tok.Prefix) {
-		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Địa chỉ trong mã không thuộc hệ thống tem OCOP này.", "The address in the code does not belong to this OCOP stamp service."), nil
+	// The host part of a URL is not signed. A code under a URL that is not
+	// ours is accepted only if it is the URL its batch was issued under (the
+	// service has moved since); anything else may be a look-alike site.
+	foreign := tok.Prefix != "" && !s.ourPrefix(tok.Prefix)
+	unlessForeign := func(r *estampv1.VerifyResponse) (*estampv1.VerifyResponse, error) {
+		if foreign {
+			return lookAlike(), nil
+		}
+		return withIDs(r, tok.Claims), nil
 	}
 	c := tok.Claims
 	pub, ok := s.keys.PublicKey(c.KeyID)
 	if !ok {
-		return withIDs(verdict(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Mã tem được ký bằng khóa không do đơn vị này cấp.", "The stamp is signed by a key this issuer does not know."), c), nil
+		return unlessForeign(verdict(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Mã tem được ký bằng khóa không do đơn vị này cấp.", "The stamp is signed by a key this issuer does not know."))
 	}
 	if !tok.Verify(pub) {
-		return withIDs(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."), c), nil
+		return unlessForeign(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."))
 	}
 	rec, err := s.store.Stamp(uint64(c.BatchID), c.Serial)
 	var nf *ocop.NotFoundError
 	if errors.As(err, &nf) {
-		return withIDs(notIssued(), c), nil
+		return unlessForeign(notIssued())
 	}
 	if err != nil {
 		return nil, err
+	}
+	if foreign && rec.Batch.BaseUrl != tok.Prefix {
+		return lookAlike(), nil
 	}
 	if rec.Product.Number != c.ProductNumber {
 		s.log.Warn("signed stamp disagrees with its batch", "serial", c.Serial, "batch", c.BatchID, "claimed_product", c.ProductNumber, "stored_product", rec.Product.Number)
@@ -122,6 +132,10 @@ func (s *Service) ourPrefix(p string) bool {
 		}
 	}
 	return false
+}
+
+func lookAlike() *estampv1.VerifyResponse {
+	return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Địa chỉ trong mã không thuộc hệ thống tem OCOP này.", "The address in the code does not belong to this OCOP stamp service.")
 }
 
 func notIssued() *estampv1.VerifyResponse {
