@@ -19,10 +19,11 @@ build:
 run: build
 	./bin/estampd --data-dir $(DATA_DIR) --demo
 
-## test: every test, with the race detector, plus a short run of each fuzz target from its seed corpus
+## test: every test, with the race detector, then a short run of each fuzz target
 test:
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/stampcode
+	$(GO) test -run='^$$' -fuzz=FuzzClientInput -fuzztime=$(FUZZTIME) ./internal/ocop
 
 ## bench: benchmarks of issuance, verification and the stamp codec
 bench:

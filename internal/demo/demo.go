@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 )
 
@@ -108,3 +110,6 @@ func Seed(ctx context.Context, reg Registry) error {
 	}
 	return nil
 }
+
+// clone keeps the package-level fixtures untouched by normalisation.
+func clone[M proto.Message](m M) M { return proto.Clone(m).(M) }

@@ -111,7 +111,9 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if r.production.After(ocop.Today(now)) {
 		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
 	}
+	var productNumber uint32
 	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), now, func(p *estampv1.Product) (*estampv1.Batch, error) {
+		productNumber = p.Number
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
 		}
@@ -139,11 +141,12 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if !created && !sameRequest(batch, req.GetProductId(), r) {
 		return nil, ocop.Precondition("request_id %q was already used for batch %d with other parameters", req.GetRequestId(), batch.Id)
 	}
-	product, err := s.productNumber(batch)
-	if err != nil {
-		return nil, err
+	if !created {
+		if productNumber, err = s.productNumber(batch); err != nil {
+			return nil, err
+		}
 	}
-	stamps, err := s.codes(ctx, batch, product)
+	stamps, err := s.codes(ctx, batch, productNumber)
 	if err != nil {
 		return nil, err
 	}
