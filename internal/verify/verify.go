@@ -101,8 +101,7 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 		return unlessForeign(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."))
 	}
 	rec, err := s.store.Stamp(uint64(c.BatchID), c.Serial)
-	var nf *ocop.NotFoundError
-	if errors.As(err, &nf) {
+	if errors.As(err, new(*ocop.NotFoundError)) {
 		return unlessForeign(notIssued())
 	}
 	if err != nil {
