@@ -1,0 +1,193 @@
+package labels
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf16"
+)
+
+// pdfWriter writes a PDF as a stream: each page goes out as soon as it is
+// drawn, so memory does not grow with the number of labels. Only the list
+// of page object numbers and the set of glyphs used are kept to the end.
+type pdfWriter struct {
+	w       *bufio.Writer
+	n       int64   // bytes written
+	offsets []int64 // offsets[i] is object i's offset; 0 unused
+	face    *face
+	pages   []int
+	used    map[uint16]rune
+	pagesID int
+	fontID  int
+	err     error
+}
+
+func newPDFWriter(w io.Writer, f *face) *pdfWriter {
+	p := &pdfWriter{w: bufio.NewWriterSize(w, 64<<10), offsets: []int64{0}, face: f, used: map[uint16]rune{}}
+	// The trailing binary comment marks the file as binary for transfer tools.
+	p.printf("%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n")
+	p.pagesID = p.reserve()
+	p.fontID = p.reserve()
+	return p
+}
+
+func (p *pdfWriter) printf(format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	n, err := fmt.Fprintf(p.w, format, args...)
+	p.n += int64(n)
+	p.err = err
+}
+
+func (p *pdfWriter) write(b []byte) {
+	if p.err != nil {
+		return
+	}
+	n, err := p.w.Write(b)
+	p.n += int64(n)
+	p.err = err
+}
+
+func (p *pdfWriter) reserve() int {
+	p.offsets = append(p.offsets, 0)
+	return len(p.offsets) - 1
+}
+
+func (p *pdfWriter) begin(id int) {
+	p.offsets[id] = p.n
+	p.printf("%d 0 obj\n", id)
+}
+
+func (p *pdfWriter) object(id int, body string) {
+	p.begin(id)
+	p.printf("%s\nendobj\n", body)
+}
+
+// stream writes a stream object; data is compressed unless raw is given.
+func (p *pdfWriter) stream(id int, dict string, data []byte, rawLength int) {
+	p.begin(id)
+	if rawLength > 0 {
+		p.printf("<< %s /Length %d /Length1 %d /Filter /FlateDecode >>\nstream\n", dict, len(data), rawLength)
+	} else {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(data)
+		zw.Close()
+		data = z.Bytes()
+		p.printf("<< %s /Length %d /Filter /FlateDecode >>\nstream\n", dict, len(data))
+	}
+	p.write(data)
+	p.printf("\nendstream\nendobj\n")
+}
+
+// page writes one page of widthPt × heightPt with the given content.
+func (p *pdfWriter) page(widthPt, heightPt float64, content []byte) {
+	contentID := p.reserve()
+	p.stream(contentID, "", content, 0)
+	pageID := p.reserve()
+	p.object(pageID, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R >> /ProcSet [/PDF /Text] >> /Contents %d 0 R >>",
+		p.pagesID, num(widthPt), num(heightPt), p.fontID, contentID))
+	p.pages = append(p.pages, pageID)
+}
+
+// text encodes s for the Identity-H font as a hex string of glyph ids,
+// remembering which glyphs (and runes, for copy and search) were used.
+func (p *pdfWriter) text(s string) string {
+	var b strings.Builder
+	b.WriteByte('<')
+	for _, r := range s {
+		g, drawn := p.face.glyph(r)
+		p.used[g.id] = drawn
+		fmt.Fprintf(&b, "%04X", g.id)
+	}
+	b.WriteByte('>')
+	return b.String()
+}
+
+// close writes the font, page tree, catalog, cross-reference table and
+// trailer.
+func (p *pdfWriter) close(title string) error {
+	p.writeFont()
+	kids := make([]string, len(p.pages))
+	for i, id := range p.pages {
+		kids[i] = fmt.Sprintf("%d 0 R", id)
+	}
+	p.object(p.pagesID, fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s] >>", len(p.pages), strings.Join(kids, " ")))
+	catalog := p.reserve()
+	p.object(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", p.pagesID))
+	info := p.reserve()
+	p.object(info, fmt.Sprintf("<< /Title %s /Producer (estamp) >>", pdfUTF16(title)))
+	xref := p.n
+	p.printf("xref\n0 %d\n0000000000 65535 f \n", len(p.offsets))
+	for _, off := range p.offsets[1:] {
+		p.printf("%010d 00000 n \n", off)
+	}
+	p.printf("trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(p.offsets), catalog, info, xref)
+	if p.err != nil {
+		return p.err
+	}
+	return p.w.Flush()
+}
+
+func (p *pdfWriter) writeFont() {
+	f := p.face
+	cid, desc, file, toUnicode := p.reserve(), p.reserve(), p.reserve(), p.reserve()
+	p.object(p.fontID, fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", fontName, cid, toUnicode))
+
+	ids := make([]uint16, 0, len(p.used))
+	for id := range p.used {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var w strings.Builder
+	for _, id := range ids {
+		g, _ := f.glyph(p.used[id])
+		fmt.Fprintf(&w, "%d [%s] ", id, num(g.width))
+	}
+	p.object(cid, fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W [%s] /CIDToGIDMap /Identity >>", fontName, desc, w.String()))
+	p.object(desc, fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%s %s %s %s] /ItalicAngle 0 /Ascent %s /Descent %s /CapHeight %s /StemV 80 /FontFile2 %d 0 R >>",
+		fontName, num(f.bbox[0]), num(f.bbox[1]), num(f.bbox[2]), num(f.bbox[3]), num(f.ascent), num(f.descent), num(f.capHeight), file))
+	p.stream(file, "", f.compressed, len(fontData))
+
+	var cmap strings.Builder
+	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	for chunk := range slices.Chunk(ids, 100) {
+		fmt.Fprintf(&cmap, "%d beginbfchar\n", len(chunk))
+		for _, id := range chunk {
+			fmt.Fprintf(&cmap, "<%04X> <", id)
+			for _, u := range utf16.Encode([]rune{p.used[id]}) {
+				fmt.Fprintf(&cmap, "%04X", u)
+			}
+			cmap.WriteString(">\n")
+		}
+		cmap.WriteString("endbfchar\n")
+	}
+	cmap.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	p.stream(toUnicode, "", []byte(cmap.String()), 0)
+}
+
+// num formats a PDF number compactly.
+func num(v float64) string {
+	s := fmt.Sprintf("%.3f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" || s == "" {
+		return "0"
+	}
+	return s
+}
+
+// pdfUTF16 is a PDF text string in UTF-16BE with a byte-order mark.
+func pdfUTF16(s string) string {
+	var b strings.Builder
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteByte('>')
+	return b.String()
+}

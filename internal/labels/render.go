@@ -1,0 +1,293 @@
+// Package labels renders issued stamps for printing: PDF label sheets and
+// rolls with the QR code drawn as vector shapes and Vietnamese text in an
+// embedded font, and single QR images (PNG, SVG) in a zip or a directory.
+//
+// Rendering streams: a PDF page is written as soon as it is drawn, so a
+// 100,000-stamp batch needs no more memory than a small one.
+package labels
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/skip2/go-qrcode"
+)
+
+// Stamp is one stamp to print.
+type Stamp struct {
+	Serial uint64
+	Code   string // the exact text the QR code holds
+}
+
+// Batch is what a label shows besides the QR code.
+type Batch struct {
+	ProductName string
+	StarGrade   int
+	Lot         string
+	Stamps      []Stamp
+}
+
+// ScanLine invites a consumer to scan.
+const ScanLine = "Quét mã để xác thực nguồn gốc"
+
+// Progress is told how many labels are done, after each page or image.
+type Progress func(done, total int)
+
+// Renderer renders labels; it holds the parsed font and is safe for
+// concurrent use.
+type Renderer struct {
+	face *face
+}
+
+// NewRenderer parses the embedded font.
+func NewRenderer() (*Renderer, error) {
+	f, err := loadFace()
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{face: f}, nil
+}
+
+const ptPerMM = 72 / 25.4
+
+// SerialText is how a serial is printed for people: grouped digits are
+// easier to read out over the phone.
+func SerialText(serial uint64) string {
+	s := strconv.FormatUint(serial, 10)
+	for len(s) < 9 {
+		s = "0" + s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// PDF writes the batch's labels in layout l to w.
+func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, progress Progress) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	if len(b.Stamps) == 0 {
+		return fmt.Errorf("labels: the batch has no stamps")
+	}
+	pdf := newPDFWriter(w, r.face)
+	per := l.PerPage()
+	var content strings.Builder
+	for start := 0; start < len(b.Stamps); start += per {
+		content.Reset()
+		end := min(start+per, len(b.Stamps))
+		for i := start; i < end; i++ {
+			slot := i - start
+			x := l.MarginLeft + float64(slot%l.Columns)*(l.LabelWidth+l.GapX)
+			y := l.MarginTop + float64(slot/l.Columns)*(l.LabelHeight+l.GapY)
+			if err := r.drawLabel(&content, pdf, l, x, y, b, b.Stamps[i]); err != nil {
+				return err
+			}
+		}
+		pdf.page(l.PageWidth*ptPerMM, l.PageHeight*ptPerMM, []byte(content.String()))
+		if pdf.err != nil {
+			return pdf.err
+		}
+		if progress != nil {
+			progress(end, len(b.Stamps))
+		}
+	}
+	return pdf.close(b.ProductName + " — lô " + b.Lot)
+}
+
+// canvas converts label millimetres (origin top-left of the page) to PDF
+// points (origin bottom-left).
+type canvas struct {
+	out   *strings.Builder
+	pageH float64
+}
+
+func (c canvas) rect(x, y, w, h float64) {
+	fmt.Fprintf(c.out, "%s %s %s %s re\n", num(x*ptPerMM), num((c.pageH-y-h)*ptPerMM), num(w*ptPerMM), num(h*ptPerMM))
+}
+
+func (r *Renderer) drawLabel(out *strings.Builder, pdf *pdfWriter, l Layout, x, y float64, b Batch, s Stamp) error {
+	c := canvas{out: out, pageH: l.PageHeight}
+	box := l.box()
+	q, err := qrcode.New(s.Code, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
+	}
+	bitmap := q.Bitmap() // quiet zone of 4 modules included
+	n := len(bitmap)
+	if n > maxQRModules {
+		return fmt.Errorf("labels: serial %d needs a QR code of %d modules, more than the %d a label has room for; use a shorter --base-url", s.Serial, n, maxQRModules)
+	}
+	// Smaller codes centre in the square sized for the largest.
+	module, side := box.module, box.module*float64(n)
+	qx := snap(x + box.pad/2 + (box.module*maxQRModules-side)/2)
+	qy := snap(y + (l.LabelHeight-side)/2)
+	out.WriteString("0 g\n")
+	// Rasterisers widen anti-aliased fills by a fraction of a pixel, which
+	// leaves a grey halo around every module that confuses scanners. Insetting
+	// each rectangle by 1/16 of a dot keeps module edges crisp.
+	const inset = dot / 16
+	for _, r := range runs(bitmap) {
+		c.rect(qx+float64(r.col)*module+inset, qy+float64(r.row)*module+inset, float64(r.width)*module-2*inset, float64(r.height)*module-2*inset)
+	}
+	out.WriteString("f\n")
+	r.drawText(c, pdf, l, box, x, y, b, s)
+	return nil
+}
+
+// run is a rectangle of dark modules.
+type run struct{ row, col, width, height int }
+
+// runs merges each row's dark modules into horizontal runs, and a run into
+// the one above when it spans the same columns, so a QR code is drawn with
+// few rectangles.
+func runs(bitmap [][]bool) []run {
+	var out []run
+	open := map[[2]int]int{} // (col, width) of a run ending on the previous row -> index in out
+	for row, line := range bitmap {
+		next := map[[2]int]int{}
+		for col := 0; col < len(line); {
+			if !line[col] {
+				col++
+				continue
+			}
+			end := col
+			for end < len(line) && line[end] {
+				end++
+			}
+			key := [2]int{col, end - col}
+			if i, ok := open[key]; ok {
+				out[i].height++
+				next[key] = i
+			} else {
+				out = append(out, run{row: row, col: col, width: end - col, height: 1})
+				next[key] = len(out) - 1
+			}
+			col = end
+		}
+		open = next
+	}
+	return out
+}
+
+// textLine is one line of the text column, before wrapping.
+type textLine struct {
+	text     string
+	scale    float64 // of the base size
+	minScale float64 // how far it may shrink to fit before an ellipsis
+	maxLines int     // 2 lets a long name or sentence wrap once
+}
+
+// placed is a line ready to draw.
+type placed struct {
+	text string
+	size float64 // points
+}
+
+func (r *Renderer) drawText(c canvas, pdf *pdfWriter, l Layout, box labelBox, x, y float64, b Batch, s Stamp) {
+	if box.textW < 3 {
+		return // no room for text beside the QR code
+	}
+	specs := []textLine{
+		{"OCOP " + strings.Repeat("★", b.StarGrade), 1.1, 0.6, 1},
+		{b.ProductName, 1.0, 0.55, 2},
+		{"Lô: " + b.Lot, 0.8, 0.6, 1},
+		{"Sê-ri: " + SerialText(s.Serial), 0.8, 0.6, 1},
+		{ScanLine, 0.7, 0.7, 2},
+	}
+	const leading = 1.2
+	avail := l.LabelHeight - 2*box.pad
+	maxW := box.textW * ptPerMM
+	// Shrink the base size until every line, wrapped, fits the height.
+	var lines []placed
+	for base := math.Min(9, avail*ptPerMM/(5*leading)); base >= 3; base *= 0.92 {
+		lines = lines[:0]
+		for _, sp := range specs {
+			lines = append(lines, r.wrap(sp, base, maxW)...)
+		}
+		if height(lines, leading) <= avail {
+			break
+		}
+	}
+	top := y + math.Max(box.pad, (l.LabelHeight-height(lines, leading))/2)
+
+	// Clip to the text column: whatever happens, text never reaches the QR.
+	c.out.WriteString("q\n")
+	c.rect(x+box.textX, y, box.textW, l.LabelHeight)
+	c.out.WriteString("W n\nBT\n")
+	tx := (x + box.textX) * ptPerMM
+	for _, ln := range lines {
+		baseline := top + ln.size/ptPerMM*r.face.ascent/1000
+		if baseline > y+l.LabelHeight {
+			break
+		}
+		fmt.Fprintf(c.out, "/F1 %s Tf 1 0 0 1 %s %s Tm %s Tj\n", num(ln.size), num(tx), num((c.pageH-baseline)*ptPerMM), pdf.text(ln.text))
+		top += ln.size / ptPerMM * leading
+	}
+	c.out.WriteString("ET\nQ\n")
+}
+
+func height(lines []placed, leading float64) float64 {
+	h := 0.0
+	for _, ln := range lines {
+		h += ln.size / ptPerMM * leading
+	}
+	return h
+}
+
+// wrap lays a line out at base size: on one line if it fits (shrinking to
+// its minimum scale), else on two at a word boundary, else shortened with
+// an ellipsis.
+func (r *Renderer) wrap(sp textLine, base, maxW float64) []placed {
+	size, minSize := base*sp.scale, math.Max(3.5, base*sp.scale*sp.minScale)
+	if r.face.width(sp.text, size)*sp.minScale <= maxW || sp.maxLines < 2 {
+		t, sz := fit(r.face, sp.text, size, minSize, maxW)
+		return []placed{{t, sz}}
+	}
+	// Split where the longer of the two lines is shortest.
+	words := strings.Fields(sp.text)
+	if len(words) < 2 {
+		t, sz := fit(r.face, sp.text, size, minSize, maxW)
+		return []placed{{t, sz}}
+	}
+	first, rest, best := "", "", math.Inf(1)
+	for k := 1; k < len(words); k++ {
+		a, b := strings.Join(words[:k], " "), strings.Join(words[k:], " ")
+		if w := math.Max(r.face.width(a, size), r.face.width(b, size)); w < best {
+			first, rest, best = a, b, w
+		}
+	}
+	t1, sz1 := fit(r.face, first, size, minSize, maxW)
+	t2, sz2 := fit(r.face, rest, size, minSize, maxW)
+	sz := math.Min(sz1, sz2)
+	return []placed{{t1, sz}, {t2, sz}}
+}
+
+// fit shrinks text down to minSize to fit maxW points, then shortens it
+// with an ellipsis.
+func fit(f *face, text string, size, minSize, maxW float64) (string, float64) {
+	w := f.width(text, size)
+	if w <= maxW {
+		return text, size
+	}
+	if shrunk := size * maxW / w; shrunk >= minSize {
+		return text, shrunk
+	}
+	size = math.Min(size, minSize)
+	runes := []rune(text)
+	for n := len(runes) - 1; n > 0; n-- {
+		t := strings.TrimRight(string(runes[:n]), " ") + "…"
+		if f.width(t, size) <= maxW {
+			return t, size
+		}
+	}
+	return "…", size
+}
