@@ -24,7 +24,7 @@ func needTool(t testing.TB, name string) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not installed; .ci/run should have installed it", name)
 		}
-		t.Skipf("%s not installed (Debian: poppler-utils, zbar-tools)", name)
+		t.Skipf("%s not installed (Debian: poppler-utils, zbar-tools, librsvg2-bin)", name)
 	}
 	return path
 }
