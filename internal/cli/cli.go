@@ -69,6 +69,8 @@ Usage: estamp [--server ADDR] [--json] COMMAND ...
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE
   keys      list
+  labels    --batch ID --out FILE [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
+  labels    layouts
 
 --server defaults to $ESTAMP_SERVER, else localhost:50051. Dates are YYYY-MM-DD.
 Exit status: 0 ok, 1 error, 2 usage, 3 a verified code is not a genuine stamp.
@@ -87,6 +89,7 @@ type app struct {
 	reg     estampv1.RegistryServiceClient
 	iss     estampv1.IssuanceServiceClient
 	ver     estampv1.VerificationServiceClient
+	lbl     estampv1.LabelServiceClient
 	getenv  env
 	stderr  io.Writer
 	timeout time.Duration
@@ -112,6 +115,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"batches":   a.batches,
 		"verify":    a.verify,
 		"keys":      a.keys,
+		"labels":    a.labelsCmd,
 	}
 	h, ok := handlers[cmd]
 	if !ok {
@@ -177,6 +181,7 @@ func (a *app) dial() error {
 	a.reg = estampv1.NewRegistryServiceClient(conn)
 	a.iss = estampv1.NewIssuanceServiceClient(conn)
 	a.ver = estampv1.NewVerificationServiceClient(conn)
+	a.lbl = estampv1.NewLabelServiceClient(conn)
 	return nil
 }
 

@@ -227,15 +227,32 @@ func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (
 	}
 	resp := &estampv1.GetBatchResponse{Batch: b}
 	if req.GetIncludeStamps() {
-		n, err := s.productNumber(b)
-		if err != nil {
-			return nil, err
-		}
-		if resp.Stamps, err = s.codes(ctx, b, n); err != nil {
+		if resp.Stamps, err = s.stamps(ctx, b); err != nil {
 			return nil, err
 		}
 	}
 	return resp, nil
+}
+
+// BatchStamps returns a batch and every stamp's code, e.g. for printing.
+func (s *Service) BatchStamps(ctx context.Context, id uint64) (*estampv1.Batch, []*estampv1.Stamp, error) {
+	b, err := s.store.Batch(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	stamps, err := s.stamps(ctx, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, stamps, nil
+}
+
+func (s *Service) stamps(ctx context.Context, b *estampv1.Batch) ([]*estampv1.Stamp, error) {
+	n, err := s.productNumber(b)
+	if err != nil {
+		return nil, err
+	}
+	return s.codes(ctx, b, n)
 }
 
 // ListBatches implements estampv1.IssuanceServiceServer.

@@ -37,7 +37,8 @@ const (
 	MaxDPI     = 2400
 )
 
-func (o *ImageOptions) normalize() error {
+// Validate checks the options and fills in defaults.
+func (o *ImageOptions) Validate() error {
 	if o.Format != FormatPNG && o.Format != FormatSVG {
 		return fmt.Errorf("image format %q: want png or svg", o.Format)
 	}
@@ -116,7 +117,7 @@ func ImageName(serial uint64, format string) string {
 
 // Images writes one QR image per stamp to sink, then closes it.
 func (r *Renderer) Images(sink Sink, b Batch, opts ImageOptions, progress Progress) error {
-	if err := opts.normalize(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return err
 	}
 	for i, s := range b.Stamps {

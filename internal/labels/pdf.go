@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -20,6 +21,7 @@ type pdfWriter struct {
 	offsets []int64 // offsets[i] is object i's offset; 0 unused
 	face    *face
 	pages   []int
+	usedMu  sync.Mutex // pages are drawn concurrently
 	used    map[uint16]rune
 	pagesID int
 	fontID  int
@@ -68,27 +70,33 @@ func (p *pdfWriter) object(id int, body string) {
 	p.printf("%s\nendobj\n", body)
 }
 
-// stream writes a stream object; data is compressed unless raw is given.
-func (p *pdfWriter) stream(id int, dict string, data []byte, rawLength int) {
+// stream writes a stream object of zlib-compressed data; rawLength, when
+// not zero, is the uncompressed length of an embedded font file.
+func (p *pdfWriter) stream(id int, compressed []byte, rawLength int) {
 	p.begin(id)
 	if rawLength > 0 {
-		p.printf("<< %s /Length %d /Length1 %d /Filter /FlateDecode >>\nstream\n", dict, len(data), rawLength)
+		p.printf("<< /Length %d /Length1 %d /Filter /FlateDecode >>\nstream\n", len(compressed), rawLength)
 	} else {
-		var z bytes.Buffer
-		zw := zlib.NewWriter(&z)
-		zw.Write(data)
-		zw.Close()
-		data = z.Bytes()
-		p.printf("<< %s /Length %d /Filter /FlateDecode >>\nstream\n", dict, len(data))
+		p.printf("<< /Length %d /Filter /FlateDecode >>\nstream\n", len(compressed))
 	}
-	p.write(data)
+	p.write(compressed)
 	p.printf("\nendstream\nendobj\n")
 }
 
-// page writes one page of widthPt × heightPt with the given content.
+// deflate compresses a content stream. Speed matters more than the last
+// few percent of size: label pages are large and many.
+func deflate(data []byte) []byte {
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+	zw.Write(data)
+	zw.Close()
+	return z.Bytes()
+}
+
+// page writes one page of widthPt × heightPt with its compressed content.
 func (p *pdfWriter) page(widthPt, heightPt float64, content []byte) {
 	contentID := p.reserve()
-	p.stream(contentID, "", content, 0)
+	p.stream(contentID, content, 0)
 	pageID := p.reserve()
 	p.object(pageID, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R >> /ProcSet [/PDF /Text] >> /Contents %d 0 R >>",
 		p.pagesID, num(widthPt), num(heightPt), p.fontID, contentID))
@@ -102,7 +110,9 @@ func (p *pdfWriter) text(s string) string {
 	b.WriteByte('<')
 	for _, r := range s {
 		g, drawn := p.face.glyph(r)
+		p.usedMu.Lock()
 		p.used[g.id] = drawn
+		p.usedMu.Unlock()
 		fmt.Fprintf(&b, "%04X", g.id)
 	}
 	b.WriteByte('>')
@@ -152,7 +162,7 @@ func (p *pdfWriter) writeFont() {
 	p.object(cid, fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W [%s] /CIDToGIDMap /Identity >>", fontName, desc, w.String()))
 	p.object(desc, fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%s %s %s %s] /ItalicAngle 0 /Ascent %s /Descent %s /CapHeight %s /StemV 80 /FontFile2 %d 0 R >>",
 		fontName, num(f.bbox[0]), num(f.bbox[1]), num(f.bbox[2]), num(f.bbox[3]), num(f.ascent), num(f.descent), num(f.capHeight), file))
-	p.stream(file, "", f.compressed, len(fontData))
+	p.stream(file, f.compressed, len(fontData))
 
 	var cmap strings.Builder
 	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
@@ -168,7 +178,7 @@ func (p *pdfWriter) writeFont() {
 		cmap.WriteString("endbfchar\n")
 	}
 	cmap.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-	p.stream(toUnicode, "", []byte(cmap.String()), 0)
+	p.stream(toUnicode, deflate([]byte(cmap.String())), 0)
 }
 
 // num formats a PDF number compactly.

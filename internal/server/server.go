@@ -1,4 +1,4 @@
-// Package server assembles estampd: the store, the issuer keys and the three
+// Package server assembles estampd: the store, the issuer keys and the
 // services behind one gRPC server with health and reflection.
 package server
 
@@ -18,6 +18,8 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
+	"github.com/ocopvn/estamp/internal/labels"
+	"github.com/ocopvn/estamp/internal/printing"
 	"github.com/ocopvn/estamp/internal/registry"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verify"
@@ -100,6 +102,11 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	reg := registry.New(st, cfg.Now)
+	renderer, err := labels.NewRenderer()
+	if err != nil {
+		rec.Close()
+		return nil, err
+	}
 
 	g := grpc.NewServer(
 		grpc.ChainUnaryInterceptor(unaryErrors(cfg.Log)),
@@ -110,9 +117,10 @@ func New(cfg Config) (_ *Server, err error) {
 	estampv1.RegisterRegistryServiceServer(g, reg)
 	estampv1.RegisterIssuanceServiceServer(g, iss)
 	estampv1.RegisterVerificationServiceServer(g, ver)
+	estampv1.RegisterLabelServiceServer(g, printing.New(iss, st, renderer))
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName} {
+	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
