@@ -173,3 +173,49 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		t.Error("plain error is not exit 1")
 	}
 }
+
+func TestLabelsCommand(t *testing.T) {
+	addr := startServer(t)
+	if r := estamp(t, addr, "issue", "--product", "MAM-TEP-HA-YEN", "--lot", "MT-1", "--quantity", "30"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"--out", filepath.Join(dir, "local.pdf"), "--layout", "roll-40x30"},
+		{"--out", filepath.Join(dir, "remote.pdf"), "--remote"},
+		{"--out", filepath.Join(dir, "png"), "--size", "300"},
+		{"--out", filepath.Join(dir, "svg.zip"), "--format", "svg", "--remote"},
+	} {
+		r := estamp(t, addr, append([]string{"labels", "--batch", "1"}, args...)...)
+		if r.err != nil || !strings.Contains(r.out, "Đã ghi") {
+			t.Fatalf("labels %v: %v\n%s", args, r.err, r.out)
+		}
+	}
+	for _, pdf := range []string{"local.pdf", "remote.pdf"} {
+		data, err := os.ReadFile(filepath.Join(dir, pdf))
+		if err != nil || !bytes.HasPrefix(data, []byte("%PDF")) {
+			t.Errorf("%s: %v", pdf, err)
+		}
+	}
+	if pngs, _ := filepath.Glob(filepath.Join(dir, "png", "*.png")); len(pngs) != 30 {
+		t.Errorf("%d PNG files, want 30", len(pngs))
+	}
+	if info, err := os.Stat(filepath.Join(dir, "svg.zip")); err != nil || info.Size() == 0 {
+		t.Errorf("svg.zip: %v", err)
+	}
+	r := estamp(t, addr, "labels", "--layout", "list")
+	if r.err != nil || !strings.Contains(r.out, "a4-5x13") || !strings.Contains(r.out, "roll-40x30") {
+		t.Errorf("layout list: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "labels", "--batch", "1", "--out", filepath.Join(dir, "bad.pdf"), "--layout", "custom:210x297,10x30,20x9")
+	if cli.ExitCode(r.err) != 2 || !strings.Contains(cli.Describe(r.err), "0.25 mm") {
+		t.Errorf("tiny layout: exit %d, %v", cli.ExitCode(r.err), r.err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.pdf")); err == nil {
+		t.Error("a refused render left a file")
+	}
+	r = estamp(t, addr, "labels", "--batch", "77", "--out", filepath.Join(dir, "none.pdf"))
+	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "NotFound") {
+		t.Errorf("unknown batch: %v", r.err)
+	}
+}

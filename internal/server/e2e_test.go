@@ -38,6 +38,7 @@ type env struct {
 	reg    estampv1.RegistryServiceClient
 	iss    estampv1.IssuanceServiceClient
 	ver    estampv1.VerificationServiceClient
+	lbl    estampv1.LabelServiceClient
 	health healthpb.HealthClient
 	clock  *clock
 	key    *keys.Key
@@ -92,7 +93,7 @@ func startAt(t testing.TB, dataDir, baseURL string, scanBatch int) *env {
 	})
 	return &env{
 		reg: estampv1.NewRegistryServiceClient(conn), iss: estampv1.NewIssuanceServiceClient(conn),
-		ver: estampv1.NewVerificationServiceClient(conn), health: healthpb.NewHealthClient(conn),
+		ver: estampv1.NewVerificationServiceClient(conn), lbl: estampv1.NewLabelServiceClient(conn), health: healthpb.NewHealthClient(conn),
 		clock: clk, key: key, srv: srv,
 	}
 }

@@ -1,0 +1,97 @@
+package server_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
+// download runs RenderLabels and reassembles the file.
+func download(t *testing.T, e *env, req *estampv1.RenderLabelsRequest) ([]byte, []*estampv1.RenderLabelsResponse, error) {
+	t.Helper()
+	stream, err := e.lbl.RenderLabels(context.Background(), req)
+	if err != nil {
+		return nil, nil, err
+	}
+	var file bytes.Buffer
+	var msgs []*estampv1.RenderLabelsResponse
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			return file.Bytes(), msgs, nil
+		}
+		if err != nil {
+			return nil, msgs, err
+		}
+		file.Write(msg.Chunk)
+		msg.Chunk = nil
+		msgs = append(msgs, msg)
+	}
+}
+
+func TestRenderLabelsStreamsTheFile(t *testing.T) {
+	e := start(t)
+	e.seedRegistry(t)
+	batch := e.issue(t, "NEM-CHUA", 300, "print-me")
+
+	pdf, msgs, err := download(t, e, &estampv1.RenderLabelsRequest{BatchId: batch.Batch.Id, Layout: "a4-5x13"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-1.7")) || !bytes.HasSuffix(pdf, []byte("%%EOF\n")) {
+		t.Errorf("not a whole PDF: %d bytes", len(pdf))
+	}
+	if len(msgs) < 2 {
+		t.Errorf("a %d-byte file came in %d message(s); want chunks", len(pdf), len(msgs))
+	}
+	if msgs[0].FileName != "tem-lo-1.pdf" || msgs[0].ContentType != "application/pdf" {
+		t.Errorf("first message = %v", msgs[0])
+	}
+	last := msgs[len(msgs)-1]
+	if last.LabelsDone != 300 || last.LabelsTotal != 300 {
+		t.Errorf("last progress %d/%d", last.LabelsDone, last.LabelsTotal)
+	}
+	if pages := bytes.Count(pdf, []byte("/Type /Page ")); pages != 5 {
+		t.Errorf("%d pages, want 5 (65 labels a page)", pages)
+	}
+
+	zipped, _, err := download(t, e, &estampv1.RenderLabelsRequest{BatchId: batch.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil || len(zr.File) != 300 || !strings.HasSuffix(zr.File[0].Name, ".svg") {
+		t.Fatalf("zip: %v, %d files", err, len(zr.File))
+	}
+
+	tests := []struct {
+		name    string
+		req     *estampv1.RenderLabelsRequest
+		code    codes.Code
+		mention string
+	}{
+		{"no batch", &estampv1.RenderLabelsRequest{}, codes.InvalidArgument, "batch_id"},
+		{"unknown batch", &estampv1.RenderLabelsRequest{BatchId: 99}, codes.NotFound, "99"},
+		{"unknown layout", &estampv1.RenderLabelsRequest{BatchId: 1, Layout: "a3-9x9"}, codes.InvalidArgument, "layout"},
+		{"modules too small", &estampv1.RenderLabelsRequest{BatchId: 1, Layout: "custom:210x297,10x30,20x9"}, codes.InvalidArgument, "0.25 mm"},
+		{"tiny PNG", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, ImageSizePx: 20}, codes.InvalidArgument, "px"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := download(t, e, tt.req)
+			wantCode(t, err, tt.code, tt.mention)
+		})
+	}
+
+	layouts, err := e.lbl.ListLabelLayouts(context.Background(), &estampv1.ListLabelLayoutsRequest{})
+	if err != nil || len(layouts.Layouts) != 3 || layouts.Layouts[0].Name != "a4-3x8" {
+		t.Errorf("layouts = %v, %v", layouts, err)
+	}
+}
