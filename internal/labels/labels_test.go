@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/stampcode"
@@ -156,6 +158,9 @@ func TestPDFTextKeepsVietnameseDiacritics(t *testing.T) {
 		{"roll-40x30", "Chè lam Phủ Quảng"},
 		{"a4-5x13", "Mắm tép"},
 	} {
+		if !norm.NFC.IsNormalString(tt.name) {
+			t.Fatalf("test name %q is not NFC, as stored names are", tt.name)
+		}
 		l, err := labels.FindLayout(tt.layout)
 		if err != nil {
 			t.Fatal(err)
