@@ -1,5 +1,6 @@
-// Command estampd is the e-stamp server: gRPC for the registry, issuance and
-// verification, an HTTP health endpoint, and an embedded bbolt database.
+// Command estampd is the e-stamp server: gRPC for the registry, issuance,
+// verification and labels; HTTP for the page a scanned stamp opens; and an
+// embedded bbolt database.
 package main
 
 import (
@@ -43,7 +44,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of the database and issuer keys")
 	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:50051", "gRPC listen address")
-	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "HTTP listen address (health check)")
+	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "HTTP listen address: verification pages, public keys, health check")
 	fs.StringVar(&c.baseURL, "base-url", "http://localhost:8080", "public URL stamp codes point to (only A-Z 0-9 $%*+-./: after upper-casing)")
 	fs.BoolVar(&c.demo, "demo", false, "seed the demo registry of Thanh Hóa OCOP products when the database is empty")
 	if err := fs.Parse(args); err != nil {
@@ -90,12 +91,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		grpcLis.Close()
 		return fmt.Errorf("--http-addr: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	httpSrv := &http.Server{
+		Handler:           srv.HTTP,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.GRPC.Serve(grpcLis) }()

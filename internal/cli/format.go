@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 var (
@@ -22,12 +23,6 @@ var (
 		"household":   estampv1.ProducerKind_PRODUCER_KIND_HOUSEHOLD_BUSINESS,
 		"group":       estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE_GROUP,
 	}
-	kindLabels = map[estampv1.ProducerKind]string{
-		estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE:        "Hợp tác xã",
-		estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE:         "Doanh nghiệp",
-		estampv1.ProducerKind_PRODUCER_KIND_HOUSEHOLD_BUSINESS: "Hộ kinh doanh",
-		estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE_GROUP:  "Tổ hợp tác",
-	}
 	groupNames = map[string]estampv1.ProductGroup{
 		"food":       estampv1.ProductGroup_PRODUCT_GROUP_FOOD,
 		"beverage":   estampv1.ProductGroup_PRODUCT_GROUP_BEVERAGE,
@@ -36,29 +31,11 @@ var (
 		"ornamental": estampv1.ProductGroup_PRODUCT_GROUP_ORNAMENTAL,
 		"tourism":    estampv1.ProductGroup_PRODUCT_GROUP_TOURISM_SERVICE,
 	}
-	groupLabels = map[estampv1.ProductGroup]string{
-		estampv1.ProductGroup_PRODUCT_GROUP_FOOD:            "Thực phẩm",
-		estampv1.ProductGroup_PRODUCT_GROUP_BEVERAGE:        "Đồ uống",
-		estampv1.ProductGroup_PRODUCT_GROUP_HERBAL:          "Dược liệu",
-		estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT:      "Thủ công mỹ nghệ",
-		estampv1.ProductGroup_PRODUCT_GROUP_ORNAMENTAL:      "Sinh vật cảnh",
-		estampv1.ProductGroup_PRODUCT_GROUP_TOURISM_SERVICE: "Dịch vụ du lịch",
-	}
 	authorityNames = map[string]estampv1.CertifyingAuthority{
 		"":           estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_UNSPECIFIED,
 		"provincial": estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL,
 		"central":    estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL,
 		"district":   estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT,
-	}
-	authorityLabels = map[estampv1.CertifyingAuthority]string{
-		estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL: "UBND tỉnh",
-		estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL:    "Trung ương",
-		estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT:   "UBND huyện",
-	}
-	statusLabels = map[estampv1.CertificateStatus]string{
-		estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE:  "Còn hiệu lực",
-		estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED: "Hết hạn",
-		estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED: "Đã thu hồi",
 	}
 	verdictLabels = map[estampv1.Verdict]string{
 		estampv1.Verdict_VERDICT_GENUINE:             "CHÍNH HÃNG",
@@ -139,7 +116,7 @@ func (a *app) fields(pairs ...string) error {
 func (a *app) producerTable(list []*estampv1.Producer) error {
 	return a.table("MÃ\tTÊN CHỦ THỂ\tLOẠI HÌNH\tXÃ/PHƯỜNG\tTỈNH", func(w *tabwriter.Writer) {
 		for _, p := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, kindLabels[p.Kind], p.GetAddress().GetCommune(), p.GetAddress().GetProvince())
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, ocop.KindName(p.Kind, ocop.VI), p.GetAddress().GetCommune(), p.GetAddress().GetProvince())
 		}
 	})
 }
@@ -149,7 +126,7 @@ func (a *app) producerDetails(p *estampv1.Producer) error {
 	return a.fields(
 		"Mã", p.Id,
 		"Tên", p.Name,
-		"Loại hình", kindLabels[p.Kind],
+		"Loại hình", ocop.KindName(p.Kind, ocop.VI),
 		"Mã số thuế", orDash(p.TaxCode),
 		"Địa chỉ", address(ad),
 		"Điện thoại", orDash(p.Phone),
@@ -175,7 +152,7 @@ func (a *app) productTable(list []*estampv1.Product) error {
 	return a.table("MÃ\tTÊN SẢN PHẨM\tHẠNG\tNHÓM\tQUYẾT ĐỊNH\tHIỆU LỰC ĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
 		for _, p := range list {
 			c := p.GetCertificate()
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, Stars(p.StarGrade), groupLabels[p.Group], c.GetDecisionNumber(), c.GetValidUntil(), statusLabels[c.GetStatus()])
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, Stars(p.StarGrade), ocop.GroupName(p.Group, ocop.VI), c.GetDecisionNumber(), c.GetValidUntil(), ocop.StatusName(c.GetStatus(), ocop.VI))
 		}
 	})
 }
@@ -187,11 +164,11 @@ func (a *app) productDetails(p *estampv1.Product) error {
 		"Số hiệu", fmt.Sprint(p.Number),
 		"Tên", p.Name,
 		"Chủ thể", p.ProducerId,
-		"Nhóm", groupLabels[p.Group],
+		"Nhóm", ocop.GroupName(p.Group, ocop.VI),
 		"Hạng", Stars(p.StarGrade) + " OCOP",
-		"Quyết định", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + authorityLabels[c.GetAuthority()] + ")",
+		"Quyết định", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + ocop.AuthorityName(c.GetAuthority(), ocop.VI) + ")",
 		"Hiệu lực đến", c.GetValidUntil(),
-		"Trạng thái", statusLabels[c.GetStatus()],
+		"Trạng thái", ocop.StatusName(c.GetStatus(), ocop.VI),
 	}
 	if c.GetRevocationReason() != "" {
 		pairs = append(pairs, "Lý do thu hồi", c.GetRevocationReason())
@@ -255,11 +232,11 @@ func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 	}
 	pairs := []string{
 		"Sản phẩm", p.Name,
-		"Nhóm", groupLabels[p.Group],
+		"Nhóm", ocop.GroupName(p.Group, ocop.VI),
 		"Hạng OCOP", Stars(b.GetStarGrade()),
-		"Chứng nhận", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + authorityLabels[c.GetAuthority()] + ")",
-		"Hiệu lực đến", c.GetValidUntil() + " — " + statusLabels[c.GetStatus()],
-		"Chủ thể", r.Producer.GetName() + " (" + kindLabels[r.Producer.GetKind()] + ")",
+		"Chứng nhận", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + ocop.AuthorityName(c.GetAuthority(), ocop.VI) + ")",
+		"Hiệu lực đến", c.GetValidUntil() + " — " + ocop.StatusName(c.GetStatus(), ocop.VI),
+		"Chủ thể", r.Producer.GetName() + " (" + ocop.KindName(r.Producer.GetKind(), ocop.VI) + ")",
 		"Xuất xứ", origin,
 		"Số lô", b.GetLot(),
 		"Ngày sản xuất", b.GetProductionDate(),

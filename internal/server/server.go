@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/ocopvn/estamp/internal/registry"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verify"
+	"github.com/ocopvn/estamp/internal/web"
 )
 
 // MaxMessageSize lets a 100,000-stamp batch (about 17 MB of codes) travel
@@ -53,6 +55,8 @@ type Server struct {
 	Ring     *keys.Ring
 	Registry *registry.Service
 	Health   *health.Server
+	// HTTP serves the verification pages, the JWK set and /healthz.
+	HTTP     http.Handler
 	recorder *verify.Recorder
 	close    sync.Once
 	closeErr error
@@ -124,7 +128,12 @@ func New(cfg Config) (_ *Server, err error) {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
-	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, recorder: rec}, nil
+	pages, err := web.New(ver, ring, cfg.Log)
+	if err != nil {
+		rec.Close()
+		return nil, err
+	}
+	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: pages, recorder: rec}, nil
 }
 
 // Close stops the server gracefully, then commits queued scans and closes

@@ -1,0 +1,384 @@
+// Package web serves what a phone opens when it scans a stamp: a small,
+// server-rendered verification page in Vietnamese (English on request), the
+// same result as JSON, a form for typed codes, and the issuer's public keys
+// as a JWK set for offline verifiers.
+//
+// Pages work without JavaScript and load nothing from other sites; every
+// value from the registry goes through html/template's escaping.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/keys"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/stampcode"
+)
+
+//go:embed templates/page.html
+var pageTemplate string
+
+//go:embed assets/style.css
+var assets embed.FS
+
+// ManyScans is the scan count above which a genuine stamp's page warns
+// that it may have been copied.
+const ManyScans = 5
+
+// KeysPath is where the JWK set of issuer keys is published.
+const KeysPath = "/.well-known/estamp-keys.json"
+
+// Verifier checks a scanned code.
+type Verifier interface {
+	Verify(ctx context.Context, req *estampv1.VerifyRequest) (*estampv1.VerifyResponse, error)
+}
+
+// KeyRing lists the issuer's keys.
+type KeyRing interface {
+	All() []*keys.Key
+}
+
+// Handler serves the web pages.
+type Handler struct {
+	verifier Verifier
+	keys     KeyRing
+	log      *slog.Logger
+	page     *template.Template
+	css      []byte
+	mux      *http.ServeMux
+}
+
+// vietnam is UTC+7 all year (Asia/Ho_Chi_Minh); a fixed zone needs no
+// time-zone database on the host.
+var vietnam = time.FixedZone("ICT", 7*60*60)
+
+// New builds the handler.
+func New(v Verifier, ring KeyRing, log *slog.Logger) (*Handler, error) {
+	page, err := template.New("page").Parse(pageTemplate)
+	if err != nil {
+		return nil, err
+	}
+	css, err := assets.ReadFile("assets/style.css")
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{verifier: v, keys: ring, log: log, page: page, css: css, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /assets/style.css", h.style)
+	h.mux.HandleFunc("GET "+KeysPath, h.jwks)
+	h.mux.HandleFunc("GET /verify", h.verifyForm)
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	h.mux.HandleFunc("GET /{path...}", h.pageOrStamp)
+	return h, nil
+}
+
+// ServeHTTP sets the security headers every response carries.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(h.css)
+}
+
+// pageOrStamp serves "/" and, under any prefix, ".../V/<token>" in any
+// letter case: the path of a stamp URL.
+func (h *Handler) pageOrStamp(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if path == "/" {
+		h.render(w, r, http.StatusOK, h.view(r, nil, "", ""))
+		return
+	}
+	i := strings.LastIndex(strings.ToUpper(path), stampcode.PathSegment)
+	if i < 0 || i+len(stampcode.PathSegment) == len(path) {
+		http.NotFound(w, r)
+		return
+	}
+	h.verify(w, r, path[i+len(stampcode.PathSegment):])
+}
+
+// verifyForm serves the home page form: /verify?code=...
+func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
+	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	if code == "" {
+		t := textsFor(language(r))
+		h.render(w, r, http.StatusBadRequest, h.view(r, nil, "", t.NoCode))
+		return
+	}
+	h.verify(w, r, code)
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string) {
+	// The request reached this host, so the code's own host is ours: only
+	// the token matters.
+	resp, err := h.verifier.Verify(r.Context(), &estampv1.VerifyRequest{Code: code})
+	var invalid *ocop.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		h.render(w, r, http.StatusBadRequest, h.view(r, nil, code, invalid.Error()))
+		return
+	case err != nil:
+		h.log.Error("verify from web", "err", err)
+		t := textsFor(language(r))
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, t.ServerError, http.StatusInternalServerError)
+		return
+	}
+	// Each view is a scan with its own count: never from a shared cache.
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Vary", "Accept, Accept-Language")
+	if wantsJSON(r) {
+		b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(resp)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(b)
+		return
+	}
+	h.render(w, r, http.StatusOK, h.view(r, resp, code, ""))
+}
+
+func wantsJSON(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.ToLower(mt) {
+		case "application/json":
+			return true
+		case "text/html", "application/xhtml+xml":
+			return false
+		}
+	}
+	return false
+}
+
+// language is ?lang= first, then the first of Accept-Language that we
+// speak, then Vietnamese.
+func language(r *http.Request) ocop.Lang {
+	switch strings.ToLower(r.URL.Query().Get("lang")) {
+	case "en":
+		return ocop.EN
+	case "vi":
+		return ocop.VI
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch base, _, _ := strings.Cut(strings.ToLower(tag), "-"); base {
+		case "vi":
+			return ocop.VI
+		case "en":
+			return ocop.EN
+		}
+	}
+	return ocop.VI
+}
+
+// pageView is what the template shows.
+type pageView struct {
+	Lang, OtherLang, OtherURL string
+	T                         *texts
+	Title                     string
+	Code, FormError           string
+	Result                    *resultView
+}
+
+type resultView struct {
+	Kind, Icon, Headline, Explain, Advice          string
+	Product, StarsDrawn, StarsText, Group          string
+	Producer, ProducerKind, Origin, LegacyDistrict string
+	Decision, Authority, DecisionDate, ValidUntil  string
+	Status, StatusKind, RevocationReason           string
+	Lot, Produced, Expiry, Serial, Issued          string
+	ScanText                                       string
+}
+
+func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, code, formError string) *pageView {
+	lang := language(r)
+	t := textsFor(lang)
+	other := ocop.EN
+	if lang == ocop.EN {
+		other = ocop.VI
+	}
+	q := r.URL.Query()
+	q.Set("lang", string(other))
+	v := &pageView{Lang: string(lang), OtherLang: string(other), OtherURL: r.URL.Path + "?" + q.Encode(), T: t, Title: t.HomeTitle, FormError: formError}
+	if resp == nil {
+		v.Code = code
+		return v
+	}
+	v.Result = result(resp, lang, t)
+	v.Title = v.Result.Headline
+	return v
+}
+
+func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView {
+	key, kind := classify(resp)
+	vt := t.verdicts[key]
+	msg := resp.Message
+	if lang == ocop.EN {
+		msg = resp.MessageEn
+	}
+	icons := map[string]string{"ok": "✓", "warn": "!", "bad": "✗"}
+	rv := &resultView{Kind: kind, Icon: icons[kind], Headline: vt.Headline, Explain: msg, Advice: vt.Advice}
+	if resp.Product == nil {
+		return rv
+	}
+	p, c, b, o, s := resp.Product, resp.Product.GetCertificate(), resp.Batch, resp.Origin, resp.Scans
+	grade := b.GetStarGrade()
+	rv.Product = p.GetName()
+	rv.StarsDrawn = strings.Repeat("★", int(grade)) + strings.Repeat("☆", max(0, 5-int(grade)))
+	rv.StarsText = fmt.Sprintf(t.Stars, grade)
+	rv.Group = ocop.GroupName(p.GetGroup(), lang)
+	rv.Producer = resp.Producer.GetName()
+	rv.ProducerKind = ocop.KindName(resp.Producer.GetKind(), lang)
+	rv.Origin = joinNonEmpty(", ", resp.Producer.GetAddress().GetStreet(), o.GetCommune(), o.GetProvince())
+	rv.LegacyDistrict = o.GetLegacyDistrict()
+	rv.Decision = c.GetDecisionNumber()
+	rv.Authority = ocop.AuthorityName(c.GetAuthority(), lang)
+	rv.DecisionDate = date(c.GetDecisionDate(), lang, t)
+	rv.ValidUntil = date(c.GetValidUntil(), lang, t)
+	rv.Status = ocop.StatusName(c.GetStatus(), lang)
+	rv.StatusKind = map[estampv1.CertificateStatus]string{
+		estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE:  "ok",
+		estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED: "warn",
+		estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED: "bad",
+	}[c.GetStatus()]
+	rv.RevocationReason = c.GetRevocationReason()
+	rv.Lot = b.GetLot()
+	rv.Produced = date(b.GetProductionDate(), lang, t)
+	rv.Expiry = date(b.GetExpiryDate(), lang, t)
+	rv.Serial = fmt.Sprint(resp.Serial)
+	rv.Issued = when(b.GetIssueTime(), lang)
+	if s.GetScanCount() <= 1 {
+		rv.ScanText = fmt.Sprintf(t.ScanCountFirst, when(s.GetFirstScanTime(), lang))
+	} else {
+		rv.ScanText = fmt.Sprintf(t.ScanCount, s.GetScanCount(), when(s.GetFirstScanTime(), lang))
+	}
+	return rv
+}
+
+// classify turns a verdict into what the page says and how loudly.
+func classify(resp *estampv1.VerifyResponse) (verdictKey, string) {
+	switch resp.Verdict {
+	case estampv1.Verdict_VERDICT_GENUINE:
+		if resp.Scans.GetScanCount() > ManyScans {
+			return keyManyScans, "warn"
+		}
+		return keyGenuine, "ok"
+	case estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED:
+		return keyExpired, "warn"
+	case estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
+		return keyCertRevoked, "bad"
+	case estampv1.Verdict_VERDICT_REVOKED:
+		return keyRevoked, "bad"
+	case estampv1.Verdict_VERDICT_BAD_SIGNATURE:
+		return keyBadSignature, "bad"
+	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
+		return keyUnknownKey, "bad"
+	case estampv1.Verdict_VERDICT_NOT_ISSUED:
+		return keyNotIssued, "bad"
+	}
+	return keyMalformed, "bad"
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// date shows a YYYY-MM-DD date in the reader's convention.
+func date(s string, lang ocop.Lang, t *texts) string {
+	if s == "" {
+		return t.None
+	}
+	d, err := time.Parse(ocop.DateLayout, s)
+	if err != nil {
+		return s
+	}
+	if lang == ocop.EN {
+		return d.Format("2 Jan 2006")
+	}
+	return d.Format("02/01/2006")
+}
+
+// when shows a moment in Vietnam's time.
+func when(ts *timestamppb.Timestamp, lang ocop.Lang) string {
+	if ts == nil {
+		return ""
+	}
+	t := ts.AsTime().In(vietnam)
+	if lang == ocop.EN {
+		return t.Format("2 Jan 2006, 15:04") + " (UTC+7)"
+	}
+	return t.Format("15:04, 02/01/2006")
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v *pageView) {
+	var buf bytes.Buffer
+	if err := h.page.ExecuteTemplate(&buf, "page", v); err != nil {
+		h.log.Error("render page", "err", err)
+		http.Error(w, v.T.ServerError, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.Lang)
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// jwk is one key of the JWK set (RFC 7517) in the OKP form of RFC 8037.
+type jwk struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Kid string `json:"kid"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+}
+
+func (h *Handler) jwks(w http.ResponseWriter, _ *http.Request) {
+	set := struct {
+		Keys []jwk `json:"keys"`
+	}{Keys: []jwk{}}
+	for _, k := range h.keys.All() {
+		set.Keys = append(set.Keys, jwk{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(ed25519.PublicKey(k.Public)), Kid: k.ID.String(), Alg: "EdDSA", Use: "sig"})
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	json.NewEncoder(w).Encode(set)
+}
