@@ -28,9 +28,20 @@ type daemon struct {
 
 var servingLine = regexp.MustCompile(`msg="estampd serving" grpc=(\S+)`)
 
-func startDaemon(t *testing.T, bin, dataDir string) *daemon {
+// buildDaemon compiles estampd into a temporary directory.
+func buildDaemon(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(bin, "--data-dir", dataDir, "--demo", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	bin := filepath.Join(t.TempDir(), "estampd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startDaemon(t *testing.T, bin, dataDir string, extra ...string) *daemon {
+	t.Helper()
+	args := append([]string{"--data-dir", dataDir, "--demo", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, extra...)
+	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -78,13 +89,8 @@ func TestSIGKILLDuringIssuanceLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the estampd binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "estampd")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dataDir := filepath.Join(dir, "data")
+	bin := buildDaemon(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
 	d := startDaemon(t, bin, dataDir)
 	iss := estampv1.NewIssuanceServiceClient(d.conn)
 	ver := estampv1.NewVerificationServiceClient(d.conn)

@@ -1,10 +1,22 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 )
@@ -54,4 +66,95 @@ func BenchmarkVerify(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
 		})
 	}
+}
+
+// load runs b.N calls of do from clients goroutines and reports the rate
+// and the 99th-percentile latency.
+func load(b *testing.B, clients int, do func() error) {
+	b.Helper()
+	var (
+		mu        sync.Mutex
+		latencies = make([]time.Duration, 0, b.N)
+		next      atomic.Int64
+		wg        sync.WaitGroup
+	)
+	b.ResetTimer()
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			mine := []time.Duration{}
+			for next.Add(1) <= int64(b.N) {
+				t0 := time.Now()
+				if err := do(); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	slices.Sort(latencies)
+	if len(latencies) > 0 {
+		b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	}
+	b.ReportMetric(float64(len(latencies))/elapsed.Seconds(), "req/s")
+}
+
+// BenchmarkStampPage50 loads the stamp page as 50 phones at once would,
+// over real loopback HTTP, each view recording its scan.
+func BenchmarkStampPage50(b *testing.B) {
+	e := start(b)
+	e.seedRegistry(b)
+	stamps := e.issue(b, "NEM-CHUA", 1000, "bench").Stamps
+	hs := httptest.NewServer(e.srv.HTTP)
+	defer hs.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var i atomic.Int64
+	load(b, 50, func() error {
+		code := stamps[i.Add(1)%int64(len(stamps))].Code
+		resp, err := client.Get(hs.URL + code[strings.Index(code, "/V/"):])
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || !bytes.Contains(body, []byte("Sản phẩm chính hãng")) {
+			return fmt.Errorf("status %d, %v", resp.StatusCode, err)
+		}
+		return nil
+	})
+}
+
+// BenchmarkVerifyGRPC50 is the same load through Verify over gRPC on real
+// loopback TCP, for comparison with the page.
+func BenchmarkVerifyGRPC50(b *testing.B) {
+	e := start(b)
+	e.seedRegistry(b)
+	stamps := e.issue(b, "NEM-CHUA", 1000, "bench").Stamps
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go e.srv.GRPC.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	ver := estampv1.NewVerificationServiceClient(conn)
+	var i atomic.Int64
+	load(b, 50, func() error {
+		code := stamps[i.Add(1)%int64(len(stamps))].Code
+		v, err := ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: code})
+		if err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+			return fmt.Errorf("verify: %v %v", v.GetVerdict(), err)
+		}
+		return nil
+	})
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
+// findChromium finds a headless-capable browser. CI installs Debian's
+// chromium (.ci/run), so there a missing browser fails the test.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/run should have installed it")
+	}
+	t.Skip("chromium not installed (Debian: chromium)")
+	return ""
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestPhoneOpensStampPage drives headless Chromium, at phone size, to the
+// URL in a real stamp served by a real estampd. With ESTAMP_SCREENSHOTS=DIR
+// it also saves the screenshots the README shows.
+func TestPhoneOpensStampPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs estampd and a browser")
+	}
+	browser := findChromium(t)
+	httpAddr := freePort(t)
+	d := startDaemon(t, buildDaemon(t), filepath.Join(t.TempDir(), "data"),
+		"--http-addr", httpAddr, "--base-url", "http://"+httpAddr)
+	resp, err := estampv1.NewIssuanceServiceClient(d.conn).IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+		ProductId: "CHE-LAM-PHU-QUANG", Lot: "CL-2026-11", ProductionDate: "2026-01-10", ExpiryDate: "2026-12-31", Quantity: 3, RequestId: "browser",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, typed := resp.Stamps[0].Code, resp.Stamps[1].Code
+	c := code[100:101]
+	tampered := code[:100] + map[bool]string{true: "B", false: "A"}[c == "A"] + code[101:]
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(390, 844),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+
+	// Ask for Vietnamese, as a phone in Vietnam does; the page's default.
+	err = chromedp.Do(ctx,
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+				return err
+			}
+			_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "vi-VN,vi;q=0.9"}})
+			return err
+		}),
+		chromedp.EmulateViewport(390, 844),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shots := os.Getenv("ESTAMP_SCREENSHOTS")
+	visit := func(url, verdict string, shot string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(".verdict."+verdict))); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shots != "" && shot != "" {
+			if err := os.WriteFile(filepath.Join(shots, shot), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return text
+	}
+
+	// The URL exactly as the QR code holds it, upper case and all.
+	text := visit(code, "ok", "screenshot-genuine.png")
+	for _, want := range []string{"Sản phẩm chính hãng", "Chè lam Phủ Quảng", "4 sao", "Thanh Hóa", "Hộ kinh doanh Chè lam Phủ Quảng"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("genuine page lacks %q:\n%s", want, text)
+		}
+	}
+	text = visit(tampered, "bad", "screenshot-not-genuine.png")
+	if !strings.Contains(text, "Không phải tem chính hãng") || strings.Contains(text, "Chè lam Phủ Quảng") {
+		t.Errorf("tampered page:\n%s", text)
+	}
+
+	// A retailer types the code into the form on the home page.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate("http://"+httpAddr+"/"),
+		chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.SendKeys(chromedp.ID("code"), typed),
+		chromedp.Click(chromedp.CSS("form.check button")),
+		chromedp.WaitVisible(chromedp.CSS(".verdict.ok")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body"))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Sản phẩm chính hãng") || !strings.Contains(text, "CL-2026-11") {
+		t.Errorf("form result:\n%s", text)
+	}
+}
