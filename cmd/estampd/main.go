@@ -36,6 +36,7 @@ type config struct {
 	httpAddr string
 	baseURL  string
 	demo     bool
+	many     uint64
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -46,6 +47,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:50051", "gRPC listen address")
 	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "HTTP listen address: verification pages, public keys, health check")
 	fs.StringVar(&c.baseURL, "base-url", "http://localhost:8080", "public URL stamp codes point to (only A-Z 0-9 $%*+-./: after upper-casing)")
+	fs.Uint64Var(&c.many, "many-scans", 5, "warn that a genuine stamp may be copied when scanned more than this many times")
 	fs.BoolVar(&c.demo, "demo", false, "seed the demo registry of Thanh Hóa OCOP products when the database is empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -63,7 +65,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	srv, err := server.New(server.Config{DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log})
+	srv, err := server.New(server.Config{DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log, ManyScans: cfg.many})
 	if err != nil {
 		return err
 	}

@@ -197,3 +197,11 @@ func needArgs(pos []string, n int, what string) error {
 	}
 	return nil
 }
+
+// actor names who runs the command, for revocations.
+func (a *app) actor() string {
+	if u := a.getenv("USER"); u != "" {
+		return u
+	}
+	return "estamp-cli"
+}

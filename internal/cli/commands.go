@@ -354,9 +354,10 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		}
 		return nil
 	case "revoke":
-		var reason string
+		var reason, actor string
 		var serials serialList
 		fs.StringVar(&reason, "reason", "", "why the stamps are revoked")
+		fs.StringVar(&actor, "by", a.actor(), "who revokes, recorded with the revocation")
 		fs.Var(&serials, "serial", "revoke only this serial (repeatable); default the whole batch")
 		pos, err := parse(fs, args[1:])
 		if err != nil {
@@ -372,7 +373,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason})
+		resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})
 		if err != nil {
 			return err
 		}

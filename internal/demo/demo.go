@@ -19,6 +19,14 @@ type Registry interface {
 	CreateProducer(context.Context, *estampv1.CreateProducerRequest) (*estampv1.CreateProducerResponse, error)
 	CreateProduct(context.Context, *estampv1.CreateProductRequest) (*estampv1.CreateProductResponse, error)
 	UpdateCertification(context.Context, *estampv1.UpdateCertificationRequest) (*estampv1.UpdateCertificationResponse, error)
+	CreateRetailer(context.Context, *estampv1.CreateRetailerRequest) (*estampv1.CreateRetailerResponse, error)
+}
+
+// Retailers are two Thanh Hóa shops that sell OCOP goods.
+var Retailers = []*estampv1.Retailer{
+	{Id: "CH-OCOP-HAC-THANH", Name: "Cửa hàng OCOP Hạc Thành", TaxCode: "2805678901",
+		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Hạc Thành", Street: "25 Đại lộ Lê Lợi"}},
+	{Id: "ST-SAM-SON", Name: "Siêu thị đặc sản Sầm Sơn", Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Sầm Sơn", Street: "Đường Hồ Xuân Hương"}},
 }
 
 type (
@@ -91,6 +99,11 @@ func Seed(ctx context.Context, reg Registry) error {
 	for _, p := range Producers {
 		if _, err := reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: clone(p)}); err != nil {
 			return fmt.Errorf("demo producer %s: %w", p.Id, err)
+		}
+	}
+	for _, r := range Retailers {
+		if _, err := reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: clone(r)}); err != nil {
+			return fmt.Errorf("demo retailer %s: %w", r.Id, err)
 		}
 	}
 	for _, p := range Products {

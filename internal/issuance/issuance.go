@@ -16,6 +16,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Limits of one request.
@@ -30,7 +31,7 @@ type Store interface {
 	IssueBatch(requestID, productID string, now time.Time, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
 	Batch(id uint64) (*estampv1.Batch, error)
 	Batches(productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
-	RevokeStamps(batchID uint64, serials []uint64, reason string, now time.Time) (*estampv1.Batch, int, error)
+	RevokeStamps(store.Revocation) (*estampv1.Batch, int, uint64, error)
 	Product(id string) (*estampv1.Product, error)
 }
 
@@ -281,19 +282,25 @@ func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesReques
 
 // RevokeStamps implements estampv1.IssuanceServiceServer.
 func (s *Service) RevokeStamps(_ context.Context, req *estampv1.RevokeStampsRequest) (*estampv1.RevokeStampsResponse, error) {
-	if req.GetBatchId() == 0 {
-		return nil, ocop.Invalid("batch_id", "required")
+	if req.GetBatchId() == 0 && len(req.GetSerials()) == 0 {
+		return nil, ocop.Invalid("batch_id", "required, unless serials are given")
 	}
 	reason, err := ocop.Text("reason", req.GetReason(), true, ocop.MaxReasonLength)
+	if err != nil {
+		return nil, err
+	}
+	actor, err := ocop.Text("actor", req.GetActor(), true, 100)
 	if err != nil {
 		return nil, err
 	}
 	if len(req.GetSerials()) > MaxQuantity {
 		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
 	}
-	b, n, err := s.store.RevokeStamps(req.GetBatchId(), req.GetSerials(), reason, s.now())
+	b, n, version, err := s.store.RevokeStamps(store.Revocation{
+		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Actor: actor, Time: s.now(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &estampv1.RevokeStampsResponse{Batch: b, RevokedCount: uint32(n)}, nil
+	return &estampv1.RevokeStampsResponse{Batch: b, RevokedCount: uint32(n), RevocationVersion: version}, nil
 }

@@ -229,3 +229,37 @@ func Revoke(c *estampv1.Certificate, reason string, now time.Time) error {
 	c.RevokeTime = timestamppb.New(now)
 	return nil
 }
+
+// NormalizeRetailer validates r in place for creation.
+func NormalizeRetailer(r *estampv1.Retailer) error {
+	if r == nil {
+		return Invalid("retailer", "required")
+	}
+	if err := CheckID("retailer.id", r.Id); err != nil {
+		return err
+	}
+	var err error
+	if r.Name, err = Text("retailer.name", r.Name, true, MaxNameLength); err != nil {
+		return err
+	}
+	r.TaxCode = strings.TrimSpace(r.TaxCode)
+	if r.TaxCode != "" && !taxCodePattern.MatchString(r.TaxCode) {
+		return Invalid("retailer.tax_code", "%q is not 10 digits or 10 digits, '-' and 3 digits", r.TaxCode)
+	}
+	if r.Address == nil {
+		return Invalid("retailer.address", "required")
+	}
+	a := r.Address
+	if a.Province, err = Text("retailer.address.province", a.Province, true, MaxTextLength); err != nil {
+		return err
+	}
+	if a.Commune, err = Text("retailer.address.commune", a.Commune, true, MaxTextLength); err != nil {
+		return err
+	}
+	if a.Street, err = Text("retailer.address.street", a.Street, false, MaxTextLength); err != nil {
+		return err
+	}
+	a.LegacyDistrict = ""
+	r.CreateTime = nil
+	return nil
+}

@@ -19,6 +19,9 @@ type Store interface {
 	Product(id string) (*estampv1.Product, error)
 	Products(producerID, after string, limit int) ([]*estampv1.Product, bool, error)
 	UpdateProduct(id string, change func(*estampv1.Product) error) (*estampv1.Product, error)
+	CreateRetailer(r *estampv1.Retailer, now time.Time) error
+	Retailer(id string) (*estampv1.Retailer, error)
+	Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error)
 }
 
 // Service implements estampv1.RegistryServiceServer.
@@ -161,4 +164,49 @@ func (s *Service) UpdateCertification(_ context.Context, req *estampv1.UpdateCer
 		return nil, err
 	}
 	return &estampv1.UpdateCertificationResponse{Product: ocop.WithStatus(p, now)}, nil
+}
+
+// CreateRetailer implements estampv1.RegistryServiceServer.
+func (s *Service) CreateRetailer(_ context.Context, req *estampv1.CreateRetailerRequest) (*estampv1.CreateRetailerResponse, error) {
+	r := req.GetRetailer()
+	if err := ocop.NormalizeRetailer(r); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateRetailer(r, s.now()); err != nil {
+		return nil, err
+	}
+	return &estampv1.CreateRetailerResponse{Retailer: r}, nil
+}
+
+// GetRetailer implements estampv1.RegistryServiceServer.
+func (s *Service) GetRetailer(_ context.Context, req *estampv1.GetRetailerRequest) (*estampv1.GetRetailerResponse, error) {
+	if err := ocop.CheckID("id", req.GetId()); err != nil {
+		return nil, err
+	}
+	r, err := s.store.Retailer(req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.GetRetailerResponse{Retailer: r}, nil
+}
+
+// ListRetailers implements estampv1.RegistryServiceServer.
+func (s *Service) ListRetailers(_ context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
+	limit, err := ocop.PageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	after, err := ocop.ParsePageToken(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := s.store.Retailers(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &estampv1.ListRetailersResponse{Retailers: list}
+	if more && len(list) > 0 {
+		resp.NextPageToken = ocop.PageToken(list[len(list)-1].Id)
+	}
+	return resp, nil
 }

@@ -391,7 +391,7 @@ func TestRevocationVerdicts(t *testing.T) {
 	wantCode(t, err, codes.FailedPrecondition, "revoked")
 
 	// One stamp revoked, then the whole batch.
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Serials: []uint64{batch.Stamps[0].Serial}, Reason: "Tem bị mất"})
+	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Serials: []uint64{batch.Stamps[0].Serial}, Reason: "Tem bị mất", Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,14 +401,14 @@ func TestRevocationVerdicts(t *testing.T) {
 	if v := e.verify(t, batch.Stamps[1].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("sibling of revoked stamp: %v", v.Verdict)
 	}
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "In lỗi"})
+	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "In lỗi", Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := e.verify(t, batch.Stamps[1].Code); v.Verdict != estampv1.Verdict_VERDICT_REVOKED || !v.Batch.GetRevoked() {
 		t.Errorf("stamp of revoked batch: %v", v.Verdict)
 	}
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 404, Reason: "x"})
+	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 404, Reason: "x", Actor: "test"})
 	wantCode(t, err, codes.NotFound, "404")
 	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id})
 	wantCode(t, err, codes.InvalidArgument, "reason")

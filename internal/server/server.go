@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/custody"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
@@ -46,6 +47,9 @@ type Config struct {
 	// ScanBatch caps the scans one group commit takes; 1024 when zero.
 	// 1 means a commit per verification, for comparison in benchmarks.
 	ScanBatch int
+	// ManyScans is the scan count above which a genuine stamp is flagged
+	// as possibly copied; verify.DefaultManyScans when zero.
+	ManyScans uint64
 }
 
 // Server is an assembled estampd.
@@ -105,6 +109,9 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
+	if cfg.ManyScans > 0 {
+		ver.SetManyScans(cfg.ManyScans)
+	}
 	reg := registry.New(st, cfg.Now)
 	renderer, err := labels.NewRenderer()
 	if err != nil {
@@ -122,13 +129,15 @@ func New(cfg Config) (_ *Server, err error) {
 	estampv1.RegisterIssuanceServiceServer(g, iss)
 	estampv1.RegisterVerificationServiceServer(g, ver)
 	estampv1.RegisterLabelServiceServer(g, printing.New(iss, st, renderer))
+	cust := custody.New(st, ver, cfg.Now)
+	estampv1.RegisterCustodyServiceServer(g, cust)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName} {
+	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
-	pages, err := web.New(ver, ring, cfg.Log)
+	pages, err := web.New(ver, ring, cust, cfg.Log)
 	if err != nil {
 		rec.Close()
 		return nil, err

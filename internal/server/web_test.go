@@ -15,6 +15,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/verify"
 	"github.com/ocopvn/estamp/internal/web"
 )
 
@@ -54,10 +55,10 @@ func TestStampPageForEveryVerdict(t *testing.T) {
 	good := e.issue(t, "NEM-CHUA", 4, "web").Stamps
 	five := e.issue(t, "NEM-CHUA-5S", 1, "web-5").Stamps[0].Code
 	e.revokeCert(t, "NEM-CHUA-5S")
-	if _, err := e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 1, Serials: []uint64{good[1].Serial}, Reason: "Tem bị mất"}); err != nil {
+	if _, err := e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 1, Serials: []uint64{good[1].Serial}, Reason: "Tem bị mất", Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	for range web.ManyScans {
+	for range verify.DefaultManyScans {
 		e.verify(t, good[2].Code)
 	}
 	tok, _ := stampcode.Parse(good[0].Code)

@@ -2,11 +2,13 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
@@ -68,6 +70,9 @@ func (s *Store) IssueBatch(requestID, productID string, now time.Time, plan func
 			return err
 		}
 		if err := tx.Bucket(bucketProductBatches).Put(productBatchKey(productID, id), nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBatchRanges).Put(u64(first), key); err != nil {
 			return err
 		}
 		batch, created = b, true
@@ -148,71 +153,123 @@ type StampRecord struct {
 	Batch    *estampv1.Batch
 	Product  *estampv1.Product
 	Producer *estampv1.Producer
-	State    StampState
+	State    *StampState
 }
 
 // Stamp returns the batch, product, producer and state of a serial claimed
 // to be in batchID. NotFound when the batch does not exist or does not hold
 // the serial.
 func (s *Store) Stamp(batchID, serial uint64) (*StampRecord, error) {
-	r := &StampRecord{Batch: new(estampv1.Batch), Product: new(estampv1.Product), Producer: new(estampv1.Producer)}
+	var rec *StampRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if err := batchTx(tx, batchID, r.Batch); err != nil {
+		var err error
+		if rec, err = recordTx(tx, batchID); err != nil {
 			return err
 		}
-		if serial < r.Batch.FirstSerial || serial-r.Batch.FirstSerial >= uint64(r.Batch.Quantity) {
+		if serial < rec.Batch.FirstSerial || serial-rec.Batch.FirstSerial >= uint64(rec.Batch.Quantity) {
 			return &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}
 		}
-		if err := productTx(tx, r.Batch.ProductId, r.Product); err != nil {
-			return err
-		}
-		if ok, err := get(tx.Bucket(bucketProducers), []byte(r.Product.ProducerId), r.Producer); err != nil || !ok {
-			if err == nil {
-				err = &ocop.NotFoundError{What: "producer", ID: r.Product.ProducerId}
-			}
-			return err
-		}
-		var err error
-		r.State, err = decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		rec.State, err = decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	return rec, nil
 }
 
-// RevokeStamps revokes a whole batch (serials empty) or some of its stamps,
-// and returns the batch and how many stamps this call newly revoked.
-func (s *Store) RevokeStamps(batchID uint64, serials []uint64, reason string, now time.Time) (*estampv1.Batch, int, error) {
-	b := new(estampv1.Batch)
-	count := 0
+// batchOfSerial finds the batch whose serial range holds serial.
+func batchOfSerial(tx *bolt.Tx, serial uint64) (*estampv1.Batch, error) {
+	c := tx.Bucket(bucketBatchRanges).Cursor()
+	k, v := c.Seek(u64(serial))
+	if k == nil || binary.BigEndian.Uint64(k) > serial {
+		k, v = c.Prev()
+	}
+	if k != nil {
+		b := new(estampv1.Batch)
+		if err := batchTx(tx, binary.BigEndian.Uint64(v), b); err != nil {
+			return nil, err
+		}
+		if serial >= b.FirstSerial && serial-b.FirstSerial < uint64(b.Quantity) {
+			return b, nil
+		}
+	}
+	return nil, &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}
+}
+
+// addRevocation appends to the revocation list under the next version.
+func addRevocation(tx *bolt.Tx, b *estampv1.Batch, serial uint64, reason string, at time.Time) error {
+	version, err := nextCounter(tx, keyNextRevocation, 1)
+	if err != nil {
+		return err
+	}
+	return put(tx.Bucket(bucketRevocations), u64(version), &estampv1.RevocationEntry{
+		Version: version, KeyId: b.KeyId, BatchId: b.Id, Serial: serial, Reason: reason, RevokeTime: timestamppb.New(at),
+	})
+}
+
+// Revocation is one request to revoke: a whole batch, or serials.
+type Revocation struct {
+	BatchID uint64   // revoke this batch whole, unless Serials are given
+	Serials []uint64 // revoke these; with BatchID they must belong to it
+	Reason  string
+	Actor   string
+	Time    time.Time
+}
+
+// RevokeStamps revokes a batch or stamps, idempotently: what is already
+// revoked stays as it was. It returns the batch when BatchID was given, how
+// many stamps this call newly revoked, and the revocation-list version.
+func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error) {
+	var (
+		named   *estampv1.Batch
+		count   int
+		version uint64
+	)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := batchTx(tx, batchID, b); err != nil {
-			return err
+		if r.BatchID != 0 {
+			named = new(estampv1.Batch)
+			if err := batchTx(tx, r.BatchID, named); err != nil {
+				return err
+			}
 		}
-		if b.Revoked {
-			return ocop.Precondition("batch %d is already revoked", batchID)
-		}
-		if len(serials) == 0 {
-			b.Revoked, b.RevocationReason = true, reason
-			count = int(b.Quantity)
-			return put(tx.Bucket(bucketBatches), u64(batchID), b)
+		if len(r.Serials) == 0 {
+			if named.Revoked {
+				return nil
+			}
+			named.Revoked, named.RevocationReason, named.RevokedBy = true, r.Reason, r.Actor
+			named.RevokeTime = timestamppb.New(r.Time)
+			count = int(named.Quantity)
+			if err := put(tx.Bucket(bucketBatches), u64(named.Id), named); err != nil {
+				return err
+			}
+			return addRevocation(tx, named, 0, r.Reason, r.Time)
 		}
 		stamps := tx.Bucket(bucketStamps)
-		for i, serial := range serials {
-			if serial < b.FirstSerial || serial-b.FirstSerial >= uint64(b.Quantity) {
-				return ocop.Invalid("serials", "serial %d (index %d) is not in batch %d", serial, i, batchID)
+		for i, serial := range r.Serials {
+			b, err := batchOfSerial(tx, serial)
+			var nf *ocop.NotFoundError
+			if errors.As(err, &nf) {
+				return ocop.Invalid("serials", "serial %d (index %d) was never issued", serial, i)
+			}
+			if err != nil {
+				return err
+			}
+			if named != nil && b.Id != named.Id {
+				return ocop.Invalid("serials", "serial %d (index %d) is not in batch %d", serial, i, named.Id)
 			}
 			st, err := decodeStampState(stamps.Get(u64(serial)))
 			if err != nil {
 				return err
 			}
-			if st.Revoked() {
+			if st.Revocation != nil {
 				continue
 			}
-			st.RevokeTime, st.RevocationReason = now, reason
-			if err := stamps.Put(u64(serial), st.encode()); err != nil {
+			st.Revocation = &storagev1.Revocation{TimeUnixNano: r.Time.UnixNano(), Reason: r.Reason, Actor: r.Actor}
+			if err := putStampState(stamps, serial, st); err != nil {
+				return err
+			}
+			if err := addRevocation(tx, b, serial, r.Reason, r.Time); err != nil {
 				return err
 			}
 			count++
@@ -220,7 +277,45 @@ func (s *Store) RevokeStamps(batchID uint64, serials []uint64, reason string, no
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	return b, count, nil
+	version, err = s.RevocationVersion()
+	return named, count, version, err
+}
+
+// RevocationVersion is the version of the newest revocation-list entry.
+func (s *Store) RevocationVersion() (uint64, error) {
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta).Get(keyNextRevocation); b != nil {
+			v = binary.BigEndian.Uint64(b) - 1
+		}
+		return nil
+	})
+	return v, err
+}
+
+// Revocations returns the revocation-list entries after version since, and
+// the current version.
+func (s *Store) Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, error) {
+	var (
+		version uint64
+		list    []*estampv1.RevocationEntry
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRevocations)
+		c := b.Cursor()
+		for k, _ := c.Seek(u64(since + 1)); k != nil; k, _ = c.Next() {
+			e := new(estampv1.RevocationEntry)
+			if _, err := get(b, k, e); err != nil {
+				return err
+			}
+			list = append(list, e)
+		}
+		if v := tx.Bucket(bucketMeta).Get(keyNextRevocation); v != nil {
+			version = binary.BigEndian.Uint64(v) - 1
+		}
+		return nil
+	})
+	return version, list, err
 }

@@ -20,13 +20,23 @@ var (
 	// requests: issuance request id -> batch id (uint64). Makes retries
 	// return the batch the first attempt issued.
 	bucketRequests = []byte("requests")
-	// stamps: serial (uint64) -> stampState (see stamps.go). Written on
-	// first scan or revocation; an issued stamp never scanned has no entry.
+	// stamps: serial (uint64) -> estamp.storage.v1.StampState (protobuf).
+	// Written on first scan, intake or revocation; an issued stamp nobody
+	// touched has no entry.
 	bucketStamps = []byte("stamps")
+	// retailers: retailer id -> estamp.v1.Retailer (protobuf).
+	bucketRetailers = []byte("retailers")
+	// batchRanges: first serial of a batch (uint64) -> batch id (uint64).
+	// Finds the batch of a serial with one cursor seek.
+	bucketBatchRanges = []byte("batch_ranges")
+	// revocations: version (uint64) -> estamp.v1.RevocationEntry (protobuf).
+	// The revocation list offline verifiers sync by version.
+	bucketRevocations = []byte("revocations")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
+		bucketRetailers, bucketBatchRanges, bucketRevocations,
 	}
 )
 
@@ -41,8 +51,15 @@ var (
 	keyNextBatch = []byte("next_batch")
 	// keyNextProductNumber is the next product number (uint64).
 	keyNextProductNumber = []byte("next_product_number")
+	// keyNextRevocation is the next revocation-list version (uint64).
+	keyNextRevocation = []byte("next_revocation")
 )
 
 // schemaVersion is the layout this code reads and writes. Bump it with a
-// migration when a bucket or an encoding changes incompatibly.
-const schemaVersion = 1
+// migration (migrate.go) when a bucket or an encoding changes
+// incompatibly.
+//
+//	1: first release.
+//	2: stamp states as protobuf with custody and daily scans; retailers,
+//	   batch ranges and the revocation list.
+const schemaVersion = 2

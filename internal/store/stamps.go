@@ -1,71 +1,60 @@
 package store
 
 import (
-	"encoding/binary"
-	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 )
 
 // StampState is the mutable state of one issued stamp.
-type StampState struct {
-	ScanCount        uint64
-	FirstScan        time.Time // zero until scanned
-	LastScan         time.Time
-	RevokeTime       time.Time // zero unless this stamp was revoked
-	RevocationReason string
-}
+type StampState = storagev1.StampState
 
-// Revoked reports whether this stamp (not its batch) was revoked.
-func (s StampState) Revoked() bool { return !s.RevokeTime.IsZero() }
+// Bounds on one stamp's record, so that it does not grow with use.
+const (
+	// EarlyScans are kept one by one; later scans are counted per day.
+	EarlyScans = 5
+	// ScanDays is how many days of daily counts are kept.
+	ScanDays = 90
+	// MaxReceipts is how many retailers' receipts are kept; past it the
+	// oldest goes (a stamp in that many shops is a copy already).
+	MaxReceipts = 20
+)
 
-// On disk: scan count, first scan, last scan, revoke time (uint64 each,
-// times as Unix nanoseconds, 0 for none), then the revocation reason as
-// UTF-8 to the end. Fixed-width because it is written on every scan.
-const stampStateFixed = 4 * 8
-
-var errCorruptStamp = errors.New("store: corrupt stamp state")
-
-func decodeStampState(v []byte) (StampState, error) {
-	var s StampState
+func decodeStampState(v []byte) (*StampState, error) {
+	st := new(StampState)
 	if v == nil {
-		return s, nil
+		return st, nil
 	}
-	if len(v) < stampStateFixed {
-		return s, errCorruptStamp
+	if err := proto.Unmarshal(v, st); err != nil {
+		return nil, fmt.Errorf("store: corrupt stamp state: %w", err)
 	}
-	s.ScanCount = binary.BigEndian.Uint64(v[0:])
-	s.FirstScan = fromNanos(v[8:])
-	s.LastScan = fromNanos(v[16:])
-	s.RevokeTime = fromNanos(v[24:])
-	s.RevocationReason = string(v[stampStateFixed:]) // string() copies
-	return s, nil
+	return st, nil
 }
 
-func (s StampState) encode() []byte {
-	v := make([]byte, stampStateFixed, stampStateFixed+len(s.RevocationReason))
-	binary.BigEndian.PutUint64(v[0:], s.ScanCount)
-	binary.BigEndian.PutUint64(v[8:], toNanos(s.FirstScan))
-	binary.BigEndian.PutUint64(v[16:], toNanos(s.LastScan))
-	binary.BigEndian.PutUint64(v[24:], toNanos(s.RevokeTime))
-	return append(v, s.RevocationReason...)
-}
-
-func toNanos(t time.Time) uint64 {
-	if t.IsZero() {
-		return 0
+func putStampState(b *bolt.Bucket, serial uint64, st *StampState) error {
+	v, err := proto.Marshal(st)
+	if err != nil {
+		return err
 	}
-	return uint64(t.UnixNano())
+	return b.Put(u64(serial), v)
 }
 
-func fromNanos(b []byte) time.Time {
-	n := binary.BigEndian.Uint64(b)
-	if n == 0 {
+// Time reads a Unix-nanosecond field; zero stays the zero time.
+func Time(unixNano int64) time.Time {
+	if unixNano == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, int64(n)).UTC()
+	return time.Unix(0, unixNano).UTC()
+}
+
+// vietnamDay is the calendar day in Vietnam (UTC+7) as days since 1970.
+func vietnamDay(t time.Time) int32 {
+	return int32((t.Unix() + 7*3600) / 86400)
 }
 
 // Scan is one verification of an issued stamp.
@@ -74,24 +63,42 @@ type Scan struct {
 	Time   time.Time
 }
 
+// addScan counts one scan into a state, keeping it bounded.
+func addScan(st *StampState, at time.Time) {
+	n := at.UnixNano()
+	st.ScanCount++
+	if st.FirstScanUnixNano == 0 {
+		st.FirstScanUnixNano = n
+	}
+	st.LastScanUnixNano = n
+	if len(st.EarlyScansUnixNano) < EarlyScans {
+		st.EarlyScansUnixNano = append(st.EarlyScansUnixNano, n)
+		return
+	}
+	day := vietnamDay(at)
+	if k := len(st.DailyScans); k > 0 && st.DailyScans[k-1].Day == day {
+		st.DailyScans[k-1].Count++
+	} else {
+		st.DailyScans = append(st.DailyScans, &storagev1.DailyScans{Day: day, Count: 1})
+	}
+	for len(st.DailyScans) > 0 && st.DailyScans[0].Day <= day-ScanDays {
+		st.DailyScans = st.DailyScans[1:]
+	}
+}
+
 // RecordScans applies many scans in one transaction, so that one fsync
 // serves them all, and returns each stamp's state after its scan, in order.
-func (s *Store) RecordScans(scans []Scan) ([]StampState, error) {
-	states := make([]StampState, len(scans))
+func (s *Store) RecordScans(scans []Scan) ([]*StampState, error) {
+	states := make([]*StampState, len(scans))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStamps)
 		for i, sc := range scans {
-			key := u64(sc.Serial)
-			st, err := decodeStampState(b.Get(key))
+			st, err := decodeStampState(b.Get(u64(sc.Serial)))
 			if err != nil {
 				return err
 			}
-			st.ScanCount++
-			if st.FirstScan.IsZero() {
-				st.FirstScan = sc.Time
-			}
-			st.LastScan = sc.Time
-			if err := b.Put(key, st.encode()); err != nil {
+			addScan(st, sc.Time)
+			if err := putStampState(b, sc.Serial, st); err != nil {
 				return err
 			}
 			states[i] = st

@@ -72,10 +72,17 @@ func (s *Store) init() error {
 			return meta.Put(keySchemaVersion, u64(schemaVersion))
 		case len(v) != 8:
 			return fmt.Errorf("store: corrupt schema version")
-		case binary.BigEndian.Uint64(v) != schemaVersion:
-			return fmt.Errorf("store: database schema version %d, this binary reads %d", binary.BigEndian.Uint64(v), schemaVersion)
 		}
-		return nil
+		have := binary.BigEndian.Uint64(v)
+		if have > schemaVersion {
+			return fmt.Errorf("store: database schema version %d, this binary reads up to %d", have, schemaVersion)
+		}
+		for ; have < schemaVersion; have++ {
+			if err := migrations[have](tx); err != nil {
+				return fmt.Errorf("store: migrating schema %d to %d: %w", have, have+1, err)
+			}
+		}
+		return meta.Put(keySchemaVersion, u64(schemaVersion))
 	})
 }
 

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
@@ -83,14 +85,14 @@ func TestOpenFileModeLockAndSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 2})
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 99})
 	})
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Open(path, store.Options{}); err == nil {
-		t.Error("opened a database of schema version 2")
+		t.Error("opened a database of schema version 99")
 	}
 }
 
@@ -266,16 +268,17 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if states[0].ScanCount != 1 || states[1].ScanCount != 1 || states[2].ScanCount != 2 ||
-		!states[2].FirstScan.Equal(t1) || !states[2].LastScan.Equal(t2) {
+		!store.Time(states[2].FirstScanUnixNano).Equal(t1) || !store.Time(states[2].LastScanUnixNano).Equal(t2) {
 		t.Errorf("states = %+v", states)
 	}
 
 	var inv *ocop.InvalidError
-	if _, _, err := s.RevokeStamps(b.Id, []uint64{3, 42}, "stolen", t2); !errors.As(err, &inv) {
+	if _, _, _, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Serials: []uint64{3, 42}, Reason: "stolen", Actor: "test", Time: t2}); !errors.As(err, &inv) {
 		t.Errorf("revoke outside batch: %v", err)
 	}
-	if _, n, err := s.RevokeStamps(b.Id, []uint64{3, 3, 5}, "Tem bị mất cắp", t2); err != nil || n != 2 {
-		t.Errorf("revoke 3,3,5 = %d, %v; want 2", n, err)
+	_, n, v1, err := s.RevokeStamps(store.Revocation{Serials: []uint64{3, 3, 5}, Reason: "Tem bị mất cắp", Actor: "HTX", Time: t2})
+	if err != nil || n != 2 || v1 != 2 {
+		t.Errorf("revoke 3,3,5 = %d (version %d), %v; want 2 at version 2", n, v1, err)
 	}
 
 	s.Close()
@@ -285,18 +288,53 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.State.ScanCount != 2 || !rec.State.Revoked() || rec.State.RevocationReason != "Tem bị mất cắp" {
+	if rec.State.ScanCount != 2 || rec.State.Revocation.GetReason() != "Tem bị mất cắp" || rec.State.Revocation.GetActor() != "HTX" {
 		t.Errorf("after reopen: %+v", rec.State)
 	}
-	if rec, _ := s.Stamp(b.Id, 4); rec.State.Revoked() {
+	if rec, _ := s.Stamp(b.Id, 4); rec.State.Revocation != nil {
 		t.Error("stamp 4 revoked too")
 	}
-	rb, n, err := s.RevokeStamps(b.Id, nil, "Lô in lỗi", t2)
-	if err != nil || n != 10 || !rb.Revoked {
-		t.Errorf("revoke batch = %v %d %v", rb, n, err)
+	rb, n, v2, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "Lô in lỗi", Actor: "HTX", Time: t2})
+	if err != nil || n != 10 || !rb.Revoked || v2 != 3 {
+		t.Errorf("revoke batch = %v %d %d %v", rb, n, v2, err)
 	}
-	if _, _, err := s.RevokeStamps(b.Id, nil, "again", t2); !errors.As(err, new(*ocop.PreconditionError)) {
-		t.Errorf("second batch revoke: %v", err)
+	if _, n, v3, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "again", Actor: "HTX", Time: t2}); err != nil || n != 0 || v3 != 3 {
+		t.Errorf("second batch revoke: %d %d %v; want an idempotent no-op", n, v3, err)
+	}
+	version, all, err := s.Revocations(0)
+	if err != nil || version != 3 || len(all) != 3 || all[2].Serial != 0 || all[2].BatchId != b.Id || all[0].Serial != 3 {
+		t.Errorf("revocation list = %d %v %v", version, all, err)
+	}
+	if _, since, _ := s.Revocations(2); len(since) != 1 || since[0].Version != 3 {
+		t.Errorf("since 2 = %v", since)
+	}
+}
+
+// Scans beyond the first few are counted per day, and old days dropped:
+// a stamp's record does not grow with use.
+func TestScanRecordStaysBounded(t *testing.T) {
+	s, _ := newStore(t)
+	seed(t, s, "A", "A1")
+	if _, _, err := s.IssueBatch("r1", "A1", t0, planOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	at := t0
+	for day := range 200 {
+		scans := []store.Scan{}
+		for range 10 {
+			scans = append(scans, store.Scan{Serial: 1, Time: at.Add(time.Duration(day) * 24 * time.Hour)})
+		}
+		if _, err := s.RecordScans(scans); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := s.Stamp(1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rec.State
+	if st.ScanCount != 2000 || len(st.EarlyScansUnixNano) != store.EarlyScans || len(st.DailyScans) > store.ScanDays {
+		t.Errorf("count %d, %d early scans, %d days", st.ScanCount, len(st.EarlyScansUnixNano), len(st.DailyScans))
 	}
 }
 
@@ -312,5 +350,50 @@ func TestUpdateProductRollsBackOnError(t *testing.T) {
 	}
 	if _, err := s.UpdateProduct("nope", func(*estampv1.Product) error { return nil }); !errors.As(err, new(*ocop.NotFoundError)) {
 		t.Errorf("update unknown: %v", err)
+	}
+}
+
+// A schema-1 database (binary stamp states, no batch ranges) opens as
+// schema 2 with its scans and revocations intact.
+func TestMigrateSchema1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "estamp.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := &estampv1.Batch{Id: 1, ProductId: "A1", Lot: "L", Quantity: 10, FirstSerial: 1, KeyId: "56475aa7"}
+	state := make([]byte, 32)
+	binary.BigEndian.PutUint64(state[0:], 7)
+	binary.BigEndian.PutUint64(state[8:], uint64(t0.UnixNano()))
+	binary.BigEndian.PutUint64(state[16:], uint64(t0.Add(time.Hour).UnixNano()))
+	binary.BigEndian.PutUint64(state[24:], uint64(t0.Add(2*time.Hour).UnixNano()))
+	state = append(state, "Tem bị mất"...)
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"meta", "producers", "products", "product_numbers", "batches", "product_batches", "requests", "stamps"} {
+			if _, err := tx.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		v, _ := proto.Marshal(batch)
+		tx.Bucket([]byte("batches")).Put([]byte{0, 0, 0, 0, 0, 0, 0, 1}, v)
+		tx.Bucket([]byte("stamps")).Put([]byte{0, 0, 0, 0, 0, 0, 0, 4}, state)
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 1})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, path)
+	defer s.Close()
+	seed(t, s, "P", "A1")
+	rec, err := s.StampOf(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Batch.Id != 1 || rec.State.ScanCount != 7 || !store.Time(rec.State.FirstScanUnixNano).Equal(t0) || rec.State.Revocation.GetReason() != "Tem bị mất" {
+		t.Errorf("migrated state = %+v", rec.State)
+	}
+	if v, list, err := s.Revocations(0); err != nil || v != 1 || len(list) != 1 || list[0].Serial != 4 || list[0].KeyId != "56475aa7" {
+		t.Errorf("migrated revocation list = %d %v %v", v, list, err)
 	}
 }

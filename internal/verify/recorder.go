@@ -14,7 +14,7 @@ var ErrRecorderClosed = errors.New("verify: scan recorder closed")
 
 // ScanStore applies many scans in one transaction.
 type ScanStore interface {
-	RecordScans([]store.Scan) ([]store.StampState, error)
+	RecordScans([]store.Scan) ([]*store.StampState, error)
 }
 
 // Recorder records scans durably with group commit: while one transaction
@@ -40,7 +40,7 @@ type scanRequest struct {
 }
 
 type scanReply struct {
-	state store.StampState
+	state *store.StampState
 	err   error
 }
 
@@ -60,19 +60,19 @@ func NewRecorder(s ScanStore, maxBatch int) *Recorder {
 
 // Record stores one scan and returns the stamp's state after it, once the
 // transaction holding it has committed.
-func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (store.StampState, error) {
+func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (*store.StampState, error) {
 	req := scanRequest{scan: store.Scan{Serial: serial, Time: at}, reply: make(chan scanReply, 1)}
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()
-		return store.StampState{}, ErrRecorderClosed
+		return nil, ErrRecorderClosed
 	}
 	select {
 	case r.queue <- req:
 		r.mu.RUnlock()
 	case <-ctx.Done():
 		r.mu.RUnlock()
-		return store.StampState{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 	// Once queued the scan will be committed; wait for it even if the
 	// caller gives up, so the reply is never lost mid-commit.

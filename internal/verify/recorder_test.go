@@ -20,7 +20,7 @@ type countingStore struct {
 	fail    error
 }
 
-func (c *countingStore) RecordScans(s []store.Scan) ([]store.StampState, error) {
+func (c *countingStore) RecordScans(s []store.Scan) ([]*store.StampState, error) {
 	c.commits.Add(1)
 	if c.fail != nil {
 		return nil, c.fail

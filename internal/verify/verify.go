@@ -32,7 +32,7 @@ type Store interface {
 
 // ScanRecorder records one scan durably.
 type ScanRecorder interface {
-	Record(ctx context.Context, serial uint64, at time.Time) (store.StampState, error)
+	Record(ctx context.Context, serial uint64, at time.Time) (*store.StampState, error)
 }
 
 // KeyRing holds the issuer's public keys.
@@ -41,21 +41,29 @@ type KeyRing interface {
 	All() []*keys.Key
 }
 
+// DefaultManyScans is the scan count above which a genuine stamp gets the
+// MANY_SCANS warning: one item is rarely scanned more often.
+const DefaultManyScans = 5
+
 // Service implements estampv1.VerificationServiceServer.
 type Service struct {
 	estampv1.UnimplementedVerificationServiceServer
-	store    Store
-	scans    ScanRecorder
-	keys     KeyRing
-	prefixes []string
-	now      func() time.Time
-	log      *slog.Logger
+	store     Store
+	scans     ScanRecorder
+	keys      KeyRing
+	prefixes  []string
+	now       func() time.Time
+	log       *slog.Logger
+	manyScans uint64
 }
+
+// SetManyScans sets the MANY_SCANS threshold.
+func (s *Service) SetManyScans(n uint64) { s.manyScans = n }
 
 // New returns the service. Codes given as URLs must start with the prefix of
 // one of baseURLs (the current one and any earlier ones).
 func New(st Store, scans ScanRecorder, ring KeyRing, baseURLs []string, now func() time.Time, log *slog.Logger) (*Service, error) {
-	s := &Service{store: st, scans: scans, keys: ring, now: now, log: log}
+	s := &Service{store: st, scans: scans, keys: ring, now: now, log: log, manyScans: DefaultManyScans}
 	for _, u := range baseURLs {
 		p, err := stampcode.URLPrefix(u)
 		if err != nil {
@@ -64,6 +72,40 @@ func New(st Store, scans ScanRecorder, ring KeyRing, baseURLs []string, now func
 		s.prefixes = append(s.prefixes, p)
 	}
 	return s, nil
+}
+
+// Checked is the offline part of verifying a code: its form, its URL and
+// its signature.
+type Checked struct {
+	Claims stampcode.Claims
+	// Prefix is the upper-cased URL before the token; "" for a bare token.
+	Prefix string
+	// Foreign means the URL is not ours: the code is good only if it is the
+	// URL its batch was issued under.
+	Foreign bool
+	// Verdict is UNSPECIFIED when the code passed; otherwise why not.
+	Verdict estampv1.Verdict
+	// Readable means Claims were read (the verdict may still be bad).
+	Readable bool
+}
+
+// Check verifies a code without the database. The caller has trimmed it
+// and checked it is not empty.
+func (s *Service) Check(code string) Checked {
+	tok, err := stampcode.Parse(code)
+	if err != nil {
+		return Checked{Verdict: estampv1.Verdict_VERDICT_MALFORMED}
+	}
+	c := Checked{Claims: tok.Claims, Prefix: tok.Prefix, Readable: true}
+	c.Foreign = tok.Prefix != "" && !s.ourPrefix(tok.Prefix)
+	pub, ok := s.keys.PublicKey(tok.Claims.KeyID)
+	switch {
+	case !ok:
+		c.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
+	case !tok.Verify(pub):
+		c.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
+	}
+	return c
 }
 
 // Verify implements estampv1.VerificationServiceServer.
@@ -75,39 +117,36 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	case len(code) > MaxCodeLength:
 		return nil, ocop.Invalid("code", "%d bytes, at most %d", len(code), MaxCodeLength)
 	}
-	tok, err := stampcode.Parse(code)
-	if err != nil {
-		if errors.Is(err, stampcode.ErrUnsupportedVersion) {
-			return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Mã tem dùng định dạng mới hơn phiên bản máy chủ này.", "The stamp uses a newer format than this server reads."), nil
-		}
-		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Đây không phải mã tem điện tử OCOP.", "This is not an OCOP e-stamp code."), nil
+	if _, err := stampcode.Parse(code); errors.Is(err, stampcode.ErrUnsupportedVersion) {
+		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Mã tem dùng định dạng mới hơn phiên bản máy chủ này.", "The stamp uses a newer format than this server reads."), nil
 	}
+	chk := s.Check(code)
 	// The host part of a URL is not signed. A code under a URL that is not
 	// ours is accepted only if it is the URL its batch was issued under (the
 	// service has moved since); anything else may be a look-alike site.
-	foreign := tok.Prefix != "" && !s.ourPrefix(tok.Prefix)
-	unlessForeign := func(r *estampv1.VerifyResponse) (*estampv1.VerifyResponse, error) {
-		if foreign {
+	fail := func(r *estampv1.VerifyResponse) (*estampv1.VerifyResponse, error) {
+		if chk.Foreign {
 			return lookAlike(), nil
 		}
-		return withIDs(r, tok.Claims), nil
+		return withIDs(r, chk.Claims), nil
 	}
-	c := tok.Claims
-	pub, ok := s.keys.PublicKey(c.KeyID)
-	if !ok {
-		return unlessForeign(verdict(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Mã tem được ký bằng khóa không do đơn vị này cấp.", "The stamp is signed by a key this issuer does not know."))
+	switch chk.Verdict {
+	case estampv1.Verdict_VERDICT_MALFORMED:
+		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Đây không phải mã tem điện tử OCOP.", "This is not an OCOP e-stamp code."), nil
+	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
+		return fail(verdict(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Mã tem được ký bằng khóa không do đơn vị này cấp.", "The stamp is signed by a key this issuer does not know."))
+	case estampv1.Verdict_VERDICT_BAD_SIGNATURE:
+		return fail(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."))
 	}
-	if !tok.Verify(pub) {
-		return unlessForeign(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."))
-	}
+	c := chk.Claims
 	rec, err := s.store.Stamp(uint64(c.BatchID), c.Serial)
 	if errors.As(err, new(*ocop.NotFoundError)) {
-		return unlessForeign(notIssued())
+		return fail(notIssued())
 	}
 	if err != nil {
 		return nil, err
 	}
-	if foreign && rec.Batch.BaseUrl != tok.Prefix {
+	if chk.Foreign && rec.Batch.BaseUrl != chk.Prefix {
 		return lookAlike(), nil
 	}
 	if rec.Product.Number != c.ProductNumber {
@@ -150,36 +189,70 @@ func withIDs(r *estampv1.VerifyResponse, c stampcode.Claims) *estampv1.VerifyRes
 	return r
 }
 
-// details builds the verdict of an issued stamp: the stamp's own revocation
-// first, then its product's certificate.
-func (s *Service) details(rec *store.StampRecord, st store.StampState, now time.Time) *estampv1.VerifyResponse {
-	p := ocop.WithStatus(rec.Product, now)
-	var r *estampv1.VerifyResponse
+// Assess is the verdict of an issued stamp: the stamp's own revocation
+// first, then its product's certificate. The reason is the revocation's.
+func Assess(rec *store.StampRecord, now time.Time) (estampv1.Verdict, string) {
 	switch {
-	case rec.Batch.Revoked || st.Revoked():
-		r = verdict(estampv1.Verdict_VERDICT_REVOKED, "Tem này đã bị thu hồi, không còn giá trị xác thực.", "This stamp has been revoked and no longer proves origin.")
-	case p.Certificate.Status == estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
-		r = verdict(estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, "Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã bị thu hồi.", "Genuine stamp, but the product's OCOP certificate has been revoked.")
-	case p.Certificate.Status == estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
-		r = verdict(estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, "Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã hết hạn.", "Genuine stamp, but the product's OCOP certificate has expired.")
-	case st.ScanCount <= 1:
-		r = verdict(estampv1.Verdict_VERDICT_GENUINE, "Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan.")
-	default:
-		r = verdict(estampv1.Verdict_VERDICT_GENUINE, "Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy kiểm tra lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history.")
+	case rec.State.GetRevocation() != nil:
+		return estampv1.Verdict_VERDICT_REVOKED, rec.State.Revocation.Reason
+	case rec.Batch.Revoked:
+		return estampv1.Verdict_VERDICT_REVOKED, rec.Batch.RevocationReason
 	}
+	switch ocop.CertificateStatus(rec.Product.GetCertificate(), now) {
+	case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
+		return estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, rec.Product.Certificate.RevocationReason
+	case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
+		return estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, ""
+	}
+	return estampv1.Verdict_VERDICT_GENUINE, ""
+}
+
+// warnings are the signs that a stamp was copied.
+func (s *Service) warnings(st *store.StampState) []estampv1.VerifyWarning {
+	var w []estampv1.VerifyWarning
+	if st.GetScanCount() > s.manyScans {
+		w = append(w, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS)
+	}
+	if len(st.GetReceipts()) > 1 {
+		w = append(w, estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS)
+	}
+	return w
+}
+
+// details builds the answer for an issued stamp.
+func (s *Service) details(rec *store.StampRecord, st *store.StampState, now time.Time) *estampv1.VerifyResponse {
+	p := ocop.WithStatus(rec.Product, now)
+	v, reason := Assess(rec, now)
+	var r *estampv1.VerifyResponse
+	warnings := s.warnings(st)
+	switch {
+	case v == estampv1.Verdict_VERDICT_REVOKED:
+		r = verdict(v, "Tem này đã bị thu hồi: "+reason, "This stamp has been revoked: "+reason)
+	case v == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
+		r = verdict(v, "Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã bị thu hồi.", "Genuine stamp, but the product's OCOP certificate has been revoked.")
+	case v == estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED:
+		r = verdict(v, "Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã hết hạn.", "Genuine stamp, but the product's OCOP certificate has expired.")
+	case len(warnings) > 0:
+		r = verdict(v, "Tem có chữ ký hợp lệ nhưng có dấu hiệu bị sao chép: tem đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận.", "The stamp is validly signed but shows signs of copying: it was scanned many times or received by several shops.")
+	case st.GetScanCount() <= 1:
+		r = verdict(v, "Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan.")
+	default:
+		r = verdict(v, "Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy kiểm tra lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history.")
+	}
+	r.Warnings = warnings
 	a := rec.Producer.GetAddress()
 	r.Product = p
 	r.Producer = rec.Producer
 	r.Origin = &estampv1.Origin{Commune: a.GetCommune(), Province: a.GetProvince(), LegacyDistrict: a.GetLegacyDistrict()}
 	r.Batch = rec.Batch
-	// The idempotency key is the producer's business, not the public's.
-	r.Batch.RequestId = ""
+	// The idempotency key and who revoked are the producer's business.
+	r.Batch.RequestId, r.Batch.RevokedBy = "", ""
 	r.Scans = &estampv1.ScanHistory{
-		ScanCount:     st.ScanCount,
-		FirstScanTime: timestamppb.New(st.FirstScan),
-		LastScanTime:  timestamppb.New(st.LastScan),
+		ScanCount:     st.GetScanCount(),
+		FirstScanTime: timestamppb.New(store.Time(st.GetFirstScanUnixNano())),
+		LastScanTime:  timestamppb.New(store.Time(st.GetLastScanUnixNano())),
 	}
-	r.StampRevocationReason = st.RevocationReason
+	r.StampRevocationReason = st.GetRevocation().GetReason()
 	return r
 }
 

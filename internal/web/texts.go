@@ -44,7 +44,7 @@ var vi = &texts{
 	Stars: "%d sao", ScanCount: "Đã quét %d lần, lần đầu lúc %s", ScanCountFirst: "Lần quét đầu tiên (%s)",
 	verdicts: map[verdictKey]verdictText{
 		keyGenuine:      {"Sản phẩm chính hãng", "Tem hợp lệ và do cơ quan OCOP phát hành. Bạn có thể yên tâm về nguồn gốc."},
-		keyManyScans:    {"Sản phẩm chính hãng — cần lưu ý", "Tem này đã được quét nhiều lần. Nếu bạn vừa mua hàng, tem có thể đã bị sao chép: hãy hỏi người bán hoặc báo cơ quan quản lý."},
+		keyManyScans:    {"Sản phẩm chính hãng — cần lưu ý", "Tem này đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận, nên có thể đã bị sao chép. Nếu bạn vừa mua hàng, hãy hỏi người bán hoặc báo cơ quan quản lý."},
 		keyExpired:      {"Chứng nhận OCOP đã hết hạn", "Sản phẩm có nguồn gốc rõ ràng, nhưng chứng nhận OCOP đã hết hiệu lực nên hạng sao chưa được xác nhận lại."},
 		keyCertRevoked:  {"Chứng nhận OCOP đã bị thu hồi", "Sản phẩm không còn được công nhận OCOP. Hãy cân nhắc trước khi mua."},
 		keyRevoked:      {"Tem đã bị thu hồi", "Tem này không còn giá trị. Đừng mua sản phẩm; hãy báo người bán hoặc cơ quan quản lý."},
@@ -67,7 +67,7 @@ var en = &texts{
 	Stars: "%d stars", ScanCount: "Scanned %d times, first on %s", ScanCountFirst: "First scan (%s)",
 	verdicts: map[verdictKey]verdictText{
 		keyGenuine:      {"Genuine product", "The stamp is valid and was issued by the OCOP authority. Its origin is confirmed."},
-		keyManyScans:    {"Genuine product — take care", "This stamp has been scanned many times. If you just bought the product, the stamp may have been copied: ask the seller or tell the authorities."},
+		keyManyScans:    {"Genuine product — take care", "This stamp was scanned many times or received by several shops, so it may have been copied. If you just bought the product, ask the seller or tell the authorities."},
 		keyExpired:      {"OCOP certificate expired", "The origin is confirmed, but the OCOP certificate has lapsed, so the star grade is not currently confirmed."},
 		keyCertRevoked:  {"OCOP certificate revoked", "The product is no longer OCOP certified. Think twice before buying."},
 		keyRevoked:      {"Stamp revoked", "This stamp is no longer valid. Do not buy the product; tell the seller or the authorities."},

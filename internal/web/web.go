@@ -19,6 +19,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,12 +38,11 @@ var pageTemplate string
 //go:embed assets/style.css
 var assets embed.FS
 
-// ManyScans is the scan count above which a genuine stamp's page warns
-// that it may have been copied.
-const ManyScans = 5
-
-// KeysPath is where the JWK set of issuer keys is published.
-const KeysPath = "/.well-known/estamp-keys.json"
+// Where public data for offline verifiers is published.
+const (
+	KeysPath        = "/.well-known/estamp-keys.json"
+	RevocationsPath = "/.well-known/estamp-revocations.json"
+)
 
 // Verifier checks a scanned code.
 type Verifier interface {
@@ -54,10 +54,16 @@ type KeyRing interface {
 	All() []*keys.Key
 }
 
+// RevocationList gives the revocation list after a version.
+type RevocationList interface {
+	ListRevocations(ctx context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error)
+}
+
 // Handler serves the web pages.
 type Handler struct {
 	verifier Verifier
 	keys     KeyRing
+	revoked  RevocationList
 	log      *slog.Logger
 	page     *template.Template
 	css      []byte
@@ -69,7 +75,7 @@ type Handler struct {
 var vietnam = time.FixedZone("ICT", 7*60*60)
 
 // New builds the handler.
-func New(v Verifier, ring KeyRing, log *slog.Logger) (*Handler, error) {
+func New(v Verifier, ring KeyRing, revoked RevocationList, log *slog.Logger) (*Handler, error) {
 	page, err := template.New("page").Parse(pageTemplate)
 	if err != nil {
 		return nil, err
@@ -78,7 +84,8 @@ func New(v Verifier, ring KeyRing, log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{verifier: v, keys: ring, log: log, page: page, css: css, mux: http.NewServeMux()}
+	h := &Handler{verifier: v, keys: ring, revoked: revoked, log: log, page: page, css: css, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET "+RevocationsPath, h.revocations)
 	h.mux.HandleFunc("GET /assets/style.css", h.style)
 	h.mux.HandleFunc("GET "+KeysPath, h.jwks)
 	h.mux.HandleFunc("GET /verify", h.verifyForm)
@@ -287,7 +294,7 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 func classify(resp *estampv1.VerifyResponse) (verdictKey, string) {
 	switch resp.Verdict {
 	case estampv1.Verdict_VERDICT_GENUINE:
-		if resp.Scans.GetScanCount() > ManyScans {
+		if len(resp.Warnings) > 0 {
 			return keyManyScans, "warn"
 		}
 		return keyGenuine, "ok"
@@ -381,4 +388,32 @@ func (h *Handler) jwks(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	json.NewEncoder(w).Encode(set)
+}
+
+// revocations serves the revocation list, or its changes after ?since=.
+func (h *Handler) revocations(w http.ResponseWriter, r *http.Request) {
+	var since uint64
+	if v := r.URL.Query().Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			http.Error(w, "since: not a version number", http.StatusBadRequest)
+			return
+		}
+		since = n
+	}
+	resp, err := h.revoked.ListRevocations(r.Context(), &estampv1.ListRevocationsRequest{SinceVersion: since})
+	if err != nil {
+		h.log.Error("revocation list", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	b, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(resp)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(b)
 }

@@ -58,7 +58,11 @@ type Batch struct {
 	RevocationReason string `protobuf:"bytes,15,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
 	// Upper-cased base URL the codes were issued under, so that codes can be
 	// reproduced exactly after the server's base URL changes.
-	BaseUrl       string `protobuf:"bytes,16,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	BaseUrl string `protobuf:"bytes,16,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	// When the batch was revoked; unset unless revoked.
+	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	// Who revoked the batch.
+	RevokedBy     string `protobuf:"bytes,18,opt,name=revoked_by,json=revokedBy,proto3" json:"revoked_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -201,6 +205,20 @@ func (x *Batch) GetRevocationReason() string {
 func (x *Batch) GetBaseUrl() string {
 	if x != nil {
 		return x.BaseUrl
+	}
+	return ""
+}
+
+func (x *Batch) GetRevokeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokeTime
+	}
+	return nil
+}
+
+func (x *Batch) GetRevokedBy() string {
+	if x != nil {
+		return x.RevokedBy
 	}
 	return ""
 }
@@ -637,15 +655,19 @@ func (x *ListBatchesResponse) GetNextPageToken() string {
 	return ""
 }
 
-// RevokeStampsRequest revokes stamps of one batch.
+// RevokeStampsRequest revokes a whole batch (a recall of its lot) or single
+// stamps. Revoking what is already revoked changes nothing.
 type RevokeStampsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Batch id.
+	// Batch to revoke whole; 0 when revoking serials.
 	BatchId uint64 `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
-	// Serials to revoke; empty revokes the whole batch.
+	// Serials to revoke, of any batches; with batch_id, they must belong to it
+	// and only they are revoked. At most 100000.
 	Serials []uint64 `protobuf:"varint,2,rep,packed,name=serials,proto3" json:"serials,omitempty"`
-	// Why; 1 to 500 characters.
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Why, shown to whoever scans the stamps; 1 to 500 characters.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who asks, recorded with the revocation; 1 to 100 characters.
+	Actor         string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -701,15 +723,24 @@ func (x *RevokeStampsRequest) GetReason() string {
 	return ""
 }
 
-// RevokeStampsResponse returns the batch after revocation.
+func (x *RevokeStampsRequest) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+// RevokeStampsResponse says what changed.
 type RevokeStampsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The batch.
+	// The batch, when the request named one.
 	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
-	// How many stamps were revoked by this request.
-	RevokedCount  uint32 `protobuf:"varint,2,opt,name=revoked_count,json=revokedCount,proto3" json:"revoked_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// How many stamps this request newly revoked.
+	RevokedCount uint32 `protobuf:"varint,2,opt,name=revoked_count,json=revokedCount,proto3" json:"revoked_count,omitempty"`
+	// Version of the revocation list after this request.
+	RevocationVersion uint64 `protobuf:"varint,3,opt,name=revocation_version,json=revocationVersion,proto3" json:"revocation_version,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RevokeStampsResponse) Reset() {
@@ -756,11 +787,18 @@ func (x *RevokeStampsResponse) GetRevokedCount() uint32 {
 	return 0
 }
 
+func (x *RevokeStampsResponse) GetRevocationVersion() uint64 {
+	if x != nil {
+		return x.RevocationVersion
+	}
+	return 0
+}
+
 var File_estamp_v1_issuance_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\n" +
-	"\x18estamp/v1/issuance.proto\x12\testamp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x04\n" +
+	"\x18estamp/v1/issuance.proto\x12\testamp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x05\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x1d\n" +
 	"\n" +
@@ -784,7 +822,11 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"request_id\x18\r \x01(\tR\trequestId\x12\x18\n" +
 	"\arevoked\x18\x0e \x01(\bR\arevoked\x12+\n" +
 	"\x11revocation_reason\x18\x0f \x01(\tR\x10revocationReason\x12\x19\n" +
-	"\bbase_url\x18\x10 \x01(\tR\abaseUrl\"3\n" +
+	"\bbase_url\x18\x10 \x01(\tR\abaseUrl\x12;\n" +
+	"\vrevoke_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"revokeTime\x12\x1d\n" +
+	"\n" +
+	"revoked_by\x18\x12 \x01(\tR\trevokedBy\"3\n" +
 	"\x05Stamp\x12\x16\n" +
 	"\x06serial\x18\x01 \x01(\x04R\x06serial\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\"\xca\x01\n" +
@@ -815,14 +857,16 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"i\n" +
 	"\x13ListBatchesResponse\x12*\n" +
 	"\abatches\x18\x01 \x03(\v2\x10.estamp.v1.BatchR\abatches\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"x\n" +
 	"\x13RevokeStampsRequest\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12\x18\n" +
 	"\aserials\x18\x02 \x03(\x04R\aserials\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"c\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05actor\x18\x04 \x01(\tR\x05actor\"\x92\x01\n" +
 	"\x14RevokeStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12#\n" +
-	"\rrevoked_count\x18\x02 \x01(\rR\frevokedCount2\xc3\x02\n" +
+	"\rrevoked_count\x18\x02 \x01(\rR\frevokedCount\x12-\n" +
+	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion2\xc3\x02\n" +
 	"\x0fIssuanceService\x12L\n" +
 	"\vIssueStamps\x12\x1d.estamp.v1.IssueStampsRequest\x1a\x1e.estamp.v1.IssueStampsResponse\x12C\n" +
 	"\bGetBatch\x12\x1a.estamp.v1.GetBatchRequest\x1a\x1b.estamp.v1.GetBatchResponse\x12L\n" +
@@ -857,25 +901,26 @@ var file_estamp_v1_issuance_proto_goTypes = []any{
 }
 var file_estamp_v1_issuance_proto_depIdxs = []int32{
 	10, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
-	0,  // 1: estamp.v1.IssueStampsResponse.batch:type_name -> estamp.v1.Batch
-	1,  // 2: estamp.v1.IssueStampsResponse.stamps:type_name -> estamp.v1.Stamp
-	0,  // 3: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
-	1,  // 4: estamp.v1.GetBatchResponse.stamps:type_name -> estamp.v1.Stamp
-	0,  // 5: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
-	0,  // 6: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
-	2,  // 7: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
-	4,  // 8: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
-	6,  // 9: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
-	8,  // 10: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
-	3,  // 11: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
-	5,  // 12: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
-	7,  // 13: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
-	9,  // 14: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
+	0,  // 2: estamp.v1.IssueStampsResponse.batch:type_name -> estamp.v1.Batch
+	1,  // 3: estamp.v1.IssueStampsResponse.stamps:type_name -> estamp.v1.Stamp
+	0,  // 4: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
+	1,  // 5: estamp.v1.GetBatchResponse.stamps:type_name -> estamp.v1.Stamp
+	0,  // 6: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
+	0,  // 7: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
+	2,  // 8: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
+	4,  // 9: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
+	6,  // 10: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
+	8,  // 11: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
+	3,  // 12: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
+	5,  // 13: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
+	7,  // 14: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
+	9,  // 15: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_issuance_proto_init() }

@@ -1493,6 +1493,382 @@ func (x *UpdateCertificationResponse) GetProduct() *Product {
 	return nil
 }
 
+// Retailer is a shop that receives OCOP goods and checks them at intake.
+type Retailer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Caller-chosen identifier: 1 to 64 of A–Z, a–z, 0–9, '-', '_' and '.'.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Name, NFC-normalised; 1 to 200 characters.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Where the shop is (province and commune required).
+	Address *Address `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	// Optional tax code: 10 digits, or 10 digits, '-' and 3 digits.
+	TaxCode string `protobuf:"bytes,4,opt,name=tax_code,json=taxCode,proto3" json:"tax_code,omitempty"`
+	// When it was registered; set by the server.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Retailer) Reset() {
+	*x = Retailer{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Retailer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Retailer) ProtoMessage() {}
+
+func (x *Retailer) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Retailer.ProtoReflect.Descriptor instead.
+func (*Retailer) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Retailer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Retailer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Retailer) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *Retailer) GetTaxCode() string {
+	if x != nil {
+		return x.TaxCode
+	}
+	return ""
+}
+
+func (x *Retailer) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// CreateRetailerRequest carries the retailer to register.
+type CreateRetailerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The retailer; create_time is ignored.
+	Retailer      *Retailer `protobuf:"bytes,1,opt,name=retailer,proto3" json:"retailer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRetailerRequest) Reset() {
+	*x = CreateRetailerRequest{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRetailerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRetailerRequest) ProtoMessage() {}
+
+func (x *CreateRetailerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRetailerRequest.ProtoReflect.Descriptor instead.
+func (*CreateRetailerRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CreateRetailerRequest) GetRetailer() *Retailer {
+	if x != nil {
+		return x.Retailer
+	}
+	return nil
+}
+
+// CreateRetailerResponse returns the stored retailer.
+type CreateRetailerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The retailer as stored.
+	Retailer      *Retailer `protobuf:"bytes,1,opt,name=retailer,proto3" json:"retailer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRetailerResponse) Reset() {
+	*x = CreateRetailerResponse{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRetailerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRetailerResponse) ProtoMessage() {}
+
+func (x *CreateRetailerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRetailerResponse.ProtoReflect.Descriptor instead.
+func (*CreateRetailerResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CreateRetailerResponse) GetRetailer() *Retailer {
+	if x != nil {
+		return x.Retailer
+	}
+	return nil
+}
+
+// GetRetailerRequest names a retailer.
+type GetRetailerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Retailer id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRetailerRequest) Reset() {
+	*x = GetRetailerRequest{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRetailerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRetailerRequest) ProtoMessage() {}
+
+func (x *GetRetailerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRetailerRequest.ProtoReflect.Descriptor instead.
+func (*GetRetailerRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetRetailerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetRetailerResponse returns a retailer.
+type GetRetailerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The retailer.
+	Retailer      *Retailer `protobuf:"bytes,1,opt,name=retailer,proto3" json:"retailer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRetailerResponse) Reset() {
+	*x = GetRetailerResponse{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRetailerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRetailerResponse) ProtoMessage() {}
+
+func (x *GetRetailerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRetailerResponse.ProtoReflect.Descriptor instead.
+func (*GetRetailerResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetRetailerResponse) GetRetailer() *Retailer {
+	if x != nil {
+		return x.Retailer
+	}
+	return nil
+}
+
+// ListRetailersRequest asks for one page of retailers.
+type ListRetailersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many; 0 means 50, more than 1000 is capped at 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page; empty for the first page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRetailersRequest) Reset() {
+	*x = ListRetailersRequest{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRetailersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRetailersRequest) ProtoMessage() {}
+
+func (x *ListRetailersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRetailersRequest.ProtoReflect.Descriptor instead.
+func (*ListRetailersRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListRetailersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRetailersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListRetailersResponse is one page of retailers.
+type ListRetailersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Retailers in id order.
+	Retailers []*Retailer `protobuf:"bytes,1,rep,name=retailers,proto3" json:"retailers,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRetailersResponse) Reset() {
+	*x = ListRetailersResponse{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRetailersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRetailersResponse) ProtoMessage() {}
+
+func (x *ListRetailersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRetailersResponse.ProtoReflect.Descriptor instead.
+func (*ListRetailersResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListRetailersResponse) GetRetailers() []*Retailer {
+	if x != nil {
+		return x.Retailers
+	}
+	return nil
+}
+
+func (x *ListRetailersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_estamp_v1_registry_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_registry_proto_rawDesc = "" +
@@ -1582,7 +1958,29 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"revocationB\b\n" +
 	"\x06change\"K\n" +
 	"\x1bUpdateCertificationResponse\x12,\n" +
-	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct*\xb5\x01\n" +
+	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct\"\xb4\x01\n" +
+	"\bRetailer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
+	"\aaddress\x18\x03 \x01(\v2\x12.estamp.v1.AddressR\aaddress\x12\x19\n" +
+	"\btax_code\x18\x04 \x01(\tR\ataxCode\x12;\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"H\n" +
+	"\x15CreateRetailerRequest\x12/\n" +
+	"\bretailer\x18\x01 \x01(\v2\x13.estamp.v1.RetailerR\bretailer\"I\n" +
+	"\x16CreateRetailerResponse\x12/\n" +
+	"\bretailer\x18\x01 \x01(\v2\x13.estamp.v1.RetailerR\bretailer\"$\n" +
+	"\x12GetRetailerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"F\n" +
+	"\x13GetRetailerResponse\x12/\n" +
+	"\bretailer\x18\x01 \x01(\v2\x13.estamp.v1.RetailerR\bretailer\"R\n" +
+	"\x14ListRetailersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"r\n" +
+	"\x15ListRetailersResponse\x121\n" +
+	"\tretailers\x18\x01 \x03(\v2\x13.estamp.v1.RetailerR\tretailers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xb5\x01\n" +
 	"\fProducerKind\x12\x1d\n" +
 	"\x19PRODUCER_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PRODUCER_KIND_COOPERATIVE\x10\x01\x12\x1c\n" +
@@ -1606,7 +2004,7 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\x1eCERTIFICATE_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CERTIFICATE_STATUS_ACTIVE\x10\x01\x12\x1e\n" +
 	"\x1aCERTIFICATE_STATUS_EXPIRED\x10\x02\x12\x1e\n" +
-	"\x1aCERTIFICATE_STATUS_REVOKED\x10\x032\xe0\x04\n" +
+	"\x1aCERTIFICATE_STATUS_REVOKED\x10\x032\xd9\x06\n" +
 	"\x0fRegistryService\x12U\n" +
 	"\x0eCreateProducer\x12 .estamp.v1.CreateProducerRequest\x1a!.estamp.v1.CreateProducerResponse\x12L\n" +
 	"\vGetProducer\x12\x1d.estamp.v1.GetProducerRequest\x1a\x1e.estamp.v1.GetProducerResponse\x12R\n" +
@@ -1615,7 +2013,10 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\n" +
 	"GetProduct\x12\x1c.estamp.v1.GetProductRequest\x1a\x1d.estamp.v1.GetProductResponse\x12O\n" +
 	"\fListProducts\x12\x1e.estamp.v1.ListProductsRequest\x1a\x1f.estamp.v1.ListProductsResponse\x12d\n" +
-	"\x13UpdateCertification\x12%.estamp.v1.UpdateCertificationRequest\x1a&.estamp.v1.UpdateCertificationResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\x13UpdateCertification\x12%.estamp.v1.UpdateCertificationRequest\x1a&.estamp.v1.UpdateCertificationResponse\x12U\n" +
+	"\x0eCreateRetailer\x12 .estamp.v1.CreateRetailerRequest\x1a!.estamp.v1.CreateRetailerResponse\x12L\n" +
+	"\vGetRetailer\x12\x1d.estamp.v1.GetRetailerRequest\x1a\x1e.estamp.v1.GetRetailerResponse\x12R\n" +
+	"\rListRetailers\x12\x1f.estamp.v1.ListRetailersRequest\x1a .estamp.v1.ListRetailersResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_registry_proto_rawDescOnce sync.Once
@@ -1630,7 +2031,7 @@ func file_estamp_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_estamp_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_estamp_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_estamp_v1_registry_proto_goTypes = []any{
 	(ProducerKind)(0),                   // 0: estamp.v1.ProducerKind
 	(ProductGroup)(0),                   // 1: estamp.v1.ProductGroup
@@ -1656,18 +2057,25 @@ var file_estamp_v1_registry_proto_goTypes = []any{
 	(*Revocation)(nil),                  // 21: estamp.v1.Revocation
 	(*UpdateCertificationRequest)(nil),  // 22: estamp.v1.UpdateCertificationRequest
 	(*UpdateCertificationResponse)(nil), // 23: estamp.v1.UpdateCertificationResponse
-	(*timestamppb.Timestamp)(nil),       // 24: google.protobuf.Timestamp
+	(*Retailer)(nil),                    // 24: estamp.v1.Retailer
+	(*CreateRetailerRequest)(nil),       // 25: estamp.v1.CreateRetailerRequest
+	(*CreateRetailerResponse)(nil),      // 26: estamp.v1.CreateRetailerResponse
+	(*GetRetailerRequest)(nil),          // 27: estamp.v1.GetRetailerRequest
+	(*GetRetailerResponse)(nil),         // 28: estamp.v1.GetRetailerResponse
+	(*ListRetailersRequest)(nil),        // 29: estamp.v1.ListRetailersRequest
+	(*ListRetailersResponse)(nil),       // 30: estamp.v1.ListRetailersResponse
+	(*timestamppb.Timestamp)(nil),       // 31: google.protobuf.Timestamp
 }
 var file_estamp_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.Producer.kind:type_name -> estamp.v1.ProducerKind
 	4,  // 1: estamp.v1.Producer.address:type_name -> estamp.v1.Address
-	24, // 2: estamp.v1.Producer.create_time:type_name -> google.protobuf.Timestamp
+	31, // 2: estamp.v1.Producer.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 3: estamp.v1.Certificate.authority:type_name -> estamp.v1.CertifyingAuthority
 	3,  // 4: estamp.v1.Certificate.status:type_name -> estamp.v1.CertificateStatus
-	24, // 5: estamp.v1.Certificate.revoke_time:type_name -> google.protobuf.Timestamp
+	31, // 5: estamp.v1.Certificate.revoke_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: estamp.v1.Product.group:type_name -> estamp.v1.ProductGroup
 	6,  // 7: estamp.v1.Product.certificate:type_name -> estamp.v1.Certificate
-	24, // 8: estamp.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	31, // 8: estamp.v1.Product.create_time:type_name -> google.protobuf.Timestamp
 	5,  // 9: estamp.v1.CreateProducerRequest.producer:type_name -> estamp.v1.Producer
 	5,  // 10: estamp.v1.CreateProducerResponse.producer:type_name -> estamp.v1.Producer
 	5,  // 11: estamp.v1.GetProducerResponse.producer:type_name -> estamp.v1.Producer
@@ -1680,25 +2088,37 @@ var file_estamp_v1_registry_proto_depIdxs = []int32{
 	20, // 18: estamp.v1.UpdateCertificationRequest.renewal:type_name -> estamp.v1.Renewal
 	21, // 19: estamp.v1.UpdateCertificationRequest.revocation:type_name -> estamp.v1.Revocation
 	7,  // 20: estamp.v1.UpdateCertificationResponse.product:type_name -> estamp.v1.Product
-	8,  // 21: estamp.v1.RegistryService.CreateProducer:input_type -> estamp.v1.CreateProducerRequest
-	10, // 22: estamp.v1.RegistryService.GetProducer:input_type -> estamp.v1.GetProducerRequest
-	12, // 23: estamp.v1.RegistryService.ListProducers:input_type -> estamp.v1.ListProducersRequest
-	14, // 24: estamp.v1.RegistryService.CreateProduct:input_type -> estamp.v1.CreateProductRequest
-	16, // 25: estamp.v1.RegistryService.GetProduct:input_type -> estamp.v1.GetProductRequest
-	18, // 26: estamp.v1.RegistryService.ListProducts:input_type -> estamp.v1.ListProductsRequest
-	22, // 27: estamp.v1.RegistryService.UpdateCertification:input_type -> estamp.v1.UpdateCertificationRequest
-	9,  // 28: estamp.v1.RegistryService.CreateProducer:output_type -> estamp.v1.CreateProducerResponse
-	11, // 29: estamp.v1.RegistryService.GetProducer:output_type -> estamp.v1.GetProducerResponse
-	13, // 30: estamp.v1.RegistryService.ListProducers:output_type -> estamp.v1.ListProducersResponse
-	15, // 31: estamp.v1.RegistryService.CreateProduct:output_type -> estamp.v1.CreateProductResponse
-	17, // 32: estamp.v1.RegistryService.GetProduct:output_type -> estamp.v1.GetProductResponse
-	19, // 33: estamp.v1.RegistryService.ListProducts:output_type -> estamp.v1.ListProductsResponse
-	23, // 34: estamp.v1.RegistryService.UpdateCertification:output_type -> estamp.v1.UpdateCertificationResponse
-	28, // [28:35] is the sub-list for method output_type
-	21, // [21:28] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	4,  // 21: estamp.v1.Retailer.address:type_name -> estamp.v1.Address
+	31, // 22: estamp.v1.Retailer.create_time:type_name -> google.protobuf.Timestamp
+	24, // 23: estamp.v1.CreateRetailerRequest.retailer:type_name -> estamp.v1.Retailer
+	24, // 24: estamp.v1.CreateRetailerResponse.retailer:type_name -> estamp.v1.Retailer
+	24, // 25: estamp.v1.GetRetailerResponse.retailer:type_name -> estamp.v1.Retailer
+	24, // 26: estamp.v1.ListRetailersResponse.retailers:type_name -> estamp.v1.Retailer
+	8,  // 27: estamp.v1.RegistryService.CreateProducer:input_type -> estamp.v1.CreateProducerRequest
+	10, // 28: estamp.v1.RegistryService.GetProducer:input_type -> estamp.v1.GetProducerRequest
+	12, // 29: estamp.v1.RegistryService.ListProducers:input_type -> estamp.v1.ListProducersRequest
+	14, // 30: estamp.v1.RegistryService.CreateProduct:input_type -> estamp.v1.CreateProductRequest
+	16, // 31: estamp.v1.RegistryService.GetProduct:input_type -> estamp.v1.GetProductRequest
+	18, // 32: estamp.v1.RegistryService.ListProducts:input_type -> estamp.v1.ListProductsRequest
+	22, // 33: estamp.v1.RegistryService.UpdateCertification:input_type -> estamp.v1.UpdateCertificationRequest
+	25, // 34: estamp.v1.RegistryService.CreateRetailer:input_type -> estamp.v1.CreateRetailerRequest
+	27, // 35: estamp.v1.RegistryService.GetRetailer:input_type -> estamp.v1.GetRetailerRequest
+	29, // 36: estamp.v1.RegistryService.ListRetailers:input_type -> estamp.v1.ListRetailersRequest
+	9,  // 37: estamp.v1.RegistryService.CreateProducer:output_type -> estamp.v1.CreateProducerResponse
+	11, // 38: estamp.v1.RegistryService.GetProducer:output_type -> estamp.v1.GetProducerResponse
+	13, // 39: estamp.v1.RegistryService.ListProducers:output_type -> estamp.v1.ListProducersResponse
+	15, // 40: estamp.v1.RegistryService.CreateProduct:output_type -> estamp.v1.CreateProductResponse
+	17, // 41: estamp.v1.RegistryService.GetProduct:output_type -> estamp.v1.GetProductResponse
+	19, // 42: estamp.v1.RegistryService.ListProducts:output_type -> estamp.v1.ListProductsResponse
+	23, // 43: estamp.v1.RegistryService.UpdateCertification:output_type -> estamp.v1.UpdateCertificationResponse
+	26, // 44: estamp.v1.RegistryService.CreateRetailer:output_type -> estamp.v1.CreateRetailerResponse
+	28, // 45: estamp.v1.RegistryService.GetRetailer:output_type -> estamp.v1.GetRetailerResponse
+	30, // 46: estamp.v1.RegistryService.ListRetailers:output_type -> estamp.v1.ListRetailersResponse
+	37, // [37:47] is the sub-list for method output_type
+	27, // [27:37] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_registry_proto_init() }
@@ -1716,7 +2136,7 @@ func file_estamp_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_registry_proto_rawDesc), len(file_estamp_v1_registry_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   20,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,9 @@ const (
 	RegistryService_GetProduct_FullMethodName          = "/estamp.v1.RegistryService/GetProduct"
 	RegistryService_ListProducts_FullMethodName        = "/estamp.v1.RegistryService/ListProducts"
 	RegistryService_UpdateCertification_FullMethodName = "/estamp.v1.RegistryService/UpdateCertification"
+	RegistryService_CreateRetailer_FullMethodName      = "/estamp.v1.RegistryService/CreateRetailer"
+	RegistryService_GetRetailer_FullMethodName         = "/estamp.v1.RegistryService/GetRetailer"
+	RegistryService_ListRetailers_FullMethodName       = "/estamp.v1.RegistryService/ListRetailers"
 )
 
 // RegistryServiceClient is the client API for RegistryService service.
@@ -53,6 +56,12 @@ type RegistryServiceClient interface {
 	// UpdateCertification renews (possibly with a new grade) or revokes a
 	// product's OCOP certificate.
 	UpdateCertification(ctx context.Context, in *UpdateCertificationRequest, opts ...grpc.CallOption) (*UpdateCertificationResponse, error)
+	// CreateRetailer registers a shop that receives OCOP goods.
+	CreateRetailer(ctx context.Context, in *CreateRetailerRequest, opts ...grpc.CallOption) (*CreateRetailerResponse, error)
+	// GetRetailer returns one retailer by id.
+	GetRetailer(ctx context.Context, in *GetRetailerRequest, opts ...grpc.CallOption) (*GetRetailerResponse, error)
+	// ListRetailers pages through retailers in id order.
+	ListRetailers(ctx context.Context, in *ListRetailersRequest, opts ...grpc.CallOption) (*ListRetailersResponse, error)
 }
 
 type registryServiceClient struct {
@@ -133,6 +142,36 @@ func (c *registryServiceClient) UpdateCertification(ctx context.Context, in *Upd
 	return out, nil
 }
 
+func (c *registryServiceClient) CreateRetailer(ctx context.Context, in *CreateRetailerRequest, opts ...grpc.CallOption) (*CreateRetailerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRetailerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_CreateRetailer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) GetRetailer(ctx context.Context, in *GetRetailerRequest, opts ...grpc.CallOption) (*GetRetailerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRetailerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_GetRetailer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) ListRetailers(ctx context.Context, in *ListRetailersRequest, opts ...grpc.CallOption) (*ListRetailersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRetailersResponse)
+	err := c.cc.Invoke(ctx, RegistryService_ListRetailers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegistryServiceServer is the server API for RegistryService service.
 // All implementations must embed UnimplementedRegistryServiceServer
 // for forward compatibility.
@@ -158,6 +197,12 @@ type RegistryServiceServer interface {
 	// UpdateCertification renews (possibly with a new grade) or revokes a
 	// product's OCOP certificate.
 	UpdateCertification(context.Context, *UpdateCertificationRequest) (*UpdateCertificationResponse, error)
+	// CreateRetailer registers a shop that receives OCOP goods.
+	CreateRetailer(context.Context, *CreateRetailerRequest) (*CreateRetailerResponse, error)
+	// GetRetailer returns one retailer by id.
+	GetRetailer(context.Context, *GetRetailerRequest) (*GetRetailerResponse, error)
+	// ListRetailers pages through retailers in id order.
+	ListRetailers(context.Context, *ListRetailersRequest) (*ListRetailersResponse, error)
 	mustEmbedUnimplementedRegistryServiceServer()
 }
 
@@ -188,6 +233,15 @@ func (UnimplementedRegistryServiceServer) ListProducts(context.Context, *ListPro
 }
 func (UnimplementedRegistryServiceServer) UpdateCertification(context.Context, *UpdateCertificationRequest) (*UpdateCertificationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateCertification not implemented")
+}
+func (UnimplementedRegistryServiceServer) CreateRetailer(context.Context, *CreateRetailerRequest) (*CreateRetailerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateRetailer not implemented")
+}
+func (UnimplementedRegistryServiceServer) GetRetailer(context.Context, *GetRetailerRequest) (*GetRetailerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRetailer not implemented")
+}
+func (UnimplementedRegistryServiceServer) ListRetailers(context.Context, *ListRetailersRequest) (*ListRetailersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRetailers not implemented")
 }
 func (UnimplementedRegistryServiceServer) mustEmbedUnimplementedRegistryServiceServer() {}
 func (UnimplementedRegistryServiceServer) testEmbeddedByValue()                         {}
@@ -336,6 +390,60 @@ func _RegistryService_UpdateCertification_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_CreateRetailer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRetailerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).CreateRetailer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_CreateRetailer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).CreateRetailer(ctx, req.(*CreateRetailerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_GetRetailer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRetailerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).GetRetailer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_GetRetailer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).GetRetailer(ctx, req.(*GetRetailerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_ListRetailers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRetailersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).ListRetailers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_ListRetailers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).ListRetailers(ctx, req.(*ListRetailersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RegistryService_ServiceDesc is the grpc.ServiceDesc for RegistryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -370,6 +478,18 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateCertification",
 			Handler:    _RegistryService_UpdateCertification_Handler,
+		},
+		{
+			MethodName: "CreateRetailer",
+			Handler:    _RegistryService_CreateRetailer_Handler,
+		},
+		{
+			MethodName: "GetRetailer",
+			Handler:    _RegistryService_GetRetailer_Handler,
+		},
+		{
+			MethodName: "ListRetailers",
+			Handler:    _RegistryService_ListRetailers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -99,6 +99,60 @@ func (Verdict) EnumDescriptor() ([]byte, []int) {
 	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{0}
 }
 
+// VerifyWarning is a sign that a validly signed stamp was copied: a
+// photocopied label verifies like the original.
+type VerifyWarning int32
+
+const (
+	// Never returned.
+	VerifyWarning_VERIFY_WARNING_UNSPECIFIED VerifyWarning = 0
+	// Scanned more often than one item would be.
+	VerifyWarning_VERIFY_WARNING_MANY_SCANS VerifyWarning = 1
+	// Received by more than one retailer: one of them has a copy.
+	VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS VerifyWarning = 2
+)
+
+// Enum value maps for VerifyWarning.
+var (
+	VerifyWarning_name = map[int32]string{
+		0: "VERIFY_WARNING_UNSPECIFIED",
+		1: "VERIFY_WARNING_MANY_SCANS",
+		2: "VERIFY_WARNING_SEVERAL_RETAILERS",
+	}
+	VerifyWarning_value = map[string]int32{
+		"VERIFY_WARNING_UNSPECIFIED":       0,
+		"VERIFY_WARNING_MANY_SCANS":        1,
+		"VERIFY_WARNING_SEVERAL_RETAILERS": 2,
+	}
+)
+
+func (x VerifyWarning) Enum() *VerifyWarning {
+	p := new(VerifyWarning)
+	*p = x
+	return p
+}
+
+func (x VerifyWarning) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (VerifyWarning) Descriptor() protoreflect.EnumDescriptor {
+	return file_estamp_v1_verification_proto_enumTypes[1].Descriptor()
+}
+
+func (VerifyWarning) Type() protoreflect.EnumType {
+	return &file_estamp_v1_verification_proto_enumTypes[1]
+}
+
+func (x VerifyWarning) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use VerifyWarning.Descriptor instead.
+func (VerifyWarning) EnumDescriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{1}
+}
+
 // VerifyRequest carries a scanned code.
 type VerifyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -300,8 +354,10 @@ type VerifyResponse struct {
 	Scans *ScanHistory `protobuf:"bytes,10,opt,name=scans,proto3" json:"scans,omitempty"`
 	// Whether this very stamp (not its batch) was revoked, and why.
 	StampRevocationReason string `protobuf:"bytes,11,opt,name=stamp_revocation_reason,json=stampRevocationReason,proto3" json:"stamp_revocation_reason,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Signs that a genuine stamp may have been copied; empty when none.
+	Warnings      []VerifyWarning `protobuf:"varint,12,rep,packed,name=warnings,proto3,enum=estamp.v1.VerifyWarning" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyResponse) Reset() {
@@ -409,6 +465,13 @@ func (x *VerifyResponse) GetStampRevocationReason() string {
 		return x.StampRevocationReason
 	}
 	return ""
+}
+
+func (x *VerifyResponse) GetWarnings() []VerifyWarning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
 }
 
 // ListIssuerKeysRequest asks for the issuer's public keys.
@@ -609,7 +672,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xbe\x03\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xf4\x03\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
@@ -623,7 +686,8 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x05batch\x18\t \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12,\n" +
 	"\x05scans\x18\n" +
 	" \x01(\v2\x16.estamp.v1.ScanHistoryR\x05scans\x126\n" +
-	"\x17stamp_revocation_reason\x18\v \x01(\tR\x15stampRevocationReason\"\x17\n" +
+	"\x17stamp_revocation_reason\x18\v \x01(\tR\x15stampRevocationReason\x124\n" +
+	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarnings\"\x17\n" +
 	"\x15ListIssuerKeysRequest\"\x91\x02\n" +
 	"\tIssuerKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1c\n" +
@@ -646,7 +710,11 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x13VERDICT_UNKNOWN_KEY\x10\x05\x12\x19\n" +
 	"\x15VERDICT_BAD_SIGNATURE\x10\x06\x12\x15\n" +
 	"\x11VERDICT_MALFORMED\x10\a\x12\x16\n" +
-	"\x12VERDICT_NOT_ISSUED\x10\b2\xab\x01\n" +
+	"\x12VERDICT_NOT_ISSUED\x10\b*t\n" +
+	"\rVerifyWarning\x12\x1e\n" +
+	"\x1aVERIFY_WARNING_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19VERIFY_WARNING_MANY_SCANS\x10\x01\x12$\n" +
+	" VERIFY_WARNING_SEVERAL_RETAILERS\x10\x022\xab\x01\n" +
 	"\x13VerificationService\x12=\n" +
 	"\x06Verify\x12\x18.estamp.v1.VerifyRequest\x1a\x19.estamp.v1.VerifyResponse\x12U\n" +
 	"\x0eListIssuerKeys\x12 .estamp.v1.ListIssuerKeysRequest\x1a!.estamp.v1.ListIssuerKeysResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
@@ -663,43 +731,45 @@ func file_estamp_v1_verification_proto_rawDescGZIP() []byte {
 	return file_estamp_v1_verification_proto_rawDescData
 }
 
-var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_estamp_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),                   // 0: estamp.v1.Verdict
-	(*VerifyRequest)(nil),          // 1: estamp.v1.VerifyRequest
-	(*Origin)(nil),                 // 2: estamp.v1.Origin
-	(*ScanHistory)(nil),            // 3: estamp.v1.ScanHistory
-	(*VerifyResponse)(nil),         // 4: estamp.v1.VerifyResponse
-	(*ListIssuerKeysRequest)(nil),  // 5: estamp.v1.ListIssuerKeysRequest
-	(*IssuerKey)(nil),              // 6: estamp.v1.IssuerKey
-	(*ListIssuerKeysResponse)(nil), // 7: estamp.v1.ListIssuerKeysResponse
-	(*timestamppb.Timestamp)(nil),  // 8: google.protobuf.Timestamp
-	(*Product)(nil),                // 9: estamp.v1.Product
-	(*Producer)(nil),               // 10: estamp.v1.Producer
-	(*Batch)(nil),                  // 11: estamp.v1.Batch
+	(VerifyWarning)(0),             // 1: estamp.v1.VerifyWarning
+	(*VerifyRequest)(nil),          // 2: estamp.v1.VerifyRequest
+	(*Origin)(nil),                 // 3: estamp.v1.Origin
+	(*ScanHistory)(nil),            // 4: estamp.v1.ScanHistory
+	(*VerifyResponse)(nil),         // 5: estamp.v1.VerifyResponse
+	(*ListIssuerKeysRequest)(nil),  // 6: estamp.v1.ListIssuerKeysRequest
+	(*IssuerKey)(nil),              // 7: estamp.v1.IssuerKey
+	(*ListIssuerKeysResponse)(nil), // 8: estamp.v1.ListIssuerKeysResponse
+	(*timestamppb.Timestamp)(nil),  // 9: google.protobuf.Timestamp
+	(*Product)(nil),                // 10: estamp.v1.Product
+	(*Producer)(nil),               // 11: estamp.v1.Producer
+	(*Batch)(nil),                  // 12: estamp.v1.Batch
 }
 var file_estamp_v1_verification_proto_depIdxs = []int32{
-	8,  // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
-	8,  // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
+	9,  // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
+	9,  // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerifyResponse.verdict:type_name -> estamp.v1.Verdict
-	9,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.Product
-	10, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.Producer
-	2,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
-	11, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.Batch
-	3,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
-	8,  // 8: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
-	8,  // 9: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
-	6,  // 10: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
-	1,  // 11: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
-	5,  // 12: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	4,  // 13: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	7,  // 14: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	13, // [13:15] is the sub-list for method output_type
-	11, // [11:13] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	10, // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.Product
+	11, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.Producer
+	3,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
+	12, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.Batch
+	4,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
+	1,  // 8: estamp.v1.VerifyResponse.warnings:type_name -> estamp.v1.VerifyWarning
+	9,  // 9: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
+	9,  // 10: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
+	7,  // 11: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
+	2,  // 12: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
+	6,  // 13: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
+	5,  // 14: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	8,  // 15: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	14, // [14:16] is the sub-list for method output_type
+	12, // [12:14] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_verification_proto_init() }
@@ -714,7 +784,7 @@ func file_estamp_v1_verification_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_verification_proto_rawDesc), len(file_estamp_v1_verification_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,

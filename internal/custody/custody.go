@@ -1,0 +1,260 @@
+// Package custody implements CustodyService: retailers check deliveries at
+// intake, every stamp has a history, and offline verifiers sync the
+// revocation list.
+//
+// A photocopied label carries a valid signature, so intake records which
+// retailer received each genuine stamp: the same stamp at a second retailer
+// is a suspected copy.
+package custody
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/verify"
+)
+
+// MaxDelivery is the most codes one intake takes.
+const MaxDelivery = 10_000
+
+// Store is what custody needs from storage.
+type Store interface {
+	ReceiveStamps(retailerID string, items []store.Intake, now time.Time, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool) ([]store.IntakeResult, error)
+	StampOf(serial uint64) (*store.StampRecord, error)
+	Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, error)
+}
+
+// Checker verifies codes offline.
+type Checker interface {
+	Check(code string) verify.Checked
+}
+
+// Service implements estampv1.CustodyServiceServer.
+type Service struct {
+	estampv1.UnimplementedCustodyServiceServer
+	store   Store
+	checker Checker
+	now     func() time.Time
+}
+
+// New returns the service.
+func New(st Store, checker Checker, now func() time.Time) *Service {
+	return &Service{store: st, checker: checker, now: now}
+}
+
+var verdictOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
+	estampv1.Verdict_VERDICT_GENUINE:             estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED,
+	estampv1.Verdict_VERDICT_REVOKED:             estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED,
+	estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED,
+	estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED,
+	estampv1.Verdict_VERDICT_UNKNOWN_KEY:         estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY,
+	estampv1.Verdict_VERDICT_BAD_SIGNATURE:       estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE,
+	estampv1.Verdict_VERDICT_MALFORMED:           estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED,
+	estampv1.Verdict_VERDICT_NOT_ISSUED:          estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED,
+}
+
+var messages = map[estampv1.IntakeVerdict]string{
+	estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED:              "Tem chính hãng, đã ghi nhận nhập kho.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED:      "Cửa hàng đã nhận tem này trước đây: quét lại, không phải tem sao chép.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY: "Tem này xuất hiện hai lần trong cùng lô giao hàng.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:        "Tem đã được cửa hàng khác nhận: nghi tem sao chép.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED:               "Tem hoặc lô hàng đã bị thu hồi.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED:   "Chứng nhận OCOP của sản phẩm đã hết hạn.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:   "Chứng nhận OCOP của sản phẩm đã bị thu hồi.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE:         "Chữ ký sai: mã đã bị sửa hoặc làm giả.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY:           "Tem không do hệ thống này phát hành.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED:            "Tem chưa từng được phát hành.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED:             "Không phải mã tem OCOP.",
+}
+
+// ReceiveDelivery implements estampv1.CustodyServiceServer.
+func (s *Service) ReceiveDelivery(_ context.Context, req *estampv1.ReceiveDeliveryRequest) (*estampv1.ReceiveDeliveryResponse, error) {
+	if err := ocop.CheckID("retailer_id", req.GetRetailerId()); err != nil {
+		return nil, err
+	}
+	if len(req.GetCodes()) > MaxDelivery {
+		return nil, ocop.Invalid("codes", "%d codes, at most %d in one delivery", len(req.GetCodes()), MaxDelivery)
+	}
+	retailer := req.GetRetailerId()
+	var (
+		items  []*estampv1.IntakeItem
+		checks []verify.Checked
+		intake []store.Intake
+		where  []int // index in items of each intake
+		seen   = map[uint64]bool{}
+	)
+	for i, raw := range req.GetCodes() {
+		code := strings.TrimSpace(raw)
+		if code == "" {
+			continue
+		}
+		it := &estampv1.IntakeItem{Line: uint32(i + 1), Code: raw}
+		items = append(items, it)
+		if len(code) > verify.MaxCodeLength {
+			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED
+			continue
+		}
+		c := s.checker.Check(code)
+		if c.Readable {
+			it.Serial = c.Claims.Serial
+		}
+		if c.Verdict != estampv1.Verdict_VERDICT_UNSPECIFIED {
+			it.Verdict = verdictOf[c.Verdict]
+			continue
+		}
+		if seen[c.Claims.Serial] {
+			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY
+			continue
+		}
+		seen[c.Claims.Serial] = true
+		checks = append(checks, c)
+		intake = append(intake, store.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
+		where = append(where, len(items)-1)
+	}
+	now := s.now()
+	verdicts := make([]estampv1.IntakeVerdict, len(intake))
+	reasons := make([]string, len(intake))
+	results, err := s.store.ReceiveStamps(retailer, intake, now, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
+		c := checks[i]
+		if (c.Foreign && rec.Batch.BaseUrl != c.Prefix) || rec.Product.Number != c.Claims.ProductNumber {
+			verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED
+			return false
+		}
+		v, reason := verify.Assess(rec, now)
+		verdicts[i], reasons[i] = verdictOf[v], reason
+		if v != estampv1.Verdict_VERDICT_GENUINE {
+			return false
+		}
+		for _, r := range before {
+			if r.RetailerId != retailer {
+				verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY
+				reasons[i] = r.RetailerId
+			}
+		}
+		if verdicts[i] != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {
+			for _, r := range before {
+				if r.RetailerId == retailer {
+					verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
+				}
+			}
+		}
+		// A suspected copy is recorded too: both shops now show in its
+		// history, and consumers scanning it are warned.
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, res := range results {
+		it := items[where[i]]
+		if res.Record == nil {
+			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED
+			continue
+		}
+		it.Verdict = verdicts[i]
+		it.BatchId, it.ProductId, it.ProductName, it.Lot = res.Record.Batch.Id, res.Record.Product.Id, res.Record.Product.Name, res.Record.Batch.Lot
+		switch it.Verdict {
+		case estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:
+			it.OtherRetailerId = reasons[i]
+		case estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED, estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:
+			it.RevocationReason = reasons[i]
+		}
+	}
+	return summarize(items), nil
+}
+
+func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
+	resp := &estampv1.ReceiveDeliveryResponse{Items: items, AllGenuine: len(items) > 0}
+	counts := map[estampv1.IntakeVerdict]uint32{}
+	type lotKey struct{ product, lot string }
+	lots := map[lotKey]*estampv1.LotCount{}
+	var order []lotKey
+	for _, it := range items {
+		it.Message = messages[it.Verdict]
+		counts[it.Verdict]++
+		good := it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
+		if !good {
+			resp.AllGenuine = false
+		}
+		if it.ProductId == "" {
+			continue
+		}
+		k := lotKey{it.ProductId, it.Lot}
+		lc, ok := lots[k]
+		if !ok {
+			lc = &estampv1.LotCount{ProductId: it.ProductId, ProductName: it.ProductName, Lot: it.Lot}
+			lots[k] = lc
+			order = append(order, k)
+		}
+		lc.Scanned++
+		if good {
+			lc.Accepted++
+		}
+	}
+	keys := make([]estampv1.IntakeVerdict, 0, len(counts))
+	for v := range counts {
+		keys = append(keys, v)
+	}
+	slices.Sort(keys)
+	for _, v := range keys {
+		resp.Verdicts = append(resp.Verdicts, &estampv1.VerdictCount{Verdict: v, Count: counts[v]})
+	}
+	for _, k := range order {
+		resp.Lots = append(resp.Lots, lots[k])
+	}
+	return resp
+}
+
+// GetStampHistory implements estampv1.CustodyServiceServer.
+func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHistoryRequest) (*estampv1.GetStampHistoryResponse, error) {
+	if req.GetSerial() == 0 {
+		return nil, ocop.Invalid("serial", "required")
+	}
+	rec, err := s.store.StampOf(req.GetSerial())
+	if err != nil {
+		return nil, err
+	}
+	st, b := rec.State, rec.Batch
+	resp := &estampv1.GetStampHistoryResponse{Serial: req.GetSerial(), BatchId: b.Id, ProductId: b.ProductId, ScanCount: st.GetScanCount()}
+	add := func(t time.Time, e *estampv1.StampEvent) {
+		e.Time = timestamppb.New(t)
+		resp.Events = append(resp.Events, e)
+	}
+	add(b.IssueTime.AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_ISSUED})
+	for _, r := range st.GetReceipts() {
+		add(store.Time(r.FirstUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_RECEIVED, RetailerId: r.RetailerId, Count: r.Count})
+	}
+	for _, n := range st.GetEarlyScansUnixNano() {
+		add(store.Time(n), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED, Count: 1})
+	}
+	for _, d := range st.GetDailyScans() {
+		day := time.Unix(int64(d.Day)*86400-7*3600, 0).UTC()
+		add(day, &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY, Count: d.Count})
+	}
+	if r := st.GetRevocation(); r != nil {
+		add(store.Time(r.TimeUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED, Reason: r.Reason, Actor: r.Actor})
+	}
+	if b.Revoked {
+		add(b.GetRevokeTime().AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED, Reason: b.RevocationReason, Actor: b.RevokedBy})
+	}
+	slices.SortStableFunc(resp.Events, func(a, b *estampv1.StampEvent) int { return a.Time.AsTime().Compare(b.Time.AsTime()) })
+	return resp, nil
+}
+
+// ListRevocations implements estampv1.CustodyServiceServer.
+func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error) {
+	version, entries, err := s.store.Revocations(req.GetSinceVersion())
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.ListRevocationsResponse{Version: version, Entries: entries}, nil
+}
+

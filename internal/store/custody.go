@@ -1,0 +1,175 @@
+package store
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+)
+
+// CreateRetailer stores a new retailer, stamping its create time.
+func (s *Store) CreateRetailer(r *estampv1.Retailer, now time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRetailers)
+		if b.Get([]byte(r.Id)) != nil {
+			return &ocop.ConflictError{What: "retailer", ID: r.Id}
+		}
+		r.CreateTime = timestamppb.New(now)
+		return put(b, []byte(r.Id), r)
+	})
+}
+
+// Retailer returns a retailer by id.
+func (s *Store) Retailer(id string) (*estampv1.Retailer, error) {
+	r := new(estampv1.Retailer)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bucketRetailers), []byte(id), r)
+		if err == nil && !ok {
+			err = &ocop.NotFoundError{What: "retailer", ID: id}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Retailers returns up to limit retailers with ids after `after`.
+func (s *Store) Retailers(after string, limit int) (list []*estampv1.Retailer, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRetailers)
+		more, err = page(b, []byte(after), []byte(after), nil, limit, func(k, _ []byte) error {
+			r := new(estampv1.Retailer)
+			if _, err := get(b, k, r); err != nil {
+				return err
+			}
+			list = append(list, r)
+			return nil
+		})
+		return err
+	})
+	return list, more, err
+}
+
+// Intake is one scanned stamp of a delivery, already checked offline.
+type Intake struct {
+	Serial  uint64
+	BatchID uint64
+}
+
+// IntakeResult is what the store knew of an intake's stamp before it, and
+// whether it recorded a receipt.
+type IntakeResult struct {
+	Record   *StampRecord // nil when the stamp was never issued
+	Before   []*storagev1.Receipt
+	Received bool
+}
+
+// ReceiveStamps looks up every intake in one transaction and, for each
+// issued stamp that accept (given the intake's index) approves, records a
+// receipt by the retailer: one commit for a whole delivery. Records of the
+// same batch share their product and producer.
+func (s *Store) ReceiveStamps(retailerID string, items []Intake, now time.Time, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool) ([]IntakeResult, error) {
+	out := make([]IntakeResult, len(items))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
+			return &ocop.NotFoundError{What: "retailer", ID: retailerID}
+		}
+		stamps := tx.Bucket(bucketStamps)
+		cache := map[uint64]*StampRecord{}
+		for i, it := range items {
+			base, ok := cache[it.BatchID]
+			if !ok {
+				r, err := recordTx(tx, it.BatchID)
+				if err != nil && !isNotFound(err) {
+					return err
+				}
+				cache[it.BatchID], base = r, r
+			}
+			if base == nil || it.Serial < base.Batch.FirstSerial || it.Serial-base.Batch.FirstSerial >= uint64(base.Batch.Quantity) {
+				continue
+			}
+			st, err := decodeStampState(stamps.Get(u64(it.Serial)))
+			if err != nil {
+				return err
+			}
+			rec := &StampRecord{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: st}
+			before := append([]*storagev1.Receipt(nil), st.Receipts...)
+			out[i] = IntakeResult{Record: rec, Before: before}
+			if !accept(i, rec, before) {
+				continue
+			}
+			receive(st, retailerID, now)
+			if err := putStampState(stamps, it.Serial, st); err != nil {
+				return err
+			}
+			out[i].Received = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func isNotFound(err error) bool {
+	_, ok := err.(*ocop.NotFoundError)
+	return ok
+}
+
+// recordTx loads a batch with its product and producer.
+func recordTx(tx *bolt.Tx, batchID uint64) (*StampRecord, error) {
+	r := &StampRecord{Batch: new(estampv1.Batch), Product: new(estampv1.Product), Producer: new(estampv1.Producer)}
+	if err := batchTx(tx, batchID, r.Batch); err != nil {
+		return nil, err
+	}
+	if err := productTx(tx, r.Batch.ProductId, r.Product); err != nil {
+		return nil, err
+	}
+	if ok, err := get(tx.Bucket(bucketProducers), []byte(r.Product.ProducerId), r.Producer); err != nil || !ok {
+		if err == nil {
+			err = &ocop.NotFoundError{What: "producer", ID: r.Product.ProducerId}
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// receive adds a retailer's intake to a state, keeping it bounded.
+func receive(st *StampState, retailerID string, now time.Time) {
+	n := now.UnixNano()
+	for _, r := range st.Receipts {
+		if r.RetailerId == retailerID {
+			r.LastUnixNano = n
+			r.Count++
+			return
+		}
+	}
+	st.Receipts = append(st.Receipts, &storagev1.Receipt{RetailerId: retailerID, FirstUnixNano: n, LastUnixNano: n, Count: 1})
+	if len(st.Receipts) > MaxReceipts {
+		st.Receipts = st.Receipts[1:]
+	}
+}
+
+// StampOf returns the record of a serial, finding its batch by range.
+func (s *Store) StampOf(serial uint64) (*StampRecord, error) {
+	var rec *StampRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := batchOfSerial(tx, serial)
+		if err != nil {
+			return err
+		}
+		if rec, err = recordTx(tx, b.Id); err != nil {
+			return err
+		}
+		rec.State, err = decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		return err
+	})
+	return rec, err
+}
