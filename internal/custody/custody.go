@@ -257,4 +257,3 @@ func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocatio
 	}
 	return &estampv1.ListRevocationsResponse{Version: version, Entries: entries}, nil
 }
-
