@@ -39,6 +39,7 @@ type env struct {
 	iss    estampv1.IssuanceServiceClient
 	ver    estampv1.VerificationServiceClient
 	lbl    estampv1.LabelServiceClient
+	cust   estampv1.CustodyServiceClient
 	health healthpb.HealthClient
 	clock  *clock
 	key    *keys.Key
@@ -93,7 +94,7 @@ func startAt(t testing.TB, dataDir, baseURL string, scanBatch int) *env {
 	})
 	return &env{
 		reg: estampv1.NewRegistryServiceClient(conn), iss: estampv1.NewIssuanceServiceClient(conn),
-		ver: estampv1.NewVerificationServiceClient(conn), lbl: estampv1.NewLabelServiceClient(conn), health: healthpb.NewHealthClient(conn),
+		ver: estampv1.NewVerificationServiceClient(conn), lbl: estampv1.NewLabelServiceClient(conn), cust: estampv1.NewCustodyServiceClient(conn), health: healthpb.NewHealthClient(conn),
 		clock: clk, key: key, srv: srv,
 	}
 }
