@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &v):
+	case errors.As(err, &v), errors.Is(err, ErrNotAllGenuine):
 		return 3
 	case errors.Is(err, ErrUsage), errors.Is(err, flag.ErrHelp):
 		return 2
@@ -67,13 +68,18 @@ Usage: estamp [--server ADDR] [--json] COMMAND ...
   products  list [--producer ID] | show ID | add ... | renew ID ... | revoke ID --reason ...
   issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE]
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
-  verify    CODE
+  verify    CODE [--offline]
+  retailers list | show ID | add --id ... --name ... --province ... --commune ...
+  intake    --retailer ID [FILE|-]        codes one per line, as a scanner types them
+  revoke    --batch ID --reason TEXT | --serial S [--serial S...] --reason TEXT [--by WHO]
+  history   SERIAL
+  sync                                    cache keys and revocations for verify --offline
   keys      list
   labels    --batch ID --out FILE [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
   labels    layouts
 
 --server defaults to $ESTAMP_SERVER, else localhost:50051. Dates are YYYY-MM-DD.
-Exit status: 0 ok, 1 error, 2 usage, 3 a verified code is not a genuine stamp.
+Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine.
 `
 
 // env reads environment variables; os.Getenv in production.
@@ -90,6 +96,8 @@ type app struct {
 	iss     estampv1.IssuanceServiceClient
 	ver     estampv1.VerificationServiceClient
 	lbl     estampv1.LabelServiceClient
+	cust    estampv1.CustodyServiceClient
+	stdin   io.Reader
 	getenv  env
 	stderr  io.Writer
 	timeout time.Duration
@@ -97,7 +105,7 @@ type app struct {
 
 // Run executes one command line.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	a := &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute}
+	a := &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin}
 	fs := a.flags("estamp")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -116,6 +124,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"verify":    a.verify,
 		"keys":      a.keys,
 		"labels":    a.labelsCmd,
+		"retailers": a.retailers,
+		"intake":    a.intake,
+		"revoke":    a.revoke,
+		"history":   a.history,
+		"sync":      a.sync,
 	}
 	h, ok := handlers[cmd]
 	if !ok {
@@ -182,6 +195,7 @@ func (a *app) dial() error {
 	a.iss = estampv1.NewIssuanceServiceClient(conn)
 	a.ver = estampv1.NewVerificationServiceClient(conn)
 	a.lbl = estampv1.NewLabelServiceClient(conn)
+	a.cust = estampv1.NewCustodyServiceClient(conn)
 	return nil
 }
 

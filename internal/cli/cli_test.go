@@ -219,3 +219,95 @@ func TestLabelsCommand(t *testing.T) {
 		t.Errorf("unknown batch: %v", r.err)
 	}
 }
+
+func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
+	addr := startServer(t)
+	dir := t.TempDir()
+	codesFile := filepath.Join(dir, "codes.txt")
+	if r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "CL-9", "--quantity", "6", "--out", codesFile); r.err != nil {
+		t.Fatal(r.err)
+	}
+	data, _ := os.ReadFile(codesFile)
+	codes := strings.Fields(string(data))
+
+	r := estamp(t, addr, "retailers", "list")
+	if r.err != nil || !strings.Contains(r.out, "CH-OCOP-HAC-THANH") || !strings.Contains(r.out, "ST-SAM-SON") {
+		t.Fatalf("demo retailers: %v\n%s", r.err, r.out)
+	}
+	if r := estamp(t, addr, "retailers", "add", "--id", "CH-3", "--name", "Cửa hàng 3", "--province", "Thanh Hóa", "--commune", "Xã Nga Sơn"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r := estamp(t, addr, "retailers", "show", "CH-3"); r.err != nil || !strings.Contains(r.out, "Xã Nga Sơn") {
+		t.Fatalf("retailers show: %v", r.err)
+	}
+
+	// As a handheld scanner types them: lower case, stray spaces, CRLF.
+	good := filepath.Join(dir, "good.txt")
+	os.WriteFile(good, []byte(strings.ToLower(codes[0])+"\r\n  "+codes[1]+"  \r\n\r\n"+codes[2]+"\n"), 0o600)
+	r = estamp(t, addr, "intake", "--retailer", "CH-OCOP-HAC-THANH", good)
+	if r.err != nil || cli.ExitCode(r.err) != 0 || !strings.Contains(r.out, "Mọi mã đều chính hãng") {
+		t.Fatalf("clean delivery: exit %d %v\n%s", cli.ExitCode(r.err), r.err, r.out)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte(codes[0]+"\n"+codes[3]+"\nxin chào\n"), 0o600)
+	r = estamp(t, addr, "intake", "--retailer", "ST-SAM-SON", bad)
+	if cli.ExitCode(r.err) != 3 || !strings.Contains(r.out, "NGHI TEM SAO CHÉP") || !strings.Contains(r.out, "Không phải mã tem") {
+		t.Fatalf("bad delivery: exit %d\n%s", cli.ExitCode(r.err), r.out)
+	}
+
+	// Offline: sync, then revoke while "offline", and see the cache's age.
+	r = estamp(t, addr, "revoke", "--serial", "4", "--reason", "Tem bị mất")
+	if r.err != nil || !strings.Contains(r.out, "1 tem") {
+		t.Fatalf("revoke serial: %v\n%s", r.err, r.out)
+	}
+	r = estampEnv(t, addr, filepath.Join(dir, "cache.json"), "sync")
+	if r.err != nil || !strings.Contains(r.out, "1 mục thu hồi") {
+		t.Fatalf("sync: %v\n%s", r.err, r.out)
+	}
+	r = estampEnv(t, "127.0.0.1:1", filepath.Join(dir, "cache.json"), "verify", "--offline", codes[5])
+	if r.err != nil || !strings.Contains(r.out, "CHÍNH HÃNG") || !strings.Contains(r.out, "NGOẠI TUYẾN") {
+		t.Fatalf("offline genuine: %v\n%s", r.err, r.out)
+	}
+	r = estampEnv(t, "127.0.0.1:1", filepath.Join(dir, "cache.json"), "verify", "--offline", codes[3])
+	if cli.ExitCode(r.err) != 3 || !strings.Contains(r.out, "Tem bị mất") {
+		t.Fatalf("offline revoked: %v\n%s", r.err, r.out)
+	}
+	tampered := codes[5][:100] + map[bool]string{true: "B", false: "A"}[codes[5][100] == 'A'] + codes[5][101:]
+	if r = estampEnv(t, "127.0.0.1:1", filepath.Join(dir, "cache.json"), "verify", "--offline", tampered); cli.ExitCode(r.err) != 3 || !strings.Contains(r.out, "BAD_SIGNATURE") && !strings.Contains(r.out, "CHỮ KÝ SAI") {
+		t.Fatalf("offline tampered: %v\n%s", r.err, r.out)
+	}
+
+	// Recall the lot; the next sync fetches only the change.
+	if r := estamp(t, addr, "revoke", "--batch", "1", "--reason", "Thu hồi lô"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r = estampEnv(t, addr, filepath.Join(dir, "cache.json"), "sync")
+	if r.err != nil || !strings.Contains(r.out, "1 mục thu hồi mới (phiên bản 2)") {
+		t.Fatalf("second sync: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "history", "1")
+	for _, want := range []string{"Phát hành", "Cửa hàng nhận", "CH-OCOP-HAC-THANH", "ST-SAM-SON", "Thu hồi cả lô"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("history lacks %q:\n%s", want, r.out)
+		}
+	}
+	if r := estamp(t, addr, "revoke", "--reason", "x"); cli.ExitCode(r.err) != 2 {
+		t.Errorf("revoke without target: %v", r.err)
+	}
+}
+
+func estampEnv(t *testing.T, addr, cache string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		switch k {
+		case "ESTAMP_SERVER":
+			return addr
+		case "ESTAMP_CACHE":
+			return cache
+		}
+		return ""
+	}
+	err := cli.Run(context.Background(), args, getenv, &out, &errOut)
+	return result{out.String(), errOut.String(), err}
+}

@@ -400,12 +400,17 @@ func (s *serialList) Set(v string) error {
 
 func (a *app) verify(ctx context.Context, args []string) error {
 	fs := a.flags("verify")
+	var offline bool
+	fs.BoolVar(&offline, "offline", false, "check against the cache of `estamp sync`, without the server")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if err := needArgs(pos, 1, "verify CODE"); err != nil {
 		return err
+	}
+	if offline {
+		return a.verifyOffline(pos[0])
 	}
 	if err := a.dial(); err != nil {
 		return err

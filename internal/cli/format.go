@@ -49,6 +49,11 @@ var (
 	}
 )
 
+var warningLabels = map[estampv1.VerifyWarning]string{
+	estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS:       "tem đã được quét nhiều lần hơn một món hàng thường có — có thể bị sao chép.",
+	estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS: "tem đã được nhiều cửa hàng nhận — một trong các nhãn là bản sao.",
+}
+
 func pick[T any](m map[string]T, flagName, v string) (T, error) {
 	t, ok := m[strings.ToLower(strings.TrimSpace(v))]
 	if !ok {
@@ -218,6 +223,9 @@ func (a *app) stampTable(list []*estampv1.Stamp) error {
 
 func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdictLabels[r.Verdict], r.Message, r.MessageEn)
+	for _, w := range r.Warnings {
+		fmt.Fprintf(a.out, "CẢNH BÁO: %s\n", warningLabels[w])
+	}
 	if r.Product == nil {
 		if r.KeyId != "" {
 			fmt.Fprintf(a.out, "Sê-ri trong mã: %d, khóa: %s\n", r.Serial, r.KeyId)

@@ -1,0 +1,463 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/stampcode"
+)
+
+// ErrNotAllGenuine is an intake with any code that is not genuine.
+var ErrNotAllGenuine = errors.New("not every code of the delivery is genuine")
+
+func (a *app) retailers(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: retailers list|show|add", ErrUsage)
+	}
+	fs := a.flags("retailers " + args[0])
+	switch args[0] {
+	case "list":
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "no arguments"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		var all []*estampv1.Retailer
+		for token := ""; ; {
+			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: 1000, PageToken: token})
+			if err != nil {
+				return err
+			}
+			all = append(all, resp.Retailers...)
+			if token = resp.NextPageToken; token == "" {
+				break
+			}
+		}
+		if a.json {
+			return a.printJSON(&estampv1.ListRetailersResponse{Retailers: all})
+		}
+		return a.table("MÃ\tTÊN CỬA HÀNG\tĐỊA CHỈ", func(w *tabwriter.Writer) {
+			for _, r := range all {
+				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Id, r.Name, address(r.Address))
+			}
+		})
+	case "show":
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "retailers show ID"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.reg.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: pos[0]})
+		if err != nil {
+			return err
+		}
+		return a.showRetailer(resp.Retailer)
+	case "add":
+		r := &estampv1.Retailer{Address: &estampv1.Address{}}
+		fs.StringVar(&r.Id, "id", "", "retailer id")
+		fs.StringVar(&r.Name, "name", "", "shop name")
+		fs.StringVar(&r.TaxCode, "tax-code", "", "tax code (optional)")
+		fs.StringVar(&r.Address.Province, "province", "", "province")
+		fs.StringVar(&r.Address.Commune, "commune", "", "commune or ward")
+		fs.StringVar(&r.Address.Street, "street", "", "street (optional)")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "flags only"); err != nil {
+			return err
+		}
+		if err := a.dial(); err != nil {
+			return err
+		}
+		resp, err := a.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: r})
+		if err != nil {
+			return err
+		}
+		return a.showRetailer(resp.Retailer)
+	}
+	return fmt.Errorf("%w: retailers %q: want list, show or add", ErrUsage, args[0])
+}
+
+func (a *app) showRetailer(r *estampv1.Retailer) error {
+	if a.json {
+		return a.printJSON(r)
+	}
+	return a.fields("Mã", r.Id, "Tên", r.Name, "Mã số thuế", orDash(r.TaxCode), "Địa chỉ", address(r.Address), "Đăng ký lúc", date(r.CreateTime))
+}
+
+var intakeLabels = map[estampv1.IntakeVerdict]string{
+	estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED:              "Chính hãng, đã nhận",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED:      "Đã nhận trước đây (quét lại)",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY: "Trùng trong lô giao",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:        "NGHI TEM SAO CHÉP",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED:               "Đã thu hồi",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED:   "Chứng nhận OCOP hết hạn",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:   "Chứng nhận OCOP bị thu hồi",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE:         "CHỮ KÝ SAI (giả/sửa)",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY:           "Khóa ký lạ",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED:            "Chưa phát hành",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED:             "Không phải mã tem",
+}
+
+// intake reads codes one per line, as a handheld scanner types them, from a
+// file or standard input.
+func (a *app) intake(ctx context.Context, args []string) error {
+	fs := a.flags("intake")
+	var retailer string
+	fs.StringVar(&retailer, "retailer", "", "retailer receiving the delivery")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if retailer == "" || len(pos) > 1 {
+		return fmt.Errorf("%w: intake --retailer ID [FILE|-]", ErrUsage)
+	}
+	in := io.Reader(a.stdin)
+	if len(pos) == 1 && pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	var codes []string
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		codes = append(codes, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.cust.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		err = a.printJSON(resp)
+	} else {
+		err = a.intakeReport(resp)
+	}
+	if err != nil {
+		return err
+	}
+	if !resp.AllGenuine {
+		return ErrNotAllGenuine
+	}
+	return nil
+}
+
+func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
+	fmt.Fprintf(a.out, "Đã kiểm tra %d mã.\n\n", len(resp.Items))
+	if err := a.table("KẾT QUẢ\tSỐ MÃ", func(w *tabwriter.Writer) {
+		for _, c := range resp.Verdicts {
+			fmt.Fprintf(w, "%s\t%d\n", intakeLabels[c.Verdict], c.Count)
+		}
+	}); err != nil {
+		return err
+	}
+	if len(resp.Lots) > 0 {
+		fmt.Fprintln(a.out)
+		if err := a.table("SẢN PHẨM\tSỐ LÔ\tĐÃ QUÉT\tCHẤP NHẬN", func(w *tabwriter.Writer) {
+			for _, l := range resp.Lots {
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\n", l.ProductName, l.Lot, l.Scanned, l.Accepted)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	var problems []*estampv1.IntakeItem
+	for _, it := range resp.Items {
+		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED && it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED {
+			problems = append(problems, it)
+		}
+	}
+	if len(problems) == 0 {
+		fmt.Fprintln(a.out, "\nMọi mã đều chính hãng.")
+		return nil
+	}
+	fmt.Fprintf(a.out, "\nMã có vấn đề (%d):\n", len(problems))
+	return a.table("DÒNG\tKẾT QUẢ\tSÊ-RI\tCHI TIẾT\tMÃ", func(w *tabwriter.Writer) {
+		for _, it := range problems {
+			detail := it.Message
+			if it.RevocationReason != "" {
+				detail += " " + it.RevocationReason
+			}
+			if it.OtherRetailerId != "" {
+				detail += " (" + it.OtherRetailerId + ")"
+			}
+			code := strings.TrimSpace(it.Code)
+			if len(code) > 40 {
+				code = code[:37] + "..."
+			}
+			fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\n", it.Line, intakeLabels[it.Verdict], it.Serial, detail, code)
+		}
+	})
+}
+
+// revoke revokes a batch (a recall) or single serials.
+func (a *app) revoke(ctx context.Context, args []string) error {
+	fs := a.flags("revoke")
+	var (
+		batch          uint64
+		serials        serialList
+		reason, byWhom string
+	)
+	fs.Uint64Var(&batch, "batch", 0, "revoke (recall) this whole batch")
+	fs.Var(&serials, "serial", "revoke this serial (repeatable)")
+	fs.StringVar(&reason, "reason", "", "why; shown to whoever scans the stamps")
+	fs.StringVar(&byWhom, "by", a.actor(), "who revokes, recorded with the revocation")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || (batch == 0) == (len(serials) == 0) {
+		return fmt.Errorf("%w: revoke --batch ID --reason TEXT, or revoke --serial S [--serial S...] --reason TEXT", ErrUsage)
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(resp)
+	}
+	fmt.Fprintf(a.out, "Đã thu hồi thêm %d tem (danh sách thu hồi phiên bản %d).\n", resp.RevokedCount, resp.RevocationVersion)
+	return nil
+}
+
+var eventLabels = map[estampv1.StampEventKind]string{
+	estampv1.StampEventKind_STAMP_EVENT_KIND_ISSUED:         "Phát hành",
+	estampv1.StampEventKind_STAMP_EVENT_KIND_RECEIVED:       "Cửa hàng nhận",
+	estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED:        "Quét",
+	estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY: "Quét trong ngày",
+	estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED:        "Thu hồi tem",
+	estampv1.StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED:  "Thu hồi cả lô",
+}
+
+func (a *app) history(ctx context.Context, args []string) error {
+	fs := a.flags("history")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "history SERIAL"); err != nil {
+		return err
+	}
+	serial, err := strconv.ParseUint(pos[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: serial %q is not a number", ErrUsage, pos[0])
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.cust.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(resp)
+	}
+	fmt.Fprintf(a.out, "Tem %d — lô tem %d, sản phẩm %s, quét %d lần\n\n", resp.Serial, resp.BatchId, resp.ProductId, resp.ScanCount)
+	return a.table("THỜI GIAN\tSỰ KIỆN\tCHI TIẾT", func(w *tabwriter.Writer) {
+		for _, e := range resp.Events {
+			detail := e.RetailerId
+			if e.Count > 1 {
+				detail = strings.TrimSpace(detail + fmt.Sprintf(" %d lần", e.Count))
+			}
+			if e.Reason != "" {
+				detail = e.Reason + " (" + e.Actor + ")"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", date(e.Time), eventLabels[e.Kind], detail)
+		}
+	})
+}
+
+// offlineCache is what `estamp sync` keeps for `verify --offline`.
+type offlineCache struct {
+	Server      string               `json:"server"`
+	SyncedAt    time.Time            `json:"synced_at"`
+	Keys        []cachedKey          `json:"keys"`
+	Version     uint64               `json:"revocation_version"`
+	Revocations []json.RawMessage    `json:"revocations"`
+	revoked     map[string]string    // "b:ID" or "s:SERIAL" -> reason
+	keys        map[string]cachedKey // by key id
+}
+
+type cachedKey struct {
+	KeyID     string    `json:"key_id"`
+	PublicKey []byte    `json:"public_key"`
+	NotAfter  time.Time `json:"not_after,omitempty"`
+}
+
+func (a *app) cachePath() string {
+	if p := a.getenv("ESTAMP_CACHE"); p != "" {
+		return p
+	}
+	dir := a.getenv("XDG_CACHE_HOME")
+	if dir == "" {
+		dir = filepath.Join(a.getenv("HOME"), ".cache")
+	}
+	return filepath.Join(dir, "estamp", "offline.json")
+}
+
+func loadCache(path string) (*offlineCache, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c := new(offlineCache)
+	if err := json.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.revoked, c.keys = map[string]string{}, map[string]cachedKey{}
+	for _, k := range c.Keys {
+		c.keys[k.KeyID] = k
+	}
+	for _, raw := range c.Revocations {
+		e := new(estampv1.RevocationEntry)
+		if err := protojson.Unmarshal(raw, e); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if e.Serial == 0 {
+			c.revoked["b:"+strconv.FormatUint(e.BatchId, 10)] = e.Reason
+		} else {
+			c.revoked["s:"+strconv.FormatUint(e.Serial, 10)] = e.Reason
+		}
+	}
+	return c, nil
+}
+
+// sync fetches the public keys and the revocation list (only what changed
+// since the last sync) into the local cache.
+func (a *app) sync(ctx context.Context, args []string) error {
+	fs := a.flags("sync")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "no arguments"); err != nil {
+		return err
+	}
+	path := a.cachePath()
+	c, err := loadCache(path)
+	if err != nil || c.Server != a.server {
+		c = &offlineCache{Server: a.server}
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	ks, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	if err != nil {
+		return err
+	}
+	c.Keys = nil
+	for _, k := range ks.Keys {
+		ck := cachedKey{KeyID: k.KeyId, PublicKey: k.PublicKey}
+		if k.NotAfter != nil {
+			ck.NotAfter = k.NotAfter.AsTime()
+		}
+		c.Keys = append(c.Keys, ck)
+	}
+	rl, err := a.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version})
+	if err != nil {
+		return err
+	}
+	for _, e := range rl.Entries {
+		raw, err := protojson.Marshal(e)
+		if err != nil {
+			return err
+		}
+		c.Revocations = append(c.Revocations, raw)
+	}
+	added := len(rl.Entries)
+	c.Version, c.SyncedAt = rl.Version, a.now().UTC()
+	data, err := json.MarshalIndent(c, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	if err := writeFile(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Đã đồng bộ %d khóa và %d mục thu hồi mới (phiên bản %d) vào %s.\n", len(c.Keys), added, c.Version, path)
+	return nil
+}
+
+// verifyOffline checks a code against the cache only.
+func (a *app) verifyOffline(code string) error {
+	path := a.cachePath()
+	c, err := loadCache(path)
+	if err != nil {
+		return fmt.Errorf("no offline cache (%v): run `estamp sync` while online", err)
+	}
+	age := a.now().Sub(c.SyncedAt).Round(time.Minute)
+	say := func(v estampv1.Verdict, vi string) error {
+		if a.json {
+			out, _ := json.Marshal(map[string]any{"verdict": v.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": vi})
+			fmt.Fprintln(a.out, string(out))
+		} else {
+			fmt.Fprintf(a.out, "%s\n%s\nKiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n",
+				verdictLabels[v], vi, c.SyncedAt.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006"), age)
+		}
+		if v != estampv1.Verdict_VERDICT_GENUINE {
+			return &VerdictError{Verdict: v}
+		}
+		return nil
+	}
+	tok, err := stampcode.Parse(code)
+	if err != nil {
+		return say(estampv1.Verdict_VERDICT_MALFORMED, "Không phải mã tem OCOP.")
+	}
+	k, ok := c.keys[tok.Claims.KeyID.String()]
+	if !ok {
+		return say(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Khóa ký không có trong dữ liệu đồng bộ.")
+	}
+	if !tok.Verify(ed25519.PublicKey(k.PublicKey)) {
+		return say(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký sai: mã đã bị sửa hoặc làm giả.")
+	}
+	if r, ok := c.revoked["s:"+strconv.FormatUint(tok.Claims.Serial, 10)]; ok {
+		return say(estampv1.Verdict_VERDICT_REVOKED, "Tem đã bị thu hồi: "+r)
+	}
+	if r, ok := c.revoked["b:"+strconv.FormatUint(uint64(tok.Claims.BatchID), 10)]; ok {
+		return say(estampv1.Verdict_VERDICT_REVOKED, "Lô tem đã bị thu hồi: "+r)
+	}
+	if ocop.Today(a.now()).After(tok.Claims.ValidUntil) {
+		return say(estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, "Chữ ký hợp lệ, nhưng chứng nhận OCOP ghi trên tem đã hết hạn ngày "+tok.Claims.ValidUntil.Format("02/01/2006")+".")
+	}
+	return say(estampv1.Verdict_VERDICT_GENUINE, fmt.Sprintf("Chữ ký hợp lệ: sê-ri %d, lô tem %d, sản phẩm số %d, %s.", tok.Claims.Serial, tok.Claims.BatchID, tok.Claims.ProductNumber, Stars(int32(tok.Claims.StarGrade))))
+}
