@@ -50,7 +50,7 @@ var (
 )
 
 var warningLabels = map[estampv1.VerifyWarning]string{
-	estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS:       "tem đã được quét nhiều lần hơn một món hàng thường có — có thể bị sao chép.",
+	estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS:        "tem đã được quét nhiều lần hơn một món hàng thường có — có thể bị sao chép.",
 	estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS: "tem đã được nhiều cửa hàng nhận — một trong các nhãn là bản sao.",
 }
 
