@@ -96,20 +96,7 @@ func NormalizeProducer(p *estampv1.Producer) error {
 	if p.Phone != "" && !phonePattern.MatchString(p.Phone) {
 		return Invalid("producer.phone", "%q is not a phone number (digits, optional leading '+')", p.Phone)
 	}
-	if p.Address == nil {
-		return Invalid("producer.address", "required")
-	}
-	a := p.Address
-	if a.Province, err = Text("producer.address.province", a.Province, true, MaxTextLength); err != nil {
-		return err
-	}
-	if a.Commune, err = Text("producer.address.commune", a.Commune, true, MaxTextLength); err != nil {
-		return err
-	}
-	if a.Street, err = Text("producer.address.street", a.Street, false, MaxTextLength); err != nil {
-		return err
-	}
-	if a.LegacyDistrict, err = Text("producer.address.legacy_district", a.LegacyDistrict, false, MaxTextLength); err != nil {
+	if err := normalizeAddress("producer.address", p.Address); err != nil {
 		return err
 	}
 	p.CreateTime = nil
@@ -246,20 +233,29 @@ func NormalizeRetailer(r *estampv1.Retailer) error {
 	if r.TaxCode != "" && !taxCodePattern.MatchString(r.TaxCode) {
 		return Invalid("retailer.tax_code", "%q is not 10 digits or 10 digits, '-' and 3 digits", r.TaxCode)
 	}
-	if r.Address == nil {
-		return Invalid("retailer.address", "required")
-	}
-	a := r.Address
-	if a.Province, err = Text("retailer.address.province", a.Province, true, MaxTextLength); err != nil {
+	if err := normalizeAddress("retailer.address", r.Address); err != nil {
 		return err
 	}
-	if a.Commune, err = Text("retailer.address.commune", a.Commune, true, MaxTextLength); err != nil {
-		return err
-	}
-	if a.Street, err = Text("retailer.address.street", a.Street, false, MaxTextLength); err != nil {
-		return err
-	}
-	a.LegacyDistrict = ""
 	r.CreateTime = nil
 	return nil
+}
+
+// normalizeAddress validates an address: province and commune required,
+// street and the pre-2025 district optional.
+func normalizeAddress(field string, a *estampv1.Address) error {
+	if a == nil {
+		return Invalid(field, "required")
+	}
+	var err error
+	if a.Province, err = Text(field+".province", a.Province, true, MaxTextLength); err != nil {
+		return err
+	}
+	if a.Commune, err = Text(field+".commune", a.Commune, true, MaxTextLength); err != nil {
+		return err
+	}
+	if a.Street, err = Text(field+".street", a.Street, false, MaxTextLength); err != nil {
+		return err
+	}
+	a.LegacyDistrict, err = Text(field+".legacy_district", a.LegacyDistrict, false, MaxTextLength)
+	return err
 }

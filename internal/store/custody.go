@@ -40,20 +40,8 @@ func (s *Store) Retailer(id string) (*estampv1.Retailer, error) {
 }
 
 // Retailers returns up to limit retailers with ids after `after`.
-func (s *Store) Retailers(after string, limit int) (list []*estampv1.Retailer, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRetailers)
-		more, err = page(b, []byte(after), []byte(after), nil, limit, func(k, _ []byte) error {
-			r := new(estampv1.Retailer)
-			if _, err := get(b, k, r); err != nil {
-				return err
-			}
-			list = append(list, r)
-			return nil
-		})
-		return err
-	})
-	return list, more, err
+func (s *Store) Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error) {
+	return listAfter(s, bucketRetailers, after, limit, func() *estampv1.Retailer { return new(estampv1.Retailer) })
 }
 
 // Intake is one scanned stamp of a delivery, already checked offline.

@@ -40,19 +40,8 @@ func (s *Store) Producer(id string) (*estampv1.Producer, error) {
 }
 
 // Producers returns up to limit producers with ids after `after`.
-func (s *Store) Producers(after string, limit int) (list []*estampv1.Producer, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		more, err = page(tx.Bucket(bucketProducers), []byte(after), []byte(after), nil, limit, func(k, v []byte) error {
-			p := new(estampv1.Producer)
-			if _, err := get(tx.Bucket(bucketProducers), k, p); err != nil {
-				return err
-			}
-			list = append(list, p)
-			return nil
-		})
-		return err
-	})
-	return list, more, err
+func (s *Store) Producers(after string, limit int) ([]*estampv1.Producer, bool, error) {
+	return listAfter(s, bucketProducers, after, limit, func() *estampv1.Producer { return new(estampv1.Producer) })
 }
 
 // CreateProduct stores a new product of an existing producer, assigning its

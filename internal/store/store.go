@@ -162,3 +162,21 @@ func page(b *bolt.Bucket, seek, after, prefix []byte, limit int, collect func(k,
 	}
 	return false, nil
 }
+
+// listAfter returns up to limit records of a bucket keyed by id, with ids
+// after `after`.
+func listAfter[M proto.Message](s *Store, bucket []byte, after string, limit int, newM func() M) (list []M, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		more, err = page(b, []byte(after), []byte(after), nil, limit, func(k, _ []byte) error {
+			m := newM()
+			if _, err := get(b, k, m); err != nil {
+				return err
+			}
+			list = append(list, m)
+			return nil
+		})
+		return err
+	})
+	return list, more, err
+}
