@@ -87,6 +87,8 @@ type Checked struct {
 	Verdict estampv1.Verdict
 	// Readable means Claims were read (the verdict may still be bad).
 	Readable bool
+	// NewerFormat means a MALFORMED code is of a later format version.
+	NewerFormat bool
 }
 
 // Check verifies a code without the database. The caller has trimmed it
@@ -94,7 +96,7 @@ type Checked struct {
 func (s *Service) Check(code string) Checked {
 	tok, err := stampcode.Parse(code)
 	if err != nil {
-		return Checked{Verdict: estampv1.Verdict_VERDICT_MALFORMED}
+		return Checked{Verdict: estampv1.Verdict_VERDICT_MALFORMED, NewerFormat: errors.Is(err, stampcode.ErrUnsupportedVersion)}
 	}
 	c := Checked{Claims: tok.Claims, Prefix: tok.Prefix, Readable: true}
 	c.Foreign = tok.Prefix != "" && !s.ourPrefix(tok.Prefix)
@@ -117,10 +119,10 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	case len(code) > MaxCodeLength:
 		return nil, ocop.Invalid("code", "%d bytes, at most %d", len(code), MaxCodeLength)
 	}
-	if _, err := stampcode.Parse(code); errors.Is(err, stampcode.ErrUnsupportedVersion) {
+	chk := s.Check(code)
+	if chk.NewerFormat {
 		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Mã tem dùng định dạng mới hơn phiên bản máy chủ này.", "The stamp uses a newer format than this server reads."), nil
 	}
-	chk := s.Check(code)
 	// The host part of a URL is not signed. A code under a URL that is not
 	// ours is accepted only if it is the URL its batch was issued under (the
 	// service has moved since); anything else may be a look-alike site.
