@@ -205,6 +205,19 @@ func newRequestID() string {
 	return "cli-" + hex.EncodeToString(b[:])
 }
 
+// connect parses a subcommand's flags and exactly n positional arguments,
+// then dials the server.
+func (a *app) connect(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := needArgs(pos, n, usage); err != nil {
+		return nil, err
+	}
+	return pos, a.dial()
+}
+
 func needArgs(pos []string, n int, what string) error {
 	if len(pos) != n {
 		return fmt.Errorf("%w: want %s", ErrUsage, what)

@@ -17,14 +17,8 @@ func (a *app) producers(ctx context.Context, args []string) error {
 	fs := a.flags("producers " + args[0])
 	switch args[0] {
 	case "list":
-		pos, err := parse(fs, args[1:])
+		_, err := a.connect(fs, args[1:], 0, "no arguments")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 0, "no arguments"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		var all []*estampv1.Producer
@@ -44,14 +38,8 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		}
 		return a.producerTable(all)
 	case "show":
-		pos, err := parse(fs, args[1:])
+		pos, err := a.connect(fs, args[1:], 1, "producers show ID")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "producers show ID"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		resp, err := a.reg.GetProducer(ctx, &estampv1.GetProducerRequest{Id: pos[0]})
@@ -108,14 +96,8 @@ func (a *app) products(ctx context.Context, args []string) error {
 	case "list":
 		var producer string
 		fs.StringVar(&producer, "producer", "", "only products of this producer")
-		pos, err := parse(fs, args[1:])
+		_, err := a.connect(fs, args[1:], 0, "no arguments")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 0, "no arguments"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		var all []*estampv1.Product
@@ -135,14 +117,8 @@ func (a *app) products(ctx context.Context, args []string) error {
 		}
 		return a.productTable(all)
 	case "show":
-		pos, err := parse(fs, args[1:])
+		pos, err := a.connect(fs, args[1:], 1, "products show ID")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "products show ID"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		resp, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: pos[0]})
@@ -295,14 +271,8 @@ func (a *app) batches(ctx context.Context, args []string) error {
 	case "list":
 		var product string
 		fs.StringVar(&product, "product", "", "product id")
-		pos, err := parse(fs, args[1:])
+		_, err := a.connect(fs, args[1:], 0, "batches list --product ID")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 0, "batches list --product ID"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		var all []*estampv1.Batch
@@ -438,14 +408,8 @@ func (a *app) keys(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: keys list", ErrUsage)
 	}
 	fs := a.flags("keys list")
-	pos, err := parse(fs, args[1:])
+	_, err := a.connect(fs, args[1:], 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "no arguments"); err != nil {
-		return err
-	}
-	if err := a.dial(); err != nil {
 		return err
 	}
 	resp, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})

@@ -32,14 +32,8 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 	fs := a.flags("retailers " + args[0])
 	switch args[0] {
 	case "list":
-		pos, err := parse(fs, args[1:])
+		_, err := a.connect(fs, args[1:], 0, "no arguments")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 0, "no arguments"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		var all []*estampv1.Retailer
@@ -62,14 +56,8 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 			}
 		})
 	case "show":
-		pos, err := parse(fs, args[1:])
+		pos, err := a.connect(fs, args[1:], 1, "retailers show ID")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "retailers show ID"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		resp, err := a.reg.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: pos[0]})
@@ -85,14 +73,8 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		fs.StringVar(&r.Address.Province, "province", "", "province")
 		fs.StringVar(&r.Address.Commune, "commune", "", "commune or ward")
 		fs.StringVar(&r.Address.Street, "street", "", "street (optional)")
-		pos, err := parse(fs, args[1:])
+		_, err := a.connect(fs, args[1:], 0, "flags only")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 0, "flags only"); err != nil {
-			return err
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		resp, err := a.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: r})
