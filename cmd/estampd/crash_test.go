@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +19,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/server"
 )
 
 // daemon is a running estampd binary.
@@ -62,7 +66,13 @@ func startDaemon(t *testing.T, bin, dataDir string, extra ...string) *daemon {
 	}()
 	select {
 	case a := <-addr:
+		// The first start wrote the admin token before serving.
+		token, err := os.ReadFile(server.AdminTokenPath(dataDir))
+		if err != nil {
+			t.Fatal(err)
+		}
 		conn, err := grpc.NewClient(a, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithPerRPCCredentials(auth.Bearer{Token: strings.TrimSpace(string(token))}),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
 		if err != nil {
 			t.Fatal(err)

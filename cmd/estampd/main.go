@@ -4,7 +4,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,12 +33,18 @@ func main() {
 }
 
 type config struct {
-	dataDir  string
-	grpcAddr string
-	httpAddr string
-	baseURL  string
-	demo     bool
-	many     uint64
+	dataDir        string
+	grpcAddr       string
+	httpAddr       string
+	baseURL        string
+	demo           bool
+	many           uint64
+	tlsCert        string
+	tlsKey         string
+	insecureListen bool
+	passphraseFile string
+	verifyRate     float64
+	verifyBurst    int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -49,13 +57,82 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.baseURL, "base-url", "http://localhost:8080", "public URL stamp codes point to (only A-Z 0-9 $%*+-./: after upper-casing)")
 	fs.Uint64Var(&c.many, "many-scans", 5, "warn that a genuine stamp may be copied when scanned more than this many times")
 	fs.BoolVar(&c.demo, "demo", false, "seed the demo registry of Thanh Hóa OCOP products when the database is empty")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate chain: serve gRPC and HTTP over TLS (with --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&c.insecureListen, "insecure-listen", false, "allow listening beyond loopback without TLS, e.g. behind a TLS-terminating proxy")
+	fs.StringVar(&c.passphraseFile, "key-passphrase-file", "", "file holding the passphrase that encrypts issuer keys at rest")
+	fs.Float64Var(&c.verifyRate, "verify-rate", 10, "public verification requests per second allowed per client IP without a token (0: no limit)")
+	fs.IntVar(&c.verifyBurst, "verify-burst", 30, "burst of public verification requests allowed per client IP")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.verifyRate < 0 || c.verifyBurst < 0 {
+		return c, errors.New("--verify-rate and --verify-burst must not be negative")
+	}
+	if c.tlsCert == "" && !c.insecureListen {
+		for flag, addr := range map[string]string{"--grpc-addr": c.grpcAddr, "--http-addr": c.httpAddr} {
+			if !loopback(addr) {
+				return c, fmt.Errorf("%s %s is not a loopback address: tokens would cross the network in clear text; give --tls-cert and --tls-key, or --insecure-listen behind a TLS proxy", flag, addr)
+			}
+		}
+	}
 	return c, nil
+}
+
+// loopback reports whether a listen address accepts only local
+// connections.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// tlsConfig loads the server certificate, if any.
+func (c config) tlsConfig() (*tls.Config, error) {
+	if c.tlsCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// passphrase reads --key-passphrase-file; like the keys, it must be
+// readable by the owner only.
+func (c config) passphrase() ([]byte, error) {
+	if c.passphraseFile == "" {
+		return nil, nil
+	}
+	fi, err := os.Stat(c.passphraseFile)
+	if err != nil {
+		return nil, fmt.Errorf("--key-passphrase-file: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("--key-passphrase-file %s has mode %04o; it must be 0600", c.passphraseFile, perm)
+	}
+	data, err := os.ReadFile(c.passphraseFile)
+	if err != nil {
+		return nil, fmt.Errorf("--key-passphrase-file: %w", err)
+	}
+	pass := bytes.TrimRight(data, "\r\n")
+	if len(pass) < 12 {
+		return nil, fmt.Errorf("--key-passphrase-file: the passphrase has %d bytes; use at least 12", len(pass))
+	}
+	return pass, nil
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -64,8 +141,22 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return err
+	}
+	pass, err := cfg.passphrase()
+	if err != nil {
+		return err
+	}
+	if tlsCfg == nil && cfg.insecureListen {
+		log.Warn("serving without TLS beyond loopback (--insecure-listen): API tokens cross the network in clear text unless a TLS proxy is in front")
+	}
 
-	srv, err := server.New(server.Config{DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log, ManyScans: cfg.many})
+	srv, err := server.New(server.Config{
+		DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log, ManyScans: cfg.many,
+		TLS: tlsCfg, KeyPassphrase: pass, VerifyRate: cfg.verifyRate, VerifyBurst: cfg.verifyBurst,
+	})
 	if err != nil {
 		return err
 	}
@@ -100,13 +191,24 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
+		TLSConfig:         tlsCfg,
 	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.GRPC.Serve(grpcLis) }()
-	go func() { errc <- httpSrv.Serve(httpLis) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- httpSrv.ServeTLS(httpLis, "", "")
+			return
+		}
+		errc <- httpSrv.Serve(httpLis)
+	}()
+	keyID := "none"
+	if k := srv.Ring.Active(); k != nil {
+		keyID = k.ID.String()
+	}
 	log.Info("estampd serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
-		"base_url", cfg.baseURL, "data_dir", cfg.dataDir, "key_id", srv.Ring.Active().ID.String())
+		"tls", tlsCfg != nil, "base_url", cfg.baseURL, "data_dir", cfg.dataDir, "key_id", keyID)
 
 	select {
 	case <-ctx.Done():

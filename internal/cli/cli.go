@@ -5,6 +5,8 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -15,10 +17,12 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 )
 
 // DefaultServer is used when neither --server nor ESTAMP_SERVER is set.
@@ -33,14 +37,14 @@ type VerdictError struct{ Verdict estampv1.Verdict }
 
 func (e *VerdictError) Error() string { return "verdict " + e.Verdict.String() }
 
-// ExitCode is 0 on success, 3 for a non-genuine verdict, 2 for usage
-// errors and 1 for anything else.
+// ExitCode is 0 on success, 3 for a non-genuine verdict or a broken audit
+// log, 2 for usage errors and 1 for anything else.
 func ExitCode(err error) int {
 	var v *VerdictError
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &v), errors.Is(err, ErrNotAllGenuine):
+	case errors.As(err, &v), errors.Is(err, ErrNotAllGenuine), errors.Is(err, ErrAuditBroken):
 		return 3
 	case errors.Is(err, ErrUsage), errors.Is(err, flag.ErrHelp):
 		return 2
@@ -62,7 +66,7 @@ func Describe(err error) string {
 
 const usage = `estamp: command-line client of the OCOP e-stamp server (estampd)
 
-Usage: estamp [--server ADDR] [--json] COMMAND ...
+Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] COMMAND ...
 
   producers list | show ID | add --id ... --name ... --kind ... --province ... --commune ...
   products  list [--producer ID] | show ID | add ... | renew ID ... | revoke ID --reason ...
@@ -77,9 +81,16 @@ Usage: estamp [--server ADDR] [--json] COMMAND ...
   keys      list
   labels    --batch ID --out FILE [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
   labels    layouts
+  admin     tokens create --role admin|producer|retailer [--producer ID | --retailer ID] [--description TEXT]
+  admin     tokens list | tokens revoke ID
+  admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
+  admin     audit list [--after N] [--limit N] | audit verify
 
---server defaults to $ESTAMP_SERVER, else localhost:50051. Dates are YYYY-MM-DD.
-Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine.
+--server defaults to $ESTAMP_SERVER, else localhost:50051; --token to $ESTAMP_TOKEN
+(producer, retailer and admin commands need one; verify, keys and sync do not);
+--tls-ca to $ESTAMP_TLS_CA. Dates are YYYY-MM-DD.
+Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine,
+or the audit log is broken.
 `
 
 // env reads environment variables; os.Getenv in production.
@@ -97,7 +108,12 @@ type app struct {
 	ver     estampv1.VerificationServiceClient
 	lbl     estampv1.LabelServiceClient
 	cust    estampv1.CustodyServiceClient
+	adm     estampv1.AdminServiceClient
 	stdin   io.Reader
+	token   string
+	tlsCA   string
+	useTLS  bool
+	envRead bool
 	getenv  env
 	stderr  io.Writer
 	timeout time.Duration
@@ -129,6 +145,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"revoke":    a.revoke,
 		"history":   a.history,
 		"sync":      a.sync,
+		"admin":     a.admin,
 	}
 	h, ok := handlers[cmd]
 	if !ok {
@@ -154,13 +171,19 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
-	if a.server == "" {
+	if !a.envRead {
+		a.envRead = true
 		a.server = a.getenv("ESTAMP_SERVER")
 		if a.server == "" {
 			a.server = DefaultServer
 		}
+		a.token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))
+		a.tlsCA = a.getenv("ESTAMP_TLS_CA")
 	}
 	fs.StringVar(&a.server, "server", a.server, "estampd gRPC address (env ESTAMP_SERVER)")
+	fs.StringVar(&a.token, "token", a.token, "API token (env ESTAMP_TOKEN)")
+	fs.StringVar(&a.tlsCA, "tls-ca", a.tlsCA, "connect with TLS, trusting this CA certificate file (env ESTAMP_TLS_CA)")
+	fs.BoolVar(&a.useTLS, "tls", a.useTLS, "connect with TLS, trusting the system's CAs")
 	fs.BoolVar(&a.json, "json", a.json, "print JSON instead of tables")
 	return fs
 }
@@ -184,9 +207,35 @@ func (a *app) dial() error {
 	if a.conn != nil {
 		return nil
 	}
-	conn, err := grpc.NewClient(a.server,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	creds := insecure.NewCredentials()
+	secure := a.useTLS || a.tlsCA != ""
+	if secure {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if a.tlsCA != "" {
+			pem, err := os.ReadFile(a.tlsCA)
+			if err != nil {
+				return fmt.Errorf("--tls-ca: %w", err)
+			}
+			cfg.RootCAs = x509.NewCertPool()
+			if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("--tls-ca %s: no PEM certificate", a.tlsCA)
+			}
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
+	}
+	if a.token != "" {
+		if _, err := auth.ParseToken(a.token); err != nil {
+			return fmt.Errorf("%w: --token / ESTAMP_TOKEN is not an estamp token", ErrUsage)
+		}
+		// Without TLS the token travels in clear text: the server allows
+		// that only on loopback or behind --insecure-listen.
+		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: a.token, TLSOnly: secure}))
+	}
+	conn, err := grpc.NewClient(a.server, opts...)
 	if err != nil {
 		return fmt.Errorf("--server %q: %w", a.server, err)
 	}
@@ -196,6 +245,7 @@ func (a *app) dial() error {
 	a.ver = estampv1.NewVerificationServiceClient(conn)
 	a.lbl = estampv1.NewLabelServiceClient(conn)
 	a.cust = estampv1.NewCustodyServiceClient(conn)
+	a.adm = estampv1.NewAdminServiceClient(conn)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ocopvn/estamp/internal/cli"
@@ -18,10 +19,15 @@ import (
 	"github.com/ocopvn/estamp/internal/server"
 )
 
-// startServer runs a demo estampd on a loopback port.
+// adminTokens holds the admin token of each test server, by address.
+var adminTokens sync.Map
+
+// startServer runs a demo estampd on a loopback port; estamp() calls it
+// with its admin token.
 func startServer(t *testing.T) string {
 	t.Helper()
-	srv, err := server.New(server.Config{DataDir: t.TempDir(), BaseURL: "http://localhost:8080", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	dir := t.TempDir()
+	srv, err := server.New(server.Config{DataDir: dir, BaseURL: "http://localhost:8080", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +40,11 @@ func startServer(t *testing.T) string {
 	}
 	go srv.GRPC.Serve(lis)
 	t.Cleanup(func() { srv.Close() })
+	token, err := os.ReadFile(server.AdminTokenPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminTokens.Store(lis.Addr().String(), strings.TrimSpace(string(token)))
 	return lis.Addr().String()
 }
 
@@ -46,8 +57,13 @@ func estamp(t *testing.T, addr string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	getenv := func(k string) string {
-		if k == "ESTAMP_SERVER" {
+		switch k {
+		case "ESTAMP_SERVER":
 			return addr
+		case "ESTAMP_TOKEN":
+			token, _ := adminTokens.Load(addr)
+			s, _ := token.(string)
+			return s
 		}
 		return ""
 	}

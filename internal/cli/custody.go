@@ -103,6 +103,7 @@ var intakeLabels = map[estampv1.IntakeVerdict]string{
 	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:   "Chứng nhận OCOP bị thu hồi",
 	estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE:         "CHỮ KÝ SAI (giả/sửa)",
 	estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY:           "Khóa ký lạ",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:       "Khóa ký bị lộ",
 	estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED:            "Chưa phát hành",
 	estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED:             "Không phải mã tem",
 }
@@ -302,6 +303,8 @@ type cachedKey struct {
 	KeyID     string    `json:"key_id"`
 	PublicKey []byte    `json:"public_key"`
 	NotAfter  time.Time `json:"not_after,omitempty"`
+	// Compromised holds the reason when the key was marked compromised.
+	Compromised string `json:"compromised,omitempty"`
 }
 
 func (a *app) cachePath() string {
@@ -368,6 +371,9 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	c.Keys = nil
 	for _, k := range ks.Keys {
 		ck := cachedKey{KeyID: k.KeyId, PublicKey: k.PublicKey}
+		if k.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
+			ck.Compromised = k.CompromiseReason
+		}
 		if k.NotAfter != nil {
 			ck.NotAfter = k.NotAfter.AsTime()
 		}
@@ -431,6 +437,9 @@ func (a *app) verifyOffline(code string) error {
 	}
 	if !tok.Verify(ed25519.PublicKey(k.PublicKey)) {
 		return say(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký sai: mã đã bị sửa hoặc làm giả.")
+	}
+	if k.Compromised != "" {
+		return say(estampv1.Verdict_VERDICT_KEY_COMPROMISED, "Khóa ký của tem đã bị lộ: "+k.Compromised)
 	}
 	if r, ok := c.revoked["s:"+strconv.FormatUint(tok.Claims.Serial, 10)]; ok {
 		return say(estampv1.Verdict_VERDICT_REVOKED, "Tem đã bị thu hồi: "+r)

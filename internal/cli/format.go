@@ -43,6 +43,7 @@ var (
 		estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: "CHỨNG NHẬN OCOP HẾT HẠN",
 		estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: "CHỨNG NHẬN OCOP BỊ THU HỒI",
 		estampv1.Verdict_VERDICT_UNKNOWN_KEY:         "KHÓA KÝ KHÔNG XÁC ĐỊNH",
+		estampv1.Verdict_VERDICT_KEY_COMPROMISED:     "KHÓA KÝ ĐÃ BỊ LỘ",
 		estampv1.Verdict_VERDICT_BAD_SIGNATURE:       "CHỮ KÝ SAI — TEM GIẢ HOẶC BỊ SỬA",
 		estampv1.Verdict_VERDICT_MALFORMED:           "KHÔNG PHẢI TEM OCOP",
 		estampv1.Verdict_VERDICT_NOT_ISSUED:          "TEM CHƯA ĐƯỢC PHÁT HÀNH",
@@ -267,17 +268,17 @@ func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 }
 
 func (a *app) keyTable(list []*estampv1.IssuerKey) error {
-	return a.table("KHÓA\tTHUẬT TOÁN\tHIỆU LỰC TỪ\tĐẾN\tĐANG DÙNG", func(w *tabwriter.Writer) {
+	return a.table("KHÓA\tTHUẬT TOÁN\tHIỆU LỰC TỪ\tĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
 		for _, k := range list {
-			active := ""
-			if k.Active {
-				active = "có"
-			}
 			until := "—"
 			if k.NotAfter != nil {
 				until = date(k.NotAfter)
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBefore), until, active)
+			state := keyStatusLabels[k.Status]
+			if k.CompromiseReason != "" {
+				state += ": " + k.CompromiseReason
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBefore), until, state)
 		}
 	})
 }
@@ -291,4 +292,10 @@ func (a *app) printJSON(m proto.Message) error {
 	}
 	_, err = fmt.Fprintln(a.out, string(b))
 	return err
+}
+
+var keyStatusLabels = map[estampv1.KeyStatus]string{
+	estampv1.KeyStatus_KEY_STATUS_ACTIVE:      "đang ký tem",
+	estampv1.KeyStatus_KEY_STATUS_RETIRED:     "ngừng ký, vẫn xác thực",
+	estampv1.KeyStatus_KEY_STATUS_COMPROMISED: "BỊ LỘ — tem không còn hợp lệ",
 }

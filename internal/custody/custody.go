@@ -19,6 +19,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verify"
@@ -29,7 +30,7 @@ const MaxDelivery = 10_000
 
 // Store is what custody needs from storage.
 type Store interface {
-	ReceiveStamps(retailerID string, items []store.Intake, now time.Time, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool) ([]store.IntakeResult, error)
+	ReceiveStamps(retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool) ([]store.IntakeResult, error)
 	StampOf(serial uint64) (*store.StampRecord, error)
 	Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, error)
 }
@@ -61,6 +62,7 @@ var verdictOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
 	estampv1.Verdict_VERDICT_BAD_SIGNATURE:       estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE,
 	estampv1.Verdict_VERDICT_MALFORMED:           estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED,
 	estampv1.Verdict_VERDICT_NOT_ISSUED:          estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED,
+	estampv1.Verdict_VERDICT_KEY_COMPROMISED:     estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED,
 }
 
 var messages = map[estampv1.IntakeVerdict]string{
@@ -75,10 +77,11 @@ var messages = map[estampv1.IntakeVerdict]string{
 	estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY:           "Tem không do hệ thống này phát hành.",
 	estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED:            "Tem chưa từng được phát hành.",
 	estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED:             "Không phải mã tem OCOP.",
+	estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:       "Khóa ký của tem đã bị lộ: không coi là tem chính hãng.",
 }
 
 // ReceiveDelivery implements estampv1.CustodyServiceServer.
-func (s *Service) ReceiveDelivery(_ context.Context, req *estampv1.ReceiveDeliveryRequest) (*estampv1.ReceiveDeliveryResponse, error) {
+func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeliveryRequest) (*estampv1.ReceiveDeliveryResponse, error) {
 	if err := ocop.CheckID("retailer_id", req.GetRetailerId()); err != nil {
 		return nil, err
 	}
@@ -138,7 +141,7 @@ func (s *Service) ReceiveDelivery(_ context.Context, req *estampv1.ReceiveDelive
 	now := s.now()
 	verdicts := make([]estampv1.IntakeVerdict, len(intake))
 	reasons := make([]string, len(intake))
-	results, err := s.store.ReceiveStamps(retailer, intake, now, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
+	results, err := s.store.ReceiveStamps(retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
 		c := checks[i]
 		if (c.Foreign && rec.Batch.BaseUrl != c.Prefix) || rec.Product.Number != c.Claims.ProductNumber {
 			verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED

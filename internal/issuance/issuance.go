@@ -14,6 +14,7 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
@@ -28,7 +29,7 @@ const (
 
 // Store is what issuance needs from storage.
 type Store interface {
-	IssueBatch(requestID, productID string, now time.Time, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
+	IssueBatch(requestID, productID string, ch store.Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
 	Batch(id uint64) (*estampv1.Batch, error)
 	Batches(productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
 	RevokeStamps(store.Revocation) (*estampv1.Batch, int, uint64, error)
@@ -113,7 +114,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
 	}
 	var productNumber uint32
-	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), now, func(p *estampv1.Product) (*estampv1.Batch, error) {
+	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), store.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
 		productNumber = p.Number
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
@@ -281,7 +282,7 @@ func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesReques
 }
 
 // RevokeStamps implements estampv1.IssuanceServiceServer.
-func (s *Service) RevokeStamps(_ context.Context, req *estampv1.RevokeStampsRequest) (*estampv1.RevokeStampsResponse, error) {
+func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRequest) (*estampv1.RevokeStampsResponse, error) {
 	if req.GetBatchId() == 0 && len(req.GetSerials()) == 0 {
 		return nil, ocop.Invalid("batch_id", "required, unless serials are given")
 	}
@@ -289,15 +290,19 @@ func (s *Service) RevokeStamps(_ context.Context, req *estampv1.RevokeStampsRequ
 	if err != nil {
 		return nil, err
 	}
-	actor, err := ocop.Text("actor", req.GetActor(), true, 100)
+	person, err := ocop.Text("actor", req.GetActor(), false, 100)
 	if err != nil {
 		return nil, err
+	}
+	actor := auth.Actor(ctx)
+	if person != "" {
+		actor += " (" + person + ")"
 	}
 	if len(req.GetSerials()) > MaxQuantity {
 		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
 	}
 	b, n, version, err := s.store.RevokeStamps(store.Revocation{
-		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Actor: actor, Time: s.now(),
+		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: store.Change{Actor: actor, Time: s.now()},
 	})
 	if err != nil {
 		return nil, err

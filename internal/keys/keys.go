@@ -1,8 +1,12 @@
 // Package keys manages the issuer's Ed25519 signing keys: PEM files in the
-// data directory, one per key, readable only by the owner.
+// data directory, one per key, readable only by the owner and optionally
+// encrypted with a passphrase.
 //
 // Verification must keep working for stamps signed by older keys, so every
-// key found is kept for verification; the newest signs new stamps.
+// key found is kept for verification. At most one key signs; the office
+// retires keys (they keep verifying) or marks them compromised (their
+// stamps stop being genuine). Those decisions live in the database, which
+// hands them to the ring with SetState.
 package keys
 
 import (
@@ -17,8 +21,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/stampcode"
 )
 
@@ -44,35 +50,55 @@ func newKey(priv ed25519.PrivateKey, created time.Time) *Key {
 	return &Key{ID: stampcode.KeyIDOf(pub), Public: pub, Signer: priv, Created: created, Issuer: issuer}
 }
 
-// Ring is the set of issuer keys; the newest is active.
+// State is what the office decided about a key.
+type State struct {
+	Status estampv1.KeyStatus
+	Reason string
+	Since  time.Time
+}
+
+// Ring is the set of issuer keys and their states. It is safe for
+// concurrent use: keys are added and states change while the server runs.
 type Ring struct {
+	mu     sync.RWMutex
 	byID   map[stampcode.KeyID]*Key
 	sorted []*Key // newest first
+	states map[stampcode.KeyID]State
 }
 
 // LoadOrCreate reads every key in dir, creating one with entropy from rand
-// when there is none.
-func LoadOrCreate(dir string, now time.Time, rand io.Reader) (*Ring, error) {
-	ring, err := Load(dir)
+// when there is none. passphrase, when not empty, decrypts the keys and
+// encrypts a new one.
+func LoadOrCreate(dir string, now time.Time, rand io.Reader, passphrase []byte) (*Ring, error) {
+	ring, err := Load(dir, passphrase)
 	if err != nil {
 		return nil, err
 	}
 	if len(ring.sorted) > 0 {
 		return ring, nil
 	}
-	if _, err := Generate(dir, now, rand); err != nil {
+	if _, err := Generate(dir, now, rand, passphrase); err != nil {
 		return nil, err
 	}
-	return Load(dir)
+	return Load(dir, passphrase)
 }
 
-// Load reads every *.pem key in dir; a missing dir is an empty ring.
-func Load(dir string) (*Ring, error) {
-	ring := &Ring{byID: map[stampcode.KeyID]*Key{}}
-	entries, err := os.ReadDir(dir)
+// Load reads every *.pem key in dir; a missing dir is an empty ring. A key
+// file others can read, or a directory others can write, is refused: the
+// key signs what counts as a genuine OCOP product.
+func Load(dir string, passphrase []byte) (*Ring, error) {
+	ring := NewRing()
+	fi, err := os.Stat(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return ring, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return nil, fmt.Errorf("keys: directory %s has mode %04o: others could add or replace keys (chmod 700 %s)", dir, perm, dir)
+	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
@@ -80,27 +106,32 @@ func Load(dir string) (*Ring, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), fileSuffix) {
 			continue
 		}
-		k, err := ReadFile(filepath.Join(dir, e.Name()))
+		path := filepath.Join(dir, e.Name())
+		info, err := e.Info()
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 && perm != 0o400 {
+			return nil, fmt.Errorf("keys: key file %s has mode %04o; it must be 0600 (chmod 600 %s)", path, perm, path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		k, err := Decode(data, path, passphrase)
 		if err != nil {
 			return nil, err
 		}
 		if _, dup := ring.byID[k.ID]; dup {
 			return nil, fmt.Errorf("keys: two files hold key %s", k.ID)
 		}
-		ring.byID[k.ID] = k
-		ring.sorted = append(ring.sorted, k)
+		ring.add(k)
 	}
-	sort.Slice(ring.sorted, func(i, j int) bool {
-		a, b := ring.sorted[i], ring.sorted[j]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.After(b.Created)
-		}
-		return a.ID.String() < b.ID.String()
-	})
 	return ring, nil
 }
 
-// ReadFile reads one PEM key file (PKCS #8, with a Created header).
+// ReadFile reads one plain PEM key file (PKCS #8, with a Created header),
+// e.g. a test key.
 func ReadFile(path string) (*Key, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -109,13 +140,31 @@ func ReadFile(path string) (*Key, error) {
 	return Parse(data, path)
 }
 
-// Parse reads a PEM key; name is used in errors only.
-func Parse(data []byte, name string) (*Key, error) {
+// Parse reads a plain PEM key; name is used in errors only.
+func Parse(data []byte, name string) (*Key, error) { return Decode(data, name, nil) }
+
+// Decode reads a PEM key, plain or encrypted with passphrase; name is used
+// in errors only.
+func Decode(data []byte, name string, passphrase []byte) (*Key, error) {
 	block, _ := pem.Decode(data)
-	if block == nil || block.Type != pemType {
+	if block == nil {
+		return nil, fmt.Errorf("keys: %s: no PEM block", name)
+	}
+	der := block.Bytes
+	switch block.Type {
+	case pemType:
+	case encryptedPEMType:
+		if len(passphrase) == 0 {
+			return nil, fmt.Errorf("keys: %s is encrypted: give the passphrase file (--key-passphrase-file)", name)
+		}
+		var err error
+		if der, err = decrypt(block, passphrase); err != nil {
+			return nil, fmt.Errorf("keys: %s: %w", name, err)
+		}
+	default:
 		return nil, fmt.Errorf("keys: %s: no %q PEM block", name, pemType)
 	}
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, fmt.Errorf("keys: %s: %w", name, err)
 	}
@@ -132,26 +181,34 @@ func Parse(data []byte, name string) (*Key, error) {
 	return newKey(priv, created), nil
 }
 
-// Encode writes a private key as PEM with its creation time.
-func Encode(priv ed25519.PrivateKey, created time.Time) ([]byte, error) {
+// Encode writes a private key as PEM with its creation time, encrypted
+// when passphrase is not empty (rand then supplies salt and nonce).
+func Encode(priv ed25519.PrivateKey, created time.Time, rand io.Reader, passphrase []byte) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
 		return nil, err
 	}
-	return pem.EncodeToMemory(&pem.Block{
+	block := &pem.Block{
 		Type:    pemType,
 		Headers: map[string]string{createdHeader: created.UTC().Format(time.RFC3339)},
 		Bytes:   der,
-	}), nil
+	}
+	if len(passphrase) > 0 {
+		if err := encrypt(block, passphrase, rand); err != nil {
+			return nil, err
+		}
+	}
+	return pem.EncodeToMemory(block), nil
 }
 
-// Generate creates a new key file in dir (mode 0600) and returns the key.
-func Generate(dir string, now time.Time, rand io.Reader) (*Key, error) {
+// Generate creates a new key file in dir (mode 0600, dir 0700) and
+// returns the key.
+func Generate(dir string, now time.Time, rand io.Reader, passphrase []byte) (*Key, error) {
 	_, priv, err := ed25519.GenerateKey(rand)
 	if err != nil {
 		return nil, fmt.Errorf("keys: generate: %w", err)
 	}
-	data, err := Encode(priv, now)
+	data, err := Encode(priv, now, rand, passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("keys: encode: %w", err)
 	}
@@ -159,7 +216,7 @@ func Generate(dir string, now time.Time, rand io.Reader) (*Key, error) {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	k := newKey(priv, now.UTC().Truncate(time.Second))
-	path := filepath.Join(dir, k.ID.String()+fileSuffix)
+	path := Path(dir, k.ID)
 	// O_EXCL: never overwrite a key that may have signed stamps.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -179,41 +236,103 @@ func Generate(dir string, now time.Time, rand io.Reader) (*Key, error) {
 	return k, nil
 }
 
+// Path is the file of a key in dir.
+func Path(dir string, id stampcode.KeyID) string { return filepath.Join(dir, id.String()+fileSuffix) }
+
 // FromPrivateKey wraps an in-memory key, e.g. a test key.
 func FromPrivateKey(priv ed25519.PrivateKey, created time.Time) *Key { return newKey(priv, created) }
 
 // NewRing builds a ring from keys in memory, e.g. for tests.
 func NewRing(ks ...*Key) *Ring {
-	r := &Ring{byID: map[stampcode.KeyID]*Key{}}
+	r := &Ring{byID: map[stampcode.KeyID]*Key{}, states: map[stampcode.KeyID]State{}}
 	for _, k := range ks {
-		r.byID[k.ID] = k
-		r.sorted = append(r.sorted, k)
+		r.add(k)
 	}
 	return r
 }
 
-// Active is the key that signs new stamps; nil for an empty ring.
-func (r *Ring) Active() *Key {
-	if len(r.sorted) == 0 {
-		return nil
-	}
-	return r.sorted[0]
+func (r *Ring) add(k *Key) {
+	r.byID[k.ID] = k
+	r.sorted = append(r.sorted, k)
+	sort.SliceStable(r.sorted, func(i, j int) bool {
+		a, b := r.sorted[i], r.sorted[j]
+		if !a.Created.Equal(b.Created) {
+			return a.Created.After(b.Created)
+		}
+		return a.ID.String() < b.ID.String()
+	})
 }
 
-// PublicKey returns the public key with the given id.
-func (r *Ring) PublicKey(id stampcode.KeyID) (ed25519.PublicKey, bool) {
+// Add puts a new key in the ring, e.g. after a rotation.
+func (r *Ring) Add(k *Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.add(k)
+}
+
+// SetState records the office's decision about a key.
+func (r *Ring) SetState(id stampcode.KeyID, st State) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.states[id] = st
+}
+
+// State returns what a key may do. A key with no recorded state is active
+// when it is the newest and retired otherwise, as before states existed.
+func (r *Ring) State(id stampcode.KeyID) State {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.state(id)
+}
+
+func (r *Ring) state(id stampcode.KeyID) State {
+	if st, ok := r.states[id]; ok {
+		return st
+	}
+	if len(r.sorted) > 0 && r.sorted[0].ID == id {
+		return State{Status: estampv1.KeyStatus_KEY_STATUS_ACTIVE}
+	}
+	return State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}
+}
+
+// Active is the key that signs new stamps; nil when no key may sign.
+func (r *Ring) Active() *Key {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, k := range r.sorted {
+		if r.state(k.ID).Status == estampv1.KeyStatus_KEY_STATUS_ACTIVE {
+			return k
+		}
+	}
+	return nil
+}
+
+// Key returns the key with the given id.
+func (r *Ring) Key(id stampcode.KeyID) (*Key, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	k, ok := r.byID[id]
+	return k, ok
+}
+
+// PublicKey returns the public key with the given id, whatever its state.
+func (r *Ring) PublicKey(id stampcode.KeyID) (ed25519.PublicKey, bool) {
+	k, ok := r.Key(id)
 	if !ok {
 		return nil, false
 	}
 	return k.Public, true
 }
 
-// All returns the keys, active first.
-func (r *Ring) All() []*Key { return append([]*Key(nil), r.sorted...) }
+// All returns the keys, newest first.
+func (r *Ring) All() []*Key {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return append([]*Key(nil), r.sorted...)
+}
 
 // ErrNoKey means the ring has no key to sign with.
-var ErrNoKey = errors.New("keys: no issuer key")
+var ErrNoKey = errors.New("keys: no active issuer key")
 
 // ActiveIssuer signs new stamps.
 func (r *Ring) ActiveIssuer() (*stampcode.Issuer, error) {
@@ -223,14 +342,16 @@ func (r *Ring) ActiveIssuer() (*stampcode.Issuer, error) {
 	return nil, ErrNoKey
 }
 
-// Issuer returns the issuer of the key with the given id (hex form).
+// Issuer returns the issuer of the key with the given id (hex form), to
+// reproduce the codes it signed; false for an unknown or compromised key,
+// whose codes must not be printed again.
 func (r *Ring) Issuer(keyID string) (*stampcode.Issuer, bool) {
 	id, err := stampcode.ParseKeyID(keyID)
 	if err != nil {
 		return nil, false
 	}
-	k, ok := r.byID[id]
-	if !ok || k.Issuer == nil {
+	k, ok := r.Key(id)
+	if !ok || k.Issuer == nil || r.State(id).Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
 		return nil, false
 	}
 	return k.Issuer, true

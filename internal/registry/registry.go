@@ -4,22 +4,25 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Store is what the registry needs from storage.
 type Store interface {
-	CreateProducer(p *estampv1.Producer, now time.Time) error
+	CreateProducer(p *estampv1.Producer, ch store.Change) error
 	Producer(id string) (*estampv1.Producer, error)
 	Producers(after string, limit int) ([]*estampv1.Producer, bool, error)
-	CreateProduct(p *estampv1.Product, now time.Time) error
+	CreateProduct(p *estampv1.Product, ch store.Change) error
 	Product(id string) (*estampv1.Product, error)
 	Products(producerID, after string, limit int) ([]*estampv1.Product, bool, error)
-	UpdateProduct(id string, change func(*estampv1.Product) error) (*estampv1.Product, error)
-	CreateRetailer(r *estampv1.Retailer, now time.Time) error
+	UpdateProduct(id string, ch store.Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error)
+	CreateRetailer(r *estampv1.Retailer, ch store.Change) error
 	Retailer(id string) (*estampv1.Retailer, error)
 	Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error)
 }
@@ -36,13 +39,18 @@ func New(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
 
+// change names the caller of ctx as the author of a change at now.
+func (s *Service) change(ctx context.Context, now time.Time) store.Change {
+	return store.Change{Actor: auth.Actor(ctx), Time: now}
+}
+
 // CreateProducer implements estampv1.RegistryServiceServer.
-func (s *Service) CreateProducer(_ context.Context, req *estampv1.CreateProducerRequest) (*estampv1.CreateProducerResponse, error) {
+func (s *Service) CreateProducer(ctx context.Context, req *estampv1.CreateProducerRequest) (*estampv1.CreateProducerResponse, error) {
 	p := req.GetProducer()
 	if err := ocop.NormalizeProducer(p); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateProducer(p, s.now()); err != nil {
+	if err := s.store.CreateProducer(p, s.change(ctx, s.now())); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProducerResponse{Producer: p}, nil
@@ -82,13 +90,13 @@ func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRe
 }
 
 // CreateProduct implements estampv1.RegistryServiceServer.
-func (s *Service) CreateProduct(_ context.Context, req *estampv1.CreateProductRequest) (*estampv1.CreateProductResponse, error) {
+func (s *Service) CreateProduct(ctx context.Context, req *estampv1.CreateProductRequest) (*estampv1.CreateProductResponse, error) {
 	p := req.GetProduct()
 	if err := ocop.NormalizeProduct(p); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	if err := s.store.CreateProduct(p, now); err != nil {
+	if err := s.store.CreateProduct(p, s.change(ctx, now)); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProductResponse{Product: ocop.WithStatus(p, now)}, nil
@@ -137,29 +145,31 @@ func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequ
 }
 
 // UpdateCertification implements estampv1.RegistryServiceServer.
-func (s *Service) UpdateCertification(_ context.Context, req *estampv1.UpdateCertificationRequest) (*estampv1.UpdateCertificationResponse, error) {
+func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateCertificationRequest) (*estampv1.UpdateCertificationResponse, error) {
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	var change func(*estampv1.Product) error
+	var change func(*estampv1.Product) (string, string, error)
 	switch c := req.GetChange().(type) {
 	case *estampv1.UpdateCertificationRequest_Renewal:
 		r := c.Renewal
 		if err := ocop.NormalizeCertification(r.GetStarGrade(), r.GetCertificate(), "renewal"); err != nil {
 			return nil, err
 		}
-		change = func(p *estampv1.Product) error {
+		change = func(p *estampv1.Product) (string, string, error) {
 			p.StarGrade, p.Certificate = r.StarGrade, r.Certificate
-			return nil
+			return "certificate.renew", fmt.Sprintf("%d stars, decision %s", r.StarGrade, r.Certificate.GetDecisionNumber()), nil
 		}
 	case *estampv1.UpdateCertificationRequest_Revocation:
 		reason := c.Revocation.GetReason()
-		change = func(p *estampv1.Product) error { return ocop.Revoke(p.Certificate, reason, now) }
+		change = func(p *estampv1.Product) (string, string, error) {
+			return "certificate.revoke", reason, ocop.Revoke(p.Certificate, reason, now)
+		}
 	default:
 		return nil, ocop.Invalid("change", "required: renewal or revocation")
 	}
-	p, err := s.store.UpdateProduct(req.GetProductId(), change)
+	p, err := s.store.UpdateProduct(req.GetProductId(), s.change(ctx, now), change)
 	if err != nil {
 		return nil, err
 	}
@@ -167,12 +177,12 @@ func (s *Service) UpdateCertification(_ context.Context, req *estampv1.UpdateCer
 }
 
 // CreateRetailer implements estampv1.RegistryServiceServer.
-func (s *Service) CreateRetailer(_ context.Context, req *estampv1.CreateRetailerRequest) (*estampv1.CreateRetailerResponse, error) {
+func (s *Service) CreateRetailer(ctx context.Context, req *estampv1.CreateRetailerRequest) (*estampv1.CreateRetailerResponse, error) {
 	r := req.GetRetailer()
 	if err := ocop.NormalizeRetailer(r); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateRetailer(r, s.now()); err != nil {
+	if err := s.store.CreateRetailer(r, s.change(ctx, s.now())); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateRetailerResponse{Retailer: r}, nil

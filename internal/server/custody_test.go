@@ -192,7 +192,7 @@ func TestRecallAndRevocationList(t *testing.T) {
 	}
 	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{999}, Reason: "x", Actor: "y"})
 	wantCode(t, err, codes.InvalidArgument, "999")
-	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 2, Reason: "x"})
+	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 2, Reason: "x", Actor: strings.Repeat("a", 101)})
 	wantCode(t, err, codes.InvalidArgument, "actor")
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/server"
@@ -35,15 +37,14 @@ func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.no
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 type env struct {
-	reg    estampv1.RegistryServiceClient
-	iss    estampv1.IssuanceServiceClient
-	ver    estampv1.VerificationServiceClient
-	lbl    estampv1.LabelServiceClient
-	cust   estampv1.CustodyServiceClient
-	health healthpb.HealthClient
-	clock  *clock
-	key    *keys.Key
-	srv    *server.Server
+	// clients connect with the admin token.
+	clients
+	clock      *clock
+	key        *keys.Key
+	srv        *server.Server
+	lis        *bufconn.Listener
+	dataDir    string
+	adminToken string
 }
 
 func testKey(t testing.TB, name string) *keys.Key {
@@ -79,23 +80,53 @@ func startAt(t testing.TB, dataDir, baseURL string, scanBatch int) *env {
 	}
 	lis := bufconn.Listen(1 << 20)
 	go srv.GRPC.Serve(lis)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(server.MaxMessageSize)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		conn.Close()
 		if err := srv.Close(); err != nil {
 			t.Error(err)
 		}
 	})
-	return &env{
-		reg: estampv1.NewRegistryServiceClient(conn), iss: estampv1.NewIssuanceServiceClient(conn),
-		ver: estampv1.NewVerificationServiceClient(conn), lbl: estampv1.NewLabelServiceClient(conn), cust: estampv1.NewCustodyServiceClient(conn), health: healthpb.NewHealthClient(conn),
-		clock: clk, key: key, srv: srv,
+	token, err := os.ReadFile(server.AdminTokenPath(dataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{clock: clk, key: key, srv: srv, lis: lis, dataDir: dataDir, adminToken: strings.TrimSpace(string(token))}
+	e.clients = e.dial(t, e.adminToken)
+	return e
+}
+
+// clients are the stubs of one connection.
+type clients struct {
+	conn   *grpc.ClientConn
+	reg    estampv1.RegistryServiceClient
+	iss    estampv1.IssuanceServiceClient
+	ver    estampv1.VerificationServiceClient
+	lbl    estampv1.LabelServiceClient
+	cust   estampv1.CustodyServiceClient
+	adm    estampv1.AdminServiceClient
+	health healthpb.HealthClient
+}
+
+// dial connects to the server sending token with every call; none when
+// token is empty.
+func (e *env) dial(t testing.TB, token string) clients {
+	t.Helper()
+	opts := []grpc.DialOption{
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(server.MaxMessageSize)),
+	}
+	if token != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token}))
+	}
+	conn, err := grpc.NewClient("passthrough:///bufnet", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return clients{
+		conn: conn, reg: estampv1.NewRegistryServiceClient(conn), iss: estampv1.NewIssuanceServiceClient(conn),
+		ver: estampv1.NewVerificationServiceClient(conn), lbl: estampv1.NewLabelServiceClient(conn), cust: estampv1.NewCustodyServiceClient(conn),
+		adm: estampv1.NewAdminServiceClient(conn), health: healthpb.NewHealthClient(conn),
 	}
 }
 

@@ -4,7 +4,9 @@ package server
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -12,16 +14,19 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/admin"
 	"github.com/ocopvn/estamp/internal/custody"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/printing"
+	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/registry"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verify"
@@ -31,6 +36,13 @@ import (
 // MaxMessageSize lets a 100,000-stamp batch (about 17 MB of codes) travel
 // in one response.
 const MaxMessageSize = 64 << 20
+
+// MaxRequestSize bounds what a client may send in one message: a 10,000-code
+// delivery is under 2 MB.
+const MaxRequestSize = 4 << 20
+
+// MaxConcurrentStreams bounds the calls one connection may have open.
+const MaxConcurrentStreams = 256
 
 // defaultScanBatch is the most scans one group commit takes.
 const defaultScanBatch = 1024
@@ -50,6 +62,18 @@ type Config struct {
 	// ManyScans is the scan count above which a genuine stamp is flagged
 	// as possibly copied; verify.DefaultManyScans when zero.
 	ManyScans uint64
+	// KeyPassphrase, when set, decrypts the issuer keys and encrypts new
+	// ones.
+	KeyPassphrase []byte
+	// TLS, when set, serves gRPC over TLS. (HTTP TLS is the listener's.)
+	TLS *tls.Config
+	// VerifyRate and VerifyBurst limit public verification per client IP
+	// (gRPC and HTTP together) for callers without a token: requests per
+	// second and burst. No limit when VerifyRate is zero.
+	VerifyRate  float64
+	VerifyBurst int
+	// Rand is the entropy for tokens and keys; crypto/rand when nil.
+	Rand io.Reader
 }
 
 // Server is an assembled estampd.
@@ -81,6 +105,9 @@ func New(cfg Config) (_ *Server, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
 	st, err := store.Open(DBPath(cfg.DataDir), store.Options{})
 	if err != nil {
 		return nil, err
@@ -92,9 +119,15 @@ func New(cfg Config) (_ *Server, err error) {
 	}()
 	ring := cfg.Ring
 	if ring == nil {
-		if ring, err = keys.LoadOrCreate(KeyDir(cfg.DataDir), cfg.Now(), rand.Reader); err != nil {
+		if ring, err = keys.LoadOrCreate(KeyDir(cfg.DataDir), cfg.Now(), cfg.Rand, cfg.KeyPassphrase); err != nil {
 			return nil, err
 		}
+	}
+	if err := applyKeyStates(st, ring); err != nil {
+		return nil, err
+	}
+	if err := ensureAdminToken(st, cfg); err != nil {
+		return nil, err
 	}
 	iss, err := issuance.New(st, ring, cfg.BaseURL, cfg.Now)
 	if err != nil {
@@ -119,21 +152,31 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 
-	g := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(unaryErrors(cfg.Log)),
-		grpc.ChainStreamInterceptor(streamErrors(cfg.Log)),
+	limiter := ratelimit.New(cfg.VerifyRate, cfg.VerifyBurst, cfg.Now)
+	authz := &authorizer{tokens: st, owners: st, limiter: limiter, log: cfg.Log}
+	opts := []grpc.ServerOption{
+		// Errors outermost: refusals by the authorizer become statuses in
+		// the same one place as the services' errors.
+		grpc.ChainUnaryInterceptor(unaryErrors(cfg.Log), authz.unary),
+		grpc.ChainStreamInterceptor(streamErrors(cfg.Log), authz.stream),
 		grpc.MaxSendMsgSize(MaxMessageSize),
-		grpc.MaxRecvMsgSize(4<<20),
-	)
+		grpc.MaxRecvMsgSize(MaxRequestSize),
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
+	g := grpc.NewServer(opts...)
 	estampv1.RegisterRegistryServiceServer(g, reg)
 	estampv1.RegisterIssuanceServiceServer(g, iss)
 	estampv1.RegisterVerificationServiceServer(g, ver)
 	estampv1.RegisterLabelServiceServer(g, printing.New(iss, st, renderer))
 	cust := custody.New(st, ver, cfg.Now)
 	estampv1.RegisterCustodyServiceServer(g, cust)
+	estampv1.RegisterAdminServiceServer(g, admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Now))
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName} {
+	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName, estampv1.AdminService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
@@ -142,7 +185,7 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
-	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: pages, recorder: rec}, nil
+	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: limitHTTP(limiter, pages), recorder: rec}, nil
 }
 
 // Close stops the server gracefully, then commits queued scans and closes

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"log/slog"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/verify"
 )
 
@@ -26,6 +30,9 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		notFound *ocop.NotFoundError
 		conflict *ocop.ConflictError
 		precond  *ocop.PreconditionError
+		unauth   *auth.UnauthenticatedError
+		denied   *auth.DeniedError
+		limited  *ratelimit.ExceededError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -40,6 +47,16 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	case errors.As(err, &unauth):
+		return status.Error(codes.Unauthenticated, unauth.Error())
+	case errors.As(err, &denied):
+		return status.Error(codes.PermissionDenied, denied.Error())
+	case errors.As(err, &limited):
+		st, derr := status.New(codes.ResourceExhausted, limited.Error()).WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(limited.RetryAfter)})
+		if derr != nil {
+			return status.Error(codes.ResourceExhausted, limited.Error())
+		}
+		return st.Err()
 	case errors.Is(err, verify.ErrRecorderClosed):
 		return status.Error(codes.Unavailable, "server is shutting down")
 	case errors.Is(err, keys.ErrNoKey):

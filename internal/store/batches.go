@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,7 +28,7 @@ const (
 // of serials. Checking the certificate and allocating serials in the
 // transaction that stores the batch means a concurrent revocation cannot
 // slip between them, and a crash before commit leaves no serial used.
-func (s *Store) IssueBatch(requestID, productID string, now time.Time, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
+func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		batches := tx.Bucket(bucketBatches)
 		if v := tx.Bucket(bucketRequests).Get([]byte(requestID)); v != nil {
@@ -61,7 +62,7 @@ func (s *Store) IssueBatch(requestID, productID string, now time.Time, plan func
 			return ocop.Precondition("serial numbers exhausted")
 		}
 		b.Id, b.FirstSerial, b.ProductId, b.RequestId = id, first, productID, requestID
-		b.IssueTime = timestamppb.New(now)
+		b.IssueTime = timestamppb.New(ch.Time)
 		key := u64(id)
 		if err := put(batches, key, b); err != nil {
 			return err
@@ -76,7 +77,8 @@ func (s *Store) IssueBatch(requestID, productID string, now time.Time, plan func
 			return err
 		}
 		batch, created = b, true
-		return nil
+		return appendAudit(tx, ch, "stamps.issue", formatUint(id),
+			fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s", productID, b.Lot, b.Quantity, first, first+uint64(b.Quantity)-1, b.KeyId))
 	})
 	if err != nil {
 		return nil, false, err
@@ -213,8 +215,8 @@ type Revocation struct {
 	BatchID uint64   // revoke this batch whole, unless Serials are given
 	Serials []uint64 // revoke these; with BatchID they must belong to it
 	Reason  string
-	Actor   string
-	Time    time.Time
+	// Change.Actor is recorded with each revoked stamp.
+	Change Change
 }
 
 // RevokeStamps revokes a batch or stamps, idempotently: what is already
@@ -237,13 +239,16 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 			if named.Revoked {
 				return nil
 			}
-			named.Revoked, named.RevocationReason, named.RevokedBy = true, r.Reason, r.Actor
-			named.RevokeTime = timestamppb.New(r.Time)
+			named.Revoked, named.RevocationReason, named.RevokedBy = true, r.Reason, r.Change.Actor
+			named.RevokeTime = timestamppb.New(r.Change.Time)
 			count = int(named.Quantity)
 			if err := put(tx.Bucket(bucketBatches), u64(named.Id), named); err != nil {
 				return err
 			}
-			return addRevocation(tx, named, 0, r.Reason, r.Time)
+			if err := addRevocation(tx, named, 0, r.Reason, r.Change.Time); err != nil {
+				return err
+			}
+			return appendAudit(tx, r.Change, "batch.revoke", formatUint(named.Id), r.Reason)
 		}
 		stamps := tx.Bucket(bucketStamps)
 		for i, serial := range r.Serials {
@@ -265,16 +270,23 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 			if st.Revocation != nil {
 				continue
 			}
-			st.Revocation = &storagev1.Revocation{TimeUnixNano: r.Time.UnixNano(), Reason: r.Reason, Actor: r.Actor}
+			st.Revocation = &storagev1.Revocation{TimeUnixNano: r.Change.Time.UnixNano(), Reason: r.Reason, Actor: r.Change.Actor}
 			if err := putStampState(stamps, serial, st); err != nil {
 				return err
 			}
-			if err := addRevocation(tx, b, serial, r.Reason, r.Time); err != nil {
+			if err := addRevocation(tx, b, serial, r.Reason, r.Change.Time); err != nil {
 				return err
 			}
 			count++
 		}
-		return nil
+		if count == 0 {
+			return nil
+		}
+		target := "serials"
+		if named != nil {
+			target = formatUint(named.Id)
+		}
+		return appendAudit(tx, r.Change, "stamps.revoke", target, fmt.Sprintf("%d stamps (%s): %s", count, serialSpan(r.Serials), r.Reason))
 	})
 	if err != nil {
 		return nil, 0, 0, err
@@ -318,4 +330,43 @@ func (s *Store) Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, 
 		return nil
 	})
 	return version, list, err
+}
+
+// serialSpan names revoked serials briefly for the audit log.
+func serialSpan(serials []uint64) string {
+	if len(serials) == 1 {
+		return formatUint(serials[0])
+	}
+	lo, hi := serials[0], serials[0]
+	for _, s := range serials {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	return fmt.Sprintf("%d of %d-%d", len(serials), lo, hi)
+}
+
+// ProductsOfSerials returns the distinct products whose batches hold the
+// serials, so that a caller can check who owns them; NotFound for a serial
+// never issued.
+func (s *Store) ProductsOfSerials(serials []uint64) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var last *estampv1.Batch
+		for _, serial := range serials {
+			if last != nil && serial >= last.FirstSerial && serial-last.FirstSerial < uint64(last.Quantity) {
+				continue
+			}
+			b, err := batchOfSerial(tx, serial)
+			if err != nil {
+				return err
+			}
+			last = b
+			if !seen[b.ProductId] {
+				seen[b.ProductId] = true
+				out = append(out, b.ProductId)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,14 +13,17 @@ import (
 )
 
 // CreateRetailer stores a new retailer, stamping its create time.
-func (s *Store) CreateRetailer(r *estampv1.Retailer, now time.Time) error {
+func (s *Store) CreateRetailer(r *estampv1.Retailer, ch Change) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRetailers)
 		if b.Get([]byte(r.Id)) != nil {
 			return &ocop.ConflictError{What: "retailer", ID: r.Id}
 		}
-		r.CreateTime = timestamppb.New(now)
-		return put(b, []byte(r.Id), r)
+		r.CreateTime = timestamppb.New(ch.Time)
+		if err := put(b, []byte(r.Id), r); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, "retailer.create", r.Id, r.Name)
 	})
 }
 
@@ -62,7 +66,7 @@ type IntakeResult struct {
 // issued stamp that accept (given the intake's index) approves, records a
 // receipt by the retailer: one commit for a whole delivery. Records of the
 // same batch share their product and producer.
-func (s *Store) ReceiveStamps(retailerID string, items []Intake, now time.Time, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool) ([]IntakeResult, error) {
+func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool) ([]IntakeResult, error) {
 	out := make([]IntakeResult, len(items))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
@@ -70,6 +74,7 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, now time.Time, 
 		}
 		stamps := tx.Bucket(bucketStamps)
 		cache := map[uint64]*StampRecord{}
+		received := 0
 		for i, it := range items {
 			base, ok := cache[it.BatchID]
 			if !ok {
@@ -92,13 +97,14 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, now time.Time, 
 			if !accept(i, rec, before) {
 				continue
 			}
-			receive(st, retailerID, now)
+			receive(st, retailerID, ch.Time)
 			if err := putStampState(stamps, it.Serial, st); err != nil {
 				return err
 			}
 			out[i].Received = true
+			received++
 		}
-		return nil
+		return appendAudit(tx, ch, "delivery.receive", retailerID, fmt.Sprintf("%d codes, %d received", len(items), received))
 	})
 	if err != nil {
 		return nil, err

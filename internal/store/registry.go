@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -12,14 +11,17 @@ import (
 )
 
 // CreateProducer stores a new producer, stamping its create time.
-func (s *Store) CreateProducer(p *estampv1.Producer, now time.Time) error {
+func (s *Store) CreateProducer(p *estampv1.Producer, ch Change) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProducers)
 		if b.Get([]byte(p.Id)) != nil {
 			return &ocop.ConflictError{What: "producer", ID: p.Id}
 		}
-		p.CreateTime = timestamppb.New(now)
-		return put(b, []byte(p.Id), p)
+		p.CreateTime = timestamppb.New(ch.Time)
+		if err := put(b, []byte(p.Id), p); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, "producer.create", p.Id, p.Name)
 	})
 }
 
@@ -46,7 +48,7 @@ func (s *Store) Producers(after string, limit int) ([]*estampv1.Producer, bool, 
 
 // CreateProduct stores a new product of an existing producer, assigning its
 // number and create time.
-func (s *Store) CreateProduct(p *estampv1.Product, now time.Time) error {
+func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
@@ -63,11 +65,14 @@ func (s *Store) CreateProduct(p *estampv1.Product, now time.Time) error {
 			return ocop.Precondition("product numbers exhausted")
 		}
 		p.Number = uint32(n)
-		p.CreateTime = timestamppb.New(now)
+		p.CreateTime = timestamppb.New(ch.Time)
 		if err := tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id)); err != nil {
 			return err
 		}
-		return put(b, []byte(p.Id), p)
+		if err := put(b, []byte(p.Id), p); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, "product.create", p.Id, p.ProducerId+" "+p.Name)
 	})
 }
 
@@ -127,17 +132,22 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 	return list, more, err
 }
 
-// UpdateProduct applies change to a stored product in one transaction.
-func (s *Store) UpdateProduct(id string, change func(*estampv1.Product) error) (*estampv1.Product, error) {
+// UpdateProduct applies change to a stored product in one transaction;
+// change returns the audit action and detail.
+func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := productTx(tx, id, p); err != nil {
 			return err
 		}
-		if err := change(p); err != nil {
+		action, detail, err := change(p)
+		if err != nil {
 			return err
 		}
-		return put(tx.Bucket(bucketProducts), []byte(id), p)
+		if err := put(tx.Bucket(bucketProducts), []byte(id), p); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, action, id, detail)
 	})
 	if err != nil {
 		return nil, err

@@ -33,10 +33,21 @@ var (
 	// The revocation list offline verifiers sync by version.
 	bucketRevocations = []byte("revocations")
 
+	// tokens: token id -> estamp.storage.v1.TokenRecord (protobuf), with
+	// the SHA-256 of the secret, never the secret.
+	bucketTokens = []byte("tokens")
+	// keyStates: key id (8 hex digits) -> estamp.storage.v1.KeyState
+	// (protobuf): retired or compromised issuer keys.
+	bucketKeyStates = []byte("key_states")
+	// audit: sequence (uint64) -> SHA-256 of the record || the record, an
+	// estamp.storage.v1.AuditRecord (protobuf) holding the previous hash.
+	bucketAudit = []byte("audit")
+
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
 		bucketRetailers, bucketBatchRanges, bucketRevocations,
+		bucketTokens, bucketKeyStates, bucketAudit,
 	}
 )
 
@@ -53,6 +64,10 @@ var (
 	keyNextProductNumber = []byte("next_product_number")
 	// keyNextRevocation is the next revocation-list version (uint64).
 	keyNextRevocation = []byte("next_revocation")
+	// keyNextAudit is the next audit-log sequence number (uint64).
+	keyNextAudit = []byte("next_audit")
+	// keyAuditHead is the SHA-256 of the newest audit record.
+	keyAuditHead = []byte("audit_head")
 )
 
 // schemaVersion is the layout this code reads and writes. Bump it with a
@@ -62,4 +77,5 @@ var (
 //	1: first release.
 //	2: stamp states as protobuf with custody and daily scans; retailers,
 //	   batch ranges and the revocation list.
-const schemaVersion = 2
+//	3: API tokens, issuer key states and the audit log.
+const schemaVersion = 3

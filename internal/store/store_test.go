@@ -19,6 +19,9 @@ import (
 
 var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
+// at is a change by the tests at t.
+func at(t time.Time) store.Change { return store.Change{Actor: "test", Time: t} }
+
 func open(t *testing.T, path string) *store.Store {
 	t.Helper()
 	s, err := store.Open(path, store.Options{LockTimeout: 100 * time.Millisecond})
@@ -49,11 +52,11 @@ func product(id, producerID string) *estampv1.Product {
 
 func seed(t *testing.T, s *store.Store, producerID string, productIDs ...string) {
 	t.Helper()
-	if err := s.CreateProducer(producer(producerID), t0); err != nil {
+	if err := s.CreateProducer(producer(producerID), at(t0)); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range productIDs {
-		if err := s.CreateProduct(product(id, producerID), t0); err != nil {
+		if err := s.CreateProduct(product(id, producerID), at(t0)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,12 +102,12 @@ func TestOpenFileModeLockAndSchema(t *testing.T) {
 func TestProducersCreateGetListPages(t *testing.T) {
 	s, _ := newStore(t)
 	for i := range 5 {
-		if err := s.CreateProducer(producer(fmt.Sprintf("P%d", i)), t0); err != nil {
+		if err := s.CreateProducer(producer(fmt.Sprintf("P%d", i)), at(t0)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var conflict *ocop.ConflictError
-	if err := s.CreateProducer(producer("P1"), t0); !errors.As(err, &conflict) {
+	if err := s.CreateProducer(producer("P1"), at(t0)); !errors.As(err, &conflict) {
 		t.Errorf("duplicate producer: %v, want conflict", err)
 	}
 	var notFound *ocop.NotFoundError
@@ -141,13 +144,13 @@ func TestProducersCreateGetListPages(t *testing.T) {
 func TestProductsNeedProducerAndGetNumbers(t *testing.T) {
 	s, _ := newStore(t)
 	var notFound *ocop.NotFoundError
-	if err := s.CreateProduct(product("X", "nobody"), t0); !errors.As(err, &notFound) || notFound.What != "producer" {
+	if err := s.CreateProduct(product("X", "nobody"), at(t0)); !errors.As(err, &notFound) || notFound.What != "producer" {
 		t.Errorf("product of unknown producer: %v", err)
 	}
 	seed(t, s, "A", "A1", "A2")
 	seed(t, s, "B", "B1")
 	var conflict *ocop.ConflictError
-	if err := s.CreateProduct(product("A1", "A"), t0); !errors.As(err, &conflict) {
+	if err := s.CreateProduct(product("A1", "A"), at(t0)); !errors.As(err, &conflict) {
 		t.Errorf("duplicate product: %v", err)
 	}
 	for i, id := range []string{"A1", "A2", "B1"} {
@@ -174,26 +177,26 @@ func TestIssueBatchIsAtomicAndIdempotent(t *testing.T) {
 	seed(t, s, "A", "A1")
 
 	refuse := errors.New("refused")
-	_, _, err := s.IssueBatch("r0", "A1", t0, func(*estampv1.Product) (*estampv1.Batch, error) { return nil, refuse })
+	_, _, err := s.IssueBatch("r0", "A1", at(t0), func(*estampv1.Product) (*estampv1.Batch, error) { return nil, refuse })
 	if !errors.Is(err, refuse) {
 		t.Fatalf("refused plan: %v", err)
 	}
 	if next, _ := s.NextSerial(); next != 1 {
 		t.Errorf("a refused batch used serials: next = %d", next)
 	}
-	if _, _, err := s.IssueBatch("r0b", "nope", t0, planOf(1)); !errors.As(err, new(*ocop.NotFoundError)) {
+	if _, _, err := s.IssueBatch("r0b", "nope", at(t0), planOf(1)); !errors.As(err, new(*ocop.NotFoundError)) {
 		t.Errorf("unknown product: %v", err)
 	}
 
-	b1, created, err := s.IssueBatch("r1", "A1", t0, planOf(100))
+	b1, created, err := s.IssueBatch("r1", "A1", at(t0), planOf(100))
 	if err != nil || !created || b1.Id != 1 || b1.FirstSerial != 1 || b1.ProductId != "A1" || b1.RequestId != "r1" {
 		t.Fatalf("first batch = %v created=%v %v", b1, created, err)
 	}
-	again, created, err := s.IssueBatch("r1", "A1", t0.Add(time.Minute), planOf(999))
+	again, created, err := s.IssueBatch("r1", "A1", at(t0.Add(time.Minute)), planOf(999))
 	if err != nil || created || again.Id != b1.Id || again.Quantity != 100 {
 		t.Errorf("retry = %v created=%v %v; want batch 1 again", again, created, err)
 	}
-	b2, _, err := s.IssueBatch("r2", "A1", t0, planOf(50))
+	b2, _, err := s.IssueBatch("r2", "A1", at(t0), planOf(50))
 	if err != nil || b2.FirstSerial != 101 {
 		t.Errorf("second batch = %v, %v; want first serial 101", b2, err)
 	}
@@ -202,7 +205,7 @@ func TestIssueBatchIsAtomicAndIdempotent(t *testing.T) {
 	s.Close()
 	s = open(t, path)
 	defer s.Close()
-	b3, _, err := s.IssueBatch("r3", "A1", t0, planOf(1))
+	b3, _, err := s.IssueBatch("r3", "A1", at(t0), planOf(1))
 	if err != nil || b3.FirstSerial != 151 || b3.Id != 3 {
 		t.Errorf("after reopen = %v, %v; want batch 3 at serial 151", b3, err)
 	}
@@ -214,7 +217,7 @@ func TestBatchesListedPerProduct(t *testing.T) {
 	seed(t, s, "A", "P", "P2")
 	for i := range 3 {
 		for _, p := range []string{"P", "P2"} {
-			if _, _, err := s.IssueBatch(fmt.Sprintf("%s-%d", p, i), p, t0, planOf(1)); err != nil {
+			if _, _, err := s.IssueBatch(fmt.Sprintf("%s-%d", p, i), p, at(t0), planOf(1)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -245,7 +248,7 @@ func TestBatchesListedPerProduct(t *testing.T) {
 func TestStampLookupScansAndRevocation(t *testing.T) {
 	s, path := newStore(t)
 	seed(t, s, "A", "A1")
-	b, _, err := s.IssueBatch("r1", "A1", t0, planOf(10))
+	b, _, err := s.IssueBatch("r1", "A1", at(t0), planOf(10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,10 +276,10 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 	}
 
 	var inv *ocop.InvalidError
-	if _, _, _, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Serials: []uint64{3, 42}, Reason: "stolen", Actor: "test", Time: t2}); !errors.As(err, &inv) {
+	if _, _, _, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Serials: []uint64{3, 42}, Reason: "stolen", Change: store.Change{Actor: "test", Time: t2}}); !errors.As(err, &inv) {
 		t.Errorf("revoke outside batch: %v", err)
 	}
-	_, n, v1, err := s.RevokeStamps(store.Revocation{Serials: []uint64{3, 3, 5}, Reason: "Tem bị mất cắp", Actor: "HTX", Time: t2})
+	_, n, v1, err := s.RevokeStamps(store.Revocation{Serials: []uint64{3, 3, 5}, Reason: "Tem bị mất cắp", Change: store.Change{Actor: "HTX", Time: t2}})
 	if err != nil || n != 2 || v1 != 2 {
 		t.Errorf("revoke 3,3,5 = %d (version %d), %v; want 2 at version 2", n, v1, err)
 	}
@@ -294,11 +297,11 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 	if rec, _ := s.Stamp(b.Id, 4); rec.State.Revocation != nil {
 		t.Error("stamp 4 revoked too")
 	}
-	rb, n, v2, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "Lô in lỗi", Actor: "HTX", Time: t2})
+	rb, n, v2, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "Lô in lỗi", Change: store.Change{Actor: "HTX", Time: t2}})
 	if err != nil || n != 10 || !rb.Revoked || v2 != 3 {
 		t.Errorf("revoke batch = %v %d %d %v", rb, n, v2, err)
 	}
-	if _, n, v3, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "again", Actor: "HTX", Time: t2}); err != nil || n != 0 || v3 != 3 {
+	if _, n, v3, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "again", Change: store.Change{Actor: "HTX", Time: t2}}); err != nil || n != 0 || v3 != 3 {
 		t.Errorf("second batch revoke: %d %d %v; want an idempotent no-op", n, v3, err)
 	}
 	version, all, err := s.Revocations(0)
@@ -315,7 +318,7 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 func TestScanRecordStaysBounded(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
-	if _, _, err := s.IssueBatch("r1", "A1", t0, planOf(1)); err != nil {
+	if _, _, err := s.IssueBatch("r1", "A1", at(t0), planOf(1)); err != nil {
 		t.Fatal(err)
 	}
 	at := t0
@@ -342,13 +345,13 @@ func TestUpdateProductRollsBackOnError(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
 	boom := errors.New("boom")
-	if _, err := s.UpdateProduct("A1", func(p *estampv1.Product) error { p.StarGrade = 5; return boom }); !errors.Is(err, boom) {
+	if _, err := s.UpdateProduct("A1", at(t0), func(p *estampv1.Product) (string, string, error) { p.StarGrade = 5; return "x", "", boom }); !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
 	if p, _ := s.Product("A1"); p.StarGrade != 4 {
 		t.Errorf("failed update was stored: grade %d", p.StarGrade)
 	}
-	if _, err := s.UpdateProduct("nope", func(*estampv1.Product) error { return nil }); !errors.As(err, new(*ocop.NotFoundError)) {
+	if _, err := s.UpdateProduct("nope", at(t0), func(*estampv1.Product) (string, string, error) { return "x", "", nil }); !errors.As(err, new(*ocop.NotFoundError)) {
 		t.Errorf("update unknown: %v", err)
 	}
 }

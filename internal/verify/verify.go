@@ -38,6 +38,7 @@ type ScanRecorder interface {
 // KeyRing holds the issuer's public keys.
 type KeyRing interface {
 	PublicKey(stampcode.KeyID) (ed25519.PublicKey, bool)
+	State(stampcode.KeyID) keys.State
 	All() []*keys.Key
 }
 
@@ -89,6 +90,9 @@ type Checked struct {
 	Readable bool
 	// NewerFormat means a MALFORMED code is of a later format version.
 	NewerFormat bool
+	// CompromiseReason says why the signing key of a KEY_COMPROMISED code
+	// was marked compromised.
+	CompromiseReason string
 }
 
 // Check verifies a code without the database. The caller has trimmed it
@@ -106,6 +110,10 @@ func (s *Service) Check(code string) Checked {
 		c.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
 	case !tok.Verify(pub):
 		c.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
+	default:
+		if st := s.keys.State(tok.Claims.KeyID); st.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
+			c.Verdict, c.CompromiseReason = estampv1.Verdict_VERDICT_KEY_COMPROMISED, st.Reason
+		}
 	}
 	return c
 }
@@ -139,6 +147,10 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 		return fail(verdict(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Mã tem được ký bằng khóa không do đơn vị này cấp.", "The stamp is signed by a key this issuer does not know."))
 	case estampv1.Verdict_VERDICT_BAD_SIGNATURE:
 		return fail(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."))
+	case estampv1.Verdict_VERDICT_KEY_COMPROMISED:
+		return fail(verdict(estampv1.Verdict_VERDICT_KEY_COMPROMISED,
+			"Khóa ký của tem này đã bị lộ, nên chữ ký không chứng minh được tem là thật. Lý do: "+chk.CompromiseReason,
+			"The key that signed this stamp was compromised, so its signature proves nothing. Reason: "+chk.CompromiseReason))
 	}
 	c := chk.Claims
 	rec, err := s.store.Stamp(uint64(c.BatchID), c.Serial)
@@ -273,11 +285,19 @@ func (s *Service) ListIssuerKeys(context.Context, *estampv1.ListIssuerKeysReques
 			PublicKey:    append([]byte(nil), k.Public...),
 			PublicKeyPem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
 			NotBefore:    timestamppb.New(k.Created),
-			Active:       i == 0,
 		}
-		if i > 0 {
-			// A key stops signing when the next one is created.
+		st := s.keys.State(k.ID)
+		ik.Status, ik.Active = st.Status, st.Status == estampv1.KeyStatus_KEY_STATUS_ACTIVE
+		switch {
+		case !st.Since.IsZero() && !ik.Active:
+			ik.NotAfter = timestamppb.New(st.Since)
+		case i > 0 && !ik.Active:
+			// A key without a recorded retirement stopped signing when
+			// the next one was created.
 			ik.NotAfter = timestamppb.New(all[i-1].Created)
+		}
+		if st.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
+			ik.CompromiseReason = st.Reason
 		}
 		resp.Keys = append(resp.Keys, ik)
 	}

@@ -28,6 +28,7 @@ const (
 	keyRevoked      verdictKey = "revoked"
 	keyBadSignature verdictKey = "bad-signature"
 	keyUnknownKey   verdictKey = "unknown-key"
+	keyCompromised  verdictKey = "key-compromised"
 	keyNotIssued    verdictKey = "not-issued"
 	keyMalformed    verdictKey = "malformed"
 )
@@ -50,6 +51,7 @@ var vi = &texts{
 		keyRevoked:      {"Tem đã bị thu hồi", "Tem này không còn giá trị. Đừng mua sản phẩm; hãy báo người bán hoặc cơ quan quản lý."},
 		keyBadSignature: {"Không phải tem chính hãng", "Mã đã bị sửa hoặc làm giả. Đừng mua sản phẩm này và hãy báo cơ quan quản lý thị trường."},
 		keyUnknownKey:   {"Không xác thực được tem", "Tem không do hệ thống này phát hành. Đừng tin vào thông tin trên nhãn."},
+		keyCompromised:  {"Không còn xác thực được tem", "Khóa ký của đơn vị cấp tem đã bị lộ, nên tem này không còn được coi là chính hãng."},
 		keyNotIssued:    {"Tem chưa từng được phát hành", "Không có tem nào như vậy trong hồ sơ. Đừng mua sản phẩm và hãy báo cơ quan quản lý."},
 		keyMalformed:    {"Không nhận ra mã", "Đây không phải mã tem điện tử OCOP. Hãy quét lại, hoặc nhập mã in dưới tem."},
 	},
@@ -73,6 +75,7 @@ var en = &texts{
 		keyRevoked:      {"Stamp revoked", "This stamp is no longer valid. Do not buy the product; tell the seller or the authorities."},
 		keyBadSignature: {"Not a genuine stamp", "The code was altered or forged. Do not buy this product and tell the market authorities."},
 		keyUnknownKey:   {"Stamp cannot be verified", "The stamp was not issued by this service. Do not trust what the label says."},
+		keyCompromised:  {"Stamp can no longer be verified", "The issuer's signing key was compromised, so this stamp no longer counts as genuine."},
 		keyNotIssued:    {"Stamp never issued", "No such stamp is on record. Do not buy the product and tell the authorities."},
 		keyMalformed:    {"Code not recognised", "This is not an OCOP e-stamp code. Scan again, or type the code printed under the stamp."},
 	},

@@ -52,6 +52,7 @@ type Verifier interface {
 // KeyRing lists the issuer's keys.
 type KeyRing interface {
 	All() []*keys.Key
+	State(stampcode.KeyID) keys.State
 }
 
 // RevocationList gives the revocation list after a version.
@@ -308,6 +309,8 @@ func classify(resp *estampv1.VerifyResponse) (verdictKey, string) {
 		return keyBadSignature, "bad"
 	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
 		return keyUnknownKey, "bad"
+	case estampv1.Verdict_VERDICT_KEY_COMPROMISED:
+		return keyCompromised, "bad"
 	case estampv1.Verdict_VERDICT_NOT_ISSUED:
 		return keyNotIssued, "bad"
 	}
@@ -382,6 +385,11 @@ func (h *Handler) jwks(w http.ResponseWriter, _ *http.Request) {
 		Keys []jwk `json:"keys"`
 	}{Keys: []jwk{}}
 	for _, k := range h.keys.All() {
+		// A compromised key leaves the set: a verifier that knows no
+		// better then rejects its stamps as signed by an unknown key.
+		if h.keys.State(k.ID).Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
+			continue
+		}
 		set.Keys = append(set.Keys, jwk{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(ed25519.PublicKey(k.Public)), Kid: k.ID.String(), Alg: "EdDSA", Use: "sig"})
 	}
 	w.Header().Set("Content-Type", "application/jwk-set+json")

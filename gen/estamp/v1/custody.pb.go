@@ -50,6 +50,8 @@ const (
 	IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED IntakeVerdict = 10
 	// Not a stamp code.
 	IntakeVerdict_INTAKE_VERDICT_MALFORMED IntakeVerdict = 11
+	// Signed by an issuer key since marked compromised.
+	IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED IntakeVerdict = 12
 )
 
 // Enum value maps for IntakeVerdict.
@@ -67,6 +69,7 @@ var (
 		9:  "INTAKE_VERDICT_UNKNOWN_KEY",
 		10: "INTAKE_VERDICT_NOT_ISSUED",
 		11: "INTAKE_VERDICT_MALFORMED",
+		12: "INTAKE_VERDICT_KEY_COMPROMISED",
 	}
 	IntakeVerdict_value = map[string]int32{
 		"INTAKE_VERDICT_UNSPECIFIED":           0,
@@ -81,6 +84,7 @@ var (
 		"INTAKE_VERDICT_UNKNOWN_KEY":           9,
 		"INTAKE_VERDICT_NOT_ISSUED":            10,
 		"INTAKE_VERDICT_MALFORMED":             11,
+		"INTAKE_VERDICT_KEY_COMPROMISED":       12,
 	}
 )
 
@@ -1064,7 +1068,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"revokeTime\"i\n" +
 	"\x17ListRevocationsResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x124\n" +
-	"\aentries\x18\x02 \x03(\v2\x1a.estamp.v1.RevocationEntryR\aentries*\xa9\x03\n" +
+	"\aentries\x18\x02 \x03(\v2\x1a.estamp.v1.RevocationEntryR\aentries*\xcd\x03\n" +
 	"\rIntakeVerdict\x12\x1e\n" +
 	"\x1aINTAKE_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTAKE_VERDICT_ACCEPTED\x10\x01\x12#\n" +
@@ -1078,7 +1082,8 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x1aINTAKE_VERDICT_UNKNOWN_KEY\x10\t\x12\x1d\n" +
 	"\x19INTAKE_VERDICT_NOT_ISSUED\x10\n" +
 	"\x12\x1c\n" +
-	"\x18INTAKE_VERDICT_MALFORMED\x10\v*\xf3\x01\n" +
+	"\x18INTAKE_VERDICT_MALFORMED\x10\v\x12\"\n" +
+	"\x1eINTAKE_VERDICT_KEY_COMPROMISED\x10\f*\xf3\x01\n" +
 	"\x0eStampEventKind\x12 \n" +
 	"\x1cSTAMP_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17STAMP_EVENT_KIND_ISSUED\x10\x01\x12\x1d\n" +

@@ -666,7 +666,8 @@ type RevokeStampsRequest struct {
 	Serials []uint64 `protobuf:"varint,2,rep,packed,name=serials,proto3" json:"serials,omitempty"`
 	// Why, shown to whoever scans the stamps; 1 to 500 characters.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Who asks, recorded with the revocation; 1 to 100 characters.
+	// The person who asks, up to 100 characters; optional. The revocation
+	// records the caller's token, with this name after it.
 	Actor         string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

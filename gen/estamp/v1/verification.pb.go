@@ -44,6 +44,9 @@ const (
 	Verdict_VERDICT_MALFORMED Verdict = 7
 	// Validly signed, but no such stamp was issued.
 	Verdict_VERDICT_NOT_ISSUED Verdict = 8
+	// Signed by an issuer key that has since been marked compromised: the
+	// signature proves nothing.
+	Verdict_VERDICT_KEY_COMPROMISED Verdict = 9
 )
 
 // Enum value maps for Verdict.
@@ -58,6 +61,7 @@ var (
 		6: "VERDICT_BAD_SIGNATURE",
 		7: "VERDICT_MALFORMED",
 		8: "VERDICT_NOT_ISSUED",
+		9: "VERDICT_KEY_COMPROMISED",
 	}
 	Verdict_value = map[string]int32{
 		"VERDICT_UNSPECIFIED":         0,
@@ -69,6 +73,7 @@ var (
 		"VERDICT_BAD_SIGNATURE":       6,
 		"VERDICT_MALFORMED":           7,
 		"VERDICT_NOT_ISSUED":          8,
+		"VERDICT_KEY_COMPROMISED":     9,
 	}
 )
 
@@ -151,6 +156,63 @@ func (x VerifyWarning) Number() protoreflect.EnumNumber {
 // Deprecated: Use VerifyWarning.Descriptor instead.
 func (VerifyWarning) EnumDescriptor() ([]byte, []int) {
 	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{1}
+}
+
+// KeyStatus is what an issuer key may still do.
+type KeyStatus int32
+
+const (
+	// Never returned.
+	KeyStatus_KEY_STATUS_UNSPECIFIED KeyStatus = 0
+	// Signs new stamps and verifies.
+	KeyStatus_KEY_STATUS_ACTIVE KeyStatus = 1
+	// Verifies the stamps it signed; signs no more.
+	KeyStatus_KEY_STATUS_RETIRED KeyStatus = 2
+	// Must not be trusted: its stamps are not genuine.
+	KeyStatus_KEY_STATUS_COMPROMISED KeyStatus = 3
+)
+
+// Enum value maps for KeyStatus.
+var (
+	KeyStatus_name = map[int32]string{
+		0: "KEY_STATUS_UNSPECIFIED",
+		1: "KEY_STATUS_ACTIVE",
+		2: "KEY_STATUS_RETIRED",
+		3: "KEY_STATUS_COMPROMISED",
+	}
+	KeyStatus_value = map[string]int32{
+		"KEY_STATUS_UNSPECIFIED": 0,
+		"KEY_STATUS_ACTIVE":      1,
+		"KEY_STATUS_RETIRED":     2,
+		"KEY_STATUS_COMPROMISED": 3,
+	}
+)
+
+func (x KeyStatus) Enum() *KeyStatus {
+	p := new(KeyStatus)
+	*p = x
+	return p
+}
+
+func (x KeyStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KeyStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_estamp_v1_verification_proto_enumTypes[2].Descriptor()
+}
+
+func (KeyStatus) Type() protoreflect.EnumType {
+	return &file_estamp_v1_verification_proto_enumTypes[2]
+}
+
+func (x KeyStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KeyStatus.Descriptor instead.
+func (KeyStatus) EnumDescriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{2}
 }
 
 // VerifyRequest carries a scanned code.
@@ -527,9 +589,13 @@ type IssuerKey struct {
 	// End of validity; unset while the key is in use.
 	NotAfter *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
 	// Whether new stamps are signed with this key.
-	Active        bool `protobuf:"varint,7,opt,name=active,proto3" json:"active,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Active bool `protobuf:"varint,7,opt,name=active,proto3" json:"active,omitempty"`
+	// ACTIVE, RETIRED or COMPROMISED.
+	Status KeyStatus `protobuf:"varint,8,opt,name=status,proto3,enum=estamp.v1.KeyStatus" json:"status,omitempty"`
+	// Why the key was marked compromised.
+	CompromiseReason string `protobuf:"bytes,9,opt,name=compromise_reason,json=compromiseReason,proto3" json:"compromise_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *IssuerKey) Reset() {
@@ -611,6 +677,20 @@ func (x *IssuerKey) GetActive() bool {
 	return false
 }
 
+func (x *IssuerKey) GetStatus() KeyStatus {
+	if x != nil {
+		return x.Status
+	}
+	return KeyStatus_KEY_STATUS_UNSPECIFIED
+}
+
+func (x *IssuerKey) GetCompromiseReason() string {
+	if x != nil {
+		return x.CompromiseReason
+	}
+	return ""
+}
+
 // ListIssuerKeysResponse lists the issuer's public keys.
 type ListIssuerKeysResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -688,7 +768,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	" \x01(\v2\x16.estamp.v1.ScanHistoryR\x05scans\x126\n" +
 	"\x17stamp_revocation_reason\x18\v \x01(\tR\x15stampRevocationReason\x124\n" +
 	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarnings\"\x17\n" +
-	"\x15ListIssuerKeysRequest\"\x91\x02\n" +
+	"\x15ListIssuerKeysRequest\"\xec\x02\n" +
 	"\tIssuerKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1c\n" +
 	"\talgorithm\x18\x02 \x01(\tR\talgorithm\x12\x1d\n" +
@@ -698,9 +778,11 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"not_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tnotBefore\x127\n" +
 	"\tnot_after\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\x12\x16\n" +
-	"\x06active\x18\a \x01(\bR\x06active\"B\n" +
+	"\x06active\x18\a \x01(\bR\x06active\x12,\n" +
+	"\x06status\x18\b \x01(\x0e2\x14.estamp.v1.KeyStatusR\x06status\x12+\n" +
+	"\x11compromise_reason\x18\t \x01(\tR\x10compromiseReason\"B\n" +
 	"\x16ListIssuerKeysResponse\x12(\n" +
-	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\xf1\x01\n" +
+	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\x8e\x02\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fVERDICT_GENUINE\x10\x01\x12\x13\n" +
@@ -710,11 +792,17 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x13VERDICT_UNKNOWN_KEY\x10\x05\x12\x19\n" +
 	"\x15VERDICT_BAD_SIGNATURE\x10\x06\x12\x15\n" +
 	"\x11VERDICT_MALFORMED\x10\a\x12\x16\n" +
-	"\x12VERDICT_NOT_ISSUED\x10\b*t\n" +
+	"\x12VERDICT_NOT_ISSUED\x10\b\x12\x1b\n" +
+	"\x17VERDICT_KEY_COMPROMISED\x10\t*t\n" +
 	"\rVerifyWarning\x12\x1e\n" +
 	"\x1aVERIFY_WARNING_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19VERIFY_WARNING_MANY_SCANS\x10\x01\x12$\n" +
-	" VERIFY_WARNING_SEVERAL_RETAILERS\x10\x022\xab\x01\n" +
+	" VERIFY_WARNING_SEVERAL_RETAILERS\x10\x02*r\n" +
+	"\tKeyStatus\x12\x1a\n" +
+	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +
+	"\x12KEY_STATUS_RETIRED\x10\x02\x12\x1a\n" +
+	"\x16KEY_STATUS_COMPROMISED\x10\x032\xab\x01\n" +
 	"\x13VerificationService\x12=\n" +
 	"\x06Verify\x12\x18.estamp.v1.VerifyRequest\x1a\x19.estamp.v1.VerifyResponse\x12U\n" +
 	"\x0eListIssuerKeys\x12 .estamp.v1.ListIssuerKeysRequest\x1a!.estamp.v1.ListIssuerKeysResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
@@ -731,45 +819,47 @@ func file_estamp_v1_verification_proto_rawDescGZIP() []byte {
 	return file_estamp_v1_verification_proto_rawDescData
 }
 
-var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_estamp_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),                   // 0: estamp.v1.Verdict
 	(VerifyWarning)(0),             // 1: estamp.v1.VerifyWarning
-	(*VerifyRequest)(nil),          // 2: estamp.v1.VerifyRequest
-	(*Origin)(nil),                 // 3: estamp.v1.Origin
-	(*ScanHistory)(nil),            // 4: estamp.v1.ScanHistory
-	(*VerifyResponse)(nil),         // 5: estamp.v1.VerifyResponse
-	(*ListIssuerKeysRequest)(nil),  // 6: estamp.v1.ListIssuerKeysRequest
-	(*IssuerKey)(nil),              // 7: estamp.v1.IssuerKey
-	(*ListIssuerKeysResponse)(nil), // 8: estamp.v1.ListIssuerKeysResponse
-	(*timestamppb.Timestamp)(nil),  // 9: google.protobuf.Timestamp
-	(*Product)(nil),                // 10: estamp.v1.Product
-	(*Producer)(nil),               // 11: estamp.v1.Producer
-	(*Batch)(nil),                  // 12: estamp.v1.Batch
+	(KeyStatus)(0),                 // 2: estamp.v1.KeyStatus
+	(*VerifyRequest)(nil),          // 3: estamp.v1.VerifyRequest
+	(*Origin)(nil),                 // 4: estamp.v1.Origin
+	(*ScanHistory)(nil),            // 5: estamp.v1.ScanHistory
+	(*VerifyResponse)(nil),         // 6: estamp.v1.VerifyResponse
+	(*ListIssuerKeysRequest)(nil),  // 7: estamp.v1.ListIssuerKeysRequest
+	(*IssuerKey)(nil),              // 8: estamp.v1.IssuerKey
+	(*ListIssuerKeysResponse)(nil), // 9: estamp.v1.ListIssuerKeysResponse
+	(*timestamppb.Timestamp)(nil),  // 10: google.protobuf.Timestamp
+	(*Product)(nil),                // 11: estamp.v1.Product
+	(*Producer)(nil),               // 12: estamp.v1.Producer
+	(*Batch)(nil),                  // 13: estamp.v1.Batch
 }
 var file_estamp_v1_verification_proto_depIdxs = []int32{
-	9,  // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
-	9,  // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
+	10, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
+	10, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerifyResponse.verdict:type_name -> estamp.v1.Verdict
-	10, // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.Product
-	11, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.Producer
-	3,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
-	12, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.Batch
-	4,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
+	11, // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.Product
+	12, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.Producer
+	4,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
+	13, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.Batch
+	5,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
 	1,  // 8: estamp.v1.VerifyResponse.warnings:type_name -> estamp.v1.VerifyWarning
-	9,  // 9: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
-	9,  // 10: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
-	7,  // 11: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
-	2,  // 12: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
-	6,  // 13: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	5,  // 14: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	8,  // 15: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	10, // 9: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
+	10, // 10: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
+	2,  // 11: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
+	8,  // 12: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
+	3,  // 13: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
+	7,  // 14: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
+	6,  // 15: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	9,  // 16: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	15, // [15:17] is the sub-list for method output_type
+	13, // [13:15] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_verification_proto_init() }
@@ -784,7 +874,7 @@ func file_estamp_v1_verification_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_verification_proto_rawDesc), len(file_estamp_v1_verification_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,

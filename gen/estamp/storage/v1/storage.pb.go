@@ -315,6 +315,282 @@ func (x *Receipt) GetCount() uint32 {
 	return 0
 }
 
+// TokenRecord is an API token as stored: the hash of its secret, never the
+// secret.
+type TokenRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Token id, 16 hex digits.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// estamp.v1.Role number.
+	Role int32 `protobuf:"varint,2,opt,name=role,proto3" json:"role,omitempty"`
+	// Producer id for a producer token.
+	ProducerId string `protobuf:"bytes,3,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	// Retailer id for a retailer token.
+	RetailerId string `protobuf:"bytes,4,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// Whom it is for.
+	Description string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	// SHA-256 of the secret.
+	SecretSha256 []byte `protobuf:"bytes,6,opt,name=secret_sha256,json=secretSha256,proto3" json:"secret_sha256,omitempty"`
+	// Creation, Unix nanoseconds.
+	CreateUnixNano int64 `protobuf:"varint,7,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
+	// Who created it.
+	CreatedBy string `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// Revocation, Unix nanoseconds; 0 while usable.
+	RevokeUnixNano int64 `protobuf:"varint,9,opt,name=revoke_unix_nano,json=revokeUnixNano,proto3" json:"revoke_unix_nano,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TokenRecord) Reset() {
+	*x = TokenRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenRecord) ProtoMessage() {}
+
+func (x *TokenRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenRecord.ProtoReflect.Descriptor instead.
+func (*TokenRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TokenRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TokenRecord) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *TokenRecord) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *TokenRecord) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *TokenRecord) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *TokenRecord) GetSecretSha256() []byte {
+	if x != nil {
+		return x.SecretSha256
+	}
+	return nil
+}
+
+func (x *TokenRecord) GetCreateUnixNano() int64 {
+	if x != nil {
+		return x.CreateUnixNano
+	}
+	return 0
+}
+
+func (x *TokenRecord) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *TokenRecord) GetRevokeUnixNano() int64 {
+	if x != nil {
+		return x.RevokeUnixNano
+	}
+	return 0
+}
+
+// KeyState is what the office decided about an issuer key. A key file with
+// no state is active if it is the newest, else retired.
+type KeyState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// estamp.v1.KeyStatus number.
+	Status int32 `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	// Why it was marked compromised.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When the status was set, Unix nanoseconds.
+	SinceUnixNano int64 `protobuf:"varint,3,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyState) Reset() {
+	*x = KeyState{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyState) ProtoMessage() {}
+
+func (x *KeyState) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyState.ProtoReflect.Descriptor instead.
+func (*KeyState) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *KeyState) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *KeyState) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *KeyState) GetSinceUnixNano() int64 {
+	if x != nil {
+		return x.SinceUnixNano
+	}
+	return 0
+}
+
+// AuditRecord is one audit-log entry; the stored value is the SHA-256 of
+// these bytes followed by the bytes, so that any change to the entry shows.
+type AuditRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When, Unix nanoseconds.
+	TimeUnixNano int64 `protobuf:"varint,1,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	// Who.
+	Actor string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	// What was done.
+	Action string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	// To what.
+	Target string `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
+	// Details.
+	Detail string `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
+	// SHA-256 of the previous record's bytes.
+	PreviousHash  []byte `protobuf:"bytes,6,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditRecord) Reset() {
+	*x = AuditRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditRecord) ProtoMessage() {}
+
+func (x *AuditRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditRecord.ProtoReflect.Descriptor instead.
+func (*AuditRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AuditRecord) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *AuditRecord) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetPreviousHash() []byte {
+	if x != nil {
+		return x.PreviousHash
+	}
+	return nil
+}
+
 var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
@@ -347,7 +623,31 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"retailerId\x12&\n" +
 	"\x0ffirst_unix_nano\x18\x02 \x01(\x03R\rfirstUnixNano\x12$\n" +
 	"\x0elast_unix_nano\x18\x03 \x01(\x03R\flastUnixNano\x12\x14\n" +
-	"\x05count\x18\x04 \x01(\rR\x05countB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
+	"\x05count\x18\x04 \x01(\rR\x05count\"\xad\x02\n" +
+	"\vTokenRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\x05R\x04role\x12\x1f\n" +
+	"\vproducer_id\x18\x03 \x01(\tR\n" +
+	"producerId\x12\x1f\n" +
+	"\vretailer_id\x18\x04 \x01(\tR\n" +
+	"retailerId\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12#\n" +
+	"\rsecret_sha256\x18\x06 \x01(\fR\fsecretSha256\x12(\n" +
+	"\x10create_unix_nano\x18\a \x01(\x03R\x0ecreateUnixNano\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\x12(\n" +
+	"\x10revoke_unix_nano\x18\t \x01(\x03R\x0erevokeUnixNano\"b\n" +
+	"\bKeyState\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\x05R\x06status\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12&\n" +
+	"\x0fsince_unix_nano\x18\x03 \x01(\x03R\rsinceUnixNano\"\xb6\x01\n" +
+	"\vAuditRecord\x12$\n" +
+	"\x0etime_unix_nano\x18\x01 \x01(\x03R\ftimeUnixNano\x12\x14\n" +
+	"\x05actor\x18\x02 \x01(\tR\x05actor\x12\x16\n" +
+	"\x06action\x18\x03 \x01(\tR\x06action\x12\x16\n" +
+	"\x06target\x18\x04 \x01(\tR\x06target\x12\x16\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\x12#\n" +
+	"\rprevious_hash\x18\x06 \x01(\fR\fpreviousHashB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_estamp_storage_v1_storage_proto_rawDescOnce sync.Once
@@ -361,12 +661,15 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
-	(*StampState)(nil), // 0: estamp.storage.v1.StampState
-	(*DailyScans)(nil), // 1: estamp.storage.v1.DailyScans
-	(*Revocation)(nil), // 2: estamp.storage.v1.Revocation
-	(*Receipt)(nil),    // 3: estamp.storage.v1.Receipt
+	(*StampState)(nil),  // 0: estamp.storage.v1.StampState
+	(*DailyScans)(nil),  // 1: estamp.storage.v1.DailyScans
+	(*Revocation)(nil),  // 2: estamp.storage.v1.Revocation
+	(*Receipt)(nil),     // 3: estamp.storage.v1.Receipt
+	(*TokenRecord)(nil), // 4: estamp.storage.v1.TokenRecord
+	(*KeyState)(nil),    // 5: estamp.storage.v1.KeyState
+	(*AuditRecord)(nil), // 6: estamp.storage.v1.AuditRecord
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
 	1, // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
@@ -390,7 +693,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

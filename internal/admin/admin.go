@@ -1,0 +1,331 @@
+// Package admin implements the OCOP office's own service: API tokens,
+// issuer key rotation, retirement and compromise, and the audit log.
+//
+// Every operation here changes who may do what, so each is recorded in the
+// audit log in the transaction that makes it.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/keys"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/store"
+)
+
+// Store is what the admin service keeps in the database.
+type Store interface {
+	CreateToken(t *storagev1.TokenRecord, ch store.Change) error
+	Tokens() ([]*storagev1.TokenRecord, error)
+	RevokeToken(id string, ch store.Change) (*storagev1.TokenRecord, error)
+	SetKeyStates(changes []store.KeyChange, ch store.Change, action, target, detail string) error
+	AuditEntries(after uint64, limit int) ([]store.AuditEntry, bool, error)
+	VerifyAudit() (store.AuditCheck, error)
+}
+
+// Ring is the live set of issuer keys.
+type Ring interface {
+	Active() *keys.Key
+	Key(stampcode.KeyID) (*keys.Key, bool)
+	Add(*keys.Key)
+	State(stampcode.KeyID) keys.State
+	SetState(stampcode.KeyID, keys.State)
+}
+
+// KeyLister describes keys as clients see them.
+type KeyLister interface {
+	ListIssuerKeys(context.Context, *estampv1.ListIssuerKeysRequest) (*estampv1.ListIssuerKeysResponse, error)
+}
+
+// KeyFiles is where new keys are written and how.
+type KeyFiles struct {
+	Dir string
+	// Passphrase encrypts new keys when not empty.
+	Passphrase []byte
+	Rand       io.Reader
+}
+
+// Service implements estampv1.AdminServiceServer.
+type Service struct {
+	estampv1.UnimplementedAdminServiceServer
+	store  Store
+	ring   Ring
+	lister KeyLister
+	files  KeyFiles
+	now    func() time.Time
+	// keyMu serialises key changes, so that two rotations cannot both
+	// retire the same key and leave two active.
+	keyMu sync.Mutex
+}
+
+// New returns the service.
+func New(st Store, ring Ring, lister KeyLister, files KeyFiles, now func() time.Time) *Service {
+	return &Service{store: st, ring: ring, lister: lister, files: files, now: now}
+}
+
+func (s *Service) change(ctx context.Context) store.Change {
+	return store.Change{Actor: auth.Actor(ctx), Time: s.now()}
+}
+
+// MaxDescription bounds a token's description.
+const MaxDescription = 200
+
+// CreateToken implements estampv1.AdminServiceServer.
+func (s *Service) CreateToken(ctx context.Context, req *estampv1.CreateTokenRequest) (*estampv1.CreateTokenResponse, error) {
+	rec, err := tokenRecord(req)
+	if err != nil {
+		return nil, err
+	}
+	token, id, hash, err := auth.NewToken(s.files.Rand)
+	if err != nil {
+		return nil, err
+	}
+	rec.Id, rec.SecretSha256 = id, hash
+	if err := s.store.CreateToken(rec, s.change(ctx)); err != nil {
+		return nil, err
+	}
+	return &estampv1.CreateTokenResponse{Token: TokenProto(rec), Secret: token}, nil
+}
+
+// tokenRecord checks that a request names exactly the subject its role
+// needs.
+func tokenRecord(req *estampv1.CreateTokenRequest) (*storagev1.TokenRecord, error) {
+	desc, err := ocop.Text("description", req.GetDescription(), false, MaxDescription)
+	if err != nil {
+		return nil, err
+	}
+	rec := &storagev1.TokenRecord{Role: int32(req.GetRole()), Description: desc}
+	producer, retailer := req.GetProducerId(), req.GetRetailerId()
+	switch req.GetRole() {
+	case estampv1.Role_ROLE_ADMIN:
+		if producer != "" || retailer != "" {
+			return nil, ocop.Invalid("role", "an admin token acts for the whole office: give neither producer_id nor retailer_id")
+		}
+	case estampv1.Role_ROLE_PRODUCER:
+		if err := ocop.CheckID("producer_id", producer); err != nil {
+			return nil, err
+		}
+		if retailer != "" {
+			return nil, ocop.Invalid("retailer_id", "a producer token cannot act for a retailer")
+		}
+		rec.ProducerId = producer
+	case estampv1.Role_ROLE_RETAILER:
+		if err := ocop.CheckID("retailer_id", retailer); err != nil {
+			return nil, err
+		}
+		if producer != "" {
+			return nil, ocop.Invalid("producer_id", "a retailer token cannot act for a producer")
+		}
+		rec.RetailerId = retailer
+	default:
+		return nil, ocop.Invalid("role", "required: ROLE_ADMIN, ROLE_PRODUCER or ROLE_RETAILER")
+	}
+	return rec, nil
+}
+
+// TokenProto describes a stored token without its hash.
+func TokenProto(t *storagev1.TokenRecord) *estampv1.Token {
+	p := &estampv1.Token{
+		Id: t.Id, Role: estampv1.Role(t.Role), ProducerId: t.ProducerId, RetailerId: t.RetailerId,
+		Description: t.Description, CreateTime: timestamppb.New(store.Time(t.CreateUnixNano)), CreatedBy: t.CreatedBy,
+	}
+	if t.RevokeUnixNano != 0 {
+		p.RevokeTime = timestamppb.New(store.Time(t.RevokeUnixNano))
+	}
+	return p
+}
+
+// ListTokens implements estampv1.AdminServiceServer.
+func (s *Service) ListTokens(context.Context, *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
+	all, err := s.store.Tokens()
+	if err != nil {
+		return nil, err
+	}
+	resp := &estampv1.ListTokensResponse{}
+	for _, t := range all {
+		resp.Tokens = append(resp.Tokens, TokenProto(t))
+	}
+	return resp, nil
+}
+
+// RevokeToken implements estampv1.AdminServiceServer.
+func (s *Service) RevokeToken(ctx context.Context, req *estampv1.RevokeTokenRequest) (*estampv1.RevokeTokenResponse, error) {
+	if req.GetId() == "" {
+		return nil, ocop.Invalid("id", "required: the token id from ListTokens")
+	}
+	t, err := s.store.RevokeToken(req.GetId(), s.change(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.RevokeTokenResponse{Token: TokenProto(t)}, nil
+}
+
+// RotateKey implements estampv1.AdminServiceServer.
+func (s *Service) RotateKey(ctx context.Context, _ *estampv1.RotateKeyRequest) (*estampv1.RotateKeyResponse, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	ch := s.change(ctx)
+	k, err := keys.Generate(s.files.Dir, ch.Time, s.files.Rand, s.files.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	active := keys.State{Status: estampv1.KeyStatus_KEY_STATUS_ACTIVE, Since: ch.Time}
+	changes := []store.KeyChange{{KeyID: k.ID.String(), State: stateRecord(active)}}
+	old := s.ring.Active()
+	retired := keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED, Since: ch.Time}
+	detail := "no key was active"
+	if old != nil {
+		changes = append(changes, store.KeyChange{KeyID: old.ID.String(), State: stateRecord(retired)})
+		detail = "retired " + old.ID.String()
+	}
+	if err := s.store.SetKeyStates(changes, ch, "key.rotate", k.ID.String(), detail); err != nil {
+		// Unrecorded, the new file would become the active key at the
+		// next start: remove it.
+		if rmErr := os.Remove(keys.Path(s.files.Dir, k.ID)); rmErr != nil {
+			err = errors.Join(err, rmErr)
+		}
+		return nil, err
+	}
+	// New key first: signing never stops during a rotation.
+	s.ring.SetState(k.ID, active)
+	s.ring.Add(k)
+	if old != nil {
+		s.ring.SetState(old.ID, retired)
+	}
+	ik, err := s.describe(ctx, k.ID)
+	return &estampv1.RotateKeyResponse{Key: ik}, err
+}
+
+// RetireKey implements estampv1.AdminServiceServer.
+func (s *Service) RetireKey(ctx context.Context, req *estampv1.RetireKeyRequest) (*estampv1.RetireKeyResponse, error) {
+	id, err := s.keyID(req.GetKeyId())
+	if err != nil {
+		return nil, err
+	}
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	switch s.ring.State(id).Status {
+	case estampv1.KeyStatus_KEY_STATUS_COMPROMISED:
+		return nil, ocop.Precondition("key %s is compromised; it stays so", id)
+	case estampv1.KeyStatus_KEY_STATUS_ACTIVE:
+		if err := s.setState(ctx, id, keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}, "key.retire", ""); err != nil {
+			return nil, err
+		}
+	}
+	ik, err := s.describe(ctx, id)
+	return &estampv1.RetireKeyResponse{Key: ik}, err
+}
+
+// MarkKeyCompromised implements estampv1.AdminServiceServer.
+func (s *Service) MarkKeyCompromised(ctx context.Context, req *estampv1.MarkKeyCompromisedRequest) (*estampv1.MarkKeyCompromisedResponse, error) {
+	id, err := s.keyID(req.GetKeyId())
+	if err != nil {
+		return nil, err
+	}
+	reason, err := ocop.Text("reason", req.GetReason(), true, ocop.MaxReasonLength)
+	if err != nil {
+		return nil, err
+	}
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.ring.State(id).Status != estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
+		st := keys.State{Status: estampv1.KeyStatus_KEY_STATUS_COMPROMISED, Reason: reason}
+		if err := s.setState(ctx, id, st, "key.compromise", reason); err != nil {
+			return nil, err
+		}
+	}
+	ik, err := s.describe(ctx, id)
+	return &estampv1.MarkKeyCompromisedResponse{Key: ik}, err
+}
+
+func (s *Service) keyID(hex string) (stampcode.KeyID, error) {
+	id, err := stampcode.ParseKeyID(hex)
+	if err != nil {
+		return id, ocop.Invalid("key_id", "8 hex digits, as `estamp keys list` shows")
+	}
+	if _, ok := s.ring.Key(id); !ok {
+		return id, &ocop.NotFoundError{What: "key", ID: hex}
+	}
+	return id, nil
+}
+
+func (s *Service) setState(ctx context.Context, id stampcode.KeyID, st keys.State, action, detail string) error {
+	ch := s.change(ctx)
+	st.Since = ch.Time
+	if err := s.store.SetKeyStates([]store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, action, id.String(), detail); err != nil {
+		return err
+	}
+	s.ring.SetState(id, st)
+	return nil
+}
+
+func stateRecord(st keys.State) *storagev1.KeyState {
+	return &storagev1.KeyState{Status: int32(st.Status), Reason: st.Reason, SinceUnixNano: st.Since.UnixNano()}
+}
+
+// StateOf reads a stored key state.
+func StateOf(r *storagev1.KeyState) keys.State {
+	return keys.State{Status: estampv1.KeyStatus(r.Status), Reason: r.Reason, Since: store.Time(r.SinceUnixNano)}
+}
+
+func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.IssuerKey, error) {
+	list, err := s.lister.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range list.Keys {
+		if k.KeyId == id.String() {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("admin: key %s missing from the ring", id)
+}
+
+// ListAuditEntries implements estampv1.AdminServiceServer.
+func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		return nil, ocop.Invalid("page_size", "must not be negative")
+	case size == 0:
+		size = 100
+	case size > 1000:
+		size = 1000
+	}
+	list, more, err := s.store.AuditEntries(req.GetAfterSequence(), size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &estampv1.ListAuditEntriesResponse{More: more}
+	for _, e := range list {
+		p := &estampv1.AuditEntry{Sequence: e.Sequence, Hash: e.Hash}
+		if r := e.Record; r != nil {
+			p.Time, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(store.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
+		} else {
+			p.Action = "(damaged: does not match its hash)"
+		}
+		resp.Entries = append(resp.Entries, p)
+	}
+	return resp, nil
+}
+
+// VerifyAuditLog implements estampv1.AdminServiceServer.
+func (s *Service) VerifyAuditLog(context.Context, *estampv1.VerifyAuditLogRequest) (*estampv1.VerifyAuditLogResponse, error) {
+	c, err := s.store.VerifyAudit()
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.VerifyAuditLogResponse{Intact: c.FirstBroken == 0, Checked: c.Checked, FirstBrokenSequence: c.FirstBroken, Problem: c.Problem}, nil
+}

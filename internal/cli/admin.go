@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
+// ErrAuditBroken means `admin audit verify` found a broken chain.
+var ErrAuditBroken = errors.New("audit log is broken")
+
+func (a *app) admin(ctx context.Context, args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("%w: admin tokens|keys|audit ...", ErrUsage)
+	}
+	sub := map[string]func(context.Context, string, []string) error{
+		"tokens": a.adminTokens,
+		"keys":   a.adminKeys,
+		"audit":  a.adminAudit,
+	}
+	h, ok := sub[args[0]]
+	if !ok {
+		return fmt.Errorf("%w: admin %q: want tokens, keys or audit", ErrUsage, args[0])
+	}
+	return h(ctx, args[1], args[2:])
+}
+
+var roles = map[string]estampv1.Role{
+	"admin":    estampv1.Role_ROLE_ADMIN,
+	"producer": estampv1.Role_ROLE_PRODUCER,
+	"retailer": estampv1.Role_ROLE_RETAILER,
+}
+
+func roleName(r estampv1.Role) string {
+	return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_"))
+}
+
+func (a *app) adminTokens(ctx context.Context, verb string, args []string) error {
+	fs := a.flags("admin tokens " + verb)
+	switch verb {
+	case "create":
+		var role string
+		req := &estampv1.CreateTokenRequest{}
+		fs.StringVar(&role, "role", "", "admin, producer or retailer")
+		fs.StringVar(&req.ProducerId, "producer", "", "producer the token acts for (role producer)")
+		fs.StringVar(&req.RetailerId, "retailer", "", "retailer the token acts for (role retailer)")
+		fs.StringVar(&req.Description, "description", "", "whom the token is for")
+		if _, err := a.connect(fs, args, 0, "flags only"); err != nil {
+			return err
+		}
+		r, ok := roles[role]
+		if !ok {
+			return fmt.Errorf("%w: --role %q: want admin, producer or retailer", ErrUsage, role)
+		}
+		req.Role = r
+		resp, err := a.adm.CreateToken(ctx, req)
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		fmt.Fprintf(a.out, "Đã tạo token %s (%s %s%s).\nToken chỉ hiện MỘT LẦN; hãy lưu vào nơi an toàn:\n\n%s\n\nDùng: export ESTAMP_TOKEN=<token>  hoặc  estamp --token <token> ...\n",
+			resp.Token.Id, roleName(resp.Token.Role), resp.Token.ProducerId, resp.Token.RetailerId, resp.Secret)
+		return nil
+	case "list":
+		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+			return err
+		}
+		resp, err := a.adm.ListTokens(ctx, &estampv1.ListTokensRequest{})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		return a.table("TOKEN\tVAI TRÒ\tCHO\tTẠO LÚC\tTẠO BỞI\tTHU HỒI\tGHI CHÚ", func(w *tabwriter.Writer) {
+			for _, t := range resp.Tokens {
+				revoked := "—"
+				if t.RevokeTime != nil {
+					revoked = date(t.RevokeTime)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, roleName(t.Role), t.ProducerId+t.RetailerId, date(t.CreateTime), t.CreatedBy, revoked, t.Description)
+			}
+		})
+	case "revoke":
+		pos, err := a.connect(fs, args, 1, "admin tokens revoke ID")
+		if err != nil {
+			return err
+		}
+		resp, err := a.adm.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: pos[0]})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		fmt.Fprintf(a.out, "Đã thu hồi token %s.\n", resp.Token.Id)
+		return nil
+	}
+	return fmt.Errorf("%w: admin tokens %q: want create, list or revoke", ErrUsage, verb)
+}
+
+func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
+	fs := a.flags("admin keys " + verb)
+	var key *estampv1.IssuerKey
+	switch verb {
+	case "rotate":
+		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+			return err
+		}
+		resp, err := a.adm.RotateKey(ctx, &estampv1.RotateKeyRequest{})
+		if err != nil {
+			return err
+		}
+		key = resp.Key
+	case "retire":
+		pos, err := a.connect(fs, args, 1, "admin keys retire KEY")
+		if err != nil {
+			return err
+		}
+		resp, err := a.adm.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: pos[0]})
+		if err != nil {
+			return err
+		}
+		key = resp.Key
+	case "compromised":
+		var reason string
+		fs.StringVar(&reason, "reason", "", "why the key is no longer trusted (shown to whoever scans)")
+		pos, err := a.connect(fs, args, 1, "admin keys compromised KEY --reason TEXT")
+		if err != nil {
+			return err
+		}
+		resp, err := a.adm.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: pos[0], Reason: reason})
+		if err != nil {
+			return err
+		}
+		key = resp.Key
+	default:
+		return fmt.Errorf("%w: admin keys %q: want rotate, retire or compromised", ErrUsage, verb)
+	}
+	if a.json {
+		return a.printJSON(key)
+	}
+	return a.keyTable([]*estampv1.IssuerKey{key})
+}
+
+func (a *app) adminAudit(ctx context.Context, verb string, args []string) error {
+	fs := a.flags("admin audit " + verb)
+	switch verb {
+	case "list":
+		var after uint64
+		var limit int
+		fs.Uint64Var(&after, "after", 0, "entries after this sequence number")
+		fs.IntVar(&limit, "limit", 0, "at most this many entries (default all)")
+		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+			return err
+		}
+		var all []*estampv1.AuditEntry
+		for limit == 0 || len(all) < limit {
+			resp, err := a.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{AfterSequence: after, PageSize: 1000})
+			if err != nil {
+				return err
+			}
+			all = append(all, resp.Entries...)
+			if !resp.More || len(resp.Entries) == 0 {
+				break
+			}
+			after = resp.Entries[len(resp.Entries)-1].Sequence
+		}
+		if limit > 0 && len(all) > limit {
+			all = all[:limit]
+		}
+		if a.json {
+			return a.printJSON(&estampv1.ListAuditEntriesResponse{Entries: all})
+		}
+		return a.table("SỐ\tTHỜI GIAN\tAI\tVIỆC\tĐỐI TƯỢNG\tCHI TIẾT", func(w *tabwriter.Writer) {
+			for _, e := range all {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, date(e.Time), e.Actor, e.Action, e.Target, e.Detail)
+			}
+		})
+	case "verify":
+		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+			return err
+		}
+		resp, err := a.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			if err := a.printJSON(resp); err != nil {
+				return err
+			}
+		} else if resp.Intact {
+			fmt.Fprintf(a.out, "Nhật ký kiểm toán nguyên vẹn: %d mục, chuỗi băm khớp.\n", resp.Checked)
+		} else {
+			fmt.Fprintf(a.out, "NHẬT KÝ KIỂM TOÁN BỊ HỎNG tại mục %d: %s (%d mục trước đó khớp).\n", resp.FirstBrokenSequence, resp.Problem, resp.Checked)
+		}
+		if !resp.Intact {
+			return fmt.Errorf("%w at entry %d: %s", ErrAuditBroken, resp.FirstBrokenSequence, resp.Problem)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: admin audit %q: want list or verify", ErrUsage, verb)
+}

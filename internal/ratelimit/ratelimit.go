@@ -1,0 +1,96 @@
+// Package ratelimit keeps one token bucket per client, so that one
+// scanner app or script cannot take the public verification service from
+// everyone else.
+package ratelimit
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+)
+
+// ExceededError is a request over its client's limit.
+type ExceededError struct {
+	// RetryAfter is when the client may try again.
+	RetryAfter time.Duration
+}
+
+func (e *ExceededError) Error() string {
+	return fmt.Sprintf("too many requests from this client; retry after %s", e.RetryAfter.Round(time.Second))
+}
+
+// maxClients bounds the table: beyond it, buckets that have refilled are
+// dropped (they carry no state a new bucket would not), so memory stays
+// bounded under a spread of client addresses.
+const maxClients = 100_000
+
+// Limiter allows each client rate requests per second on average, with
+// bursts of up to burst. A nil *Limiter allows everything.
+type Limiter struct {
+	rate    float64
+	burst   float64
+	now     func() time.Time
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// New returns a limiter, or nil (no limit) when rate is not positive.
+// now is the clock.
+func New(rate float64, burst int, now func() time.Time) *Limiter {
+	if rate <= 0 {
+		return nil
+	}
+	if burst < 1 {
+		burst = 1
+	}
+	return &Limiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
+}
+
+// Allow takes one token of client's bucket, or says how long until one is
+// there.
+func (l *Limiter) Allow(client string) error {
+	if l == nil {
+		return nil
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[client]
+	if !ok {
+		if len(l.buckets) >= maxClients {
+			l.sweep(now)
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[client] = b
+	}
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
+		b.last = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return nil
+	}
+	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return &ExceededError{RetryAfter: max(wait, time.Second)}
+}
+
+// sweep drops the buckets that are full again; if none are, it drops all,
+// which only forgives clients.
+func (l *Limiter) sweep(now time.Time) {
+	full := time.Duration(l.burst / l.rate * float64(time.Second))
+	for k, b := range l.buckets {
+		if now.Sub(b.last) >= full {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) >= maxClients {
+		clear(l.buckets)
+	}
+}

@@ -1,0 +1,314 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/ratelimit"
+)
+
+// rule says who may call one method. Admins may call every method; the
+// other roles only where the rule has an owner check for them.
+type rule struct {
+	// public methods need no token: verification, keys, the revocation
+	// list, health and reflection.
+	public bool
+	// limited public methods are rate-limited per client when called
+	// without a token.
+	limited bool
+	// producer, when set, admits producer tokens for the producers it
+	// returns: all of them must be the token's. anyProducer admits all.
+	producer func(o owners, req any) ([]string, error)
+	// retailer, when set, admits retailer tokens for the retailer the
+	// request names.
+	retailer func(req any) string
+}
+
+// owners finds who owns what a request names.
+type owners interface {
+	Product(id string) (*estampv1.Product, error)
+	Batch(id uint64) (*estampv1.Batch, error)
+	ProductsOfSerials(serials []uint64) ([]string, error)
+}
+
+// tokens finds API tokens by id.
+type tokens interface {
+	Token(id string) (*storagev1.TokenRecord, error)
+}
+
+func anyProducer(owners, any) ([]string, error) { return nil, nil }
+
+func productOwner(o owners, productID string) ([]string, error) {
+	p, err := o.Product(productID)
+	if err != nil {
+		return nil, err
+	}
+	return []string{p.ProducerId}, nil
+}
+
+func batchOwner(o owners, batchID uint64) ([]string, error) {
+	b, err := o.Batch(batchID)
+	if err != nil {
+		return nil, err
+	}
+	return productOwner(o, b.ProductId)
+}
+
+func serialOwners(o owners, serials []uint64) ([]string, error) {
+	products, err := o.ProductsOfSerials(serials)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range products {
+		p, err := productOwner(o, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+var (
+	adminOnly = rule{}
+	public    = rule{public: true}
+	limited   = rule{public: true, limited: true}
+)
+
+// rules is the access table: every method the server registers must be in
+// it (TestAccessTableCoversEveryMethod), and a method missing from it is
+// refused.
+var rules = map[string]rule{
+	estampv1.RegistryService_CreateProducer_FullMethodName:      adminOnly,
+	estampv1.RegistryService_ListProducers_FullMethodName:       adminOnly,
+	estampv1.RegistryService_CreateProduct_FullMethodName:       adminOnly,
+	estampv1.RegistryService_UpdateCertification_FullMethodName: adminOnly,
+	estampv1.RegistryService_CreateRetailer_FullMethodName:      adminOnly,
+	estampv1.RegistryService_ListRetailers_FullMethodName:       adminOnly,
+	estampv1.RegistryService_GetProducer_FullMethodName: {producer: func(_ owners, req any) ([]string, error) {
+		return []string{req.(*estampv1.GetProducerRequest).GetId()}, nil
+	}},
+	estampv1.RegistryService_GetProduct_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return productOwner(o, req.(*estampv1.GetProductRequest).GetId())
+	}},
+	// A producer lists its own products: it must filter by itself.
+	estampv1.RegistryService_ListProducts_FullMethodName: {producer: func(_ owners, req any) ([]string, error) {
+		return []string{req.(*estampv1.ListProductsRequest).GetProducerId()}, nil
+	}},
+	estampv1.RegistryService_GetRetailer_FullMethodName: {retailer: func(req any) string {
+		return req.(*estampv1.GetRetailerRequest).GetId()
+	}},
+
+	estampv1.IssuanceService_IssueStamps_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return productOwner(o, req.(*estampv1.IssueStampsRequest).GetProductId())
+	}},
+	estampv1.IssuanceService_GetBatch_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return batchOwner(o, req.(*estampv1.GetBatchRequest).GetId())
+	}},
+	estampv1.IssuanceService_ListBatches_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return productOwner(o, req.(*estampv1.ListBatchesRequest).GetProductId())
+	}},
+	estampv1.IssuanceService_RevokeStamps_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		r := req.(*estampv1.RevokeStampsRequest)
+		if r.GetBatchId() != 0 {
+			// The store refuses serials outside the named batch.
+			return batchOwner(o, r.GetBatchId())
+		}
+		return serialOwners(o, r.GetSerials())
+	}},
+
+	estampv1.VerificationService_Verify_FullMethodName:         limited,
+	estampv1.VerificationService_ListIssuerKeys_FullMethodName: limited,
+
+	estampv1.LabelService_ListLabelLayouts_FullMethodName: {producer: anyProducer},
+	estampv1.LabelService_RenderLabels_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return batchOwner(o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+	}},
+
+	estampv1.CustodyService_ReceiveDelivery_FullMethodName: {retailer: func(req any) string {
+		return req.(*estampv1.ReceiveDeliveryRequest).GetRetailerId()
+	}},
+	estampv1.CustodyService_GetStampHistory_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return serialOwners(o, []uint64{req.(*estampv1.GetStampHistoryRequest).GetSerial()})
+	}},
+	estampv1.CustodyService_ListRevocations_FullMethodName: limited,
+
+	estampv1.AdminService_CreateToken_FullMethodName:        adminOnly,
+	estampv1.AdminService_ListTokens_FullMethodName:         adminOnly,
+	estampv1.AdminService_RevokeToken_FullMethodName:        adminOnly,
+	estampv1.AdminService_RotateKey_FullMethodName:          adminOnly,
+	estampv1.AdminService_RetireKey_FullMethodName:          adminOnly,
+	estampv1.AdminService_MarkKeyCompromised_FullMethodName: adminOnly,
+	estampv1.AdminService_ListAuditEntries_FullMethodName:   adminOnly,
+	estampv1.AdminService_VerifyAuditLog_FullMethodName:     adminOnly,
+
+	healthpb.Health_Check_FullMethodName: public,
+	healthpb.Health_Watch_FullMethodName: public,
+	healthpb.Health_List_FullMethodName:  public,
+	// The API is published with the source; reflection reveals nothing
+	// more and lets grpcurl users verify codes without a token.
+	reflectionv1.ServerReflection_ServerReflectionInfo_FullMethodName:      public,
+	reflectionv1alpha.ServerReflection_ServerReflectionInfo_FullMethodName: public,
+}
+
+// authorizer runs the access table for every call.
+type authorizer struct {
+	tokens  tokens
+	owners  owners
+	limiter *ratelimit.Limiter
+	log     *slog.Logger
+}
+
+// admit authenticates a call and checks its role. It returns the context
+// carrying the principal, and the owner check still to run on the request
+// (nil when none is needed).
+func (a *authorizer) admit(ctx context.Context, method string) (context.Context, func(req any) error, error) {
+	r, ok := rules[method]
+	if !ok {
+		a.log.Error("method missing from the access table", "method", method)
+		return nil, nil, &auth.DeniedError{Reason: "this method is not open to anyone"}
+	}
+	p, hasToken, err := a.authenticate(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasToken {
+		if !r.public {
+			return nil, nil, &auth.UnauthenticatedError{Reason: "this call needs an API token (authorization: Bearer ...)"}
+		}
+		if r.limited {
+			if err := a.limiter.Allow(clientOf(ctx)); err != nil {
+				return nil, nil, err
+			}
+		}
+		return ctx, nil, nil
+	}
+	ctx = auth.WithPrincipal(ctx, p)
+	if r.public || p.Role == estampv1.Role_ROLE_ADMIN {
+		return ctx, nil, nil
+	}
+	deny := func() error {
+		a.log.Info("permission denied", "method", method, "principal", p.String())
+		return &auth.DeniedError{Reason: "this token may not make this call on what it names"}
+	}
+	switch {
+	case p.Role == estampv1.Role_ROLE_PRODUCER && r.producer != nil:
+		return ctx, func(req any) error {
+			ids, err := r.producer(a.owners, req)
+			// Not found is denied like someone else's: a producer must
+			// not learn what exists.
+			if err != nil {
+				return deny()
+			}
+			for _, id := range ids {
+				if id != p.ProducerID {
+					return deny()
+				}
+			}
+			return nil
+		}, nil
+	case p.Role == estampv1.Role_ROLE_RETAILER && r.retailer != nil:
+		return ctx, func(req any) error {
+			if r.retailer(req) != p.RetailerID {
+				return deny()
+			}
+			return nil
+		}, nil
+	}
+	return nil, nil, deny()
+}
+
+// authenticate reads the bearer token, if any.
+func (a *authorizer) authenticate(ctx context.Context) (auth.Principal, bool, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get("authorization")
+	if len(vals) == 0 {
+		return auth.Principal{}, false, nil
+	}
+	bad := &auth.UnauthenticatedError{Reason: "invalid or revoked API token"}
+	scheme, token, ok := strings.Cut(vals[0], " ")
+	if len(vals) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") {
+		return auth.Principal{}, false, &auth.UnauthenticatedError{Reason: "authorization must be one \"Bearer <token>\""}
+	}
+	id, err := auth.ParseToken(strings.TrimSpace(token))
+	if err != nil {
+		return auth.Principal{}, false, bad
+	}
+	rec, err := a.tokens.Token(id)
+	if err != nil || !auth.Matches(strings.TrimSpace(token), rec.SecretSha256) || rec.RevokeUnixNano != 0 {
+		return auth.Principal{}, false, bad
+	}
+	return auth.Principal{TokenID: rec.Id, Role: estampv1.Role(rec.Role), ProducerID: rec.ProducerId, RetailerID: rec.RetailerId}, true, nil
+}
+
+// clientOf names the caller for rate limiting: its IP address.
+func clientOf(ctx context.Context) string {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return ""
+	}
+	return hostOf(p.Addr.String())
+}
+
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
+func (a *authorizer) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	ctx, check, err := a.admit(ctx, info.FullMethod)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(req); err != nil {
+			return nil, err
+		}
+	}
+	return handler(ctx, req)
+}
+
+func (a *authorizer) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx, check, err := a.admit(ss.Context(), info.FullMethod)
+	if err != nil {
+		return err
+	}
+	return handler(srv, &checkedStream{ServerStream: ss, ctx: ctx, check: check})
+}
+
+// checkedStream carries the principal and runs the owner check on the
+// first message, which for our server-streaming methods is the request.
+type checkedStream struct {
+	grpc.ServerStream
+	ctx   context.Context
+	check func(req any) error
+}
+
+func (s *checkedStream) Context() context.Context { return s.ctx }
+
+func (s *checkedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if s.check != nil {
+		check := s.check
+		s.check = nil
+		return check(m)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+)
+
+// CreateToken stores a new API token. The producer or retailer it acts for
+// must exist.
+func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if t.ProducerId != "" && tx.Bucket(bucketProducers).Get([]byte(t.ProducerId)) == nil {
+			return &ocop.NotFoundError{What: "producer", ID: t.ProducerId}
+		}
+		if t.RetailerId != "" && tx.Bucket(bucketRetailers).Get([]byte(t.RetailerId)) == nil {
+			return &ocop.NotFoundError{What: "retailer", ID: t.RetailerId}
+		}
+		b := tx.Bucket(bucketTokens)
+		if b.Get([]byte(t.Id)) != nil {
+			return &ocop.ConflictError{What: "token", ID: t.Id}
+		}
+		t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
+		if err := put(b, []byte(t.Id), t); err != nil {
+			return err
+		}
+		role := strings.ToLower(strings.TrimPrefix(estampv1.Role(t.Role).String(), "ROLE_"))
+		return appendAudit(tx, ch, "token.create", t.Id, strings.TrimSpace(role+" "+t.ProducerId+t.RetailerId+" "+t.Description))
+	})
+}
+
+// Token returns a token by id.
+func (s *Store) Token(id string) (*storagev1.TokenRecord, error) {
+	t := new(storagev1.TokenRecord)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bucketTokens), []byte(id), t)
+		if err == nil && !ok {
+			err = &ocop.NotFoundError{What: "token", ID: id}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Tokens returns every token, by id.
+func (s *Store) Tokens() ([]*storagev1.TokenRecord, error) {
+	list, _, err := listAfter(s, bucketTokens, "", -1, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
+	return list, err
+}
+
+// RevokeToken marks a token revoked; revoking it again changes nothing.
+func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error) {
+	t := new(storagev1.TokenRecord)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		ok, err := get(b, []byte(id), t)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &ocop.NotFoundError{What: "token", ID: id}
+		}
+		if t.RevokeUnixNano != 0 {
+			return nil
+		}
+		t.RevokeUnixNano = ch.Time.UnixNano()
+		if err := put(b, []byte(id), t); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, "token.revoke", id, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// KeyStates returns the recorded state of every issuer key, by key id.
+func (s *Store) KeyStates() (map[string]*storagev1.KeyState, error) {
+	out := map[string]*storagev1.KeyState{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketKeyStates)
+		return b.ForEach(func(k, _ []byte) error {
+			st := new(storagev1.KeyState)
+			if _, err := get(b, k, st); err != nil {
+				return err
+			}
+			out[string(k)] = st
+			return nil
+		})
+	})
+	return out, err
+}
+
+// KeyChange is one key's new state.
+type KeyChange struct {
+	KeyID string
+	State *storagev1.KeyState
+}
+
+// SetKeyStates records new key states together, with one audit entry.
+func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, detail string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketKeyStates)
+		for _, c := range changes {
+			if err := put(b, []byte(c.KeyID), c.State); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, ch, action, target, detail)
+	})
+}
+
+// HasTokens reports whether any token was ever created.
+func (s *Store) HasTokens() (bool, error) {
+	var any bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketTokens).Cursor().First()
+		any = k != nil
+		return nil
+	})
+	return any, err
+}
