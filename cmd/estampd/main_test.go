@@ -20,6 +20,12 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, "nope"},
 		{"stray argument", []string{"serve"}, "serve"},
 		{"bad listen address", []string{"--grpc-addr", "256.0.0.1:1"}, "--grpc-addr"},
+		{"public gRPC address without TLS", []string{"--grpc-addr", "0.0.0.0:0"}, "--insecure-listen"},
+		{"public HTTP address without TLS", []string{"--http-addr", ":8080"}, "--insecure-listen"},
+		{"certificate without key", []string{"--tls-cert", "cert.pem"}, "--tls-key"},
+		{"missing certificate files", []string{"--tls-cert", "nope.pem", "--tls-key", "nope.key"}, "--tls-cert"},
+		{"negative rate", []string{"--verify-rate", "-1"}, "--verify-rate"},
+		{"missing passphrase file", []string{"--key-passphrase-file", "/nonexistent/pass"}, "--key-passphrase-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,12 +26,20 @@ var adminTokens sync.Map
 // with its admin token.
 func startServer(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
+	addr, _ := startServerAt(t, t.TempDir())
+	return addr
+}
+
+// startServerAt runs estampd on dir, seeding the demo registry when the
+// database is empty; stop closes it.
+func startServerAt(t *testing.T, dir string) (addr string, stop func()) {
+	t.Helper()
 	srv, err := server.New(server.Config{DataDir: dir, BaseURL: "http://localhost:8080", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.Seed(context.Background(), srv.Registry); err != nil {
+	if empty, err := srv.Store.Empty(); err != nil || !empty {
+	} else if err := demo.Seed(context.Background(), srv.Registry); err != nil {
 		t.Fatal(err)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -45,7 +53,7 @@ func startServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	adminTokens.Store(lis.Addr().String(), strings.TrimSpace(string(token)))
-	return lis.Addr().String()
+	return lis.Addr().String(), func() { srv.Close() }
 }
 
 type result struct {

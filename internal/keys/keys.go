@@ -251,16 +251,12 @@ func NewRing(ks ...*Key) *Ring {
 	return r
 }
 
+// add keeps keys newest first; of keys created in the same second, the
+// one added last counts as newer, so a rotation always wins.
 func (r *Ring) add(k *Key) {
 	r.byID[k.ID] = k
-	r.sorted = append(r.sorted, k)
-	sort.SliceStable(r.sorted, func(i, j int) bool {
-		a, b := r.sorted[i], r.sorted[j]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.After(b.Created)
-		}
-		return a.ID.String() < b.ID.String()
-	})
+	r.sorted = append([]*Key{k}, r.sorted...)
+	sort.SliceStable(r.sorted, func(i, j int) bool { return r.sorted[i].Created.After(r.sorted[j].Created) })
 }
 
 // Add puts a new key in the ring, e.g. after a rotation.

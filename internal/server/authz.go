@@ -312,3 +312,9 @@ func (s *checkedStream) RecvMsg(m any) error {
 	}
 	return nil
 }
+
+// InAccessTable reports whether a full method name has an access rule.
+func InAccessTable(method string) bool {
+	_, ok := rules[method]
+	return ok
+}

@@ -63,18 +63,24 @@ func startWith(t testing.TB, scanBatch int) *env {
 	return startAt(t, t.TempDir(), "http://localhost:8080", scanBatch)
 }
 
-func startAt(t testing.TB, dataDir, baseURL string, scanBatch int) *env {
+// startAt starts a server on dataDir; options change its configuration
+// before it is built.
+func startAt(t testing.TB, dataDir, baseURL string, scanBatch int, options ...func(*server.Config)) *env {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)}
 	key := testKey(t, "issuer-test-key.pem")
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		DataDir:   dataDir,
 		BaseURL:   baseURL,
 		Now:       clk.Now,
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ring:      keys.NewRing(key),
 		ScanBatch: scanBatch,
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

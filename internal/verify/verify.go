@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"log/slog"
+	"sort"
 	"strings"
 	"time"
 
@@ -301,5 +302,7 @@ func (s *Service) ListIssuerKeys(context.Context, *estampv1.ListIssuerKeysReques
 		}
 		resp.Keys = append(resp.Keys, ik)
 	}
+	// Active first, as documented, even when keys share a creation second.
+	sort.SliceStable(resp.Keys, func(i, j int) bool { return resp.Keys[i].Active && !resp.Keys[j].Active })
 	return resp, nil
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopvn/estamp/internal/cli"
+	"github.com/ocopvn/estamp/internal/server"
+)
+
+// stopped runs estampd with a context that is already cancelled: it starts,
+// writes its keys and token, and stops at once.
+func stopped(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr bytes.Buffer
+	err := run(ctx, append([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, args...), &stderr)
+	return stderr.String(), err
+}
+
+func TestInsecureListenWarns(t *testing.T) {
+	log, err := stopped(t, "--data-dir", t.TempDir(), "--grpc-addr", "0.0.0.0:0", "--insecure-listen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log, "level=WARN") || !strings.Contains(log, "insecure-listen") {
+		t.Errorf("no warning:\n%s", log)
+	}
+}
+
+func TestRefusesKeyFilesOthersCanRead(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := stopped(t, "--data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(server.KeyDir(dir), "*.pem"))
+	if len(files) != 1 {
+		t.Fatalf("key files: %v", files)
+	}
+	if err := os.Chmod(files[0], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped(t, "--data-dir", dir); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("start with a 0644 key: %v", err)
+	}
+}
+
+func TestPassphraseEncryptsKeysAtRest(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte("một câu thật dài không ai đoán được\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped(t, "--data-dir", dir, "--key-passphrase-file", pass); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(server.KeyDir(dir), "*.pem"))
+	data, err := os.ReadFile(files[0])
+	if err != nil || !strings.Contains(string(data), "ENCRYPTED") {
+		t.Fatalf("key at rest:\n%s", data)
+	}
+	if _, err := stopped(t, "--data-dir", dir, "--key-passphrase-file", pass); err != nil {
+		t.Errorf("restart with the passphrase: %v", err)
+	}
+	if _, err := stopped(t, "--data-dir", dir); err == nil || !strings.Contains(err.Error(), "--key-passphrase-file") {
+		t.Errorf("start without the passphrase: %v", err)
+	}
+	os.Chmod(pass, 0o644)
+	if _, err := stopped(t, "--data-dir", dir, "--key-passphrase-file", pass); err == nil || !strings.Contains(err.Error(), "0600") {
+		t.Errorf("passphrase file readable by others: %v", err)
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and localhost and its key.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "estampd test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile
+}
+
+func TestServesTLS(t *testing.T) {
+	certFile, keyFile := selfSigned(t, t.TempDir())
+	grpcAddr, httpAddr := freePort(t), freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		errc <- run(ctx, []string{"--data-dir", t.TempDir(), "--demo", "--grpc-addr", grpcAddr, "--http-addr", httpAddr,
+			"--tls-cert", certFile, "--tls-key", keyFile}, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	pem, _ := os.ReadFile(certFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err = client.Get("https://" + httpAddr + "/healthz"); err == nil {
+			break
+		}
+	}
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("HTTPS health check: %v", err)
+	}
+	resp.Body.Close()
+	if r, err := http.Get("http://" + httpAddr + "/healthz"); err == nil && r.StatusCode == http.StatusOK {
+		t.Error("plain HTTP served next to TLS")
+	}
+
+	env := func(k string) string { return map[string]string{"ESTAMP_SERVER": grpcAddr}[k] }
+	var out, errOut bytes.Buffer
+	if err := cli.Run(context.Background(), []string{"--tls-ca", certFile, "keys", "list"}, env, &out, &errOut); err != nil {
+		t.Fatalf("keys list over TLS: %v", err)
+	}
+	if !strings.Contains(out.String(), "Ed25519") {
+		t.Errorf("keys list over TLS:\n%s", out.String())
+	}
+	plain := context.Background()
+	plain, stop := context.WithTimeout(plain, 3*time.Second)
+	defer stop()
+	if err := cli.Run(plain, []string{"keys", "list"}, env, &out, &errOut); err == nil {
+		t.Error("a plaintext client reached the TLS server")
+	}
+}

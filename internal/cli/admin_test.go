@@ -1,0 +1,149 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ocopvn/estamp/internal/cli"
+	"github.com/ocopvn/estamp/internal/server"
+)
+
+// estampAs runs the CLI with a given token (ESTAMP_TOKEN), not the admin's.
+func estampAs(t *testing.T, addr, token string, args ...string) result {
+	t.Helper()
+	var out, errOut strings.Builder
+	getenv := func(k string) string {
+		switch k {
+		case "ESTAMP_SERVER":
+			return addr
+		case "ESTAMP_TOKEN":
+			return token
+		}
+		return ""
+	}
+	err := cli.Run(context.Background(), args, getenv, &out, &errOut)
+	return result{out.String(), errOut.String(), err}
+}
+
+var tokenLine = regexp.MustCompile(`(?m)^estamp_[0-9a-f]{16}_\S+$`)
+
+func TestAdminTokensThroughTheCLI(t *testing.T) {
+	addr := startServer(t)
+	r := estamp(t, addr, "admin", "tokens", "create", "--role", "producer", "--producer", "HKD-CHE-LAM-PHU-QUANG", "--description", "Anh Hùng, kế toán")
+	if r.err != nil {
+		t.Fatal(r.err, r.errOut)
+	}
+	producerToken := tokenLine.FindString(r.out)
+	if producerToken == "" {
+		t.Fatalf("no token shown:\n%s", r.out)
+	}
+	// The producer issues for its own product, not for another's.
+	if r := estampAs(t, addr, producerToken, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2"); r.err != nil {
+		t.Errorf("own product: %v", r.err)
+	}
+	r = estampAs(t, addr, producerToken, "issue", "--product", "NEM-CHUA-TH-5S", "--lot", "L1", "--quantity", "2")
+	if r.err == nil || !strings.Contains(cli.Describe(r.err), "PermissionDenied") {
+		t.Errorf("another's product: %v", r.err)
+	}
+	if r := estampAs(t, addr, "", "producers", "list"); r.err == nil || !strings.Contains(cli.Describe(r.err), "Unauthenticated") {
+		t.Errorf("no token: %v", r.err)
+	}
+	if r := estampAs(t, addr, "not-a-token", "producers", "list"); cli.ExitCode(r.err) != 2 {
+		t.Errorf("malformed token: exit %d, %v", cli.ExitCode(r.err), r.err)
+	}
+	// Verification needs no token.
+	if r := estampAs(t, addr, "", "keys", "list"); r.err != nil {
+		t.Errorf("keys list without a token: %v", r.err)
+	}
+
+	r = estamp(t, addr, "admin", "tokens", "list")
+	id := producerToken[len("estamp_") : len("estamp_")+16]
+	if r.err != nil || !strings.Contains(r.out, id) || !strings.Contains(r.out, "Anh Hùng") || strings.Contains(r.out, producerToken[24:]) {
+		t.Fatalf("tokens list: %v\n%s", r.err, r.out)
+	}
+	if r := estamp(t, addr, "admin", "tokens", "revoke", id); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r = estampAs(t, addr, producerToken, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2")
+	if r.err == nil || !strings.Contains(cli.Describe(r.err), "Unauthenticated") {
+		t.Errorf("revoked token: %v", r.err)
+	}
+	if r := estamp(t, addr, "admin", "tokens", "create", "--role", "producer"); r.err == nil || !strings.Contains(cli.Describe(r.err), "producer_id") {
+		t.Errorf("producer token without producer: %v", r.err)
+	}
+	if r := estamp(t, addr, "admin", "tokens", "create", "--role", "king"); cli.ExitCode(r.err) != 2 {
+		t.Errorf("unknown role: %v", r.err)
+	}
+
+	r = estamp(t, addr, "admin", "keys", "rotate")
+	if r.err != nil || !strings.Contains(r.out, "đang ký tem") {
+		t.Fatalf("keys rotate: %v\n%s", r.err, r.out)
+	}
+	if r := estamp(t, addr, "keys", "list"); !strings.Contains(r.out, "ngừng ký, vẫn xác thực") {
+		t.Errorf("keys list after rotation:\n%s", r.out)
+	}
+}
+
+// Changing one byte of a stored audit entry in the bbolt file makes
+// `estamp admin audit verify` report that entry, with exit status 3.
+func TestAuditVerifyReportsATamperedEntry(t *testing.T) {
+	dir := t.TempDir()
+	addr, stop := startServerAt(t, dir)
+	for _, args := range [][]string{
+		{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "3"},
+		{"producers", "add", "--id", "HTX-MOI", "--name", "HTX Mới", "--kind", "cooperative", "--province", "Thanh Hóa", "--commune", "Xã Nga Sơn"},
+		{"batches", "revoke", "1", "--reason", "in lỗi"},
+	} {
+		if r := estamp(t, addr, args...); r.err != nil {
+			t.Fatalf("%v: %v", args, r.err)
+		}
+	}
+	r := estamp(t, addr, "admin", "audit", "verify")
+	if r.err != nil || !strings.Contains(r.out, "nguyên vẹn") {
+		t.Fatalf("intact log: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "admin", "audit", "list")
+	if r.err != nil || !strings.Contains(r.out, "stamps.issue") || !strings.Contains(r.out, "batch.revoke") || !strings.Contains(r.out, "producer.create") {
+		t.Fatalf("audit list: %v\n%s", r.err, r.out)
+	}
+	entries := strings.Count(r.out, "\n") - 1
+	stop()
+
+	// Flip one byte in the middle of an entry, as a tamperer with the file
+	// would.
+	target := uint64(entries - 1)
+	db, err := bolt.Open(filepath.Join(dir, "estamp.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		k := binary.BigEndian.AppendUint64(nil, target)
+		v := append([]byte(nil), b.Get(k)...)
+		v[len(v)/2] ^= 0x20
+		return b.Put(k, v)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	addr, _ = startServerAt(t, dir)
+	r = estamp(t, addr, "admin", "audit", "verify")
+	if cli.ExitCode(r.err) != 3 || !strings.Contains(r.out, "BỊ HỎNG tại mục "+itoa(target)) {
+		t.Fatalf("tampered entry %d: exit %d %v\n%s", target, cli.ExitCode(r.err), r.err, r.out)
+	}
+	if _, err := os.Stat(server.AdminTokenPath(dir)); err != nil {
+		t.Error(err)
+	}
+}
+
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
