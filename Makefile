@@ -16,6 +16,8 @@ build:
 
 ## run: serve on localhost with an embedded database and demo data
 run: build
+	@echo "estampd writes the first admin token to $(DATA_DIR)/admin.token on its first start."
+	@echo "In another shell: export PATH=\$$PWD/bin:\$$PATH ESTAMP_TOKEN=\$$(cat $(DATA_DIR)/admin.token); estamp products list"
 	./bin/estampd --data-dir $(DATA_DIR) --demo
 
 ## test: every test, with the race detector, then a short run of each fuzz target
