@@ -25,6 +25,7 @@ test:
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/stampcode
 	$(GO) test -run='^$$' -fuzz=FuzzClientInput -fuzztime=$(FUZZTIME) ./internal/ocop
+	$(GO) test -run='^$$' -fuzz=FuzzParseToken -fuzztime=$(FUZZTIME) ./internal/auth
 
 ## bench: the benchmarks the README quotes (about 10 minutes: labels of 100,000 stamps are slow)
 bench:

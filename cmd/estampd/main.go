@@ -184,15 +184,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		grpcLis.Close()
 		return fmt.Errorf("--http-addr: %w", err)
 	}
-	httpSrv := &http.Server{
-		Handler:           srv.HTTP,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		TLSConfig:         tlsCfg,
-	}
+	httpSrv := newHTTPServer(srv.HTTP, tlsCfg)
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.GRPC.Serve(grpcLis) }()
@@ -226,4 +218,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return nil
 	}
 	return err
+}
+
+// newHTTPServer bounds what a slow or hostile client can hold: a connection
+// that trickles its headers is cut after 5 s, a request after 10 s.
+func newHTTPServer(h http.Handler, tlsCfg *tls.Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		TLSConfig:         tlsCfg,
+	}
 }

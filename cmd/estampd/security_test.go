@@ -165,3 +165,32 @@ func TestServesTLS(t *testing.T) {
 		t.Error("a plaintext client reached the TLS server")
 	}
 }
+
+// A client that opens a connection and trickles a header is cut off: the
+// server does not wait for it forever.
+func TestSlowClientIsCutOff(t *testing.T) {
+	srv := newHTTPServer(http.NotFoundHandler(), nil)
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
+		t.Fatalf("unbounded HTTP server: %+v", srv)
+	}
+	srv.ReadHeaderTimeout = 200 * time.Millisecond // the real 5 s, shortened for the test
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n"))
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	n, err := conn.Read(buf)
+	// The server answers 408 or just closes; either way it does not hang.
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("server still waiting on a slow client after 5 s (read %q)", buf[:n])
+	}
+}

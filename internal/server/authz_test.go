@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -458,5 +457,23 @@ func TestFirstStartWritesAdminToken(t *testing.T) {
 	}
 }
 
-var _ = grpc.NewClient
-var _ = io.Discard
+
+// Oversized requests are refused before any handler sees them.
+func TestMessageSizeLimits(t *testing.T) {
+	e := start(t)
+	huge := strings.Repeat("A", server.MaxRequestSize+1)
+	_, err := e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "X", Codes: []string{huge}})
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("a %d-byte request: %v", len(huge), err)
+	}
+	many := make([]string, 10_001)
+	for i := range many {
+		many[i] = "x"
+	}
+	e.seedRegistry(t)
+	e.retailer(t, "CH-A")
+	_, err = e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-A", Codes: many})
+	wantCode(t, err, codes.InvalidArgument, "10000")
+	_, err = e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 100_001, RequestId: "big"})
+	wantCode(t, err, codes.InvalidArgument, "quantity")
+}
