@@ -457,7 +457,6 @@ func TestFirstStartWritesAdminToken(t *testing.T) {
 	}
 }
 
-
 // Oversized requests are refused before any handler sees them.
 func TestMessageSizeLimits(t *testing.T) {
 	e := start(t)
