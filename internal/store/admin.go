@@ -29,7 +29,7 @@ func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
 			return err
 		}
 		role := strings.ToLower(strings.TrimPrefix(estampv1.Role(t.Role).String(), "ROLE_"))
-		return appendAudit(tx, ch, "token.create", t.Id, strings.TrimSpace(role+" "+t.ProducerId+t.RetailerId+" "+t.Description))
+		return appendAudit(tx, ch, "token.create", t.Id, strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " "))
 	})
 }
 
@@ -49,7 +49,7 @@ func (s *Store) Token(id string) (*storagev1.TokenRecord, error) {
 	return t, nil
 }
 
-// Tokens returns every token, by id.
+// Tokens returns every token, by id (a limit of -1 never stops the page).
 func (s *Store) Tokens() ([]*storagev1.TokenRecord, error) {
 	list, _, err := listAfter(s, bucketTokens, "", -1, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
 	return list, err
@@ -120,11 +120,11 @@ func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, det
 
 // HasTokens reports whether any token was ever created.
 func (s *Store) HasTokens() (bool, error) {
-	var any bool
+	var found bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketTokens).Cursor().First()
-		any = k != nil
+		found = k != nil
 		return nil
 	})
-	return any, err
+	return found, err
 }
