@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -45,6 +46,8 @@ type config struct {
 	passphraseFile string
 	verifyRate     float64
 	verifyBurst    int
+	logFormat      string
+	debugAddr      string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -63,6 +66,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.passphraseFile, "key-passphrase-file", "", "file holding the passphrase that encrypts issuer keys at rest")
 	fs.Float64Var(&c.verifyRate, "verify-rate", 10, "public verification requests per second allowed per client IP without a token (0: no limit)")
 	fs.IntVar(&c.verifyBurst, "verify-burst", 30, "burst of public verification requests allowed per client IP")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -71,6 +76,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	if c.debugAddr != "" && !loopback(c.debugAddr) {
+		return c, fmt.Errorf("--debug-addr %s: pprof shows the process's memory; serve it on loopback only", c.debugAddr)
 	}
 	if c.verifyRate < 0 || c.verifyBurst < 0 {
 		return c, errors.New("--verify-rate and --verify-burst must not be negative")
@@ -140,7 +151,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return err
@@ -185,6 +200,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("--http-addr: %w", err)
 	}
 	httpSrv := newHTTPServer(srv.HTTP, tlsCfg)
+
+	if cfg.debugAddr != "" {
+		dbg, err := serveDebug(cfg.debugAddr)
+		if err != nil {
+			grpcLis.Close()
+			httpLis.Close()
+			return err
+		}
+		defer dbg.Close()
+		log.Info("pprof serving", "addr", cfg.debugAddr)
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.GRPC.Serve(grpcLis) }()
@@ -232,4 +258,22 @@ func newHTTPServer(h http.Handler, tlsCfg *tls.Config) *http.Server {
 		MaxHeaderBytes:    16 << 10,
 		TLSConfig:         tlsCfg,
 	}
+}
+
+// serveDebug serves pprof on its own listener, so that it is never on the
+// public one.
+func serveDebug(addr string) (*http.Server, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(lis)
+	return srv, nil
 }

@@ -197,6 +197,7 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 		return ctx, nil, nil
 	}
 	ctx = auth.WithPrincipal(ctx, p)
+	setPrincipal(ctx, p.String())
 	if r.public || p.Role == estampv1.Role_ROLE_ADMIN {
 		return ctx, nil, nil
 	}

@@ -74,6 +74,9 @@ type Config struct {
 	VerifyBurst int
 	// Rand is the entropy for tokens and keys; crypto/rand when nil.
 	Rand io.Reader
+	// ShutdownTimeout bounds how long Close waits for calls in flight
+	// before cutting them off; 10 s when zero.
+	ShutdownTimeout time.Duration
 }
 
 // Server is an assembled estampd.
@@ -86,6 +89,7 @@ type Server struct {
 	// HTTP serves the verification pages, the JWK set and /healthz.
 	HTTP     http.Handler
 	recorder *verify.Recorder
+	grace    time.Duration
 	close    sync.Once
 	closeErr error
 }
@@ -154,11 +158,15 @@ func New(cfg Config) (_ *Server, err error) {
 
 	limiter := ratelimit.New(cfg.VerifyRate, cfg.VerifyBurst, cfg.Now)
 	authz := &authorizer{tokens: st, owners: st, limiter: limiter, log: cfg.Log}
+	m := newMetrics(st)
+	obs := &observer{log: cfg.Log, m: m}
+	counted := countingVerifier{Service: ver, verdicts: m.verdicts}
 	opts := []grpc.ServerOption{
-		// Errors outermost: refusals by the authorizer become statuses in
-		// the same one place as the services' errors.
-		grpc.ChainUnaryInterceptor(unaryErrors(cfg.Log), authz.unary),
-		grpc.ChainStreamInterceptor(streamErrors(cfg.Log), authz.stream),
+		// The observer outermost sees the final status of every call;
+		// then errors, so that refusals by the authorizer become statuses
+		// in the same one place as the services' errors.
+		grpc.ChainUnaryInterceptor(obs.unary, unaryErrors(cfg.Log), authz.unary),
+		grpc.ChainStreamInterceptor(obs.stream, streamErrors(cfg.Log), authz.stream),
 		grpc.MaxSendMsgSize(MaxMessageSize),
 		grpc.MaxRecvMsgSize(MaxRequestSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
@@ -169,7 +177,7 @@ func New(cfg Config) (_ *Server, err error) {
 	g := grpc.NewServer(opts...)
 	estampv1.RegisterRegistryServiceServer(g, reg)
 	estampv1.RegisterIssuanceServiceServer(g, iss)
-	estampv1.RegisterVerificationServiceServer(g, ver)
+	estampv1.RegisterVerificationServiceServer(g, counted)
 	estampv1.RegisterLabelServiceServer(g, printing.New(iss, st, renderer))
 	cust := custody.New(st, ver, cfg.Now)
 	estampv1.RegisterCustodyServiceServer(g, cust)
@@ -180,20 +188,35 @@ func New(cfg Config) (_ *Server, err error) {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
-	pages, err := web.New(ver, ring, cust, cfg.Log)
+	pages, err := web.New(counted, ring, cust, cfg.Log)
 	if err != nil {
 		rec.Close()
 		return nil, err
 	}
-	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: limitHTTP(limiter, pages), recorder: rec}, nil
+	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, pages)), recorder: rec, grace: cfg.ShutdownTimeout}, nil
 }
 
-// Close stops the server gracefully, then commits queued scans and closes
+// Close stops accepting calls, lets those in flight finish for up to the
+// shutdown timeout (then cancels them), commits queued scans and closes
 // the store.
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.Health.Shutdown()
-		s.GRPC.GracefulStop()
+		grace := s.grace
+		if grace <= 0 {
+			grace = 10 * time.Second
+		}
+		done := make(chan struct{})
+		go func() {
+			s.GRPC.GracefulStop()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(grace):
+			s.GRPC.Stop()
+			<-done
+		}
 		s.recorder.Close()
 		s.closeErr = s.Store.Close()
 	})

@@ -180,3 +180,13 @@ func listAfter[M proto.Message](s *Store, bucket []byte, after string, limit int
 	})
 	return list, more, err
 }
+
+// Size is the database size in bytes.
+func (s *Store) Size() (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Size()
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/verify"
+	"github.com/ocopvn/estamp/internal/web"
+)
+
+// metrics are what /metrics exports. Counts that the database already
+// holds (stamps issued, its size) are read from it at scrape time, so they
+// survive restarts and cannot drift from the truth.
+type metrics struct {
+	registry *prometheus.Registry
+	rpcs     *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	verdicts *prometheus.CounterVec
+	http     *prometheus.HistogramVec
+}
+
+// dbStats is what the metrics read from the store.
+type dbStats interface {
+	NextSerial() (uint64, error)
+	Size() (int64, error)
+}
+
+func newMetrics(db dbStats) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		rpcs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "estamp_rpc_requests_total", Help: "gRPC calls by method and status code.",
+		}, []string{"method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "estamp_rpc_duration_seconds", Help: "gRPC call latency by method and status code.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"method", "code"}),
+		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "estamp_verifications_total", Help: "Verifications (gRPC and web page) by verdict.",
+		}, []string{"verdict"}),
+		http: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "estamp_http_request_duration_seconds", Help: "HTTP requests by route and status.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .02, .05, .1, .25, .5, 1},
+		}, []string{"route", "code"}),
+	}
+	m.registry.MustRegister(m.rpcs, m.latency, m.verdicts, m.http,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "estamp_stamps_issued_total", Help: "Stamps issued since the database was created.",
+		}, func() float64 {
+			next, err := db.NextSerial()
+			if err != nil {
+				return 0
+			}
+			return float64(next - 1)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "estamp_database_size_bytes", Help: "Size of the bbolt database.",
+		}, func() float64 {
+			n, err := db.Size()
+			if err != nil {
+				return 0
+			}
+			return float64(n)
+		}),
+	)
+	return m
+}
+
+// callInfo is filled in by inner interceptors for the one log line the
+// outermost writes.
+type callInfo struct{ principal string }
+
+type callInfoKey struct{}
+
+func setPrincipal(ctx context.Context, p string) {
+	if ci, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
+		ci.principal = p
+	}
+}
+
+// requestID is the caller's x-request-id when it is a sane token, else a
+// fresh one, so that a client's logs and ours can be joined.
+func requestID(ctx context.Context) string {
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-request-id"); len(v) == 1 && len(v[0]) <= 64 && v[0] != "" && strings.IndexFunc(v[0], badIDRune) < 0 {
+			return v[0]
+		}
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func badIDRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+}
+
+// observer writes one log line and the metrics of every call.
+type observer struct {
+	log *slog.Logger
+	m   *metrics
+}
+
+func (o *observer) begin(ctx context.Context) (context.Context, *callInfo, string) {
+	id := requestID(ctx)
+	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", id))
+	ci := &callInfo{}
+	return context.WithValue(ctx, callInfoKey{}, ci), ci, id
+}
+
+func (o *observer) end(ctx context.Context, method string, ci *callInfo, id string, start time.Time, err error) {
+	d := time.Since(start)
+	code := status.Code(err).String()
+	o.m.rpcs.WithLabelValues(method, code).Inc()
+	o.m.latency.WithLabelValues(method, code).Observe(d.Seconds())
+	level := slog.LevelInfo
+	if status.Code(err) == 13 { // Internal: the cause is logged by toStatus
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{slog.String("method", method), slog.String("code", code), slog.Duration("duration", d), slog.String("request_id", id)}
+	if ci.principal != "" {
+		attrs = append(attrs, slog.String("principal", ci.principal))
+	}
+	o.log.LogAttrs(ctx, level, "rpc", attrs...)
+}
+
+func (o *observer) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	start := time.Now()
+	ctx, ci, id := o.begin(ctx)
+	resp, err := handler(ctx, req)
+	o.end(ctx, info.FullMethod, ci, id, start, err)
+	return resp, err
+}
+
+func (o *observer) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	start := time.Now()
+	ctx, ci, id := o.begin(ss.Context())
+	err := handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+	o.end(ctx, info.FullMethod, ci, id, start, err)
+	return err
+}
+
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *ctxStream) Context() context.Context { return s.ctx }
+
+// countingVerifier counts verdicts wherever a code is verified: over gRPC
+// and on the web page.
+type countingVerifier struct {
+	*verify.Service
+	verdicts *prometheus.CounterVec
+}
+
+func (v countingVerifier) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*estampv1.VerifyResponse, error) {
+	resp, err := v.Service.Verify(ctx, req)
+	if err == nil {
+		v.verdicts.WithLabelValues(strings.TrimPrefix(resp.Verdict.String(), "VERDICT_")).Inc()
+	}
+	return resp, err
+}
+
+// observeHTTP adds /metrics and times every request by route.
+func observeHTTP(m *metrics, next http.Handler) http.Handler {
+	metricsHandler := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			metricsHandler.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		m.http.WithLabelValues(route(r.URL.Path), strconv.Itoa(sw.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// route groups paths so that labels stay few: stamp tokens are not labels.
+func route(path string) string {
+	switch path {
+	case "/", "/verify", "/healthz", "/assets/style.css", web.KeysPath, web.RevocationsPath:
+		return path
+	}
+	if strings.Contains(strings.ToUpper(path), "/V/") {
+		return "/V/{token}"
+	}
+	return "other"
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}

@@ -1,0 +1,105 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/server"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestMetricsAndRequestLogs(t *testing.T) {
+	var logs syncBuffer
+	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) { c.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
+	e.seedRegistry(t)
+	resp := e.issue(t, "NEM-CHUA", 7, "m")
+	e.verify(t, resp.Stamps[0].Code)
+	e.verify(t, "not a code")
+	var header metadata.MD
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-request-id", "scan-42")
+	if _, err := e.ver.Verify(ctx, &estampv1.VerifyRequest{Code: resp.Stamps[1].Code}, grpc.Header(&header)); err != nil {
+		t.Fatal(err)
+	}
+	if got := header.Get("x-request-id"); len(got) != 1 || got[0] != "scan-42" {
+		t.Errorf("x-request-id echoed as %v", got)
+	}
+	e.dial(t, "").reg.ListProducers(context.Background(), &estampv1.ListProducersRequest{}) // Unauthenticated
+
+	hs := httptest.NewServer(e.srv.HTTP)
+	defer hs.Close()
+	code := resp.Stamps[2].Code
+	get(t, hs.URL+"/V/"+code[strings.LastIndex(code, "/")+1:])
+	r, err := http.Get(hs.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	for _, want := range []string{
+		`estamp_rpc_requests_total{code="OK",method="/estamp.v1.VerificationService/Verify"} 3`,
+		`estamp_rpc_requests_total{code="Unauthenticated",method="/estamp.v1.RegistryService/ListProducers"} 1`,
+		`estamp_rpc_duration_seconds_bucket{code="OK",method="/estamp.v1.IssuanceService/IssueStamps",le="+Inf"} 1`,
+		`estamp_stamps_issued_total 7`,
+		`estamp_verifications_total{verdict="GENUINE"} 3`,
+		`estamp_verifications_total{verdict="MALFORMED"} 1`,
+		`estamp_http_request_duration_seconds_count{code="200",route="/V/{token}"} 1`,
+		`estamp_database_size_bytes `,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	var rpcLines []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "msg=rpc ") {
+			rpcLines = append(rpcLines, l)
+		}
+	}
+	// seed (1 producer + 5 products + 1 revocation), issue, 3 verifies, 1 refusal
+	if len(rpcLines) != 12 {
+		t.Errorf("%d rpc log lines, want 12:\n%s", len(rpcLines), strings.Join(rpcLines, "\n"))
+	}
+	for _, l := range rpcLines {
+		for _, field := range []string{"method=/", "code=", "duration=", "request_id="} {
+			if !strings.Contains(l, field) {
+				t.Errorf("log line lacks %s: %s", field, l)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "request_id=scan-42") || !strings.Contains(logs.String(), "principal=admin/") {
+		t.Errorf("logs lack the caller's request id or the principal:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), e.adminToken[24:]) {
+		t.Error("a token is in the logs")
+	}
+}
