@@ -33,6 +33,7 @@ type Store interface {
 	SetKeyStates(changes []store.KeyChange, ch store.Change, action, target, detail string) error
 	AuditEntries(after uint64, limit int) ([]store.AuditEntry, bool, error)
 	VerifyAudit() (store.AuditCheck, error)
+	WriteTo(w io.Writer, size func(int64) error) (int64, error)
 }
 
 // Ring is the live set of issuer keys.
@@ -328,4 +329,56 @@ func (s *Service) VerifyAuditLog(context.Context, *estampv1.VerifyAuditLogReques
 		return nil, err
 	}
 	return &estampv1.VerifyAuditLogResponse{Intact: c.FirstBroken == 0, Checked: c.Checked, FirstBrokenSequence: c.FirstBroken, Problem: c.Problem}, nil
+}
+
+// backupChunk is the payload of each BackupResponse: big enough to keep
+// the per-message overhead small, far under the message size limit.
+const backupChunk = 1 << 20
+
+// Backup implements estampv1.AdminServiceServer.
+func (s *Service) Backup(_ *estampv1.BackupRequest, stream estampv1.AdminService_BackupServer) error {
+	w := &chunkWriter{send: stream.Send, buf: make([]byte, 0, backupChunk)}
+	if _, err := s.store.WriteTo(w, func(size int64) error { w.total = size; return nil }); err != nil {
+		return err
+	}
+	return w.flush()
+}
+
+// chunkWriter turns the snapshot into messages of backupChunk bytes.
+type chunkWriter struct {
+	send  func(*estampv1.BackupResponse) error
+	buf   []byte
+	total int64
+	sent  bool
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), cap(w.buf)-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == cap(w.buf) {
+			if err := w.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (w *chunkWriter) flush() error {
+	if len(w.buf) == 0 && w.sent {
+		return nil
+	}
+	msg := &estampv1.BackupResponse{Data: w.buf}
+	if !w.sent {
+		msg.TotalSize = w.total
+	}
+	if err := w.send(msg); err != nil {
+		return err
+	}
+	w.sent = true
+	w.buf = make([]byte, 0, backupChunk)
+	return nil
 }

@@ -147,3 +147,38 @@ func TestAuditVerifyReportsATamperedEntry(t *testing.T) {
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func TestBackupCommand(t *testing.T) {
+	addr := startServer(t)
+	if r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "3"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	out := filepath.Join(t.TempDir(), "estamp-backup.db")
+	r := estamp(t, addr, "admin", "backup", "--out", out)
+	if r.err != nil || !strings.Contains(r.out, "Đã sao lưu") {
+		t.Fatalf("backup: %v\n%s", r.err, r.out)
+	}
+	db, err := bolt.Open(out, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("batches")).Stats().KeyN != 1 {
+			t.Error("the backup lacks the batch")
+		}
+		for err := range tx.Check() {
+			t.Error(err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := estampAs(t, addr, "", "admin", "backup", "--out", out+"2"); r.err == nil {
+		t.Error("backup without a token")
+	}
+	if _, err := os.Stat(out + "2"); err == nil {
+		t.Error("a refused backup left a file")
+	}
+}

@@ -85,6 +85,7 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
   admin     tokens list | tokens revoke ID
   admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
   admin     audit list [--after N] [--limit N] | audit verify
+  admin     backup --out FILE                 consistent snapshot of the database while serving
 
 --server defaults to $ESTAMP_SERVER, else localhost:50051; --token to $ESTAMP_TOKEN
 (producer, retailer and admin commands need one; verify, keys and sync do not);

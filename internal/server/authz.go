@@ -154,6 +154,7 @@ var rules = map[string]rule{
 	estampv1.AdminService_MarkKeyCompromised_FullMethodName: adminOnly,
 	estampv1.AdminService_ListAuditEntries_FullMethodName:   adminOnly,
 	estampv1.AdminService_VerifyAuditLog_FullMethodName:     adminOnly,
+	estampv1.AdminService_Backup_FullMethodName:             adminOnly,
 
 	healthpb.Health_Check_FullMethodName: public,
 	healthpb.Health_Watch_FullMethodName: public,

@@ -254,6 +254,10 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
 			return err
 		}},
+		{method: "AdminService/Backup", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := backup(ctx, c.adm)
+			return err
+		}},
 		{method: "AdminService/RotateKey", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
 			_, err := c.adm.RotateKey(ctx, &estampv1.RotateKeyRequest{})
 			return err

@@ -1097,6 +1097,98 @@ func (x *VerifyAuditLogResponse) GetProblem() string {
 	return ""
 }
 
+// BackupRequest asks for a snapshot.
+type BackupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackupRequest) Reset() {
+	*x = BackupRequest{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackupRequest) ProtoMessage() {}
+
+func (x *BackupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
+func (*BackupRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+// BackupResponse is one chunk of the snapshot, in order.
+type BackupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Size of the whole snapshot in bytes; set in the first chunk.
+	TotalSize int64 `protobuf:"varint,1,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The next bytes of the bbolt file.
+	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackupResponse) Reset() {
+	*x = BackupResponse{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackupResponse) ProtoMessage() {}
+
+func (x *BackupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackupResponse.ProtoReflect.Descriptor instead.
+func (*BackupResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BackupResponse) GetTotalSize() int64 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *BackupResponse) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 var File_estamp_v1_admin_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_admin_proto_rawDesc = "" +
@@ -1166,13 +1258,18 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12\x18\n" +
 	"\achecked\x18\x02 \x01(\x04R\achecked\x122\n" +
 	"\x15first_broken_sequence\x18\x03 \x01(\x04R\x13firstBrokenSequence\x12\x18\n" +
-	"\aproblem\x18\x04 \x01(\tR\aproblem*R\n" +
+	"\aproblem\x18\x04 \x01(\tR\aproblem\"\x0f\n" +
+	"\rBackupRequest\"C\n" +
+	"\x0eBackupResponse\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x01 \x01(\x03R\ttotalSize\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data*R\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"ROLE_ADMIN\x10\x01\x12\x11\n" +
 	"\rROLE_PRODUCER\x10\x02\x12\x11\n" +
-	"\rROLE_RETAILER\x10\x032\x9c\x05\n" +
+	"\rROLE_RETAILER\x10\x032\xdd\x05\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateToken\x12\x1d.estamp.v1.CreateTokenRequest\x1a\x1e.estamp.v1.CreateTokenResponse\x12I\n" +
 	"\n" +
@@ -1182,7 +1279,8 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\tRetireKey\x12\x1b.estamp.v1.RetireKeyRequest\x1a\x1c.estamp.v1.RetireKeyResponse\x12a\n" +
 	"\x12MarkKeyCompromised\x12$.estamp.v1.MarkKeyCompromisedRequest\x1a%.estamp.v1.MarkKeyCompromisedResponse\x12[\n" +
 	"\x10ListAuditEntries\x12\".estamp.v1.ListAuditEntriesRequest\x1a#.estamp.v1.ListAuditEntriesResponse\x12U\n" +
-	"\x0eVerifyAuditLog\x12 .estamp.v1.VerifyAuditLogRequest\x1a!.estamp.v1.VerifyAuditLogResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\x0eVerifyAuditLog\x12 .estamp.v1.VerifyAuditLogRequest\x1a!.estamp.v1.VerifyAuditLogResponse\x12?\n" +
+	"\x06Backup\x12\x18.estamp.v1.BackupRequest\x1a\x19.estamp.v1.BackupResponse0\x01B1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_admin_proto_rawDescOnce sync.Once
@@ -1197,7 +1295,7 @@ func file_estamp_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_estamp_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_estamp_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_estamp_v1_admin_proto_goTypes = []any{
 	(Role)(0),                          // 0: estamp.v1.Role
 	(*Token)(nil),                      // 1: estamp.v1.Token
@@ -1218,21 +1316,23 @@ var file_estamp_v1_admin_proto_goTypes = []any{
 	(*ListAuditEntriesResponse)(nil),   // 16: estamp.v1.ListAuditEntriesResponse
 	(*VerifyAuditLogRequest)(nil),      // 17: estamp.v1.VerifyAuditLogRequest
 	(*VerifyAuditLogResponse)(nil),     // 18: estamp.v1.VerifyAuditLogResponse
-	(*timestamppb.Timestamp)(nil),      // 19: google.protobuf.Timestamp
-	(*IssuerKey)(nil),                  // 20: estamp.v1.IssuerKey
+	(*BackupRequest)(nil),              // 19: estamp.v1.BackupRequest
+	(*BackupResponse)(nil),             // 20: estamp.v1.BackupResponse
+	(*timestamppb.Timestamp)(nil),      // 21: google.protobuf.Timestamp
+	(*IssuerKey)(nil),                  // 22: estamp.v1.IssuerKey
 }
 var file_estamp_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.Token.role:type_name -> estamp.v1.Role
-	19, // 1: estamp.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	19, // 2: estamp.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
+	21, // 1: estamp.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	21, // 2: estamp.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: estamp.v1.CreateTokenRequest.role:type_name -> estamp.v1.Role
 	1,  // 4: estamp.v1.CreateTokenResponse.token:type_name -> estamp.v1.Token
 	1,  // 5: estamp.v1.ListTokensResponse.tokens:type_name -> estamp.v1.Token
 	1,  // 6: estamp.v1.RevokeTokenResponse.token:type_name -> estamp.v1.Token
-	20, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
-	20, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
-	20, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
-	19, // 10: estamp.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	22, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
+	22, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
+	22, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
+	21, // 10: estamp.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
 	14, // 11: estamp.v1.ListAuditEntriesResponse.entries:type_name -> estamp.v1.AuditEntry
 	2,  // 12: estamp.v1.AdminService.CreateToken:input_type -> estamp.v1.CreateTokenRequest
 	4,  // 13: estamp.v1.AdminService.ListTokens:input_type -> estamp.v1.ListTokensRequest
@@ -1242,16 +1342,18 @@ var file_estamp_v1_admin_proto_depIdxs = []int32{
 	12, // 17: estamp.v1.AdminService.MarkKeyCompromised:input_type -> estamp.v1.MarkKeyCompromisedRequest
 	15, // 18: estamp.v1.AdminService.ListAuditEntries:input_type -> estamp.v1.ListAuditEntriesRequest
 	17, // 19: estamp.v1.AdminService.VerifyAuditLog:input_type -> estamp.v1.VerifyAuditLogRequest
-	3,  // 20: estamp.v1.AdminService.CreateToken:output_type -> estamp.v1.CreateTokenResponse
-	5,  // 21: estamp.v1.AdminService.ListTokens:output_type -> estamp.v1.ListTokensResponse
-	7,  // 22: estamp.v1.AdminService.RevokeToken:output_type -> estamp.v1.RevokeTokenResponse
-	9,  // 23: estamp.v1.AdminService.RotateKey:output_type -> estamp.v1.RotateKeyResponse
-	11, // 24: estamp.v1.AdminService.RetireKey:output_type -> estamp.v1.RetireKeyResponse
-	13, // 25: estamp.v1.AdminService.MarkKeyCompromised:output_type -> estamp.v1.MarkKeyCompromisedResponse
-	16, // 26: estamp.v1.AdminService.ListAuditEntries:output_type -> estamp.v1.ListAuditEntriesResponse
-	18, // 27: estamp.v1.AdminService.VerifyAuditLog:output_type -> estamp.v1.VerifyAuditLogResponse
-	20, // [20:28] is the sub-list for method output_type
-	12, // [12:20] is the sub-list for method input_type
+	19, // 20: estamp.v1.AdminService.Backup:input_type -> estamp.v1.BackupRequest
+	3,  // 21: estamp.v1.AdminService.CreateToken:output_type -> estamp.v1.CreateTokenResponse
+	5,  // 22: estamp.v1.AdminService.ListTokens:output_type -> estamp.v1.ListTokensResponse
+	7,  // 23: estamp.v1.AdminService.RevokeToken:output_type -> estamp.v1.RevokeTokenResponse
+	9,  // 24: estamp.v1.AdminService.RotateKey:output_type -> estamp.v1.RotateKeyResponse
+	11, // 25: estamp.v1.AdminService.RetireKey:output_type -> estamp.v1.RetireKeyResponse
+	13, // 26: estamp.v1.AdminService.MarkKeyCompromised:output_type -> estamp.v1.MarkKeyCompromisedResponse
+	16, // 27: estamp.v1.AdminService.ListAuditEntries:output_type -> estamp.v1.ListAuditEntriesResponse
+	18, // 28: estamp.v1.AdminService.VerifyAuditLog:output_type -> estamp.v1.VerifyAuditLogResponse
+	20, // 29: estamp.v1.AdminService.Backup:output_type -> estamp.v1.BackupResponse
+	21, // [21:30] is the sub-list for method output_type
+	12, // [12:21] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -1269,7 +1371,7 @@ func file_estamp_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_admin_proto_rawDesc), len(file_estamp_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

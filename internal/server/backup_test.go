@@ -1,0 +1,135 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/server"
+	"github.com/ocopvn/estamp/internal/store"
+)
+
+// backup fetches a whole snapshot.
+func backup(ctx context.Context, adm estampv1.AdminServiceClient) ([]byte, error) {
+	stream, err := adm.Backup(ctx, &estampv1.BackupRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	var total int64 = -1
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if total < 0 {
+			total = msg.TotalSize
+		}
+		buf.Write(msg.Data)
+	}
+	if int64(buf.Len()) != total {
+		return nil, fmt.Errorf("backup of %d bytes, announced %d", buf.Len(), total)
+	}
+	return buf.Bytes(), nil
+}
+
+// A backup taken while batches are being issued restores to a server that
+// verifies every stamp acknowledged before the backup began.
+func TestBackupWhileIssuing(t *testing.T) {
+	e := start(t)
+	e.seedRegistry(t)
+	ctx := context.Background()
+
+	var (
+		mu    sync.Mutex
+		acked []*estampv1.IssueStampsResponse
+		stop  = make(chan struct{})
+		wg    sync.WaitGroup
+	)
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20",
+					Quantity: 200, RequestId: fmt.Sprintf("w%d-%d", w, i)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				acked = append(acked, resp)
+				mu.Unlock()
+			}
+		}()
+	}
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 10 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mu.Lock()
+	before := append([]*estampv1.IssueStampsResponse(nil), acked...)
+	mu.Unlock()
+	snapshot, err := backup(ctx, e.adm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	during := len(acked) - len(before)
+	mu.Unlock()
+	close(stop)
+	wg.Wait()
+	t.Logf("%d batches acknowledged before the backup, %d while it ran, %d bytes", len(before), during, len(snapshot))
+
+	dir := t.TempDir()
+	if err := os.WriteFile(server.DBPath(dir), snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(server.DBPath(dir), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Check(); err != nil {
+		t.Fatalf("bbolt check of the backup: %v", err)
+	}
+	st.Close()
+	// The operator keeps the admin token; tokens are in the backup.
+	token, err := os.ReadFile(server.AdminTokenPath(e.dataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(server.AdminTokenPath(dir), token, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	restored := startAt(t, dir, "http://localhost:8080", 0)
+	for _, b := range before {
+		for _, s := range []*estampv1.Stamp{b.Stamps[0], b.Stamps[len(b.Stamps)-1]} {
+			if v := restored.verify(t, s.Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+				t.Fatalf("batch %d, serial %d after restore: %v", b.Batch.Id, s.Serial, v.Verdict)
+			}
+		}
+	}
+	audit, err := restored.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+	if err != nil || !audit.Intact {
+		t.Errorf("audit log of the backup: %v %v", audit, err)
+	}
+}
