@@ -74,6 +74,8 @@ type Config struct {
 	VerifyBurst int
 	// Rand is the entropy for tokens and keys; crypto/rand when nil.
 	Rand io.Reader
+	// Store tunes the database; the zero value is right for production.
+	Store store.Options
 	// ShutdownTimeout bounds how long Close waits for calls in flight
 	// before cutting them off; 10 s when zero.
 	ShutdownTimeout time.Duration
@@ -112,7 +114,7 @@ func New(cfg Config) (_ *Server, err error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	st, err := store.Open(DBPath(cfg.DataDir), store.Options{})
+	st, err := store.Open(DBPath(cfg.DataDir), cfg.Store)
 	if err != nil {
 		return nil, err
 	}

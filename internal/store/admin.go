@@ -13,7 +13,7 @@ import (
 // CreateToken stores a new API token. The producer or retailer it acts for
 // must exist.
 func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if t.ProducerId != "" && tx.Bucket(bucketProducers).Get([]byte(t.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: t.ProducerId}
 		}
@@ -58,7 +58,7 @@ func (s *Store) Tokens() ([]*storagev1.TokenRecord, error) {
 // RevokeToken marks a token revoked; revoking it again changes nothing.
 func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error) {
 	t := new(storagev1.TokenRecord)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		ok, err := get(b, []byte(id), t)
 		if err != nil {
@@ -107,7 +107,7 @@ type KeyChange struct {
 
 // SetKeyStates records new key states together, with one audit entry.
 func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, detail string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
 		for _, c := range changes {
 			if err := put(b, []byte(c.KeyID), c.State); err != nil {

@@ -29,7 +29,7 @@ const (
 // transaction that stores the batch means a concurrent revocation cannot
 // slip between them, and a crash before commit leaves no serial used.
 func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		batches := tx.Bucket(bucketBatches)
 		if v := tx.Bucket(bucketRequests).Get([]byte(requestID)); v != nil {
 			batch = new(estampv1.Batch)
@@ -228,7 +228,7 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 		count   int
 		version uint64
 	)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if r.BatchID != 0 {
 			named = new(estampv1.Batch)
 			if err := batchTx(tx, r.BatchID, named); err != nil {

@@ -14,7 +14,7 @@ import (
 
 // CreateRetailer stores a new retailer, stamping its create time.
 func (s *Store) CreateRetailer(r *estampv1.Retailer, ch Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRetailers)
 		if b.Get([]byte(r.Id)) != nil {
 			return &ocop.ConflictError{What: "retailer", ID: r.Id}
@@ -68,7 +68,7 @@ type IntakeResult struct {
 // same batch share their product and producer.
 func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool) ([]IntakeResult, error) {
 	out := make([]IntakeResult, len(items))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
 			return &ocop.NotFoundError{What: "retailer", ID: retailerID}
 		}

@@ -12,7 +12,7 @@ import (
 
 // CreateProducer stores a new producer, stamping its create time.
 func (s *Store) CreateProducer(p *estampv1.Producer, ch Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProducers)
 		if b.Get([]byte(p.Id)) != nil {
 			return &ocop.ConflictError{What: "producer", ID: p.Id}
@@ -49,7 +49,7 @@ func (s *Store) Producers(after string, limit int) ([]*estampv1.Producer, bool, 
 // CreateProduct stores a new product of an existing producer, assigning its
 // number and create time.
 func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
 		}
@@ -136,7 +136,7 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 // change returns the audit action and detail.
 func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if err := productTx(tx, id, p); err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func addScan(st *StampState, at time.Time) {
 // serves them all, and returns each stamp's state after its scan, in order.
 func (s *Store) RecordScans(scans []Scan) ([]*StampState, error) {
 	states := make([]*StampState, len(scans))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStamps)
 		for i, sc := range scans {
 			st, err := decodeStampState(b.Get(u64(sc.Serial)))

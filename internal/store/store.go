@@ -29,11 +29,16 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync; for benchmarks and tests of non-durable paths only.
 	NoSync bool
+	// FailBeforeCommit, when set, is called at the end of every write
+	// transaction; an error it returns rolls the transaction back as a
+	// failed disk write would. For fault-injection tests only.
+	FailBeforeCommit func() error
 }
 
 // Store is the bbolt-backed store.
 type Store struct {
-	db *bolt.DB
+	db         *bolt.DB
+	failCommit func() error
 }
 
 // Open opens or creates the database at path with mode 0600.
@@ -54,7 +59,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, failCommit: opts.FailBeforeCommit}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -220,5 +225,18 @@ func (s *Store) Check() error {
 			errs = append(errs, err)
 		}
 		return errors.Join(errs...)
+	})
+}
+
+// update runs fn in a write transaction, through the fault-injection hook.
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if s.failCommit != nil {
+			return s.failCommit()
+		}
+		return nil
 	})
 }
