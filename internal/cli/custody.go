@@ -130,13 +130,8 @@ func (a *app) intake(ctx context.Context, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	var codes []string
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		codes = append(codes, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
+	codes, err := readCodes(in)
+	if err != nil {
 		return err
 	}
 	if err := a.dial(); err != nil {
@@ -451,4 +446,28 @@ func (a *app) verifyOffline(code string) error {
 		return say(estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, "Chữ ký hợp lệ, nhưng chứng nhận OCOP ghi trên tem đã hết hạn ngày "+tok.Claims.ValidUntil.Format("02/01/2006")+".")
 	}
 	return say(estampv1.Verdict_VERDICT_GENUINE, fmt.Sprintf("Chữ ký hợp lệ: sê-ri %d, lô tem %d, sản phẩm số %d, %s.", tok.Claims.Serial, tok.Claims.BatchID, tok.Claims.ProductNumber, Stars(int32(tok.Claims.StarGrade))))
+}
+
+// maxIntakeLine bounds one line of an intake file: codes are under 200
+// bytes, so a longer line is not a scan.
+const maxIntakeLine = 64 << 10
+
+// readCodes reads an intake file as a scanner types it: one code a line,
+// LF or CRLF. Lines are sent as they are (the server trims them, skips
+// blank ones and reports each by its line number), so that line numbers in
+// the report match the file.
+func readCodes(in io.Reader) ([]string, error) {
+	var codes []string
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 4<<10), maxIntakeLine)
+	for sc.Scan() {
+		codes = append(codes, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("line %d is longer than %d bytes: not a file of scanned codes", len(codes)+1, maxIntakeLine)
+		}
+		return nil, err
+	}
+	return codes, nil
 }
