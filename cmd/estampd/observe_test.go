@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 )
@@ -70,6 +71,10 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 	}
 	if r, err := http.Get("http://" + httpAddr + "/debug/pprof/"); err == nil && r.StatusCode == http.StatusOK && strings.Contains(readAll(r.Body), "goroutine") {
 		t.Error("pprof on the public listener")
+	}
+	// Log lines are written out in batches, within 100 ms.
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), `"msg":"rpc"`) < 4 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
 	}
 	rpcs := 0
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {

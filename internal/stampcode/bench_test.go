@@ -33,3 +33,20 @@ func BenchmarkParseVerify(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseVerifyBySigning is the issuer's online check: re-sign and
+// compare (deterministic Ed25519) instead of verifying.
+func BenchmarkParseVerifyBySigning(b *testing.B) {
+	iss := issuer(b, "issuer-test-key.pem")
+	priv := loadKey(b, "issuer-test-key.pem")
+	code, err := iss.Sign(prefix(b, "http://localhost:8080"), goldenClaims)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		tok, err := stampcode.Parse(code)
+		if err != nil || !tok.VerifyBySigning(priv) {
+			b.Fatal("does not verify")
+		}
+	}
+}

@@ -166,13 +166,18 @@ func TestParseRejectsNonStamps(t *testing.T) {
 }
 
 // Every single-character change to a code must stop it verifying: it either
-// no longer parses, or its signature fails.
+// no longer parses, or its signature fails, checked by verifying and by
+// re-signing.
 func TestEverySingleCharacterChangeFails(t *testing.T) {
 	iss := issuer(t, "issuer-test-key.pem")
-	pub := loadKey(t, "issuer-test-key.pem").Public().(ed25519.PublicKey)
+	priv := loadKey(t, "issuer-test-key.pem")
+	pub := priv.Public().(ed25519.PublicKey)
 	code, err := iss.Sign(prefix(t, "http://localhost:8080"), goldenClaims)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tok, err := stampcode.Parse(code); err != nil || !tok.Verify(pub) || !tok.VerifyBySigning(priv) {
+		t.Fatal("the unchanged code does not verify both ways")
 	}
 	start := strings.LastIndex(code, "/") + 1
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -183,7 +188,7 @@ func TestEverySingleCharacterChangeFails(t *testing.T) {
 			}
 			changed := code[:i] + string(r) + code[i+1:]
 			tok, err := stampcode.Parse(changed)
-			if err == nil && tok.Verify(pub) {
+			if err == nil && (tok.Verify(pub) || tok.VerifyBySigning(priv)) {
 				t.Fatalf("code with %q at %d still verifies", r, i)
 			}
 		}
@@ -204,8 +209,11 @@ func TestOtherKeyDoesNotVerify(t *testing.T) {
 	if tok.Claims.KeyID == stampcode.KeyIDOf(pub) {
 		t.Fatal("test keys share a key id")
 	}
-	if tok.Verify(pub) {
+	if tok.Verify(pub) || tok.VerifyBySigning(loadKey(t, "issuer-test-key.pem")) {
 		t.Error("a code signed by another key verifies")
+	}
+	if !tok.VerifyBySigning(loadKey(t, "other-test-key.pem")) {
+		t.Error("re-signing with the signer's own key does not match")
 	}
 }
 
