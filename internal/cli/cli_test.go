@@ -38,9 +38,14 @@ func startServerAt(t *testing.T, dir string) (addr string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if empty, err := srv.Store.Empty(); err != nil || !empty {
-	} else if err := demo.Seed(context.Background(), srv.Registry); err != nil {
+	empty, err := srv.Store.Empty()
+	if err != nil {
 		t.Fatal(err)
+	}
+	if empty {
+		if err := demo.Seed(context.Background(), srv.Registry); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
