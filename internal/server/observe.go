@@ -198,7 +198,7 @@ func route(path string) string {
 	case "/", "/verify", "/healthz", "/assets/style.css", web.KeysPath, web.RevocationsPath:
 		return path
 	}
-	if strings.Contains(strings.ToUpper(path), "/V/") {
+	if strings.Contains(path, "/V/") || strings.Contains(path, "/v/") {
 		return "/V/{token}"
 	}
 	return "other"

@@ -122,7 +122,7 @@ func (h *Handler) pageOrStamp(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, h.view(r, nil, "", ""))
 		return
 	}
-	i := strings.LastIndex(strings.ToUpper(path), stampcode.PathSegment)
+	i := lastStampSegment(path)
 	if i < 0 || i+len(stampcode.PathSegment) == len(path) {
 		http.NotFound(w, r)
 		return
@@ -142,6 +142,9 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string) {
+	// Paths and queries may carry any bytes; codes are ASCII, and the
+	// answer (HTML or protobuf JSON) must be valid UTF-8.
+	code = strings.ToValidUTF8(code, "\uFFFD")
 	// The request reached this host, so the code's own host is ours: only
 	// the token matters.
 	resp, err := h.verifier.Verify(r.Context(), &estampv1.VerifyRequest{Code: code})
@@ -163,7 +166,8 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string) {
 	if wantsJSON(r) {
 		b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(resp)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			h.log.Error("verify from web: JSON", "err", err)
+			http.Error(w, textsFor(language(r)).ServerError, http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -424,4 +428,11 @@ func (h *Handler) revocations(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Write(b)
+}
+
+// lastStampSegment is the index of the last "/V/" or "/v/" in path, or -1.
+// It compares bytes: upper-casing the path first would change its length
+// wherever it holds invalid UTF-8, and the index would not fit the path.
+func lastStampSegment(path string) int {
+	return max(strings.LastIndex(path, stampcode.PathSegment), strings.LastIndex(path, strings.ToLower(stampcode.PathSegment)))
 }
