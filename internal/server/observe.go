@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -129,7 +130,7 @@ func (o *observer) end(ctx context.Context, method string, ci *callInfo, id stri
 	o.m.rpcs.WithLabelValues(method, code).Inc()
 	o.m.latency.WithLabelValues(method, code).Observe(d.Seconds())
 	level := slog.LevelInfo
-	if status.Code(err) == 13 { // Internal: the cause is logged by toStatus
+	if status.Code(err) == codes.Internal { // the cause is logged by toStatus
 		level = slog.LevelWarn
 	}
 	attrs := []slog.Attr{slog.String("method", method), slog.String("code", code), slog.Duration("duration", d), slog.String("request_id", id)}
