@@ -79,7 +79,7 @@ type Principal struct {
 // String names the principal in logs and the audit log, never with the
 // secret: "admin/<token id>", "producer HTX-X/<token id>".
 func (p Principal) String() string {
-	role := strings.ToLower(strings.TrimPrefix(p.Role.String(), "ROLE_"))
+	role := RoleName(p.Role)
 	switch {
 	case p.ProducerID != "":
 		role += " " + p.ProducerID
@@ -87,6 +87,11 @@ func (p Principal) String() string {
 		role += " " + p.RetailerID
 	}
 	return role + "/" + p.TokenID
+}
+
+// RoleName is a role as people type it: "admin", "producer", "retailer".
+func RoleName(r estampv1.Role) string {
+	return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_"))
 }
 
 type principalKey struct{}

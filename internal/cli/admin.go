@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 )
 
 // ErrAuditBroken means `admin audit verify` found a broken chain.
@@ -41,10 +41,6 @@ var roles = map[string]estampv1.Role{
 	"retailer": estampv1.Role_ROLE_RETAILER,
 }
 
-func roleName(r estampv1.Role) string {
-	return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_"))
-}
-
 func (a *app) adminTokens(ctx context.Context, verb string, args []string) error {
 	fs := a.flags("admin tokens " + verb)
 	switch verb {
@@ -71,7 +67,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 			return a.printJSON(resp)
 		}
 		fmt.Fprintf(a.out, "Đã tạo token %s (%s %s%s).\nToken chỉ hiện MỘT LẦN; hãy lưu vào nơi an toàn:\n\n%s\n\nDùng: export ESTAMP_TOKEN=<token>  hoặc  estamp --token <token> ...\n",
-			resp.Token.Id, roleName(resp.Token.Role), resp.Token.ProducerId, resp.Token.RetailerId, resp.Secret)
+			resp.Token.Id, auth.RoleName(resp.Token.Role), resp.Token.ProducerId, resp.Token.RetailerId, resp.Secret)
 		return nil
 	case "list":
 		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
@@ -90,7 +86,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 				if t.RevokeTime != nil {
 					revoked = date(t.RevokeTime)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, roleName(t.Role), t.ProducerId+t.RetailerId, date(t.CreateTime), t.CreatedBy, revoked, t.Description)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, auth.RoleName(t.Role), t.ProducerId+t.RetailerId, date(t.CreateTime), t.CreatedBy, revoked, t.Description)
 			}
 		})
 	case "revoke":

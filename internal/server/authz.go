@@ -245,12 +245,13 @@ func (a *authorizer) authenticate(ctx context.Context) (auth.Principal, bool, er
 	if len(vals) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") {
 		return auth.Principal{}, false, &auth.UnauthenticatedError{Reason: "authorization must be one \"Bearer <token>\""}
 	}
-	id, err := auth.ParseToken(strings.TrimSpace(token))
+	token = strings.TrimSpace(token)
+	id, err := auth.ParseToken(token)
 	if err != nil {
 		return auth.Principal{}, false, bad
 	}
 	rec, err := a.tokens.Token(id)
-	if err != nil || !auth.Matches(strings.TrimSpace(token), rec.SecretSha256) || rec.RevokeUnixNano != 0 {
+	if err != nil || !auth.Matches(token, rec.SecretSha256) || rec.RevokeUnixNano != 0 {
 		return auth.Principal{}, false, bad
 	}
 	return auth.Principal{TokenID: rec.Id, Role: estampv1.Role(rec.Role), ProducerID: rec.ProducerId, RetailerID: rec.RetailerId}, true, nil

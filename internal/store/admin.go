@@ -7,6 +7,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
@@ -28,7 +29,7 @@ func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
 		if err := put(b, []byte(t.Id), t); err != nil {
 			return err
 		}
-		role := strings.ToLower(strings.TrimPrefix(estampv1.Role(t.Role).String(), "ROLE_"))
+		role := auth.RoleName(estampv1.Role(t.Role))
 		return appendAudit(tx, ch, "token.create", t.Id, strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " "))
 	})
 }
