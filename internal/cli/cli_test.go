@@ -301,7 +301,7 @@ func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	r = estampEnv(t, addr, filepath.Join(dir, "cache.json"), "sync")
-	if r.err != nil || !strings.Contains(r.out, "1 mục thu hồi mới (phiên bản 2)") {
+	if r.err != nil || !strings.Contains(r.out, "1 mục thu hồi tem và 0 thay đổi chứng nhận mới (phiên bản 3)") {
 		t.Fatalf("second sync: %v\n%s", r.err, r.out)
 	}
 	r = estamp(t, addr, "history", "1")

@@ -20,6 +20,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/verdict"
 )
 
 // ErrNotAllGenuine is an intake with any code that is not genuine.
@@ -283,15 +284,21 @@ func (a *app) history(ctx context.Context, args []string) error {
 	})
 }
 
-// offlineCache is what `estamp sync` keeps for `verify --offline`.
+// offlineCache is what `estamp sync` keeps for `verify --offline`: the
+// issuer's keys, its revocation list (revoked stamps and batches, and
+// certificates as they stand after a change) and its addresses.
 type offlineCache struct {
-	Server      string               `json:"server"`
-	SyncedAt    time.Time            `json:"synced_at"`
-	Keys        []cachedKey          `json:"keys"`
-	Version     uint64               `json:"revocation_version"`
-	Revocations []json.RawMessage    `json:"revocations"`
-	revoked     map[string]string    // "b:ID" or "s:SERIAL" -> reason
-	keys        map[string]cachedKey // by key id
+	Server        string            `json:"server"`
+	SyncedAt      time.Time         `json:"synced_at"`
+	Keys          []cachedKey       `json:"keys"`
+	Version       uint64            `json:"revocation_version"`
+	Revocations   []json.RawMessage `json:"revocations"`
+	BaseURL       string            `json:"base_url"`
+	BatchBaseURLs []batchBase       `json:"batch_base_urls"`
+
+	stamps, batches map[uint64]string                // revoked serials and batches -> reason
+	certs           map[uint32]*estampv1.Certificate // by product number: the latest change
+	keys            map[string]cachedKey             // by key id
 }
 
 type cachedKey struct {
@@ -300,6 +307,11 @@ type cachedKey struct {
 	NotAfter  time.Time `json:"not_after,omitempty"`
 	// Compromised holds the reason when the key was marked compromised.
 	Compromised string `json:"compromised,omitempty"`
+}
+
+type batchBase struct {
+	FirstBatchID uint64 `json:"first_batch_id"`
+	BaseURL      string `json:"base_url"`
 }
 
 func (a *app) cachePath() string {
@@ -322,7 +334,7 @@ func loadCache(path string) (*offlineCache, error) {
 	if err := json.Unmarshal(data, c); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c.revoked, c.keys = map[string]string{}, map[string]cachedKey{}
+	c.stamps, c.batches, c.certs, c.keys = map[uint64]string{}, map[uint64]string{}, map[uint32]*estampv1.Certificate{}, map[string]cachedKey{}
 	for _, k := range c.Keys {
 		c.keys[k.KeyID] = k
 	}
@@ -331,13 +343,48 @@ func loadCache(path string) (*offlineCache, error) {
 		if err := protojson.Unmarshal(raw, e); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if e.Serial == 0 {
-			c.revoked["b:"+strconv.FormatUint(e.BatchId, 10)] = e.Reason
-		} else {
-			c.revoked["s:"+strconv.FormatUint(e.Serial, 10)] = e.Reason
+		switch {
+		case e.Certificate != nil:
+			cert := &estampv1.Certificate{ValidUntil: e.Certificate.ValidUntil}
+			if e.Certificate.Revoked {
+				cert.RevokeTime, cert.RevocationReason = e.RevokeTime, e.Reason
+			}
+			c.certs[e.Certificate.ProductNumber] = cert
+		case e.Serial == 0:
+			c.batches[e.BatchId] = e.Reason
+		default:
+			c.stamps[e.Serial] = e.Reason
 		}
 	}
 	return c, nil
+}
+
+// Key implements verdict.Keys with the synced public keys.
+func (c *offlineCache) Key(id stampcode.KeyID) (verdict.Key, bool) {
+	k, ok := c.keys[id.String()]
+	if !ok {
+		return verdict.Key{}, false
+	}
+	return verdict.Key{Public: ed25519.PublicKey(k.PublicKey), Compromised: k.Compromised != "", Reason: k.Compromised}, true
+}
+
+// record is what the sync knows of a signed stamp: its batch's address,
+// revocations, and its product's certificate (the one the stamp carries,
+// unless a change was synced). Offline, every signed stamp counts as
+// issued.
+func (c *offlineCache) record(claims stampcode.Claims) *verdict.Record {
+	r := &verdict.Record{ProductNumber: claims.ProductNumber, Certificate: &estampv1.Certificate{ValidUntil: ocop.FormatDate(claims.ValidUntil)}}
+	for _, b := range c.BatchBaseURLs {
+		if b.FirstBatchID <= uint64(claims.BatchID) {
+			r.Base = b.BaseURL
+		}
+	}
+	r.StampReason, r.StampRevoked = c.stamps[claims.Serial]
+	r.BatchReason, r.BatchRevoked = c.batches[uint64(claims.BatchID)]
+	if cert, ok := c.certs[claims.ProductNumber]; ok {
+		r.Certificate = cert
+	}
+	return r
 }
 
 // sync fetches the public keys and the revocation list (only what changed
@@ -353,7 +400,9 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	}
 	path := a.cachePath()
 	c, err := loadCache(path)
-	if err != nil || c.Server != a.server {
+	// A cache from another server, or from before addresses were synced,
+	// starts over.
+	if err != nil || c.Server != a.server || c.BaseURL == "" {
 		c = &offlineCache{Server: a.server}
 	}
 	if err := a.dial(); err != nil {
@@ -378,14 +427,23 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	revoked, certs := 0, 0
 	for _, e := range rl.Entries {
 		raw, err := protojson.Marshal(e)
 		if err != nil {
 			return err
 		}
 		c.Revocations = append(c.Revocations, raw)
+		if e.Certificate != nil {
+			certs++
+		} else {
+			revoked++
+		}
 	}
-	added := len(rl.Entries)
+	c.BaseURL, c.BatchBaseURLs = rl.BaseUrl, nil
+	for _, b := range rl.BatchBaseUrls {
+		c.BatchBaseURLs = append(c.BatchBaseURLs, batchBase{FirstBatchID: b.FirstBatchId, BaseURL: b.BaseUrl})
+	}
 	c.Version, c.SyncedAt = rl.Version, a.now().UTC()
 	data, err := json.MarshalIndent(c, "", " ")
 	if err != nil {
@@ -397,55 +455,48 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err := writeFile(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Đã đồng bộ %d khóa và %d mục thu hồi mới (phiên bản %d) vào %s.\n", len(c.Keys), added, c.Version, path)
+	fmt.Fprintf(a.out, "Đã đồng bộ %d khóa, %d mục thu hồi tem và %d thay đổi chứng nhận mới (phiên bản %d) vào %s.\n", len(c.Keys), revoked, certs, c.Version, path)
 	return nil
 }
 
-// verifyOffline checks a code against the cache only.
+// verifyOffline checks a code against the cache only, in the steps and
+// by the rules the server applies (package verdict).
 func (a *app) verifyOffline(code string) error {
 	path := a.cachePath()
 	c, err := loadCache(path)
 	if err != nil {
 		return fmt.Errorf("no offline cache (%v): run `estamp sync` while online", err)
 	}
-	age := a.now().Sub(c.SyncedAt).Round(time.Minute)
-	say := func(v estampv1.Verdict, vi string) error {
-		if a.json {
-			out, _ := json.Marshal(map[string]any{"verdict": v.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": vi})
-			fmt.Fprintln(a.out, string(out))
-		} else {
-			fmt.Fprintf(a.out, "%s\n%s\nKiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n",
-				verdictLabels[v], vi, c.SyncedAt.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006"), age)
-		}
-		if v != estampv1.Verdict_VERDICT_GENUINE {
-			return &VerdictError{Verdict: v}
-		}
-		return nil
+	if c.BaseURL == "" {
+		return fmt.Errorf("the offline cache %s predates this version: run `estamp sync` while online", path)
 	}
-	tok, err := stampcode.Parse(code)
+	checker, err := verdict.New([]string{c.BaseURL}, c)
 	if err != nil {
-		return say(estampv1.Verdict_VERDICT_MALFORMED, "Không phải mã tem OCOP.")
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	k, ok := c.keys[tok.Claims.KeyID.String()]
-	if !ok {
-		return say(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Khóa ký không có trong dữ liệu đồng bộ.")
+	now := a.now()
+	chk := checker.Check(strings.TrimSpace(code), verdict.Scanned)
+	var rec *verdict.Record
+	if chk.Passed() {
+		rec = c.record(chk.Claims)
 	}
-	if !tok.Verify(ed25519.PublicKey(k.PublicKey)) {
-		return say(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký sai: mã đã bị sửa hoặc làm giả.")
+	o := checker.Decide(chk, rec, now)
+	msg := verdict.Sentence(o, ocop.VI)
+	if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
+		msg = fmt.Sprintf("Chữ ký hợp lệ: sê-ri %d, lô tem %d, sản phẩm số %d, %s.", o.Claims.Serial, o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade)))
 	}
-	if k.Compromised != "" {
-		return say(estampv1.Verdict_VERDICT_KEY_COMPROMISED, "Khóa ký của tem đã bị lộ: "+k.Compromised)
+	if a.json {
+		out, _ := json.Marshal(map[string]any{"verdict": o.Verdict.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": msg})
+		fmt.Fprintln(a.out, string(out))
+	} else {
+		age := now.Sub(c.SyncedAt).Round(time.Minute)
+		fmt.Fprintf(a.out, "%s\n%s\nKiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n",
+			verdictLabels[o.Verdict], msg, c.SyncedAt.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006"), age)
 	}
-	if r, ok := c.revoked["s:"+strconv.FormatUint(tok.Claims.Serial, 10)]; ok {
-		return say(estampv1.Verdict_VERDICT_REVOKED, "Tem đã bị thu hồi: "+r)
+	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+		return &VerdictError{Verdict: o.Verdict}
 	}
-	if r, ok := c.revoked["b:"+strconv.FormatUint(uint64(tok.Claims.BatchID), 10)]; ok {
-		return say(estampv1.Verdict_VERDICT_REVOKED, "Lô tem đã bị thu hồi: "+r)
-	}
-	if ocop.Today(a.now()).After(tok.Claims.ValidUntil) {
-		return say(estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, "Chữ ký hợp lệ, nhưng chứng nhận OCOP ghi trên tem đã hết hạn ngày "+tok.Claims.ValidUntil.Format("02/01/2006")+".")
-	}
-	return say(estampv1.Verdict_VERDICT_GENUINE, fmt.Sprintf("Chữ ký hợp lệ: sê-ri %d, lô tem %d, sản phẩm số %d, %s.", tok.Claims.Serial, tok.Claims.BatchID, tok.Claims.ProductNumber, Stars(int32(tok.Claims.StarGrade))))
+	return nil
 }
 
 // maxIntakeLine bounds one line of an intake file: codes are under 200

@@ -9,6 +9,8 @@ package custody
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,7 +23,9 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/verdict"
 	"github.com/ocopvn/estamp/internal/verify"
 )
 
@@ -30,14 +34,16 @@ const MaxDelivery = 10_000
 
 // Store is what custody needs from storage.
 type Store interface {
-	ReceiveStamps(retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool) ([]store.IntakeResult, error)
+	ReceiveStamps(retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, summary func() string) ([]store.IntakeResult, error)
 	StampOf(serial uint64) (*store.StampRecord, error)
 	Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, error)
+	BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error)
 }
 
-// Checker verifies codes offline.
+// Checker decides verdicts in the steps every transport shares.
 type Checker interface {
-	Check(code string) verify.Checked
+	Check(text string, form verdict.Form) verdict.Checked
+	Decide(chk verdict.Checked, rec *verdict.Record, now time.Time) verdict.Outcome
 }
 
 // Service implements estampv1.CustodyServiceServer.
@@ -45,12 +51,17 @@ type Service struct {
 	estampv1.UnimplementedCustodyServiceServer
 	store   Store
 	checker Checker
+	baseURL string
 	now     func() time.Time
 }
 
-// New returns the service.
-func New(st Store, checker Checker, now func() time.Time) *Service {
-	return &Service{store: st, checker: checker, now: now}
+// New returns the service; baseURL is the one stamps are issued under now.
+func New(st Store, checker Checker, baseURL string, now func() time.Time) (*Service, error) {
+	prefix, err := stampcode.URLPrefix(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: st, checker: checker, baseURL: strings.TrimSuffix(prefix, stampcode.PathSegment), now: now}, nil
 }
 
 var verdictOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
@@ -91,20 +102,21 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	retailer := req.GetRetailerId()
 	var (
 		items  []*estampv1.IntakeItem
-		checks []verify.Checked
+		checks []verdict.Checked
 		intake []store.Intake
 		where  []int // index in items of each intake
 		seen   = map[uint64]bool{}
+		now    = s.now()
 	)
 	// Signature checks are most of the work: spread them over the cores.
-	checked := make([]verify.Checked, len(req.GetCodes()))
+	checked := make([]verdict.Checked, len(req.GetCodes()))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(checked); i += workers {
 				if code := strings.TrimSpace(req.Codes[i]); code != "" && len(code) <= verify.MaxCodeLength {
-					checked[i] = s.checker.Check(code)
+					checked[i] = s.checker.Check(code, verdict.Scanned)
 				}
 			}
 		})
@@ -122,13 +134,15 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 			continue
 		}
 		c := checked[i]
-		if c.Readable {
-			it.Serial = c.Claims.Serial
-		}
-		if c.Verdict != estampv1.Verdict_VERDICT_UNSPECIFIED {
-			it.Verdict = verdictOf[c.Verdict]
+		if !c.Passed() {
+			o := s.checker.Decide(c, nil, now)
+			it.Verdict = verdictOf[o.Verdict]
+			if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
+				it.Serial = o.Claims.Serial
+			}
 			continue
 		}
+		it.Serial = c.Claims.Serial
 		if seen[c.Claims.Serial] {
 			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY
 			continue
@@ -138,47 +152,41 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		intake = append(intake, store.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
 		where = append(where, len(items)-1)
 	}
-	now := s.now()
-	verdicts := make([]estampv1.IntakeVerdict, len(intake))
 	reasons := make([]string, len(intake))
 	results, err := s.store.ReceiveStamps(retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
-		c := checks[i]
-		if (c.Foreign && rec.Batch.BaseUrl != c.Prefix) || rec.Product.Number != c.Claims.ProductNumber {
-			verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED
-			return false
-		}
-		v, reason := verify.Assess(rec, now)
-		verdicts[i], reasons[i] = verdictOf[v], reason
-		if v != estampv1.Verdict_VERDICT_GENUINE {
+		it := items[where[i]]
+		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
+		it.Verdict, reasons[i] = verdictOf[o.Verdict], o.Reason
+		if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+			if o.Verdict == estampv1.Verdict_VERDICT_MALFORMED {
+				it.Serial = 0
+			}
 			return false
 		}
 		for _, r := range before {
 			if r.RetailerId != retailer {
-				verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY
-				reasons[i] = r.RetailerId
+				it.Verdict, reasons[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY, r.RetailerId
 			}
 		}
-		if verdicts[i] != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {
+		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {
 			for _, r := range before {
 				if r.RetailerId == retailer {
-					verdicts[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
+					it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
 				}
 			}
 		}
 		// A suspected copy is recorded too: both shops now show in its
 		// history, and consumers scanning it are warned.
 		return true
-	})
+	}, func() string { return auditSummary(items) })
 	if err != nil {
 		return nil, err
 	}
 	for i, res := range results {
 		it := items[where[i]]
-		if res.Record == nil {
-			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED
+		if res.Record == nil || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED {
 			continue
 		}
-		it.Verdict = verdicts[i]
 		it.BatchId, it.ProductId, it.ProductName, it.Lot = res.Record.Batch.Id, res.Record.Product.Id, res.Record.Product.Name, res.Record.Batch.Lot
 		switch it.Verdict {
 		case estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:
@@ -188,6 +196,20 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		}
 	}
 	return summarize(items), nil
+}
+
+// auditSummary is the audit log's account of a delivery: how many codes,
+// and how many of each verdict, in verdict order.
+func auditSummary(items []*estampv1.IntakeItem) string {
+	counts := map[estampv1.IntakeVerdict]int{}
+	for _, it := range items {
+		counts[it.Verdict]++
+	}
+	parts := make([]string, 0, len(counts))
+	for _, v := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[v], strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v.String(), "INTAKE_VERDICT_"), "_", " "))))
+	}
+	return fmt.Sprintf("%d codes: %s", len(items), strings.Join(parts, ", "))
 }
 
 func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
@@ -274,5 +296,9 @@ func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocatio
 	if err != nil {
 		return nil, err
 	}
-	return &estampv1.ListRevocationsResponse{Version: version, Entries: entries}, nil
+	bases, err := s.store.BatchBaseURLs()
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.ListRevocationsResponse{Version: version, Entries: entries, BaseUrl: s.baseURL, BatchBaseUrls: bases}, nil
 }

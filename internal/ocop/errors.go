@@ -33,9 +33,13 @@ func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e
 type ConflictError struct {
 	What string
 	ID   string
+	// Detail, when set, follows the message: what the existing one is.
+	Detail string
 }
 
-func (e *ConflictError) Error() string { return fmt.Sprintf("%s %q already exists", e.What, e.ID) }
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s %q already exists", e.What, e.ID) + e.Detail
+}
 
 // PreconditionError is a well-formed request the current state refuses,
 // e.g. issuing stamps for a revoked certificate.

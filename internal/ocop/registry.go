@@ -66,8 +66,14 @@ func Text(field, s string, required bool, maxLen int) (string, error) {
 		return "", Invalid(field, "%d characters, at most %d allowed", n, maxLen)
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		switch {
+		case unicode.IsControl(r):
 			return "", Invalid(field, "contains a control character")
+		case unicode.Is(unicode.Cf, r):
+			// Bidi overrides (U+202E), zero-width characters (U+200B)
+			// and the like reorder or hide text in tables and on the
+			// stamp page: a name would not read as it compares.
+			return "", Invalid(field, "contains the invisible formatting character U+%04X", r)
 		}
 	}
 	return s, nil

@@ -17,6 +17,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ratelimit"
+	"github.com/ocopvn/estamp/internal/verify"
 )
 
 // rule says who may call one method. Admins may call every method; the
@@ -195,7 +196,11 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 				return nil, nil, err
 			}
 		}
-		return ctx, nil, nil
+		// Without a token a caller is counted as a person scanning: the
+		// same client checking the same stamp again soon is one scan.
+		md, _ := metadata.FromIncomingContext(ctx)
+		ua := strings.Join(md.Get("user-agent"), " ")
+		return verify.WithCaller(ctx, verify.Caller{Client: clientOf(ctx) + "\x00" + ua}), nil, nil
 	}
 	ctx = auth.WithPrincipal(ctx, p)
 	setPrincipal(ctx, p.String())

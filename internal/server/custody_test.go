@@ -152,20 +152,25 @@ func TestRecallAndRevocationList(t *testing.T) {
 	other := e.issue(t, "NEM-CHUA", 3, "other").Stamps
 	ctx := context.Background()
 
+	// The registry's one revoked certificate is on the list already, for
+	// offline verifiers; no stamp is.
 	list, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
-	if err != nil || list.Version != 0 || len(list.Entries) != 0 {
-		t.Fatalf("empty list = %v, %v", list, err)
+	if err != nil || list.Version != 1 || len(list.Entries) != 1 || list.Entries[0].Certificate.GetProductId() != "NEM-CHUA-THU-HOI" || !list.Entries[0].Certificate.GetRevoked() {
+		t.Fatalf("list before any stamp revocation = %v, %v", list, err)
+	}
+	if list.BaseUrl != "HTTP://LOCALHOST:8080" || len(list.BatchBaseUrls) != 1 || list.BatchBaseUrls[0].FirstBatchId != 1 || list.BatchBaseUrls[0].BaseUrl != "HTTP://LOCALHOST:8080" {
+		t.Errorf("addresses = %q %v", list.BaseUrl, list.BatchBaseUrls)
 	}
 	r1, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "Thu hồi lô: nhiễm khuẩn", Actor: "Chi cục QLCL"})
-	if err != nil || r1.RevokedCount != 3 || r1.RevocationVersion != 1 {
+	if err != nil || r1.RevokedCount != 3 || r1.RevocationVersion != 2 {
 		t.Fatalf("recall = %v, %v", r1, err)
 	}
 	again, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lần nữa", Actor: "Chi cục QLCL"})
-	if err != nil || again.RevokedCount != 0 || again.RevocationVersion != 1 {
+	if err != nil || again.RevokedCount != 0 || again.RevocationVersion != 2 {
 		t.Errorf("second recall is not idempotent: %v, %v", again, err)
 	}
 	r2, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{other[1].Serial}, Reason: "Tem bị mất cắp", Actor: "HTX"})
-	if err != nil || r2.RevokedCount != 1 || r2.RevocationVersion != 2 {
+	if err != nil || r2.RevokedCount != 1 || r2.RevocationVersion != 3 {
 		t.Fatalf("single stamp = %v, %v", r2, err)
 	}
 
@@ -180,14 +185,14 @@ func TestRecallAndRevocationList(t *testing.T) {
 	}
 
 	all, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
-	if err != nil || all.Version != 2 || len(all.Entries) != 2 || all.Entries[0].BatchId != 1 || all.Entries[0].Serial != 0 || all.Entries[1].Serial != other[1].Serial || all.Entries[1].KeyId != "56475aa7" {
+	if err != nil || all.Version != 3 || len(all.Entries) != 3 || all.Entries[1].BatchId != 1 || all.Entries[1].Serial != 0 || all.Entries[2].Serial != other[1].Serial || all.Entries[2].KeyId != "56475aa7" {
 		t.Errorf("full list = %v, %v", all, err)
 	}
-	since, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: 1})
-	if err != nil || since.Version != 2 || len(since.Entries) != 1 || since.Entries[0].Version != 2 {
-		t.Errorf("since 1 = %v, %v", since, err)
+	since, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: 2})
+	if err != nil || since.Version != 3 || len(since.Entries) != 1 || since.Entries[0].Version != 3 {
+		t.Errorf("since 2 = %v, %v", since, err)
 	}
-	if p := get(t, hs.URL+web.RevocationsPath+"?since=1"); !strings.Contains(p.body, `"version":"2"`) || strings.Count(p.body, `"serial"`) != 1 {
+	if p := get(t, hs.URL+web.RevocationsPath+"?since=2"); !strings.Contains(p.body, `"version":"3"`) || strings.Count(p.body, `"serial"`) != 1 {
 		t.Errorf("HTTP revocation list:\n%s", p.body)
 	}
 	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{999}, Reason: "x", Actor: "y"})

@@ -32,6 +32,8 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	verdicts *prometheus.CounterVec
 	http     *prometheus.HistogramVec
+	// scansNotRecorded counts verdicts given without their scan stored.
+	scansNotRecorded prometheus.Counter
 }
 
 // dbStats is what the metrics read from the store.
@@ -57,8 +59,11 @@ func newMetrics(db dbStats) *metrics {
 			Name: "estamp_http_request_duration_seconds", Help: "HTTP requests by route and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .02, .05, .1, .25, .5, 1},
 		}, []string{"route", "code"}),
+		scansNotRecorded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "estamp_scans_not_recorded_total", Help: "Verifications answered with their verdict although their scan could not be stored (e.g. a full disk).",
+		}),
 	}
-	m.registry.MustRegister(m.rpcs, m.latency, m.verdicts, m.http,
+	m.registry.MustRegister(m.rpcs, m.latency, m.verdicts, m.http, m.scansNotRecorded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "estamp_stamps_issued_total", Help: "Stamps issued since the database was created.",

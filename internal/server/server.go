@@ -99,6 +99,10 @@ type Server struct {
 // DBPath is where the database lives in a data directory.
 func DBPath(dataDir string) string { return filepath.Join(dataDir, "estamp.db") }
 
+// HighWaterPath is where the high-water mark of issued serials and batch
+// ids lives in a data directory, outside the database file.
+func HighWaterPath(dataDir string) string { return filepath.Join(dataDir, "estamp.hwm") }
+
 // KeyDir is where issuer keys live in a data directory.
 func KeyDir(dataDir string) string { return filepath.Join(dataDir, "keys") }
 
@@ -114,9 +118,17 @@ func New(cfg Config) (_ *Server, err error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	st, err := store.Open(DBPath(cfg.DataDir), cfg.Store)
+	storeOpts := cfg.Store
+	if storeOpts.HighWaterPath == "" {
+		storeOpts.HighWaterPath = HighWaterPath(cfg.DataDir)
+	}
+	st, err := store.Open(DBPath(cfg.DataDir), storeOpts)
 	if err != nil {
 		return nil, err
+	}
+	if sk := st.Skipped(); sk.Any() {
+		cfg.Log.Warn("the database is older than the high-water mark beside it (restored from a backup, or a crash during issuance): skipping serials and batch ids that may have been handed out",
+			"serials", fmt.Sprintf("%d-%d", sk.SerialFrom, sk.SerialTo-1), "batch_ids", fmt.Sprintf("%d-%d", sk.BatchFrom, sk.BatchTo-1))
 	}
 	defer func() {
 		if err != nil {
@@ -161,6 +173,7 @@ func New(cfg Config) (_ *Server, err error) {
 	limiter := ratelimit.New(cfg.VerifyRate, cfg.VerifyBurst, cfg.Now)
 	authz := &authorizer{tokens: st, owners: st, limiter: limiter, log: cfg.Log}
 	m := newMetrics(st)
+	ver.OnScanNotRecorded(m.scansNotRecorded.Inc)
 	obs := &observer{log: cfg.Log, m: m}
 	counted := countingVerifier{Service: ver, verdicts: m.verdicts}
 	opts := []grpc.ServerOption{
@@ -181,7 +194,11 @@ func New(cfg Config) (_ *Server, err error) {
 	estampv1.RegisterIssuanceServiceServer(g, iss)
 	estampv1.RegisterVerificationServiceServer(g, counted)
 	estampv1.RegisterLabelServiceServer(g, printing.New(iss, st, renderer))
-	cust := custody.New(st, ver, cfg.Now)
+	cust, err := custody.New(st, ver.Checker(), cfg.BaseURL, cfg.Now)
+	if err != nil {
+		rec.Close()
+		return nil, err
+	}
 	estampv1.RegisterCustodyServiceServer(g, cust)
 	estampv1.RegisterAdminServiceServer(g, admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Now))
 	hs := health.NewServer()
@@ -190,7 +207,7 @@ func New(cfg Config) (_ *Server, err error) {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
-	pages, err := web.New(counted, ring, cust, cfg.Log)
+	pages, err := web.New(counted, ver.Checker().BasePath(), ring, cust, cfg.Log)
 	if err != nil {
 		rec.Close()
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/ratelimit"
+	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verify"
 )
 
@@ -59,6 +60,9 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		return st.Err()
 	case errors.Is(err, verify.ErrRecorderClosed):
 		return status.Error(codes.Unavailable, "server is shutting down")
+	case errors.Is(err, store.ErrStorageFull):
+		log.Error("storage full", "method", method, "err", err)
+		return status.Error(codes.Unavailable, "server storage is full, try again later")
 	case errors.Is(err, keys.ErrNoKey):
 		log.Error("no issuer key", "method", method, "err", err)
 		return status.Error(codes.FailedPrecondition, "the server has no issuer key")

@@ -103,16 +103,21 @@ func TestStampPageForEveryVerdict(t *testing.T) {
 		})
 	}
 
-	// Details of a genuine stamp, in the reader's conventions; the table
-	// above viewed it three times.
+	// Details of a genuine stamp, in the reader's conventions. The table
+	// above viewed it three times from one client: one scan. Two more
+	// phones make three.
 	p := get(t, hs.URL+path(good[0].Code))
 	for _, want := range []string{"Nem chua NEM-CHUA", "★★★★☆", "4 sao", "Thực phẩm", "Hợp tác xã Nem chua Thanh Hóa", "Phường Hạc Thành, Thanh Hóa",
-		"Thành phố Thanh Hóa", "1/QĐ-UBND", "UBND tỉnh", "20/08/2025", "19/08/2028", "Còn hiệu lực", "L-2026-11", "20/11/2026", "20/05/2027", "Đã quét 4 lần, lần đầu lúc 10:00, 28/11/2026"} {
+		"Thành phố Thanh Hóa", "1/QĐ-UBND", "UBND tỉnh", "20/08/2025", "19/08/2028", "Còn hiệu lực", "L-2026-11", "20/11/2026", "20/05/2027", "Lần quét đầu tiên (10:00, 28/11/2026)"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("genuine page lacks %q", want)
 		}
 	}
-	if p := get(t, hs.URL+path(good[0].Code)+"?lang=en"); !strings.Contains(p.body, "20 Aug 2025") || !strings.Contains(p.body, "4 stars") || !strings.Contains(p.body, "Scanned 5 times") {
+	get(t, hs.URL+path(good[0].Code), "User-Agent", "phone 2")
+	if p := get(t, hs.URL+path(good[0].Code), "User-Agent", "phone 3"); !strings.Contains(p.body, "Đã quét 3 lần, lần đầu lúc 10:00, 28/11/2026") {
+		t.Errorf("a third phone's view:\n%s", p.body)
+	}
+	if p := get(t, hs.URL+path(good[0].Code)+"?lang=en", "User-Agent", "phone 3"); !strings.Contains(p.body, "20 Aug 2025") || !strings.Contains(p.body, "4 stars") || !strings.Contains(p.body, "Scanned 3 times") {
 		t.Errorf("English page conventions:\n%s", p.body)
 	}
 

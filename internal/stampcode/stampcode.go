@@ -58,6 +58,10 @@ var (
 	// ErrUnsupportedVersion means the token names a version this code
 	// cannot read.
 	ErrUnsupportedVersion = errors.New("stampcode: unsupported format version")
+	// ErrNonCanonical means the token decodes, but its last character has
+	// non-zero unused bits: no issuer writes that, so the code was altered.
+	// Verifiers report it as a bad signature (docs/stamp-format.md §2).
+	ErrNonCanonical = errors.New("stampcode: token is not canonical Base32")
 )
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -214,7 +218,10 @@ func (e *Issuer) Sign(prefix string, c Claims) (string, error) {
 // The base URL is upper-cased: scheme and host are case-insensitive, and the
 // server routes paths without regard to case.
 func URLPrefix(baseURL string) (string, error) {
-	u := strings.ToUpper(strings.TrimRight(strings.TrimSpace(baseURL), "/"))
+	u, ok := Normalize(strings.TrimRight(strings.TrimSpace(baseURL), "/"))
+	if !ok {
+		return "", fmt.Errorf("base URL %q: only ASCII characters are allowed", baseURL)
+	}
 	if !strings.HasPrefix(u, "HTTP://") && !strings.HasPrefix(u, "HTTPS://") {
 		return "", fmt.Errorf("base URL %q: must start with http:// or https://", baseURL)
 	}
@@ -232,27 +239,73 @@ func URLPrefix(baseURL string) (string, error) {
 // Token is a parsed, not yet verified, stamp code.
 type Token struct {
 	Claims Claims
-	// Prefix is the upper-cased text before the token ("" for a bare token).
+	// Prefix is the upper-cased text up to and including the last "/V/"
+	// ("" for a bare token): the base URL followed by PathSegment.
 	Prefix    string
 	payload   []byte
 	signature []byte
-	// canonical is false when the Base32 text had non-zero trailing bits:
-	// such text was altered, even though it decodes to valid bytes.
-	canonical bool
 }
 
-// Parse reads a scanned code: a stamp URL or a bare token, in any case,
-// with surrounding whitespace. It checks form only; Verify checks the
-// signature.
-func Parse(text string) (*Token, error) {
-	s := strings.ToUpper(strings.TrimSpace(text))
-	prefix := ""
-	if i := strings.LastIndex(s, PathSegment); i >= 0 {
-		prefix, s = s[:i+len(PathSegment)], s[i+len(PathSegment):]
-		if !strings.HasPrefix(prefix, "HTTP://") && !strings.HasPrefix(prefix, "HTTPS://") {
-			return nil, ErrMalformed
+// Normalize turns scanned text into the form codes are compared in: the
+// Unicode White_Space characters around it removed, then a-z upper-cased.
+// Only ASCII letters change case: upper-casing U+017F (ſ) or U+0131 (ı)
+// would make them S and I, so a code holding them would pass for one that
+// does not. Any other non-ASCII character makes the text not a code (false).
+func Normalize(text string) (string, bool) {
+	s := strings.TrimSpace(text) // unicode.IsSpace: the White_Space property
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case 'a' <= c && c <= 'z':
+			if b == nil {
+				b = []byte(s)
+			}
+			b[i] = c - ('a' - 'A')
 		}
 	}
+	if b == nil {
+		return s, true
+	}
+	return string(b), true
+}
+
+// Split cuts normalized text at its last "/V/" into the prefix (up to and
+// including "/V/") and the token; a text without "/V/" is a bare token.
+func Split(s string) (prefix, token string) {
+	if i := strings.LastIndex(s, PathSegment); i >= 0 {
+		return s[:i+len(PathSegment)], s[i+len(PathSegment):]
+	}
+	return "", s
+}
+
+// Parse reads a scanned code: a stamp URL or a bare token, in any letter
+// case, with surrounding whitespace. It checks form only; Verify checks the
+// signature. The errors come in the order of docs/stamp-format.md §6:
+// ErrMalformed for text that is not a code, ErrNonCanonical for an altered
+// last character, then ErrUnsupportedVersion or ErrMalformed for the
+// payload.
+func Parse(text string) (*Token, error) {
+	s, ok := Normalize(text)
+	if !ok {
+		return nil, ErrMalformed
+	}
+	prefix, token := Split(s)
+	if prefix != "" && !strings.HasPrefix(prefix, "HTTP://") && !strings.HasPrefix(prefix, "HTTPS://") {
+		return nil, ErrMalformed
+	}
+	t, err := ParseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	t.Prefix = prefix
+	return t, nil
+}
+
+// ParseToken reads a normalized bare token.
+func ParseToken(s string) (*Token, error) {
 	if len(s) != TokenLength {
 		return nil, ErrMalformed
 	}
@@ -260,23 +313,32 @@ func Parse(text string) (*Token, error) {
 	if err != nil || len(raw) != TokenBytes {
 		return nil, ErrMalformed
 	}
+	if b32.EncodeToString(raw) != s {
+		return nil, ErrNonCanonical
+	}
 	c, err := unmarshalPayload(raw[:PayloadSize])
 	if err != nil {
 		return nil, err
 	}
 	return &Token{
 		Claims:    c,
-		Prefix:    prefix,
 		payload:   raw[:PayloadSize:PayloadSize],
 		signature: raw[PayloadSize:],
-		canonical: b32.EncodeToString(raw) == s,
 	}, nil
+}
+
+// Text is the token in its canonical form: 138 upper-case Base32
+// characters.
+func (t *Token) Text() string {
+	raw := make([]byte, 0, TokenBytes)
+	raw = append(raw, t.payload...)
+	return b32.EncodeToString(append(raw, t.signature...))
 }
 
 // Verify reports whether the token was signed by pub, whose key id must be
 // the token's.
 func (t *Token) Verify(pub ed25519.PublicKey) bool {
-	if !t.canonical || KeyIDOf(pub) != t.Claims.KeyID {
+	if KeyIDOf(pub) != t.Claims.KeyID {
 		return false
 	}
 	return ed25519.Verify(pub, SignedMessage(t.payload), t.signature)
@@ -289,7 +351,7 @@ func (t *Token) Verify(pub ed25519.PublicKey) bool {
 // It is stricter only for a signature made with the same key by a signer
 // that picks its nonce at random, which is not Ed25519 as specified.
 func (t *Token) VerifyBySigning(priv ed25519.PrivateKey) bool {
-	if !t.canonical || KeyIDOf(priv.Public().(ed25519.PublicKey)) != t.Claims.KeyID {
+	if KeyIDOf(priv.Public().(ed25519.PublicKey)) != t.Claims.KeyID {
 		return false
 	}
 	return subtle.ConstantTimeCompare(ed25519.Sign(priv, SignedMessage(t.payload)), t.signature) == 1

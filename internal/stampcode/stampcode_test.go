@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/skip2/go-qrcode"
 
@@ -154,6 +155,16 @@ func TestParseRejectsNonStamps(t *testing.T) {
 		{"not http", "FTP://LOCALHOST/V/" + token, stampcode.ErrMalformed},
 		{"version 2", encode(v2), stampcode.ErrUnsupportedVersion},
 		{"serial zero", encode(zeroSerial), stampcode.ErrMalformed},
+		{"padding", token[:len(token)-2] + "==", stampcode.ErrMalformed},
+		{"long s for S", strings.Replace(code, "S", "\u017f", 1), stampcode.ErrMalformed},
+		{"dotless i for I", strings.Replace(code, "I", "\u0131", 1), stampcode.ErrMalformed},
+		{"long s in the token", strings.Replace(token, "S", "\u017f", 1), stampcode.ErrMalformed},
+		{"dotless i in the token", strings.Replace(token, "I", "\u0131", 1), stampcode.ErrMalformed},
+		{"non-ASCII in the URL", "HTTP://LOCALHÖST:8080/V/" + token, stampcode.ErrMalformed},
+		{"non-canonical last character", nonCanonical(token), stampcode.ErrNonCanonical},
+		// The canonical check comes before the payload's (spec §6 step 2).
+		{"non-canonical, version 2", nonCanonical(encode(v2)), stampcode.ErrNonCanonical},
+		{"non-canonical, serial zero", nonCanonical(encode(zeroSerial)), stampcode.ErrNonCanonical},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,7 +330,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		tok, err := stampcode.Parse(text)
 		if err != nil {
-			if !errors.Is(err, stampcode.ErrMalformed) && !errors.Is(err, stampcode.ErrUnsupportedVersion) {
+			if !errors.Is(err, stampcode.ErrMalformed) && !errors.Is(err, stampcode.ErrUnsupportedVersion) && !errors.Is(err, stampcode.ErrNonCanonical) {
 				t.Fatalf("unexpected error type: %v", err)
 			}
 			return
@@ -332,6 +343,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("payload does not round-trip: %x vs %x", again, tok.Payload())
 		}
 		_ = tok.Verify(pub)
+		for _, r := range text {
+			if r >= 0x80 && !unicode.IsSpace(r) {
+				t.Fatalf("accepted text with non-ASCII %q", r)
+			}
+		}
+		if got := tok.Text(); !strings.Contains(strings.ToUpper(text), got) {
+			t.Fatalf("canonical token %s is not the text's", got)
+		}
 	})
 }
 
@@ -347,3 +366,11 @@ func decode(t *testing.T, token string) []byte {
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 func encode(raw []byte) string { return b32.EncodeToString(raw) }
+
+// nonCanonical sets an unused low bit of the token's last character: the
+// bytes decode the same, the text is not what any issuer writes.
+func nonCanonical(token string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	last := strings.IndexByte(alphabet, token[len(token)-1])
+	return token[:len(token)-1] + string(alphabet[last|1])
+}

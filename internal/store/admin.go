@@ -26,11 +26,12 @@ func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
 			return &ocop.ConflictError{What: "token", ID: t.Id}
 		}
 		t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
-		if err := put(b, []byte(t.Id), t); err != nil {
+		d, err := putAudited(b, bucketTokens, []byte(t.Id), t)
+		if err != nil {
 			return err
 		}
 		role := auth.RoleName(estampv1.Role(t.Role))
-		return appendAudit(tx, ch, "token.create", t.Id, strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " "))
+		return appendAudit(tx, ch, "token.create", t.Id, strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " "), d)
 	})
 }
 
@@ -72,10 +73,11 @@ func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error
 			return nil
 		}
 		t.RevokeUnixNano = ch.Time.UnixNano()
-		if err := put(b, []byte(id), t); err != nil {
+		d, err := putAudited(b, bucketTokens, []byte(id), t)
+		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "token.revoke", id, "")
+		return appendAudit(tx, ch, "token.revoke", id, "", d)
 	})
 	if err != nil {
 		return nil, err
@@ -110,12 +112,15 @@ type KeyChange struct {
 func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, detail string) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
+		var digests []*storagev1.RecordDigest
 		for _, c := range changes {
-			if err := put(b, []byte(c.KeyID), c.State); err != nil {
+			d, err := putAudited(b, bucketKeyStates, []byte(c.KeyID), c.State)
+			if err != nil {
 				return err
 			}
+			digests = append(digests, d)
 		}
-		return appendAudit(tx, ch, action, target, detail)
+		return appendAudit(tx, ch, action, target, detail, digests...)
 	})
 }
 

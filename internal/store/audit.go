@@ -2,9 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -30,10 +33,29 @@ type AuditEntry struct {
 	Record *storagev1.AuditRecord
 }
 
+// putAudited stores m under key in an audited bucket and returns what the
+// change's audit entry records of it: the SHA-256 of the bytes stored.
+func putAudited(b *bolt.Bucket, bucket, key []byte, m proto.Message) (*storagev1.RecordDigest, error) {
+	v, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Put(key, v); err != nil {
+		return nil, err
+	}
+	return digestOf(bucket, key, v), nil
+}
+
+func digestOf(bucket, key, value []byte) *storagev1.RecordDigest {
+	sum := sha256.Sum256(value)
+	return &storagev1.RecordDigest{Bucket: string(bucket), Key: bytes.Clone(key), Sha256: sum[:]}
+}
+
 // appendAudit adds one entry to the hash chain: its record holds the hash
-// of the previous record, and the meta bucket holds the newest hash so that
-// the last entry cannot be changed or dropped unnoticed either.
-func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string) error {
+// of the previous record and of every record the change wrote, and the
+// meta bucket holds the newest hash so that the last entry cannot be
+// changed or dropped unnoticed either.
+func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string, records ...*storagev1.RecordDigest) error {
 	meta := tx.Bucket(bucketMeta)
 	prev := make([]byte, sha256.Size)
 	if h := meta.Get(keyAuditHead); h != nil {
@@ -46,6 +68,7 @@ func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string) error {
 		Target:       target,
 		Detail:       detail,
 		PreviousHash: prev,
+		Records:      records,
 	})
 	if err != nil {
 		return err
@@ -100,50 +123,125 @@ type AuditCheck struct {
 	// FirstBroken is the first entry that does not match; 0 when intact.
 	FirstBroken uint64
 	Problem     string
+	// Mismatches are stored records that are not what their latest audit
+	// entry says: edited, added or removed outside the service.
+	Mismatches []RecordMismatch
+}
+
+// RecordMismatch is one stored record that disagrees with the audit log.
+type RecordMismatch struct {
+	Kind, ID string
+	// Sequence is the latest entry that hashed the record; 0 for none.
+	Sequence uint64
+	Problem  string
 }
 
 // VerifyAudit walks the whole chain: every entry must hash to its stored
 // hash, name the previous entry's hash, and follow it in sequence; the
-// newest must be the head the meta bucket records.
+// newest must be the head the meta bucket records. Then every producer,
+// product, retailer, batch, token and key state must hash to what its
+// latest entry recorded.
 func (s *Store) VerifyAudit() (AuditCheck, error) {
 	var res AuditCheck
 	err := s.db.View(func(tx *bolt.Tx) error {
-		prev := make([]byte, sha256.Size)
-		broken := func(seq uint64, format string, args ...any) error {
-			res.FirstBroken, res.Problem = seq, fmt.Sprintf(format, args...)
-			return nil
-		}
-		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			want := res.Checked + 1
-			seq := binary.BigEndian.Uint64(k)
-			if seq != want {
-				return broken(want, "entry is missing (next stored entry is %d)", seq)
-			}
-			e, problem := decodeAudit(seq, v)
-			if problem != "" {
-				return broken(seq, "%s", problem)
-			}
-			if !bytes.Equal(e.Record.PreviousHash, prev) {
-				if seq == 1 {
-					return broken(seq, "first entry does not start the chain")
-				}
-				return broken(seq-1, "entry differs from what entry %d recorded of it", seq)
-			}
-			prev = e.Hash
-			res.Checked++
-		}
-		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keyNextAudit); v != nil && binary.BigEndian.Uint64(v)-1 > res.Checked {
-			return broken(res.Checked+1, "entry is missing (the log holds %d)", binary.BigEndian.Uint64(v)-1)
-		}
-		head := meta.Get(keyAuditHead)
-		switch {
-		case head == nil && res.Checked == 0:
-		case !bytes.Equal(head, prev):
-			return broken(res.Checked, "the newest entry differs from the recorded head of the log")
-		}
+		latest := map[string]recorded{}
+		res.Checked, res.FirstBroken, res.Problem = verifyChain(tx, latest)
+		res.Mismatches = verifyRecords(tx, latest)
 		return nil
 	})
 	return res, err
+}
+
+// recorded is the latest audit entry's digest of one record.
+type recorded struct {
+	sum []byte
+	seq uint64
+}
+
+func recordKey(bucket string, key []byte) string { return bucket + "\x00" + string(key) }
+
+// verifyChain checks the hash chain and gathers into latest the newest
+// digest of each record, from the entries that are intact.
+func verifyChain(tx *bolt.Tx, latest map[string]recorded) (checked, firstBroken uint64, problem string) {
+	prev := make([]byte, sha256.Size)
+	c := tx.Bucket(bucketAudit).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		e, bad := decodeAudit(seq, v)
+		if e.Record != nil {
+			for _, d := range e.Record.Records {
+				latest[recordKey(d.Bucket, d.Key)] = recorded{d.Sha256, seq}
+			}
+		}
+		if firstBroken != 0 {
+			continue
+		}
+		want := checked + 1
+		switch {
+		case seq != want:
+			firstBroken, problem = want, fmt.Sprintf("entry is missing (next stored entry is %d)", seq)
+		case bad != "":
+			firstBroken, problem = seq, bad
+		case !bytes.Equal(e.Record.PreviousHash, prev) && seq == 1:
+			firstBroken, problem = seq, "first entry does not start the chain"
+		case !bytes.Equal(e.Record.PreviousHash, prev):
+			firstBroken, problem = seq-1, fmt.Sprintf("entry differs from what entry %d recorded of it", seq)
+		default:
+			prev = e.Hash
+			checked++
+		}
+	}
+	if firstBroken != 0 {
+		return checked, firstBroken, problem
+	}
+	meta := tx.Bucket(bucketMeta)
+	if v := meta.Get(keyNextAudit); v != nil && binary.BigEndian.Uint64(v)-1 > checked {
+		return checked, checked + 1, fmt.Sprintf("entry is missing (the log holds %d)", binary.BigEndian.Uint64(v)-1)
+	}
+	head := meta.Get(keyAuditHead)
+	if !(head == nil && checked == 0) && !bytes.Equal(head, prev) {
+		return checked, checked, "the newest entry differs from the recorded head of the log"
+	}
+	return checked, 0, ""
+}
+
+// verifyRecords compares every audited record with its latest digest.
+func verifyRecords(tx *bolt.Tx, latest map[string]recorded) []RecordMismatch {
+	var out []RecordMismatch
+	for _, ab := range auditedBuckets {
+		name := string(ab.bucket)
+		tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
+			rk := recordKey(name, k)
+			r, ok := latest[rk]
+			delete(latest, rk)
+			sum := sha256.Sum256(v)
+			switch {
+			case !ok:
+				out = append(out, RecordMismatch{Kind: ab.kind, ID: keyString(ab.bucket, k), Problem: "no audit entry wrote it"})
+			case !bytes.Equal(sum[:], r.sum):
+				out = append(out, RecordMismatch{Kind: ab.kind, ID: keyString(ab.bucket, k), Sequence: r.seq, Problem: fmt.Sprintf("differs from what audit entry %d recorded", r.seq)})
+			}
+			return nil
+		})
+	}
+	kinds := map[string]string{}
+	for _, ab := range auditedBuckets {
+		kinds[string(ab.bucket)] = ab.kind
+	}
+	for rk, r := range latest {
+		bucket, key, _ := strings.Cut(rk, "\x00")
+		if kind, ok := kinds[bucket]; ok && len(r.sum) > 0 {
+			out = append(out, RecordMismatch{Kind: kind, ID: keyString([]byte(bucket), []byte(key)), Sequence: r.seq, Problem: fmt.Sprintf("missing, though audit entry %d wrote it", r.seq)})
+		}
+	}
+	slices.SortFunc(out, func(a, b RecordMismatch) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// keyString shows a record's key: batch ids are numbers, others text.
+func keyString(bucket, key []byte) string {
+	if bytes.Equal(bucket, bucketBatches) && len(key) == 8 {
+		return formatUint(binary.BigEndian.Uint64(key))
+	}
+	return string(key)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,19 +30,23 @@ const (
 // of serials. Checking the certificate and allocating serials in the
 // transaction that stores the batch means a concurrent revocation cannot
 // slip between them, and a crash before commit leaves no serial used.
+//
+// Request ids belong to the product's producer: another producer's id is
+// another request.
 func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
 	err = s.update(func(tx *bolt.Tx) error {
 		batches := tx.Bucket(bucketBatches)
-		if v := tx.Bucket(bucketRequests).Get([]byte(requestID)); v != nil {
+		product := new(estampv1.Product)
+		if err := productTx(tx, productID, product); err != nil {
+			return err
+		}
+		reqKey := requestKey(product.ProducerId, requestID)
+		if v := tx.Bucket(bucketRequests).Get(reqKey); v != nil {
 			batch = new(estampv1.Batch)
 			ok, err := get(batches, v, batch)
 			if err == nil && !ok {
 				err = &ocop.NotFoundError{What: "batch", ID: string(v)}
 			}
-			return err
-		}
-		product := new(estampv1.Product)
-		if err := productTx(tx, productID, product); err != nil {
 			return err
 		}
 		b, err := plan(product)
@@ -61,13 +67,22 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 		if first+uint64(b.Quantity)-1 > MaxSerial {
 			return ocop.Precondition("serial numbers exhausted")
 		}
+		// The mark outside the file first: once this batch commits, no
+		// restored backup may hand out its serials or id again.
+		if err := s.hw.reserve(first+uint64(b.Quantity), id+1); err != nil {
+			return err
+		}
 		b.Id, b.FirstSerial, b.ProductId, b.RequestId = id, first, productID, requestID
 		b.IssueTime = timestamppb.New(ch.Time)
 		key := u64(id)
-		if err := put(batches, key, b); err != nil {
+		d, err := putAudited(batches, bucketBatches, key, b)
+		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRequests).Put([]byte(requestID), key); err != nil {
+		if err := tx.Bucket(bucketRequests).Put(reqKey, key); err != nil {
+			return err
+		}
+		if err := noteBaseURL(tx, id, b.BaseUrl); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketProductBatches).Put(productBatchKey(productID, id), nil); err != nil {
@@ -78,7 +93,7 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 		}
 		batch, created = b, true
 		return appendAudit(tx, ch, "stamps.issue", formatUint(id),
-			fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s", productID, b.Lot, b.Quantity, first, first+uint64(b.Quantity)-1, b.KeyId))
+			fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s", productID, b.Lot, b.Quantity, first, first+uint64(b.Quantity)-1, b.KeyId), d)
 	})
 	if err != nil {
 		return nil, false, err
@@ -97,6 +112,38 @@ func (s *Store) NextSerial() (uint64, error) {
 		return nil
 	})
 	return next, err
+}
+
+func requestKey(producerID, requestID string) []byte {
+	k := make([]byte, 0, len(producerID)+1+len(requestID))
+	k = append(k, producerID...)
+	k = append(k, 0)
+	return append(k, requestID...)
+}
+
+// noteBaseURL records the base URL a batch was issued under when it
+// differs from the previous batch's: the list stays as short as the
+// service's moves.
+func noteBaseURL(tx *bolt.Tx, batchID uint64, prefix string) error {
+	base := strings.TrimSuffix(prefix, "/V/")
+	b := tx.Bucket(bucketBaseURLs)
+	if _, last := b.Cursor().Last(); last != nil && string(last) == base {
+		return nil
+	}
+	return b.Put(u64(batchID), []byte(base))
+}
+
+// BatchBaseURLs lists every base URL batches were issued under, in batch
+// order.
+func (s *Store) BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error) {
+	var out []*estampv1.BatchBaseUrl
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBaseURLs).ForEach(func(k, v []byte) error {
+			out = append(out, &estampv1.BatchBaseUrl{FirstBatchId: binary.BigEndian.Uint64(k), BaseUrl: string(v)})
+			return nil
+		})
+	})
+	return out, err
 }
 
 func productBatchKey(productID string, batchID uint64) []byte {
@@ -201,13 +248,26 @@ func batchOfSerial(tx *bolt.Tx, serial uint64) (*estampv1.Batch, error) {
 
 // addRevocation appends to the revocation list under the next version.
 func addRevocation(tx *bolt.Tx, b *estampv1.Batch, serial uint64, reason string, at time.Time) error {
+	return addListEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Serial: serial, Reason: reason, RevokeTime: timestamppb.New(at)})
+}
+
+// addCertificate appends a product's certificate as it now stands to the
+// revocation list: offline verifiers learn of renewals and revocations.
+func addCertificate(tx *bolt.Tx, p *estampv1.Product, at time.Time) error {
+	c := p.GetCertificate()
+	return addListEntry(tx, &estampv1.RevocationEntry{
+		Reason: c.GetRevocationReason(), RevokeTime: timestamppb.New(at),
+		Certificate: &estampv1.CertificateChange{ProductNumber: p.Number, ProductId: p.Id, ValidUntil: c.GetValidUntil(), Revoked: c.GetRevokeTime() != nil},
+	})
+}
+
+func addListEntry(tx *bolt.Tx, e *estampv1.RevocationEntry) error {
 	version, err := nextCounter(tx, keyNextRevocation, 1)
 	if err != nil {
 		return err
 	}
-	return put(tx.Bucket(bucketRevocations), u64(version), &estampv1.RevocationEntry{
-		Version: version, KeyId: b.KeyId, BatchId: b.Id, Serial: serial, Reason: reason, RevokeTime: timestamppb.New(at),
-	})
+	e.Version = version
+	return put(tx.Bucket(bucketRevocations), u64(version), e)
 }
 
 // Revocation is one request to revoke: a whole batch, or serials.
@@ -242,13 +302,14 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 			named.Revoked, named.RevocationReason, named.RevokedBy = true, r.Reason, r.Change.Actor
 			named.RevokeTime = timestamppb.New(r.Change.Time)
 			count = int(named.Quantity)
-			if err := put(tx.Bucket(bucketBatches), u64(named.Id), named); err != nil {
+			d, err := putAudited(tx.Bucket(bucketBatches), bucketBatches, u64(named.Id), named)
+			if err != nil {
 				return err
 			}
 			if err := addRevocation(tx, named, 0, r.Reason, r.Change.Time); err != nil {
 				return err
 			}
-			return appendAudit(tx, r.Change, "batch.revoke", formatUint(named.Id), r.Reason)
+			return appendAudit(tx, r.Change, "batch.revoke", formatUint(named.Id), r.Reason, d)
 		}
 		stamps := tx.Bucket(bucketStamps)
 		for i, serial := range r.Serials {
@@ -317,7 +378,13 @@ func (s *Store) Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, 
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRevocations)
 		c := b.Cursor()
-		for k, _ := c.Seek(u64(since + 1)); k != nil; k, _ = c.Next() {
+		// since+1 would wrap to 0 at the largest version and list
+		// everything; nothing is after it.
+		k, _ := c.Seek(u64(since + 1))
+		if since == math.MaxUint64 {
+			k = nil
+		}
+		for ; k != nil; k, _ = c.Next() {
 			e := new(estampv1.RevocationEntry)
 			if _, err := get(b, k, e); err != nil {
 				return err

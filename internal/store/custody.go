@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,14 +15,15 @@ import (
 func (s *Store) CreateRetailer(r *estampv1.Retailer, ch Change) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRetailers)
-		if b.Get([]byte(r.Id)) != nil {
-			return &ocop.ConflictError{What: "retailer", ID: r.Id}
-		}
-		r.CreateTime = timestamppb.New(ch.Time)
-		if err := put(b, []byte(r.Id), r); err != nil {
+		if err := conflictFold(b, "retailer", r.Id); err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "retailer.create", r.Id, r.Name)
+		r.CreateTime = timestamppb.New(ch.Time)
+		d, err := putAudited(b, bucketRetailers, []byte(r.Id), r)
+		if err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, "retailer.create", r.Id, r.Name, d)
 	})
 }
 
@@ -62,11 +62,13 @@ type IntakeResult struct {
 	Received bool
 }
 
-// ReceiveStamps looks up every intake in one transaction and, for each
-// issued stamp that accept (given the intake's index) approves, records a
-// receipt by the retailer: one commit for a whole delivery. Records of the
-// same batch share their product and producer.
-func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool) ([]IntakeResult, error) {
+// ReceiveStamps looks up every intake in one transaction and hands each
+// to accept with its record (nil when never issued); for each that accept
+// approves, it records a receipt by the retailer: one commit for a whole
+// delivery. Records of the same batch share their product and producer.
+// The delivery's audit entry says what summary returns once every intake
+// was seen.
+func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool, summary func() string) ([]IntakeResult, error) {
 	out := make([]IntakeResult, len(items))
 	err := s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
@@ -74,7 +76,6 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 		}
 		stamps := tx.Bucket(bucketStamps)
 		cache := map[uint64]*StampRecord{}
-		received := 0
 		for i, it := range items {
 			base, ok := cache[it.BatchID]
 			if !ok {
@@ -85,6 +86,7 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 				cache[it.BatchID], base = r, r
 			}
 			if base == nil || it.Serial < base.Batch.FirstSerial || it.Serial-base.Batch.FirstSerial >= uint64(base.Batch.Quantity) {
+				accept(i, nil, nil)
 				continue
 			}
 			st, err := decodeStampState(stamps.Get(u64(it.Serial)))
@@ -102,9 +104,8 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 				return err
 			}
 			out[i].Received = true
-			received++
 		}
-		return appendAudit(tx, ch, "delivery.receive", retailerID, fmt.Sprintf("%d codes, %d received", len(items), received))
+		return appendAudit(tx, ch, "delivery.receive", retailerID, summary())
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -16,6 +17,73 @@ import (
 var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
 	2: migrate2to3,
+	3: migrate3to4,
+}
+
+// migrate3to4 scopes request ids to their producer, lists the base URLs
+// batches were issued under, puts every product's certificate in the
+// revocation list (offline verifiers then know renewals and revocations
+// made before), and writes one audit entry hashing every record as it
+// stands, so that `audit verify` can check records from here on.
+func migrate3to4(tx *bolt.Tx) error {
+	now := time.Now()
+	requests, batches := tx.Bucket(bucketRequests), tx.Bucket(bucketBatches)
+	type rekey struct{ old, new, batch []byte }
+	var moves []rekey
+	err := requests.ForEach(func(k, v []byte) error {
+		b, p := new(estampv1.Batch), new(estampv1.Product)
+		if err := batchTx(tx, binary.BigEndian.Uint64(v), b); err != nil {
+			return err
+		}
+		if err := productTx(tx, b.ProductId, p); err != nil {
+			return err
+		}
+		moves = append(moves, rekey{bytes.Clone(k), requestKey(p.ProducerId, string(k)), bytes.Clone(v)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if err := requests.Delete(m.old); err != nil {
+			return err
+		}
+		if err := requests.Put(m.new, m.batch); err != nil {
+			return err
+		}
+	}
+	err = batches.ForEach(func(k, _ []byte) error {
+		b := new(estampv1.Batch)
+		if _, err := get(batches, k, b); err != nil {
+			return err
+		}
+		return noteBaseURL(tx, b.Id, b.BaseUrl)
+	})
+	if err != nil {
+		return err
+	}
+	products := tx.Bucket(bucketProducts)
+	err = products.ForEach(func(k, _ []byte) error {
+		p := new(estampv1.Product)
+		if _, err := get(products, k, p); err != nil {
+			return err
+		}
+		return addCertificate(tx, p, now)
+	})
+	if err != nil {
+		return err
+	}
+	var digests []*storagev1.RecordDigest
+	for _, ab := range auditedBuckets {
+		err := tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
+			digests = append(digests, digestOf(ab.bucket, k, v))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return appendAudit(tx, Change{Actor: "estampd", Time: now}, "schema.upgrade", "", "3 -> 4: hashes of every record as it stands", digests...)
 }
 
 // migrate2to3 needs no data moved: the new buckets exist already. It

@@ -2,8 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -14,14 +17,15 @@ import (
 func (s *Store) CreateProducer(p *estampv1.Producer, ch Change) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProducers)
-		if b.Get([]byte(p.Id)) != nil {
-			return &ocop.ConflictError{What: "producer", ID: p.Id}
-		}
-		p.CreateTime = timestamppb.New(ch.Time)
-		if err := put(b, []byte(p.Id), p); err != nil {
+		if err := conflictFold(b, "producer", p.Id); err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "producer.create", p.Id, p.Name)
+		p.CreateTime = timestamppb.New(ch.Time)
+		d, err := putAudited(b, bucketProducers, []byte(p.Id), p)
+		if err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, "producer.create", p.Id, p.Name, d)
 	})
 }
 
@@ -54,8 +58,11 @@ func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
 			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
 		}
 		b := tx.Bucket(bucketProducts)
-		if b.Get([]byte(p.Id)) != nil {
-			return &ocop.ConflictError{What: "product", ID: p.Id}
+		if err := conflictFold(b, "product", p.Id); err != nil {
+			return err
+		}
+		if err := sameName(b, p); err != nil {
+			return err
 		}
 		n, err := nextCounter(tx, keyNextProductNumber, 1)
 		if err != nil {
@@ -69,10 +76,26 @@ func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
 		if err := tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id)); err != nil {
 			return err
 		}
-		if err := put(b, []byte(p.Id), p); err != nil {
+		d, err := putAudited(b, bucketProducts, []byte(p.Id), p)
+		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "product.create", p.Id, p.ProducerId+" "+p.Name)
+		return appendAudit(tx, ch, "product.create", p.Id, p.ProducerId+" "+p.Name, d)
+	})
+}
+
+// sameName refuses a second product of one producer under the same name
+// (NFC, whatever the letter case): buyers could not tell them apart.
+func sameName(b *bolt.Bucket, p *estampv1.Product) error {
+	return b.ForEach(func(k, v []byte) error {
+		other := new(estampv1.Product)
+		if err := proto.Unmarshal(v, other); err != nil {
+			return fmt.Errorf("store: corrupt product %q: %w", k, err)
+		}
+		if other.ProducerId == p.ProducerId && strings.EqualFold(other.Name, p.Name) {
+			return &ocop.ConflictError{What: "product named", ID: p.Name, Detail: fmt.Sprintf(" for producer %s: %q", p.ProducerId, other.Id)}
+		}
+		return nil
 	})
 }
 
@@ -132,8 +155,9 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 	return list, more, err
 }
 
-// UpdateProduct applies change to a stored product in one transaction;
-// change returns the audit action and detail.
+// UpdateProduct applies a change of certification to a stored product in
+// one transaction; change returns the audit action and detail. The
+// certificate as it then stands joins the revocation list.
 func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
 	err := s.update(func(tx *bolt.Tx) error {
@@ -144,10 +168,14 @@ func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Produc
 		if err != nil {
 			return err
 		}
-		if err := put(tx.Bucket(bucketProducts), []byte(id), p); err != nil {
+		d, err := putAudited(tx.Bucket(bucketProducts), bucketProducts, []byte(id), p)
+		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, action, id, detail)
+		if err := addCertificate(tx, p, ch.Time); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, action, id, detail, d)
 	})
 	if err != nil {
 		return nil, err

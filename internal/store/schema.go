@@ -17,8 +17,9 @@ var (
 	// productBatches: product id, 0x00, batch id (uint64) -> empty. Lists a
 	// product's batches in issue order.
 	bucketProductBatches = []byte("product_batches")
-	// requests: issuance request id -> batch id (uint64). Makes retries
-	// return the batch the first attempt issued.
+	// requests: producer id, 0x00, issuance request id -> batch id
+	// (uint64). Makes retries return the batch the first attempt issued;
+	// each producer has its own request ids.
 	bucketRequests = []byte("requests")
 	// stamps: serial (uint64) -> estamp.storage.v1.StampState (protobuf).
 	// Written on first scan, intake or revocation; an issued stamp nobody
@@ -30,8 +31,13 @@ var (
 	// Finds the batch of a serial with one cursor seek.
 	bucketBatchRanges = []byte("batch_ranges")
 	// revocations: version (uint64) -> estamp.v1.RevocationEntry (protobuf).
-	// The revocation list offline verifiers sync by version.
+	// The revocation list offline verifiers sync by version: revoked
+	// stamps and batches, and certificates as they stand after a change.
 	bucketRevocations = []byte("revocations")
+	// baseURLs: first batch id (uint64) -> base URL (upper-cased, without
+	// "/V/") of that batch and the batches after it, up to the next key:
+	// the addresses offline verifiers accept codes under.
+	bucketBaseURLs = []byte("base_urls")
 
 	// tokens: token id -> estamp.storage.v1.TokenRecord (protobuf), with
 	// the SHA-256 of the secret, never the secret.
@@ -40,14 +46,26 @@ var (
 	// (protobuf): retired or compromised issuer keys.
 	bucketKeyStates = []byte("key_states")
 	// audit: sequence (uint64) -> SHA-256 of the record || the record, an
-	// estamp.storage.v1.AuditRecord (protobuf) holding the previous hash.
+	// estamp.storage.v1.AuditRecord (protobuf) holding the previous hash
+	// and the hashes of the records the change wrote.
 	bucketAudit = []byte("audit")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
-		bucketRetailers, bucketBatchRanges, bucketRevocations,
+		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs,
 		bucketTokens, bucketKeyStates, bucketAudit,
+	}
+
+	// auditedBuckets hold the records every change of which the audit log
+	// hashes, with what a record of each is called: `audit verify` checks
+	// that each stored record hashes to what its latest entry says.
+	auditedBuckets = []struct {
+		bucket []byte
+		kind   string
+	}{
+		{bucketProducers, "producer"}, {bucketProducts, "product"}, {bucketRetailers, "retailer"},
+		{bucketBatches, "batch"}, {bucketTokens, "token"}, {bucketKeyStates, "key state"},
 	}
 )
 
@@ -78,4 +96,6 @@ var (
 //	2: stamp states as protobuf with custody and daily scans; retailers,
 //	   batch ranges and the revocation list.
 //	3: API tokens, issuer key states and the audit log.
-const schemaVersion = 3
+//	4: request ids per producer; base URLs by batch; certificates in the
+//	   revocation list; audit entries hash the records they write.
+const schemaVersion = 4

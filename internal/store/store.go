@@ -14,14 +14,21 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 // ErrLocked means another process holds the database.
 var ErrLocked = errors.New("store: database is locked by another process")
+
+// ErrStorageFull means a change could not be stored because the disk is
+// full. Nothing of the change was kept; it may be retried later.
+var ErrStorageFull = errors.New("store: storage is full")
 
 // Options tune Open.
 type Options struct {
@@ -33,12 +40,17 @@ type Options struct {
 	// transaction; an error it returns rolls the transaction back as a
 	// failed disk write would. For fault-injection tests only.
 	FailBeforeCommit func() error
+	// HighWaterPath, when set, is the file outside the database that keeps
+	// a mark above every serial and batch id handed out (highwater.go).
+	HighWaterPath string
 }
 
 // Store is the bbolt-backed store.
 type Store struct {
 	db         *bolt.DB
 	failCommit func() error
+	hw         *highWater
+	skipped    Skipped
 }
 
 // Open opens or creates the database at path with mode 0600.
@@ -64,8 +76,50 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if opts.HighWaterPath != "" {
+		if s.hw, err = openHighWater(opts.HighWaterPath); err == nil {
+			err = s.raiseCounters()
+		}
+		if err != nil {
+			s.hw.close()
+			db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
+
+// raiseCounters lifts the serial and batch counters to the high-water
+// mark, so that nothing handed out before is handed out again.
+func (s *Store) raiseCounters() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		next := func(key []byte) uint64 {
+			if v := meta.Get(key); v != nil {
+				return binary.BigEndian.Uint64(v)
+			}
+			return 1
+		}
+		serial, batch := next(keyNextSerial), next(keyNextBatch)
+		if s.hw.last.serial > serial {
+			s.skipped.SerialFrom, s.skipped.SerialTo = serial, s.hw.last.serial
+			if err := meta.Put(keyNextSerial, u64(s.hw.last.serial)); err != nil {
+				return err
+			}
+		}
+		if s.hw.last.batch > batch {
+			s.skipped.BatchFrom, s.skipped.BatchTo = batch, s.hw.last.batch
+			if err := meta.Put(keyNextBatch, u64(s.hw.last.batch)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Skipped says which serials and batch ids Open skipped to stay above the
+// high-water mark.
+func (s *Store) Skipped() Skipped { return s.skipped }
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -95,8 +149,26 @@ func (s *Store) init() error {
 	})
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close settles the high-water mark to the counters and closes the
+// database.
+func (s *Store) Close() error {
+	var errs []error
+	if s.hw != nil {
+		err := s.db.View(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			serial, batch := uint64(1), uint64(1)
+			if v := meta.Get(keyNextSerial); v != nil {
+				serial = binary.BigEndian.Uint64(v)
+			}
+			if v := meta.Get(keyNextBatch); v != nil {
+				batch = binary.BigEndian.Uint64(v)
+			}
+			return s.hw.settle(serial, batch)
+		})
+		errs = append(errs, err, s.hw.close())
+	}
+	return errors.Join(append(errs, s.db.Close())...)
+}
 
 // Empty reports whether the registry has no producers, e.g. to decide
 // whether to seed demo data.
@@ -190,6 +262,23 @@ func listAfter[M proto.Message](s *Store, bucket []byte, after string, limit int
 	return list, more, err
 }
 
+// conflictFold refuses an id that equals a stored one regardless of letter
+// case: to a person, NEM-CHUA and nem-chua name the same thing. Creates are
+// rare and registries small, so a scan of the keys is cheap enough.
+func conflictFold(b *bolt.Bucket, what, id string) error {
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if bytes.EqualFold(k, []byte(id)) {
+			e := &ocop.ConflictError{What: what, ID: id}
+			if string(k) != id {
+				e.Detail = fmt.Sprintf(" as %q: ids are the same whatever their letter case", k)
+			}
+			return e
+		}
+	}
+	return nil
+}
+
 // Size is the database size in bytes.
 func (s *Store) Size() (int64, error) {
 	var n int64
@@ -229,8 +318,9 @@ func (s *Store) Check() error {
 }
 
 // update runs fn in a write transaction, through the fault-injection hook.
+// A full disk is reported as ErrStorageFull: the change was not kept.
 func (s *Store) update(fn func(*bolt.Tx) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -239,4 +329,8 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 		}
 		return nil
 	})
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", ErrStorageFull, err)
+	}
+	return err
 }

@@ -6,6 +6,7 @@ package verify
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/verdict"
 )
 
 // MaxCodeLength bounds the scanned text; real codes are under 200.
@@ -50,72 +52,101 @@ const DefaultManyScans = 5
 // Service implements estampv1.VerificationServiceServer.
 type Service struct {
 	estampv1.UnimplementedVerificationServiceServer
-	store     Store
-	scans     ScanRecorder
-	keys      KeyRing
-	prefixes  []string
-	now       func() time.Time
-	log       *slog.Logger
-	manyScans uint64
+	store       Store
+	scans       ScanRecorder
+	keys        KeyRing
+	checker     *verdict.Checker
+	views       *views
+	now         func() time.Time
+	log         *slog.Logger
+	manyScans   uint64
+	notRecorded func()
 }
 
 // SetManyScans sets the MANY_SCANS threshold.
 func (s *Service) SetManyScans(n uint64) { s.manyScans = n }
 
-// New returns the service. Codes given as URLs must start with the prefix of
-// one of baseURLs (the current one and any earlier ones).
+// OnScanNotRecorded sets what to do, besides logging, when a verification
+// could not record its scan (e.g. count it in a metric).
+func (s *Service) OnScanNotRecorded(f func()) { s.notRecorded = f }
+
+// New returns the service. Codes given as URLs must start with one of
+// baseURLs (the current one first, then any earlier ones) or with the base
+// URL their batch was issued under.
 func New(st Store, scans ScanRecorder, ring KeyRing, baseURLs []string, now func() time.Time, log *slog.Logger) (*Service, error) {
-	s := &Service{store: st, scans: scans, keys: ring, now: now, log: log, manyScans: DefaultManyScans}
-	for _, u := range baseURLs {
-		p, err := stampcode.URLPrefix(u)
-		if err != nil {
-			return nil, err
-		}
-		s.prefixes = append(s.prefixes, p)
-	}
-	return s, nil
-}
-
-// Checked is the offline part of verifying a code: its form, its URL and
-// its signature.
-type Checked struct {
-	Claims stampcode.Claims
-	// Prefix is the upper-cased URL before the token; "" for a bare token.
-	Prefix string
-	// Foreign means the URL is not ours: the code is good only if it is the
-	// URL its batch was issued under.
-	Foreign bool
-	// Verdict is UNSPECIFIED when the code passed; otherwise why not.
-	Verdict estampv1.Verdict
-	// Readable means Claims were read (the verdict may still be bad).
-	Readable bool
-	// NewerFormat means a MALFORMED code is of a later format version.
-	NewerFormat bool
-	// CompromiseReason says why the signing key of a KEY_COMPROMISED code
-	// was marked compromised.
-	CompromiseReason string
-}
-
-// Check verifies a code without the database. The caller has trimmed it
-// and checked it is not empty.
-func (s *Service) Check(code string) Checked {
-	tok, err := stampcode.Parse(code)
+	checker, err := verdict.New(baseURLs, RingKeys{ring})
 	if err != nil {
-		return Checked{Verdict: estampv1.Verdict_VERDICT_MALFORMED, NewerFormat: errors.Is(err, stampcode.ErrUnsupportedVersion)}
+		return nil, err
 	}
-	c := Checked{Claims: tok.Claims, Prefix: tok.Prefix, Readable: true}
-	c.Foreign = tok.Prefix != "" && !s.ourPrefix(tok.Prefix)
-	k, ok := s.keys.Key(tok.Claims.KeyID)
-	switch {
-	case !ok:
-		c.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
-	case !signedBy(tok, k):
-		c.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
-	default:
-		if st := s.keys.State(tok.Claims.KeyID); st.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
-			c.Verdict, c.CompromiseReason = estampv1.Verdict_VERDICT_KEY_COMPROMISED, st.Reason
-		}
+	v, err := newViews(rand.Reader)
+	if err != nil {
+		return nil, err
 	}
+	return &Service{store: st, scans: scans, keys: ring, checker: checker, views: v, now: now, log: log, manyScans: DefaultManyScans, notRecorded: func() {}}, nil
+}
+
+// Checker is the verdict checker with the issuer's keys and base URLs, for
+// intake, which decides in the same steps.
+func (s *Service) Checker() *verdict.Checker { return s.checker }
+
+// RingKeys shows a key ring as verdict keys: the issuer re-signs with its
+// private keys rather than verifying.
+type RingKeys struct{ Ring KeyRing }
+
+// Key implements verdict.Keys.
+func (r RingKeys) Key(id stampcode.KeyID) (verdict.Key, bool) {
+	k, ok := r.Ring.Key(id)
+	if !ok {
+		return verdict.Key{}, false
+	}
+	st := r.Ring.State(id)
+	vk := verdict.Key{Public: k.Public, Compromised: st.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED, Reason: st.Reason}
+	vk.Private, _ = k.Signer.(ed25519.PrivateKey)
+	return vk, true
+}
+
+// RecordOf is the stored record of a stamp as the verdict needs it; nil
+// for nil.
+func RecordOf(rec *store.StampRecord) *verdict.Record {
+	if rec == nil {
+		return nil
+	}
+	r := &verdict.Record{
+		Base:          strings.TrimSuffix(rec.Batch.GetBaseUrl(), stampcode.PathSegment),
+		ProductNumber: rec.Product.GetNumber(),
+		BatchRevoked:  rec.Batch.GetRevoked(),
+		BatchReason:   rec.Batch.GetRevocationReason(),
+		Certificate:   rec.Product.GetCertificate(),
+	}
+	if rv := rec.State.GetRevocation(); rv != nil {
+		r.StampRevoked, r.StampReason = true, rv.Reason
+	}
+	return r
+}
+
+// Caller says where a verification comes from, so that scans are counted
+// as people scan.
+type Caller struct {
+	// Path means the code is the path of an HTTP request to this service
+	// (the stamp page): its address is checked as a path.
+	Path bool
+	// Client identifies a caller without a token: its IP address and
+	// User-Agent. Views of one stamp by one client within ViewWindow count
+	// as one scan. Empty for token holders, whose every call counts.
+	Client string
+	// Peek answers without recording a scan: HEAD requests.
+	Peek bool
+}
+
+type callerKey struct{}
+
+// WithCaller tells Verify who calls.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+func callerOf(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
 	return c
 }
 
@@ -128,98 +159,76 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	case len(code) > MaxCodeLength:
 		return nil, ocop.Invalid("code", "%d bytes, at most %d", len(code), MaxCodeLength)
 	}
-	chk := s.Check(code)
-	if chk.NewerFormat {
-		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Mã tem dùng định dạng mới hơn phiên bản máy chủ này.", "The stamp uses a newer format than this server reads."), nil
+	caller := callerOf(ctx)
+	form := verdict.Scanned
+	if caller.Path {
+		form = verdict.Path
 	}
-	// The host part of a URL is not signed. A code under a URL that is not
-	// ours is accepted only if it is the URL its batch was issued under (the
-	// service has moved since); anything else may be a look-alike site.
-	fail := func(r *estampv1.VerifyResponse) (*estampv1.VerifyResponse, error) {
-		if chk.Foreign {
-			return lookAlike(), nil
+	chk := s.checker.Check(code, form)
+	var rec *store.StampRecord
+	if chk.Passed() {
+		var err error
+		rec, err = s.store.Stamp(uint64(chk.Claims.BatchID), chk.Claims.Serial)
+		if errors.As(err, new(*ocop.NotFoundError)) {
+			rec, err = nil, nil
 		}
-		return withIDs(r, chk.Claims), nil
-	}
-	switch chk.Verdict {
-	case estampv1.Verdict_VERDICT_MALFORMED:
-		return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Đây không phải mã tem điện tử OCOP.", "This is not an OCOP e-stamp code."), nil
-	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
-		return fail(verdict(estampv1.Verdict_VERDICT_UNKNOWN_KEY, "Mã tem được ký bằng khóa không do đơn vị này cấp.", "The stamp is signed by a key this issuer does not know."))
-	case estampv1.Verdict_VERDICT_BAD_SIGNATURE:
-		return fail(verdict(estampv1.Verdict_VERDICT_BAD_SIGNATURE, "Chữ ký không hợp lệ: mã tem đã bị sửa đổi hoặc làm giả.", "Invalid signature: the code was altered or forged."))
-	case estampv1.Verdict_VERDICT_KEY_COMPROMISED:
-		return fail(verdict(estampv1.Verdict_VERDICT_KEY_COMPROMISED,
-			"Khóa ký của tem này đã bị lộ, nên chữ ký không chứng minh được tem là thật. Lý do: "+chk.CompromiseReason,
-			"The key that signed this stamp was compromised, so its signature proves nothing. Reason: "+chk.CompromiseReason))
-	}
-	c := chk.Claims
-	rec, err := s.store.Stamp(uint64(c.BatchID), c.Serial)
-	if errors.As(err, new(*ocop.NotFoundError)) {
-		return fail(notIssued())
-	}
-	if err != nil {
-		return nil, err
-	}
-	if chk.Foreign && rec.Batch.BaseUrl != chk.Prefix {
-		return lookAlike(), nil
-	}
-	if rec.Product.Number != c.ProductNumber {
-		s.log.Warn("signed stamp disagrees with its batch", "serial", c.Serial, "batch", c.BatchID, "claimed_product", c.ProductNumber, "stored_product", rec.Product.Number)
-		return withIDs(notIssued(), c), nil
+		if err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
-	state, err := s.scans.Record(ctx, c.Serial, now)
+	o := s.checker.Decide(chk, RecordOf(rec), now)
+	if !issued(o) {
+		if rec != nil && o.Verdict == estampv1.Verdict_VERDICT_NOT_ISSUED {
+			s.log.Warn("signed stamp disagrees with its batch", "serial", o.Claims.Serial, "batch", o.Claims.BatchID, "claimed_product", o.Claims.ProductNumber, "stored_product", rec.Product.Number)
+		}
+		r := &estampv1.VerifyResponse{Verdict: o.Verdict, Message: verdict.Sentence(o, ocop.VI), MessageEn: verdict.Sentence(o, ocop.EN)}
+		if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
+			r.Serial, r.KeyId = o.Claims.Serial, o.Claims.KeyID.String()
+		}
+		return r, nil
+	}
+	state, recorded, err := s.record(ctx, caller, rec, o.Claims.Serial, now)
 	if err != nil {
 		return nil, err
 	}
-	resp := s.details(rec, state, now)
-	resp.Serial, resp.KeyId = c.Serial, c.KeyID.String()
+	resp := s.details(o, rec, state, now)
+	if !recorded {
+		resp.Warnings = append(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED)
+	}
+	resp.Serial, resp.KeyId = o.Claims.Serial, o.Claims.KeyID.String()
 	return resp, nil
 }
 
-func (s *Service) ourPrefix(p string) bool {
-	for _, ours := range s.prefixes {
-		if p == ours {
-			return true
-		}
+// issued reports whether an outcome is about a stamp the issuer issued:
+// one whose details are shown and whose scan is recorded.
+func issued(o verdict.Outcome) bool {
+	switch o.Verdict {
+	case estampv1.Verdict_VERDICT_GENUINE, estampv1.Verdict_VERDICT_REVOKED,
+		estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
+		return true
 	}
 	return false
 }
 
-func lookAlike() *estampv1.VerifyResponse {
-	return verdict(estampv1.Verdict_VERDICT_MALFORMED, "Địa chỉ trong mã không thuộc hệ thống tem OCOP này.", "The address in the code does not belong to this OCOP stamp service.")
-}
-
-func notIssued() *estampv1.VerifyResponse {
-	return verdict(estampv1.Verdict_VERDICT_NOT_ISSUED, "Chữ ký hợp lệ nhưng không có tem nào như vậy được phát hành.", "The signature is valid but no such stamp was issued.")
-}
-
-func verdict(v estampv1.Verdict, vi, en string) *estampv1.VerifyResponse {
-	return &estampv1.VerifyResponse{Verdict: v, Message: vi, MessageEn: en}
-}
-
-func withIDs(r *estampv1.VerifyResponse, c stampcode.Claims) *estampv1.VerifyResponse {
-	r.Serial, r.KeyId = c.Serial, c.KeyID.String()
-	return r
-}
-
-// Assess is the verdict of an issued stamp: the stamp's own revocation
-// first, then its product's certificate. The reason is the revocation's.
-func Assess(rec *store.StampRecord, now time.Time) (estampv1.Verdict, string) {
+// record counts a scan, unless the caller only peeks or viewed the stamp
+// moments ago. A scan that cannot be stored (a full disk) does not stop
+// the verdict: the answer says it was not recorded (recorded false), and
+// the failure is logged and counted.
+func (s *Service) record(ctx context.Context, caller Caller, rec *store.StampRecord, serial uint64, now time.Time) (st *store.StampState, recorded bool, err error) {
+	if caller.Peek || caller.Client != "" && s.views.seen(caller.Client, serial, now) {
+		return rec.State, true, nil
+	}
+	st, err = s.scans.Record(ctx, serial, now)
 	switch {
-	case rec.State.GetRevocation() != nil:
-		return estampv1.Verdict_VERDICT_REVOKED, rec.State.Revocation.Reason
-	case rec.Batch.Revoked:
-		return estampv1.Verdict_VERDICT_REVOKED, rec.Batch.RevocationReason
+	case err == nil:
+		return st, true, nil
+	case ctx.Err() != nil:
+		return nil, false, err
 	}
-	switch ocop.CertificateStatus(rec.Product.GetCertificate(), now) {
-	case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
-		return estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, rec.Product.Certificate.RevocationReason
-	case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
-		return estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, ""
-	}
-	return estampv1.Verdict_VERDICT_GENUINE, ""
+	s.log.Warn("scan not recorded; answering with the verdict", "serial", serial, "err", err)
+	s.notRecorded()
+	return rec.State, false, nil
 }
 
 // warnings are the signs that a stamp was copied.
@@ -235,25 +244,21 @@ func (s *Service) warnings(st *store.StampState) []estampv1.VerifyWarning {
 }
 
 // details builds the answer for an issued stamp.
-func (s *Service) details(rec *store.StampRecord, st *store.StampState, now time.Time) *estampv1.VerifyResponse {
+func (s *Service) details(o verdict.Outcome, rec *store.StampRecord, st *store.StampState, now time.Time) *estampv1.VerifyResponse {
 	p := ocop.WithStatus(rec.Product, now)
-	v, reason := Assess(rec, now)
-	var r *estampv1.VerifyResponse
+	r := &estampv1.VerifyResponse{Verdict: o.Verdict}
 	warnings := s.warnings(st)
+	vi, en := verdict.Sentence(o, ocop.VI), verdict.Sentence(o, ocop.EN)
 	switch {
-	case v == estampv1.Verdict_VERDICT_REVOKED:
-		r = verdict(v, "Tem này đã bị thu hồi: "+reason, "This stamp has been revoked: "+reason)
-	case v == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
-		r = verdict(v, "Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã bị thu hồi.", "Genuine stamp, but the product's OCOP certificate has been revoked.")
-	case v == estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED:
-		r = verdict(v, "Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã hết hạn.", "Genuine stamp, but the product's OCOP certificate has expired.")
+	case o.Verdict != estampv1.Verdict_VERDICT_GENUINE:
 	case len(warnings) > 0:
-		r = verdict(v, "Tem có chữ ký hợp lệ nhưng có dấu hiệu bị sao chép: tem đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận.", "The stamp is validly signed but shows signs of copying: it was scanned many times or received by several shops.")
-	case st.GetScanCount() <= 1:
-		r = verdict(v, "Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan.")
-	default:
-		r = verdict(v, "Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy kiểm tra lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history.")
+		vi, en = "Tem có chữ ký hợp lệ nhưng có dấu hiệu bị sao chép: tem đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận.", "The stamp is validly signed but shows signs of copying: it was scanned many times or received by several shops."
+	case st.GetScanCount() == 1:
+		vi, en = "Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan."
+	case st.GetScanCount() > 1:
+		vi, en = "Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy kiểm tra lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history."
 	}
+	r.Message, r.MessageEn = vi, en
 	r.Warnings = warnings
 	a := rec.Producer.GetAddress()
 	r.Product = p
@@ -262,10 +267,10 @@ func (s *Service) details(rec *store.StampRecord, st *store.StampState, now time
 	r.Batch = rec.Batch
 	// The idempotency key and who revoked are the producer's business.
 	r.Batch.RequestId, r.Batch.RevokedBy = "", ""
-	r.Scans = &estampv1.ScanHistory{
-		ScanCount:     st.GetScanCount(),
-		FirstScanTime: timestamppb.New(store.Time(st.GetFirstScanUnixNano())),
-		LastScanTime:  timestamppb.New(store.Time(st.GetLastScanUnixNano())),
+	r.Scans = &estampv1.ScanHistory{ScanCount: st.GetScanCount()}
+	if st.GetScanCount() > 0 {
+		r.Scans.FirstScanTime = timestamppb.New(store.Time(st.GetFirstScanUnixNano()))
+		r.Scans.LastScanTime = timestamppb.New(store.Time(st.GetLastScanUnixNano()))
 	}
 	r.StampRevocationReason = st.GetRevocation().GetReason()
 	return r
@@ -305,14 +310,4 @@ func (s *Service) ListIssuerKeys(context.Context, *estampv1.ListIssuerKeysReques
 	// Active first, as documented, even when keys share a creation second.
 	sort.SliceStable(resp.Keys, func(i, j int) bool { return resp.Keys[i].Active && !resp.Keys[j].Active })
 	return resp, nil
-}
-
-// signedBy checks a token's signature, by re-signing when the private key
-// is in memory: the costliest step of a verification, at less than half
-// the price (see stampcode.Token.VerifyBySigning).
-func signedBy(tok *stampcode.Token, k *keys.Key) bool {
-	if priv, ok := k.Signer.(ed25519.PrivateKey); ok {
-		return tok.VerifyBySigning(priv)
-	}
-	return tok.Verify(k.Public)
 }

@@ -60,7 +60,7 @@ func FuzzRequest(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
-	h, err := New(fakeVerifier{}, keys.NewRing(), fakeRevocations{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := New(fakeVerifier{}, "", keys.NewRing(), fakeRevocations{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -9,6 +9,7 @@ type texts struct {
 	Group, Producer, Origin, Legacy, Certificate, Decision, Authority string
 	DecisionDate, ValidUntil, Status, Stamp, Lot, Produced, Expiry    string
 	Serial, Issued, Scans, None, ServerError                          string
+	NoScans, ScanNotRecorded                                          string
 	// Stars and ScanCount are format strings.
 	Stars, ScanCount, ScanCountFirst string
 	verdicts                         map[verdictKey]verdictText
@@ -43,6 +44,7 @@ var vi = &texts{
 	Lot: "Số lô", Produced: "Ngày sản xuất", Expiry: "Hạn sử dụng", Serial: "Số sê-ri", Issued: "Tem phát hành lúc",
 	Scans: "Lịch sử quét", None: "Không ghi", ServerError: "Hệ thống đang gặp sự cố, vui lòng thử lại sau.",
 	Stars: "%d sao", ScanCount: "Đã quét %d lần, lần đầu lúc %s", ScanCountFirst: "Lần quét đầu tiên (%s)",
+	NoScans: "Chưa có lần quét nào được ghi nhận", ScanNotRecorded: "Lần quét này chưa được ghi lại do sự cố lưu trữ của hệ thống; kết quả kiểm tra vẫn đúng.",
 	verdicts: map[verdictKey]verdictText{
 		keyGenuine:      {"Sản phẩm chính hãng", "Tem hợp lệ và do cơ quan OCOP phát hành. Bạn có thể yên tâm về nguồn gốc."},
 		keyManyScans:    {"Sản phẩm chính hãng — cần lưu ý", "Tem này đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận, nên có thể đã bị sao chép. Nếu bạn vừa mua hàng, hãy hỏi người bán hoặc báo cơ quan quản lý."},
@@ -67,6 +69,7 @@ var en = &texts{
 	Lot: "Lot number", Produced: "Production date", Expiry: "Best before", Serial: "Serial number", Issued: "Stamp issued",
 	Scans: "Scan history", None: "Not given", ServerError: "The service has a problem; please try again later.",
 	Stars: "%d stars", ScanCount: "Scanned %d times, first on %s", ScanCountFirst: "First scan (%s)",
+	NoScans: "No scan recorded yet", ScanNotRecorded: "This scan could not be recorded because of a storage problem on the server; the result above still holds.",
 	verdicts: map[verdictKey]verdictText{
 		keyGenuine:      {"Genuine product", "The stamp is valid and was issued by the OCOP authority. Its origin is confirmed."},
 		keyManyScans:    {"Genuine product — take care", "This stamp was scanned many times or received by several shops, so it may have been copied. If you just bought the product, ask the seller or tell the authorities."},

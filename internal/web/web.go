@@ -18,7 +18,10 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +33,8 @@ import (
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/verdict"
+	"github.com/ocopvn/estamp/internal/verify"
 )
 
 //go:embed templates/page.html
@@ -63,6 +68,9 @@ type RevocationList interface {
 // Handler serves the web pages.
 type Handler struct {
 	verifier Verifier
+	// basePath is the path of the service's base URL ("" at the root):
+	// links to a stamp page are built from it, never from the request.
+	basePath string
 	keys     KeyRing
 	revoked  RevocationList
 	log      *slog.Logger
@@ -75,8 +83,9 @@ type Handler struct {
 // time-zone database on the host.
 var vietnam = time.FixedZone("ICT", 7*60*60)
 
-// New builds the handler.
-func New(v Verifier, ring KeyRing, revoked RevocationList, log *slog.Logger) (*Handler, error) {
+// New builds the handler; basePath is the path of the base URL stamps are
+// issued under ("" at the root, else e.g. "/QR", upper case).
+func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log *slog.Logger) (*Handler, error) {
 	page, err := template.New("page").Parse(pageTemplate)
 	if err != nil {
 		return nil, err
@@ -85,7 +94,7 @@ func New(v Verifier, ring KeyRing, revoked RevocationList, log *slog.Logger) (*H
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{verifier: v, keys: ring, revoked: revoked, log: log, page: page, css: css, mux: http.NewServeMux()}
+	h := &Handler{verifier: v, basePath: basePath, keys: ring, revoked: revoked, log: log, page: page, css: css, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+RevocationsPath, h.revocations)
 	h.mux.HandleFunc("GET /assets/style.css", h.style)
 	h.mux.HandleFunc("GET "+KeysPath, h.jwks)
@@ -114,12 +123,13 @@ func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
 	w.Write(h.css)
 }
 
-// pageOrStamp serves "/" and, under any prefix, ".../V/<token>" in any
-// letter case: the path of a stamp URL.
+// pageOrStamp serves "/" and ".../V/<token>" in any letter case: the path
+// of a stamp URL. Whether the part before /V/ is an address of this
+// service is the verifier's rule, the same as for a scanned URL.
 func (h *Handler) pageOrStamp(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	if path == "/" {
-		h.render(w, r, http.StatusOK, h.view(r, nil, "", ""))
+		h.render(w, r, http.StatusOK, h.view(r, nil, nil, ""))
 		return
 	}
 	i := lastStampSegment(path)
@@ -127,7 +137,7 @@ func (h *Handler) pageOrStamp(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	h.verify(w, r, path[i+len(stampcode.PathSegment):])
+	h.verify(w, r, path, true)
 }
 
 // verifyForm serves the home page form: /verify?code=...
@@ -135,23 +145,29 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 	code := strings.TrimSpace(r.URL.Query().Get("code"))
 	if code == "" {
 		t := textsFor(language(r))
-		h.render(w, r, http.StatusBadRequest, h.view(r, nil, "", t.NoCode))
+		h.render(w, r, http.StatusBadRequest, h.view(r, nil, nil, t.NoCode))
 		return
 	}
-	h.verify(w, r, code)
+	h.verify(w, r, code, false)
 }
 
-func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string) {
+// verify answers a stamp path (isPath) or a code typed into the form.
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string, isPath bool) {
 	// Paths and queries may carry any bytes; codes are ASCII, and the
 	// answer (HTML or protobuf JSON) must be valid UTF-8.
 	code = strings.ToValidUTF8(code, "\uFFFD")
-	// The request reached this host, so the code's own host is ours: only
-	// the token matters.
-	resp, err := h.verifier.Verify(r.Context(), &estampv1.VerifyRequest{Code: code})
+	// A view is a scan, but a HEAD request is not, and the same phone
+	// reloading or switching language is the same scan.
+	ctx := verify.WithCaller(r.Context(), verify.Caller{
+		Path:   isPath,
+		Client: clientOf(r),
+		Peek:   r.Method == http.MethodHead,
+	})
+	resp, err := h.verifier.Verify(ctx, &estampv1.VerifyRequest{Code: code})
 	var invalid *ocop.InvalidError
 	switch {
 	case errors.As(err, &invalid):
-		h.render(w, r, http.StatusBadRequest, h.view(r, nil, code, invalid.Error()))
+		h.render(w, r, http.StatusBadRequest, h.view(r, nil, &typed{code: code, isPath: isPath}, invalid.Error()))
 		return
 	case err != nil:
 		h.log.Error("verify from web", "err", err)
@@ -174,7 +190,23 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string) {
 		w.Write(b)
 		return
 	}
-	h.render(w, r, http.StatusOK, h.view(r, resp, code, ""))
+	h.render(w, r, http.StatusOK, h.view(r, resp, &typed{code: code, isPath: isPath}, ""))
+}
+
+// clientOf identifies a viewer for counting scans: IP address and
+// User-Agent, which the verifier only ever keeps as a keyed hash.
+func clientOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return host + "\x00" + r.UserAgent()
+}
+
+// typed is the code a page answers: a stamp path or a code from the form.
+type typed struct {
+	code   string
+	isPath bool
 }
 
 func wantsJSON(r *http.Request) bool {
@@ -227,26 +259,45 @@ type resultView struct {
 	Decision, Authority, DecisionDate, ValidUntil  string
 	Status, StatusKind, RevocationReason           string
 	Lot, Produced, Expiry, Serial, Issued          string
-	ScanText                                       string
+	ScanText, ScanNote                             string
 }
 
-func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, code, formError string) *pageView {
+func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, in *typed, formError string) *pageView {
 	lang := language(r)
 	t := textsFor(lang)
 	other := ocop.EN
 	if lang == ocop.EN {
 		other = ocop.VI
 	}
-	q := r.URL.Query()
-	q.Set("lang", string(other))
-	v := &pageView{Lang: string(lang), OtherLang: string(other), OtherURL: r.URL.Path + "?" + q.Encode(), T: t, Title: t.HomeTitle, FormError: formError}
+	v := &pageView{Lang: string(lang), OtherLang: string(other), OtherURL: h.switchURL(in, other), T: t, Title: t.HomeTitle, FormError: formError}
 	if resp == nil {
-		v.Code = code
+		if in != nil && !in.isPath {
+			v.Code = in.code
+		}
 		return v
 	}
 	v.Result = result(resp, lang, t)
 	v.Title = v.Result.Headline
 	return v
+}
+
+// switchURL is the same page in the other language. It is built from the
+// service's own paths and the code's canonical token, never from the
+// request's path: a path such as //evil.example/V/... would otherwise
+// become a link to another site.
+func (h *Handler) switchURL(in *typed, lang ocop.Lang) string {
+	q := url.Values{"lang": {string(lang)}}
+	switch {
+	case in == nil:
+		return "/?" + q.Encode()
+	case !in.isPath:
+		q.Set("code", in.code)
+		return "/verify?" + q.Encode()
+	}
+	if chk := verdict.Read(in.code, verdict.Path); chk.Token != "" {
+		return h.basePath + stampcode.PathSegment + chk.Token + "?" + q.Encode()
+	}
+	return "/?" + q.Encode()
 }
 
 func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView {
@@ -287,19 +338,31 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	rv.Expiry = date(b.GetExpiryDate(), lang, t)
 	rv.Serial = fmt.Sprint(resp.Serial)
 	rv.Issued = when(b.GetIssueTime(), lang)
-	if s.GetScanCount() <= 1 {
+	switch {
+	case s.GetScanCount() == 0:
+		rv.ScanText = t.NoScans
+	case s.GetScanCount() == 1:
 		rv.ScanText = fmt.Sprintf(t.ScanCountFirst, when(s.GetFirstScanTime(), lang))
-	} else {
+	default:
 		rv.ScanText = fmt.Sprintf(t.ScanCount, s.GetScanCount(), when(s.GetFirstScanTime(), lang))
 	}
+	if slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {
+		rv.ScanNote = t.ScanNotRecorded
+	}
 	return rv
+}
+
+// copied reports whether a genuine stamp shows signs of being copied.
+func copied(resp *estampv1.VerifyResponse) bool {
+	return slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS) ||
+		slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS)
 }
 
 // classify turns a verdict into what the page says and how loudly.
 func classify(resp *estampv1.VerifyResponse) (verdictKey, string) {
 	switch resp.Verdict {
 	case estampv1.Verdict_VERDICT_GENUINE:
-		if len(resp.Warnings) > 0 {
+		if copied(resp) {
 			return keyManyScans, "warn"
 		}
 		return keyGenuine, "ok"

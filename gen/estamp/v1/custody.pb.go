@@ -851,7 +851,8 @@ func (x *ListRevocationsRequest) GetSinceVersion() uint64 {
 	return 0
 }
 
-// RevocationEntry is one revoked stamp or batch.
+// RevocationEntry is one revoked stamp or batch, or one change of a
+// product's OCOP certificate.
 type RevocationEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Version at which it was added.
@@ -865,7 +866,12 @@ type RevocationEntry struct {
 	// Why.
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When.
-	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	// Set when the entry is not a stamp revocation but a product's OCOP
+	// certificate as it stands after a renewal or revocation: then key_id,
+	// batch_id and serial are unset, and reason is the certificate's
+	// revocation reason. The latest entry of a product replaces earlier ones.
+	Certificate   *CertificateChange `protobuf:"bytes,7,opt,name=certificate,proto3" json:"certificate,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -942,20 +948,111 @@ func (x *RevocationEntry) GetRevokeTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// ListRevocationsResponse is the revocation list, or its changes.
+func (x *RevocationEntry) GetCertificate() *CertificateChange {
+	if x != nil {
+		return x.Certificate
+	}
+	return nil
+}
+
+// CertificateChange is a product's OCOP certificate after it changed, for
+// offline verifiers: a stamp carries the validity its certificate had at
+// issuance, which a renewal extends and a revocation ends.
+type CertificateChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The product's number, as stamps carry it.
+	ProductNumber uint32 `protobuf:"varint,1,opt,name=product_number,json=productNumber,proto3" json:"product_number,omitempty"`
+	// The product's id.
+	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Last valid day, YYYY-MM-DD; a certificate is expired after it (in
+	// Vietnam, UTC+7).
+	ValidUntil string `protobuf:"bytes,3,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// Whether the certificate is revoked.
+	Revoked       bool `protobuf:"varint,4,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CertificateChange) Reset() {
+	*x = CertificateChange{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CertificateChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CertificateChange) ProtoMessage() {}
+
+func (x *CertificateChange) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CertificateChange.ProtoReflect.Descriptor instead.
+func (*CertificateChange) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CertificateChange) GetProductNumber() uint32 {
+	if x != nil {
+		return x.ProductNumber
+	}
+	return 0
+}
+
+func (x *CertificateChange) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *CertificateChange) GetValidUntil() string {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return ""
+}
+
+func (x *CertificateChange) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+// ListRevocationsResponse is the revocation list, or its changes, with
+// the addresses an offline verifier checks codes against.
 type ListRevocationsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Current version: pass it as since_version next time.
 	Version uint64 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
 	// Entries after since_version, in version order.
-	Entries       []*RevocationEntry `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	Entries []*RevocationEntry `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	// The service's base URL, upper-cased, without "/V/": codes under it
+	// are the service's own.
+	BaseUrl string `protobuf:"bytes,3,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	// Every base URL batches were issued under, in batch order, always in
+	// full: a code under another address is good only if it is the one its
+	// batch was issued under (docs/stamp-format.md §1).
+	BatchBaseUrls []*BatchBaseUrl `protobuf:"bytes,4,rep,name=batch_base_urls,json=batchBaseUrls,proto3" json:"batch_base_urls,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListRevocationsResponse) Reset() {
 	*x = ListRevocationsResponse{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	mi := &file_estamp_v1_custody_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1064,7 @@ func (x *ListRevocationsResponse) String() string {
 func (*ListRevocationsResponse) ProtoMessage() {}
 
 func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	mi := &file_estamp_v1_custody_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1077,7 @@ func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevocationsResponse.ProtoReflect.Descriptor instead.
 func (*ListRevocationsResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{10}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListRevocationsResponse) GetVersion() uint64 {
@@ -995,6 +1092,76 @@ func (x *ListRevocationsResponse) GetEntries() []*RevocationEntry {
 		return x.Entries
 	}
 	return nil
+}
+
+func (x *ListRevocationsResponse) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
+}
+
+func (x *ListRevocationsResponse) GetBatchBaseUrls() []*BatchBaseUrl {
+	if x != nil {
+		return x.BatchBaseUrls
+	}
+	return nil
+}
+
+// BatchBaseUrl is a base URL stamps were issued under from one batch on.
+type BatchBaseUrl struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first batch issued under it; later batches were too, up to the
+	// next entry's first batch.
+	FirstBatchId uint64 `protobuf:"varint,1,opt,name=first_batch_id,json=firstBatchId,proto3" json:"first_batch_id,omitempty"`
+	// The base URL, upper-cased, without "/V/".
+	BaseUrl       string `protobuf:"bytes,2,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchBaseUrl) Reset() {
+	*x = BatchBaseUrl{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchBaseUrl) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchBaseUrl) ProtoMessage() {}
+
+func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchBaseUrl.ProtoReflect.Descriptor instead.
+func (*BatchBaseUrl) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchBaseUrl) GetFirstBatchId() uint64 {
+	if x != nil {
+		return x.FirstBatchId
+	}
+	return 0
+}
+
+func (x *BatchBaseUrl) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
 }
 
 var File_estamp_v1_custody_proto protoreflect.FileDescriptor
@@ -1057,7 +1224,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x05 \x01(\x04R\tscanCount\"=\n" +
 	"\x16ListRevocationsRequest\x12#\n" +
-	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\xca\x01\n" +
+	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\x8a\x02\n" +
 	"\x0fRevocationEntry\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x19\n" +
@@ -1065,10 +1232,23 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x06serial\x18\x04 \x01(\x04R\x06serial\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
 	"\vrevoke_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"i\n" +
+	"revokeTime\x12>\n" +
+	"\vcertificate\x18\a \x01(\v2\x1c.estamp.v1.CertificateChangeR\vcertificate\"\x94\x01\n" +
+	"\x11CertificateChange\x12%\n" +
+	"\x0eproduct_number\x18\x01 \x01(\rR\rproductNumber\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vvalid_until\x18\x03 \x01(\tR\n" +
+	"validUntil\x12\x18\n" +
+	"\arevoked\x18\x04 \x01(\bR\arevoked\"\xc5\x01\n" +
 	"\x17ListRevocationsResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x124\n" +
-	"\aentries\x18\x02 \x03(\v2\x1a.estamp.v1.RevocationEntryR\aentries*\xcd\x03\n" +
+	"\aentries\x18\x02 \x03(\v2\x1a.estamp.v1.RevocationEntryR\aentries\x12\x19\n" +
+	"\bbase_url\x18\x03 \x01(\tR\abaseUrl\x12?\n" +
+	"\x0fbatch_base_urls\x18\x04 \x03(\v2\x17.estamp.v1.BatchBaseUrlR\rbatchBaseUrls\"O\n" +
+	"\fBatchBaseUrl\x12$\n" +
+	"\x0efirst_batch_id\x18\x01 \x01(\x04R\ffirstBatchId\x12\x19\n" +
+	"\bbase_url\x18\x02 \x01(\tR\abaseUrl*\xcd\x03\n" +
 	"\rIntakeVerdict\x12\x1e\n" +
 	"\x1aINTAKE_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTAKE_VERDICT_ACCEPTED\x10\x01\x12#\n" +
@@ -1110,7 +1290,7 @@ func file_estamp_v1_custody_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_custody_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_estamp_v1_custody_proto_goTypes = []any{
 	(IntakeVerdict)(0),              // 0: estamp.v1.IntakeVerdict
 	(StampEventKind)(0),             // 1: estamp.v1.StampEventKind
@@ -1124,8 +1304,10 @@ var file_estamp_v1_custody_proto_goTypes = []any{
 	(*GetStampHistoryResponse)(nil), // 9: estamp.v1.GetStampHistoryResponse
 	(*ListRevocationsRequest)(nil),  // 10: estamp.v1.ListRevocationsRequest
 	(*RevocationEntry)(nil),         // 11: estamp.v1.RevocationEntry
-	(*ListRevocationsResponse)(nil), // 12: estamp.v1.ListRevocationsResponse
-	(*timestamppb.Timestamp)(nil),   // 13: google.protobuf.Timestamp
+	(*CertificateChange)(nil),       // 12: estamp.v1.CertificateChange
+	(*ListRevocationsResponse)(nil), // 13: estamp.v1.ListRevocationsResponse
+	(*BatchBaseUrl)(nil),            // 14: estamp.v1.BatchBaseUrl
+	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
 }
 var file_estamp_v1_custody_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.IntakeItem.verdict:type_name -> estamp.v1.IntakeVerdict
@@ -1133,22 +1315,24 @@ var file_estamp_v1_custody_proto_depIdxs = []int32{
 	3,  // 2: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 3: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
 	5,  // 4: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	13, // 5: estamp.v1.StampEvent.time:type_name -> google.protobuf.Timestamp
+	15, // 5: estamp.v1.StampEvent.time:type_name -> google.protobuf.Timestamp
 	1,  // 6: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
 	8,  // 7: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
-	13, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
-	11, // 9: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
-	2,  // 10: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
-	7,  // 11: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
-	10, // 12: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
-	6,  // 13: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
-	9,  // 14: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
-	12, // 15: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	15, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
+	12, // 9: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
+	11, // 10: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
+	14, // 11: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
+	2,  // 12: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
+	7,  // 13: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
+	10, // 14: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
+	6,  // 15: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
+	9,  // 16: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
+	13, // 17: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
+	15, // [15:18] is the sub-list for method output_type
+	12, // [12:15] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_custody_proto_init() }
@@ -1162,7 +1346,7 @@ func file_estamp_v1_custody_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_custody_proto_rawDesc), len(file_estamp_v1_custody_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -56,7 +56,8 @@ type Batch struct {
 	Revoked bool `protobuf:"varint,14,opt,name=revoked,proto3" json:"revoked,omitempty"`
 	// Why the batch was revoked; empty unless revoked.
 	RevocationReason string `protobuf:"bytes,15,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
-	// Upper-cased base URL the codes were issued under, so that codes can be
+	// Upper-cased base URL the codes were issued under, followed by "/V/":
+	// the text every code of the batch starts with, kept so that codes can be
 	// reproduced exactly after the server's base URL changes.
 	BaseUrl string `protobuf:"bytes,16,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
 	// When the batch was revoked; unset unless revoked.

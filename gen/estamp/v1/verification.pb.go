@@ -104,8 +104,8 @@ func (Verdict) EnumDescriptor() ([]byte, []int) {
 	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{0}
 }
 
-// VerifyWarning is a sign that a validly signed stamp was copied: a
-// photocopied label verifies like the original.
+// VerifyWarning qualifies a verdict: mostly signs that a validly signed
+// stamp was copied (a photocopied label verifies like the original).
 type VerifyWarning int32
 
 const (
@@ -115,6 +115,9 @@ const (
 	VerifyWarning_VERIFY_WARNING_MANY_SCANS VerifyWarning = 1
 	// Received by more than one retailer: one of them has a copy.
 	VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS VerifyWarning = 2
+	// Not a sign of copying: the server could not store this scan (its disk
+	// is full), so the scan history does not count it. The verdict stands.
+	VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED VerifyWarning = 3
 )
 
 // Enum value maps for VerifyWarning.
@@ -123,11 +126,13 @@ var (
 		0: "VERIFY_WARNING_UNSPECIFIED",
 		1: "VERIFY_WARNING_MANY_SCANS",
 		2: "VERIFY_WARNING_SEVERAL_RETAILERS",
+		3: "VERIFY_WARNING_SCAN_NOT_RECORDED",
 	}
 	VerifyWarning_value = map[string]int32{
 		"VERIFY_WARNING_UNSPECIFIED":       0,
 		"VERIFY_WARNING_MANY_SCANS":        1,
 		"VERIFY_WARNING_SEVERAL_RETAILERS": 2,
+		"VERIFY_WARNING_SCAN_NOT_RECORDED": 3,
 	}
 )
 
@@ -793,11 +798,12 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x15VERDICT_BAD_SIGNATURE\x10\x06\x12\x15\n" +
 	"\x11VERDICT_MALFORMED\x10\a\x12\x16\n" +
 	"\x12VERDICT_NOT_ISSUED\x10\b\x12\x1b\n" +
-	"\x17VERDICT_KEY_COMPROMISED\x10\t*t\n" +
+	"\x17VERDICT_KEY_COMPROMISED\x10\t*\x9a\x01\n" +
 	"\rVerifyWarning\x12\x1e\n" +
 	"\x1aVERIFY_WARNING_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19VERIFY_WARNING_MANY_SCANS\x10\x01\x12$\n" +
-	" VERIFY_WARNING_SEVERAL_RETAILERS\x10\x02*r\n" +
+	" VERIFY_WARNING_SEVERAL_RETAILERS\x10\x02\x12$\n" +
+	" VERIFY_WARNING_SCAN_NOT_RECORDED\x10\x03*r\n" +
 	"\tKeyStatus\x12\x1a\n" +
 	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +

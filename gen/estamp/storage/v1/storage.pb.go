@@ -514,7 +514,11 @@ type AuditRecord struct {
 	// Details.
 	Detail string `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
 	// SHA-256 of the previous record's bytes.
-	PreviousHash  []byte `protobuf:"bytes,6,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
+	PreviousHash []byte `protobuf:"bytes,6,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
+	// The records this change wrote, each with the SHA-256 of its stored
+	// bytes: `audit verify` checks that every current record hashes to what
+	// its latest entry says, so a record edited in the file shows.
+	Records       []*RecordDigest `protobuf:"bytes,7,rep,name=records,proto3" json:"records,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -591,6 +595,77 @@ func (x *AuditRecord) GetPreviousHash() []byte {
 	return nil
 }
 
+func (x *AuditRecord) GetRecords() []*RecordDigest {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// RecordDigest names one stored record and the hash of its bytes.
+type RecordDigest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bucket, e.g. "products".
+	Bucket string `protobuf:"bytes,1,opt,name=bucket,proto3" json:"bucket,omitempty"`
+	// The record's key in it.
+	Key []byte `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	// SHA-256 of the value as stored; empty when the change deleted it.
+	Sha256        []byte `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordDigest) Reset() {
+	*x = RecordDigest{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordDigest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordDigest) ProtoMessage() {}
+
+func (x *RecordDigest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordDigest.ProtoReflect.Descriptor instead.
+func (*RecordDigest) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RecordDigest) GetBucket() string {
+	if x != nil {
+		return x.Bucket
+	}
+	return ""
+}
+
+func (x *RecordDigest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *RecordDigest) GetSha256() []byte {
+	if x != nil {
+		return x.Sha256
+	}
+	return nil
+}
+
 var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
@@ -640,14 +715,19 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\bKeyState\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12&\n" +
-	"\x0fsince_unix_nano\x18\x03 \x01(\x03R\rsinceUnixNano\"\xb6\x01\n" +
+	"\x0fsince_unix_nano\x18\x03 \x01(\x03R\rsinceUnixNano\"\xf1\x01\n" +
 	"\vAuditRecord\x12$\n" +
 	"\x0etime_unix_nano\x18\x01 \x01(\x03R\ftimeUnixNano\x12\x14\n" +
 	"\x05actor\x18\x02 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06action\x18\x03 \x01(\tR\x06action\x12\x16\n" +
 	"\x06target\x18\x04 \x01(\tR\x06target\x12\x16\n" +
 	"\x06detail\x18\x05 \x01(\tR\x06detail\x12#\n" +
-	"\rprevious_hash\x18\x06 \x01(\fR\fpreviousHashB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
+	"\rprevious_hash\x18\x06 \x01(\fR\fpreviousHash\x129\n" +
+	"\arecords\x18\a \x03(\v2\x1f.estamp.storage.v1.RecordDigestR\arecords\"P\n" +
+	"\fRecordDigest\x12\x16\n" +
+	"\x06bucket\x18\x01 \x01(\tR\x06bucket\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\fR\x03key\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\fR\x06sha256B:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_estamp_storage_v1_storage_proto_rawDescOnce sync.Once
@@ -661,25 +741,27 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
-	(*StampState)(nil),  // 0: estamp.storage.v1.StampState
-	(*DailyScans)(nil),  // 1: estamp.storage.v1.DailyScans
-	(*Revocation)(nil),  // 2: estamp.storage.v1.Revocation
-	(*Receipt)(nil),     // 3: estamp.storage.v1.Receipt
-	(*TokenRecord)(nil), // 4: estamp.storage.v1.TokenRecord
-	(*KeyState)(nil),    // 5: estamp.storage.v1.KeyState
-	(*AuditRecord)(nil), // 6: estamp.storage.v1.AuditRecord
+	(*StampState)(nil),   // 0: estamp.storage.v1.StampState
+	(*DailyScans)(nil),   // 1: estamp.storage.v1.DailyScans
+	(*Revocation)(nil),   // 2: estamp.storage.v1.Revocation
+	(*Receipt)(nil),      // 3: estamp.storage.v1.Receipt
+	(*TokenRecord)(nil),  // 4: estamp.storage.v1.TokenRecord
+	(*KeyState)(nil),     // 5: estamp.storage.v1.KeyState
+	(*AuditRecord)(nil),  // 6: estamp.storage.v1.AuditRecord
+	(*RecordDigest)(nil), // 7: estamp.storage.v1.RecordDigest
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
 	1, // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
 	2, // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
 	3, // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7, // 3: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_estamp_storage_v1_storage_proto_init() }
@@ -693,7 +775,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

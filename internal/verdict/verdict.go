@@ -1,0 +1,291 @@
+// Package verdict decides what a scanned code is. Every way of checking a
+// stamp reaches its verdict here, through the same steps in the same order
+// (docs/stamp-format.md §6): the gRPC Verify call, the stamp page and its
+// JSON, the code form, a retailer's intake, and `estamp verify --offline`.
+//
+// The package reads no storage. Callers hand it what they know: the
+// issuer's keys, and for a signed code the issuer's record of the stamp
+// (online from the database, offline from what `estamp sync` fetched).
+// Two copies of these rules would drift; tests compare the transports.
+package verdict
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"strings"
+	"time"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/stampcode"
+)
+
+// Form says what kind of text is being checked.
+type Form int
+
+const (
+	// Scanned text comes from a scanner, a person, a file or an API call:
+	// a stamp URL (its base URL compared whole) or a bare token.
+	Scanned Form = iota
+	// Path is the path of an HTTP request that reached this service. The
+	// host a client names is not evidence of anything, so only the path
+	// before /V/ is compared with the base URLs' paths.
+	Path
+)
+
+// Cause tells apart the reasons behind one verdict.
+type Cause int
+
+const (
+	// NoCause: the verdict says it all.
+	NoCause Cause = iota
+	// NotACode is a MALFORMED text that is not an e-stamp code.
+	NotACode
+	// NewerFormat is a MALFORMED code of a later format version.
+	NewerFormat
+	// LookAlike is a MALFORMED code under an address that is not this
+	// service's: a copy on a look-alike site, whatever its signature.
+	LookAlike
+	// StampRevoked is a REVOKED stamp revoked on its own.
+	StampRevoked
+	// BatchRevoked is a REVOKED stamp whose whole batch was recalled.
+	BatchRevoked
+)
+
+// Outcome is a verdict and what it rests on.
+type Outcome struct {
+	Verdict estampv1.Verdict
+	Cause   Cause
+	// Reason is the recorded reason of a revocation or of a key's
+	// compromise.
+	Reason string
+	// Claims are what the code says; valid when Readable.
+	Claims   stampcode.Claims
+	Readable bool
+}
+
+// Key is what a verifier knows of one issuer key.
+type Key struct {
+	Public ed25519.PublicKey
+	// Private, when the issuer itself checks, lets it re-sign instead of
+	// verifying: the same check at less than half the cost
+	// (stampcode.Token.VerifyBySigning).
+	Private     ed25519.PrivateKey
+	Compromised bool
+	// Reason says why the key was marked compromised.
+	Reason string
+}
+
+// Keys finds issuer keys by id.
+type Keys interface {
+	Key(stampcode.KeyID) (Key, bool)
+}
+
+// Record is the issuer's record of one signed stamp: what step 6 needs.
+type Record struct {
+	// Base is the base URL its batch was issued under, upper-cased,
+	// without "/V/".
+	Base string
+	// ProductNumber is the number of the batch's product; a signed code
+	// claiming another is not this issuer's stamp.
+	ProductNumber uint32
+	StampRevoked  bool
+	StampReason   string
+	BatchRevoked  bool
+	BatchReason   string
+	// Certificate is the product's OCOP certificate as it stands now.
+	Certificate *estampv1.Certificate
+}
+
+// Checked is a code after the steps that need no records (1–5).
+type Checked struct {
+	Outcome
+	// Base is the upper-cased text before the last /V/ (a base URL, or a
+	// path for Path); "" for a bare token.
+	Base string
+	// Bare means the text was a token alone: no address to check.
+	Bare bool
+	// Token is the canonical token text, when it decoded.
+	Token   string
+	tok     *stampcode.Token
+	form    Form
+	foreign bool
+}
+
+// Passed reports whether the code is validly signed by a key in good
+// standing: the caller should now look up the stamp's record and Decide.
+func (c Checked) Passed() bool { return c.Verdict == estampv1.Verdict_VERDICT_UNSPECIFIED }
+
+// Checker applies the rules of one issuer.
+type Checker struct {
+	bases []string // own base URLs, upper-cased, without "/V/"
+	paths []string // their paths
+	keys  Keys
+}
+
+// New returns a checker for the issuer answering at baseURLs (the current
+// one first) with keys.
+func New(baseURLs []string, keys Keys) (*Checker, error) {
+	c := &Checker{keys: keys}
+	for _, u := range baseURLs {
+		p, err := stampcode.URLPrefix(u)
+		if err != nil {
+			return nil, err
+		}
+		base := strings.TrimSuffix(p, stampcode.PathSegment)
+		c.bases = append(c.bases, base)
+		c.paths = append(c.paths, PathOf(base))
+	}
+	return c, nil
+}
+
+// BasePath is the path of the current base URL ("" at the root): stamp
+// pages live at BasePath + "/V/" + token.
+func (c *Checker) BasePath() string {
+	if len(c.paths) == 0 {
+		return ""
+	}
+	return c.paths[0]
+}
+
+// PathOf is the path of an upper-cased base URL: "" for
+// "HTTPS://TEM.EXAMPLE", "/QR" for "HTTPS://TEM.EXAMPLE/QR".
+func PathOf(base string) string {
+	rest := base
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return rest[i:]
+	}
+	return ""
+}
+
+// Read runs steps 1–3 of the spec: normalize the text, split off its
+// address, decode the token and read its payload.
+func Read(text string, form Form) Checked {
+	malformed := func(cause Cause) Checked {
+		return Checked{Outcome: Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: cause}, form: form}
+	}
+	s, ok := stampcode.Normalize(text)
+	if !ok {
+		return malformed(NotACode)
+	}
+	prefix, token := stampcode.Split(s)
+	c := Checked{form: form, Base: strings.TrimSuffix(prefix, stampcode.PathSegment), Bare: prefix == ""}
+	switch {
+	case form == Path && (c.Bare || !strings.HasPrefix(c.Base, "/") && c.Base != ""):
+		return malformed(NotACode)
+	case form == Scanned && !c.Bare && !strings.HasPrefix(c.Base, "HTTP://") && !strings.HasPrefix(c.Base, "HTTPS://"):
+		return malformed(NotACode)
+	}
+	tok, err := stampcode.ParseToken(token)
+	switch {
+	case errors.Is(err, stampcode.ErrNonCanonical):
+		c.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
+	case errors.Is(err, stampcode.ErrUnsupportedVersion):
+		c.Verdict, c.Cause = estampv1.Verdict_VERDICT_MALFORMED, NewerFormat
+	case err != nil:
+		c.Verdict, c.Cause = estampv1.Verdict_VERDICT_MALFORMED, NotACode
+	default:
+		c.Claims, c.Readable, c.Token = tok.Claims, true, token
+	}
+	c.tok = tok
+	return c
+}
+
+// Check runs steps 1–5: Read, then the key and the signature. The caller
+// has trimmed the text and checked it is not empty.
+func (c *Checker) Check(text string, form Form) Checked {
+	chk := Read(text, form)
+	chk.foreign = c.foreign(chk)
+	if !chk.Passed() {
+		return chk
+	}
+	k, ok := c.keys.Key(chk.Claims.KeyID)
+	switch {
+	case !ok:
+		chk.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
+	case !signed(chk.tok, k):
+		chk.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
+	case k.Compromised:
+		chk.Verdict, chk.Reason = estampv1.Verdict_VERDICT_KEY_COMPROMISED, k.Reason
+	}
+	return chk
+}
+
+func signed(tok *stampcode.Token, k Key) bool {
+	if k.Private != nil {
+		return tok.VerifyBySigning(k.Private)
+	}
+	return tok.Verify(k.Public)
+}
+
+// foreign reports whether a code names an address that is not one of the
+// service's own. Such a code is good only under the address its batch
+// was issued under (the service has moved since).
+func (c *Checker) foreign(chk Checked) bool {
+	if chk.Bare || chk.Verdict == estampv1.Verdict_VERDICT_MALFORMED && chk.Cause == NotACode {
+		return false
+	}
+	own := c.bases
+	if chk.form == Path {
+		own = c.paths
+	}
+	for _, b := range own {
+		if chk.Base == b {
+			return false
+		}
+	}
+	return true
+}
+
+// Decide finishes a checked code (step 6 and the address rule): rec is the
+// issuer's record of the stamp, nil when there is none (never issued, or
+// not looked up because the code failed Check).
+func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
+	o := chk.Outcome
+	lookAlike := Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: LookAlike, Claims: o.Claims, Readable: o.Readable}
+	if !chk.Passed() {
+		if chk.foreign {
+			return lookAlike
+		}
+		return o
+	}
+	if rec == nil || rec.ProductNumber != o.Claims.ProductNumber {
+		if chk.foreign {
+			return lookAlike
+		}
+		o.Verdict = estampv1.Verdict_VERDICT_NOT_ISSUED
+		return o
+	}
+	if chk.foreign {
+		issued := rec.Base
+		if chk.form == Path {
+			issued = PathOf(rec.Base)
+		}
+		if chk.Base != issued {
+			return lookAlike
+		}
+	}
+	o.Verdict, o.Cause, o.Reason = Status(rec, now)
+	return o
+}
+
+// Status is the verdict of an issued stamp: its own revocation first, then
+// its batch's, then its product's certificate as it stands on now's day.
+func Status(rec *Record, now time.Time) (estampv1.Verdict, Cause, string) {
+	switch {
+	case rec.StampRevoked:
+		return estampv1.Verdict_VERDICT_REVOKED, StampRevoked, rec.StampReason
+	case rec.BatchRevoked:
+		return estampv1.Verdict_VERDICT_REVOKED, BatchRevoked, rec.BatchReason
+	}
+	switch ocop.CertificateStatus(rec.Certificate, now) {
+	case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
+		return estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, NoCause, rec.Certificate.GetRevocationReason()
+	case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
+		return estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, NoCause, ""
+	}
+	return estampv1.Verdict_VERDICT_GENUINE, NoCause, ""
+}
