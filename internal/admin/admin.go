@@ -328,7 +328,11 @@ func (s *Service) VerifyAuditLog(context.Context, *estampv1.VerifyAuditLogReques
 	if err != nil {
 		return nil, err
 	}
-	return &estampv1.VerifyAuditLogResponse{Intact: c.FirstBroken == 0, Checked: c.Checked, FirstBrokenSequence: c.FirstBroken, Problem: c.Problem}, nil
+	resp := &estampv1.VerifyAuditLogResponse{Intact: c.FirstBroken == 0 && len(c.Mismatches) == 0, Checked: c.Checked, FirstBrokenSequence: c.FirstBroken, Problem: c.Problem}
+	for _, m := range c.Mismatches {
+		resp.Mismatches = append(resp.Mismatches, &estampv1.AuditMismatch{Kind: m.Kind, Id: m.ID, Sequence: m.Sequence, Problem: m.Problem})
+	}
+	return resp, nil
 }
 
 // backupChunk is the payload of each BackupResponse: big enough to keep

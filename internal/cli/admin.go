@@ -197,13 +197,24 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 			if err := a.printJSON(resp); err != nil {
 				return err
 			}
-		} else if resp.Intact {
-			fmt.Fprintf(a.out, "Nhật ký kiểm toán nguyên vẹn: %d mục, chuỗi băm khớp.\n", resp.Checked)
 		} else {
-			fmt.Fprintf(a.out, "NHẬT KÝ KIỂM TOÁN BỊ HỎNG tại mục %d: %s (%d mục trước đó khớp).\n", resp.FirstBrokenSequence, resp.Problem, resp.Checked)
+			switch {
+			case resp.FirstBrokenSequence != 0:
+				fmt.Fprintf(a.out, "NHẬT KÝ KIỂM TOÁN BỊ HỎNG tại mục %d: %s (%d mục trước đó khớp).\n", resp.FirstBrokenSequence, resp.Problem, resp.Checked)
+			case resp.Intact:
+				fmt.Fprintf(a.out, "Nhật ký kiểm toán nguyên vẹn: %d mục, chuỗi băm khớp, mọi bản ghi khớp với nhật ký.\n", resp.Checked)
+			default:
+				fmt.Fprintf(a.out, "Chuỗi băm khớp (%d mục), nhưng có bản ghi KHÔNG KHỚP với nhật ký kiểm toán (bị sửa ngoài hệ thống):\n", resp.Checked)
+			}
+			for _, m := range resp.Mismatches {
+				fmt.Fprintf(a.out, "  %s %s: %s\n", m.Kind, m.Id, m.Problem)
+			}
 		}
-		if !resp.Intact {
+		switch {
+		case resp.FirstBrokenSequence != 0:
 			return fmt.Errorf("%w at entry %d: %s", ErrAuditBroken, resp.FirstBrokenSequence, resp.Problem)
+		case len(resp.Mismatches) > 0:
+			return fmt.Errorf("%w: %d records differ from it", ErrAuditBroken, len(resp.Mismatches))
 		}
 		return nil
 	}

@@ -116,6 +116,12 @@ type clients struct {
 // token is empty.
 func (e *env) dial(t testing.TB, token string) clients {
 	t.Helper()
+	return e.dialWith(t, token)
+}
+
+// dialWith is dial with more options.
+func (e *env) dialWith(t testing.TB, token string, more ...grpc.DialOption) clients {
+	t.Helper()
 	opts := []grpc.DialOption{
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -124,7 +130,7 @@ func (e *env) dial(t testing.TB, token string) clients {
 	if token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token}))
 	}
-	conn, err := grpc.NewClient("passthrough:///bufnet", opts...)
+	conn, err := grpc.NewClient("passthrough:///bufnet", append(opts, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

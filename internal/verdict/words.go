@@ -39,8 +39,18 @@ func Sentence(o Outcome, lang ocop.Lang) string {
 	if lang == ocop.EN {
 		s = words[1]
 	}
-	if o.Cause == StampRevoked || o.Cause == BatchRevoked || o.Verdict == estampv1.Verdict_VERDICT_KEY_COMPROMISED {
+	switch {
+	case o.Cause == StampRevoked || o.Cause == BatchRevoked || o.Verdict == estampv1.Verdict_VERDICT_KEY_COMPROMISED:
 		s += " " + o.Reason
+	case o.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED && o.Reason != "":
+		s += [2]string{" Lý do: ", " Reason: "}[btoi(lang == ocop.EN)] + o.Reason
 	}
 	return s
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

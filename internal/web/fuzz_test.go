@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,6 +43,8 @@ func (fakeRevocations) ListRevocations(_ context.Context, req *estampv1.ListRevo
 
 // FuzzRequest sends any path, query and headers to the HTTP handler: it
 // must answer with a known status, never panic, and never echo markup.
+var linkRE = regexp.MustCompile(`(?:href|action)="([^"]*)"`)
+
 func FuzzRequest(f *testing.F) {
 	token := "AGCEDCREAAAAAAAAAIAAAAADAAAAAAIEKMCPUIXAJL4BX5EYFHQ2VYRMTAG74AIR5EEW5WD6XEGM7AME44K7NEY225Z5JWIZJN6ZKYDX6HTOLFCHYBXFPUNM3SJXFKP5AY4YFTZGBQ"
 	for _, seed := range [][3]string{
@@ -85,6 +89,13 @@ func FuzzRequest(f *testing.F) {
 		}
 		if rec.Header().Get("Content-Security-Policy") == "" {
 			t.Fatalf("GET %s?%s: no CSP", path, query)
+		}
+		// Every link stays on this site, whatever the request path was.
+		for _, m := range linkRE.FindAllStringSubmatch(body, -1) {
+			u, err := req.URL.Parse(html.UnescapeString(m[1]))
+			if err != nil || u.Host != req.URL.Host {
+				t.Fatalf("GET %s?%s: link %q leaves the site (%v)", path, query, m[1], u)
+			}
 		}
 	})
 }

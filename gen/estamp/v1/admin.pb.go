@@ -1027,14 +1027,18 @@ func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
 type VerifyAuditLogResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// True when every entry hashes to what the next one (or the log's head)
-	// records.
+	// records, and every record matches its latest entry.
 	Intact bool `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
 	// Entries checked.
 	Checked uint64 `protobuf:"varint,2,opt,name=checked,proto3" json:"checked,omitempty"`
-	// The first entry that does not match; 0 when intact.
+	// The first entry that does not match; 0 when the chain is whole.
 	FirstBrokenSequence uint64 `protobuf:"varint,3,opt,name=first_broken_sequence,json=firstBrokenSequence,proto3" json:"first_broken_sequence,omitempty"`
 	// Why that entry is broken.
-	Problem       string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	Problem string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	// Stored records (producers, products, retailers, batches, tokens, key
+	// states) that are not what their latest audit entry recorded: changed,
+	// added or removed other than through the service.
+	Mismatches    []*AuditMismatch `protobuf:"bytes,5,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1097,6 +1101,87 @@ func (x *VerifyAuditLogResponse) GetProblem() string {
 	return ""
 }
 
+func (x *VerifyAuditLogResponse) GetMismatches() []*AuditMismatch {
+	if x != nil {
+		return x.Mismatches
+	}
+	return nil
+}
+
+// AuditMismatch is one stored record that disagrees with the audit log.
+type AuditMismatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What kind of record: "producer", "product", "retailer", "batch",
+	// "token" or "key state".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Its id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The latest audit entry that wrote it; 0 when none did.
+	Sequence uint64 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// What is wrong, in English.
+	Problem       string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditMismatch) Reset() {
+	*x = AuditMismatch{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditMismatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditMismatch) ProtoMessage() {}
+
+func (x *AuditMismatch) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditMismatch.ProtoReflect.Descriptor instead.
+func (*AuditMismatch) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AuditMismatch) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AuditMismatch) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AuditMismatch) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AuditMismatch) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
 // BackupRequest asks for a snapshot.
 type BackupRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1106,7 +1191,7 @@ type BackupRequest struct {
 
 func (x *BackupRequest) Reset() {
 	*x = BackupRequest{}
-	mi := &file_estamp_v1_admin_proto_msgTypes[18]
+	mi := &file_estamp_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1118,7 +1203,7 @@ func (x *BackupRequest) String() string {
 func (*BackupRequest) ProtoMessage() {}
 
 func (x *BackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_admin_proto_msgTypes[18]
+	mi := &file_estamp_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1131,7 +1216,7 @@ func (x *BackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
 func (*BackupRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 // BackupResponse is one chunk of the snapshot, in order.
@@ -1147,7 +1232,7 @@ type BackupResponse struct {
 
 func (x *BackupResponse) Reset() {
 	*x = BackupResponse{}
-	mi := &file_estamp_v1_admin_proto_msgTypes[19]
+	mi := &file_estamp_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1244,7 @@ func (x *BackupResponse) String() string {
 func (*BackupResponse) ProtoMessage() {}
 
 func (x *BackupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_admin_proto_msgTypes[19]
+	mi := &file_estamp_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1257,7 @@ func (x *BackupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupResponse.ProtoReflect.Descriptor instead.
 func (*BackupResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BackupResponse) GetTotalSize() int64 {
@@ -1253,11 +1338,19 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\x18ListAuditEntriesResponse\x12/\n" +
 	"\aentries\x18\x01 \x03(\v2\x15.estamp.v1.AuditEntryR\aentries\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\"\x17\n" +
-	"\x15VerifyAuditLogRequest\"\x98\x01\n" +
+	"\x15VerifyAuditLogRequest\"\xd2\x01\n" +
 	"\x16VerifyAuditLogResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12\x18\n" +
 	"\achecked\x18\x02 \x01(\x04R\achecked\x122\n" +
 	"\x15first_broken_sequence\x18\x03 \x01(\x04R\x13firstBrokenSequence\x12\x18\n" +
+	"\aproblem\x18\x04 \x01(\tR\aproblem\x128\n" +
+	"\n" +
+	"mismatches\x18\x05 \x03(\v2\x18.estamp.v1.AuditMismatchR\n" +
+	"mismatches\"i\n" +
+	"\rAuditMismatch\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1a\n" +
+	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12\x18\n" +
 	"\aproblem\x18\x04 \x01(\tR\aproblem\"\x0f\n" +
 	"\rBackupRequest\"C\n" +
 	"\x0eBackupResponse\x12\x1d\n" +
@@ -1295,7 +1388,7 @@ func file_estamp_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_estamp_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_estamp_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_estamp_v1_admin_proto_goTypes = []any{
 	(Role)(0),                          // 0: estamp.v1.Role
 	(*Token)(nil),                      // 1: estamp.v1.Token
@@ -1316,47 +1409,49 @@ var file_estamp_v1_admin_proto_goTypes = []any{
 	(*ListAuditEntriesResponse)(nil),   // 16: estamp.v1.ListAuditEntriesResponse
 	(*VerifyAuditLogRequest)(nil),      // 17: estamp.v1.VerifyAuditLogRequest
 	(*VerifyAuditLogResponse)(nil),     // 18: estamp.v1.VerifyAuditLogResponse
-	(*BackupRequest)(nil),              // 19: estamp.v1.BackupRequest
-	(*BackupResponse)(nil),             // 20: estamp.v1.BackupResponse
-	(*timestamppb.Timestamp)(nil),      // 21: google.protobuf.Timestamp
-	(*IssuerKey)(nil),                  // 22: estamp.v1.IssuerKey
+	(*AuditMismatch)(nil),              // 19: estamp.v1.AuditMismatch
+	(*BackupRequest)(nil),              // 20: estamp.v1.BackupRequest
+	(*BackupResponse)(nil),             // 21: estamp.v1.BackupResponse
+	(*timestamppb.Timestamp)(nil),      // 22: google.protobuf.Timestamp
+	(*IssuerKey)(nil),                  // 23: estamp.v1.IssuerKey
 }
 var file_estamp_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.Token.role:type_name -> estamp.v1.Role
-	21, // 1: estamp.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	21, // 2: estamp.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
+	22, // 1: estamp.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	22, // 2: estamp.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: estamp.v1.CreateTokenRequest.role:type_name -> estamp.v1.Role
 	1,  // 4: estamp.v1.CreateTokenResponse.token:type_name -> estamp.v1.Token
 	1,  // 5: estamp.v1.ListTokensResponse.tokens:type_name -> estamp.v1.Token
 	1,  // 6: estamp.v1.RevokeTokenResponse.token:type_name -> estamp.v1.Token
-	22, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
-	22, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
-	22, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
-	21, // 10: estamp.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	23, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
+	23, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
+	23, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
+	22, // 10: estamp.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
 	14, // 11: estamp.v1.ListAuditEntriesResponse.entries:type_name -> estamp.v1.AuditEntry
-	2,  // 12: estamp.v1.AdminService.CreateToken:input_type -> estamp.v1.CreateTokenRequest
-	4,  // 13: estamp.v1.AdminService.ListTokens:input_type -> estamp.v1.ListTokensRequest
-	6,  // 14: estamp.v1.AdminService.RevokeToken:input_type -> estamp.v1.RevokeTokenRequest
-	8,  // 15: estamp.v1.AdminService.RotateKey:input_type -> estamp.v1.RotateKeyRequest
-	10, // 16: estamp.v1.AdminService.RetireKey:input_type -> estamp.v1.RetireKeyRequest
-	12, // 17: estamp.v1.AdminService.MarkKeyCompromised:input_type -> estamp.v1.MarkKeyCompromisedRequest
-	15, // 18: estamp.v1.AdminService.ListAuditEntries:input_type -> estamp.v1.ListAuditEntriesRequest
-	17, // 19: estamp.v1.AdminService.VerifyAuditLog:input_type -> estamp.v1.VerifyAuditLogRequest
-	19, // 20: estamp.v1.AdminService.Backup:input_type -> estamp.v1.BackupRequest
-	3,  // 21: estamp.v1.AdminService.CreateToken:output_type -> estamp.v1.CreateTokenResponse
-	5,  // 22: estamp.v1.AdminService.ListTokens:output_type -> estamp.v1.ListTokensResponse
-	7,  // 23: estamp.v1.AdminService.RevokeToken:output_type -> estamp.v1.RevokeTokenResponse
-	9,  // 24: estamp.v1.AdminService.RotateKey:output_type -> estamp.v1.RotateKeyResponse
-	11, // 25: estamp.v1.AdminService.RetireKey:output_type -> estamp.v1.RetireKeyResponse
-	13, // 26: estamp.v1.AdminService.MarkKeyCompromised:output_type -> estamp.v1.MarkKeyCompromisedResponse
-	16, // 27: estamp.v1.AdminService.ListAuditEntries:output_type -> estamp.v1.ListAuditEntriesResponse
-	18, // 28: estamp.v1.AdminService.VerifyAuditLog:output_type -> estamp.v1.VerifyAuditLogResponse
-	20, // 29: estamp.v1.AdminService.Backup:output_type -> estamp.v1.BackupResponse
-	21, // [21:30] is the sub-list for method output_type
-	12, // [12:21] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	19, // 12: estamp.v1.VerifyAuditLogResponse.mismatches:type_name -> estamp.v1.AuditMismatch
+	2,  // 13: estamp.v1.AdminService.CreateToken:input_type -> estamp.v1.CreateTokenRequest
+	4,  // 14: estamp.v1.AdminService.ListTokens:input_type -> estamp.v1.ListTokensRequest
+	6,  // 15: estamp.v1.AdminService.RevokeToken:input_type -> estamp.v1.RevokeTokenRequest
+	8,  // 16: estamp.v1.AdminService.RotateKey:input_type -> estamp.v1.RotateKeyRequest
+	10, // 17: estamp.v1.AdminService.RetireKey:input_type -> estamp.v1.RetireKeyRequest
+	12, // 18: estamp.v1.AdminService.MarkKeyCompromised:input_type -> estamp.v1.MarkKeyCompromisedRequest
+	15, // 19: estamp.v1.AdminService.ListAuditEntries:input_type -> estamp.v1.ListAuditEntriesRequest
+	17, // 20: estamp.v1.AdminService.VerifyAuditLog:input_type -> estamp.v1.VerifyAuditLogRequest
+	20, // 21: estamp.v1.AdminService.Backup:input_type -> estamp.v1.BackupRequest
+	3,  // 22: estamp.v1.AdminService.CreateToken:output_type -> estamp.v1.CreateTokenResponse
+	5,  // 23: estamp.v1.AdminService.ListTokens:output_type -> estamp.v1.ListTokensResponse
+	7,  // 24: estamp.v1.AdminService.RevokeToken:output_type -> estamp.v1.RevokeTokenResponse
+	9,  // 25: estamp.v1.AdminService.RotateKey:output_type -> estamp.v1.RotateKeyResponse
+	11, // 26: estamp.v1.AdminService.RetireKey:output_type -> estamp.v1.RetireKeyResponse
+	13, // 27: estamp.v1.AdminService.MarkKeyCompromised:output_type -> estamp.v1.MarkKeyCompromisedResponse
+	16, // 28: estamp.v1.AdminService.ListAuditEntries:output_type -> estamp.v1.ListAuditEntriesResponse
+	18, // 29: estamp.v1.AdminService.VerifyAuditLog:output_type -> estamp.v1.VerifyAuditLogResponse
+	21, // 30: estamp.v1.AdminService.Backup:output_type -> estamp.v1.BackupResponse
+	22, // [22:31] is the sub-list for method output_type
+	13, // [13:22] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_admin_proto_init() }
@@ -1371,7 +1466,7 @@ func file_estamp_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_admin_proto_rawDesc), len(file_estamp_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
