@@ -7,6 +7,9 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // ErrDamaged means the database file is not a whole bbolt file: truncated,
@@ -147,4 +150,33 @@ func CheckFile(path string) error {
 		return damaged("store: %s is truncated: %d bytes, but its meta page says it holds %s (%d pages of %d); restore a whole backup", path, size, need, m.pgid, pageSize)
 	}
 	return nil
+}
+
+// OpenReadOnly opens an existing database, after CheckFile, for reading
+// only: for checking a file without changing it. Open would create a
+// missing file, and it writes (buckets, schema version, migrations) in a
+// transaction that panics on a damaged freelist before Check could report
+// it.
+func OpenReadOnly(path string, opts Options) (*Store, error) {
+	if err := CheckFile(path); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if fi.Size() == 0 {
+		return nil, fmt.Errorf("store: %s is empty: no database to read", path)
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
 }

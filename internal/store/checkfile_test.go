@@ -114,3 +114,76 @@ func TestCheckFile(t *testing.T) {
 		})
 	}
 }
+
+// freeRoot returns a copy of a backup whose freelist also lists the root
+// page, which is in use: a consistent-looking file that bbolt's check
+// rejects, and on which a write transaction panics.
+func freeRoot(t *testing.T, b []byte, pageSize int) []byte {
+	t.Helper()
+	b = bytes.Clone(b)
+	ne := binary.NativeEndian
+	m := b[16:] // meta 0 is the newer one in a backup
+	root, freelist := ne.Uint64(m[16:]), int(ne.Uint64(m[32:]))
+	p := b[freelist*pageSize:]
+	if ne.Uint16(p[8:]) != 0x10 {
+		t.Fatalf("page %d is not the freelist", freelist)
+	}
+	count := ne.Uint16(p[10:])
+	if count == 0xffff {
+		t.Fatal("freelist too long for this test")
+	}
+	// Page ids follow the 16-byte header; bbolt sorts them when it reads.
+	ne.PutUint16(p[10:], count+1)
+	ne.PutUint64(p[16+8*int(count):], root)
+	return b
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	whole, pageSize := backup(t)
+	tests := []struct {
+		name string
+		data []byte // nil: no file
+		open string // error of OpenReadOnly
+		chck string // error of Check
+	}{
+		{"whole backup", whole, "", ""},
+		{"root page freed", freeRoot(t, whole, pageSize), "", "reachable freed"},
+		{"half a backup", whole[:len(whole)/2], "is truncated", ""},
+		{"no file", nil, "no such file", ""},
+		{"empty file", []byte{}, "is empty", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "estamp.db")
+			if tt.data != nil {
+				if err := os.WriteFile(path, tt.data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := store.OpenReadOnly(path, store.Options{})
+			if tt.open != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.open) {
+					t.Fatalf("OpenReadOnly = %v, want an error saying %q", err, tt.open)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = s.Check()
+				if tt.chck == "" && err != nil || tt.chck != "" && (err == nil || !strings.Contains(err.Error(), tt.chck)) {
+					t.Errorf("Check = %v, want %q", err, tt.chck)
+				}
+				s.Close()
+			}
+			// The file is as it was, or still absent.
+			got, err := os.ReadFile(path)
+			if tt.data == nil {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("OpenReadOnly created %s", path)
+				}
+			} else if !bytes.Equal(got, tt.data) {
+				t.Errorf("OpenReadOnly changed the file")
+			}
+		})
+	}
+}
