@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,11 +19,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/server"
+	"github.com/ocopvn/estamp/internal/store"
 )
 
 func main() {
@@ -50,6 +53,7 @@ type config struct {
 	logFormat      string
 	logLevel       slog.Level
 	debugAddr      string
+	checkDB        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -71,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
+	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -153,6 +158,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.checkDB {
+		return checkDB(cfg.dataDir, stderr)
 	}
 	tuneGC()
 	sink := newLogSink(stderr)
@@ -251,6 +259,54 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return nil
 	}
 	return err
+}
+
+// checkDB checks the database of dataDir without serving and says so in
+// one line. It opens the store directly, not through server.New, which
+// would create keys and an admin token; and read-only, so that it neither
+// creates a missing database nor changes the file it checks.
+func checkDB(dataDir string, w io.Writer) error {
+	path := server.DBPath(dataDir)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--check-db: no database at %s", path)
+	}
+	st, err := store.OpenReadOnly(path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		return fmt.Errorf("%s is damaged: %s; restore a whole backup", path, problems(err))
+	}
+	size, err := st.Size()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(w, "estampd: %s is intact: bbolt consistency check passed, %d bytes in use\n", path, size)
+	return nil
+}
+
+// problems puts what bbolt's check found on one line, the first few of
+// them: a damaged file can have thousands.
+func problems(err error) string {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	const most = 5
+	var b strings.Builder
+	fmt.Fprintf(&b, "bbolt check found %d problem(s)", len(errs))
+	for i, e := range errs[:min(len(errs), most)] {
+		sep := ", "
+		if i == 0 {
+			sep = ": "
+		}
+		b.WriteString(sep + strings.ReplaceAll(e.Error(), "\n", " "))
+	}
+	if len(errs) > most {
+		b.WriteString(", …")
+	}
+	return b.String()
 }
 
 // newHTTPServer bounds what a slow or hostile client can hold: a connection
