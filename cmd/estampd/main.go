@@ -179,6 +179,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if err := checkDataDir(cfg.dataDir); err != nil {
+		return err
+	}
 	if tlsCfg == nil && cfg.insecureListen {
 		log.Warn("serving without TLS beyond loopback (--insecure-listen): API tokens cross the network in clear text unless a TLS proxy is in front")
 	}
@@ -261,6 +267,34 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return err
 }
 
+// checkDataDir refuses a data directory, or a database in it, that users
+// other than the owner can write: they could replace the database or
+// admin.token. (keys.Load holds keys/ to the same rule.)
+func checkDataDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("--data-dir %s is not a directory", dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("--data-dir %s has mode %04o: others could replace the database or admin.token (chmod 700 %s)", dir, perm, dir)
+	}
+	db := server.DBPath(dir)
+	fi, err = os.Stat(db)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%s has mode %04o: others could rewrite the database (chmod 600 %s)", db, perm, db)
+	}
+	return nil
+}
+
 // checkDB checks the database of dataDir without serving and says so in
 // one line. It opens the store directly, not through server.New, which
 // would create keys and an admin token; and read-only, so that it neither
@@ -269,6 +303,9 @@ func checkDB(dataDir string, w io.Writer) error {
 	path := server.DBPath(dataDir)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--check-db: no database at %s", path)
+	}
+	if err := checkDataDir(dataDir); err != nil {
+		return err
 	}
 	st, err := store.OpenReadOnly(path, store.Options{})
 	if err != nil {

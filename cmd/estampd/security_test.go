@@ -194,3 +194,62 @@ func TestSlowClientIsCutOff(t *testing.T) {
 		t.Fatalf("server still waiting on a slow client after 5 s (read %q)", buf[:n])
 	}
 }
+
+// A data directory, or a database in it, that others can write is refused:
+// they could replace the database or admin.token. So is it by --check-db.
+func TestRefusesADataDirOthersCanWrite(t *testing.T) {
+	tests := []struct {
+		name            string
+		dirMode, dbMode os.FileMode // dbMode 0: no database yet
+		refused         string      // what the error names; "" when accepted
+	}{
+		{"dir 0700", 0o700, 0, ""},
+		{"dir 0755", 0o755, 0, ""},
+		{"dir 0775", 0o775, 0, "has mode 0775"},
+		{"dir 0777", 0o777, 0, "has mode 0777"},
+		{"dir 0757", 0o757, 0, "has mode 0757"},
+		{"database 0600", 0o700, 0o600, ""},
+		{"database 0644", 0o700, 0o644, ""},
+		{"database 0664", 0o700, 0o664, "estamp.db has mode 0664"},
+		{"database 0606", 0o700, 0o606, "estamp.db has mode 0606"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			if _, err := stopped(t, "--data-dir", dir); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tt.dirMode); err != nil {
+				t.Fatal(err)
+			}
+			if tt.dbMode != 0 {
+				if err := os.Chmod(server.DBPath(dir), tt.dbMode); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.Remove(server.DBPath(dir)); err != nil {
+				t.Fatal(err)
+			}
+			fix := "chmod 700 " + dir
+			if tt.dbMode != 0 {
+				fix = "chmod 600 " + server.DBPath(dir)
+			}
+			_, err := stopped(t, "--data-dir", dir)
+			if tt.refused == "" && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), fix)) {
+				t.Errorf("run = %v, want an error saying %q and %q", err, tt.refused, fix)
+			}
+			if tt.dbMode == 0 {
+				return // --check-db has no database to check
+			}
+			_, err = stopped(t, "--data-dir", dir, "--check-db")
+			if tt.refused == "" && err != nil {
+				t.Errorf("--check-db: %v", err)
+			}
+			if tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)) {
+				t.Errorf("--check-db = %v, want an error saying %q", err, tt.refused)
+			}
+		})
+	}
+}
