@@ -235,7 +235,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		grpcLis.Close()
 		return fmt.Errorf("--http-addr: %w", err)
 	}
-	httpSrv := newHTTPServer(srv.HTTP, tlsCfg)
+	httpSrv := newHTTPServer(srv.HTTP, tlsCfg, log)
 
 	if cfg.debugAddr != "" {
 		dbg, err := serveDebug(cfg.debugAddr)
@@ -362,10 +362,12 @@ func problems(err error) string {
 }
 
 // newHTTPServer bounds what a slow or hostile client can hold: a connection
-// that trickles its headers is cut after 5 s, a request after 10 s.
-func newHTTPServer(h http.Handler, tlsCfg *tls.Config) *http.Server {
+// that trickles its headers is cut after 5 s, a request after 10 s. Its
+// own errors, such as failed TLS handshakes, go to log.
+func newHTTPServer(h http.Handler, tlsCfg *tls.Config, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           hsts(h),
+		ErrorLog:          newHTTPErrorLog(log),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -177,7 +178,7 @@ func TestServesTLS(t *testing.T) {
 // A client that opens a connection and trickles a header is cut off: the
 // server does not wait for it forever.
 func TestSlowClientIsCutOff(t *testing.T) {
-	srv := newHTTPServer(http.NotFoundHandler(), nil)
+	srv := newHTTPServer(http.NotFoundHandler(), nil, slog.New(slog.DiscardHandler))
 	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
 		t.Fatalf("unbounded HTTP server: %+v", srv)
 	}
