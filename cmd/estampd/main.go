@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,11 +19,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/server"
+	"github.com/ocopvn/estamp/internal/store"
 )
 
 func main() {
@@ -50,6 +53,7 @@ type config struct {
 	logFormat      string
 	logLevel       slog.Level
 	debugAddr      string
+	checkDB        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -71,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
+	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -113,6 +118,21 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// tlsSuites are the TLS 1.2 cipher suites offered: ECDHE with AEAD only.
+// Go's default list still has ECDHE with AES-CBC and SHA-1, which gRPC's
+// credentials.NewTLS drops from a nil list but keeps from a given one; one
+// explicit list makes the HTTP and gRPC listeners offer the same. TLS 1.3
+// suites are all AEAD and not configurable. HTTP/2 needs
+// ECDHE-RSA-AES128-GCM-SHA256.
+var tlsSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
 // tlsConfig loads the server certificate, if any.
 func (c config) tlsConfig() (*tls.Config, error) {
 	if c.tlsCert == "" {
@@ -122,7 +142,7 @@ func (c config) tlsConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, CipherSuites: tlsSuites}, nil
 }
 
 // passphrase reads --key-passphrase-file; like the keys, it must be
@@ -154,6 +174,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.checkDB {
+		return checkDB(cfg.dataDir, stderr)
+	}
 	tuneGC()
 	sink := newLogSink(stderr)
 	defer sink.Close()
@@ -169,6 +192,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	pass, err := cfg.passphrase()
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if err := checkDataDir(cfg.dataDir); err != nil {
 		return err
 	}
 	if tlsCfg == nil && cfg.insecureListen {
@@ -206,7 +235,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		grpcLis.Close()
 		return fmt.Errorf("--http-addr: %w", err)
 	}
-	httpSrv := newHTTPServer(srv.HTTP, tlsCfg)
+	httpSrv := newHTTPServer(srv.HTTP, tlsCfg, log)
 
 	if cfg.debugAddr != "" {
 		dbg, err := serveDebug(cfg.debugAddr)
@@ -253,11 +282,92 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return err
 }
 
+// checkDataDir refuses a data directory, or a database in it, that users
+// other than the owner can write: they could replace the database or
+// admin.token. (keys.Load holds keys/ to the same rule.)
+func checkDataDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("--data-dir %s is not a directory", dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("--data-dir %s has mode %04o: others could replace the database or admin.token (chmod 700 %s)", dir, perm, dir)
+	}
+	db := server.DBPath(dir)
+	fi, err = os.Stat(db)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%s has mode %04o: others could rewrite the database (chmod 600 %s)", db, perm, db)
+	}
+	return nil
+}
+
+// checkDB checks the database of dataDir without serving and says so in
+// one line. It opens the store directly, not through server.New, which
+// would create keys and an admin token; and read-only, so that it neither
+// creates a missing database nor changes the file it checks.
+func checkDB(dataDir string, w io.Writer) error {
+	path := server.DBPath(dataDir)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--check-db: no database at %s", path)
+	}
+	if err := checkDataDir(dataDir); err != nil {
+		return err
+	}
+	st, err := store.OpenReadOnly(path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		return fmt.Errorf("%s is damaged: %s; restore a whole backup", path, problems(err))
+	}
+	size, err := st.Size()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(w, "estampd: %s is intact: bbolt consistency check passed, %d bytes in use\n", path, size)
+	return nil
+}
+
+// problems puts what bbolt's check found on one line, the first few of
+// them: a damaged file can have thousands.
+func problems(err error) string {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	const most = 5
+	var b strings.Builder
+	fmt.Fprintf(&b, "bbolt check found %d problem(s)", len(errs))
+	for i, e := range errs[:min(len(errs), most)] {
+		sep := ", "
+		if i == 0 {
+			sep = ": "
+		}
+		b.WriteString(sep + strings.ReplaceAll(e.Error(), "\n", " "))
+	}
+	if len(errs) > most {
+		b.WriteString(", …")
+	}
+	return b.String()
+}
+
 // newHTTPServer bounds what a slow or hostile client can hold: a connection
-// that trickles its headers is cut after 5 s, a request after 10 s.
-func newHTTPServer(h http.Handler, tlsCfg *tls.Config) *http.Server {
+// that trickles its headers is cut after 5 s, a request after 10 s. Its
+// own errors, such as failed TLS handshakes, go to log.
+func newHTTPServer(h http.Handler, tlsCfg *tls.Config, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           hsts(h),
+		ErrorLog:          newHTTPErrorLog(log),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
@@ -265,6 +375,19 @@ func newHTTPServer(h http.Handler, tlsCfg *tls.Config) *http.Server {
 		MaxHeaderBytes:    16 << 10,
 		TLSConfig:         tlsCfg,
 	}
+}
+
+// hsts tells a browser that reached us over HTTPS to use nothing else for
+// a year, so that a network attacker cannot downgrade a later visit to
+// plain HTTP. Over plain HTTP the header is ignored (RFC 6797 §8.1): behind
+// a TLS-terminating proxy, the proxy sends it.
+func hsts(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // serveDebug serves pprof on its own listener, so that it is never on the

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -87,31 +89,38 @@ func TestPassphraseEncryptsKeysAtRest(t *testing.T) {
 	}
 }
 
-// selfSigned writes a certificate for 127.0.0.1 and localhost and its key.
+// selfSigned writes a certificate for 127.0.0.1 and localhost and its
+// (ECDSA) key.
 func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return selfSignedWith(t, dir, key)
+}
+
+// selfSignedWith is selfSigned with the given key.
+func selfSignedWith(t *testing.T, dir string, key crypto.Signer) (certFile, keyFile string) {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "estampd test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true, IsCA: true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kder, err := x509.MarshalECPrivateKey(key)
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
 	return certFile, keyFile
 }
 
@@ -169,7 +178,7 @@ func TestServesTLS(t *testing.T) {
 // A client that opens a connection and trickles a header is cut off: the
 // server does not wait for it forever.
 func TestSlowClientIsCutOff(t *testing.T) {
-	srv := newHTTPServer(http.NotFoundHandler(), nil)
+	srv := newHTTPServer(http.NotFoundHandler(), nil, slog.New(slog.DiscardHandler))
 	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
 		t.Fatalf("unbounded HTTP server: %+v", srv)
 	}
@@ -192,5 +201,64 @@ func TestSlowClientIsCutOff(t *testing.T) {
 	// The server answers 408 or just closes; either way it does not hang.
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Fatalf("server still waiting on a slow client after 5 s (read %q)", buf[:n])
+	}
+}
+
+// A data directory, or a database in it, that others can write is refused:
+// they could replace the database or admin.token. So is it by --check-db.
+func TestRefusesADataDirOthersCanWrite(t *testing.T) {
+	tests := []struct {
+		name            string
+		dirMode, dbMode os.FileMode // dbMode 0: no database yet
+		refused         string      // what the error names; "" when accepted
+	}{
+		{"dir 0700", 0o700, 0, ""},
+		{"dir 0755", 0o755, 0, ""},
+		{"dir 0775", 0o775, 0, "has mode 0775"},
+		{"dir 0777", 0o777, 0, "has mode 0777"},
+		{"dir 0757", 0o757, 0, "has mode 0757"},
+		{"database 0600", 0o700, 0o600, ""},
+		{"database 0644", 0o700, 0o644, ""},
+		{"database 0664", 0o700, 0o664, "estamp.db has mode 0664"},
+		{"database 0606", 0o700, 0o606, "estamp.db has mode 0606"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			if _, err := stopped(t, "--data-dir", dir); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tt.dirMode); err != nil {
+				t.Fatal(err)
+			}
+			if tt.dbMode != 0 {
+				if err := os.Chmod(server.DBPath(dir), tt.dbMode); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.Remove(server.DBPath(dir)); err != nil {
+				t.Fatal(err)
+			}
+			fix := "chmod 700 " + dir
+			if tt.dbMode != 0 {
+				fix = "chmod 600 " + server.DBPath(dir)
+			}
+			_, err := stopped(t, "--data-dir", dir)
+			if tt.refused == "" && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), fix)) {
+				t.Errorf("run = %v, want an error saying %q and %q", err, tt.refused, fix)
+			}
+			if tt.dbMode == 0 {
+				return // --check-db has no database to check
+			}
+			_, err = stopped(t, "--data-dir", dir, "--check-db")
+			if tt.refused == "" && err != nil {
+				t.Errorf("--check-db: %v", err)
+			}
+			if tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)) {
+				t.Errorf("--check-db = %v, want an error saying %q", err, tt.refused)
+			}
+		})
 	}
 }

@@ -55,6 +55,9 @@ type Store struct {
 
 // Open opens or creates the database at path with mode 0600.
 func Open(path string, opts Options) (*Store, error) {
+	if err := CheckFile(path); err != nil {
+		return nil, err
+	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
