@@ -23,6 +23,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/safefile"
 )
 
 // DefaultServer is used when neither --server nor ESTAMP_SERVER is set.
@@ -118,18 +119,28 @@ type app struct {
 	getenv  env
 	stderr  io.Writer
 	timeout time.Duration
+	// commit puts a finished output file in place: (*safefile.File).Commit,
+	// or in tests a failure after the work is done.
+	commit func(*safefile.File) error
 }
 
 // Run executes one command line.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	a := &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin}
+	return newApp(getenv, stdout, stderr).run(ctx, args)
+}
+
+func newApp(getenv func(string) string, stdout, stderr io.Writer) *app {
+	return &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin, commit: (*safefile.File).Commit}
+}
+
+func (a *app) run(ctx context.Context, args []string) error {
 	fs := a.flags("estamp")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(a.stderr, usage)
 		return ErrUsage
 	}
 	cmd, rest := rest[0], rest[1:]
@@ -151,10 +162,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h, ok := handlers[cmd]
 	if !ok {
 		if cmd == "help" {
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(a.out, usage)
 			return nil
 		}
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(a.stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", ErrUsage, cmd)
 	}
 	defer func() {
