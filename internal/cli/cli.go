@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,6 +120,8 @@ type app struct {
 	getenv  env
 	stderr  io.Writer
 	timeout time.Duration
+	// tokenSet is --token given; otherwise dial takes ESTAMP_TOKEN.
+	tokenSet bool
 	// commit puts a finished output file in place: (*safefile.File).Commit,
 	// or in tests a failure after the work is done.
 	commit func(*safefile.File) error
@@ -136,12 +139,22 @@ func newApp(getenv func(string) string, stdout, stderr io.Writer) *app {
 func (a *app) run(ctx context.Context, args []string) error {
 	fs := a.flags("estamp")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
 		fmt.Fprint(a.stderr, usage)
 		return ErrUsage
+	}
+	if rest[0] == "help" {
+		fmt.Fprint(a.out, usage)
+		return nil
+	}
+	if err := checkCommand(rest); err != nil {
+		if !slices.ContainsFunc(commands, func(c string) bool { return strings.Fields(c)[0] == rest[0] }) {
+			fmt.Fprint(a.stderr, usage)
+		}
+		return err
 	}
 	cmd, rest := rest[0], rest[1:]
 	handlers := map[string]func(context.Context, []string) error{
@@ -161,12 +174,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	h, ok := handlers[cmd]
 	if !ok {
-		if cmd == "help" {
-			fmt.Fprint(a.out, usage)
-			return nil
-		}
-		fmt.Fprint(a.stderr, usage)
-		return fmt.Errorf("%w: unknown command %q", ErrUsage, cmd)
+		return fmt.Errorf("estamp: command %q is listed in commands but has no handler", cmd)
 	}
 	defer func() {
 		if a.conn != nil {
@@ -176,6 +184,63 @@ func (a *app) run(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 	return h(ctx, rest)
+}
+
+// commands is every command the CLI has, by the words that name it. Run
+// refuses a command line that does not start with one of them, so a new
+// command or subcommand is reachable only once it is listed here — and
+// then TestHelpNeverShowsTheToken runs its --help and a usage error.
+var commands = []string{
+	"producers list", "producers show", "producers add",
+	"products list", "products show", "products add", "products renew", "products revoke",
+	"issue",
+	"batches list", "batches show", "batches revoke",
+	"verify",
+	"retailers list", "retailers show", "retailers add",
+	"intake", "revoke", "history", "sync",
+	"keys list",
+	"labels", "labels layouts",
+	"admin tokens create", "admin tokens list", "admin tokens revoke",
+	"admin keys rotate", "admin keys retire", "admin keys compromised",
+	"admin audit list", "admin audit verify",
+	"admin backup",
+}
+
+// checkCommand accepts args that start with a command of commands; the
+// words after it are that command's flags and arguments.
+func checkCommand(args []string) error {
+	// longest is how many words of args some command has; next are the
+	// words that may follow them.
+	longest := 0
+	var next []string
+	for _, c := range commands {
+		words := strings.Fields(c)
+		n := 0
+		for n < len(words) && n < len(args) && words[n] == args[n] {
+			n++
+		}
+		if n == len(words) {
+			return nil
+		}
+		if n > longest {
+			longest, next = n, nil
+		}
+		if n == longest && !slices.Contains(next, words[n]) {
+			next = append(next, words[n])
+		}
+	}
+	if longest == 0 {
+		return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0])
+	}
+	want := strings.Join(next[:len(next)-1], ", ")
+	if len(next) > 1 {
+		want += " or "
+	}
+	want += next[len(next)-1]
+	if longest < len(args) {
+		return fmt.Errorf("%w: %s %q: want %s", ErrUsage, strings.Join(args[:longest], " "), args[longest], want)
+	}
+	return fmt.Errorf("%w: %s: want %s", ErrUsage, strings.Join(args, " "), want)
 }
 
 // flags returns a flag set holding the global flags, so they may appear
@@ -189,15 +254,31 @@ func (a *app) flags(name string) *flag.FlagSet {
 		if a.server == "" {
 			a.server = DefaultServer
 		}
-		a.token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))
 		a.tlsCA = a.getenv("ESTAMP_TLS_CA")
 	}
+	// Neither the server address nor the CA file is secret: their values
+	// may show as defaults in the help. The token is not registered with
+	// a default (see tokenFlag).
 	fs.StringVar(&a.server, "server", a.server, "estampd gRPC address (env ESTAMP_SERVER)")
-	fs.StringVar(&a.token, "token", a.token, "API token (env ESTAMP_TOKEN)")
+	fs.Var(tokenFlag{a}, "token", "`TOKEN` for the API (default: $ESTAMP_TOKEN)")
 	fs.StringVar(&a.tlsCA, "tls-ca", a.tlsCA, "connect with TLS, trusting this CA certificate file (env ESTAMP_TLS_CA)")
 	fs.BoolVar(&a.useTLS, "tls", a.useTLS, "connect with TLS, trusting the system's CAs")
 	fs.BoolVar(&a.json, "json", a.json, "print JSON instead of tables")
 	return fs
+}
+
+// tokenFlag is --token. The flag package prints a flag's default, which
+// is String() at registration, in every --help and usage error; so String
+// is always empty, ESTAMP_TOKEN is read only when the token is needed
+// (dial), and a --token given before the subcommand does not show in the
+// subcommand's help either.
+type tokenFlag struct{ a *app }
+
+func (t tokenFlag) String() string { return "" }
+
+func (t tokenFlag) Set(v string) error {
+	t.a.token, t.a.tokenSet = v, true
+	return nil
 }
 
 // parse parses flags and positional arguments in any order.
@@ -205,7 +286,8 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			// %w twice: errors.Is(err, flag.ErrHelp) tells --help apart.
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -239,13 +321,17 @@ func (a *app) dial() error {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
 	}
-	if a.token != "" {
-		if _, err := auth.ParseToken(a.token); err != nil {
+	token := a.token
+	if !a.tokenSet {
+		token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))
+	}
+	if token != "" {
+		if _, err := auth.ParseToken(token); err != nil {
 			return fmt.Errorf("%w: --token / ESTAMP_TOKEN is not an estamp token", ErrUsage)
 		}
 		// Without TLS the token travels in clear text: the server allows
 		// that only on loopback or behind --insecure-listen.
-		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: a.token, TLSOnly: secure}))
+		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token, TLSOnly: secure}))
 	}
 	conn, err := grpc.NewClient(a.server, opts...)
 	if err != nil {

@@ -14,3 +14,6 @@ func RunWithCommit(ctx context.Context, args []string, getenv func(string) strin
 	a.commit = commit
 	return a.run(ctx, args)
 }
+
+// Commands is the CLI's command table.
+var Commands = commands

@@ -19,6 +19,13 @@ import (
 // with --remote.
 func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "layouts" {
+		pos, err := parse(a.flags("labels layouts"), args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "labels layouts"); err != nil {
+			return err
+		}
 		return a.layoutTable()
 	}
 	fs := a.flags("labels")
