@@ -72,7 +72,7 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
 
   producers list | show ID | add --id ... --name ... --kind ... --province ... --commune ...
   products  list [--producer ID] | show ID | add ... | renew ID ... | revoke ID --reason ...
-  issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE]
+  issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE [--force]]
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]
   retailers list | show ID | add --id ... --name ... --province ... --commune ...
@@ -81,17 +81,18 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
   history   SERIAL
   sync                                    cache keys and revocations for verify --offline
   keys      list
-  labels    --batch ID --out FILE [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
+  labels    --batch ID --out FILE [--force] [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
   labels    layouts
   admin     tokens create --role admin|producer|retailer [--producer ID | --retailer ID] [--description TEXT]
   admin     tokens list | tokens revoke ID
   admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
   admin     audit list [--after N] [--limit N] | audit verify
-  admin     backup --out FILE                 consistent snapshot of the database while serving
+  admin     backup --out FILE [--force]       consistent snapshot of the database while serving
 
 --server defaults to $ESTAMP_SERVER, else localhost:50051; --token to $ESTAMP_TOKEN
 (producer, retailer and admin commands need one; verify, keys and sync do not);
---tls-ca to $ESTAMP_TLS_CA. Dates are YYYY-MM-DD.
+--tls-ca to $ESTAMP_TLS_CA. Dates are YYYY-MM-DD. A file named by --out is written whole or
+not at all, and an existing one is replaced only with --force.
 Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine,
 or the audit log is broken.
 `
