@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/safefile"
 )
 
 // ErrAuditBroken means `admin audit verify` found a broken chain.
@@ -222,28 +221,31 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 }
 
 // backup writes a snapshot of the server's database to --out: first to a
-// temporary file beside it, synced, then renamed, so that FILE is always a
-// whole backup (the previous one, or this one).
+// temporary file beside it, synced, then put in place, so that FILE is
+// always a whole backup (the previous one, or this one).
 func (a *app) backup(ctx context.Context, args []string) error {
 	fs := a.flags("admin backup")
 	var out string
+	var force bool
 	fs.StringVar(&out, "out", "", "file to write the database snapshot to")
+	fs.BoolVar(&force, "force", false, "replace --out if it exists")
 	if _, err := a.connect(fs, args, 0, "admin backup --out FILE"); err != nil {
 		return err
 	}
 	if out == "" {
 		return fmt.Errorf("%w: --out FILE is required", ErrUsage)
 	}
+	// Checked before the server starts streaming. Mode 0600: the database
+	// holds the audit log and token hashes, and estampd keeps it 0600 too.
+	file, err := safefile.Create(out, 0o600, force)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer file.Abort()
 	stream, err := a.adm.Backup(ctx, &estampv1.BackupRequest{})
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	var written, total int64 = 0, -1
 	for {
 		msg, err := stream.Recv()
@@ -256,7 +258,7 @@ func (a *app) backup(ctx context.Context, args []string) error {
 		if total < 0 {
 			total = msg.TotalSize
 		}
-		n, err := tmp.Write(msg.Data)
+		n, err := file.Write(msg.Data)
 		written += int64(n)
 		if err != nil {
 			return err
@@ -265,14 +267,8 @@ func (a *app) backup(ctx context.Context, args []string) error {
 	if written != total {
 		return fmt.Errorf("backup cut short: %d of %d bytes", written, total)
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return err
+	if err := a.commit(file); err != nil {
+		return fmt.Errorf("--out: %w", err)
 	}
 	fmt.Fprintf(a.out, "Đã sao lưu cơ sở dữ liệu (%d byte) vào %s. Khóa ký (thư mục keys/) cần sao lưu riêng.\n", written, out)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/safefile"
 )
 
 // DefaultServer is used when neither --server nor ESTAMP_SERVER is set.
@@ -70,7 +72,7 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
 
   producers list | show ID | add --id ... --name ... --kind ... --province ... --commune ...
   products  list [--producer ID] | show ID | add ... | renew ID ... | revoke ID --reason ...
-  issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE]
+  issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE [--force]]
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]
   retailers list | show ID | add --id ... --name ... --province ... --commune ...
@@ -79,17 +81,18 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
   history   SERIAL
   sync                                    cache keys and revocations for verify --offline
   keys      list
-  labels    --batch ID --out FILE [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
+  labels    --batch ID --out FILE [--force] [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
   labels    layouts
   admin     tokens create --role admin|producer|retailer [--producer ID | --retailer ID] [--description TEXT]
   admin     tokens list | tokens revoke ID
   admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
   admin     audit list [--after N] [--limit N] | audit verify
-  admin     backup --out FILE                 consistent snapshot of the database while serving
+  admin     backup --out FILE [--force]       consistent snapshot of the database while serving
 
 --server defaults to $ESTAMP_SERVER, else localhost:50051; --token to $ESTAMP_TOKEN
 (producer, retailer and admin commands need one; verify, keys and sync do not);
---tls-ca to $ESTAMP_TLS_CA. Dates are YYYY-MM-DD.
+--tls-ca to $ESTAMP_TLS_CA. Dates are YYYY-MM-DD. A file named by --out is written whole or
+not at all, and an existing one is replaced only with --force.
 Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine,
 or the audit log is broken.
 `
@@ -118,19 +121,41 @@ type app struct {
 	getenv  env
 	stderr  io.Writer
 	timeout time.Duration
+	// tokenSet is --token given; otherwise dial takes ESTAMP_TOKEN.
+	tokenSet bool
+	// commit puts a finished output file in place: (*safefile.File).Commit,
+	// or in tests a failure after the work is done.
+	commit func(*safefile.File) error
 }
 
 // Run executes one command line.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	a := &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin}
+	return newApp(getenv, stdout, stderr).run(ctx, args)
+}
+
+func newApp(getenv func(string) string, stdout, stderr io.Writer) *app {
+	return &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin, commit: (*safefile.File).Commit}
+}
+
+func (a *app) run(ctx context.Context, args []string) error {
 	fs := a.flags("estamp")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(a.stderr, usage)
 		return ErrUsage
+	}
+	if rest[0] == "help" {
+		fmt.Fprint(a.out, usage)
+		return nil
+	}
+	if err := checkCommand(rest); err != nil {
+		if !slices.ContainsFunc(commands, func(c string) bool { return strings.Fields(c)[0] == rest[0] }) {
+			fmt.Fprint(a.stderr, usage)
+		}
+		return err
 	}
 	cmd, rest := rest[0], rest[1:]
 	handlers := map[string]func(context.Context, []string) error{
@@ -150,12 +175,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	h, ok := handlers[cmd]
 	if !ok {
-		if cmd == "help" {
-			fmt.Fprint(stdout, usage)
-			return nil
-		}
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: unknown command %q", ErrUsage, cmd)
+		return fmt.Errorf("estamp: command %q is listed in commands but has no handler", cmd)
 	}
 	defer func() {
 		if a.conn != nil {
@@ -165,6 +185,63 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 	return h(ctx, rest)
+}
+
+// commands is every command the CLI has, by the words that name it. Run
+// refuses a command line that does not start with one of them, so a new
+// command or subcommand is reachable only once it is listed here — and
+// then TestHelpNeverShowsTheToken runs its --help and a usage error.
+var commands = []string{
+	"producers list", "producers show", "producers add",
+	"products list", "products show", "products add", "products renew", "products revoke",
+	"issue",
+	"batches list", "batches show", "batches revoke",
+	"verify",
+	"retailers list", "retailers show", "retailers add",
+	"intake", "revoke", "history", "sync",
+	"keys list",
+	"labels", "labels layouts",
+	"admin tokens create", "admin tokens list", "admin tokens revoke",
+	"admin keys rotate", "admin keys retire", "admin keys compromised",
+	"admin audit list", "admin audit verify",
+	"admin backup",
+}
+
+// checkCommand accepts args that start with a command of commands; the
+// words after it are that command's flags and arguments.
+func checkCommand(args []string) error {
+	// longest is how many words of args some command has; next are the
+	// words that may follow them.
+	longest := 0
+	var next []string
+	for _, c := range commands {
+		words := strings.Fields(c)
+		n := 0
+		for n < len(words) && n < len(args) && words[n] == args[n] {
+			n++
+		}
+		if n == len(words) {
+			return nil
+		}
+		if n > longest {
+			longest, next = n, nil
+		}
+		if n == longest && !slices.Contains(next, words[n]) {
+			next = append(next, words[n])
+		}
+	}
+	if longest == 0 {
+		return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0])
+	}
+	want := strings.Join(next[:len(next)-1], ", ")
+	if len(next) > 1 {
+		want += " or "
+	}
+	want += next[len(next)-1]
+	if longest < len(args) {
+		return fmt.Errorf("%w: %s %q: want %s", ErrUsage, strings.Join(args[:longest], " "), args[longest], want)
+	}
+	return fmt.Errorf("%w: %s: want %s", ErrUsage, strings.Join(args, " "), want)
 }
 
 // flags returns a flag set holding the global flags, so they may appear
@@ -178,15 +255,31 @@ func (a *app) flags(name string) *flag.FlagSet {
 		if a.server == "" {
 			a.server = DefaultServer
 		}
-		a.token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))
 		a.tlsCA = a.getenv("ESTAMP_TLS_CA")
 	}
+	// Neither the server address nor the CA file is secret: their values
+	// may show as defaults in the help. The token is not registered with
+	// a default (see tokenFlag).
 	fs.StringVar(&a.server, "server", a.server, "estampd gRPC address (env ESTAMP_SERVER)")
-	fs.StringVar(&a.token, "token", a.token, "API token (env ESTAMP_TOKEN)")
+	fs.Var(tokenFlag{a}, "token", "`TOKEN` for the API (default: $ESTAMP_TOKEN)")
 	fs.StringVar(&a.tlsCA, "tls-ca", a.tlsCA, "connect with TLS, trusting this CA certificate file (env ESTAMP_TLS_CA)")
 	fs.BoolVar(&a.useTLS, "tls", a.useTLS, "connect with TLS, trusting the system's CAs")
 	fs.BoolVar(&a.json, "json", a.json, "print JSON instead of tables")
 	return fs
+}
+
+// tokenFlag is --token. The flag package prints a flag's default, which
+// is String() at registration, in every --help and usage error; so String
+// is always empty, ESTAMP_TOKEN is read only when the token is needed
+// (dial), and a --token given before the subcommand does not show in the
+// subcommand's help either.
+type tokenFlag struct{ a *app }
+
+func (t tokenFlag) String() string { return "" }
+
+func (t tokenFlag) Set(v string) error {
+	t.a.token, t.a.tokenSet = v, true
+	return nil
 }
 
 // parse parses flags and positional arguments in any order.
@@ -194,7 +287,8 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			// %w twice: errors.Is(err, flag.ErrHelp) tells --help apart.
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -228,13 +322,17 @@ func (a *app) dial() error {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
 	}
-	if a.token != "" {
-		if _, err := auth.ParseToken(a.token); err != nil {
+	token := a.token
+	if !a.tokenSet {
+		token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))
+	}
+	if token != "" {
+		if _, err := auth.ParseToken(token); err != nil {
 			return fmt.Errorf("%w: --token / ESTAMP_TOKEN is not an estamp token", ErrUsage)
 		}
 		// Without TLS the token travels in clear text: the server allows
 		// that only on loopback or behind --insecure-listen.
-		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: a.token, TLSOnly: secure}))
+		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token, TLSOnly: secure}))
 	}
 	conn, err := grpc.NewClient(a.server, opts...)
 	if err != nil {

@@ -1,13 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/safefile"
 )
 
 func (a *app) producers(ctx context.Context, args []string) error {
@@ -214,13 +214,15 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	req := &estampv1.IssueStampsRequest{}
 	var quantity uint
 	var out string
+	var force bool
 	fs.StringVar(&req.ProductId, "product", "", "product id")
 	fs.StringVar(&req.Lot, "lot", "", "lot number (số lô)")
 	fs.StringVar(&req.ProductionDate, "production-date", a.now().Format("2006-01-02"), "production date")
 	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date (optional)")
 	fs.UintVar(&quantity, "quantity", 0, "number of stamps, 1-100000")
 	fs.StringVar(&req.RequestId, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")
-	fs.StringVar(&out, "out", "", "also write the codes to this file, one per line")
+	fs.StringVar(&out, "out", "", "write the codes to this file, one per line, and print a summary instead of every code")
+	fs.BoolVar(&force, "force", false, "replace --out if it exists")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -235,6 +237,16 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if req.RequestId == "" {
 		req.RequestId = newRequestID()
 	}
+	var file *safefile.File
+	if out != "" {
+		// Before the batch exists: a missing or read-only directory, or a
+		// file already there, must stop the command while nothing has been
+		// issued, or a second run would issue a second batch.
+		if file, err = safefile.Create(out, 0o644, force); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer file.Abort()
+	}
 	if err := a.dial(); err != nil {
 		return err
 	}
@@ -242,14 +254,9 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if out != "" {
-		var sb strings.Builder
-		for _, s := range resp.Stamps {
-			sb.WriteString(s.Code)
-			sb.WriteByte('\n')
-		}
-		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
-			return err
+	if file != nil {
+		if err := a.writeCodes(file, resp.Stamps); err != nil {
+			return a.unwritten(req, resp.Batch, out, err)
 		}
 	}
 	if a.json {
@@ -259,7 +266,37 @@ func (a *app) issue(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintln(a.out)
+	if file != nil {
+		fmt.Fprintf(a.out, "Đã ghi %d mã vào %s.\nBước tiếp theo, in nhãn:  estamp labels --batch %d --out tem.pdf\n", len(resp.Stamps), out, resp.Batch.Id)
+		return nil
+	}
 	return a.stampTable(resp.Stamps)
+}
+
+// writeCodes writes the codes one per line and puts the file in place.
+func (a *app) writeCodes(file *safefile.File, stamps []*estampv1.Stamp) error {
+	w := bufio.NewWriter(file)
+	for _, s := range stamps {
+		w.WriteString(s.Code)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return a.commit(file)
+}
+
+// unwritten reports a batch that was issued but whose codes could not be
+// written to --out: the batch exists, so the person must learn its id and
+// how to get the codes without issuing another batch.
+func (a *app) unwritten(req *estampv1.IssueStampsRequest, b *estampv1.Batch, out string, err error) error {
+	fmt.Fprintf(a.stderr, "Lô tem %d ĐÃ ĐƯỢC PHÁT HÀNH (%d tem, mã yêu cầu %s), nhưng chưa ghi được mã vào %s: %v\n"+
+		"Lấy lại mã, không phát hành thêm:\n"+
+		"  estamp batches show %d --codes\n"+
+		"hoặc chạy lại đúng lệnh issue với  --request-id %s --production-date %s  (cùng sản phẩm, số lô, số lượng): máy chủ trả lại chính lô %d, không tạo lô mới.\n"+
+		"(Batch %d was issued, request id %s; get its codes with the commands above.)\n",
+		b.Id, b.Quantity, req.RequestId, out, err, b.Id, req.RequestId, req.ProductionDate, b.Id, b.Id, req.RequestId)
+	return fmt.Errorf("--out: lô tem %d đã phát hành nhưng chưa ghi được mã vào %s (batch %d issued, codes not written): %w", b.Id, out, b.Id, err)
 }
 
 func (a *app) batches(ctx context.Context, args []string) error {

@@ -452,7 +452,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	if err := writeFile(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := writeFileSafely(path, true, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Đã đồng bộ %d khóa, %d mục thu hồi tem và %d thay đổi chứng nhận mới (phiên bản %d) vào %s.\n", len(c.Keys), revoked, certs, c.Version, path)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,12 +12,20 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/printing"
+	"github.com/ocopvn/estamp/internal/safefile"
 )
 
 // labelsCmd renders a batch's labels: locally by default, or on the server
 // with --remote.
 func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "layouts" {
+		pos, err := parse(a.flags("labels layouts"), args[1:])
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 0, "labels layouts"); err != nil {
+			return err
+		}
 		return a.layoutTable()
 	}
 	fs := a.flags("labels")
@@ -29,6 +36,7 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 		sizePx, dpi   int
 		sizeMM        float64
 		remote, quiet bool
+		force         bool
 	)
 	fs.Uint64Var(&batchID, "batch", 0, "batch id")
 	fs.StringVar(&out, "out", "", "output: a .pdf file; for png/svg a .zip file or a directory")
@@ -39,6 +47,7 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	fs.Float64Var(&sizeMM, "mm", 0, "printed side of each QR image in mm (default 25)")
 	fs.BoolVar(&remote, "remote", false, "render on the server and download the file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on the terminal")
+	fs.BoolVar(&force, "force", false, "replace --out, or the image files in the --out directory, if they exist")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -63,29 +72,62 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	// Images go into a directory unless --out is a .zip file.
+	toDir := job.Format != "pdf" && !strings.HasSuffix(strings.ToLower(out), ".zip")
+	if toDir && remote {
+		return fmt.Errorf("%w: --remote writes %s images as a .zip file", ErrUsage, job.Format)
+	}
+	var file *safefile.File
+	if !toDir {
+		// Before the batch is fetched and rendered, which can take a
+		// minute: a file that is there without --force, or a directory
+		// that cannot be written, is known now.
+		if file, err = safefile.Create(out, 0o644, force); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer file.Abort()
+	}
 	if err := a.dial(); err != nil {
 		return err
 	}
 	progress := a.progress(quiet)
 	start := time.Now()
-	if remote {
-		err = a.renderRemote(ctx, batchID, job, layout, out, sizePx, dpi, sizeMM, progress)
-	} else {
-		err = a.renderLocal(ctx, batchID, job, out, progress)
+	switch {
+	case remote:
+		err = a.renderRemote(ctx, batchID, job, layout, file, sizePx, dpi, sizeMM, progress)
+	case toDir:
+		err = a.renderToDir(ctx, batchID, job, out, force, progress)
+	default:
+		err = a.renderLocal(ctx, batchID, job, file, progress)
 	}
 	if err != nil {
 		return err
+	}
+	if file != nil {
+		if err := a.commit(file); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
 	}
 	fmt.Fprintf(a.out, "Đã ghi %s (%s, %.1f giây).\n", out, job.Format, time.Since(start).Seconds())
 	return nil
 }
 
-func (a *app) renderLocal(ctx context.Context, batchID uint64, job printing.Job, out string, progress labels.Progress) error {
+// batchToPrint fetches a batch with its codes, and its product.
+func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, error) {
 	resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: batchID, IncludeStamps: true})
 	if err != nil {
-		return err
+		return labels.Batch{}, err
 	}
 	p, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: resp.Batch.ProductId})
+	if err != nil {
+		return labels.Batch{}, err
+	}
+	return printing.FromProto(resp.Batch, p.Product, resp.Stamps), nil
+}
+
+// renderLocal renders a PDF or a zip of images into file.
+func (a *app) renderLocal(ctx context.Context, batchID uint64, job printing.Job, file io.Writer, progress labels.Progress) error {
+	b, err := a.batchToPrint(ctx, batchID)
 	if err != nil {
 		return err
 	}
@@ -93,21 +135,27 @@ func (a *app) renderLocal(ctx context.Context, batchID uint64, job printing.Job,
 	if err != nil {
 		return err
 	}
-	b := printing.FromProto(resp.Batch, p.Product, resp.Stamps)
-	if job.Format != "pdf" && !strings.HasSuffix(strings.ToLower(out), ".zip") {
-		sink, err := labels.DirSink(out)
-		if err != nil {
-			return err
-		}
-		return r.Images(sink, b, job.Images, progress)
-	}
-	return writeFile(out, func(w io.Writer) error { return printing.Render(r, w, b, job, progress) })
+	return printing.Render(r, file, b, job, progress)
 }
 
-func (a *app) renderRemote(ctx context.Context, batchID uint64, job printing.Job, layout, out string, sizePx, dpi int, sizeMM float64, progress labels.Progress) error {
-	if job.Format != "pdf" && !strings.HasSuffix(strings.ToLower(out), ".zip") {
-		return fmt.Errorf("%w: --remote writes %s images as a .zip file", ErrUsage, job.Format)
+// renderToDir writes one image file per stamp into the directory dir.
+func (a *app) renderToDir(ctx context.Context, batchID uint64, job printing.Job, dir string, force bool, progress labels.Progress) error {
+	b, err := a.batchToPrint(ctx, batchID)
+	if err != nil {
+		return err
 	}
+	r, err := labels.NewRenderer()
+	if err != nil {
+		return err
+	}
+	sink, err := labels.DirSink(dir, force)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	return r.Images(sink, b, job.Images, progress)
+}
+
+func (a *app) renderRemote(ctx context.Context, batchID uint64, job printing.Job, layout string, file io.Writer, sizePx, dpi int, sizeMM float64, progress labels.Progress) error {
 	format := map[string]estampv1.LabelFormat{
 		"pdf": estampv1.LabelFormat_LABEL_FORMAT_PDF, labels.FormatPNG: estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, labels.FormatSVG: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP,
 	}[job.Format]
@@ -118,42 +166,26 @@ func (a *app) renderRemote(ctx context.Context, batchID uint64, job printing.Job
 	if err != nil {
 		return err
 	}
-	return writeFile(out, func(w io.Writer) error {
-		for {
-			msg, err := stream.Recv()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := w.Write(msg.Chunk); err != nil {
-				return err
-			}
-			progress(int(msg.LabelsDone), int(msg.LabelsTotal))
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			return nil
 		}
-	})
+		if err != nil {
+			return err
+		}
+		if _, err := file.Write(msg.Chunk); err != nil {
+			return err
+		}
+		progress(int(msg.LabelsDone), int(msg.LabelsTotal))
+	}
 }
 
-// writeFile writes through a temporary file, so a failed render never
-// leaves a truncated file under the final name.
-func writeFile(path string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := fill(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// writeFileSafely writes path (mode 0644) through safefile: a synced
+// temporary file in its directory, then put in place without following a
+// symbolic link there; an existing file is replaced only with force.
+func writeFileSafely(path string, force bool, fill func(io.Writer) error) error {
+	return safefile.Write(path, 0o644, force, fill)
 }
 
 // progress reports on stderr: one updating line on a terminal, nothing

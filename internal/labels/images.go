@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	"github.com/skip2/go-qrcode"
+
+	"github.com/ocopvn/estamp/internal/safefile"
 )
 
 // Image formats for single QR images.
@@ -93,18 +95,28 @@ func (z *zipSink) Add(name string, data []byte) error {
 
 func (z *zipSink) Close() error { return z.zw.Close() }
 
-// DirSink writes files into a directory, creating it.
-func DirSink(dir string) (Sink, error) {
+// DirSink writes files into a directory, creating it if need be. Each file
+// goes through a synced temporary file beside it and is then put in place
+// (see internal/safefile): a symbolic link at a file's name is never
+// followed, and an existing file is replaced only with replace (the CLI's
+// --force).
+func DirSink(dir string, replace bool) (Sink, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return dirSink(dir), nil
+	return dirSink{dir: dir, replace: replace}, nil
 }
 
-type dirSink string
+type dirSink struct {
+	dir     string
+	replace bool
+}
 
 func (d dirSink) Add(name string, data []byte) error {
-	return os.WriteFile(filepath.Join(string(d), name), data, 0o644)
+	return safefile.Write(filepath.Join(d.dir, name), 0o644, d.replace, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 func (d dirSink) Close() error { return nil }

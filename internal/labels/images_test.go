@@ -3,6 +3,7 @@ package labels_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestImagesDecodeToTheSameCodes(t *testing.T) {
 				sink = labels.ZipSink(&zipped)
 			} else {
 				var err error
-				if sink, err = labels.DirSink(dir); err != nil {
+				if sink, err = labels.DirSink(dir, false); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -100,4 +101,68 @@ func rasteriseSVG(t *testing.T, files []string) []string {
 		pngs = append(pngs, out)
 	}
 	return pngs
+}
+
+// A per-stamp file name that is already taken — by a file, or by a
+// symbolic link planted to redirect the write, even a dangling one — is
+// refused without replace; with replace the name gets a new regular file
+// and the link's target is never written.
+func TestDirSinkNeverFollowsNorReplacesUnasked(t *testing.T) {
+	r := newRenderer(t)
+	b := batch(t, "Mắm tép", 2)
+	for _, tt := range []struct {
+		name  string
+		setup func(t *testing.T, path, outside string) error
+	}{
+		{"file", func(_ *testing.T, path, _ string) error { return os.WriteFile(path, []byte("old"), 0o644) }},
+		{"symlink to a file outside", func(_ *testing.T, path, outside string) error { return os.Symlink(outside, path) }},
+		{"dangling symlink", func(_ *testing.T, path, outside string) error { return os.Symlink(outside+".missing", path) }},
+	} {
+		for _, format := range []string{labels.FormatPNG, labels.FormatSVG} {
+			for _, replace := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/replace=%v", tt.name, format, replace), func(t *testing.T) {
+					root := t.TempDir()
+					dir := filepath.Join(root, "qr")
+					outside := filepath.Join(root, "precious")
+					if err := os.WriteFile(outside, []byte("precious"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Mkdir(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					taken := filepath.Join(dir, labels.ImageName(b.Stamps[1].Serial, format))
+					if err := tt.setup(t, taken, outside); err != nil {
+						t.Fatal(err)
+					}
+					sink, err := labels.DirSink(dir, replace)
+					if err != nil {
+						t.Fatal(err)
+					}
+					err = r.Images(sink, b, labels.ImageOptions{Format: format, SizePx: 300}, nil)
+					if got, _ := os.ReadFile(outside); string(got) != "precious" {
+						t.Errorf("the file the link points to now holds %.40q", got)
+					}
+					if _, err := os.Lstat(outside + ".missing"); err == nil {
+						t.Error("the dangling link's target was created")
+					}
+					info, lerr := os.Lstat(taken)
+					if replace {
+						if err != nil || lerr != nil || !info.Mode().IsRegular() {
+							t.Errorf("replace: error %v, %s is %v %v, want a new regular file", err, taken, info.Mode(), lerr)
+						}
+						return
+					}
+					if err == nil || !strings.Contains(err.Error(), taken+" đã tồn tại") || !strings.Contains(err.Error(), "--force") {
+						t.Errorf("error %v, want %s already exists; use --force", err, taken)
+					}
+					if old, _ := os.ReadFile(taken); tt.name == "file" && string(old) != "old" {
+						t.Errorf("existing file now holds %.40q", old)
+					}
+					if tt.name != "file" && (lerr != nil || info.Mode()&os.ModeSymlink == 0) {
+						t.Errorf("the symlink was replaced: %v %v", info.Mode(), lerr)
+					}
+				})
+			}
+		}
+	}
 }

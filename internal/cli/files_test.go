@@ -1,0 +1,278 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ocopvn/estamp/internal/cli"
+	"github.com/ocopvn/estamp/internal/labels"
+	"github.com/ocopvn/estamp/internal/safefile"
+)
+
+// batchCount is how many batches the product has.
+func batchCount(t *testing.T, addr, product string) int {
+	t.Helper()
+	r := estamp(t, addr, "--json", "batches", "list", "--product", product)
+	if r.err != nil {
+		t.Fatalf("batches list: %v", r.err)
+	}
+	var list struct {
+		Batches []json.RawMessage `json:"batches"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &list); err != nil {
+		t.Fatalf("batches list: %v\n%s", err, r.out)
+	}
+	return len(list.Batches)
+}
+
+// Every file the CLI writes where the user says: a symbolic link at the
+// name is never followed (the file it points to stays as it was), and
+// whatever is there — a file, a link, a dangling link — is replaced only
+// with --force.
+func TestWritersNeverFollowNorReplaceUnasked(t *testing.T) {
+	addr := startServer(t)
+	if r := estamp(t, addr, "issue", "--product", "MAM-TEP-HA-YEN", "--lot", "MT-1", "--quantity", "3"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r := estamp(t, addr, "--json", "batches", "show", "1")
+	var shown struct {
+		Batch struct {
+			FirstSerial string `json:"first_serial"`
+		} `json:"batch"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &shown); err != nil || shown.Batch.FirstSerial == "" {
+		t.Fatalf("batches show: %v %v\n%s", r.err, err, r.out)
+	}
+	var first uint64
+	for _, c := range shown.Batch.FirstSerial {
+		first = first*10 + uint64(c-'0')
+	}
+	file := func(name string) func(dir string) (string, string) {
+		return func(dir string) (string, string) { p := filepath.Join(dir, name); return p, p }
+	}
+	// In a directory, the file that is already taken is the first stamp's.
+	inDir := func(format string) func(dir string) (string, string) {
+		return func(dir string) (string, string) {
+			out := filepath.Join(dir, "qr")
+			if err := os.Mkdir(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return out, filepath.Join(out, labels.ImageName(first, format))
+		}
+	}
+	writers := []struct {
+		name string
+		// paths gives --out and the file that must not be written.
+		paths func(dir string) (out, target string)
+		args  []string
+	}{
+		{"issue --out", file("codes.txt"), []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L-SAFE", "--quantity", "2"}},
+		{"labels PDF", file("tem.pdf"), []string{"labels", "--batch", "1", "--layout", "roll-40x30"}},
+		{"labels PDF --remote", file("tem.pdf"), []string{"labels", "--batch", "1", "--remote"}},
+		{"labels ZIP", file("qr.zip"), []string{"labels", "--batch", "1", "--size", "300"}},
+		{"labels ZIP --remote", file("qr.zip"), []string{"labels", "--batch", "1", "--format", "svg", "--remote"}},
+		{"labels DIR svg", inDir(labels.FormatSVG), []string{"labels", "--batch", "1", "--format", "svg"}},
+		{"labels DIR png", inDir(labels.FormatPNG), []string{"labels", "--batch", "1", "--format", "png", "--size", "300"}},
+		{"admin backup", file("estamp.db"), []string{"admin", "backup"}},
+	}
+	taken := []struct {
+		name  string
+		setup func(target, outside string) error
+	}{
+		{"symlink to a file outside", func(target, outside string) error { return os.Symlink(outside, target) }},
+		{"existing file", func(target, _ string) error { return os.WriteFile(target, []byte("old"), 0o644) }},
+		{"dangling symlink", func(target, outside string) error { return os.Symlink(outside+".missing", target) }},
+	}
+	for _, w := range writers {
+		for _, tk := range taken {
+			for _, force := range []bool{false, true} {
+				name := w.name + "/" + tk.name
+				if force {
+					name += "/--force"
+				}
+				t.Run(name, func(t *testing.T) {
+					root := t.TempDir()
+					outside := filepath.Join(root, "precious.txt")
+					if err := os.WriteFile(outside, []byte("precious"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					dir := filepath.Join(root, "out")
+					if err := os.Mkdir(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					out, target := w.paths(dir)
+					if err := tk.setup(target, outside); err != nil {
+						t.Fatal(err)
+					}
+					args := append(append([]string{}, w.args...), "--out", out)
+					if force {
+						args = append(args, "--force")
+					}
+					before := batchCount(t, addr, "CHE-LAM-PHU-QUANG")
+					r := estamp(t, addr, args...)
+
+					if got, _ := os.ReadFile(outside); string(got) != "precious" {
+						t.Errorf("the file the symlink points to now holds %.40q", got)
+					}
+					if _, err := os.Lstat(outside + ".missing"); err == nil {
+						t.Error("the dangling symlink's target was created")
+					}
+					info, lerr := os.Lstat(target)
+					if force {
+						if r.err != nil || lerr != nil || !info.Mode().IsRegular() {
+							t.Fatalf("--force: %v, %s is %v %v; want a new regular file\n%s", r.err, target, info.Mode(), lerr, r.errOut)
+						}
+						if got, _ := os.ReadFile(target); string(got) == "old" {
+							t.Error("--force left the old content")
+						}
+						return
+					}
+					msg := cli.Describe(r.err)
+					if cli.ExitCode(r.err) != 1 || !strings.Contains(msg, target+" đã tồn tại; thêm --force để ghi đè") || !strings.Contains(msg, "already exists; use --force to replace it") {
+						t.Errorf("exit %d, error %q; want %s already exists; use --force", cli.ExitCode(r.err), msg, target)
+					}
+					if tk.name == "existing file" {
+						if got, _ := os.ReadFile(target); string(got) != "old" {
+							t.Errorf("the existing file now holds %.40q", got)
+						}
+					} else if lerr != nil || info.Mode()&os.ModeSymlink == 0 {
+						t.Errorf("the symlink was replaced: %v %v", info.Mode(), lerr)
+					}
+					if after := batchCount(t, addr, "CHE-LAM-PHU-QUANG"); after != before {
+						t.Errorf("a refused command issued a batch: %d batches, then %d", before, after)
+					}
+				})
+			}
+		}
+	}
+}
+
+// `issue --out` checks that it can write before it issues: a second run
+// after a failed write would issue a second batch.
+func TestIssueOutChecksBeforeIssuing(t *testing.T) {
+	addr := startServer(t)
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "adir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, out string
+		mention   []string
+	}{
+		{"missing directory", filepath.Join(root, "nonexistent", "dir", "codes.txt"),
+			[]string{"--out", filepath.Join(root, "nonexistent", "dir") + " không tồn tại", "create it first"}},
+		{"a directory", filepath.Join(root, "adir"), []string{"--out", filepath.Join(root, "adir") + " là một thư mục", "is a directory"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--out", tt.out)
+			if cli.ExitCode(r.err) != 1 {
+				t.Errorf("exit %d (%v), want 1", cli.ExitCode(r.err), r.err)
+			}
+			for _, m := range tt.mention {
+				if !strings.Contains(cli.Describe(r.err), m) {
+					t.Errorf("error %q does not say %q", cli.Describe(r.err), m)
+				}
+			}
+			if n := batchCount(t, addr, "CHE-LAM-PHU-QUANG"); n != 0 {
+				t.Errorf("%d batches issued, want none", n)
+			}
+		})
+	}
+}
+
+// A write that fails after the batch was issued names the batch, the
+// request id and how to get the codes; re-running with the request id
+// returns the same batch.
+func TestIssueWriteFailureNamesTheBatch(t *testing.T) {
+	addr := startServer(t)
+	for i, tt := range []struct {
+		name   string
+		commit func(f *safefile.File) error
+		reason string
+	}{
+		{"disk full", func(*safefile.File) error { return syscall.ENOSPC }, "no space left on device"},
+		{"file appeared meanwhile", func(f *safefile.File) error {
+			if err := os.WriteFile(f.Name(), []byte("someone else's"), 0o644); err != nil {
+				return err
+			}
+			return f.Commit()
+		}, "đã tồn tại; thêm --force"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "codes.txt")
+			var stdout, stderr strings.Builder
+			token, _ := adminTokens.Load(addr)
+			getenv := func(k string) string {
+				return map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_TOKEN": token.(string)}[k]
+			}
+			err := cli.RunWithCommit(context.Background(), []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--out", out}, getenv, &stdout, &stderr, tt.commit)
+			id := itoa(uint64(i + 1))
+			if cli.ExitCode(err) != 1 || !strings.Contains(cli.Describe(err), "lô tem "+id) || !strings.Contains(cli.Describe(err), tt.reason) {
+				t.Errorf("exit %d, error %q; want 1 naming batch %s and %q", cli.ExitCode(err), cli.Describe(err), id, tt.reason)
+			}
+			reqID := regexp.MustCompile(`mã yêu cầu (cli-[0-9a-f]+)`).FindStringSubmatch(stderr.String())
+			for _, want := range []string{"Lô tem " + id + " ĐÃ ĐƯỢC PHÁT HÀNH", "estamp batches show " + id + " --codes", "--request-id ", tt.reason} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			if reqID == nil {
+				t.Fatalf("stderr names no request id:\n%s", stderr.String())
+			}
+			// The advice works: the same request id returns the same batch.
+			again := filepath.Join(t.TempDir(), "codes.txt")
+			r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--request-id", reqID[1], "--out", again)
+			if r.err != nil || !strings.Contains(r.out, "Lô tem:") || !strings.Contains(r.out, " "+id+"\n") {
+				t.Errorf("re-run with --request-id: %v\n%s", r.err, r.out)
+			}
+			if n := batchCount(t, addr, "CHE-LAM-PHU-QUANG"); n != i+1 {
+				t.Errorf("%d batches, want %d", n, i+1)
+			}
+		})
+	}
+}
+
+// With --out, issue prints the batch and where the codes went, not every
+// code; without it the table of codes; --json is unchanged.
+func TestIssueOutPrintsASummary(t *testing.T) {
+	addr := startServer(t)
+	out := filepath.Join(t.TempDir(), "codes.txt")
+	r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "3", "--out", out)
+	data, err := os.ReadFile(out)
+	codes := strings.Fields(string(data))
+	if r.err != nil || err != nil || len(codes) != 3 {
+		t.Fatalf("issue --out: %v %v, %d codes", r.err, err, len(codes))
+	}
+	for _, want := range []string{"Lô tem:", "Số lượng:", "Đã ghi 3 mã vào " + out + ".", "estamp labels --batch 1 --out tem.pdf"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.out)
+		}
+	}
+	for _, c := range codes {
+		if strings.Contains(r.out, c) {
+			t.Errorf("summary prints code %s", c)
+		}
+	}
+	if info, err := os.Stat(out); err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("%s: %v %v, want mode 0644", out, info.Mode(), err)
+	}
+
+	r = estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L2", "--quantity", "2")
+	if r.err != nil || strings.Count(r.out, "HTTP://") != 2 || !strings.Contains(r.out, "MÃ QR") {
+		t.Errorf("issue without --out: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "--json", "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L3", "--quantity", "2", "--out", filepath.Join(t.TempDir(), "c.txt"))
+	var resp struct {
+		Batch  struct{ Id string } `json:"batch"`
+		Stamps []struct{ Code string }
+	}
+	if err := json.Unmarshal([]byte(r.out), &resp); r.err != nil || err != nil || len(resp.Stamps) != 2 || resp.Stamps[0].Code == "" {
+		t.Errorf("--json issue --out: %v %v\n%s", r.err, err, r.out)
+	}
+}

@@ -1,0 +1,132 @@
+package cli_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ocopvn/estamp/internal/cli"
+)
+
+// A real-looking API token: its id, then 43 base64url characters of secret.
+const (
+	tokenSecret = "q8Zt0fWm3Xb-Yc9_LkR2vNpHs7JdA5eGuT1iOw4xE6y"
+	someToken   = "estamp_0123456789abcdef_" + tokenSecret
+)
+
+// --help, -h and a usage error, for the top level and for every command in
+// the CLI's own command table, never print the token of ESTAMP_TOKEN or of
+// --token, and never call the server.
+func TestHelpNeverShowsTheToken(t *testing.T) {
+	if len(tokenSecret) != 43 {
+		t.Fatalf("the secret part has %d characters, want 43", len(tokenSecret))
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			calls.Add(1)
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { lis.Close() })
+	getenv := func(k string) string {
+		return map[string]string{"ESTAMP_SERVER": lis.Addr().String(), "ESTAMP_TOKEN": someToken}[k]
+	}
+
+	const (
+		help     = "help"  // the flag set's help: ErrHelp, the flags on stderr
+		misuse   = "usage" // a usage error: exit status 2
+		anything = ""      // only: no token
+	)
+	type run struct {
+		args []string
+		want string
+	}
+	runs := []run{
+		{[]string{"--help"}, help},
+		{[]string{"-h"}, help},
+		{[]string{"--nope"}, misuse},
+		{nil, misuse},
+		{[]string{"help"}, anything},
+		{[]string{"nope"}, misuse},
+		// A --token given before the subcommand is not the subcommand's
+		// default either.
+		{[]string{"--token", someToken, "issue", "--help"}, help},
+		{[]string{"--token", someToken, "labels", "layouts", "--nope"}, misuse},
+	}
+	if len(cli.Commands) < 30 {
+		t.Fatalf("only %d commands in the table", len(cli.Commands))
+	}
+	for _, c := range cli.Commands {
+		words := strings.Fields(c)
+		runs = append(runs,
+			run{append(words[:len(words):len(words)], "--help"), help},
+			run{append(words[:len(words):len(words)], "-h"), help},
+			run{append(words[:len(words):len(words)], "--nope"), misuse},
+		)
+	}
+	for _, r := range runs {
+		t.Run(strings.ReplaceAll(strings.Join(r.args, " "), someToken, "TOKEN"), func(t *testing.T) {
+			var out, errOut strings.Builder
+			err := cli.Run(context.Background(), r.args, getenv, &out, &errOut)
+			shown := out.String() + errOut.String() + cli.Describe(err)
+			if strings.Contains(shown, tokenSecret) {
+				t.Errorf("the token shows:\n%s", shown)
+			}
+			switch r.want {
+			case help:
+				if !errors.Is(err, flag.ErrHelp) {
+					t.Errorf("error %v, want the flags' help", err)
+				}
+				if !strings.Contains(errOut.String(), "-token TOKEN") || !strings.Contains(errOut.String(), "(default: $ESTAMP_TOKEN)") {
+					t.Errorf("help does not explain --token:\n%s", errOut.String())
+				}
+			case misuse:
+				if cli.ExitCode(err) != 2 {
+					t.Errorf("exit %d (%v), want 2", cli.ExitCode(err), err)
+				}
+			}
+		})
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("help and usage errors called the server %d times", n)
+	}
+}
+
+// The token comes from --token, else from ESTAMP_TOKEN; --token given
+// before or after the subcommand wins.
+func TestTokenFlagOverridesTheEnvironment(t *testing.T) {
+	addr := startServer(t)
+	admin, _ := adminTokens.Load(addr)
+	for _, tt := range []struct {
+		name, env string
+		args      []string
+		wantErr   string
+	}{
+		{"environment", admin.(string), []string{"producers", "list"}, ""},
+		{"flag before", "", []string{"--token", admin.(string), "producers", "list"}, ""},
+		{"flag after", "", []string{"producers", "list", "--token", admin.(string)}, ""},
+		{"flag overrides environment", someToken, []string{"producers", "list", "--token", admin.(string)}, ""},
+		{"environment token is used", someToken, []string{"producers", "list"}, "Unauthenticated"},
+		{"empty flag means no token", admin.(string), []string{"--token", "", "producers", "list"}, "Unauthenticated"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := estampAs(t, addr, tt.env, tt.args...)
+			if tt.wantErr == "" && r.err != nil || tt.wantErr != "" && (r.err == nil || !strings.Contains(cli.Describe(r.err), tt.wantErr)) {
+				t.Errorf("error %v, want %q", r.err, tt.wantErr)
+			}
+		})
+	}
+}
