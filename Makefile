@@ -7,7 +7,8 @@ DATA_DIR  ?= ./data
 FUZZTIME  ?= 5s
 # Every parser of outside input, as Fuzz target:package.
 FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
-	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli
+	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
+	FuzzCheck:./internal/verdict
 
 .PHONY: all build run test bench bench-go generate lint ci clean
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,8 +118,33 @@ func TestPhoneOpensStampPage(t *testing.T) {
 		return text
 	}
 
+	// links are where every link and form of the page leads, as the
+	// browser resolves them.
+	links := func() []string {
+		t.Helper()
+		hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("a[href], form[action], link[href]")).map(e => e.href || e.action)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hrefs
+	}
+	onThisSite := func(page string) {
+		t.Helper()
+		hrefs := links()
+		if len(hrefs) < 3 {
+			t.Fatalf("%s: only %d links", page, len(hrefs))
+		}
+		for _, h := range hrefs {
+			u, err := url.Parse(h)
+			if err != nil || u.Host != httpAddr || u.Scheme != "http" {
+				t.Errorf("%s: a link leads to %s, off this site", page, h)
+			}
+		}
+	}
+
 	// The URL exactly as the QR code holds it, upper case and all.
 	text := visit(code, "ok", "screenshot-genuine.png")
+	onThisSite("genuine page")
 	for _, want := range []string{"Sản phẩm chính hãng", "Chè lam Phủ Quảng", "4 sao", "Thanh Hóa", "Hộ kinh doanh Chè lam Phủ Quảng"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("genuine page lacks %q:\n%s", want, text)
@@ -127,6 +153,20 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	text = visit(tampered, "bad", "screenshot-not-genuine.png")
 	if !strings.Contains(text, "Không phải tem chính hãng") || strings.Contains(text, "Chè lam Phủ Quảng") {
 		t.Errorf("tampered page:\n%s", text)
+	}
+	onThisSite("tampered page")
+
+	// A genuine token under a path that is not the service's, including
+	// paths that start with two slashes once the browser or server has
+	// decoded them: the page says the address is not ours, and none of its
+	// links lead to the host named in the path.
+	token := code[strings.LastIndex(code, "/")+1:]
+	for _, path := range []string{"//evil.example/V/" + token, "/%2F%2Fevil.example/V/" + token, "/%2Fevil.example/V/" + token + "?lang=en", "/X/V/" + token} {
+		text = visit("http://"+httpAddr+path, "bad", "")
+		if !strings.Contains(text, "Không nhận ra mã") && !strings.Contains(text, "Code not recognised") {
+			t.Errorf("%s:\n%s", path, text)
+		}
+		onThisSite(path)
 	}
 
 	// A retailer types the code into the form on the home page.

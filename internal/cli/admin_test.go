@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/server"
 )
@@ -180,5 +182,47 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(out + "2"); err == nil {
 		t.Error("a refused backup left a file")
+	}
+}
+
+// Someone who can write the database file turns a revoked 3★ product into
+// an active 5★ one: the hash chain is untouched, but `audit verify` names
+// the product and exits 3.
+func TestAuditVerifyNamesAnEditedRecord(t *testing.T) {
+	dir := t.TempDir()
+	addr, stop := startServerAt(t, dir)
+	if r := estamp(t, addr, "admin", "audit", "verify"); r.err != nil {
+		t.Fatalf("intact log: %v\n%s", r.err, r.out)
+	}
+	stop()
+	db, err := bolt.Open(filepath.Join(dir, "estamp.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("products"))
+		p := new(estampv1.Product)
+		if err := proto.Unmarshal(b.Get([]byte("NEM-CHUA-CU-TH")), p); err != nil {
+			return err
+		}
+		if p.Certificate.RevokeTime == nil || p.StarGrade != 3 {
+			t.Fatalf("demo product is not a revoked 3★: %v", p)
+		}
+		p.StarGrade, p.Certificate.RevokeTime, p.Certificate.RevocationReason = 5, nil, ""
+		p.Certificate.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL
+		v, err := proto.Marshal(p)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("NEM-CHUA-CU-TH"), v)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ = startServerAt(t, dir)
+	r := estamp(t, addr, "admin", "audit", "verify")
+	if cli.ExitCode(r.err) != 3 || !strings.Contains(r.out, "product NEM-CHUA-CU-TH: differs from what audit entry") || !strings.Contains(r.out, "KHÔNG KHỚP") {
+		t.Fatalf("edited product: exit %d %v\n%s", cli.ExitCode(r.err), r.err, r.out)
 	}
 }

@@ -34,7 +34,13 @@ func startServer(t *testing.T) string {
 // database is empty; stop closes it.
 func startServerAt(t *testing.T, dir string) (addr string, stop func()) {
 	t.Helper()
-	srv, err := server.New(server.Config{DataDir: dir, BaseURL: "http://localhost:8080", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return startServerWith(t, dir, "http://localhost:8080")
+}
+
+// startServerWith runs estampd on dir under a base URL.
+func startServerWith(t *testing.T, dir, baseURL string) (addr string, stop func()) {
+	t.Helper()
+	srv, err := server.New(server.Config{DataDir: dir, BaseURL: baseURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

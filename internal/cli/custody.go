@@ -477,7 +477,7 @@ func (a *app) verifyOffline(code string) error {
 	now := a.now()
 	chk := checker.Check(strings.TrimSpace(code), verdict.Scanned)
 	var rec *verdict.Record
-	if chk.Passed() {
+	if chk.Signed() {
 		rec = c.record(chk.Claims)
 	}
 	o := checker.Decide(chk, rec, now)

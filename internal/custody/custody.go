@@ -134,7 +134,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 			continue
 		}
 		c := checked[i]
-		if !c.Passed() {
+		if !c.Signed() {
 			o := s.checker.Decide(c, nil, now)
 			it.Verdict = verdictOf[o.Verdict]
 			if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
@@ -184,7 +184,12 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	}
 	for i, res := range results {
 		it := items[where[i]]
-		if res.Record == nil || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED {
+		switch it.Verdict {
+		case estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED, estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED, estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:
+			// Nothing the code names can be trusted.
+			continue
+		}
+		if res.Record == nil {
 			continue
 		}
 		it.BatchId, it.ProductId, it.ProductName, it.Lot = res.Record.Batch.Id, res.Record.Product.Id, res.Record.Product.Name, res.Record.Batch.Lot

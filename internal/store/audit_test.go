@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -195,3 +198,156 @@ func TestTokensAndKeyStates(t *testing.T) {
 }
 
 func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)) }
+
+// Editing, adding or deleting a record in the file, as someone with write
+// access to it could, leaves the hash chain whole but shows in `audit
+// verify`: every record must hash to what its latest entry recorded.
+func TestAuditVerifyFindsEditedRecords(t *testing.T) {
+	type edit struct {
+		bucket string
+		key    []byte
+		change func(b *bolt.Bucket, k []byte) error
+	}
+	editProduct := func(b *bolt.Bucket, k []byte) error {
+		p := new(estampv1.Product)
+		if err := proto.Unmarshal(b.Get(k), p); err != nil {
+			return err
+		}
+		p.StarGrade, p.Certificate.RevokeTime, p.Certificate.RevocationReason = 5, nil, ""
+		v, _ := proto.MarshalOptions{Deterministic: true}.Marshal(p)
+		return b.Put(k, v)
+	}
+	tests := []struct {
+		name string
+		edit edit
+		want string
+	}{
+		{"revoked 3★ product made active 5★", edit{"products", []byte("A"), editProduct}, "product A: differs from what audit entry 6 recorded"},
+		{"batch un-revoked", edit{"batches", binary.BigEndian.AppendUint64(nil, 1), func(b *bolt.Bucket, k []byte) error {
+			batch := new(estampv1.Batch)
+			proto.Unmarshal(b.Get(k), batch)
+			batch.Revoked = false
+			v, _ := proto.Marshal(batch)
+			return b.Put(k, v)
+		}}, "batch 1: differs from what audit entry 5 recorded"},
+		{"producer deleted", edit{"producers", []byte("P"), func(b *bolt.Bucket, k []byte) error { return b.Delete(k) }}, "producer P: missing, though audit entry 1 wrote it"},
+		{"product added", edit{"products", []byte("Z"), func(b *bolt.Bucket, k []byte) error {
+			v, _ := proto.Marshal(product("Z", "P"))
+			return b.Put(k, v)
+		}}, "product Z: no audit entry wrote it"},
+		{"token made admin", edit{"tokens", []byte("t1"), func(b *bolt.Bucket, k []byte) error {
+			tok := new(storagev1.TokenRecord)
+			proto.Unmarshal(b.Get(k), tok)
+			tok.Role, tok.ProducerId = int32(estampv1.Role_ROLE_ADMIN), ""
+			v, _ := proto.Marshal(tok)
+			return b.Put(k, v)
+		}}, "token t1: differs from what audit entry 7 recorded"},
+		{"compromised key cleared", edit{"key_states", []byte("0a0b0c0d"), func(b *bolt.Bucket, k []byte) error { return b.Delete(k) }}, "key state 0a0b0c0d: missing, though audit entry 8 wrote it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := auditFixture(t)
+			s := open(t, path)
+			if _, err := s.UpdateProduct("A", at(t0.Add(3*time.Hour)), func(p *estampv1.Product) (string, string, error) {
+				p.StarGrade = 3
+				return "certificate.revoke", "gian lận", ocop.Revoke(p.Certificate, "gian lận", t0)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateToken(&storagev1.TokenRecord{Id: "t1", Role: int32(estampv1.Role_ROLE_PRODUCER), ProducerId: "P", SecretSha256: []byte{1}}, at(t0)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetKeyStates([]store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED)}}}, at(t0), "key.compromise", "0a0b0c0d", "leak"); err != nil {
+				t.Fatal(err)
+			}
+			if check, err := s.VerifyAudit(); err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 {
+				t.Fatalf("before the edit: %+v, %v", check, err)
+			}
+			s.Close()
+
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error { return tt.edit.change(tx.Bucket([]byte(tt.edit.bucket)), tt.edit.key) })
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s = open(t, path)
+			defer s.Close()
+			check, err := s.VerifyAudit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if check.FirstBroken != 0 {
+				t.Errorf("the chain itself was not touched, yet: %+v", check)
+			}
+			var got []string
+			for _, m := range check.Mismatches {
+				got = append(got, m.Kind+" "+m.ID+": "+m.Problem)
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("mismatches = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A schema-3 database opens as schema 4: its request ids move under their
+// producer, its batches' base URL is listed, its certificates join the
+// revocation list, and one audit entry hashes every record, so that
+// `audit verify` passes at once and checks records from then on.
+func TestMigrateSchema3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "estamp.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(tx *bolt.Tx, bucket string, k []byte, m proto.Message) {
+		v, _ := proto.Marshal(m)
+		if err := tx.Bucket([]byte(bucket)).Put(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := product("A", "P")
+	p.Number = 1
+	p.Certificate.RevokeTime, p.Certificate.RevocationReason = timestamppb.New(t0), "gian lận"
+	batch := &estampv1.Batch{Id: 1, ProductId: "A", Lot: "L", Quantity: 10, FirstSerial: 1, KeyId: "56475aa7", BaseUrl: "HTTP://OLD.EXAMPLE/V/", RequestId: "order-1", ProductionDate: "2026-11-01", StarGrade: 4}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"meta", "producers", "products", "product_numbers", "batches", "product_batches", "requests", "stamps", "retailers", "batch_ranges", "revocations", "tokens", "key_states", "audit"} {
+			if _, err := tx.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		put(tx, "producers", []byte("P"), producer("P"))
+		put(tx, "products", []byte("A"), p)
+		put(tx, "batches", binary.BigEndian.AppendUint64(nil, 1), batch)
+		tx.Bucket([]byte("requests")).Put([]byte("order-1"), binary.BigEndian.AppendUint64(nil, 1))
+		tx.Bucket([]byte("batch_ranges")).Put(binary.BigEndian.AppendUint64(nil, 1), binary.BigEndian.AppendUint64(nil, 1))
+		meta := tx.Bucket([]byte("meta"))
+		meta.Put([]byte("next_batch"), binary.BigEndian.AppendUint64(nil, 2))
+		meta.Put([]byte("next_serial"), binary.BigEndian.AppendUint64(nil, 11))
+		return meta.Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 3))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, path)
+	defer s.Close()
+	again, created, err := s.IssueBatch("order-1", "A", at(t0), planOf(10))
+	if err != nil || created || again.Id != 1 {
+		t.Errorf("retry of a schema-3 request: batch %v, created %v, %v", again.GetId(), created, err)
+	}
+	if bases, err := s.BatchBaseURLs(); err != nil || len(bases) != 1 || bases[0].BaseUrl != "HTTP://OLD.EXAMPLE" || bases[0].FirstBatchId != 1 {
+		t.Errorf("base URLs = %v, %v", bases, err)
+	}
+	if _, list, err := s.Revocations(0); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
+		t.Errorf("revocation list = %v, %v", list, err)
+	}
+	check, err := s.VerifyAudit()
+	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 1 {
+		t.Errorf("audit after the upgrade = %+v, %v", check, err)
+	}
+}

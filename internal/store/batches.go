@@ -126,6 +126,9 @@ func requestKey(producerID, requestID string) []byte {
 // service's moves.
 func noteBaseURL(tx *bolt.Tx, batchID uint64, prefix string) error {
 	base := strings.TrimSuffix(prefix, "/V/")
+	if base == "" {
+		return nil // a batch from before base URLs were kept
+	}
 	b := tx.Bucket(bucketBaseURLs)
 	if _, last := b.Cursor().Last(); last != nil && string(last) == base {
 		return nil

@@ -113,8 +113,16 @@ type Checked struct {
 }
 
 // Passed reports whether the code is validly signed by a key in good
-// standing: the caller should now look up the stamp's record and Decide.
+// standing.
 func (c Checked) Passed() bool { return c.Verdict == estampv1.Verdict_VERDICT_UNSPECIFIED }
+
+// Signed reports whether the code carries a valid signature of one of the
+// issuer's keys, in good standing or compromised: the caller should look
+// up the stamp's record before it Decides, because whether its address is
+// acceptable depends on the batch.
+func (c Checked) Signed() bool {
+	return c.Passed() || c.Verdict == estampv1.Verdict_VERDICT_KEY_COMPROMISED
+}
 
 // Checker applies the rules of one issuer.
 type Checker struct {
@@ -242,31 +250,37 @@ func (c *Checker) foreign(chk Checked) bool {
 
 // Decide finishes a checked code (step 6 and the address rule): rec is the
 // issuer's record of the stamp, nil when there is none (never issued, or
-// not looked up because the code failed Check).
+// not looked up because the code is not Signed).
+//
+// A code under an address that is not the service's own is MALFORMED (a
+// look-alike) unless it is signed by one of the issuer's keys, was issued,
+// and its batch was issued under that very address: the address is not
+// signed, so nothing else vouches for it.
 func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
 	o := chk.Outcome
 	lookAlike := Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: LookAlike, Claims: o.Claims, Readable: o.Readable}
-	if !chk.Passed() {
-		if chk.foreign {
+	issued := chk.Signed() && rec != nil && rec.ProductNumber == o.Claims.ProductNumber
+	if chk.foreign {
+		if !issued {
 			return lookAlike
 		}
-		return o
+		base := rec.Base
+		if chk.form == Path {
+			base = PathOf(rec.Base)
+		}
+		if chk.Base != base {
+			return lookAlike
+		}
 	}
-	if rec == nil || rec.ProductNumber != o.Claims.ProductNumber {
-		if chk.foreign {
-			return lookAlike
-		}
+	switch {
+	case !chk.Passed():
+		// Unreadable, altered, of an unknown key, or of a compromised one:
+		// a compromised key's signature proves nothing, so neither does
+		// the record it names.
+		return o
+	case !issued:
 		o.Verdict = estampv1.Verdict_VERDICT_NOT_ISSUED
 		return o
-	}
-	if chk.foreign {
-		issued := rec.Base
-		if chk.form == Path {
-			issued = PathOf(rec.Base)
-		}
-		if chk.Base != issued {
-			return lookAlike
-		}
 	}
 	o.Verdict, o.Cause, o.Reason = Status(rec, now)
 	return o

@@ -24,7 +24,7 @@ type keyring map[stampcode.KeyID]verdict.Key
 
 func (k keyring) Key(id stampcode.KeyID) (verdict.Key, bool) { v, ok := k[id]; return v, ok }
 
-func testKey(t *testing.T, name string) *keys.Key {
+func testKey(t testing.TB, name string) *keys.Key {
 	t.Helper()
 	k, err := keys.ReadFile("../stampcode/testdata/" + name)
 	if err != nil {
@@ -198,4 +198,67 @@ func TestStatusOrder(t *testing.T) {
 			t.Errorf("%s: sentence %q lacks the reason", tt.name, s)
 		}
 	}
+}
+
+// A compromised key's stamp says so under its own address or its batch's;
+// under any other address it is a look-alike like any other code.
+func TestCompromisedKeyAndAddress(t *testing.T) {
+	k := testKey(t, "issuer-test-key.pem")
+	c, err := verdict.New([]string{"https://new.example.vn"}, keyring{k.ID: {Public: k.Public, Compromised: true, Reason: "lộ khóa"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := k.Issuer.Sign("HTTP://OLD.EXAMPLE.VN/V/", claims)
+	token := code[strings.LastIndex(code, "/")+1:]
+	rec := &verdict.Record{Base: "HTTP://OLD.EXAMPLE.VN", ProductNumber: 42, Certificate: &estampv1.Certificate{ValidUntil: "2028-03-09"}}
+	for _, tt := range []struct {
+		text string
+		rec  *verdict.Record
+		want estampv1.Verdict
+	}{
+		{code, rec, estampv1.Verdict_VERDICT_KEY_COMPROMISED},
+		{"HTTPS://NEW.EXAMPLE.VN/V/" + token, rec, estampv1.Verdict_VERDICT_KEY_COMPROMISED},
+		{"HTTPS://NEW.EXAMPLE.VN/V/" + token, nil, estampv1.Verdict_VERDICT_KEY_COMPROMISED},
+		{token, nil, estampv1.Verdict_VERDICT_KEY_COMPROMISED},
+		{"HTTPS://EVIL.EXAMPLE/V/" + token, rec, estampv1.Verdict_VERDICT_MALFORMED},
+		{code, nil, estampv1.Verdict_VERDICT_MALFORMED},
+	} {
+		chk := c.Check(tt.text, verdict.Scanned)
+		if !chk.Signed() || chk.Passed() {
+			t.Fatalf("%s: Signed %v, Passed %v", tt.text, chk.Signed(), chk.Passed())
+		}
+		if o := c.Decide(chk, tt.rec, now); o.Verdict != tt.want || (o.Verdict == estampv1.Verdict_VERDICT_KEY_COMPROMISED && o.Reason != "lộ khóa") {
+			t.Errorf("%s (record %v): %v %q, want %v", tt.text, tt.rec != nil, o.Verdict, o.Reason, tt.want)
+		}
+	}
+}
+
+// FuzzCheck feeds any text, as scanned and as a request path, to the
+// checker: it never panics, an accepted code is exactly one of the
+// issuer's, and the canonical token it reports is in the text.
+func FuzzCheck(f *testing.F) {
+	k := testKey(f, "issuer-test-key.pem")
+	c, err := verdict.New([]string{"http://localhost:8080"}, keyring{k.ID: {Public: k.Public}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	code, _ := k.Issuer.Sign("HTTP://LOCALHOST:8080/V/", claims)
+	for _, s := range []string{code, strings.ToLower(code), code[24:], "/V/" + code[24:], "//evil/V/" + code[24:], "", "/V/", "HTTP://X/V/V/" + code[24:]} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, form := range []verdict.Form{verdict.Scanned, verdict.Path} {
+			chk := c.Check(text, form)
+			o := c.Decide(chk, nil, now)
+			if o.Verdict == estampv1.Verdict_VERDICT_UNSPECIFIED || o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
+				t.Fatalf("%q: verdict %v without a record", text, o.Verdict)
+			}
+			if chk.Token != "" && !strings.Contains(strings.ToUpper(text), chk.Token) {
+				t.Fatalf("%q: token %s is not the text's", text, chk.Token)
+			}
+			if chk.Passed() && chk.Claims.Serial == 0 {
+				t.Fatalf("%q: passed with serial 0", text)
+			}
+		}
+	})
 }

@@ -166,7 +166,7 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	}
 	chk := s.checker.Check(code, form)
 	var rec *store.StampRecord
-	if chk.Passed() {
+	if chk.Signed() {
 		var err error
 		rec, err = s.store.Stamp(uint64(chk.Claims.BatchID), chk.Claims.Serial)
 		if errors.As(err, new(*ocop.NotFoundError)) {
