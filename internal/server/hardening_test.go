@@ -243,7 +243,10 @@ func TestRegistryRefusesLookAlikes(t *testing.T) {
 			_, err := e.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "shop-a", Name: "Y", Address: addr}})
 			return err
 		}, codes.AlreadyExists, `"SHOP-A"`},
-		{"same name, same producer", func() error { _, err := e.reg.CreateProduct(ctx, product("NEM-CHUA-2", "Nem chua NEM-CHUA")); return err }, codes.AlreadyExists, "NEM-CHUA"},
+		{"same name, same producer", func() error {
+			_, err := e.reg.CreateProduct(ctx, product("NEM-CHUA-2", "Nem chua NEM-CHUA"))
+			return err
+		}, codes.AlreadyExists, "NEM-CHUA"},
 		{"same name in other case", func() error {
 			_, err := e.reg.CreateProduct(ctx, product("NEM-CHUA-3", "nem chua nem-chua"))
 			return err
