@@ -21,17 +21,7 @@ import (
 // the cause only in the log, and leaves the database as it was: no batch,
 // no serials used, no audit entry. The retry then issues normally.
 func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
-	var failing atomic.Bool
-	var logs syncBuffer
-	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
-		c.Log = slog.New(slog.NewTextHandler(&logs, nil))
-		c.Store = store.Options{FailBeforeCommit: func() error {
-			if failing.Load() {
-				return &diskError{syscall.EIO}
-			}
-			return nil
-		}}
-	})
+	e, failing, logs := startOnFailingDisk(t, syscall.EIO)
 	e.seedRegistry(t)
 	ctx := context.Background()
 	first := e.issue(t, "NEM-CHUA", 5, "ok-1")
@@ -85,6 +75,24 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	if v := e.verify(t, retry.Stamps[49].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("retried batch: %v", v.Verdict)
 	}
+}
+
+// startOnFailingDisk starts a server whose every commit fails with errno,
+// as a write to a failing disk would, while the returned flag is set; its
+// log goes to the returned buffer.
+func startOnFailingDisk(t *testing.T, errno syscall.Errno) (*env, *atomic.Bool, *syncBuffer) {
+	t.Helper()
+	failing, logs := new(atomic.Bool), new(syncBuffer)
+	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
+		c.Log = slog.New(slog.NewTextHandler(logs, nil))
+		c.Store = store.Options{FailBeforeCommit: func() error {
+			if failing.Load() {
+				return &diskError{errno}
+			}
+			return nil
+		}}
+	})
+	return e, failing, logs
 }
 
 type diskError struct{ errno syscall.Errno }

@@ -18,7 +18,6 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/server"
-	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/web"
 )
 
@@ -27,17 +26,7 @@ import (
 // was not recorded, in a metric and a log line), and nothing acknowledged
 // is lost.
 func TestFullDiskKeepsVerdictsAndLosesNothing(t *testing.T) {
-	var full atomic.Bool
-	var logs syncBuffer
-	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
-		c.Log = slog.New(slog.NewTextHandler(&logs, nil))
-		c.Store = store.Options{FailBeforeCommit: func() error {
-			if full.Load() {
-				return &diskError{syscall.ENOSPC}
-			}
-			return nil
-		}}
-	})
+	e, full, logs := startOnFailingDisk(t, syscall.ENOSPC)
 	e.seedRegistry(t)
 	e.retailer(t, "SHOP")
 	hs := httptest.NewServer(e.srv.HTTP)
