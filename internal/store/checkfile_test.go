@@ -187,3 +187,22 @@ func TestOpenReadOnly(t *testing.T) {
 		})
 	}
 }
+
+// A file whose pages are all there but whose freelist frees a page in use
+// passes CheckFile, and bbolt panics on its first write: Open says so in
+// one error instead of crashing the server.
+func TestOpenRefusesADamagedFreelist(t *testing.T) {
+	whole, pageSize := backup(t)
+	path := filepath.Join(t.TempDir(), "estamp.db")
+	if err := os.WriteFile(path, freeRoot(t, whole, pageSize), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(path, store.Options{})
+	if err == nil {
+		s.Close()
+		t.Fatal("Open accepted a file whose freelist frees its root page")
+	}
+	if !errors.Is(err, store.ErrDamaged) || !strings.Contains(err.Error(), "--check-db") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open = %v, want one line wrapping ErrDamaged that names --check-db", err)
+	}
+}

@@ -75,7 +75,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s := &Store{db: db, failCommit: opts.FailBeforeCommit}
-	if err := s.init(); err != nil {
+	if err := s.initSafely(path); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -123,6 +123,19 @@ func (s *Store) raiseCounters() error {
 // Skipped says which serials and batch ids Open skipped to stay above the
 // high-water mark.
 func (s *Store) Skipped() Skipped { return s.skipped }
+
+// initSafely runs init, turning a panic of bbolt into an error: a file
+// whose pages are all present can still be damaged inside (a freelist that
+// frees a page in use), and bbolt panics on its first write to it. One
+// line then says so, instead of a goroutine dump.
+func (s *Store) initSafely(path string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %s: %v (check it with estampd --check-db, or restore a backup)", ErrDamaged, path, r)
+		}
+	}()
+	return s.init()
+}
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {

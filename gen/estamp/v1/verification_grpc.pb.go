@@ -31,7 +31,9 @@ const (
 // public keys for offline verification.
 type VerificationServiceClient interface {
 	// Verify checks a scanned code and records the scan. Anything that is not
-	// a genuine stamp is a verdict, not an error.
+	// a genuine stamp is a verdict, not an error. Without a token, the same
+	// client (IP address and User-Agent) checking the same stamp again within
+	// 30 minutes is one scan; with a token every call is.
 	Verify(ctx context.Context, in *VerifyRequest, opts ...grpc.CallOption) (*VerifyResponse, error)
 	// ListIssuerKeys returns the public keys stamps are signed with.
 	ListIssuerKeys(ctx context.Context, in *ListIssuerKeysRequest, opts ...grpc.CallOption) (*ListIssuerKeysResponse, error)
@@ -73,7 +75,9 @@ func (c *verificationServiceClient) ListIssuerKeys(ctx context.Context, in *List
 // public keys for offline verification.
 type VerificationServiceServer interface {
 	// Verify checks a scanned code and records the scan. Anything that is not
-	// a genuine stamp is a verdict, not an error.
+	// a genuine stamp is a verdict, not an error. Without a token, the same
+	// client (IP address and User-Agent) checking the same stamp again within
+	// 30 minutes is one scan; with a token every call is.
 	Verify(context.Context, *VerifyRequest) (*VerifyResponse, error)
 	// ListIssuerKeys returns the public keys stamps are signed with.
 	ListIssuerKeys(context.Context, *ListIssuerKeysRequest) (*ListIssuerKeysResponse, error)
