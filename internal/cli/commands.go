@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/safefile"
@@ -415,6 +416,10 @@ func (a *app) verify(ctx context.Context, args []string) error {
 	}
 	if err := needArgs(pos, 1, "verify CODE"); err != nil {
 		return err
+	}
+	// Nothing scanned is not a code to judge, online or offline.
+	if strings.TrimSpace(pos[0]) == "" {
+		return fmt.Errorf("%w: verify CODE: the code is empty", ErrUsage)
 	}
 	if offline {
 		return a.verifyOffline(pos[0])

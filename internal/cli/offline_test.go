@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ocopvn/estamp/internal/cli"
 )
 
 // Offline verification says what the server says, for every state a sync
@@ -93,6 +95,14 @@ func TestOfflineAgreesWithServer(t *testing.T) {
 		"altered last character": "VERDICT_BAD_SIGNATURE", "Unicode upper-case trick": "VERDICT_MALFORMED",
 	}
 	compare("first address", codes, want)
+	for _, empty := range []string{"", " \t\r\n"} {
+		if r := estamp(t, addr, "verify", empty); cli.ExitCode(r.err) != 2 {
+			t.Errorf("verify %q online: exit %d", empty, cli.ExitCode(r.err))
+		}
+		if r := estampEnv(t, "127.0.0.1:1", cache, "verify", "--offline", empty); cli.ExitCode(r.err) != 2 {
+			t.Errorf("verify %q offline: exit %d", empty, cli.ExitCode(r.err))
+		}
+	}
 
 	// The service moves to a new address and rotates its key: old labels
 	// keep verifying under the address they were printed with, new ones

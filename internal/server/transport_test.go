@@ -80,6 +80,10 @@ func TestOneAddressRuleOnEveryTransport(t *testing.T) {
 		{"two segments before /V/", own + "/A/B/V/" + tok(2), true, estampv1.Verdict_VERDICT_MALFORMED},
 		{"/V/ twice", own + "/V/V/" + tok(2), true, estampv1.Verdict_VERDICT_MALFORMED},
 		{"token twice", own + "/V/" + tok(2) + "/V/" + tok(2), true, estampv1.Verdict_VERDICT_MALFORMED},
+		// ServeMux would redirect these to /V/<token>: the page must not.
+		{"a slash before /V/", own + "//V/" + tok(2), true, estampv1.Verdict_VERDICT_MALFORMED},
+		{"a dot segment before /V/", own + "/./V/" + tok(2), true, estampv1.Verdict_VERDICT_MALFORMED},
+		{"a slash after /V/", own + "/V//" + tok(2), true, estampv1.Verdict_VERDICT_MALFORMED},
 		{"another host", "HTTPS://EVIL.EXAMPLE/V/" + tok(3), false, estampv1.Verdict_VERDICT_MALFORMED},
 		{"Unicode letters that upper-case to S and I", own + "/V/" + unicodeUpper, true, estampv1.Verdict_VERDICT_MALFORMED},
 		{"altered last character", own + "/V/" + nonCanonical(tok(4)), true, estampv1.Verdict_VERDICT_BAD_SIGNATURE},

@@ -114,6 +114,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
+	// A stamp path is answered as it came: ServeMux would first redirect
+	// //V/<token> or /x/../V/<token> to a cleaned path, where a code the
+	// address rule refuses would turn genuine.
+	if lastStampSegment(r.URL.Path) >= 0 {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			hd.Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		h.pageOrStamp(w, r)
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
