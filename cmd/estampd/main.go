@@ -53,6 +53,7 @@ type config struct {
 	logFormat      string
 	logLevel       slog.Level
 	debugAddr      string
+	shutdownGrace  time.Duration
 	checkDB        bool
 }
 
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish before they are cancelled")
 	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -87,6 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	if c.shutdownGrace <= 0 {
+		return c, fmt.Errorf("--shutdown-grace %s: must be positive", c.shutdownGrace)
 	}
 	if c.debugAddr != "" && !loopback(c.debugAddr) {
 		return c, fmt.Errorf("--debug-addr %s: pprof shows the process's memory; serve it on loopback only", c.debugAddr)
@@ -207,6 +212,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	srv, err := server.New(server.Config{
 		DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log, ManyScans: cfg.many,
 		TLS: tlsCfg, KeyPassphrase: pass, VerifyRate: cfg.verifyRate, VerifyBurst: cfg.verifyBurst,
+		ShutdownTimeout: cfg.shutdownGrace,
 	})
 	if err != nil {
 		return err
@@ -270,7 +276,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	case err = <-errc:
 		log.Error("server stopped", "err", err)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()
 	if herr := httpSrv.Shutdown(shutdownCtx); herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		log.Warn("http shutdown", "err", herr)

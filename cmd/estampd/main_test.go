@@ -25,6 +25,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"certificate without key", []string{"--tls-cert", "cert.pem"}, "--tls-key"},
 		{"missing certificate files", []string{"--tls-cert", "nope.pem", "--tls-key", "nope.key"}, "--tls-cert"},
 		{"negative rate", []string{"--verify-rate", "-1"}, "--verify-rate"},
+		{"no shutdown grace", []string{"--shutdown-grace", "0s"}, "--shutdown-grace"},
 		{"missing passphrase file", []string{"--key-passphrase-file", "/nonexistent/pass"}, "--key-passphrase-file"},
 	}
 	for _, tt := range tests {

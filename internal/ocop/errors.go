@@ -53,3 +53,12 @@ func (e *PreconditionError) Error() string { return e.Reason }
 func Precondition(format string, args ...any) error {
 	return &PreconditionError{Reason: fmt.Sprintf(format, args...)}
 }
+
+// ExhaustedError is a limit of the issuer that is used up for good, such
+// as the 48-bit serial space: not the caller's mistake, not something a
+// retry fixes.
+type ExhaustedError struct {
+	What string
+}
+
+func (e *ExhaustedError) Error() string { return e.What + " exhausted" }

@@ -9,7 +9,9 @@ import (
 	"syscall"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -30,12 +32,15 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 
 	failing.Store(true)
 	req := &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L-2026-11", ProductionDate: "2026-11-20", Quantity: 50, RequestId: "during-failure"}
-	_, err := e.iss.IssueStamps(ctx, req)
+	var header metadata.MD
+	_, err := e.iss.IssueStamps(ctx, req, grpc.Header(&header))
 	if status.Code(err) != codes.Internal || strings.Contains(status.Convert(err).Message(), "input/output") {
 		t.Fatalf("issue on a failing disk: %v (want Internal without the cause)", err)
 	}
-	if !strings.Contains(logs.String(), "input/output error") {
-		t.Errorf("the cause is not logged:\n%s", logs.String())
+	// The cause is logged with the request id the caller got back.
+	id := header.Get("x-request-id")
+	if len(id) != 1 || !strings.Contains(logs.String(), "request_id="+id[0]+" err=") || !strings.Contains(logs.String(), "input/output error") {
+		t.Errorf("the cause is not logged with request id %v:\n%s", id, logs.String())
 	}
 	// Revocations fail the same way, without effect. A verification still
 	// answers with its verdict (the README promises a verdict, never an

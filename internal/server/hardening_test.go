@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -13,11 +14,13 @@ import (
 	"syscall"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/server"
+	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/web"
 )
 
@@ -319,4 +322,30 @@ func TestIntakeAuditEntryCounts(t *testing.T) {
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("delivery audit entries = %q, want [%q]", got, want)
 	}
+}
+
+// Running out of serials is ResourceExhausted: no retry and no other
+// request fixes it.
+func TestSerialsExhaustedIsResourceExhausted(t *testing.T) {
+	dir := t.TempDir()
+	e := startAt(t, dir, "http://localhost:8080", 0)
+	e.seedRegistry(t)
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(server.DBPath(dir), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("next_serial"), binary.BigEndian.AppendUint64(nil, store.MaxSerial-4))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = startAt(t, dir, "http://localhost:8080", 0)
+	_, err = e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 10, RequestId: "last"})
+	wantCode(t, err, codes.ResourceExhausted, "serial numbers exhausted")
+	e.issue(t, "NEM-CHUA", 5, "fits")
 }

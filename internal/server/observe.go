@@ -89,9 +89,19 @@ func newMetrics(db dbStats) *metrics {
 
 // callInfo is filled in by inner interceptors for the one log line the
 // outermost writes.
-type callInfo struct{ principal string }
+// callInfo is what the layers of one call learn about it for the log.
+type callInfo struct{ principal, requestID string }
 
 type callInfoKey struct{}
+
+// requestIDOf is the request id the observer gave a call, for other log
+// lines about it.
+func requestIDOf(ctx context.Context) string {
+	if ci, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
+		return ci.requestID
+	}
+	return ""
+}
 
 func setPrincipal(ctx context.Context, p string) {
 	if ci, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
@@ -125,7 +135,7 @@ type observer struct {
 func (o *observer) begin(ctx context.Context) (context.Context, *callInfo, string) {
 	id := requestID(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", id))
-	ci := &callInfo{}
+	ci := &callInfo{requestID: id}
 	return context.WithValue(ctx, callInfoKey{}, ci), ci, id
 }
 

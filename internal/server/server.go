@@ -122,6 +122,9 @@ func New(cfg Config) (_ *Server, err error) {
 	if storeOpts.HighWaterPath == "" {
 		storeOpts.HighWaterPath = HighWaterPath(cfg.DataDir)
 	}
+	if storeOpts.Now == nil {
+		storeOpts.Now = cfg.Now
+	}
 	st, err := store.Open(DBPath(cfg.DataDir), storeOpts)
 	if err != nil {
 		return nil, err

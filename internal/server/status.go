@@ -21,19 +21,21 @@ import (
 
 // toStatus is the one place where errors become gRPC statuses. Typed
 // errors from package ocop carry client-safe messages; anything else is
-// logged in full and reported as a bare internal error.
-func toStatus(log *slog.Logger, method string, err error) error {
+// logged in full, with the call's request id, and reported as a bare
+// internal error.
+func toStatus(ctx context.Context, log *slog.Logger, method string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var (
-		invalid  *ocop.InvalidError
-		notFound *ocop.NotFoundError
-		conflict *ocop.ConflictError
-		precond  *ocop.PreconditionError
-		unauth   *auth.UnauthenticatedError
-		denied   *auth.DeniedError
-		limited  *ratelimit.ExceededError
+		invalid   *ocop.InvalidError
+		notFound  *ocop.NotFoundError
+		conflict  *ocop.ConflictError
+		precond   *ocop.PreconditionError
+		exhausted *ocop.ExhaustedError
+		unauth    *auth.UnauthenticatedError
+		denied    *auth.DeniedError
+		limited   *ratelimit.ExceededError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -44,6 +46,8 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		return status.Error(codes.AlreadyExists, conflict.Error())
 	case errors.As(err, &precond):
 		return status.Error(codes.FailedPrecondition, precond.Error())
+	case errors.As(err, &exhausted):
+		return status.Error(codes.ResourceExhausted, exhausted.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -61,16 +65,16 @@ func toStatus(log *slog.Logger, method string, err error) error {
 	case errors.Is(err, verify.ErrRecorderClosed):
 		return status.Error(codes.Unavailable, "server is shutting down")
 	case errors.Is(err, store.ErrStorageFull):
-		log.Error("storage full", "method", method, "err", err)
+		log.Error("storage full", "method", method, "request_id", requestIDOf(ctx), "err", err)
 		return status.Error(codes.Unavailable, "server storage is full, try again later")
 	case errors.Is(err, keys.ErrNoKey):
-		log.Error("no issuer key", "method", method, "err", err)
+		log.Error("no issuer key", "method", method, "request_id", requestIDOf(ctx), "err", err)
 		return status.Error(codes.FailedPrecondition, "the server has no issuer key")
 	}
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	log.Error("internal error", "method", method, "err", err)
+	log.Error("internal error", "method", method, "request_id", requestIDOf(ctx), "err", err)
 	return status.Error(codes.Internal, "internal error")
 }
 
@@ -78,7 +82,7 @@ func unaryErrors(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		resp, err := handler(ctx, req)
 		if err != nil {
-			return nil, toStatus(log, info.FullMethod, err)
+			return nil, toStatus(ctx, log, info.FullMethod, err)
 		}
 		return resp, nil
 	}
@@ -86,6 +90,6 @@ func unaryErrors(log *slog.Logger) grpc.UnaryServerInterceptor {
 
 func streamErrors(log *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		return toStatus(log, info.FullMethod, handler(srv, ss))
+		return toStatus(ss.Context(), log, info.FullMethod, handler(srv, ss))
 	}
 }

@@ -334,8 +334,15 @@ func TestMigrateSchema3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := open(t, path)
+	upgraded := t0.Add(48 * time.Hour)
+	s, err := store.Open(path, store.Options{Now: func() time.Time { return upgraded }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
+	if list, _, err := s.AuditEntries(0, 10); err != nil || len(list) != 1 || list[0].Record.Actor != "estampd" || !store.Time(list[0].Record.TimeUnixNano).Equal(upgraded) {
+		t.Errorf("the upgrade's audit entry: %v, %v (want the server as actor, at the store's clock)", list, err)
+	}
 	again, created, err := s.IssueBatch("order-1", "A", at(t0), planOf(10))
 	if err != nil || created || again.Id != 1 {
 		t.Errorf("retry of a schema-3 request: batch %v, created %v, %v", again.GetId(), created, err)

@@ -58,14 +58,14 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 			return err
 		}
 		if id > MaxBatchID {
-			return ocop.Precondition("batch ids exhausted")
+			return &ocop.ExhaustedError{What: "batch ids"}
 		}
 		first, err := nextCounter(tx, keyNextSerial, uint64(b.Quantity))
 		if err != nil {
 			return err
 		}
 		if first+uint64(b.Quantity)-1 > MaxSerial {
-			return ocop.Precondition("serial numbers exhausted")
+			return &ocop.ExhaustedError{What: "serial numbers"}
 		}
 		// The mark outside the file first: once this batch commits, no
 		// restored backup may hand out its serials or id again.

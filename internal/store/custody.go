@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -113,10 +114,7 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 	return out, nil
 }
 
-func isNotFound(err error) bool {
-	_, ok := err.(*ocop.NotFoundError)
-	return ok
-}
+func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)) }
 
 // recordTx loads a batch with its product and producer.
 func recordTx(tx *bolt.Tx, batchID uint64) (*StampRecord, error) {

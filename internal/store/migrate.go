@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -14,7 +13,8 @@ import (
 
 // migrations[v] upgrades a database from schema v to v+1, inside the
 // transaction that opens it: a crash mid-migration leaves schema v intact.
-var migrations = map[uint64]func(*bolt.Tx) error{
+// ch is the server acting on its own, at the store's clock.
+var migrations = map[uint64]func(*bolt.Tx, Change) error{
 	1: migrate1to2,
 	2: migrate2to3,
 	3: migrate3to4,
@@ -25,8 +25,8 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 // revocation list (offline verifiers then know renewals and revocations
 // made before), and writes one audit entry hashing every record as it
 // stands, so that `audit verify` can check records from here on.
-func migrate3to4(tx *bolt.Tx) error {
-	now := time.Now()
+func migrate3to4(tx *bolt.Tx, ch Change) error {
+	now := ch.Time
 	requests, batches := tx.Bucket(bucketRequests), tx.Bucket(bucketBatches)
 	type rekey struct{ old, new, batch []byte }
 	var moves []rekey
@@ -83,21 +83,21 @@ func migrate3to4(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	return appendAudit(tx, Change{Actor: "estampd", Time: now}, "schema.upgrade", "", "3 -> 4: hashes of every record as it stands", digests...)
+	return appendAudit(tx, ch, "schema.upgrade", "", "3 -> 4: hashes of every record as it stands", digests...)
 }
 
 // migrate2to3 needs no data moved: the new buckets exist already. It
 // starts the audit log with the upgrade itself, so that the log says from
 // when on it is complete.
-func migrate2to3(tx *bolt.Tx) error {
-	return appendAudit(tx, Change{Actor: "estampd", Time: time.Now()}, "schema.upgrade", "", "2 -> 3")
+func migrate2to3(tx *bolt.Tx, ch Change) error {
+	return appendAudit(tx, ch, "schema.upgrade", "", "2 -> 3")
 }
 
 // migrate1to2 re-encodes stamp states from the fixed binary layout of
 // schema 1 (scan count, first scan, last scan, revoke time as uint64 Unix
 // nanoseconds, then the revocation reason), indexes batches by serial range
 // and writes the revocation list of what was revoked so far.
-func migrate1to2(tx *bolt.Tx) error {
+func migrate1to2(tx *bolt.Tx, _ Change) error {
 	batches, ranges := tx.Bucket(bucketBatches), tx.Bucket(bucketBatchRanges)
 	err := batches.ForEach(func(k, _ []byte) error {
 		b := new(estampv1.Batch)

@@ -69,7 +69,7 @@ func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
 			return err
 		}
 		if n > 0xFFFFFFFF {
-			return ocop.Precondition("product numbers exhausted")
+			return &ocop.ExhaustedError{What: "product numbers"}
 		}
 		p.Number = uint32(n)
 		p.CreateTime = timestamppb.New(ch.Time)

@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	// HighWaterPath, when set, is the file outside the database that keeps
 	// a mark above every serial and batch id handed out (highwater.go).
 	HighWaterPath string
+	// Now is the clock of the changes the store makes on its own (schema
+	// migrations); time.Now when nil.
+	Now func() time.Time
 }
 
 // Store is the bbolt-backed store.
@@ -51,6 +55,7 @@ type Store struct {
 	failCommit func() error
 	hw         *highWater
 	skipped    Skipped
+	now        func() time.Time
 }
 
 // Open opens or creates the database at path with mode 0600.
@@ -74,7 +79,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, failCommit: opts.FailBeforeCommit}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now}
 	if err := s.initSafely(path); err != nil {
 		db.Close()
 		return nil, err
@@ -157,7 +165,7 @@ func (s *Store) init() error {
 			return fmt.Errorf("store: database schema version %d, this binary reads up to %d", have, schemaVersion)
 		}
 		for ; have < schemaVersion; have++ {
-			if err := migrations[have](tx); err != nil {
+			if err := migrations[have](tx, Change{Actor: auth.ServerActor, Time: s.now()}); err != nil {
 				return fmt.Errorf("store: migrating schema %d to %d: %w", have, have+1, err)
 			}
 		}
@@ -226,7 +234,7 @@ func get(b *bolt.Bucket, key []byte, m proto.Message) (bool, error) {
 		return false, nil
 	}
 	if err := proto.Unmarshal(v, m); err != nil {
-		return false, fmt.Errorf("store: corrupt record %q in %s: %w", key, "bucket", err)
+		return false, fmt.Errorf("store: corrupt %s record %q: %w", m.ProtoReflect().Descriptor().Name(), key, err)
 	}
 	return true, nil
 }

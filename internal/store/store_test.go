@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -398,5 +399,27 @@ func TestMigrateSchema1(t *testing.T) {
 	}
 	if v, list, err := s.Revocations(0); err != nil || v != 1 || len(list) != 1 || list[0].Serial != 4 || list[0].KeyId != "56475aa7" {
 		t.Errorf("migrated revocation list = %d %v %v", v, list, err)
+	}
+}
+
+// A record that does not decode is reported with its kind and key.
+func TestCorruptRecordNamesItsKind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "estamp.db")
+	s := open(t, path)
+	seed(t, s, "P", "A")
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("products")).Put([]byte("A"), []byte{0xff, 0xff}) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	if _, err := s.Product("A"); err == nil || !strings.Contains(err.Error(), `corrupt Product record "A"`) {
+		t.Errorf("Product = %v", err)
 	}
 }

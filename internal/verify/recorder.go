@@ -89,27 +89,33 @@ func (r *Recorder) loop() {
 		case req := <-r.queue:
 			batch = append(batch[:0], req)
 		case <-r.quit:
-			// Drain what was queued before Close.
+			// What was queued before Close goes in as few commits as
+			// the batch size allows: shutdown must not pay an fsync a
+			// scan.
 			for {
-				select {
-				case req := <-r.queue:
-					r.commit([]scanRequest{req}, scans[:0])
-				default:
+				batch = r.fill(batch[:0])
+				if len(batch) == 0 {
 					return
 				}
+				r.commit(batch, scans[:0])
 			}
 		}
-	fill:
-		for len(batch) < r.maxBatch {
-			select {
-			case req := <-r.queue:
-				batch = append(batch, req)
-			default:
-				break fill
-			}
-		}
+		batch = r.fill(batch)
 		r.commit(batch, scans[:0])
 	}
+}
+
+// fill adds queued requests to batch, up to maxBatch, without waiting.
+func (r *Recorder) fill(batch []scanRequest) []scanRequest {
+	for len(batch) < r.maxBatch {
+		select {
+		case req := <-r.queue:
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (r *Recorder) commit(batch []scanRequest, scans []store.Scan) {

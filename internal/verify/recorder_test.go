@@ -18,10 +18,15 @@ type countingStore struct {
 	*store.Store
 	commits atomic.Int64
 	fail    error
+	// block, when set, holds every commit until it is closed.
+	block chan struct{}
 }
 
 func (c *countingStore) RecordScans(s []store.Scan) ([]*store.StampState, error) {
 	c.commits.Add(1)
+	if c.block != nil {
+		<-c.block
+	}
 	if c.fail != nil {
 		return nil, c.fail
 	}
@@ -89,5 +94,56 @@ func TestRecorderReportsStoreErrorsAndClose(t *testing.T) {
 	rec.Close() // idempotent
 	if _, err := rec.Record(context.Background(), 1, time.Now()); !errors.Is(err, verify.ErrRecorderClosed) {
 		t.Errorf("Record after Close = %v", err)
+	}
+}
+
+// Close commits what is queued in one transaction per batch, not one per
+// scan: a shutdown under load must not pay an fsync a scan. (Whether the
+// recorder sees the queue or the close first is up to select, so the
+// scenario runs several times.)
+func TestRecorderDrainsTheQueueInOneCommit(t *testing.T) {
+	for range 8 {
+		drainScenario(t)
+	}
+}
+
+func drainScenario(t *testing.T) {
+	st := openStore(t)
+	st.block = make(chan struct{})
+	rec := verify.NewRecorder(st, 256)
+	at := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	wg.Go(func() { rec.Record(context.Background(), 1, at) }) // held in its commit
+	for st.commits.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	const queued = 100
+	for i := range queued {
+		wg.Go(func() {
+			if _, err := rec.Record(context.Background(), uint64(2+i), at); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for deadline := time.Now().Add(5 * time.Second); rec.Queued() < queued; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d requests queued", rec.Queued(), queued)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan struct{})
+	go func() { rec.Close(); close(closed) }()
+	// Let Close mark the recorder closed before the held commit returns.
+	for deadline := time.Now().Add(5 * time.Second); !rec.Closing(); {
+		if time.Now().After(deadline) {
+			t.Fatal("Close did not start")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(st.block)
+	<-closed
+	wg.Wait()
+	if n := st.commits.Load(); n != 2 {
+		t.Fatalf("%d commits for 1 + %d queued scans, want 2", n, queued)
 	}
 }
