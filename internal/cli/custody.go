@@ -491,7 +491,7 @@ func (a *app) verifyOffline(code string) error {
 	} else {
 		age := now.Sub(c.SyncedAt).Round(time.Minute)
 		fmt.Fprintf(a.out, "%s\n%s\nKiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n",
-			verdictLabels[o.Verdict], msg, c.SyncedAt.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006"), age)
+			verdictLabels[o.Verdict], msg, ocop.ShowTime(c.SyncedAt, ocop.VI), age)
 	}
 	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		return &VerdictError{Verdict: o.Verdict}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -94,7 +93,7 @@ func date(ts *timestamppb.Timestamp) string {
 	if ts == nil {
 		return "—"
 	}
-	return ts.AsTime().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02 15:04:05 -07:00")
+	return ocop.TableTime(ts.AsTime())
 }
 
 func orDash(s string) string {

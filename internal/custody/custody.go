@@ -282,8 +282,7 @@ func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHisto
 		add(store.Time(n), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED, Count: 1})
 	}
 	for _, d := range st.GetDailyScans() {
-		day := time.Unix(int64(d.Day)*86400-7*3600, 0).UTC()
-		add(day, &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY, Count: d.Count})
+		add(ocop.DayStart(d.Day), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY, Count: d.Count})
 	}
 	if r := st.GetRevocation(); r != nil {
 		add(store.Time(r.TimeUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED, Reason: r.Reason, Actor: r.Actor})

@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -78,10 +77,6 @@ type Handler struct {
 	css      []byte
 	mux      *http.ServeMux
 }
-
-// vietnam is UTC+7 all year (Asia/Ho_Chi_Minh); a fixed zone needs no
-// time-zone database on the host.
-var vietnam = time.FixedZone("ICT", 7*60*60)
 
 // New builds the handler; basePath is the path of the base URL stamps are
 // issued under ("" at the root, else e.g. "/QR", upper case).
@@ -411,14 +406,7 @@ func date(s string, lang ocop.Lang, t *texts) string {
 	if s == "" {
 		return t.None
 	}
-	d, err := time.Parse(ocop.DateLayout, s)
-	if err != nil {
-		return s
-	}
-	if lang == ocop.EN {
-		return d.Format("2 Jan 2006")
-	}
-	return d.Format("02/01/2006")
+	return ocop.ShowDate(s, lang)
 }
 
 // when shows a moment in Vietnam's time.
@@ -426,11 +414,7 @@ func when(ts *timestamppb.Timestamp, lang ocop.Lang) string {
 	if ts == nil {
 		return ""
 	}
-	t := ts.AsTime().In(vietnam)
-	if lang == ocop.EN {
-		return t.Format("2 Jan 2006, 15:04") + " (UTC+7)"
-	}
-	return t.Format("15:04, 02/01/2006")
+	return ocop.ShowTime(ts.AsTime(), lang)
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v *pageView) {
