@@ -90,15 +90,16 @@ func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log 
 		return nil, err
 	}
 	h := &Handler{verifier: v, basePath: basePath, keys: ring, revoked: revoked, log: log, page: page, css: css, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET "+RevocationsPath, h.revocations)
-	h.mux.HandleFunc("GET /assets/style.css", h.style)
-	h.mux.HandleFunc("GET "+KeysPath, h.jwks)
-	h.mux.HandleFunc("GET /verify", h.verifyForm)
-	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	h.mux.HandleFunc("GET /{path...}", h.pageOrStamp)
+	for _, rt := range routes {
+		pattern := "GET " + rt.path
+		if rt.path == "/" {
+			pattern += "{$}"
+		}
+		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(h, w, r) })
+	}
+	// Any other path is not found. It is registered for GET so that any
+	// other method gets 405 on every path, as it did before the table.
+	h.mux.HandleFunc("GET /{path...}", http.NotFound)
 	return h, nil
 }
 
@@ -118,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 			return
 		}
-		h.pageOrStamp(w, r)
+		h.stamp(w, r)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -130,17 +131,17 @@ func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
 	w.Write(h.css)
 }
 
-// pageOrStamp serves "/" and ".../V/<token>" in any letter case: the path
-// of a stamp URL. Whether the part before /V/ is an address of this
-// service is the verifier's rule, the same as for a scanned URL.
-func (h *Handler) pageOrStamp(w http.ResponseWriter, r *http.Request) {
+// home serves the home page: the form for typed codes.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, h.view(r, nil, nil, ""))
+}
+
+// stamp serves ".../V/<token>" in any letter case: the path of a stamp
+// URL. Whether the part before /V/ is an address of this service is the
+// verifier's rule, the same as for a scanned URL.
+func (h *Handler) stamp(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	if path == "/" {
-		h.render(w, r, http.StatusOK, h.view(r, nil, nil, ""))
-		return
-	}
-	i := lastStampSegment(path)
-	if i < 0 || i+len(stampcode.PathSegment) == len(path) {
+	if i := lastStampSegment(path); i+len(stampcode.PathSegment) == len(path) {
 		http.NotFound(w, r)
 		return
 	}
