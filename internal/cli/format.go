@@ -13,6 +13,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/verdict"
 )
 
 var (
@@ -36,23 +37,7 @@ var (
 		"central":    estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL,
 		"district":   estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT,
 	}
-	verdictLabels = map[estampv1.Verdict]string{
-		estampv1.Verdict_VERDICT_GENUINE:             "CHÍNH HÃNG",
-		estampv1.Verdict_VERDICT_REVOKED:             "TEM ĐÃ BỊ THU HỒI",
-		estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: "CHỨNG NHẬN OCOP HẾT HẠN",
-		estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: "CHỨNG NHẬN OCOP BỊ THU HỒI",
-		estampv1.Verdict_VERDICT_UNKNOWN_KEY:         "KHÓA KÝ KHÔNG XÁC ĐỊNH",
-		estampv1.Verdict_VERDICT_KEY_COMPROMISED:     "KHÓA KÝ ĐÃ BỊ LỘ",
-		estampv1.Verdict_VERDICT_BAD_SIGNATURE:       "CHỮ KÝ SAI — TEM GIẢ HOẶC BỊ SỬA",
-		estampv1.Verdict_VERDICT_MALFORMED:           "KHÔNG PHẢI TEM OCOP",
-		estampv1.Verdict_VERDICT_NOT_ISSUED:          "TEM CHƯA ĐƯỢC PHÁT HÀNH",
-	}
 )
-
-var warningLabels = map[estampv1.VerifyWarning]string{
-	estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS:        "tem đã được quét nhiều lần hơn một món hàng thường có — có thể bị sao chép.",
-	estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS: "tem đã được nhiều cửa hàng nhận — một trong các nhãn là bản sao.",
-}
 
 func pick[T any](m map[string]T, flagName, v string) (T, error) {
 	t, ok := m[strings.ToLower(strings.TrimSpace(v))]
@@ -222,9 +207,9 @@ func (a *app) stampTable(list []*estampv1.Stamp) error {
 }
 
 func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
-	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdictLabels[r.Verdict], r.Message, r.MessageEn)
+	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdict.Tell(r.Verdict, r.Warnings).Label.VI, r.Message, r.MessageEn)
 	for _, w := range r.Warnings {
-		fmt.Fprintf(a.out, "CẢNH BÁO: %s\n", warningLabels[w])
+		fmt.Fprintf(a.out, "CẢNH BÁO: %s\n", verdict.Warning(w).VI)
 	}
 	if r.Product == nil {
 		if r.KeyId != "" {

@@ -248,17 +248,8 @@ func (s *Service) details(o verdict.Outcome, rec *store.StampRecord, st *store.S
 	p := ocop.WithStatus(rec.Product, now)
 	r := &estampv1.VerifyResponse{Verdict: o.Verdict}
 	warnings := s.warnings(st)
-	vi, en := verdict.Sentence(o, ocop.VI), verdict.Sentence(o, ocop.EN)
-	switch {
-	case o.Verdict != estampv1.Verdict_VERDICT_GENUINE:
-	case len(warnings) > 0:
-		vi, en = "Tem có chữ ký hợp lệ nhưng có dấu hiệu bị sao chép: tem đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận.", "The stamp is validly signed but shows signs of copying: it was scanned many times or received by several shops."
-	case st.GetScanCount() == 1:
-		vi, en = "Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan."
-	case st.GetScanCount() > 1:
-		vi, en = "Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy kiểm tra lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history."
-	}
-	r.Message, r.MessageEn = vi, en
+	msg := verdict.Message(o, st.GetScanCount(), warnings)
+	r.Message, r.MessageEn = msg.VI, msg.EN
 	r.Warnings = warnings
 	a := rec.Producer.GetAddress()
 	r.Product = p

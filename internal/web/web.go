@@ -309,14 +309,15 @@ func (h *Handler) switchURL(in *typed, lang ocop.Lang) string {
 }
 
 func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView {
-	key, kind := classify(resp)
-	vt := t.verdicts[key]
+	tell := verdict.Tell(resp.Verdict, resp.Warnings)
 	msg := resp.Message
 	if lang == ocop.EN {
 		msg = resp.MessageEn
 	}
-	icons := map[string]string{"ok": "✓", "warn": "!", "bad": "✗"}
-	rv := &resultView{Kind: kind, Icon: icons[kind], Headline: vt.Headline, Explain: msg, Advice: vt.Advice}
+	// The icon says the verdict besides the colour, for readers who do
+	// not see colour.
+	icons := map[verdict.Tone]string{verdict.ToneOK: "✓", verdict.ToneWarn: "!", verdict.ToneBad: "✗"}
+	rv := &resultView{Kind: string(tell.Tone), Icon: icons[tell.Tone], Headline: tell.Headline.In(lang), Explain: msg, Advice: tell.Advice.In(lang)}
 	if resp.Product == nil {
 		return rv
 	}
@@ -355,41 +356,9 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.ScanText = fmt.Sprintf(t.ScanCount, s.GetScanCount(), when(s.GetFirstScanTime(), lang))
 	}
 	if slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {
-		rv.ScanNote = t.ScanNotRecorded
+		rv.ScanNote = verdict.Warning(estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED).In(lang)
 	}
 	return rv
-}
-
-// copied reports whether a genuine stamp shows signs of being copied.
-func copied(resp *estampv1.VerifyResponse) bool {
-	return slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS) ||
-		slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS)
-}
-
-// classify turns a verdict into what the page says and how loudly.
-func classify(resp *estampv1.VerifyResponse) (verdictKey, string) {
-	switch resp.Verdict {
-	case estampv1.Verdict_VERDICT_GENUINE:
-		if copied(resp) {
-			return keyManyScans, "warn"
-		}
-		return keyGenuine, "ok"
-	case estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED:
-		return keyExpired, "warn"
-	case estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
-		return keyCertRevoked, "bad"
-	case estampv1.Verdict_VERDICT_REVOKED:
-		return keyRevoked, "bad"
-	case estampv1.Verdict_VERDICT_BAD_SIGNATURE:
-		return keyBadSignature, "bad"
-	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
-		return keyUnknownKey, "bad"
-	case estampv1.Verdict_VERDICT_KEY_COMPROMISED:
-		return keyCompromised, "bad"
-	case estampv1.Verdict_VERDICT_NOT_ISSUED:
-		return keyNotIssued, "bad"
-	}
-	return keyMalformed, "bad"
 }
 
 func joinNonEmpty(sep string, parts ...string) string {
