@@ -218,23 +218,22 @@ func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 		return nil
 	}
 	fmt.Fprintln(a.out)
-	p, c, b, o, s := r.Product, r.Product.GetCertificate(), r.Batch, r.Origin, r.Scans
-	origin := o.GetCommune() + ", " + o.GetProvince()
-	if o.GetLegacyDistrict() != "" {
-		origin += " (trước 2025: " + o.GetLegacyDistrict() + ")"
-	}
+	p, c, b, s := r.Product, r.Product.GetCertificate(), r.Batch, r.Scans
 	pairs := []string{
-		"Sản phẩm", p.Name,
-		"Nhóm", ocop.GroupName(p.Group, ocop.VI),
-		"Hạng OCOP", Stars(b.GetStarGrade()),
+		"Sản phẩm", p.GetName(),
+		"Nhóm", ocop.GroupName(p.GetGroup(), ocop.VI),
+		"Hạng OCOP", Stars(p.GetStarGrade()),
 		"Chứng nhận", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + ocop.AuthorityName(c.GetAuthority(), ocop.VI) + ")",
 		"Hiệu lực đến", c.GetValidUntil() + " — " + ocop.StatusName(c.GetStatus(), ocop.VI),
 		"Chủ thể", r.Producer.GetName() + " (" + ocop.KindName(r.Producer.GetKind(), ocop.VI) + ")",
-		"Xuất xứ", origin,
+		// The origin is where the producer is, as on the page.
+		"Xuất xứ", publicAddress(r.Producer.GetAddress()),
+		"Điện thoại", orDash(r.Producer.GetPhone()),
 		"Số lô", b.GetLot(),
 		"Ngày sản xuất", b.GetProductionDate(),
 		"Hạn sử dụng", orDash(b.GetExpiryDate()),
 		"Sê-ri", fmt.Sprint(r.Serial),
+		"Khóa ký", r.KeyId,
 		"Phát hành lúc", date(b.GetIssueTime()),
 		"Số lần quét", fmt.Sprint(s.GetScanCount()),
 		"Quét lần đầu", date(s.GetFirstScanTime()),
@@ -243,12 +242,17 @@ func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 		pairs = append(pairs, "Lý do thu hồi chứng nhận", c.GetRevocationReason())
 	}
 	if b.GetRevoked() {
-		pairs = append(pairs, "Lý do thu hồi lô tem", b.GetRevocationReason())
+		pairs = append(pairs, "Lô hàng bị thu hồi lúc", date(b.GetRevokeTime()), "Lý do thu hồi lô", b.GetRevocationReason())
 	}
 	if r.StampRevocationReason != "" {
 		pairs = append(pairs, "Lý do thu hồi tem", r.StampRevocationReason)
 	}
 	return a.fields(pairs...)
+}
+
+// publicAddress is a producer's address as Verify shows it.
+func publicAddress(ad *estampv1.PublicAddress) string {
+	return address(&estampv1.Address{Province: ad.GetProvince(), Commune: ad.GetCommune(), Street: ad.GetStreet(), LegacyDistrict: ad.GetLegacyDistrict()})
 }
 
 func (a *app) keyTable(list []*estampv1.IssuerKey) error {

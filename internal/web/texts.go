@@ -10,7 +10,7 @@ type texts struct {
 	HomeTitle, HomeIntro, CodeLabel, Check, Again, NoCode             string
 	Group, Producer, Origin, Legacy, Certificate, Decision, Authority string
 	DecisionDate, ValidUntil, Status, Stamp, Lot, Produced, Expiry    string
-	Serial, Issued, Scans, None, ServerError                          string
+	Serial, Issued, Scans, None, ServerError, Phone, Recalled         string
 	NoScans                                                           string
 	// Stars and ScanCount are format strings.
 	Stars, ScanCount, ScanCountFirst string
@@ -25,6 +25,7 @@ var vi = &texts{
 	DecisionDate: "Ngày quyết định", ValidUntil: "Hiệu lực đến", Status: "Tình trạng", Stamp: "Thông tin lô hàng",
 	Lot: "Số lô", Produced: "Ngày sản xuất", Expiry: "Hạn sử dụng", Serial: "Số sê-ri", Issued: "Tem phát hành lúc",
 	Scans: "Lịch sử quét", None: "Không ghi", ServerError: "Hệ thống đang gặp sự cố, vui lòng thử lại sau.",
+	Phone: "Điện thoại", Recalled: "Lô bị thu hồi lúc",
 	Stars: "%d sao", ScanCount: "Đã quét %d lần, lần đầu lúc %s", ScanCountFirst: "Lần quét đầu tiên (%s)",
 	NoScans: "Chưa có lần quét nào được ghi nhận",
 }
@@ -38,6 +39,7 @@ var en = &texts{
 	DecisionDate: "Decision date", ValidUntil: "Valid until", Status: "Status", Stamp: "Lot",
 	Lot: "Lot number", Produced: "Production date", Expiry: "Best before", Serial: "Serial number", Issued: "Stamp issued",
 	Scans: "Scan history", None: "Not given", ServerError: "The service has a problem; please try again later.",
+	Phone: "Phone", Recalled: "Lot recalled",
 	Stars: "%d stars", ScanCount: "Scanned %d times, first on %s", ScanCountFirst: "First scan (%s)",
 	NoScans: "No scan recorded yet",
 }

@@ -261,13 +261,15 @@ type pageView struct {
 }
 
 type resultView struct {
-	Kind, Icon, Headline, Explain, Advice          string
-	Product, StarsDrawn, StarsText, Group          string
-	Producer, ProducerKind, Origin, LegacyDistrict string
-	Decision, Authority, DecisionDate, ValidUntil  string
-	Status, StatusKind, RevocationReason           string
-	Lot, Produced, Expiry, Serial, Issued          string
-	ScanText, ScanNote                             string
+	Kind, Icon, Headline, Explain, Advice         string
+	Product, StarsDrawn, StarsText, Group         string
+	Producer, ProducerKind, Phone, Origin         string
+	LegacyDistrict                                string
+	Decision, Authority, DecisionDate, ValidUntil string
+	Status, StatusKind, RevocationReason          string
+	Lot, Produced, Expiry, Serial, Issued         string
+	Recalled, RecallReason                        string
+	ScanText, ScanNote                            string
 }
 
 func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, in *typed, formError string) *pageView {
@@ -322,13 +324,14 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		return rv
 	}
 	p, c, b, o, s := resp.Product, resp.Product.GetCertificate(), resp.Batch, resp.Origin, resp.Scans
-	grade := b.GetStarGrade()
+	grade := p.GetStarGrade()
 	rv.Product = p.GetName()
 	rv.StarsDrawn = strings.Repeat("★", int(grade)) + strings.Repeat("☆", max(0, 5-int(grade)))
 	rv.StarsText = fmt.Sprintf(t.Stars, grade)
 	rv.Group = ocop.GroupName(p.GetGroup(), lang)
 	rv.Producer = resp.Producer.GetName()
 	rv.ProducerKind = ocop.KindName(resp.Producer.GetKind(), lang)
+	rv.Phone = resp.Producer.GetPhone()
 	rv.Origin = joinNonEmpty(", ", resp.Producer.GetAddress().GetStreet(), o.GetCommune(), o.GetProvince())
 	rv.LegacyDistrict = o.GetLegacyDistrict()
 	rv.Decision = c.GetDecisionNumber()
@@ -347,6 +350,9 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	rv.Expiry = date(b.GetExpiryDate(), lang, t)
 	rv.Serial = fmt.Sprint(resp.Serial)
 	rv.Issued = when(b.GetIssueTime(), lang)
+	if b.GetRevoked() {
+		rv.Recalled, rv.RecallReason = when(b.GetRevokeTime(), lang), b.GetRevocationReason()
+	}
 	switch {
 	case s.GetScanCount() == 0:
 		rv.ScanText = t.NoScans
