@@ -25,6 +25,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/safefile"
+	"github.com/ocopvn/estamp/internal/verdict"
 )
 
 // DefaultServer is used when neither --server nor ESTAMP_SERVER is set.
@@ -58,7 +59,7 @@ func ExitCode(err error) int {
 func Describe(err error) string {
 	var v *VerdictError
 	if errors.As(err, &v) {
-		return "mã không phải tem chính hãng (" + strings.TrimPrefix(v.Verdict.String(), "VERDICT_") + ")"
+		return verdict.Tell(v.Verdict, nil).Label.VI + " (" + strings.TrimPrefix(v.Verdict.String(), "VERDICT_") + ")"
 	}
 	if s, ok := status.FromError(err); ok {
 		return fmt.Sprintf("%s: %s", s.Code(), s.Message())

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -218,7 +219,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	var force bool
 	fs.StringVar(&req.ProductId, "product", "", "product id")
 	fs.StringVar(&req.Lot, "lot", "", "lot number (số lô)")
-	fs.StringVar(&req.ProductionDate, "production-date", a.now().Format("2006-01-02"), "production date")
+	fs.StringVar(&req.ProductionDate, "production-date", ocop.FormatDate(ocop.Today(a.now())), "production date")
 	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date (optional)")
 	fs.UintVar(&quantity, "quantity", 0, "number of stamps, 1-100000")
 	fs.StringVar(&req.RequestId, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")

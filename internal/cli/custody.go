@@ -94,21 +94,6 @@ func (a *app) showRetailer(r *estampv1.Retailer) error {
 	return a.fields("Mã", r.Id, "Tên", r.Name, "Mã số thuế", orDash(r.TaxCode), "Địa chỉ", address(r.Address), "Đăng ký lúc", date(r.CreateTime))
 }
 
-var intakeLabels = map[estampv1.IntakeVerdict]string{
-	estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED:              "Chính hãng, đã nhận",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED:      "Đã nhận trước đây (quét lại)",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY: "Trùng trong lô giao",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:        "NGHI TEM SAO CHÉP",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED:               "Đã thu hồi",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED:   "Chứng nhận OCOP hết hạn",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:   "Chứng nhận OCOP bị thu hồi",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE:         "CHỮ KÝ SAI (giả/sửa)",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY:           "Khóa ký lạ",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:       "Khóa ký bị lộ",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED:            "Chưa phát hành",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED:             "Không phải mã tem",
-}
-
 // intake reads codes one per line, as a handheld scanner types them, from a
 // file or standard input.
 func (a *app) intake(ctx context.Context, args []string) error {
@@ -160,7 +145,7 @@ func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
 	fmt.Fprintf(a.out, "Đã kiểm tra %d mã.\n\n", len(resp.Items))
 	if err := a.table("KẾT QUẢ\tSỐ MÃ", func(w *tabwriter.Writer) {
 		for _, c := range resp.Verdicts {
-			fmt.Fprintf(w, "%s\t%d\n", intakeLabels[c.Verdict], c.Count)
+			fmt.Fprintf(w, "%s\t%d\n", verdict.IntakeLabel(c.Verdict).VI, c.Count)
 		}
 	}); err != nil {
 		return err
@@ -188,10 +173,7 @@ func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
 	fmt.Fprintf(a.out, "\nMã có vấn đề (%d):\n", len(problems))
 	return a.table("DÒNG\tKẾT QUẢ\tSÊ-RI\tCHI TIẾT\tMÃ", func(w *tabwriter.Writer) {
 		for _, it := range problems {
-			detail := it.Message
-			if it.RevocationReason != "" {
-				detail += " " + it.RevocationReason
-			}
+			detail := it.Message // a revocation's reason included
 			if it.OtherRetailerId != "" {
 				detail += " (" + it.OtherRetailerId + ")"
 			}
@@ -199,7 +181,7 @@ func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
 			if len(code) > 40 {
 				code = code[:37] + "..."
 			}
-			fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\n", it.Line, intakeLabels[it.Verdict], it.Serial, detail, code)
+			fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\n", it.Line, verdict.IntakeLabel(it.Verdict).VI, it.Serial, detail, code)
 		}
 	})
 }
@@ -481,17 +463,18 @@ func (a *app) verifyOffline(code string) error {
 		rec = c.record(chk.Claims)
 	}
 	o := checker.Decide(chk, rec, now)
-	msg := verdict.Sentence(o, ocop.VI)
-	if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
-		msg = fmt.Sprintf("Chữ ký hợp lệ: sê-ri %d, lô tem %d, sản phẩm số %d, %s.", o.Claims.Serial, o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade)))
-	}
+	vi, en := verdict.Sentence(o, ocop.VI), verdict.Sentence(o, ocop.EN)
 	if a.json {
-		out, _ := json.Marshal(map[string]any{"verdict": o.Verdict.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": msg})
+		out, _ := json.Marshal(map[string]any{"verdict": o.Verdict.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": vi, "message_en": en})
 		fmt.Fprintln(a.out, string(out))
 	} else {
+		fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdict.Tell(o.Verdict, nil).Label.VI, vi, en)
+		if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
+			// What the code itself says; the rest is on the server.
+			fmt.Fprintf(a.out, "Sê-ri %d, lô tem %d, sản phẩm số %d, %s.\n", o.Claims.Serial, o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade)))
+		}
 		age := now.Sub(c.SyncedAt).Round(time.Minute)
-		fmt.Fprintf(a.out, "%s\n%s\nKiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n",
-			verdictLabels[o.Verdict], msg, c.SyncedAt.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006"), age)
+		fmt.Fprintf(a.out, "Kiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n", ocop.ShowTime(c.SyncedAt, ocop.VI), age)
 	}
 	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		return &VerdictError{Verdict: o.Verdict}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +13,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/verdict"
 )
 
 var (
@@ -37,23 +37,7 @@ var (
 		"central":    estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL,
 		"district":   estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT,
 	}
-	verdictLabels = map[estampv1.Verdict]string{
-		estampv1.Verdict_VERDICT_GENUINE:             "CHÍNH HÃNG",
-		estampv1.Verdict_VERDICT_REVOKED:             "TEM ĐÃ BỊ THU HỒI",
-		estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: "CHỨNG NHẬN OCOP HẾT HẠN",
-		estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: "CHỨNG NHẬN OCOP BỊ THU HỒI",
-		estampv1.Verdict_VERDICT_UNKNOWN_KEY:         "KHÓA KÝ KHÔNG XÁC ĐỊNH",
-		estampv1.Verdict_VERDICT_KEY_COMPROMISED:     "KHÓA KÝ ĐÃ BỊ LỘ",
-		estampv1.Verdict_VERDICT_BAD_SIGNATURE:       "CHỮ KÝ SAI — TEM GIẢ HOẶC BỊ SỬA",
-		estampv1.Verdict_VERDICT_MALFORMED:           "KHÔNG PHẢI TEM OCOP",
-		estampv1.Verdict_VERDICT_NOT_ISSUED:          "TEM CHƯA ĐƯỢC PHÁT HÀNH",
-	}
 )
-
-var warningLabels = map[estampv1.VerifyWarning]string{
-	estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS:        "tem đã được quét nhiều lần hơn một món hàng thường có — có thể bị sao chép.",
-	estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS: "tem đã được nhiều cửa hàng nhận — một trong các nhãn là bản sao.",
-}
 
 func pick[T any](m map[string]T, flagName, v string) (T, error) {
 	t, ok := m[strings.ToLower(strings.TrimSpace(v))]
@@ -94,7 +78,7 @@ func date(ts *timestamppb.Timestamp) string {
 	if ts == nil {
 		return "—"
 	}
-	return ts.AsTime().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02 15:04:05 -07:00")
+	return ocop.TableTime(ts.AsTime())
 }
 
 func orDash(s string) string {
@@ -223,9 +207,9 @@ func (a *app) stampTable(list []*estampv1.Stamp) error {
 }
 
 func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
-	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdictLabels[r.Verdict], r.Message, r.MessageEn)
+	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdict.Tell(r.Verdict, r.Warnings).Label.VI, r.Message, r.MessageEn)
 	for _, w := range r.Warnings {
-		fmt.Fprintf(a.out, "CẢNH BÁO: %s\n", warningLabels[w])
+		fmt.Fprintf(a.out, "CẢNH BÁO: %s\n", verdict.Warning(w).VI)
 	}
 	if r.Product == nil {
 		if r.KeyId != "" {
@@ -234,23 +218,22 @@ func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 		return nil
 	}
 	fmt.Fprintln(a.out)
-	p, c, b, o, s := r.Product, r.Product.GetCertificate(), r.Batch, r.Origin, r.Scans
-	origin := o.GetCommune() + ", " + o.GetProvince()
-	if o.GetLegacyDistrict() != "" {
-		origin += " (trước 2025: " + o.GetLegacyDistrict() + ")"
-	}
+	p, c, b, s := r.Product, r.Product.GetCertificate(), r.Batch, r.Scans
 	pairs := []string{
-		"Sản phẩm", p.Name,
-		"Nhóm", ocop.GroupName(p.Group, ocop.VI),
-		"Hạng OCOP", Stars(b.GetStarGrade()),
+		"Sản phẩm", p.GetName(),
+		"Nhóm", ocop.GroupName(p.GetGroup(), ocop.VI),
+		"Hạng OCOP", Stars(p.GetStarGrade()),
 		"Chứng nhận", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + ocop.AuthorityName(c.GetAuthority(), ocop.VI) + ")",
 		"Hiệu lực đến", c.GetValidUntil() + " — " + ocop.StatusName(c.GetStatus(), ocop.VI),
 		"Chủ thể", r.Producer.GetName() + " (" + ocop.KindName(r.Producer.GetKind(), ocop.VI) + ")",
-		"Xuất xứ", origin,
+		// The origin is where the producer is, as on the page.
+		"Xuất xứ", publicAddress(r.Producer.GetAddress()),
+		"Điện thoại", orDash(r.Producer.GetPhone()),
 		"Số lô", b.GetLot(),
 		"Ngày sản xuất", b.GetProductionDate(),
 		"Hạn sử dụng", orDash(b.GetExpiryDate()),
 		"Sê-ri", fmt.Sprint(r.Serial),
+		"Khóa ký", r.KeyId,
 		"Phát hành lúc", date(b.GetIssueTime()),
 		"Số lần quét", fmt.Sprint(s.GetScanCount()),
 		"Quét lần đầu", date(s.GetFirstScanTime()),
@@ -259,12 +242,17 @@ func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
 		pairs = append(pairs, "Lý do thu hồi chứng nhận", c.GetRevocationReason())
 	}
 	if b.GetRevoked() {
-		pairs = append(pairs, "Lý do thu hồi lô tem", b.GetRevocationReason())
+		pairs = append(pairs, "Lô hàng bị thu hồi lúc", date(b.GetRevokeTime()), "Lý do thu hồi lô", b.GetRevocationReason())
 	}
 	if r.StampRevocationReason != "" {
 		pairs = append(pairs, "Lý do thu hồi tem", r.StampRevocationReason)
 	}
 	return a.fields(pairs...)
+}
+
+// publicAddress is a producer's address as Verify shows it.
+func publicAddress(ad *estampv1.PublicAddress) string {
+	return address(&estampv1.Address{Province: ad.GetProvince(), Commune: ad.GetCommune(), Street: ad.GetStreet(), LegacyDistrict: ad.GetLegacyDistrict()})
 }
 
 func (a *app) keyTable(list []*estampv1.IssuerKey) error {

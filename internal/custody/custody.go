@@ -64,33 +64,6 @@ func New(st Store, checker Checker, baseURL string, now func() time.Time) (*Serv
 	return &Service{store: st, checker: checker, baseURL: strings.TrimSuffix(prefix, stampcode.PathSegment), now: now}, nil
 }
 
-var verdictOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
-	estampv1.Verdict_VERDICT_GENUINE:             estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED,
-	estampv1.Verdict_VERDICT_REVOKED:             estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED,
-	estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED,
-	estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED,
-	estampv1.Verdict_VERDICT_UNKNOWN_KEY:         estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY,
-	estampv1.Verdict_VERDICT_BAD_SIGNATURE:       estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE,
-	estampv1.Verdict_VERDICT_MALFORMED:           estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED,
-	estampv1.Verdict_VERDICT_NOT_ISSUED:          estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED,
-	estampv1.Verdict_VERDICT_KEY_COMPROMISED:     estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED,
-}
-
-var messages = map[estampv1.IntakeVerdict]string{
-	estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED:              "Tem chính hãng, đã ghi nhận nhập kho.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED:      "Cửa hàng đã nhận tem này trước đây: quét lại, không phải tem sao chép.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY: "Tem này xuất hiện hai lần trong cùng lô giao hàng.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:        "Tem đã được cửa hàng khác nhận: nghi tem sao chép.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED:               "Tem hoặc lô hàng đã bị thu hồi.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED:   "Chứng nhận OCOP của sản phẩm đã hết hạn.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:   "Chứng nhận OCOP của sản phẩm đã bị thu hồi.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE:         "Chữ ký sai: mã đã bị sửa hoặc làm giả.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY:           "Tem không do hệ thống này phát hành.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED:            "Tem chưa từng được phát hành.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED:             "Không phải mã tem OCOP.",
-	estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:       "Khóa ký của tem đã bị lộ: không coi là tem chính hãng.",
-}
-
 // ReceiveDelivery implements estampv1.CustodyServiceServer.
 func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeliveryRequest) (*estampv1.ReceiveDeliveryResponse, error) {
 	if err := ocop.CheckID("retailer_id", req.GetRetailerId()); err != nil {
@@ -101,12 +74,14 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	}
 	retailer := req.GetRetailerId()
 	var (
-		items  []*estampv1.IntakeItem
-		checks []verdict.Checked
-		intake []store.Intake
-		where  []int // index in items of each intake
-		seen   = map[uint64]bool{}
-		now    = s.now()
+		items []*estampv1.IntakeItem
+		// outcomes are the verdicts behind items, which tell them.
+		outcomes []verdict.Outcome
+		checks   []verdict.Checked
+		intake   []store.Intake
+		where    []int // index in items of each intake
+		seen     = map[uint64]bool{}
+		now      = s.now()
 	)
 	// Signature checks are most of the work: spread them over the cores.
 	checked := make([]verdict.Checked, len(req.GetCodes()))
@@ -129,6 +104,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		}
 		it := &estampv1.IntakeItem{Line: uint32(i + 1), Code: raw}
 		items = append(items, it)
+		outcomes = append(outcomes, verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: verdict.NotACode})
 		if len(code) > verify.MaxCodeLength {
 			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED
 			continue
@@ -136,7 +112,8 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		c := checked[i]
 		if !c.Signed() {
 			o := s.checker.Decide(c, nil, now)
-			it.Verdict = verdictOf[o.Verdict]
+			outcomes[len(items)-1] = o
+			it.Verdict = verdict.IntakeOf(o.Verdict)
 			if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
 				it.Serial = o.Claims.Serial
 			}
@@ -156,7 +133,8 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	results, err := s.store.ReceiveStamps(retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
 		it := items[where[i]]
 		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
-		it.Verdict, reasons[i] = verdictOf[o.Verdict], o.Reason
+		outcomes[where[i]] = o
+		it.Verdict, reasons[i] = verdict.IntakeOf(o.Verdict), o.Reason
 		if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 			if o.Verdict == estampv1.Verdict_VERDICT_MALFORMED {
 				it.Serial = 0
@@ -200,6 +178,10 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 			it.RevocationReason = reasons[i]
 		}
 	}
+	for i, it := range items {
+		w := verdict.IntakeSentence(it.Verdict, outcomes[i])
+		it.Message, it.MessageEn = w.VI, w.EN
+	}
 	return summarize(items), nil
 }
 
@@ -224,7 +206,6 @@ func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
 	lots := map[lotKey]*estampv1.LotCount{}
 	var order []lotKey
 	for _, it := range items {
-		it.Message = messages[it.Verdict]
 		counts[it.Verdict]++
 		good := it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
 		if !good {
@@ -282,8 +263,7 @@ func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHisto
 		add(store.Time(n), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED, Count: 1})
 	}
 	for _, d := range st.GetDailyScans() {
-		day := time.Unix(int64(d.Day)*86400-7*3600, 0).UTC()
-		add(day, &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY, Count: d.Count})
+		add(ocop.DayStart(d.Day), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY, Count: d.Count})
 	}
 	if r := st.GetRevocation(); r != nil {
 		add(store.Time(r.TimeUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED, Reason: r.Reason, Actor: r.Actor})

@@ -4,8 +4,18 @@ import (
 	"time"
 )
 
+// This file is the one place estamp knows Vietnam's time: certificates
+// are dated there, scans are counted per day there, and people read dates
+// and times there. Copies of the zone in each package had drifted (a page,
+// the CLI, custody and the store each had their own);
+// TestVietnamTimeIsComputedInOnePlace keeps it to this file.
+
 // DateLayout is how dates travel in the API: ISO 8601 calendar dates.
 const DateLayout = time.DateOnly
+
+// vietnam is UTC+7 all year (Asia/Ho_Chi_Minh has no daylight saving); a
+// fixed zone avoids depending on the host's time-zone database.
+var vietnam = time.FixedZone("ICT", 7*60*60)
 
 // ParseDate reads a YYYY-MM-DD date of a named field.
 func ParseDate(field, s string) (time.Time, error) {
@@ -22,15 +32,55 @@ func ParseDate(field, s string) (time.Time, error) {
 	return t, nil
 }
 
-// Today is the calendar date of t in Vietnam, where certificates are dated.
+// FormatDate writes a date in the API's form.
+func FormatDate(t time.Time) string { return t.Format(DateLayout) }
+
+// Today is the calendar date of t in Vietnam, where certificates are dated,
+// as midnight UTC of that date (how API dates parse).
 func Today(t time.Time) time.Time {
 	y, m, d := t.In(vietnam).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// vietnam is UTC+7 all year; a fixed zone avoids depending on the host's
-// time-zone database.
-var vietnam = time.FixedZone("ICT", 7*60*60)
+// Day is the calendar day of t in Vietnam as days since 1970-01-01: the
+// day a stamp's later scans are counted on.
+func Day(t time.Time) int32 {
+	return int32(Today(t).Unix() / 86400)
+}
 
-// FormatDate writes a date in the API's form.
-func FormatDate(t time.Time) string { return t.Format(DateLayout) }
+// DayStart is the first moment of a Day in Vietnam.
+func DayStart(day int32) time.Time {
+	y, m, d := time.Unix(int64(day)*86400, 0).UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, vietnam).UTC()
+}
+
+// ShowDate writes an API date as people read it: 20/08/2025 in Vietnamese,
+// 20 Aug 2025 in English. Text that is not an API date is shown as it is.
+func ShowDate(s string, lang Lang) string {
+	d, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return s
+	}
+	if lang == EN {
+		return d.Format("2 Jan 2006")
+	}
+	return d.Format("02/01/2006")
+}
+
+// ShowTime writes a moment in Vietnam's time as people read it:
+// "10:00, 28/11/2026" in Vietnamese; in English, which a visitor reads
+// with another zone in mind, "28 Nov 2026, 10:00 (UTC+7)".
+func ShowTime(t time.Time, lang Lang) string {
+	t = t.In(vietnam)
+	if lang == EN {
+		return t.Format("2 Jan 2006, 15:04") + " (UTC+7)"
+	}
+	return t.Format("15:04, 02/01/2006")
+}
+
+// TableTime writes a moment in Vietnam's time for the CLI's tables and
+// fields: sortable, to the second, with the offset, for operators who
+// compare it with logs.
+func TableTime(t time.Time) string {
+	return t.In(vietnam).Format("2006-01-02 15:04:05 -07:00")
+}

@@ -20,6 +20,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/server"
+	"github.com/ocopvn/estamp/internal/web"
 )
 
 // token creates an API token with the admin connection.
@@ -416,8 +417,18 @@ func TestRateLimitOnPublicVerification(t *testing.T) {
 	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("4th HTTP request: %s, Retry-After %q", r.Status, r.Header.Get("Retry-After"))
 	}
-	if resp, err := http.Get(hs.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
-		t.Errorf("/healthz is limited: %v %v", resp, err)
+	// Every fixed path is limited or not as the page handler's route table
+	// says: all but the health check and the style sheet.
+	for _, p := range web.Paths() {
+		resp, err := http.Get(hs.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		limited := resp.StatusCode == http.StatusTooManyRequests
+		if want := p != "/healthz" && p != "/assets/style.css"; limited != want || limited != web.RouteOf(p).Limited {
+			t.Errorf("%s: %s once the bucket is empty; want limited %v", p, resp.Status, want)
+		}
 	}
 
 	e.clock.Set(e.clock.Now().Add(5 * time.Second))

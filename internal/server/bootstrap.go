@@ -16,6 +16,7 @@ import (
 	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/web"
 )
 
 // AdminTokenPath is where the first start writes the first admin token.
@@ -66,14 +67,15 @@ func applyKeyStates(st *store.Store, ring *keys.Ring) error {
 	return nil
 }
 
-// limitHTTP applies the per-client limit to everything but the health
-// check and the style sheet.
+// limitHTTP applies the per-client limit wherever the web handler's route
+// table says it applies (everything but the health check and the style
+// sheet).
 func limitHTTP(l *ratelimit.Limiter, next http.Handler) http.Handler {
 	if l == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && r.URL.Path != "/assets/style.css" {
+		if web.RouteOf(r.URL.Path).Limited {
 			var ex *ratelimit.ExceededError
 			if err := l.Allow(hostOf(r.RemoteAddr)); errors.As(err, &ex) {
 				w.Header().Set("Retry-After", strconv.Itoa(int((ex.RetryAfter+999_999_999)/1e9)))

@@ -16,6 +16,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/server"
+	"github.com/ocopvn/estamp/internal/web"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -57,6 +58,9 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 	defer hs.Close()
 	code := resp.Stamps[2].Code
 	get(t, hs.URL+"/V/"+code[strings.LastIndex(code, "/")+1:])
+	for _, p := range append(web.Paths(), "/khong-co") {
+		get(t, hs.URL+p)
+	}
 	r, err := http.Get(hs.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +80,12 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// Each fixed path is its own route, anything else one more.
+	for _, p := range append(web.Paths(), "other") {
+		if !strings.Contains(string(body), `route="`+p+`"`) {
+			t.Errorf("/metrics has no route %q", p)
 		}
 	}
 

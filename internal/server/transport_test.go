@@ -91,7 +91,8 @@ func TestOneAddressRuleOnEveryTransport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := map[string]estampv1.Verdict{}
-			got["gRPC"] = e.verify(t, tt.code).Verdict
+			g := e.verify(t, tt.code)
+			got["gRPC"] = g.Verdict
 			got["form"] = jsonVerdict(t, hs.URL+"/verify?"+url.Values{"code": {tt.code}}.Encode())
 			if tt.path {
 				p := tt.code[len(own):]
@@ -101,6 +102,9 @@ func TestOneAddressRuleOnEveryTransport(t *testing.T) {
 				if !strings.Contains(html.body, `class="verdict `+kind+`"`) {
 					t.Errorf("page: not a %s verdict:\n%s", kind, html.body)
 				}
+				if tt.want != estampv1.Verdict_VERDICT_GENUINE && !strings.Contains(html.body, g.Message) {
+					t.Errorf("page does not say what gRPC says, %q:\n%s", g.Message, html.body)
+				}
 			}
 			for transport, v := range got {
 				if v != tt.want {
@@ -109,7 +113,11 @@ func TestOneAddressRuleOnEveryTransport(t *testing.T) {
 			}
 			in := e.receive(t, "SHOP", tt.code)
 			if len(in.Items) != 1 || in.Items[0].Verdict != intakeOf[tt.want] {
-				t.Errorf("intake: %v, want %v", in.Items, intakeOf[tt.want])
+				t.Fatalf("intake: %v, want %v", in.Items, intakeOf[tt.want])
+			}
+			// One catalogue: intake tells a verdict in Verify's words.
+			if it := in.Items[0]; tt.want != estampv1.Verdict_VERDICT_GENUINE && (it.Message != g.Message || it.MessageEn != g.MessageEn) {
+				t.Errorf("intake says %q / %q, gRPC %q / %q", it.Message, it.MessageEn, g.Message, g.MessageEn)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 // StampState is the mutable state of one issued stamp.
@@ -52,11 +53,6 @@ func Time(unixNano int64) time.Time {
 	return time.Unix(0, unixNano).UTC()
 }
 
-// vietnamDay is the calendar day in Vietnam (UTC+7) as days since 1970.
-func vietnamDay(t time.Time) int32 {
-	return int32((t.Unix() + 7*3600) / 86400)
-}
-
 // Scan is one verification of an issued stamp.
 type Scan struct {
 	Serial uint64
@@ -75,7 +71,7 @@ func addScan(st *StampState, at time.Time) {
 		st.EarlyScansUnixNano = append(st.EarlyScansUnixNano, n)
 		return
 	}
-	day := vietnamDay(at)
+	day := ocop.Day(at)
 	if k := len(st.DailyScans); k > 0 && st.DailyScans[k-1].Day == day {
 		st.DailyScans[k-1].Count++
 	} else {

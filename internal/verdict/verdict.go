@@ -303,3 +303,20 @@ func Status(rec *Record, now time.Time) (estampv1.Verdict, Cause, string) {
 	}
 	return estampv1.Verdict_VERDICT_GENUINE, NoCause, ""
 }
+
+// intakeOf is the intake outcome each verdict becomes at a retailer's
+// intake (genuine: accepted, unless custody finds a re-scan or a copy).
+var intakeOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
+	estampv1.Verdict_VERDICT_GENUINE:             estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED,
+	estampv1.Verdict_VERDICT_REVOKED:             estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED,
+	estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_EXPIRED,
+	estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED,
+	estampv1.Verdict_VERDICT_UNKNOWN_KEY:         estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_KEY,
+	estampv1.Verdict_VERDICT_BAD_SIGNATURE:       estampv1.IntakeVerdict_INTAKE_VERDICT_BAD_SIGNATURE,
+	estampv1.Verdict_VERDICT_MALFORMED:           estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED,
+	estampv1.Verdict_VERDICT_NOT_ISSUED:          estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED,
+	estampv1.Verdict_VERDICT_KEY_COMPROMISED:     estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED,
+}
+
+// IntakeOf is the intake outcome of a verdict.
+func IntakeOf(v estampv1.Verdict) estampv1.IntakeVerdict { return intakeOf[v] }

@@ -243,36 +243,15 @@ func (s *Service) warnings(st *store.StampState) []estampv1.VerifyWarning {
 	return w
 }
 
-// details builds the answer for an issued stamp.
+// details builds the answer for an issued stamp: the verdict told in words,
+// the warnings, and what the public sees of its records.
 func (s *Service) details(o verdict.Outcome, rec *store.StampRecord, st *store.StampState, now time.Time) *estampv1.VerifyResponse {
-	p := ocop.WithStatus(rec.Product, now)
 	r := &estampv1.VerifyResponse{Verdict: o.Verdict}
 	warnings := s.warnings(st)
-	vi, en := verdict.Sentence(o, ocop.VI), verdict.Sentence(o, ocop.EN)
-	switch {
-	case o.Verdict != estampv1.Verdict_VERDICT_GENUINE:
-	case len(warnings) > 0:
-		vi, en = "Tem có chữ ký hợp lệ nhưng có dấu hiệu bị sao chép: tem đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận.", "The stamp is validly signed but shows signs of copying: it was scanned many times or received by several shops."
-	case st.GetScanCount() == 1:
-		vi, en = "Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan."
-	case st.GetScanCount() > 1:
-		vi, en = "Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy kiểm tra lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history."
-	}
-	r.Message, r.MessageEn = vi, en
+	msg := verdict.Message(o, st.GetScanCount(), warnings)
+	r.Message, r.MessageEn = msg.VI, msg.EN
 	r.Warnings = warnings
-	a := rec.Producer.GetAddress()
-	r.Product = p
-	r.Producer = rec.Producer
-	r.Origin = &estampv1.Origin{Commune: a.GetCommune(), Province: a.GetProvince(), LegacyDistrict: a.GetLegacyDistrict()}
-	r.Batch = rec.Batch
-	// The idempotency key and who revoked are the producer's business.
-	r.Batch.RequestId, r.Batch.RevokedBy = "", ""
-	r.Scans = &estampv1.ScanHistory{ScanCount: st.GetScanCount()}
-	if st.GetScanCount() > 0 {
-		r.Scans.FirstScanTime = timestamppb.New(store.Time(st.GetFirstScanUnixNano()))
-		r.Scans.LastScanTime = timestamppb.New(store.Time(st.GetLastScanUnixNano()))
-	}
-	r.StampRevocationReason = st.GetRevocation().GetReason()
+	public(r, rec, st, now)
 	return r
 }
 

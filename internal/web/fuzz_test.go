@@ -29,8 +29,8 @@ func (fakeVerifier) Verify(_ context.Context, req *estampv1.VerifyRequest) (*est
 	}
 	if strings.HasPrefix(strings.ToUpper(code), "AG") {
 		return &estampv1.VerifyResponse{Verdict: estampv1.Verdict_VERDICT_GENUINE, Message: "ok " + code,
-			Product: &estampv1.Product{Name: code, StarGrade: 4}, Producer: &estampv1.Producer{Name: code},
-			Origin: &estampv1.Origin{Commune: code, Province: code}, Batch: &estampv1.Batch{Lot: code}}, nil
+			Product: &estampv1.PublicProduct{Name: code, StarGrade: 4}, Producer: &estampv1.PublicProducer{Name: code, Phone: code},
+			Origin: &estampv1.Origin{Commune: code, Province: code}, Batch: &estampv1.PublicBatch{Lot: code, Revoked: true, RevocationReason: code}}, nil
 	}
 	return &estampv1.VerifyResponse{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Message: code}, nil
 }

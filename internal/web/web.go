@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -79,10 +78,6 @@ type Handler struct {
 	mux      *http.ServeMux
 }
 
-// vietnam is UTC+7 all year (Asia/Ho_Chi_Minh); a fixed zone needs no
-// time-zone database on the host.
-var vietnam = time.FixedZone("ICT", 7*60*60)
-
 // New builds the handler; basePath is the path of the base URL stamps are
 // issued under ("" at the root, else e.g. "/QR", upper case).
 func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log *slog.Logger) (*Handler, error) {
@@ -95,15 +90,16 @@ func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log 
 		return nil, err
 	}
 	h := &Handler{verifier: v, basePath: basePath, keys: ring, revoked: revoked, log: log, page: page, css: css, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET "+RevocationsPath, h.revocations)
-	h.mux.HandleFunc("GET /assets/style.css", h.style)
-	h.mux.HandleFunc("GET "+KeysPath, h.jwks)
-	h.mux.HandleFunc("GET /verify", h.verifyForm)
-	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	h.mux.HandleFunc("GET /{path...}", h.pageOrStamp)
+	for _, rt := range routes {
+		pattern := "GET " + rt.path
+		if rt.path == "/" {
+			pattern += "{$}"
+		}
+		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(h, w, r) })
+	}
+	// Any other path is not found. It is registered for GET so that any
+	// other method gets 405 on every path, as it did before the table.
+	h.mux.HandleFunc("GET /{path...}", http.NotFound)
 	return h, nil
 }
 
@@ -123,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 			return
 		}
-		h.pageOrStamp(w, r)
+		h.stamp(w, r)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -135,17 +131,17 @@ func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
 	w.Write(h.css)
 }
 
-// pageOrStamp serves "/" and ".../V/<token>" in any letter case: the path
-// of a stamp URL. Whether the part before /V/ is an address of this
-// service is the verifier's rule, the same as for a scanned URL.
-func (h *Handler) pageOrStamp(w http.ResponseWriter, r *http.Request) {
+// home serves the home page: the form for typed codes.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, h.view(r, nil, nil, ""))
+}
+
+// stamp serves ".../V/<token>" in any letter case: the path of a stamp
+// URL. Whether the part before /V/ is an address of this service is the
+// verifier's rule, the same as for a scanned URL.
+func (h *Handler) stamp(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	if path == "/" {
-		h.render(w, r, http.StatusOK, h.view(r, nil, nil, ""))
-		return
-	}
-	i := lastStampSegment(path)
-	if i < 0 || i+len(stampcode.PathSegment) == len(path) {
+	if i := lastStampSegment(path); i+len(stampcode.PathSegment) == len(path) {
 		http.NotFound(w, r)
 		return
 	}
@@ -265,13 +261,15 @@ type pageView struct {
 }
 
 type resultView struct {
-	Kind, Icon, Headline, Explain, Advice          string
-	Product, StarsDrawn, StarsText, Group          string
-	Producer, ProducerKind, Origin, LegacyDistrict string
-	Decision, Authority, DecisionDate, ValidUntil  string
-	Status, StatusKind, RevocationReason           string
-	Lot, Produced, Expiry, Serial, Issued          string
-	ScanText, ScanNote                             string
+	Kind, Icon, Headline, Explain, Advice         string
+	Product, StarsDrawn, StarsText, Group         string
+	Producer, ProducerKind, Phone, Origin         string
+	LegacyDistrict                                string
+	Decision, Authority, DecisionDate, ValidUntil string
+	Status, StatusKind, RevocationReason          string
+	Lot, Produced, Expiry, Serial, Issued         string
+	Recalled, RecallReason                        string
+	ScanText, ScanNote                            string
 }
 
 func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, in *typed, formError string) *pageView {
@@ -313,25 +311,27 @@ func (h *Handler) switchURL(in *typed, lang ocop.Lang) string {
 }
 
 func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView {
-	key, kind := classify(resp)
-	vt := t.verdicts[key]
+	tell := verdict.Tell(resp.Verdict, resp.Warnings)
 	msg := resp.Message
 	if lang == ocop.EN {
 		msg = resp.MessageEn
 	}
-	icons := map[string]string{"ok": "✓", "warn": "!", "bad": "✗"}
-	rv := &resultView{Kind: kind, Icon: icons[kind], Headline: vt.Headline, Explain: msg, Advice: vt.Advice}
+	// The icon says the verdict besides the colour, for readers who do
+	// not see colour.
+	icons := map[verdict.Tone]string{verdict.ToneOK: "✓", verdict.ToneWarn: "!", verdict.ToneBad: "✗"}
+	rv := &resultView{Kind: string(tell.Tone), Icon: icons[tell.Tone], Headline: tell.Headline.In(lang), Explain: msg, Advice: tell.Advice.In(lang)}
 	if resp.Product == nil {
 		return rv
 	}
 	p, c, b, o, s := resp.Product, resp.Product.GetCertificate(), resp.Batch, resp.Origin, resp.Scans
-	grade := b.GetStarGrade()
+	grade := p.GetStarGrade()
 	rv.Product = p.GetName()
 	rv.StarsDrawn = strings.Repeat("★", int(grade)) + strings.Repeat("☆", max(0, 5-int(grade)))
 	rv.StarsText = fmt.Sprintf(t.Stars, grade)
 	rv.Group = ocop.GroupName(p.GetGroup(), lang)
 	rv.Producer = resp.Producer.GetName()
 	rv.ProducerKind = ocop.KindName(resp.Producer.GetKind(), lang)
+	rv.Phone = resp.Producer.GetPhone()
 	rv.Origin = joinNonEmpty(", ", resp.Producer.GetAddress().GetStreet(), o.GetCommune(), o.GetProvince())
 	rv.LegacyDistrict = o.GetLegacyDistrict()
 	rv.Decision = c.GetDecisionNumber()
@@ -350,6 +350,9 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	rv.Expiry = date(b.GetExpiryDate(), lang, t)
 	rv.Serial = fmt.Sprint(resp.Serial)
 	rv.Issued = when(b.GetIssueTime(), lang)
+	if b.GetRevoked() {
+		rv.Recalled, rv.RecallReason = when(b.GetRevokeTime(), lang), b.GetRevocationReason()
+	}
 	switch {
 	case s.GetScanCount() == 0:
 		rv.ScanText = t.NoScans
@@ -359,41 +362,9 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.ScanText = fmt.Sprintf(t.ScanCount, s.GetScanCount(), when(s.GetFirstScanTime(), lang))
 	}
 	if slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {
-		rv.ScanNote = t.ScanNotRecorded
+		rv.ScanNote = verdict.Warning(estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED).In(lang)
 	}
 	return rv
-}
-
-// copied reports whether a genuine stamp shows signs of being copied.
-func copied(resp *estampv1.VerifyResponse) bool {
-	return slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS) ||
-		slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS)
-}
-
-// classify turns a verdict into what the page says and how loudly.
-func classify(resp *estampv1.VerifyResponse) (verdictKey, string) {
-	switch resp.Verdict {
-	case estampv1.Verdict_VERDICT_GENUINE:
-		if copied(resp) {
-			return keyManyScans, "warn"
-		}
-		return keyGenuine, "ok"
-	case estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED:
-		return keyExpired, "warn"
-	case estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
-		return keyCertRevoked, "bad"
-	case estampv1.Verdict_VERDICT_REVOKED:
-		return keyRevoked, "bad"
-	case estampv1.Verdict_VERDICT_BAD_SIGNATURE:
-		return keyBadSignature, "bad"
-	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
-		return keyUnknownKey, "bad"
-	case estampv1.Verdict_VERDICT_KEY_COMPROMISED:
-		return keyCompromised, "bad"
-	case estampv1.Verdict_VERDICT_NOT_ISSUED:
-		return keyNotIssued, "bad"
-	}
-	return keyMalformed, "bad"
 }
 
 func joinNonEmpty(sep string, parts ...string) string {
@@ -411,14 +382,7 @@ func date(s string, lang ocop.Lang, t *texts) string {
 	if s == "" {
 		return t.None
 	}
-	d, err := time.Parse(ocop.DateLayout, s)
-	if err != nil {
-		return s
-	}
-	if lang == ocop.EN {
-		return d.Format("2 Jan 2006")
-	}
-	return d.Format("02/01/2006")
+	return ocop.ShowDate(s, lang)
 }
 
 // when shows a moment in Vietnam's time.
@@ -426,11 +390,7 @@ func when(ts *timestamppb.Timestamp, lang ocop.Lang) string {
 	if ts == nil {
 		return ""
 	}
-	t := ts.AsTime().In(vietnam)
-	if lang == ocop.EN {
-		return t.Format("2 Jan 2006, 15:04") + " (UTC+7)"
-	}
-	return t.Format("15:04, 02/01/2006")
+	return ocop.ShowTime(ts.AsTime(), lang)
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v *pageView) {

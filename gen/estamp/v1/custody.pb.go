@@ -249,7 +249,9 @@ type IntakeItem struct {
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	// The outcome.
 	Verdict IntakeVerdict `protobuf:"varint,3,opt,name=verdict,proto3,enum=estamp.v1.IntakeVerdict" json:"verdict,omitempty"`
-	// One sentence for a person, in Vietnamese.
+	// One sentence for a person, in Vietnamese: for a verdict that is not
+	// intake's own (revoked, certificate, signature, key, not issued,
+	// malformed) the same sentence Verify gives, reason included.
 	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
 	// Serial read from the code; 0 when unreadable.
 	Serial uint64 `protobuf:"varint,5,opt,name=serial,proto3" json:"serial,omitempty"`
@@ -265,8 +267,10 @@ type IntakeItem struct {
 	RevocationReason string `protobuf:"bytes,10,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
 	// The other retailer, for suspected copies.
 	OtherRetailerId string `protobuf:"bytes,11,opt,name=other_retailer_id,json=otherRetailerId,proto3" json:"other_retailer_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The same sentence as message, in English.
+	MessageEn     string `protobuf:"bytes,12,opt,name=message_en,json=messageEn,proto3" json:"message_en,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *IntakeItem) Reset() {
@@ -372,6 +376,13 @@ func (x *IntakeItem) GetRevocationReason() string {
 func (x *IntakeItem) GetOtherRetailerId() string {
 	if x != nil {
 		return x.OtherRetailerId
+	}
+	return ""
+}
+
+func (x *IntakeItem) GetMessageEn() string {
+	if x != nil {
+		return x.MessageEn
 	}
 	return ""
 }
@@ -1172,7 +1183,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x16ReceiveDeliveryRequest\x12\x1f\n" +
 	"\vretailer_id\x18\x01 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
-	"\x05codes\x18\x02 \x03(\tR\x05codes\"\xe2\x02\n" +
+	"\x05codes\x18\x02 \x03(\tR\x05codes\"\x81\x03\n" +
 	"\n" +
 	"IntakeItem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x12\n" +
@@ -1187,7 +1198,9 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x03lot\x18\t \x01(\tR\x03lot\x12+\n" +
 	"\x11revocation_reason\x18\n" +
 	" \x01(\tR\x10revocationReason\x12*\n" +
-	"\x11other_retailer_id\x18\v \x01(\tR\x0fotherRetailerId\"X\n" +
+	"\x11other_retailer_id\x18\v \x01(\tR\x0fotherRetailerId\x12\x1d\n" +
+	"\n" +
+	"message_en\x18\f \x01(\tR\tmessageEn\"X\n" +
 	"\fVerdictCount\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.estamp.v1.IntakeVerdictR\averdict\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\rR\x05count\"\x94\x01\n" +

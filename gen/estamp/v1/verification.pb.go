@@ -395,8 +395,28 @@ func (x *ScanHistory) GetLastScanTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// VerifyResponse is the verdict and, for issued stamps, what a consumer
-// wants to see.
+// VerifyResponse is the verdict and, for issued stamps, what a buyer is
+// shown. Every field is chosen for the public, one by one (PublicProduct,
+// PublicProducer, PublicBatch, Origin, ScanHistory): the registry's
+// records are never copied into it, so a field added to them stays
+// private until it is added here.
+//
+// Not public, by decision:
+//   - ids where a name serves: product_id and producer_id (the registry's
+//     keys for the office's and producers' calls; a retailer's intake,
+//     which needs a token, names the product id), the batch id and the
+//     product number (a code carries these two, but the answer does not
+//     repeat them);
+//   - the producer's tax code, and every registration time;
+//   - the batch's size and serial range (a producer's business), the
+//     certificate it was issued under (the product's certificate today is
+//     shown), its signing key (key_id is the code's), its base URL and the
+//     request id of its issuance;
+//   - who revoked a stamp, a batch or a certificate (actors, token ids),
+//     and when a certificate was revoked (its reason is shown);
+//   - the product's grade today, when it differs from the label's: the
+//     certificate's decision and status say whether the label's holds;
+//   - and anything added to the registry's records later.
 type VerifyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The outcome.
@@ -410,13 +430,13 @@ type VerifyResponse struct {
 	// Key id read from the code; empty when unreadable.
 	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
 	// The product, for issued stamps.
-	Product *Product `protobuf:"bytes,6,opt,name=product,proto3" json:"product,omitempty"`
+	Product *PublicProduct `protobuf:"bytes,13,opt,name=product,proto3" json:"product,omitempty"`
 	// The producer, for issued stamps.
-	Producer *Producer `protobuf:"bytes,7,opt,name=producer,proto3" json:"producer,omitempty"`
+	Producer *PublicProducer `protobuf:"bytes,14,opt,name=producer,proto3" json:"producer,omitempty"`
 	// Where the product comes from, for issued stamps.
 	Origin *Origin `protobuf:"bytes,8,opt,name=origin,proto3" json:"origin,omitempty"`
-	// The batch, for issued stamps.
-	Batch *Batch `protobuf:"bytes,9,opt,name=batch,proto3" json:"batch,omitempty"`
+	// The lot, for issued stamps.
+	Batch *PublicBatch `protobuf:"bytes,15,opt,name=batch,proto3" json:"batch,omitempty"`
 	// Scans of this stamp, for issued stamps.
 	Scans *ScanHistory `protobuf:"bytes,10,opt,name=scans,proto3" json:"scans,omitempty"`
 	// Whether this very stamp (not its batch) was revoked, and why.
@@ -492,14 +512,14 @@ func (x *VerifyResponse) GetKeyId() string {
 	return ""
 }
 
-func (x *VerifyResponse) GetProduct() *Product {
+func (x *VerifyResponse) GetProduct() *PublicProduct {
 	if x != nil {
 		return x.Product
 	}
 	return nil
 }
 
-func (x *VerifyResponse) GetProducer() *Producer {
+func (x *VerifyResponse) GetProducer() *PublicProducer {
 	if x != nil {
 		return x.Producer
 	}
@@ -513,7 +533,7 @@ func (x *VerifyResponse) GetOrigin() *Origin {
 	return nil
 }
 
-func (x *VerifyResponse) GetBatch() *Batch {
+func (x *VerifyResponse) GetBatch() *PublicBatch {
 	if x != nil {
 		return x.Batch
 	}
@@ -541,6 +561,422 @@ func (x *VerifyResponse) GetWarnings() []VerifyWarning {
 	return nil
 }
 
+// PublicProduct is what a buyer sees of the product a stamp is for: what
+// it is, the grade its label claims, and whether that grade still holds.
+type PublicProduct struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name in Vietnamese, as registered.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// OCOP product group.
+	Group ProductGroup `protobuf:"varint,2,opt,name=group,proto3,enum=estamp.v1.ProductGroup" json:"group,omitempty"`
+	// Star grade the stamps were issued with, as the label claims it; the
+	// certificate says whether it still holds.
+	StarGrade int32 `protobuf:"varint,3,opt,name=star_grade,json=starGrade,proto3" json:"star_grade,omitempty"`
+	// The product's OCOP certificate as it stands today.
+	Certificate   *PublicCertificate `protobuf:"bytes,4,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicProduct) Reset() {
+	*x = PublicProduct{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicProduct) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicProduct) ProtoMessage() {}
+
+func (x *PublicProduct) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicProduct.ProtoReflect.Descriptor instead.
+func (*PublicProduct) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PublicProduct) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PublicProduct) GetGroup() ProductGroup {
+	if x != nil {
+		return x.Group
+	}
+	return ProductGroup_PRODUCT_GROUP_UNSPECIFIED
+}
+
+func (x *PublicProduct) GetStarGrade() int32 {
+	if x != nil {
+		return x.StarGrade
+	}
+	return 0
+}
+
+func (x *PublicProduct) GetCertificate() *PublicCertificate {
+	if x != nil {
+		return x.Certificate
+	}
+	return nil
+}
+
+// PublicCertificate is a product's OCOP certificate as a buyer sees it:
+// the decision anyone can look up, and its status. Not public: when it was
+// revoked (the reason says why).
+type PublicCertificate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Decision number, e.g. "5445/QĐ-UBND".
+	DecisionNumber string `protobuf:"bytes,1,opt,name=decision_number,json=decisionNumber,proto3" json:"decision_number,omitempty"`
+	// Decision date, YYYY-MM-DD.
+	DecisionDate string `protobuf:"bytes,2,opt,name=decision_date,json=decisionDate,proto3" json:"decision_date,omitempty"`
+	// Who decided.
+	Authority CertifyingAuthority `protobuf:"varint,3,opt,name=authority,proto3,enum=estamp.v1.CertifyingAuthority" json:"authority,omitempty"`
+	// Last day of validity, YYYY-MM-DD.
+	ValidUntil string `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// Status on today's date in Vietnam.
+	Status CertificateStatus `protobuf:"varint,5,opt,name=status,proto3,enum=estamp.v1.CertificateStatus" json:"status,omitempty"`
+	// Why it was revoked; empty unless revoked.
+	RevocationReason string `protobuf:"bytes,6,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *PublicCertificate) Reset() {
+	*x = PublicCertificate{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicCertificate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicCertificate) ProtoMessage() {}
+
+func (x *PublicCertificate) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicCertificate.ProtoReflect.Descriptor instead.
+func (*PublicCertificate) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PublicCertificate) GetDecisionNumber() string {
+	if x != nil {
+		return x.DecisionNumber
+	}
+	return ""
+}
+
+func (x *PublicCertificate) GetDecisionDate() string {
+	if x != nil {
+		return x.DecisionDate
+	}
+	return ""
+}
+
+func (x *PublicCertificate) GetAuthority() CertifyingAuthority {
+	if x != nil {
+		return x.Authority
+	}
+	return CertifyingAuthority_CERTIFYING_AUTHORITY_UNSPECIFIED
+}
+
+func (x *PublicCertificate) GetValidUntil() string {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return ""
+}
+
+func (x *PublicCertificate) GetStatus() CertificateStatus {
+	if x != nil {
+		return x.Status
+	}
+	return CertificateStatus_CERTIFICATE_STATUS_UNSPECIFIED
+}
+
+func (x *PublicCertificate) GetRevocationReason() string {
+	if x != nil {
+		return x.RevocationReason
+	}
+	return ""
+}
+
+// PublicProducer is who answers for the goods and how a buyer reaches
+// them: the contact an OCOP label carries anyway, which buyers expect.
+type PublicProducer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name in Vietnamese, as registered.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Legal form: cooperative, enterprise, household business, group.
+	Kind ProducerKind `protobuf:"varint,2,opt,name=kind,proto3,enum=estamp.v1.ProducerKind" json:"kind,omitempty"`
+	// Where the producer is.
+	Address *PublicAddress `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	// Phone number; empty when none was registered.
+	Phone         string `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicProducer) Reset() {
+	*x = PublicProducer{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicProducer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicProducer) ProtoMessage() {}
+
+func (x *PublicProducer) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicProducer.ProtoReflect.Descriptor instead.
+func (*PublicProducer) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PublicProducer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PublicProducer) GetKind() ProducerKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ProducerKind_PRODUCER_KIND_UNSPECIFIED
+}
+
+func (x *PublicProducer) GetAddress() *PublicAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *PublicProducer) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+// PublicAddress is a producer's address as a buyer sees it.
+type PublicAddress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Province or centrally-run city.
+	Province string `protobuf:"bytes,1,opt,name=province,proto3" json:"province,omitempty"`
+	// Commune, ward or special zone.
+	Commune string `protobuf:"bytes,2,opt,name=commune,proto3" json:"commune,omitempty"`
+	// Street, village or hamlet line; empty when none was registered.
+	Street string `protobuf:"bytes,3,opt,name=street,proto3" json:"street,omitempty"`
+	// District of a pre-2025 address; empty otherwise.
+	LegacyDistrict string `protobuf:"bytes,4,opt,name=legacy_district,json=legacyDistrict,proto3" json:"legacy_district,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *PublicAddress) Reset() {
+	*x = PublicAddress{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicAddress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicAddress) ProtoMessage() {}
+
+func (x *PublicAddress) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicAddress.ProtoReflect.Descriptor instead.
+func (*PublicAddress) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PublicAddress) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+func (x *PublicAddress) GetCommune() string {
+	if x != nil {
+		return x.Commune
+	}
+	return ""
+}
+
+func (x *PublicAddress) GetStreet() string {
+	if x != nil {
+		return x.Street
+	}
+	return ""
+}
+
+func (x *PublicAddress) GetLegacyDistrict() string {
+	if x != nil {
+		return x.LegacyDistrict
+	}
+	return ""
+}
+
+// PublicBatch is the lot of goods a stamp was issued for, and whether it
+// was recalled.
+type PublicBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lot (số lô) printed on the goods.
+	Lot string `protobuf:"bytes,1,opt,name=lot,proto3" json:"lot,omitempty"`
+	// Production date, YYYY-MM-DD.
+	ProductionDate string `protobuf:"bytes,2,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
+	// Expiry date (hạn sử dụng), YYYY-MM-DD; empty when none.
+	ExpiryDate string `protobuf:"bytes,3,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	// When the stamps were issued.
+	IssueTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=issue_time,json=issueTime,proto3" json:"issue_time,omitempty"`
+	// Whether the whole lot was recalled.
+	Revoked bool `protobuf:"varint,5,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	// Why it was recalled; empty unless recalled.
+	RevocationReason string `protobuf:"bytes,6,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
+	// When it was recalled; unset unless recalled.
+	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicBatch) Reset() {
+	*x = PublicBatch{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicBatch) ProtoMessage() {}
+
+func (x *PublicBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicBatch.ProtoReflect.Descriptor instead.
+func (*PublicBatch) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PublicBatch) GetLot() string {
+	if x != nil {
+		return x.Lot
+	}
+	return ""
+}
+
+func (x *PublicBatch) GetProductionDate() string {
+	if x != nil {
+		return x.ProductionDate
+	}
+	return ""
+}
+
+func (x *PublicBatch) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+func (x *PublicBatch) GetIssueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IssueTime
+	}
+	return nil
+}
+
+func (x *PublicBatch) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+func (x *PublicBatch) GetRevocationReason() string {
+	if x != nil {
+		return x.RevocationReason
+	}
+	return ""
+}
+
+func (x *PublicBatch) GetRevokeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokeTime
+	}
+	return nil
+}
+
 // ListIssuerKeysRequest asks for the issuer's public keys.
 type ListIssuerKeysRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -550,7 +986,7 @@ type ListIssuerKeysRequest struct {
 
 func (x *ListIssuerKeysRequest) Reset() {
 	*x = ListIssuerKeysRequest{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	mi := &file_estamp_v1_verification_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +998,7 @@ func (x *ListIssuerKeysRequest) String() string {
 func (*ListIssuerKeysRequest) ProtoMessage() {}
 
 func (x *ListIssuerKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	mi := &file_estamp_v1_verification_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +1011,7 @@ func (x *ListIssuerKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuerKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListIssuerKeysRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{4}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{9}
 }
 
 // IssuerKey is a public key stamps are signed with.
@@ -605,7 +1041,7 @@ type IssuerKey struct {
 
 func (x *IssuerKey) Reset() {
 	*x = IssuerKey{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	mi := &file_estamp_v1_verification_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -617,7 +1053,7 @@ func (x *IssuerKey) String() string {
 func (*IssuerKey) ProtoMessage() {}
 
 func (x *IssuerKey) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	mi := &file_estamp_v1_verification_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +1066,7 @@ func (x *IssuerKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssuerKey.ProtoReflect.Descriptor instead.
 func (*IssuerKey) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{5}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *IssuerKey) GetKeyId() string {
@@ -707,7 +1143,7 @@ type ListIssuerKeysResponse struct {
 
 func (x *ListIssuerKeysResponse) Reset() {
 	*x = ListIssuerKeysResponse{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	mi := &file_estamp_v1_verification_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -719,7 +1155,7 @@ func (x *ListIssuerKeysResponse) String() string {
 func (*ListIssuerKeysResponse) ProtoMessage() {}
 
 func (x *ListIssuerKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	mi := &file_estamp_v1_verification_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -732,7 +1168,7 @@ func (x *ListIssuerKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuerKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListIssuerKeysResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{6}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListIssuerKeysResponse) GetKeys() []*IssuerKey {
@@ -746,7 +1182,7 @@ var File_estamp_v1_verification_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
-	"\x1cestamp/v1/verification.proto\x12\testamp.v1\x1a\x18estamp/v1/issuance.proto\x1a\x18estamp/v1/registry.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"#\n" +
+	"\x1cestamp/v1/verification.proto\x12\testamp.v1\x1a\x18estamp/v1/registry.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"#\n" +
 	"\rVerifyRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\"g\n" +
 	"\x06Origin\x12\x18\n" +
@@ -757,22 +1193,58 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xf4\x03\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\x98\x04\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
 	"\n" +
 	"message_en\x18\x03 \x01(\tR\tmessageEn\x12\x16\n" +
 	"\x06serial\x18\x04 \x01(\x04R\x06serial\x12\x15\n" +
-	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x12,\n" +
-	"\aproduct\x18\x06 \x01(\v2\x12.estamp.v1.ProductR\aproduct\x12/\n" +
-	"\bproducer\x18\a \x01(\v2\x13.estamp.v1.ProducerR\bproducer\x12)\n" +
-	"\x06origin\x18\b \x01(\v2\x11.estamp.v1.OriginR\x06origin\x12&\n" +
-	"\x05batch\x18\t \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12,\n" +
+	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x122\n" +
+	"\aproduct\x18\r \x01(\v2\x18.estamp.v1.PublicProductR\aproduct\x125\n" +
+	"\bproducer\x18\x0e \x01(\v2\x19.estamp.v1.PublicProducerR\bproducer\x12)\n" +
+	"\x06origin\x18\b \x01(\v2\x11.estamp.v1.OriginR\x06origin\x12,\n" +
+	"\x05batch\x18\x0f \x01(\v2\x16.estamp.v1.PublicBatchR\x05batch\x12,\n" +
 	"\x05scans\x18\n" +
 	" \x01(\v2\x16.estamp.v1.ScanHistoryR\x05scans\x126\n" +
 	"\x17stamp_revocation_reason\x18\v \x01(\tR\x15stampRevocationReason\x124\n" +
-	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarnings\"\x17\n" +
+	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarningsJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"\"\xb1\x01\n" +
+	"\rPublicProduct\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\x05group\x18\x02 \x01(\x0e2\x17.estamp.v1.ProductGroupR\x05group\x12\x1d\n" +
+	"\n" +
+	"star_grade\x18\x03 \x01(\x05R\tstarGrade\x12>\n" +
+	"\vcertificate\x18\x04 \x01(\v2\x1c.estamp.v1.PublicCertificateR\vcertificate\"\xa3\x02\n" +
+	"\x11PublicCertificate\x12'\n" +
+	"\x0fdecision_number\x18\x01 \x01(\tR\x0edecisionNumber\x12#\n" +
+	"\rdecision_date\x18\x02 \x01(\tR\fdecisionDate\x12<\n" +
+	"\tauthority\x18\x03 \x01(\x0e2\x1e.estamp.v1.CertifyingAuthorityR\tauthority\x12\x1f\n" +
+	"\vvalid_until\x18\x04 \x01(\tR\n" +
+	"validUntil\x124\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1c.estamp.v1.CertificateStatusR\x06status\x12+\n" +
+	"\x11revocation_reason\x18\x06 \x01(\tR\x10revocationReason\"\x9b\x01\n" +
+	"\x0ePublicProducer\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x17.estamp.v1.ProducerKindR\x04kind\x122\n" +
+	"\aaddress\x18\x03 \x01(\v2\x18.estamp.v1.PublicAddressR\aaddress\x12\x14\n" +
+	"\x05phone\x18\x04 \x01(\tR\x05phone\"\x86\x01\n" +
+	"\rPublicAddress\x12\x1a\n" +
+	"\bprovince\x18\x01 \x01(\tR\bprovince\x12\x18\n" +
+	"\acommune\x18\x02 \x01(\tR\acommune\x12\x16\n" +
+	"\x06street\x18\x03 \x01(\tR\x06street\x12'\n" +
+	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\xa8\x02\n" +
+	"\vPublicBatch\x12\x10\n" +
+	"\x03lot\x18\x01 \x01(\tR\x03lot\x12'\n" +
+	"\x0fproduction_date\x18\x02 \x01(\tR\x0eproductionDate\x12\x1f\n" +
+	"\vexpiry_date\x18\x03 \x01(\tR\n" +
+	"expiryDate\x129\n" +
+	"\n" +
+	"issue_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tissueTime\x12\x18\n" +
+	"\arevoked\x18\x05 \x01(\bR\arevoked\x12+\n" +
+	"\x11revocation_reason\x18\x06 \x01(\tR\x10revocationReason\x12;\n" +
+	"\vrevoke_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"revokeTime\"\x17\n" +
 	"\x15ListIssuerKeysRequest\"\xec\x02\n" +
 	"\tIssuerKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1c\n" +
@@ -826,7 +1298,7 @@ func file_estamp_v1_verification_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_estamp_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),                   // 0: estamp.v1.Verdict
 	(VerifyWarning)(0),             // 1: estamp.v1.VerifyWarning
@@ -835,37 +1307,51 @@ var file_estamp_v1_verification_proto_goTypes = []any{
 	(*Origin)(nil),                 // 4: estamp.v1.Origin
 	(*ScanHistory)(nil),            // 5: estamp.v1.ScanHistory
 	(*VerifyResponse)(nil),         // 6: estamp.v1.VerifyResponse
-	(*ListIssuerKeysRequest)(nil),  // 7: estamp.v1.ListIssuerKeysRequest
-	(*IssuerKey)(nil),              // 8: estamp.v1.IssuerKey
-	(*ListIssuerKeysResponse)(nil), // 9: estamp.v1.ListIssuerKeysResponse
-	(*timestamppb.Timestamp)(nil),  // 10: google.protobuf.Timestamp
-	(*Product)(nil),                // 11: estamp.v1.Product
-	(*Producer)(nil),               // 12: estamp.v1.Producer
-	(*Batch)(nil),                  // 13: estamp.v1.Batch
+	(*PublicProduct)(nil),          // 7: estamp.v1.PublicProduct
+	(*PublicCertificate)(nil),      // 8: estamp.v1.PublicCertificate
+	(*PublicProducer)(nil),         // 9: estamp.v1.PublicProducer
+	(*PublicAddress)(nil),          // 10: estamp.v1.PublicAddress
+	(*PublicBatch)(nil),            // 11: estamp.v1.PublicBatch
+	(*ListIssuerKeysRequest)(nil),  // 12: estamp.v1.ListIssuerKeysRequest
+	(*IssuerKey)(nil),              // 13: estamp.v1.IssuerKey
+	(*ListIssuerKeysResponse)(nil), // 14: estamp.v1.ListIssuerKeysResponse
+	(*timestamppb.Timestamp)(nil),  // 15: google.protobuf.Timestamp
+	(ProductGroup)(0),              // 16: estamp.v1.ProductGroup
+	(CertifyingAuthority)(0),       // 17: estamp.v1.CertifyingAuthority
+	(CertificateStatus)(0),         // 18: estamp.v1.CertificateStatus
+	(ProducerKind)(0),              // 19: estamp.v1.ProducerKind
 }
 var file_estamp_v1_verification_proto_depIdxs = []int32{
-	10, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
-	10, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
+	15, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
+	15, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerifyResponse.verdict:type_name -> estamp.v1.Verdict
-	11, // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.Product
-	12, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.Producer
+	7,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.PublicProduct
+	9,  // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.PublicProducer
 	4,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
-	13, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.Batch
+	11, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.PublicBatch
 	5,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
 	1,  // 8: estamp.v1.VerifyResponse.warnings:type_name -> estamp.v1.VerifyWarning
-	10, // 9: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
-	10, // 10: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
-	2,  // 11: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
-	8,  // 12: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
-	3,  // 13: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
-	7,  // 14: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	6,  // 15: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	9,  // 16: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	15, // [15:17] is the sub-list for method output_type
-	13, // [13:15] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	16, // 9: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
+	8,  // 10: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
+	17, // 11: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
+	18, // 12: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
+	19, // 13: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
+	10, // 14: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
+	15, // 15: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
+	15, // 16: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
+	15, // 17: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
+	15, // 18: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
+	2,  // 19: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
+	13, // 20: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
+	3,  // 21: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
+	12, // 22: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
+	6,  // 23: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	14, // 24: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	23, // [23:25] is the sub-list for method output_type
+	21, // [21:23] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_verification_proto_init() }
@@ -873,7 +1359,6 @@ func file_estamp_v1_verification_proto_init() {
 	if File_estamp_v1_verification_proto != nil {
 		return
 	}
-	file_estamp_v1_issuance_proto_init()
 	file_estamp_v1_registry_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -881,7 +1366,7 @@ func file_estamp_v1_verification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_verification_proto_rawDesc), len(file_estamp_v1_verification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   7,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,116 @@
+package ocop_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopvn/estamp/internal/ocop"
+)
+
+// Vietnam's day starts at 17:00 UTC the day before; every date and time a
+// person reads, and the day a scan is counted on, follow it.
+func TestVietnamDatesAndTimes(t *testing.T) {
+	tests := []struct {
+		name      string
+		at        time.Time
+		today     string
+		day       int32
+		vi, en    string // ShowTime
+		tableTime string
+	}{
+		{"16:59 UTC is 23:59 in Vietnam", time.Date(2026, 11, 27, 16, 59, 0, 0, time.UTC), "2026-11-27", 20784,
+			"23:59, 27/11/2026", "27 Nov 2026, 23:59 (UTC+7)", "2026-11-27 23:59:00 +07:00"},
+		{"17:00 UTC is midnight in Vietnam", time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC), "2026-11-28", 20785,
+			"00:00, 28/11/2026", "28 Nov 2026, 00:00 (UTC+7)", "2026-11-28 00:00:00 +07:00"},
+		{"a moment in another zone", time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("CET", 3600)), "2026-11-28", 20785,
+			"16:00, 28/11/2026", "28 Nov 2026, 16:00 (UTC+7)", "2026-11-28 16:00:00 +07:00"},
+		{"the first day", time.Unix(0, 0), "1970-01-01", 0,
+			"07:00, 01/01/1970", "1 Jan 1970, 07:00 (UTC+7)", "1970-01-01 07:00:00 +07:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ocop.FormatDate(ocop.Today(tt.at)); got != tt.today {
+				t.Errorf("Today = %s, want %s", got, tt.today)
+			}
+			if got := ocop.Day(tt.at); got != tt.day {
+				t.Errorf("Day = %d, want %d", got, tt.day)
+			}
+			start := ocop.DayStart(tt.day)
+			if ocop.Day(start) != tt.day || ocop.Day(start.Add(-time.Nanosecond)) != tt.day-1 || start.After(tt.at) {
+				t.Errorf("DayStart(%d) = %v: not the first moment of that day in Vietnam", tt.day, start)
+			}
+			if got := ocop.ShowTime(tt.at, ocop.VI); got != tt.vi {
+				t.Errorf("ShowTime vi = %q, want %q", got, tt.vi)
+			}
+			if got := ocop.ShowTime(tt.at, ocop.EN); got != tt.en {
+				t.Errorf("ShowTime en = %q, want %q", got, tt.en)
+			}
+			if got := ocop.TableTime(tt.at); got != tt.tableTime {
+				t.Errorf("TableTime = %q, want %q", got, tt.tableTime)
+			}
+		})
+	}
+}
+
+func TestShowDate(t *testing.T) {
+	tests := []struct{ in, vi, en string }{
+		{"2025-08-20", "20/08/2025", "20 Aug 2025"},
+		{"2027-05-01", "01/05/2027", "1 May 2027"},
+		{"", "", ""},
+		{"20/08/2025", "20/08/2025", "20/08/2025"}, // not an API date: shown as it is
+	}
+	for _, tt := range tests {
+		if got := ocop.ShowDate(tt.in, ocop.VI); got != tt.vi {
+			t.Errorf("ShowDate(%q, vi) = %q, want %q", tt.in, got, tt.vi)
+		}
+		if got := ocop.ShowDate(tt.in, ocop.EN); got != tt.en {
+			t.Errorf("ShowDate(%q, en) = %q, want %q", tt.in, got, tt.en)
+		}
+	}
+}
+
+// vietnamZone finds code that builds a UTC+7 zone or offset of its own.
+var vietnamZone = regexp.MustCompile(`FixedZone|LoadLocation|7 ?\* ?3600|7 ?\* ?60 ?\* ?60|25200|7 ?\* ?time\.Hour`)
+
+// Vietnam's zone is computed in dates.go alone: six copies of it had
+// grown in the web page, the CLI, custody and the store.
+func TestVietnamTimeIsComputedInOnePlace(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case "gen", "testdata", ".git", "bin", "data":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if vietnamZone.Match(src) {
+			rel, _ := filepath.Rel(root, path)
+			found = append(found, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"internal/ocop/dates.go"}; !slices.Equal(found, want) {
+		t.Errorf("Vietnam's zone is computed in %v, want only %v", found, want)
+	}
+}

@@ -1,0 +1,74 @@
+package verify
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/store"
+)
+
+// public fills in what a buyer is shown of an issued stamp's records; st
+// is the stamp's state after this scan. It is the one place the answer
+// reads the registry's records, and it is an allow-list: each public field
+// is named and copied on its own, so that a field added to Producer,
+// Product, Certificate or Batch stays private until it is chosen here and
+// in verification.proto (TestPublicAnswerIsTheAllowList). Copying the
+// records and blanking fields had made every new field public.
+func public(r *estampv1.VerifyResponse, rec *store.StampRecord, st *store.StampState, now time.Time) {
+	p, c, b := rec.Product, rec.Product.GetCertificate(), rec.Batch
+	r.Product = &estampv1.PublicProduct{
+		Name:  p.GetName(),
+		Group: p.GetGroup(),
+		// The grade the label claims: the product may have been
+		// regraded since, which the certificate's status tells.
+		StarGrade: b.GetStarGrade(),
+		Certificate: &estampv1.PublicCertificate{
+			DecisionNumber:   c.GetDecisionNumber(),
+			DecisionDate:     c.GetDecisionDate(),
+			Authority:        c.GetAuthority(),
+			ValidUntil:       c.GetValidUntil(),
+			Status:           ocop.CertificateStatus(c, now),
+			RevocationReason: c.GetRevocationReason(),
+		},
+	}
+	a := rec.Producer.GetAddress()
+	r.Producer = &estampv1.PublicProducer{
+		Name: rec.Producer.GetName(),
+		Kind: rec.Producer.GetKind(),
+		Address: &estampv1.PublicAddress{
+			Province:       a.GetProvince(),
+			Commune:        a.GetCommune(),
+			Street:         a.GetStreet(),
+			LegacyDistrict: a.GetLegacyDistrict(),
+		},
+		Phone: rec.Producer.GetPhone(),
+	}
+	r.Origin = &estampv1.Origin{Commune: a.GetCommune(), Province: a.GetProvince(), LegacyDistrict: a.GetLegacyDistrict()}
+	r.Batch = &estampv1.PublicBatch{
+		Lot:              b.GetLot(),
+		ProductionDate:   b.GetProductionDate(),
+		ExpiryDate:       b.GetExpiryDate(),
+		IssueTime:        timestamp(b.GetIssueTime()),
+		Revoked:          b.GetRevoked(),
+		RevocationReason: b.GetRevocationReason(),
+		RevokeTime:       timestamp(b.GetRevokeTime()),
+	}
+	r.Scans = &estampv1.ScanHistory{ScanCount: st.GetScanCount()}
+	if st.GetScanCount() > 0 {
+		r.Scans.FirstScanTime = timestamppb.New(store.Time(st.GetFirstScanUnixNano()))
+		r.Scans.LastScanTime = timestamppb.New(store.Time(st.GetLastScanUnixNano()))
+	}
+	r.StampRevocationReason = st.GetRevocation().GetReason()
+}
+
+// timestamp copies a stored time, so that the answer shares nothing with
+// the record; nil stays nil.
+func timestamp(ts *timestamppb.Timestamp) *timestamppb.Timestamp {
+	if ts == nil {
+		return nil
+	}
+	return timestamppb.New(ts.AsTime())
+}
