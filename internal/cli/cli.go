@@ -74,6 +74,7 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
   products  list [--producer ID] | show ID | add ... | renew ID ... | revoke ID --reason ...
   issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE [--force]]
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
+                                          --codes streams every code of the batch
   verify    CODE [--offline]
   retailers list | show ID | add --id ... --name ... --province ... --commune ...
   intake    --retailer ID [FILE|-]        codes one per line, as a scanner types them
@@ -318,10 +319,9 @@ func (a *app) dial() error {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	opts := []grpc.DialOption{
-		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
-	}
+	// gRPC's default receive limit (4 MiB): batches of codes come as a
+	// stream of small messages.
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	token := a.token
 	if !a.tokenSet {
 		token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))

@@ -119,6 +119,9 @@ var rules = map[string]rule{
 	estampv1.IssuanceService_GetBatch_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
 		return batchOwner(o, req.(*estampv1.GetBatchRequest).GetId())
 	}},
+	estampv1.IssuanceService_StreamStamps_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+		return batchOwner(o, req.(*estampv1.StreamStampsRequest).GetBatchId())
+	}},
 	estampv1.IssuanceService_ListBatches_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
 		return productOwner(o, req.(*estampv1.ListBatchesRequest).GetProductId())
 	}},

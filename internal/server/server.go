@@ -33,12 +33,9 @@ import (
 	"github.com/ocopvn/estamp/internal/web"
 )
 
-// MaxMessageSize lets a 100,000-stamp batch (about 17 MB of codes) travel
-// in one response.
-const MaxMessageSize = 64 << 20
-
 // MaxRequestSize bounds what a client may send in one message: a 10,000-code
-// delivery is under 2 MB.
+// delivery is under 2 MB. Responses keep gRPC's default limit (4 MiB) so
+// that any client can read them: large ones are streamed in parts.
 const MaxRequestSize = 4 << 20
 
 // MaxConcurrentStreams bounds the calls one connection may have open.
@@ -182,7 +179,6 @@ func New(cfg Config) (_ *Server, err error) {
 		// in the same one place as the services' errors.
 		grpc.ChainUnaryInterceptor(obs.unary, unaryErrors(cfg.Log), authz.unary),
 		grpc.ChainStreamInterceptor(obs.stream, streamErrors(cfg.Log), authz.stream),
-		grpc.MaxSendMsgSize(MaxMessageSize),
 		grpc.MaxRecvMsgSize(MaxRequestSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 	}
