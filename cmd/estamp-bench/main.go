@@ -119,7 +119,7 @@ func startServer(ctx context.Context, bin, dir string, extra []string) (*daemon,
 	}
 	cmd := exec.CommandContext(ctx, bin, "--data-dir", filepath.Join(dir, "data"), "--demo",
 		"--grpc-addr", grpcAddr, "--http-addr", httpAddr, "--base-url", "http://"+httpAddr,
-		"--verify-rate", "0", "--many-scans", "1000000")
+		"--verify-rate", "0", "--token-code-rate", "0", "--many-scans", "1000000")
 	cmd.Args = append(cmd.Args, extra...)
 	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/server"
 )
@@ -86,5 +89,40 @@ func TestGrpcurlStreamsABatchOf100000(t *testing.T) {
 		if err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 			t.Errorf("code %s from grpcurl: %v %v", c, v.GetVerdict(), err)
 		}
+	}
+}
+
+// --token-code-rate and --token-code-burst set every token's budget of
+// codes; 0 turns it off.
+func TestTokenCodeFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs estampd")
+	}
+	bin := buildDaemon(t)
+	for _, tt := range []struct {
+		name  string
+		flags []string
+		// refused is whether the third stream of 100 codes is refused.
+		refused bool
+	}{
+		{"budget of 250", []string{"--token-code-burst", "250", "--token-code-rate", "1"}, true},
+		{"no rate", []string{"--token-code-burst", "250", "--token-code-rate", "0"}, false},
+		{"no burst", []string{"--token-code-burst", "0"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := startDaemon(t, bin, filepath.Join(t.TempDir(), "data"), tt.flags...)
+			iss := estampv1.NewIssuanceServiceClient(d.conn)
+			b, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+				ProductId: "NEM-CHUA-TH-5S", Lot: "BUDGET", ProductionDate: "2026-01-15", Quantity: 100, RequestId: "budget"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				_, err := streamStamps(context.Background(), iss, b.Batch.Id)
+				if refused := status.Code(err) == codes.ResourceExhausted; i < 2 && err != nil || i == 2 && refused != tt.refused {
+					t.Errorf("stream %d of 100 codes: %v", i+1, err)
+				}
+			}
+		})
 	}
 }

@@ -25,6 +25,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"certificate without key", []string{"--tls-cert", "cert.pem"}, "--tls-key"},
 		{"missing certificate files", []string{"--tls-cert", "nope.pem", "--tls-key", "nope.key"}, "--tls-cert"},
 		{"negative rate", []string{"--verify-rate", "-1"}, "--verify-rate"},
+		{"negative code rate", []string{"--token-code-rate", "-1"}, "--token-code-rate"},
+		{"negative code burst", []string{"--token-code-burst", "-1"}, "--token-code-burst"},
 		{"missing passphrase file", []string{"--key-passphrase-file", "/nonexistent/pass"}, "--key-passphrase-file"},
 	}
 	for _, tt := range tests {

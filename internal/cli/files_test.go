@@ -13,6 +13,7 @@ import (
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/safefile"
+	"github.com/ocopvn/estamp/internal/server"
 )
 
 // batchCount is how many batches the product has.
@@ -329,5 +330,29 @@ func TestBatchesShowCodesStreams(t *testing.T) {
 	r = estamp(t, addr, "batches", "show", "77", "--codes")
 	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "NotFound") {
 		t.Errorf("unknown batch: %v", r.err)
+	}
+}
+
+// When the server refuses the codes after issuing — the token's budget of
+// codes is spent — issue --out writes nothing and names the batch and the
+// request id, like any failure after the batch exists.
+func TestIssueOutWhenTheCodesAreRefused(t *testing.T) {
+	addr, _ := startServerWith(t, t.TempDir(), "http://localhost:8080", func(c *server.Config) { c.TokenCodeRate, c.TokenCodeBurst = 0.001, 150 })
+	dir := t.TempDir()
+	if r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "100", "--out", filepath.Join(dir, "1.txt")); r.err != nil {
+		t.Fatal(r.err)
+	}
+	out := filepath.Join(dir, "2.txt")
+	r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L2", "--quantity", "100", "--out", out)
+	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "lô tem 2") || !strings.Contains(cli.Describe(r.err), "ResourceExhausted") {
+		t.Errorf("exit %d, error %q; want 1 naming batch 2 and ResourceExhausted", cli.ExitCode(r.err), cli.Describe(r.err))
+	}
+	for _, want := range []string{"Lô tem 2 ĐÃ ĐƯỢC PHÁT HÀNH", "mã yêu cầu cli-", "estamp batches show 2 --codes", "retry after"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.errOut)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left in the directory: %v", entries)
 	}
 }

@@ -266,7 +266,9 @@ const (
 )
 
 // StreamRange is the part of batch b a StreamStamps request asks for: its
-// first serial and how many stamps from there to the batch's end.
+// first serial and how many stamps from there to the batch's end. The
+// access table charges the count to the caller's token before the stream
+// starts.
 func StreamRange(b *estampv1.Batch, fromSerial *uint64) (first uint64, n uint32, err error) {
 	if fromSerial == nil {
 		return b.FirstSerial, b.Quantity, nil

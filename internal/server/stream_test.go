@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -226,6 +227,78 @@ func TestStreamStampsResumes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every token has a budget of codes signed or rendered; a call over it is
+// refused with ResourceExhausted and a RetryInfo before any work, other
+// tokens are not affected, a resumed stream is charged only what it sends,
+// and the budget refills.
+func TestTokenCodeBudget(t *testing.T) {
+	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) { c.TokenCodeRate, c.TokenCodeBurst = 100, 250 })
+	e.seedRegistry(t)
+	b := e.issueBatch(t, "NEM-CHUA", 100)
+	ctx := context.Background()
+	secret, _ := e.token(t, estampv1.Role_ROLE_PRODUCER, "HTX-NEM-CHUA", "")
+	producer := e.dial(t, secret)
+	sameProducer, _ := e.token(t, estampv1.Role_ROLE_PRODUCER, "HTX-NEM-CHUA", "")
+	second := e.dial(t, sameProducer)
+	stream := func(c clients, from *uint64) error {
+		_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: b.Id, FromSerial: from})
+		return err
+	}
+	render := func(c clients) error {
+		s, err := c.lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: b.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP})
+		if err != nil {
+			return err
+		}
+		for {
+			if _, err := s.Recv(); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	refused := func(step string, err error) {
+		t.Helper()
+		if status.Code(err) != codes.ResourceExhausted || !strings.Contains(status.Convert(err).Message(), "100 codes") {
+			t.Fatalf("%s: %v, want ResourceExhausted naming the 100 codes", step, err)
+		}
+		for _, d := range status.Convert(err).Details() {
+			if r, ok := d.(*errdetails.RetryInfo); ok && r.RetryDelay.AsDuration() >= time.Second {
+				return
+			}
+		}
+		t.Errorf("%s: no RetryInfo of at least a second: %v", step, status.Convert(err).Details())
+	}
+	near := b.FirstSerial + 90
+	for _, step := range []struct {
+		name string
+		call func() error
+		ok   bool
+	}{
+		{"stream 100 of 250", func() error { return stream(producer, nil) }, true},
+		{"render 100 of 150", func() error { return render(producer) }, true},
+		{"stream 100 of 50", func() error { return stream(producer, nil) }, false},
+		{"render 100 of 50", func() error { return render(producer) }, false},
+		{"another token of the same producer", func() error { return stream(second, nil) }, true},
+		{"the office", func() error { return stream(e.clients, nil) }, true},
+		{"resume the last 10 of 50", func() error { return stream(producer, &near) }, true},
+		{"then 100 of 40", func() error { return stream(producer, nil) }, false},
+	} {
+		err := step.call()
+		if step.ok && err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if !step.ok {
+			refused(step.name, err)
+		}
+	}
+	// 60 codes a second later: enough for 100.
+	e.clock.Set(e.clock.Now().Add(600 * time.Millisecond))
+	if err := stream(producer, nil); err != nil {
+		t.Errorf("after the refill: %v", err)
 	}
 }
 

@@ -45,7 +45,8 @@ type IssuanceServiceClient interface {
 	// is about 17 MB of codes). The first message also carries the batch and
 	// the number of stamps the stream will send, for progress. The server
 	// signs the codes as it sends them; a stream cut short can be resumed
-	// with from_serial.
+	// with from_serial. Each call is charged its stamp count against the
+	// caller's token budget (ResourceExhausted with RetryInfo when spent).
 	StreamStamps(ctx context.Context, in *StreamStampsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStampsResponse], error)
 	// ListBatches pages through the batches of one product, oldest first.
 	ListBatches(ctx context.Context, in *ListBatchesRequest, opts ...grpc.CallOption) (*ListBatchesResponse, error)
@@ -140,7 +141,8 @@ type IssuanceServiceServer interface {
 	// is about 17 MB of codes). The first message also carries the batch and
 	// the number of stamps the stream will send, for progress. The server
 	// signs the codes as it sends them; a stream cut short can be resumed
-	// with from_serial.
+	// with from_serial. Each call is charged its stamp count against the
+	// caller's token budget (ResourceExhausted with RetryInfo when spent).
 	StreamStamps(*StreamStampsRequest, grpc.ServerStreamingServer[StreamStampsResponse]) error
 	// ListBatches pages through the batches of one product, oldest first.
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesResponse, error)
