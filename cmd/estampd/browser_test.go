@@ -55,13 +55,10 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	httpAddr := freePort(t)
 	d := startDaemon(t, buildDaemon(t), filepath.Join(t.TempDir(), "data"),
 		"--http-addr", httpAddr, "--base-url", "http://"+httpAddr)
-	resp, err := estampv1.NewIssuanceServiceClient(d.conn).IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+	_, stamps := d.issue(t, &estampv1.IssueStampsRequest{
 		ProductId: "CHE-LAM-PHU-QUANG", Lot: "CL-2026-11", ProductionDate: "2026-01-10", ExpiryDate: "2026-12-31", Quantity: 3, RequestId: "browser",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, typed := resp.Stamps[0].Code, resp.Stamps[1].Code
+	code, typed := stamps[0].Code, stamps[1].Code
 	c := code[100:101]
 	tampered := code[:100] + map[bool]string{true: "B", false: "A"}[c == "A"] + code[101:]
 
@@ -83,7 +80,7 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	defer cancelTimeout()
 
 	// Ask for Vietnamese, as a phone in Vietnam does; the page's default.
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
 				return err

@@ -86,8 +86,7 @@ func startDaemonLogging(t *testing.T, logs io.Writer, bin, dataDir string, extra
 			t.Fatal(err)
 		}
 		conn, err := grpc.NewClient(a, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.Bearer{Token: strings.TrimSpace(string(token))}),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+			grpc.WithPerRPCCredentials(auth.Bearer{Token: strings.TrimSpace(string(token))}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,6 +96,40 @@ func startDaemonLogging(t *testing.T, logs io.Writer, bin, dataDir string, extra
 		t.Fatal("estampd did not start")
 	}
 	return nil
+}
+
+// issue issues a batch and streams its codes, as a client does.
+func (d *daemon) issue(t *testing.T, req *estampv1.IssueStampsRequest) (*estampv1.Batch, []*estampv1.Stamp) {
+	t.Helper()
+	iss := estampv1.NewIssuanceServiceClient(d.conn)
+	resp, err := iss.IssueStamps(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamps, err := streamStamps(context.Background(), iss, resp.Batch.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Batch, stamps
+}
+
+// streamStamps fetches every code of a batch through StreamStamps.
+func streamStamps(ctx context.Context, iss estampv1.IssuanceServiceClient, batchID uint64) ([]*estampv1.Stamp, error) {
+	stream, err := iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
+	if err != nil {
+		return nil, err
+	}
+	var all []*estampv1.Stamp
+	for {
+		m, err := stream.Recv()
+		if err == io.EOF {
+			return all, nil
+		}
+		if err != nil {
+			return all, err
+		}
+		all = append(all, m.Stamps...)
+	}
 }
 
 type acked struct {
@@ -191,8 +224,14 @@ func TestSIGKILLDuringIssuanceLosesNothing(t *testing.T) {
 					if err != nil {
 						return // the server died under us
 					}
+					// The batch is acknowledged; its codes are what a
+					// client prints, fetched the way a client does.
+					stamps, err := streamStamps(ctx, iss, resp.Batch.Id)
+					if err != nil {
+						return
+					}
 					a := acked{requestID: id, batch: resp.Batch}
-					for _, s := range resp.Stamps {
+					for _, s := range stamps {
 						a.codes = append(a.codes, s.Code)
 					}
 					mu.Lock()
@@ -260,11 +299,11 @@ func finalChecks(t *testing.T, iss estampv1.IssuanceServiceClient, ver estampv1.
 	}
 	// Stamps come back exactly as acknowledged.
 	for _, a := range done {
-		got, err := iss.GetBatch(bg, &estampv1.GetBatchRequest{Id: a.batch.Id, IncludeStamps: true})
-		if err != nil {
-			t.Fatal(err)
+		got, err := streamStamps(bg, iss, a.batch.Id)
+		if err != nil || len(got) != len(a.codes) {
+			t.Fatalf("batch %d: %d codes, %v; want %d", a.batch.Id, len(got), err, len(a.codes))
 		}
-		for i, s := range got.Stamps {
+		for i, s := range got {
 			if s.Code != a.codes[i] {
 				t.Fatalf("batch %d stamp %d differs after the restarts", a.batch.Id, i)
 			}
@@ -306,8 +345,9 @@ func finalChecks(t *testing.T, iss estampv1.IssuanceServiceClient, ver estampv1.
 	t.Logf("%d batches acknowledged across the kills, %d stored", len(done), len(all))
 }
 
-// SIGTERM lets a call in flight finish, then the process exits cleanly and
-// what it acknowledged is there after a restart.
+// SIGTERM lets a call in flight finish — a stream of 100,000 codes — then
+// the process exits cleanly and what it acknowledged is there after a
+// restart.
 func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the estampd binary")
@@ -316,25 +356,38 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	d := startDaemon(t, bin, dataDir)
 	iss := estampv1.NewIssuanceServiceClient(d.conn)
-	type result struct {
-		resp *estampv1.IssueStampsResponse
-		err  error
+	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "in-flight",
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	res := make(chan result, 1)
-	go func() {
-		// 100,000 signatures: long enough to be in flight at the signal.
-		resp, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
-			ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "in-flight",
-		})
-		res <- result{resp, err}
-	}()
-	time.Sleep(150 * time.Millisecond)
+	// Streaming 100,000 codes signs each: long enough to be in flight at
+	// the signal, which comes once the first message is in.
+	stream, err := iss.StreamStamps(context.Background(), &estampv1.StreamStampsRequest{BatchId: batch.Batch.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	r := <-res
-	if r.err != nil || len(r.resp.Stamps) != 100_000 {
-		t.Fatalf("call in flight at SIGTERM: %v", r.err)
+	n := len(first.Stamps)
+	for {
+		m, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("stream in flight at SIGTERM, after %d codes: %v", n, err)
+		}
+		n += len(m.Stamps)
+	}
+	if n != 100_000 {
+		t.Fatalf("stream in flight at SIGTERM: %d codes, want 100000", n)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- d.cmd.Wait() }()
@@ -348,7 +401,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	}
 	checkFile(t, server.DBPath(dataDir))
 	d2 := startDaemon(t, bin, dataDir)
-	got, err := estampv1.NewIssuanceServiceClient(d2.conn).GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: r.resp.Batch.Id})
+	got, err := estampv1.NewIssuanceServiceClient(d2.conn).GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: batch.Batch.Id})
 	if err != nil || got.Batch.Quantity != 100_000 {
 		t.Errorf("batch finished during shutdown, after restart: %v %v", got, err)
 	}

@@ -50,6 +50,8 @@ type config struct {
 	passphraseFile string
 	verifyRate     float64
 	verifyBurst    int
+	codeRate       float64
+	codeBurst      int
 	logFormat      string
 	logLevel       slog.Level
 	debugAddr      string
@@ -73,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.passphraseFile, "key-passphrase-file", "", "file holding the passphrase that encrypts issuer keys at rest")
 	fs.Float64Var(&c.verifyRate, "verify-rate", 10, "public verification requests per second allowed per client IP without a token (0: no limit)")
 	fs.IntVar(&c.verifyBurst, "verify-burst", 30, "burst of public verification requests allowed per client IP")
+	fs.Float64Var(&c.codeRate, "token-code-rate", server.DefaultTokenCodeRate, "codes per second each API token may have signed or rendered (StreamStamps, RenderLabels) after its burst (0: no limit)")
+	fs.IntVar(&c.codeBurst, "token-code-burst", server.DefaultTokenCodeBurst, "codes each API token may have signed or rendered at once (0: no limit)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
@@ -98,6 +102,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.verifyRate < 0 || c.verifyBurst < 0 {
 		return c, errors.New("--verify-rate and --verify-burst must not be negative")
+	}
+	if c.codeRate < 0 || c.codeBurst < 0 {
+		return c, errors.New("--token-code-rate and --token-code-burst must not be negative")
 	}
 	if c.tlsCert == "" && !c.insecureListen {
 		for flag, addr := range map[string]string{"--grpc-addr": c.grpcAddr, "--http-addr": c.httpAddr} {
@@ -212,7 +219,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	srv, err := server.New(server.Config{
 		DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log, ManyScans: cfg.many,
 		TLS: tlsCfg, KeyPassphrase: pass, VerifyRate: cfg.verifyRate, VerifyBurst: cfg.verifyBurst,
-		ShutdownTimeout: cfg.shutdownGrace,
+		TokenCodeRate: cfg.codeRate, TokenCodeBurst: cfg.codeBurst, ShutdownTimeout: cfg.shutdownGrace,
 	})
 	if err != nil {
 		return err

@@ -26,6 +26,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"missing certificate files", []string{"--tls-cert", "nope.pem", "--tls-key", "nope.key"}, "--tls-cert"},
 		{"negative rate", []string{"--verify-rate", "-1"}, "--verify-rate"},
 		{"no shutdown grace", []string{"--shutdown-grace", "0s"}, "--shutdown-grace"},
+		{"negative code rate", []string{"--token-code-rate", "-1"}, "--token-code-rate"},
+		{"negative code burst", []string{"--token-code-burst", "-1"}, "--token-code-burst"},
 		{"missing passphrase file", []string{"--key-passphrase-file", "/nonexistent/pass"}, "--key-passphrase-file"},
 	}
 	for _, tt := range tests {

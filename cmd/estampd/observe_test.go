@@ -43,13 +43,10 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 	d := startDaemonLogging(t, &logs, buildDaemon(t), filepath.Join(t.TempDir(), "data"),
 		"--http-addr", httpAddr, "--log-format", "json", "--debug-addr", debugAddr)
 	ctx := context.Background()
-	resp, err := estampv1.NewIssuanceServiceClient(d.conn).IssueStamps(ctx, &estampv1.IssueStampsRequest{
+	_, stamps := d.issue(t, &estampv1.IssueStampsRequest{
 		ProductId: "CHE-LAM-PHU-QUANG", Lot: "M", ProductionDate: "2026-01-10", Quantity: 25, RequestId: "metrics"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ver := estampv1.NewVerificationServiceClient(d.conn)
-	for _, s := range resp.Stamps[:3] {
+	for _, s := range stamps[:3] {
 		if _, err := ver.Verify(ctx, &estampv1.VerifyRequest{Code: s.Code}); err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +70,7 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 		t.Error("pprof on the public listener")
 	}
 	// Log lines are written out in batches, within 100 ms.
-	for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), `"msg":"rpc"`) < 4 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), `"msg":"rpc"`) < 5 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	rpcs := 0
@@ -91,8 +88,9 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 			}
 		}
 	}
-	if rpcs != 4 {
-		t.Errorf("%d rpc log lines for 4 calls:\n%s", rpcs, logs.String())
+	// IssueStamps, StreamStamps and 3 Verify.
+	if rpcs != 5 {
+		t.Errorf("%d rpc log lines for 5 calls:\n%s", rpcs, logs.String())
 	}
 }
 

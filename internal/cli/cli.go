@@ -319,10 +319,9 @@ func (a *app) dial() error {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	opts := []grpc.DialOption{
-		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
-	}
+	// gRPC's default receive limit (4 MiB): batches of codes come as a
+	// stream of small messages.
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	token := a.token
 	if !a.tokenSet {
 		token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))

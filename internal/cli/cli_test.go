@@ -39,10 +39,15 @@ func startServerAt(t *testing.T, dir string) (addr string, stop func()) {
 	return startServerWith(t, dir, "http://localhost:8080")
 }
 
-// startServerWith runs estampd on dir under a base URL.
-func startServerWith(t *testing.T, dir, baseURL string) (addr string, stop func()) {
+// startServerWith runs estampd on dir under a base URL; options change its
+// configuration.
+func startServerWith(t *testing.T, dir, baseURL string, options ...func(*server.Config)) (addr string, stop func()) {
 	t.Helper()
-	srv, err := server.New(server.Config{DataDir: dir, BaseURL: baseURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := server.Config{DataDir: dir, BaseURL: baseURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range options {
+		o(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -223,7 +225,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date (optional)")
 	fs.UintVar(&quantity, "quantity", 0, "number of stamps, 1-100000")
 	fs.StringVar(&req.RequestId, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")
-	fs.StringVar(&out, "out", "", "write the codes to this file, one per line, and print a summary instead of every code")
+	fs.StringVar(&out, "out", "", "write the codes to this file, one per line (without it, only the batch is printed)")
 	fs.BoolVar(&force, "force", false, "replace --out if it exists")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -257,7 +259,9 @@ func (a *app) issue(ctx context.Context, args []string) error {
 		return err
 	}
 	if file != nil {
-		if err := a.writeCodes(file, resp.Stamps); err != nil {
+		// From here on the batch exists: whatever fails, streaming or
+		// writing, the person must learn which batch it was.
+		if err := a.writeCodes(ctx, file, resp.Batch.Id); err != nil {
 			return a.unwritten(req, resp.Batch, out, err)
 		}
 	}
@@ -269,23 +273,83 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(a.out)
 	if file != nil {
-		fmt.Fprintf(a.out, "Đã ghi %d mã vào %s.\nBước tiếp theo, in nhãn:  estamp labels --batch %d --out tem.pdf\n", len(resp.Stamps), out, resp.Batch.Id)
+		fmt.Fprintf(a.out, "Đã ghi %d mã vào %s.\nBước tiếp theo, in nhãn:  estamp labels --batch %d --out tem.pdf\n", resp.Batch.Quantity, out, resp.Batch.Id)
 		return nil
 	}
-	return a.stampTable(resp.Stamps)
+	// A batch can hold 100,000 codes: they go to a file, not the terminal.
+	fmt.Fprintf(a.out, "Lấy mã:   estamp batches show %d --codes\n"+
+		"In nhãn:  estamp labels --batch %d --out tem.pdf\n"+
+		"(Codes are not printed here: get them with  estamp batches show %d --codes , or issue with --out FILE.)\n", resp.Batch.Id, resp.Batch.Id, resp.Batch.Id)
+	return nil
 }
 
-// writeCodes writes the codes one per line and puts the file in place.
-func (a *app) writeCodes(file *safefile.File, stamps []*estampv1.Stamp) error {
+// writeCodes streams the codes of a batch into file, one per line, and
+// puts the file in place once all of them are there.
+func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint64) error {
 	w := bufio.NewWriter(file)
-	for _, s := range stamps {
-		w.WriteString(s.Code)
-		w.WriteByte('\n')
+	_, err := a.streamStamps(ctx, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+		for _, s := range stamps {
+			w.WriteString(s.Code)
+			w.WriteByte('\n')
+		}
+		// bufio keeps the first write error and returns it from every
+		// later call: Flush at the end reports it.
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
 	return a.commit(file)
+}
+
+// streamStamps fetches every code of a batch through StreamStamps and hands
+// each message's stamps to each as they come, with the batch and the
+// stream's total; it returns the batch. It fails unless the stream sends
+// exactly the batch's serials, in order, so that a file is never taken for
+// whole with codes missing.
+func (a *app) streamStamps(ctx context.Context, batchID uint64, each func(b *estampv1.Batch, total uint32, stamps []*estampv1.Stamp) error) (*estampv1.Batch, error) {
+	stream, err := a.iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
+	if err != nil {
+		return nil, err
+	}
+	var (
+		b     *estampv1.Batch
+		total uint32
+		next  uint64
+		got   uint32
+	)
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return b, err
+		}
+		if b == nil {
+			if msg.Batch == nil {
+				return nil, fmt.Errorf("batch %d: the server's stream did not start with the batch", batchID)
+			}
+			b, total, next = msg.Batch, msg.Total, msg.Batch.FirstSerial
+		}
+		for _, s := range msg.Stamps {
+			if s.Serial != next {
+				return b, fmt.Errorf("batch %d: the server sent serial %d where %d was due", batchID, s.Serial, next)
+			}
+			next++
+		}
+		got += uint32(len(msg.Stamps))
+		if err := each(b, total, msg.Stamps); err != nil {
+			return b, err
+		}
+	}
+	if b == nil || got != total || total != b.Quantity {
+		return b, fmt.Errorf("batch %d: the stream ended after %d of its codes", batchID, got)
+	}
+	return b, nil
 }
 
 // unwritten reports a batch that was issued but whose codes could not be
@@ -332,7 +396,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		return a.batchTable(all)
 	case "show":
 		var codes bool
-		fs.BoolVar(&codes, "codes", false, "list every stamp's code")
+		fs.BoolVar(&codes, "codes", false, "list every stamp's code, streamed from the server")
 		pos, err := parse(fs, args[1:])
 		if err != nil {
 			return err
@@ -347,21 +411,17 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id, IncludeStamps: codes})
+		if codes {
+			return a.showCodes(ctx, id)
+		}
+		resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id})
 		if err != nil {
 			return err
 		}
 		if a.json {
 			return a.printJSON(resp)
 		}
-		if err := a.batchDetails(resp.Batch); err != nil {
-			return err
-		}
-		if codes {
-			fmt.Fprintln(a.out)
-			return a.stampTable(resp.Stamps)
-		}
-		return nil
+		return a.batchDetails(resp.Batch)
 	case "revoke":
 		var reason, actor string
 		var serials serialList
@@ -393,6 +453,54 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: batches %q: want list, show or revoke", ErrUsage, args[0])
+}
+
+// showCodes prints a batch and its codes as they stream in: a table, or
+// with --json one document shaped as GetBatchResponse was, {"batch": …,
+// "stamps": […]}, written as it comes rather than held in memory.
+func (a *app) showCodes(ctx context.Context, id uint64) error {
+	w := bufio.NewWriter(a.out)
+	width := 0
+	_, err := a.streamStamps(ctx, id, func(b *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+		if width == 0 {
+			// fmt pads to a width in runes: "SÊ-RI" is 5.
+			width = max(5, len(strconv.FormatUint(b.FirstSerial+uint64(b.Quantity)-1, 10)))
+			if a.json {
+				batch, err := jsonOpts.Marshal(b)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "{\n  \"batch\": %s,\n  \"stamps\": [", strings.ReplaceAll(string(batch), "\n", "\n  "))
+			} else {
+				if err := a.batchDetails(b); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "\n%-*s  MÃ QR\n", width, "SÊ-RI")
+			}
+		}
+		for _, s := range stamps {
+			if a.json {
+				code, _ := json.Marshal(s.Code)
+				sep := ","
+				if s.Serial == b.FirstSerial {
+					sep = ""
+				}
+				fmt.Fprintf(w, "%s\n    {\"serial\": \"%d\", \"code\": %s}", sep, s.Serial, code)
+			} else {
+				fmt.Fprintf(w, "%-*d  %s\n", width, s.Serial, s.Code)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// What was printed is cut short: say so after it.
+		w.Flush()
+		return err
+	}
+	if a.json {
+		fmt.Fprint(w, "\n  ]\n}\n")
+	}
+	return w.Flush()
 }
 
 type serialList []uint64

@@ -13,6 +13,7 @@ import (
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/safefile"
+	"github.com/ocopvn/estamp/internal/server"
 )
 
 // batchCount is how many batches the product has.
@@ -239,7 +240,8 @@ func TestIssueWriteFailureNamesTheBatch(t *testing.T) {
 }
 
 // With --out, issue prints the batch and where the codes went, not every
-// code; without it the table of codes; --json is unchanged.
+// code; without it the batch and how to get the codes, never the codes (a
+// batch can hold 100,000); --json prints the batch.
 func TestIssueOutPrintsASummary(t *testing.T) {
 	addr := startServer(t)
 	out := filepath.Join(t.TempDir(), "codes.txt")
@@ -264,15 +266,93 @@ func TestIssueOutPrintsASummary(t *testing.T) {
 	}
 
 	r = estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L2", "--quantity", "2")
-	if r.err != nil || strings.Count(r.out, "HTTP://") != 2 || !strings.Contains(r.out, "MÃ QR") {
+	if r.err != nil || strings.Contains(r.out, "HTTP://") || !strings.Contains(r.out, "Lô tem:") || !strings.Contains(r.out, "estamp batches show 2 --codes") {
 		t.Errorf("issue without --out: %v\n%s", r.err, r.out)
 	}
-	r = estamp(t, addr, "--json", "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L3", "--quantity", "2", "--out", filepath.Join(t.TempDir(), "c.txt"))
+	out3 := filepath.Join(t.TempDir(), "c.txt")
+	r = estamp(t, addr, "--json", "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L3", "--quantity", "2", "--out", out3)
 	var resp struct {
-		Batch  struct{ Id string } `json:"batch"`
-		Stamps []struct{ Code string }
+		Batch struct {
+			Id       string `json:"id"`
+			Quantity int    `json:"quantity"`
+		} `json:"batch"`
 	}
-	if err := json.Unmarshal([]byte(r.out), &resp); r.err != nil || err != nil || len(resp.Stamps) != 2 || resp.Stamps[0].Code == "" {
+	data, _ = os.ReadFile(out3)
+	if err := json.Unmarshal([]byte(r.out), &resp); r.err != nil || err != nil || resp.Batch.Id != "3" || resp.Batch.Quantity != 2 || len(strings.Fields(string(data))) != 2 {
 		t.Errorf("--json issue --out: %v %v\n%s", r.err, err, r.out)
+	}
+}
+
+// `batches show --codes` streams every code of the batch: as a table, and
+// with --json as one document {"batch": …, "stamps": […]}; both hold the
+// codes issue --out wrote, in order.
+func TestBatchesShowCodesStreams(t *testing.T) {
+	addr := startServer(t)
+	out := filepath.Join(t.TempDir(), "codes.txt")
+	// 30,000 codes are 5.2 MB: more than the CLI's receive limit (gRPC's
+	// default, 4 MiB) in one message.
+	if r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "30000", "--out", out); r.err != nil {
+		t.Fatal(r.err)
+	}
+	data, _ := os.ReadFile(out)
+	codes := strings.Fields(string(data))
+
+	r := estamp(t, addr, "batches", "show", "1", "--codes")
+	rows := regexp.MustCompile(`(?m)^(\d+) +(HTTP://\S+)$`).FindAllStringSubmatch(r.out, -1)
+	if r.err != nil || !strings.Contains(r.out, "Số lượng:       30000") || len(rows) != len(codes) {
+		t.Fatalf("batches show --codes: %v, %d rows, want %d", r.err, len(rows), len(codes))
+	}
+	for i, row := range rows {
+		if row[1] != itoa(uint64(i+1)) || row[2] != codes[i] {
+			t.Fatalf("row %d: %q, want serial %d and %s", i, row[0], i+1, codes[i])
+		}
+	}
+
+	r = estamp(t, addr, "--json", "batches", "show", "1", "--codes")
+	var doc struct {
+		Batch struct {
+			Quantity int `json:"quantity"`
+		} `json:"batch"`
+		Stamps []struct {
+			Serial string `json:"serial"`
+			Code   string `json:"code"`
+		} `json:"stamps"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); r.err != nil || err != nil || doc.Batch.Quantity != 30000 || len(doc.Stamps) != len(codes) {
+		t.Fatalf("--json batches show --codes: %v %v, %d stamps", r.err, err, len(doc.Stamps))
+	}
+	for i, s := range doc.Stamps {
+		if s.Serial != itoa(uint64(i+1)) || s.Code != codes[i] {
+			t.Fatalf("stamp %d: %+v, want serial %d and %s", i, s, i+1, codes[i])
+		}
+	}
+
+	r = estamp(t, addr, "batches", "show", "77", "--codes")
+	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "NotFound") {
+		t.Errorf("unknown batch: %v", r.err)
+	}
+}
+
+// When the server refuses the codes after issuing — the token's budget of
+// codes is spent — issue --out writes nothing and names the batch and the
+// request id, like any failure after the batch exists.
+func TestIssueOutWhenTheCodesAreRefused(t *testing.T) {
+	addr, _ := startServerWith(t, t.TempDir(), "http://localhost:8080", func(c *server.Config) { c.TokenCodeRate, c.TokenCodeBurst = 0.001, 150 })
+	dir := t.TempDir()
+	if r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "100", "--out", filepath.Join(dir, "1.txt")); r.err != nil {
+		t.Fatal(r.err)
+	}
+	out := filepath.Join(dir, "2.txt")
+	r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L2", "--quantity", "100", "--out", out)
+	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "lô tem 2") || !strings.Contains(cli.Describe(r.err), "ResourceExhausted") {
+		t.Errorf("exit %d, error %q; want 1 naming batch 2 and ResourceExhausted", cli.ExitCode(r.err), cli.Describe(r.err))
+	}
+	for _, want := range []string{"Lô tem 2 ĐÃ ĐƯỢC PHÁT HÀNH", "mã yêu cầu cli-", "estamp batches show 2 --codes", "retry after"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.errOut)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left in the directory: %v", entries)
 	}
 }

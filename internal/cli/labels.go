@@ -112,17 +112,24 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-// batchToPrint fetches a batch with its codes, and its product.
+// batchToPrint fetches a batch with its codes (streamed), and its product.
 func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, error) {
-	resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: batchID, IncludeStamps: true})
+	var stamps []*estampv1.Stamp
+	b, err := a.streamStamps(ctx, batchID, func(_ *estampv1.Batch, total uint32, part []*estampv1.Stamp) error {
+		if stamps == nil {
+			stamps = make([]*estampv1.Stamp, 0, total)
+		}
+		stamps = append(stamps, part...)
+		return nil
+	})
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	p, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: resp.Batch.ProductId})
+	p, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: b.ProductId})
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	return printing.FromProto(resp.Batch, p.Product, resp.Stamps), nil
+	return printing.FromProto(b, p.Product, stamps), nil
 }
 
 // renderLocal renders a PDF or a zip of images into file.

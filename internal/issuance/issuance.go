@@ -113,9 +113,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if r.production.After(ocop.Today(now)) {
 		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
 	}
-	var productNumber uint32
 	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), store.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
-		productNumber = p.Number
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
 		}
@@ -143,16 +141,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if !created && !sameRequest(batch, req.GetProductId(), r) {
 		return nil, ocop.Precondition("request_id %q was already used for batch %d with other parameters", req.GetRequestId(), batch.Id)
 	}
-	if !created {
-		if productNumber, err = s.productNumber(batch); err != nil {
-			return nil, err
-		}
-	}
-	stamps, err := s.codes(ctx, batch, productNumber)
-	if err != nil {
-		return nil, err
-	}
-	return &estampv1.IssueStampsResponse{Batch: batch, Stamps: stamps}, nil
+	return &estampv1.IssueStampsResponse{Batch: batch}, nil
 }
 
 func sameRequest(b *estampv1.Batch, productID string, r *issueRequest) bool {
@@ -169,9 +158,17 @@ func (s *Service) productNumber(b *estampv1.Batch) (uint32, error) {
 	return p.Number, nil
 }
 
-// codes reproduces every stamp of a batch, signing on all cores: a
-// 100,000-stamp batch is 100,000 Ed25519 signatures.
-func (s *Service) codes(ctx context.Context, b *estampv1.Batch, productNumber uint32) ([]*estampv1.Stamp, error) {
+// signer reproduces the codes of one batch.
+type signer struct {
+	issuer *stampcode.Issuer
+	batch  *estampv1.Batch
+	claims stampcode.Claims // all but the serial
+}
+
+// signerFor finds what the codes of b need: the key that signed them
+// (refused once compromised, so that its codes are never printed again)
+// and the product's number.
+func (s *Service) signerFor(b *estampv1.Batch) (*signer, error) {
 	issuer, ok := s.issuers.Issuer(b.KeyId)
 	if !ok {
 		return nil, ocop.Precondition("key %s that signed batch %d is no longer available", b.KeyId, b.Id)
@@ -180,32 +177,45 @@ func (s *Service) codes(ctx context.Context, b *estampv1.Batch, productNumber ui
 	if err != nil {
 		return nil, err
 	}
-	stamps := make([]*estampv1.Stamp, b.Quantity)
-	workers := min(runtime.GOMAXPROCS(0), int(b.Quantity/256)+1)
-	chunk := (len(stamps) + workers - 1) / workers
+	n, err := s.productNumber(b)
+	if err != nil {
+		return nil, err
+	}
+	return &signer{issuer: issuer, batch: b, claims: stampcode.Claims{
+		ProductNumber: n,
+		BatchID:       uint32(b.Id),
+		StarGrade:     uint8(b.StarGrade),
+		ValidUntil:    validUntil,
+	}}, nil
+}
+
+// sign reproduces n stamps from serial first on, signing on all cores:
+// each code is an Ed25519 signature (about 15 µs), so a 100,000-stamp
+// batch is 1.5 s of one core's work.
+func (g *signer) sign(ctx context.Context, first uint64, n int) ([]*estampv1.Stamp, error) {
+	stamps := make([]*estampv1.Stamp, n)
+	workers := min(runtime.GOMAXPROCS(0), n/256+1)
+	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
 	for w := range workers {
-		lo, hi := w*chunk, min((w+1)*chunk, len(stamps))
+		lo, hi := w*chunk, min((w+1)*chunk, n)
 		wg.Go(func() {
+			claims := g.claims
 			for i := lo; i < hi; i++ {
-				if i%1024 == 0 && ctx.Err() != nil {
+				// Checked often enough that a client gone away stops the
+				// work within a few milliseconds.
+				if i%256 == 0 && ctx.Err() != nil {
 					errs[w] = ctx.Err()
 					return
 				}
-				serial := b.FirstSerial + uint64(i)
-				code, err := issuer.Sign(b.BaseUrl, stampcode.Claims{
-					Serial:        serial,
-					ProductNumber: productNumber,
-					BatchID:       uint32(b.Id),
-					StarGrade:     uint8(b.StarGrade),
-					ValidUntil:    validUntil,
-				})
+				claims.Serial = first + uint64(i)
+				code, err := g.issuer.Sign(g.batch.BaseUrl, claims)
 				if err != nil {
 					errs[w] = err
 					return
 				}
-				stamps[i] = &estampv1.Stamp{Serial: serial, Code: code}
+				stamps[i] = &estampv1.Stamp{Serial: claims.Serial, Code: code}
 			}
 		})
 	}
@@ -219,7 +229,7 @@ func (s *Service) codes(ctx context.Context, b *estampv1.Batch, productNumber ui
 }
 
 // GetBatch implements estampv1.IssuanceServiceServer.
-func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
+func (s *Service) GetBatch(_ context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
 	if req.GetId() == 0 {
 		return nil, ocop.Invalid("id", "required")
 	}
@@ -227,13 +237,7 @@ func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (
 	if err != nil {
 		return nil, err
 	}
-	resp := &estampv1.GetBatchResponse{Batch: b}
-	if req.GetIncludeStamps() {
-		if resp.Stamps, err = s.stamps(ctx, b); err != nil {
-			return nil, err
-		}
-	}
-	return resp, nil
+	return &estampv1.GetBatchResponse{Batch: b}, nil
 }
 
 // BatchStamps returns a batch and every stamp's code, e.g. for printing.
@@ -242,19 +246,111 @@ func (s *Service) BatchStamps(ctx context.Context, id uint64) (*estampv1.Batch, 
 	if err != nil {
 		return nil, nil, err
 	}
-	stamps, err := s.stamps(ctx, b)
+	g, err := s.signerFor(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	stamps, err := g.sign(ctx, b.FirstSerial, int(b.Quantity))
 	if err != nil {
 		return nil, nil, err
 	}
 	return b, stamps, nil
 }
 
-func (s *Service) stamps(ctx context.Context, b *estampv1.Batch) ([]*estampv1.Stamp, error) {
-	n, err := s.productNumber(b)
-	if err != nil {
-		return nil, err
+// Limits of one StreamStamps message. 5,000 stamps of a usual base URL are
+// about 0.9 MB, well under gRPC's default 4 MiB; the byte bound keeps a
+// message small under a long base URL too.
+const (
+	MaxStreamStamps = 5000
+	maxStreamBytes  = 1 << 20
+)
+
+// StreamRange is the part of batch b a StreamStamps request asks for: its
+// first serial and how many stamps from there to the batch's end. The
+// access table charges the count to the caller's token before the stream
+// starts.
+func StreamRange(b *estampv1.Batch, fromSerial *uint64) (first uint64, n uint32, err error) {
+	if fromSerial == nil {
+		return b.FirstSerial, b.Quantity, nil
 	}
-	return s.codes(ctx, b, n)
+	last := b.FirstSerial + uint64(b.Quantity) - 1
+	if *fromSerial < b.FirstSerial || *fromSerial > last {
+		return 0, 0, ocop.Invalid("from_serial", "%d is not a serial of batch %d (%d to %d)", *fromSerial, b.Id, b.FirstSerial, last)
+	}
+	return *fromSerial, uint32(last - *fromSerial + 1), nil
+}
+
+// perMessage is how many stamps of b go in one StreamStamps message. All
+// codes of a batch have the same length: its base URL and a token.
+func perMessage(b *estampv1.Batch) int {
+	size := len(b.BaseUrl) + stampcode.TokenLength + 16 // with the serial and field tags
+	return max(1, min(MaxStreamStamps, maxStreamBytes/size))
+}
+
+// StreamStamps implements estampv1.IssuanceServiceServer. Codes are signed
+// one message's worth at a time, on all cores, while the message before is
+// being sent: memory stays at a few messages whatever the batch's size, and
+// a client that goes away stops the signing.
+func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv1.IssuanceService_StreamStampsServer) error {
+	if req.GetBatchId() == 0 {
+		return ocop.Invalid("batch_id", "required")
+	}
+	b, err := s.store.Batch(req.GetBatchId())
+	if err != nil {
+		return err
+	}
+	first, n, err := StreamRange(b, req.FromSerial)
+	if err != nil {
+		return err
+	}
+	g, err := s.signerFor(b)
+	if err != nil {
+		return err
+	}
+	per := perMessage(b)
+	ctx, cancel := context.WithCancel(stream.Context())
+	type signed struct {
+		stamps []*estampv1.Stamp
+		err    error
+	}
+	// One message waits while the next is signed: enough to keep the
+	// cores busy while gRPC writes, and no more held in memory.
+	ready := make(chan signed, 1)
+	go func() {
+		defer close(ready)
+		for done := 0; done < int(n); {
+			k := min(per, int(n)-done)
+			stamps, err := g.sign(ctx, first+uint64(done), k)
+			select {
+			case ready <- signed{stamps, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			done += k
+		}
+	}()
+	defer func() {
+		cancel()
+		for range ready { // wait for the signer to stop
+		}
+	}()
+	msg := &estampv1.StreamStampsResponse{Batch: b, Total: n}
+	for part := range ready {
+		if part.err != nil {
+			return part.err
+		}
+		msg.Stamps = part.stamps
+		if err := stream.Send(msg); err != nil {
+			return err
+		}
+		msg = &estampv1.StreamStampsResponse{}
+	}
+	// The signer stops early only when ctx is done: then the client has
+	// gone away or the server is stopping, and not every code was sent.
+	return ctx.Err()
 }
 
 // ListBatches implements estampv1.IssuanceServiceServer.

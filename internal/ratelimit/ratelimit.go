@@ -1,6 +1,7 @@
 // Package ratelimit keeps one token bucket per client, so that one
 // scanner app or script cannot take the public verification service from
-// everyone else.
+// everyone else, and one API token cannot keep the server signing codes
+// for nobody else.
 package ratelimit
 
 import (
@@ -14,10 +15,17 @@ import (
 type ExceededError struct {
 	// RetryAfter is when the client may try again.
 	RetryAfter time.Duration
+	// Reason says which limit, for the client; "too many requests from
+	// this client" when empty.
+	Reason string
 }
 
 func (e *ExceededError) Error() string {
-	return fmt.Sprintf("too many requests from this client; retry after %s", e.RetryAfter.Round(time.Second))
+	reason := e.Reason
+	if reason == "" {
+		reason = "too many requests from this client"
+	}
+	return fmt.Sprintf("%s; retry after %s", reason, e.RetryAfter.Round(time.Second))
 }
 
 // maxClients bounds the table: beyond it, buckets that have refilled are
@@ -54,7 +62,13 @@ func New(rate float64, burst int, now func() time.Time) *Limiter {
 
 // Allow takes one token of client's bucket, or says how long until one is
 // there.
-func (l *Limiter) Allow(client string) error {
+func (l *Limiter) Allow(client string) error { return l.AllowN(client, 1) }
+
+// AllowN takes n tokens of client's bucket, or says how long until they
+// are there. A cost above the burst would never fit: it is allowed once
+// the bucket is full and leaves it in debt, which the refill pays off
+// before the next call, so the long-run rate holds for any cost.
+func (l *Limiter) AllowN(client string, n float64) error {
 	if l == nil {
 		return nil
 	}
@@ -73,20 +87,22 @@ func (l *Limiter) Allow(client string) error {
 		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
 		b.last = now
 	}
-	if b.tokens >= 1 {
-		b.tokens--
+	need := math.Min(n, l.burst)
+	if b.tokens >= need {
+		b.tokens -= n
 		return nil
 	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	wait := time.Duration((need - b.tokens) / l.rate * float64(time.Second))
 	return &ExceededError{RetryAfter: max(wait, time.Second)}
 }
 
 // sweep drops the buckets that are full again; if none are, it drops all,
 // which only forgives clients.
 func (l *Limiter) sweep(now time.Time) {
-	full := time.Duration(l.burst / l.rate * float64(time.Second))
 	for k, b := range l.buckets {
-		if now.Sub(b.last) >= full {
+		// A bucket in debt (see AllowN) takes longer than a burst's worth
+		// of time to be full.
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
 			delete(l.buckets, k)
 		}
 	}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/verify"
 )
@@ -35,6 +38,11 @@ type rule struct {
 	// retailer, when set, admits retailer tokens for the retailer the
 	// request names.
 	retailer func(req any) string
+	// codes, when set, is how many codes the call will sign or render, as
+	// far as the request tells before the work starts; it is charged to
+	// the caller's token (see authorizer.charge). 0 charges nothing, e.g.
+	// for a request the service will refuse.
+	codes func(o owners, req any) uint64
 }
 
 // owners finds who owns what a request names.
@@ -83,6 +91,15 @@ func serialOwners(o owners, serials []uint64) ([]string, error) {
 	return out, nil
 }
 
+// batchSize is the quantity of the batch batchID, or 0 if there is none.
+func batchSize(o owners, batchID uint64) uint64 {
+	b, err := o.Batch(batchID)
+	if err != nil {
+		return 0
+	}
+	return uint64(b.Quantity)
+}
+
 var (
 	adminOnly = rule{}
 	public    = rule{public: true}
@@ -119,6 +136,24 @@ var rules = map[string]rule{
 	estampv1.IssuanceService_GetBatch_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
 		return batchOwner(o, req.(*estampv1.GetBatchRequest).GetId())
 	}},
+	// Streaming signs every code it sends: charged what it will send.
+	estampv1.IssuanceService_StreamStamps_FullMethodName: {
+		producer: func(o owners, req any) ([]string, error) {
+			return batchOwner(o, req.(*estampv1.StreamStampsRequest).GetBatchId())
+		},
+		codes: func(o owners, req any) uint64 {
+			r := req.(*estampv1.StreamStampsRequest)
+			b, err := o.Batch(r.GetBatchId())
+			if err != nil {
+				return 0
+			}
+			_, n, err := issuance.StreamRange(b, r.FromSerial)
+			if err != nil {
+				return 0
+			}
+			return uint64(n)
+		},
+	},
 	estampv1.IssuanceService_ListBatches_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
 		return productOwner(o, req.(*estampv1.ListBatchesRequest).GetProductId())
 	}},
@@ -135,9 +170,15 @@ var rules = map[string]rule{
 	estampv1.VerificationService_ListIssuerKeys_FullMethodName: limited,
 
 	estampv1.LabelService_ListLabelLayouts_FullMethodName: {producer: anyProducer},
-	estampv1.LabelService_RenderLabels_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
-		return batchOwner(o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
-	}},
+	// Rendering signs and draws every label of the batch.
+	estampv1.LabelService_RenderLabels_FullMethodName: {
+		producer: func(o owners, req any) ([]string, error) {
+			return batchOwner(o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+		},
+		codes: func(o owners, req any) uint64 {
+			return batchSize(o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+		},
+	},
 
 	estampv1.CustodyService_ReceiveDelivery_FullMethodName: {retailer: func(req any) string {
 		return req.(*estampv1.ReceiveDeliveryRequest).GetRetailerId()
@@ -155,7 +196,11 @@ var rules = map[string]rule{
 	estampv1.AdminService_MarkKeyCompromised_FullMethodName: adminOnly,
 	estampv1.AdminService_ListAuditEntries_FullMethodName:   adminOnly,
 	estampv1.AdminService_VerifyAuditLog_FullMethodName:     adminOnly,
-	estampv1.AdminService_Backup_FullMethodName:             adminOnly,
+	// Backup is not charged to the code budget: it signs nothing (its cost
+	// is one read transaction and the file's bytes, not CPU per code), only
+	// admins may call it, and an admin can create tokens, so a per-token
+	// budget would not bind one anyway.
+	estampv1.AdminService_Backup_FullMethodName: adminOnly,
 
 	healthpb.Health_Check_FullMethodName: public,
 	healthpb.Health_Watch_FullMethodName: public,
@@ -171,12 +216,20 @@ type authorizer struct {
 	tokens  tokens
 	owners  owners
 	limiter *ratelimit.Limiter
-	log     *slog.Logger
+	// codes is each token's budget of codes signed or rendered (rule.codes);
+	// nil for none.
+	codes *ratelimit.Limiter
+	// codeRate and codeBurst are the budget's terms, for the message of a
+	// refusal.
+	codeRate  float64
+	codeBurst int
+	log       *slog.Logger
 }
 
 // admit authenticates a call and checks its role. It returns the context
-// carrying the principal, and the owner check still to run on the request
-// (nil when none is needed).
+// carrying the principal, and what is still to run on the request: the
+// owner check and the charge to the token's code budget (nil when
+// neither is needed).
 func (a *authorizer) admit(ctx context.Context, method string) (context.Context, func(req any) error, error) {
 	r, ok := rules[method]
 	if !ok {
@@ -204,8 +257,33 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 	}
 	ctx = auth.WithPrincipal(ctx, p)
 	setPrincipal(ctx, p.String())
+	owner, err := a.ownerCheck(r, p, method)
+	if err != nil {
+		return nil, nil, err
+	}
+	charge := a.charge(r, p)
+	switch {
+	case owner == nil:
+		return ctx, charge, nil
+	case charge == nil:
+		return ctx, owner, nil
+	}
+	// The owner first: a call that is refused anyway costs nothing, and a
+	// producer learns nothing of another's batch from a budget refusal.
+	return ctx, func(req any) error {
+		if err := owner(req); err != nil {
+			return err
+		}
+		return charge(req)
+	}, nil
+}
+
+// ownerCheck is the check a token of role p.Role must pass on the request
+// under rule r: nil when none is needed (admins, public methods), an error
+// when the role may not call the method at all.
+func (a *authorizer) ownerCheck(r rule, p auth.Principal, method string) (func(req any) error, error) {
 	if r.public || p.Role == estampv1.Role_ROLE_ADMIN {
-		return ctx, nil, nil
+		return nil, nil
 	}
 	deny := func() error {
 		a.log.Info("permission denied", "method", method, "principal", p.String())
@@ -213,7 +291,7 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 	}
 	switch {
 	case p.Role == estampv1.Role_ROLE_PRODUCER && r.producer != nil:
-		return ctx, func(req any) error {
+		return func(req any) error {
 			ids, err := r.producer(a.owners, req)
 			// Not found is denied like someone else's: a producer must
 			// not learn what exists.
@@ -228,14 +306,38 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 			return nil
 		}, nil
 	case p.Role == estampv1.Role_ROLE_RETAILER && r.retailer != nil:
-		return ctx, func(req any) error {
+		return func(req any) error {
 			if r.retailer(req) != p.RetailerID {
 				return deny()
 			}
 			return nil
 		}, nil
 	}
-	return nil, nil, deny()
+	return nil, deny()
+}
+
+// charge takes what a call will sign or render from its token's budget,
+// before the work starts, so that one token — a leaked one, or a script in
+// a loop — cannot keep the server's cores signing codes. Every role is
+// charged, the office too; callers without a token cannot make these
+// calls. nil when the method costs nothing or there is no budget.
+func (a *authorizer) charge(r rule, p auth.Principal) func(req any) error {
+	if r.codes == nil || a.codes == nil {
+		return nil
+	}
+	return func(req any) error {
+		n := r.codes(a.owners, req)
+		if n == 0 {
+			return nil
+		}
+		err := a.codes.AllowN(p.TokenID, float64(n))
+		var ex *ratelimit.ExceededError
+		if errors.As(err, &ex) {
+			a.log.Warn("token code budget spent", "principal", p.String(), "codes", n)
+			ex.Reason = fmt.Sprintf("this call would sign %d codes, more than this API token may have signed now (a budget of %d codes, refilled at %g a second)", n, a.codeBurst, a.codeRate)
+		}
+		return err
+	}
 }
 
 // authenticate reads the bearer token, if any.

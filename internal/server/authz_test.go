@@ -175,6 +175,21 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: batch})
 			return err
 		}},
+		{method: "IssuanceService/StreamStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
+			_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: batch})
+			return err
+		}},
+		// Another producer's batch, resumed part-way.
+		{method: "IssuanceService/StreamStamps", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
+			from := theirs.Stamps[1].Serial
+			_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: theirs.Batch.Id, FromSerial: &from})
+			return err
+		}},
+		// A batch that does not exist is denied like another's.
+		{method: "IssuanceService/StreamStamps", allowed: []caller{admin}, adminCode: codes.NotFound, call: func(ctx context.Context, c clients) error {
+			_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: 404})
+			return err
+		}},
 		{method: "IssuanceService/ListBatches", allowed: owners, call: func(ctx context.Context, c clients) error {
 			_, err := c.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
 			return err

@@ -51,7 +51,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 
 	var (
 		mu    sync.Mutex
-		acked []*estampv1.IssueStampsResponse
+		acked []*issued
 		stop  = make(chan struct{})
 		wg    sync.WaitGroup
 	)
@@ -71,8 +71,17 @@ func TestBackupWhileIssuing(t *testing.T) {
 					t.Error(err)
 					return
 				}
+				msgs, err := streamStamps(ctx, e.iss, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b := &issued{Batch: resp.Batch}
+				for _, m := range msgs {
+					b.Stamps = append(b.Stamps, m.Stamps...)
+				}
 				mu.Lock()
-				acked = append(acked, resp)
+				acked = append(acked, b)
 				mu.Unlock()
 			}
 		}()
@@ -87,7 +96,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	mu.Lock()
-	before := append([]*estampv1.IssueStampsResponse(nil), acked...)
+	before := append([]*issued(nil), acked...)
 	mu.Unlock()
 	snapshot, err := backup(ctx, e.adm)
 	if err != nil {

@@ -22,8 +22,9 @@ import (
 	"github.com/ocopvn/estamp/internal/auth"
 )
 
-// BenchmarkIssueStamps measures issuing one batch end to end over gRPC:
-// validation, one bbolt commit, signing every stamp, and the response.
+// BenchmarkIssueStamps measures issuing one batch end to end over gRPC, as
+// a client gets it: IssueStamps (validation, one bbolt commit), then
+// StreamStamps (signing every stamp, and the messages).
 func BenchmarkIssueStamps(b *testing.B) {
 	for _, n := range []uint32{1_000, 100_000} {
 		b.Run(fmt.Sprint("stamps=", n), func(b *testing.B) {

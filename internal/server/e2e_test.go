@@ -18,6 +18,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
@@ -125,7 +126,6 @@ func (e *env) dialWith(t testing.TB, token string, more ...grpc.DialOption) clie
 	opts := []grpc.DialOption{
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(server.MaxMessageSize)),
 	}
 	if token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token}))
@@ -198,7 +198,15 @@ func (e *env) revokeCert(t testing.TB, id string) {
 	}
 }
 
-func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *estampv1.IssueStampsResponse {
+// issued is a batch and its codes, as a client gets them: the batch from
+// IssueStamps, the codes from StreamStamps.
+type issued struct {
+	Batch  *estampv1.Batch
+	Stamps []*estampv1.Stamp
+}
+
+// issue issues a batch with the admin connection and streams its codes.
+func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *issued {
 	t.Helper()
 	resp, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: product, Lot: "L-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2027-05-20",
@@ -207,7 +215,41 @@ func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *e
 	if err != nil {
 		t.Fatalf("issue %s: %v", product, err)
 	}
-	return resp
+	return &issued{Batch: resp.Batch, Stamps: e.stamps(t, resp.Batch.Id)}
+}
+
+// stamps streams every code of a batch, failing the test on an error.
+func (c clients) stamps(t testing.TB, batchID uint64) []*estampv1.Stamp {
+	t.Helper()
+	msgs, err := streamStamps(context.Background(), c.iss, &estampv1.StreamStampsRequest{BatchId: batchID})
+	if err != nil {
+		t.Fatalf("StreamStamps of batch %d: %v", batchID, err)
+	}
+	var all []*estampv1.Stamp
+	for _, m := range msgs {
+		all = append(all, m.Stamps...)
+	}
+	return all
+}
+
+// streamStamps reads a whole StreamStamps stream: its messages, or the
+// error that ended it.
+func streamStamps(ctx context.Context, iss estampv1.IssuanceServiceClient, req *estampv1.StreamStampsRequest) ([]*estampv1.StreamStampsResponse, error) {
+	stream, err := iss.StreamStamps(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var msgs []*estampv1.StreamStampsResponse
+	for {
+		m, err := stream.Recv()
+		if err == io.EOF {
+			return msgs, nil
+		}
+		if err != nil {
+			return msgs, err
+		}
+		msgs = append(msgs, m)
+	}
 }
 
 func (e *env) verify(t *testing.T, code string) *estampv1.VerifyResponse {
@@ -359,14 +401,9 @@ func TestRetriedRequestReturnsSameBatch(t *testing.T) {
 	})
 	wantCode(t, err, codes.FailedPrecondition, "retry-me")
 
-	got, err := e.iss.GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: first.Batch.Id, IncludeStamps: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range first.Stamps {
-		if got.Stamps[i].Code != first.Stamps[i].Code {
-			t.Fatalf("GetBatch stamp %d differs from issuance", i)
-		}
+	got, err := e.iss.GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: first.Batch.Id})
+	if err != nil || !proto.Equal(got.Batch, first.Batch) {
+		t.Fatalf("GetBatch = %v, %v; want %v", got, err, first.Batch)
 	}
 	list, err := e.iss.ListBatches(context.Background(), &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA", PageSize: 1})
 	if err != nil || len(list.Batches) != 1 || list.Batches[0].Id != first.Batch.Id || list.NextPageToken == "" {
@@ -571,7 +608,7 @@ func TestDemoStampsFitSmallLabels(t *testing.T) {
 			t.Fatalf("%s: %v", p.Id, err)
 		}
 		issued++
-		for _, s := range resp.Stamps {
+		for _, s := range e.stamps(t, resp.Batch.Id) {
 			if len(s.Code) > 178 || strings.Trim(s.Code, stampcode.QRAlphanumeric) != "" {
 				t.Errorf("%s: code %q (%d chars) does not fit QR 7-M alphanumeric", p.Id, s.Code, len(s.Code))
 			}

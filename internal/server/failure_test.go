@@ -77,7 +77,7 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	if retry.Batch.FirstSerial != nextBefore {
 		t.Errorf("retry starts at serial %d, want %d", retry.Batch.FirstSerial, nextBefore)
 	}
-	if v := e.verify(t, retry.Stamps[49].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+	if v := e.verify(t, e.stamps(t, retry.Batch.Id)[49].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("retried batch: %v", v.Verdict)
 	}
 }

@@ -71,6 +71,7 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 		`estamp_rpc_requests_total{code="OK",method="/estamp.v1.VerificationService/Verify"} 3`,
 		`estamp_rpc_requests_total{code="Unauthenticated",method="/estamp.v1.RegistryService/ListProducers"} 1`,
 		`estamp_rpc_duration_seconds_bucket{code="OK",method="/estamp.v1.IssuanceService/IssueStamps",le="+Inf"} 1`,
+		`estamp_rpc_requests_total{code="OK",method="/estamp.v1.IssuanceService/StreamStamps"} 1`,
 		`estamp_stamps_issued_total 7`,
 		`estamp_verifications_total{verdict="GENUINE"} 3`,
 		`estamp_verifications_total{verdict="MALFORMED"} 1`,
@@ -95,9 +96,10 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 			rpcLines = append(rpcLines, l)
 		}
 	}
-	// seed (1 producer + 5 products + 1 revocation), issue, 3 verifies, 1 refusal
-	if len(rpcLines) != 12 {
-		t.Errorf("%d rpc log lines, want 12:\n%s", len(rpcLines), strings.Join(rpcLines, "\n"))
+	// seed (1 producer + 5 products + 1 revocation), issue, stream the
+	// codes, 3 verifies, 1 refusal
+	if len(rpcLines) != 13 {
+		t.Errorf("%d rpc log lines, want 13:\n%s", len(rpcLines), strings.Join(rpcLines, "\n"))
 	}
 	for _, l := range rpcLines {
 		for _, field := range []string{"method=/", "code=", "duration=", "request_id="} {

@@ -35,7 +35,7 @@ func TestPublicAnswerOverGRPCAndThePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issued, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{
+	batch, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{
 		ProductId: "MAM-TEP-PUB", Lot: "MT-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2027-11-20", Quantity: 3, RequestId: "req-public-7",
 	})
 	if err != nil {
@@ -49,10 +49,11 @@ func TestPublicAnswerOverGRPCAndThePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Set(e.clock.Now().Add(2 * time.Hour))
-	if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: issued.Batch.Id, Reason: "Thu hồi lô: lỗi bao bì", Actor: "Nguyễn Văn An"}); err != nil {
+	if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "Thu hồi lô: lỗi bao bì", Actor: "Nguyễn Văn An"}); err != nil {
 		t.Fatal(err)
 	}
-	code := issued.Stamps[1].Code
+	stamps := e.stamps(t, batch.Batch.Id)
+	code := stamps[1].Code
 
 	buyer := e.dial(t, "")
 	v, err := buyer.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code})
@@ -100,7 +101,7 @@ func TestPublicAnswerOverGRPCAndThePage(t *testing.T) {
 		"recalled":             {v.Batch.GetRevoked(), true},
 		"recall reason":        {v.Batch.GetRevocationReason(), "Thu hồi lô: lỗi bao bì"},
 		"recall time":          {v.Batch.GetRevokeTime().AsTime().Equal(recallTime), true},
-		"serial":               {v.Serial, issued.Stamps[1].Serial},
+		"serial":               {v.Serial, stamps[1].Serial},
 		"key":                  {v.KeyId, e.key.ID.String()},
 		"sentence with reason": {strings.Contains(v.Message, "lỗi bao bì"), true},
 	}

@@ -33,13 +33,19 @@ import (
 	"github.com/ocopvn/estamp/internal/web"
 )
 
-// MaxMessageSize lets a 100,000-stamp batch (about 17 MB of codes) travel
-// in one response.
-const MaxMessageSize = 64 << 20
-
 // MaxRequestSize bounds what a client may send in one message: a 10,000-code
-// delivery is under 2 MB.
+// delivery is under 2 MB. Responses keep gRPC's default limit (4 MiB) so
+// that any client can read them: large ones are streamed in parts.
 const MaxRequestSize = 4 << 20
+
+// DefaultTokenCodeRate and DefaultTokenCodeBurst are estampd's budget of
+// codes signed or rendered per API token: a million at once (ten
+// 100,000-stamp batches), then 20,000 a second — far above what printers
+// use, far below what two cores can be kept busy with.
+const (
+	DefaultTokenCodeRate  = 20_000
+	DefaultTokenCodeBurst = 1_000_000
+)
 
 // MaxConcurrentStreams bounds the calls one connection may have open.
 const MaxConcurrentStreams = 256
@@ -72,6 +78,11 @@ type Config struct {
 	// second and burst. No limit when VerifyRate is zero.
 	VerifyRate  float64
 	VerifyBurst int
+	// TokenCodeRate and TokenCodeBurst are each API token's budget of
+	// codes signed or rendered (StreamStamps, RenderLabels): codes per
+	// second and burst. No budget when either is zero.
+	TokenCodeRate  float64
+	TokenCodeBurst int
 	// Rand is the entropy for tokens and keys; crypto/rand when nil.
 	Rand io.Reader
 	// Store tunes the database; the zero value is right for production.
@@ -174,7 +185,10 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 
 	limiter := ratelimit.New(cfg.VerifyRate, cfg.VerifyBurst, cfg.Now)
-	authz := &authorizer{tokens: st, owners: st, limiter: limiter, log: cfg.Log}
+	authz := &authorizer{tokens: st, owners: st, limiter: limiter, codeRate: cfg.TokenCodeRate, codeBurst: cfg.TokenCodeBurst, log: cfg.Log}
+	if cfg.TokenCodeBurst > 0 {
+		authz.codes = ratelimit.New(cfg.TokenCodeRate, cfg.TokenCodeBurst, cfg.Now)
+	}
 	m := newMetrics(st)
 	ver.OnScanNotRecorded(m.scansNotRecorded.Inc)
 	obs := &observer{log: cfg.Log, m: m}
@@ -185,7 +199,6 @@ func New(cfg Config) (_ *Server, err error) {
 		// in the same one place as the services' errors.
 		grpc.ChainUnaryInterceptor(obs.unary, unaryErrors(cfg.Log), authz.unary),
 		grpc.ChainStreamInterceptor(obs.stream, streamErrors(cfg.Log), authz.stream),
-		grpc.MaxSendMsgSize(MaxMessageSize),
 		grpc.MaxRecvMsgSize(MaxRequestSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 	}

@@ -372,13 +372,11 @@ func (x *IssueStampsRequest) GetRequestId() string {
 	return ""
 }
 
-// IssueStampsResponse returns the batch and every stamp's code.
+// IssueStampsResponse returns the batch; StreamStamps gives its codes.
 type IssueStampsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The batch.
-	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
-	// The stamps, in serial order.
-	Stamps        []*Stamp `protobuf:"bytes,2,rep,name=stamps,proto3" json:"stamps,omitempty"`
+	Batch         *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -420,20 +418,11 @@ func (x *IssueStampsResponse) GetBatch() *Batch {
 	return nil
 }
 
-func (x *IssueStampsResponse) GetStamps() []*Stamp {
-	if x != nil {
-		return x.Stamps
-	}
-	return nil
-}
-
 // GetBatchRequest names a batch.
 type GetBatchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Batch id.
-	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Whether to return every stamp's code too.
-	IncludeStamps bool `protobuf:"varint,2,opt,name=include_stamps,json=includeStamps,proto3" json:"include_stamps,omitempty"`
+	Id            uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -475,20 +464,11 @@ func (x *GetBatchRequest) GetId() uint64 {
 	return 0
 }
 
-func (x *GetBatchRequest) GetIncludeStamps() bool {
-	if x != nil {
-		return x.IncludeStamps
-	}
-	return false
-}
-
 // GetBatchResponse returns a batch.
 type GetBatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The batch.
-	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
-	// The stamps in serial order, when include_stamps was set.
-	Stamps        []*Stamp `protobuf:"bytes,2,rep,name=stamps,proto3" json:"stamps,omitempty"`
+	Batch         *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -530,7 +510,122 @@ func (x *GetBatchResponse) GetBatch() *Batch {
 	return nil
 }
 
-func (x *GetBatchResponse) GetStamps() []*Stamp {
+// StreamStampsRequest names the batch whose codes to stream.
+type StreamStampsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Batch id.
+	BatchId uint64 `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	// Serial to start from, to resume a stream that was cut short: the serial
+	// after the last one received. It must be a serial of the batch. Unset:
+	// from the batch's first serial.
+	FromSerial    *uint64 `protobuf:"varint,2,opt,name=from_serial,json=fromSerial,proto3,oneof" json:"from_serial,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamStampsRequest) Reset() {
+	*x = StreamStampsRequest{}
+	mi := &file_estamp_v1_issuance_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamStampsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamStampsRequest) ProtoMessage() {}
+
+func (x *StreamStampsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_issuance_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamStampsRequest.ProtoReflect.Descriptor instead.
+func (*StreamStampsRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *StreamStampsRequest) GetBatchId() uint64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
+func (x *StreamStampsRequest) GetFromSerial() uint64 {
+	if x != nil && x.FromSerial != nil {
+		return *x.FromSerial
+	}
+	return 0
+}
+
+// StreamStampsResponse is one message of the stream: up to 5,000 stamps.
+type StreamStampsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The batch; set on the first message only.
+	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
+	// How many stamps the whole stream sends: the batch's quantity, less the
+	// serials before from_serial. Set on the first message only.
+	Total uint32 `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	// The next stamps, in serial order, following those of the message before.
+	Stamps        []*Stamp `protobuf:"bytes,3,rep,name=stamps,proto3" json:"stamps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamStampsResponse) Reset() {
+	*x = StreamStampsResponse{}
+	mi := &file_estamp_v1_issuance_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamStampsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamStampsResponse) ProtoMessage() {}
+
+func (x *StreamStampsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_issuance_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamStampsResponse.ProtoReflect.Descriptor instead.
+func (*StreamStampsResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StreamStampsResponse) GetBatch() *Batch {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
+}
+
+func (x *StreamStampsResponse) GetTotal() uint32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *StreamStampsResponse) GetStamps() []*Stamp {
 	if x != nil {
 		return x.Stamps
 	}
@@ -552,7 +647,7 @@ type ListBatchesRequest struct {
 
 func (x *ListBatchesRequest) Reset() {
 	*x = ListBatchesRequest{}
-	mi := &file_estamp_v1_issuance_proto_msgTypes[6]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +659,7 @@ func (x *ListBatchesRequest) String() string {
 func (*ListBatchesRequest) ProtoMessage() {}
 
 func (x *ListBatchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_issuance_proto_msgTypes[6]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,7 +672,7 @@ func (x *ListBatchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBatchesRequest.ProtoReflect.Descriptor instead.
 func (*ListBatchesRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{6}
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListBatchesRequest) GetProductId() string {
@@ -614,7 +709,7 @@ type ListBatchesResponse struct {
 
 func (x *ListBatchesResponse) Reset() {
 	*x = ListBatchesResponse{}
-	mi := &file_estamp_v1_issuance_proto_msgTypes[7]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +721,7 @@ func (x *ListBatchesResponse) String() string {
 func (*ListBatchesResponse) ProtoMessage() {}
 
 func (x *ListBatchesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_issuance_proto_msgTypes[7]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +734,7 @@ func (x *ListBatchesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBatchesResponse.ProtoReflect.Descriptor instead.
 func (*ListBatchesResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{7}
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListBatchesResponse) GetBatches() []*Batch {
@@ -676,7 +771,7 @@ type RevokeStampsRequest struct {
 
 func (x *RevokeStampsRequest) Reset() {
 	*x = RevokeStampsRequest{}
-	mi := &file_estamp_v1_issuance_proto_msgTypes[8]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +783,7 @@ func (x *RevokeStampsRequest) String() string {
 func (*RevokeStampsRequest) ProtoMessage() {}
 
 func (x *RevokeStampsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_issuance_proto_msgTypes[8]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +796,7 @@ func (x *RevokeStampsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeStampsRequest.ProtoReflect.Descriptor instead.
 func (*RevokeStampsRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{8}
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RevokeStampsRequest) GetBatchId() uint64 {
@@ -747,7 +842,7 @@ type RevokeStampsResponse struct {
 
 func (x *RevokeStampsResponse) Reset() {
 	*x = RevokeStampsResponse{}
-	mi := &file_estamp_v1_issuance_proto_msgTypes[9]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +854,7 @@ func (x *RevokeStampsResponse) String() string {
 func (*RevokeStampsResponse) ProtoMessage() {}
 
 func (x *RevokeStampsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_issuance_proto_msgTypes[9]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +867,7 @@ func (x *RevokeStampsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeStampsResponse.ProtoReflect.Descriptor instead.
 func (*RevokeStampsResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{9}
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RevokeStampsResponse) GetBatch() *Batch {
@@ -841,16 +936,22 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"expiryDate\x12\x1a\n" +
 	"\bquantity\x18\x05 \x01(\rR\bquantity\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"g\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\"K\n" +
 	"\x13IssueStampsResponse\x12&\n" +
-	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12(\n" +
-	"\x06stamps\x18\x02 \x03(\v2\x10.estamp.v1.StampR\x06stamps\"H\n" +
+	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batchJ\x04\b\x02\x10\x03R\x06stamps\"7\n" +
 	"\x0fGetBatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
-	"\x0einclude_stamps\x18\x02 \x01(\bR\rincludeStamps\"d\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02idJ\x04\b\x02\x10\x03R\x0einclude_stamps\"H\n" +
 	"\x10GetBatchResponse\x12&\n" +
-	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12(\n" +
-	"\x06stamps\x18\x02 \x03(\v2\x10.estamp.v1.StampR\x06stamps\"o\n" +
+	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batchJ\x04\b\x02\x10\x03R\x06stamps\"f\n" +
+	"\x13StreamStampsRequest\x12\x19\n" +
+	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12$\n" +
+	"\vfrom_serial\x18\x02 \x01(\x04H\x00R\n" +
+	"fromSerial\x88\x01\x01B\x0e\n" +
+	"\f_from_serial\"~\n" +
+	"\x14StreamStampsResponse\x12&\n" +
+	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\rR\x05total\x12(\n" +
+	"\x06stamps\x18\x03 \x03(\v2\x10.estamp.v1.StampR\x06stamps\"o\n" +
 	"\x12ListBatchesRequest\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1b\n" +
@@ -868,10 +969,11 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\x14RevokeStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12#\n" +
 	"\rrevoked_count\x18\x02 \x01(\rR\frevokedCount\x12-\n" +
-	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion2\xc3\x02\n" +
+	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion2\x96\x03\n" +
 	"\x0fIssuanceService\x12L\n" +
 	"\vIssueStamps\x12\x1d.estamp.v1.IssueStampsRequest\x1a\x1e.estamp.v1.IssueStampsResponse\x12C\n" +
-	"\bGetBatch\x12\x1a.estamp.v1.GetBatchRequest\x1a\x1b.estamp.v1.GetBatchResponse\x12L\n" +
+	"\bGetBatch\x12\x1a.estamp.v1.GetBatchRequest\x1a\x1b.estamp.v1.GetBatchResponse\x12Q\n" +
+	"\fStreamStamps\x12\x1e.estamp.v1.StreamStampsRequest\x1a\x1f.estamp.v1.StreamStampsResponse0\x01\x12L\n" +
 	"\vListBatches\x12\x1d.estamp.v1.ListBatchesRequest\x1a\x1e.estamp.v1.ListBatchesResponse\x12O\n" +
 	"\fRevokeStamps\x12\x1e.estamp.v1.RevokeStampsRequest\x1a\x1f.estamp.v1.RevokeStampsResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
@@ -887,7 +989,7 @@ func file_estamp_v1_issuance_proto_rawDescGZIP() []byte {
 	return file_estamp_v1_issuance_proto_rawDescData
 }
 
-var file_estamp_v1_issuance_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_estamp_v1_issuance_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_estamp_v1_issuance_proto_goTypes = []any{
 	(*Batch)(nil),                 // 0: estamp.v1.Batch
 	(*Stamp)(nil),                 // 1: estamp.v1.Stamp
@@ -895,31 +997,35 @@ var file_estamp_v1_issuance_proto_goTypes = []any{
 	(*IssueStampsResponse)(nil),   // 3: estamp.v1.IssueStampsResponse
 	(*GetBatchRequest)(nil),       // 4: estamp.v1.GetBatchRequest
 	(*GetBatchResponse)(nil),      // 5: estamp.v1.GetBatchResponse
-	(*ListBatchesRequest)(nil),    // 6: estamp.v1.ListBatchesRequest
-	(*ListBatchesResponse)(nil),   // 7: estamp.v1.ListBatchesResponse
-	(*RevokeStampsRequest)(nil),   // 8: estamp.v1.RevokeStampsRequest
-	(*RevokeStampsResponse)(nil),  // 9: estamp.v1.RevokeStampsResponse
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*StreamStampsRequest)(nil),   // 6: estamp.v1.StreamStampsRequest
+	(*StreamStampsResponse)(nil),  // 7: estamp.v1.StreamStampsResponse
+	(*ListBatchesRequest)(nil),    // 8: estamp.v1.ListBatchesRequest
+	(*ListBatchesResponse)(nil),   // 9: estamp.v1.ListBatchesResponse
+	(*RevokeStampsRequest)(nil),   // 10: estamp.v1.RevokeStampsRequest
+	(*RevokeStampsResponse)(nil),  // 11: estamp.v1.RevokeStampsResponse
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_estamp_v1_issuance_proto_depIdxs = []int32{
-	10, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
-	10, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
+	12, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
+	12, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.IssueStampsResponse.batch:type_name -> estamp.v1.Batch
-	1,  // 3: estamp.v1.IssueStampsResponse.stamps:type_name -> estamp.v1.Stamp
-	0,  // 4: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
-	1,  // 5: estamp.v1.GetBatchResponse.stamps:type_name -> estamp.v1.Stamp
+	0,  // 3: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
+	0,  // 4: estamp.v1.StreamStampsResponse.batch:type_name -> estamp.v1.Batch
+	1,  // 5: estamp.v1.StreamStampsResponse.stamps:type_name -> estamp.v1.Stamp
 	0,  // 6: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
 	0,  // 7: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
 	2,  // 8: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
 	4,  // 9: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
-	6,  // 10: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
-	8,  // 11: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
-	3,  // 12: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
-	5,  // 13: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
-	7,  // 14: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
-	9,  // 15: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
+	6,  // 10: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
+	8,  // 11: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
+	10, // 12: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
+	3,  // 13: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
+	5,  // 14: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
+	7,  // 15: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
+	9,  // 16: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
+	11, // 17: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -930,13 +1036,14 @@ func file_estamp_v1_issuance_proto_init() {
 	if File_estamp_v1_issuance_proto != nil {
 		return
 	}
+	file_estamp_v1_issuance_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_issuance_proto_rawDesc), len(file_estamp_v1_issuance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	IssuanceService_IssueStamps_FullMethodName  = "/estamp.v1.IssuanceService/IssueStamps"
 	IssuanceService_GetBatch_FullMethodName     = "/estamp.v1.IssuanceService/GetBatch"
+	IssuanceService_StreamStamps_FullMethodName = "/estamp.v1.IssuanceService/StreamStamps"
 	IssuanceService_ListBatches_FullMethodName  = "/estamp.v1.IssuanceService/ListBatches"
 	IssuanceService_RevokeStamps_FullMethodName = "/estamp.v1.IssuanceService/RevokeStamps"
 )
@@ -32,11 +33,21 @@ const (
 // IssuanceService issues batches of signed e-stamps ("tem điện tử") for
 // certified products.
 type IssuanceServiceClient interface {
-	// IssueStamps issues a batch of stamps for one lot of a certified product.
-	// A retry with the same request_id returns the same batch.
+	// IssueStamps issues a batch of stamps for one lot of a certified product
+	// and returns the batch, without the codes: StreamStamps sends them. A
+	// retry with the same request_id returns the same batch.
 	IssueStamps(ctx context.Context, in *IssueStampsRequest, opts ...grpc.CallOption) (*IssueStampsResponse, error)
-	// GetBatch returns a batch, and its stamps' codes when asked.
+	// GetBatch returns a batch, without its codes (see StreamStamps).
 	GetBatch(ctx context.Context, in *GetBatchRequest, opts ...grpc.CallOption) (*GetBatchResponse, error)
+	// StreamStamps sends the codes of a batch in serial order, at most 5,000
+	// stamps and about 1 MiB a message, so that a client with gRPC's default
+	// 4 MiB receive limit can fetch a batch of any size (a 100,000-stamp batch
+	// is about 17 MB of codes). The first message also carries the batch and
+	// the number of stamps the stream will send, for progress. The server
+	// signs the codes as it sends them; a stream cut short can be resumed
+	// with from_serial. Each call is charged its stamp count against the
+	// caller's token budget (ResourceExhausted with RetryInfo when spent).
+	StreamStamps(ctx context.Context, in *StreamStampsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStampsResponse], error)
 	// ListBatches pages through the batches of one product, oldest first.
 	ListBatches(ctx context.Context, in *ListBatchesRequest, opts ...grpc.CallOption) (*ListBatchesResponse, error)
 	// RevokeStamps revokes a whole batch or some of its stamps, e.g. when
@@ -72,6 +83,25 @@ func (c *issuanceServiceClient) GetBatch(ctx context.Context, in *GetBatchReques
 	return out, nil
 }
 
+func (c *issuanceServiceClient) StreamStamps(ctx context.Context, in *StreamStampsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStampsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &IssuanceService_ServiceDesc.Streams[0], IssuanceService_StreamStamps_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamStampsRequest, StreamStampsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IssuanceService_StreamStampsClient = grpc.ServerStreamingClient[StreamStampsResponse]
+
 func (c *issuanceServiceClient) ListBatches(ctx context.Context, in *ListBatchesRequest, opts ...grpc.CallOption) (*ListBatchesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListBatchesResponse)
@@ -99,11 +129,21 @@ func (c *issuanceServiceClient) RevokeStamps(ctx context.Context, in *RevokeStam
 // IssuanceService issues batches of signed e-stamps ("tem điện tử") for
 // certified products.
 type IssuanceServiceServer interface {
-	// IssueStamps issues a batch of stamps for one lot of a certified product.
-	// A retry with the same request_id returns the same batch.
+	// IssueStamps issues a batch of stamps for one lot of a certified product
+	// and returns the batch, without the codes: StreamStamps sends them. A
+	// retry with the same request_id returns the same batch.
 	IssueStamps(context.Context, *IssueStampsRequest) (*IssueStampsResponse, error)
-	// GetBatch returns a batch, and its stamps' codes when asked.
+	// GetBatch returns a batch, without its codes (see StreamStamps).
 	GetBatch(context.Context, *GetBatchRequest) (*GetBatchResponse, error)
+	// StreamStamps sends the codes of a batch in serial order, at most 5,000
+	// stamps and about 1 MiB a message, so that a client with gRPC's default
+	// 4 MiB receive limit can fetch a batch of any size (a 100,000-stamp batch
+	// is about 17 MB of codes). The first message also carries the batch and
+	// the number of stamps the stream will send, for progress. The server
+	// signs the codes as it sends them; a stream cut short can be resumed
+	// with from_serial. Each call is charged its stamp count against the
+	// caller's token budget (ResourceExhausted with RetryInfo when spent).
+	StreamStamps(*StreamStampsRequest, grpc.ServerStreamingServer[StreamStampsResponse]) error
 	// ListBatches pages through the batches of one product, oldest first.
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesResponse, error)
 	// RevokeStamps revokes a whole batch or some of its stamps, e.g. when
@@ -124,6 +164,9 @@ func (UnimplementedIssuanceServiceServer) IssueStamps(context.Context, *IssueSta
 }
 func (UnimplementedIssuanceServiceServer) GetBatch(context.Context, *GetBatchRequest) (*GetBatchResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetBatch not implemented")
+}
+func (UnimplementedIssuanceServiceServer) StreamStamps(*StreamStampsRequest, grpc.ServerStreamingServer[StreamStampsResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamStamps not implemented")
 }
 func (UnimplementedIssuanceServiceServer) ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListBatches not implemented")
@@ -188,6 +231,17 @@ func _IssuanceService_GetBatch_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IssuanceService_StreamStamps_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamStampsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(IssuanceServiceServer).StreamStamps(m, &grpc.GenericServerStream[StreamStampsRequest, StreamStampsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IssuanceService_StreamStampsServer = grpc.ServerStreamingServer[StreamStampsResponse]
+
 func _IssuanceService_ListBatches_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListBatchesRequest)
 	if err := dec(in); err != nil {
@@ -248,6 +302,12 @@ var IssuanceService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _IssuanceService_RevokeStamps_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamStamps",
+			Handler:       _IssuanceService_StreamStamps_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "estamp/v1/issuance.proto",
 }
