@@ -37,16 +37,12 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var all []*estampv1.Retailer
-		for token := ""; ; {
-			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: 1000, PageToken: token})
-			if err != nil {
-				return err
-			}
-			all = append(all, resp.Retailers...)
-			if token = resp.NextPageToken; token == "" {
-				break
-			}
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Retailer, string, error) {
+			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: size, PageToken: token})
+			return resp.GetRetailers(), resp.GetNextPageToken(), err
+		})
+		if err != nil {
+			return err
 		}
 		if a.json {
 			return a.printJSON(&estampv1.ListRetailersResponse{Retailers: all})
