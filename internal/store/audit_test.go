@@ -176,7 +176,7 @@ func TestTokensAndKeyStates(t *testing.T) {
 	if _, err := s.RevokeToken("nope", at(t0)); !isNotFound(err) {
 		t.Errorf("revoke unknown: %v", err)
 	}
-	if all, err := s.Tokens(); err != nil || len(all) != 1 {
+	if all, more, err := s.Tokens("", 10); err != nil || len(all) != 1 || more {
 		t.Errorf("Tokens = %v, %v", all, err)
 	}
 	err = s.SetKeyStates([]store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED), Reason: "leak"}}}, at(t0), "key.compromise", "0a0b0c0d", "leak")
