@@ -8,7 +8,7 @@ FUZZTIME  ?= 5s
 # Every parser of outside input, as Fuzz target:package.
 FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
-	FuzzCheck:./internal/verdict
+	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging
 
 .PHONY: all build run test bench bench-go generate lint ci clean
 

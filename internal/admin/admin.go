@@ -21,6 +21,7 @@ import (
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 )
@@ -28,7 +29,7 @@ import (
 // Store is what the admin service keeps in the database.
 type Store interface {
 	CreateToken(t *storagev1.TokenRecord, ch store.Change) error
-	Tokens() ([]*storagev1.TokenRecord, error)
+	Tokens(after string, limit int) ([]*storagev1.TokenRecord, bool, error)
 	RevokeToken(id string, ch store.Change) (*storagev1.TokenRecord, error)
 	SetKeyStates(changes []store.KeyChange, ch store.Change, action, target, detail string) error
 	AuditEntries(after uint64, limit int) ([]store.AuditEntry, bool, error)
@@ -149,13 +150,21 @@ func TokenProto(t *storagev1.TokenRecord) *estampv1.Token {
 }
 
 // ListTokens implements estampv1.AdminServiceServer.
-func (s *Service) ListTokens(context.Context, *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
-	all, err := s.store.Tokens()
+func (s *Service) ListTokens(_ context.Context, req *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
+	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
-	resp := &estampv1.ListTokensResponse{}
-	for _, t := range all {
+	after, err := paging.After(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := s.store.Tokens(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &estampv1.ListTokensResponse{NextPageToken: paging.Next(list, more, func(last *storagev1.TokenRecord) string { return paging.Token(last.Id) })}
+	for _, t := range list {
 		resp.Tokens = append(resp.Tokens, TokenProto(t))
 	}
 	return resp, nil
@@ -296,20 +305,24 @@ func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.I
 
 // ListAuditEntries implements estampv1.AdminServiceServer.
 func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		return nil, ocop.Invalid("page_size", "must not be negative")
-	case size == 0:
-		size = 100
-	case size > 1000:
-		size = 1000
-	}
-	list, more, err := s.store.AuditEntries(req.GetAfterSequence(), size)
+	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
-	resp := &estampv1.ListAuditEntriesResponse{More: more}
+	after, err := paging.AfterNumber(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	// from_sequence filters like any field of a list request: on every
+	// page, whatever the token says.
+	if from := req.GetFromSequence(); from > 0 {
+		after = max(after, from-1)
+	}
+	list, more, err := s.store.AuditEntries(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &estampv1.ListAuditEntriesResponse{NextPageToken: paging.Next(list, more, func(last store.AuditEntry) string { return paging.NumberToken(last.Sequence) })}
 	for _, e := range list {
 		p := &estampv1.AuditEntry{Sequence: e.Sequence, Hash: e.Hash}
 		if r := e.Record; r != nil {

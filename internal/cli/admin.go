@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -72,15 +73,18 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
 			return err
 		}
-		resp, err := a.adm.ListTokens(ctx, &estampv1.ListTokensRequest{})
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Token, string, error) {
+			resp, err := a.adm.ListTokens(ctx, &estampv1.ListTokensRequest{PageSize: size, PageToken: token})
+			return resp.GetTokens(), resp.GetNextPageToken(), err
+		})
 		if err != nil {
 			return err
 		}
 		if a.json {
-			return a.printJSON(resp)
+			return a.printJSON(&estampv1.ListTokensResponse{Tokens: all})
 		}
 		return a.table("TOKEN\tVAI TRÒ\tCHO\tTẠO LÚC\tTẠO BỞI\tTHU HỒI\tGHI CHÚ", func(w *tabwriter.Writer) {
-			for _, t := range resp.Tokens {
+			for _, t := range all {
 				revoked := "—"
 				if t.RevokeTime != nil {
 					revoked = date(t.RevokeTime)
@@ -161,29 +165,22 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
 			return err
 		}
-		var all []*estampv1.AuditEntry
-		for limit == 0 || len(all) < limit {
-			resp, err := a.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{AfterSequence: after, PageSize: 1000})
-			if err != nil {
-				return err
-			}
-			all = append(all, resp.Entries...)
-			if !resp.More || len(resp.Entries) == 0 {
-				break
-			}
-			after = resp.Entries[len(resp.Entries)-1].Sequence
+		if limit < 0 {
+			return fmt.Errorf("%w: --limit %d is negative", ErrUsage, limit)
 		}
-		if limit > 0 && len(all) > limit {
-			all = all[:limit]
+		if after == math.MaxUint64 {
+			// Nothing comes after the largest sequence number, and
+			// from_sequence after+1 would wrap to the whole log.
+			return a.auditTable(nil)
 		}
-		if a.json {
-			return a.printJSON(&estampv1.ListAuditEntriesResponse{Entries: all})
-		}
-		return a.table("SỐ\tTHỜI GIAN\tAI\tVIỆC\tĐỐI TƯỢNG\tCHI TIẾT", func(w *tabwriter.Writer) {
-			for _, e := range all {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, date(e.Time), e.Actor, e.Action, e.Target, e.Detail)
-			}
+		all, err := everyPage(a.pageSize, limit, func(size int32, token string) ([]*estampv1.AuditEntry, string, error) {
+			resp, err := a.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: after + 1, PageSize: size, PageToken: token})
+			return resp.GetEntries(), resp.GetNextPageToken(), err
 		})
+		if err != nil {
+			return err
+		}
+		return a.auditTable(all)
 	case "verify":
 		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
 			return err
@@ -218,6 +215,19 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		return nil
 	}
 	return fmt.Errorf("%w: admin audit %q: want list or verify", ErrUsage, verb)
+}
+
+// auditTable shows audit entries, or with --json the list as one
+// ListAuditEntriesResponse.
+func (a *app) auditTable(all []*estampv1.AuditEntry) error {
+	if a.json {
+		return a.printJSON(&estampv1.ListAuditEntriesResponse{Entries: all})
+	}
+	return a.table("SỐ\tTHỜI GIAN\tAI\tVIỆC\tĐỐI TƯỢNG\tCHI TIẾT", func(w *tabwriter.Writer) {
+		for _, e := range all {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, date(e.Time), e.Actor, e.Action, e.Target, e.Detail)
+		}
+	})
 }
 
 // backup writes a snapshot of the server's database to --out: first to a

@@ -24,6 +24,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/safefile"
 	"github.com/ocopvn/estamp/internal/verdict"
 )
@@ -127,6 +128,9 @@ type app struct {
 	// commit puts a finished output file in place: (*safefile.File).Commit,
 	// or in tests a failure after the work is done.
 	commit func(*safefile.File) error
+	// pageSize is the page size of every list read (everyPage): the most
+	// the server gives, or in tests a small one, so that they page.
+	pageSize int32
 }
 
 // Run executes one command line.
@@ -135,7 +139,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func newApp(getenv func(string) string, stdout, stderr io.Writer) *app {
-	return &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin, commit: (*safefile.File).Commit}
+	return &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin, commit: (*safefile.File).Commit, pageSize: paging.MaxSize}
 }
 
 func (a *app) run(ctx context.Context, args []string) error {

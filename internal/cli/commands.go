@@ -25,17 +25,12 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var all []*estampv1.Producer
-		token := ""
-		for {
-			resp, err := a.reg.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: 1000, PageToken: token})
-			if err != nil {
-				return err
-			}
-			all = append(all, resp.Producers...)
-			if token = resp.NextPageToken; token == "" {
-				break
-			}
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Producer, string, error) {
+			resp, err := a.reg.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: size, PageToken: token})
+			return resp.GetProducers(), resp.GetNextPageToken(), err
+		})
+		if err != nil {
+			return err
 		}
 		if a.json {
 			return a.printJSON(&estampv1.ListProducersResponse{Producers: all})
@@ -104,17 +99,12 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var all []*estampv1.Product
-		token := ""
-		for {
-			resp, err := a.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: 1000, PageToken: token, ProducerId: producer})
-			if err != nil {
-				return err
-			}
-			all = append(all, resp.Products...)
-			if token = resp.NextPageToken; token == "" {
-				break
-			}
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Product, string, error) {
+			resp, err := a.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: size, PageToken: token, ProducerId: producer})
+			return resp.GetProducts(), resp.GetNextPageToken(), err
+		})
+		if err != nil {
+			return err
 		}
 		if a.json {
 			return a.printJSON(&estampv1.ListProductsResponse{Products: all})
@@ -378,17 +368,12 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var all []*estampv1.Batch
-		token := ""
-		for {
-			resp, err := a.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: 1000, PageToken: token})
-			if err != nil {
-				return err
-			}
-			all = append(all, resp.Batches...)
-			if token = resp.NextPageToken; token == "" {
-				break
-			}
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Batch, string, error) {
+			resp, err := a.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: size, PageToken: token})
+			return resp.GetBatches(), resp.GetNextPageToken(), err
+		})
+		if err != nil {
+			return err
 		}
 		if a.json {
 			return a.printJSON(&estampv1.ListBatchesResponse{Batches: all})

@@ -37,16 +37,12 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var all []*estampv1.Retailer
-		for token := ""; ; {
-			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: 1000, PageToken: token})
-			if err != nil {
-				return err
-			}
-			all = append(all, resp.Retailers...)
-			if token = resp.NextPageToken; token == "" {
-				break
-			}
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Retailer, string, error) {
+			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: size, PageToken: token})
+			return resp.GetRetailers(), resp.GetNextPageToken(), err
+		})
+		if err != nil {
+			return err
 		}
 		if a.json {
 			return a.printJSON(&estampv1.ListRetailersResponse{Retailers: all})
@@ -270,6 +266,8 @@ func (a *app) history(ctx context.Context, args []string) error {
 // issuer's keys, its revocation list (revoked stamps and batches, and
 // certificates as they stand after a change) and its addresses.
 type offlineCache struct {
+	// Format is cacheFormat; a cache of another format is synced anew.
+	Format        int               `json:"format"`
 	Server        string            `json:"server"`
 	SyncedAt      time.Time         `json:"synced_at"`
 	Keys          []cachedKey       `json:"keys"`
@@ -278,9 +276,21 @@ type offlineCache struct {
 	BaseURL       string            `json:"base_url"`
 	BatchBaseURLs []batchBase       `json:"batch_base_urls"`
 
-	stamps, batches map[uint64]string                // revoked serials and batches -> reason
-	certs           map[uint32]*estampv1.Certificate // by product number: the latest change
-	keys            map[string]cachedKey             // by key id
+	stamps  []revokedRange                   // in list order: the first that holds a serial revoked it
+	batches map[uint64]string                // revoked batches -> reason
+	certs   map[uint32]*estampv1.Certificate // by product number: the latest change
+	keys    map[string]cachedKey             // by key id
+}
+
+// cacheFormat is the layout of the cache. 2: revocation entries name
+// serials as ranges (format 1, unmarked, had a serial per entry, which
+// this version would not read).
+const cacheFormat = 2
+
+// revokedRange is serials revoked together, and why.
+type revokedRange struct {
+	first, last uint64
+	reason      string
 }
 
 type cachedKey struct {
@@ -316,7 +326,10 @@ func loadCache(path string) (*offlineCache, error) {
 	if err := json.Unmarshal(data, c); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c.stamps, c.batches, c.certs, c.keys = map[uint64]string{}, map[uint64]string{}, map[uint32]*estampv1.Certificate{}, map[string]cachedKey{}
+	if c.Format != cacheFormat {
+		return nil, fmt.Errorf("%s: %w", path, errOldCache)
+	}
+	c.batches, c.certs, c.keys = map[uint64]string{}, map[uint32]*estampv1.Certificate{}, map[string]cachedKey{}
 	for _, k := range c.Keys {
 		c.keys[k.KeyID] = k
 	}
@@ -332,13 +345,31 @@ func loadCache(path string) (*offlineCache, error) {
 				cert.RevokeTime, cert.RevocationReason = e.RevokeTime, e.Reason
 			}
 			c.certs[e.Certificate.ProductNumber] = cert
-		case e.Serial == 0:
+		case len(e.SerialRanges) == 0:
 			c.batches[e.BatchId] = e.Reason
 		default:
-			c.stamps[e.Serial] = e.Reason
+			for _, r := range e.SerialRanges {
+				c.stamps = append(c.stamps, revokedRange{r.First, r.Last, e.Reason})
+			}
 		}
 	}
 	return c, nil
+}
+
+// errOldCache is a cache written by an earlier version of estamp.
+var errOldCache = errors.New("the offline cache predates this version: run `estamp sync` while online")
+
+// stampRevocation is the reason a serial was revoked, if it was: the
+// server keeps the first revocation of a stamp, so the first range in
+// list order that holds it. One verification reads the cache once, so a
+// scan costs no more than loading it.
+func (c *offlineCache) stampRevocation(serial uint64) (string, bool) {
+	for _, r := range c.stamps {
+		if r.first <= serial && serial <= r.last {
+			return r.reason, true
+		}
+	}
+	return "", false
 }
 
 // Key implements verdict.Keys with the synced public keys.
@@ -361,7 +392,7 @@ func (c *offlineCache) record(claims stampcode.Claims) *verdict.Record {
 			r.Base = b.BaseURL
 		}
 	}
-	r.StampReason, r.StampRevoked = c.stamps[claims.Serial]
+	r.StampReason, r.StampRevoked = c.stampRevocation(claims.Serial)
 	r.BatchReason, r.BatchRevoked = c.batches[uint64(claims.BatchID)]
 	if cert, ok := c.certs[claims.ProductNumber]; ok {
 		r.Certificate = cert
@@ -382,10 +413,9 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	}
 	path := a.cachePath()
 	c, err := loadCache(path)
-	// A cache from another server, or from before addresses were synced,
-	// starts over.
-	if err != nil || c.Server != a.server || c.BaseURL == "" {
-		c = &offlineCache{Server: a.server}
+	// A cache from another server, or of an earlier format, starts over.
+	if err != nil || c.Server != a.server {
+		c = &offlineCache{Format: cacheFormat, Server: a.server}
 	}
 	if err := a.dial(); err != nil {
 		return err
@@ -405,12 +435,21 @@ func (a *app) sync(ctx context.Context, args []string) error {
 		}
 		c.Keys = append(c.Keys, ck)
 	}
-	rl, err := a.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version})
+	// Every page up to the version of the first: the next sync goes on
+	// from there.
+	var rl *estampv1.ListRevocationsResponse
+	entries, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.RevocationEntry, string, error) {
+		resp, err := a.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version, PageSize: size, PageToken: token})
+		if rl == nil {
+			rl = resp
+		}
+		return resp.GetEntries(), resp.GetNextPageToken(), err
+	})
 	if err != nil {
 		return err
 	}
 	revoked, certs := 0, 0
-	for _, e := range rl.Entries {
+	for _, e := range entries {
 		raw, err := protojson.Marshal(e)
 		if err != nil {
 			return err
@@ -446,11 +485,11 @@ func (a *app) sync(ctx context.Context, args []string) error {
 func (a *app) verifyOffline(code string) error {
 	path := a.cachePath()
 	c, err := loadCache(path)
-	if err != nil {
+	switch {
+	case errors.Is(err, errOldCache):
+		return err
+	case err != nil:
 		return fmt.Errorf("no offline cache (%v): run `estamp sync` while online", err)
-	}
-	if c.BaseURL == "" {
-		return fmt.Errorf("the offline cache %s predates this version: run `estamp sync` while online", path)
 	}
 	checker, err := verdict.New([]string{c.BaseURL}, c)
 	if err != nil {

@@ -17,3 +17,11 @@ func RunWithCommit(ctx context.Context, args []string, getenv func(string) strin
 
 // Commands is the CLI's command table.
 var Commands = commands
+
+// RunWithPageSize runs like Run, but reads lists in pages of size, so
+// that tests page with a few items.
+func RunWithPageSize(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, size int32) error {
+	a := newApp(getenv, stdout, stderr)
+	a.pageSize = size
+	return a.run(ctx, args)
+}

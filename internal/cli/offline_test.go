@@ -2,12 +2,14 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ocopvn/estamp/internal/cli"
+	"github.com/ocopvn/estamp/internal/stampcode"
 )
 
 // Offline verification says what the server says, for every state a sync
@@ -70,7 +72,17 @@ func TestOfflineAgreesWithServer(t *testing.T) {
 	certRevoked := issue("TUI-COI-NGA-SON", "2")
 	certExpired := issue("MAM-TEP-HA-YEN", "2")
 	renewed := issue("RUOU-NEP-TU-TRU", "2")
+	ranged := issue("CHE-LAM-PHU-QUANG", "5")
 	run("revoke", "--serial", "2", "--reason", "Tem bị mất")
+	// One call, one list entry: serials as the ranges a, a+1 and a+3.
+	serial := func(code string) string {
+		tok, err := stampcode.Parse(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(tok.Claims.Serial)
+	}
+	run("revoke", "--serial", serial(ranged[3]), "--serial", serial(ranged[0]), "--serial", serial(ranged[1]), "--reason", "Tem in lỗi")
 	run("batches", "revoke", "2", "--reason", "Thu hồi lô")
 	run("products", "revoke", "TUI-COI-NGA-SON", "--reason", "Không đạt")
 	run("products", "renew", "MAM-TEP-HA-YEN", "--stars", "3", "--decision", "9/QĐ-UBND", "--decision-date", "2021-01-04")
@@ -94,6 +106,11 @@ func TestOfflineAgreesWithServer(t *testing.T) {
 		"tampered":                 tampered,
 		"altered last character":   nonCanonical,
 		"Unicode upper-case trick": strings.NewReplacer("S", "\u017f", "I", "\u0131").Replace(plain[3]),
+		"first of a range":         ranged[0],
+		"end of a range":           ranged[1],
+		"between two ranges":       ranged[2],
+		"range of one":             ranged[3],
+		"after the last range":     ranged[4],
 	}
 	want := map[string]string{
 		"genuine": "VERDICT_GENUINE", "lower case, bare token": "VERDICT_GENUINE", "stamp revoked": "VERDICT_REVOKED",
@@ -101,6 +118,8 @@ func TestOfflineAgreesWithServer(t *testing.T) {
 		"certificate expired": "VERDICT_CERTIFICATE_EXPIRED", "certificate renewed": "VERDICT_GENUINE",
 		"another host": "VERDICT_MALFORMED", "another path": "VERDICT_MALFORMED", "tampered": "VERDICT_BAD_SIGNATURE",
 		"altered last character": "VERDICT_BAD_SIGNATURE", "Unicode upper-case trick": "VERDICT_MALFORMED",
+		"first of a range": "VERDICT_REVOKED", "end of a range": "VERDICT_REVOKED", "between two ranges": "VERDICT_GENUINE",
+		"range of one": "VERDICT_REVOKED", "after the last range": "VERDICT_GENUINE",
 	}
 	compare("first address", codes, want)
 	for _, empty := range []string{"", " \t\r\n"} {

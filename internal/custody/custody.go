@@ -23,6 +23,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verdict"
@@ -36,7 +37,7 @@ const MaxDelivery = 10_000
 type Store interface {
 	ReceiveStamps(retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, summary func() string) ([]store.IntakeResult, error)
 	StampOf(serial uint64) (*store.StampRecord, error)
-	Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, error)
+	Revocations(p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
 	BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error)
 }
 
@@ -275,9 +276,44 @@ func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHisto
 	return resp, nil
 }
 
+// Pages of the revocation list.
+const (
+	// revocationPageSize is its default page size, the largest of any
+	// list: every client reads it to the end, entries are small (one per
+	// revocation, not per stamp), and each page costs a public client one
+	// of its rate-limited calls.
+	revocationPageSize = paging.MaxSize
+	// maxRevocationPageBytes bounds a page, whatever its entries hold: a
+	// MiB of protobuf (about 3 as JSON) is far under the 4 MiB a gRPC
+	// client takes by default.
+	maxRevocationPageBytes = 1 << 20
+)
+
 // ListRevocations implements estampv1.CustodyServiceServer.
+//
+// A page token holds the version of the last entry returned and the
+// version the first page listed up to: every page of one listing stops
+// there, so a revocation made meanwhile is not half seen but comes with
+// the next sync from that version.
 func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error) {
-	version, entries, err := s.store.Revocations(req.GetSinceVersion())
+	limit, err := paging.SizeOr(req.GetPageSize(), revocationPageSize)
+	if err != nil {
+		return nil, err
+	}
+	page := store.RevocationPage{After: req.GetSinceVersion(), Limit: limit, MaxBytes: maxRevocationPageBytes}
+	if t := req.GetPageToken(); t != "" {
+		ns, err := paging.AfterNumbers(t, 2)
+		if err != nil {
+			return nil, err
+		}
+		// A token is made only when entries remain after the last one
+		// up to the first page's version.
+		if ns[0] >= ns[1] {
+			return nil, ocop.Invalid("page_token", "not a token returned by a previous page")
+		}
+		page.After, page.Upto = max(page.After, ns[0]), ns[1]
+	}
+	version, entries, more, err := s.store.Revocations(page)
 	if err != nil {
 		return nil, err
 	}
@@ -285,5 +321,6 @@ func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocatio
 	if err != nil {
 		return nil, err
 	}
-	return &estampv1.ListRevocationsResponse{Version: version, Entries: entries, BaseUrl: s.baseURL, BatchBaseUrls: bases}, nil
+	next := paging.Next(entries, more, func(last *estampv1.RevocationEntry) string { return paging.NumberToken(last.Version, version) })
+	return &estampv1.ListRevocationsResponse{Version: version, Entries: entries, BaseUrl: s.baseURL, BatchBaseUrls: bases, NextPageToken: next}, nil
 }

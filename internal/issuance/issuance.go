@@ -9,13 +9,13 @@ package issuance
 import (
 	"context"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 )
@@ -358,11 +358,11 @@ func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesReques
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
-	limit, err := ocop.PageSize(req.GetPageSize())
+	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
-	after, err := ocop.ParseNumericPageToken(req.GetPageToken())
+	after, err := paging.AfterNumber(req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -370,11 +370,7 @@ func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesReques
 	if err != nil {
 		return nil, err
 	}
-	resp := &estampv1.ListBatchesResponse{Batches: list}
-	if more && len(list) > 0 {
-		resp.NextPageToken = ocop.PageToken(strconv.FormatUint(list[len(list)-1].Id, 10))
-	}
-	return resp, nil
+	return &estampv1.ListBatchesResponse{Batches: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Batch) string { return paging.NumberToken(last.Id) })}, nil
 }
 
 // RevokeStamps implements estampv1.IssuanceServiceServer.

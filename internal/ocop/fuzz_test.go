@@ -31,9 +31,5 @@ func FuzzClientInput(f *testing.F) {
 		if err := ocop.CheckID("id", s); err == nil && (len(s) == 0 || len(s) > ocop.MaxIDLength) {
 			t.Fatalf("CheckID accepted %q", s)
 		}
-		// A forged page token only moves where a listing starts; it must
-		// simply not crash.
-		_, _ = ocop.ParsePageToken(s)
-		_, _ = ocop.ParseNumericPageToken(s)
 	})
 }

@@ -186,23 +186,3 @@ func TestCertificateStatus(t *testing.T) {
 		t.Errorf("second revoke: %v, want precondition error", err)
 	}
 }
-
-func TestPageSizeAndTokens(t *testing.T) {
-	for in, want := range map[int32]int{0: 50, 1: 1, 1000: 1000, 5000: 1000} {
-		if got, err := ocop.PageSize(in); err != nil || got != want {
-			t.Errorf("PageSize(%d) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	if _, err := ocop.PageSize(-1); err == nil {
-		t.Error("negative page size accepted")
-	}
-	if got, err := ocop.ParsePageToken(ocop.PageToken("HTX-1")); err != nil || got != "HTX-1" {
-		t.Errorf("token round trip = %q, %v", got, err)
-	}
-	if _, err := ocop.ParsePageToken("!!"); err == nil {
-		t.Error("garbage page token accepted")
-	}
-	if _, err := ocop.ParseNumericPageToken(ocop.PageToken("x")); err == nil {
-		t.Error("non-numeric batch page token accepted")
-	}
-}

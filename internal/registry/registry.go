@@ -10,6 +10,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
@@ -70,11 +71,11 @@ func (s *Service) GetProducer(_ context.Context, req *estampv1.GetProducerReques
 
 // ListProducers implements estampv1.RegistryServiceServer.
 func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
-	limit, err := ocop.PageSize(req.GetPageSize())
+	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
-	after, err := ocop.ParsePageToken(req.GetPageToken())
+	after, err := paging.After(req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +83,7 @@ func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRe
 	if err != nil {
 		return nil, err
 	}
-	resp := &estampv1.ListProducersResponse{Producers: list}
-	if more && len(list) > 0 {
-		resp.NextPageToken = ocop.PageToken(list[len(list)-1].Id)
-	}
-	return resp, nil
+	return &estampv1.ListProducersResponse{Producers: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Producer) string { return paging.Token(last.Id) })}, nil
 }
 
 // CreateProduct implements estampv1.RegistryServiceServer.
@@ -116,11 +113,11 @@ func (s *Service) GetProduct(_ context.Context, req *estampv1.GetProductRequest)
 
 // ListProducts implements estampv1.RegistryServiceServer.
 func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
-	limit, err := ocop.PageSize(req.GetPageSize())
+	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
-	after, err := ocop.ParsePageToken(req.GetPageToken())
+	after, err := paging.After(req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +134,7 @@ func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequ
 	for _, p := range list {
 		ocop.WithStatus(p, now)
 	}
-	resp := &estampv1.ListProductsResponse{Products: list}
-	if more && len(list) > 0 {
-		resp.NextPageToken = ocop.PageToken(list[len(list)-1].Id)
-	}
-	return resp, nil
+	return &estampv1.ListProductsResponse{Products: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Product) string { return paging.Token(last.Id) })}, nil
 }
 
 // UpdateCertification implements estampv1.RegistryServiceServer.
@@ -202,11 +195,11 @@ func (s *Service) GetRetailer(_ context.Context, req *estampv1.GetRetailerReques
 
 // ListRetailers implements estampv1.RegistryServiceServer.
 func (s *Service) ListRetailers(_ context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
-	limit, err := ocop.PageSize(req.GetPageSize())
+	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
-	after, err := ocop.ParsePageToken(req.GetPageToken())
+	after, err := paging.After(req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -214,9 +207,5 @@ func (s *Service) ListRetailers(_ context.Context, req *estampv1.ListRetailersRe
 	if err != nil {
 		return nil, err
 	}
-	resp := &estampv1.ListRetailersResponse{Retailers: list}
-	if more && len(list) > 0 {
-		resp.NextPageToken = ocop.PageToken(list[len(list)-1].Id)
-	}
-	return resp, nil
+	return &estampv1.ListRetailersResponse{Retailers: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Retailer) string { return paging.Token(last.Id) })}, nil
 }

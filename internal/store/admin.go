@@ -51,10 +51,9 @@ func (s *Store) Token(id string) (*storagev1.TokenRecord, error) {
 	return t, nil
 }
 
-// Tokens returns every token, by id (a limit of -1 never stops the page).
-func (s *Store) Tokens() ([]*storagev1.TokenRecord, error) {
-	list, _, err := listAfter(s, bucketTokens, "", -1, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
-	return list, err
+// Tokens returns up to limit tokens with ids after `after`, by id.
+func (s *Store) Tokens(after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
+	return listAfter(s, bucketTokens, after, limit, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
 }
 
 // RevokeToken marks a token revoked; revoking it again changes nothing.

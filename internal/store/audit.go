@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -106,6 +107,10 @@ func decodeAudit(seq uint64, v []byte) (AuditEntry, string) {
 // AuditEntries returns up to limit entries after sequence `after`. Entries
 // whose hash does not match are returned without a record.
 func (s *Store) AuditEntries(after uint64, limit int) (list []AuditEntry, more bool, err error) {
+	if after == math.MaxUint64 {
+		// Nothing is after it, and after+1 would wrap to the whole log.
+		return nil, false, nil
+	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		more, err = page(tx.Bucket(bucketAudit), u64(after+1), nil, nil, limit, func(k, v []byte) error {
 			e, _ := decodeAudit(binary.BigEndian.Uint64(k), v)

@@ -176,7 +176,7 @@ func TestTokensAndKeyStates(t *testing.T) {
 	if _, err := s.RevokeToken("nope", at(t0)); !isNotFound(err) {
 		t.Errorf("revoke unknown: %v", err)
 	}
-	if all, err := s.Tokens(); err != nil || len(all) != 1 {
+	if all, more, err := s.Tokens("", 10); err != nil || len(all) != 1 || more {
 		t.Errorf("Tokens = %v, %v", all, err)
 	}
 	err = s.SetKeyStates([]store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED), Reason: "leak"}}}, at(t0), "key.compromise", "0a0b0c0d", "leak")
@@ -350,11 +350,12 @@ func TestMigrateSchema3(t *testing.T) {
 	if bases, err := s.BatchBaseURLs(); err != nil || len(bases) != 1 || bases[0].BaseUrl != "HTTP://OLD.EXAMPLE" || bases[0].FirstBatchId != 1 {
 		t.Errorf("base URLs = %v, %v", bases, err)
 	}
-	if _, list, err := s.Revocations(0); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
+	if _, list, _, err := s.Revocations(store.RevocationPage{Limit: 10}); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
 		t.Errorf("revocation list = %v, %v", list, err)
 	}
+	// One entry for each upgrade: 3 to 4, and 4 to 5.
 	check, err := s.VerifyAudit()
-	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 1 {
+	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 2 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
 	}
 }

@@ -1,14 +1,15 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
+	"slices"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
@@ -221,7 +222,11 @@ func (s *Store) Stamp(batchID, serial uint64) (*StampRecord, error) {
 		if serial < rec.Batch.FirstSerial || serial-rec.Batch.FirstSerial >= uint64(rec.Batch.Quantity) {
 			return &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}
 		}
-		rec.State, err = decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		if err != nil {
+			return err
+		}
+		rec.State, err = stampView(tx, st)
 		return err
 	})
 	if err != nil {
@@ -249,28 +254,59 @@ func batchOfSerial(tx *bolt.Tx, serial uint64) (*estampv1.Batch, error) {
 	return nil, &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}
 }
 
-// addRevocation appends to the revocation list under the next version.
-func addRevocation(tx *bolt.Tx, b *estampv1.Batch, serial uint64, reason string, at time.Time) error {
-	return addListEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Serial: serial, Reason: reason, RevokeTime: timestamppb.New(at)})
-}
+// MaxRangesPerEntry bounds one revocation-list entry: serials scattered
+// over more ranges make more entries, never one too large for a page.
+const MaxRangesPerEntry = 1000
 
 // addCertificate appends a product's certificate as it now stands to the
 // revocation list: offline verifiers learn of renewals and revocations.
-func addCertificate(tx *bolt.Tx, p *estampv1.Product, at time.Time) error {
+func addCertificate(tx *bolt.Tx, p *estampv1.Product, ch Change) error {
 	c := p.GetCertificate()
-	return addListEntry(tx, &estampv1.RevocationEntry{
-		Reason: c.GetRevocationReason(), RevokeTime: timestamppb.New(at),
+	_, err := addListEntry(tx, &estampv1.RevocationEntry{
+		Reason: c.GetRevocationReason(), RevokeTime: timestamppb.New(ch.Time),
 		Certificate: &estampv1.CertificateChange{ProductNumber: p.Number, ProductId: p.Id, ValidUntil: c.GetValidUntil(), Revoked: c.GetRevokeTime() != nil},
-	})
+	}, ch.Actor)
+	return err
 }
 
-func addListEntry(tx *bolt.Tx, e *estampv1.RevocationEntry) error {
+// addListEntry appends to the revocation list under the next version,
+// with who asked beside the entry the list publishes, and returns the
+// version.
+func addListEntry(tx *bolt.Tx, e *estampv1.RevocationEntry, actor string) (uint64, error) {
 	version, err := nextCounter(tx, keyNextRevocation, 1)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	e.Version = version
-	return put(tx.Bucket(bucketRevocations), u64(version), e)
+	return version, put(tx.Bucket(bucketRevocations), u64(version), &storagev1.RevocationRecord{Entry: e, Actor: actor})
+}
+
+// revocationRecord reads the revocation-list entry of a version.
+func revocationRecord(tx *bolt.Tx, version uint64) (*storagev1.RevocationRecord, error) {
+	rec := new(storagev1.RevocationRecord)
+	ok, err := get(tx.Bucket(bucketRevocations), u64(version), rec)
+	if err == nil && !ok {
+		err = fmt.Errorf("store: revocation-list entry %d is missing, though a stamp refers to it", version)
+	}
+	return rec, err
+}
+
+// stampView is a stamp's state as the store's callers see it: a
+// revocation that refers to its revocation-list entry carries that
+// entry's time, reason and actor. st itself is left as stored, so that it
+// can be written back.
+func stampView(tx *bolt.Tx, st *StampState) (*StampState, error) {
+	v := st.GetRevocation().GetListVersion()
+	if v == 0 {
+		return st, nil
+	}
+	rec, err := revocationRecord(tx, v)
+	if err != nil {
+		return nil, err
+	}
+	view := proto.CloneOf(st)
+	view.Revocation = &storagev1.Revocation{TimeUnixNano: rec.Entry.GetRevokeTime().AsTime().UnixNano(), Reason: rec.Entry.GetReason(), Actor: rec.Actor, ListVersion: v}
+	return view, nil
 }
 
 // Revocation is one request to revoke: a whole batch, or serials.
@@ -278,13 +314,19 @@ type Revocation struct {
 	BatchID uint64   // revoke this batch whole, unless Serials are given
 	Serials []uint64 // revoke these; with BatchID they must belong to it
 	Reason  string
-	// Change.Actor is recorded with each revoked stamp.
+	// Change.Actor is recorded with the revocation-list entries.
 	Change Change
 }
 
 // RevokeStamps revokes a batch or stamps, idempotently: what is already
 // revoked stays as it was. It returns the batch when BatchID was given, how
 // many stamps this call newly revoked, and the revocation-list version.
+//
+// The revocation list gets one entry for a batch, and for serials one per
+// batch they belong to, holding the serials this call newly revoked as
+// ranges (more entries only past MaxRangesPerEntry ranges): a recall of
+// 100,000 stamps is an entry, not 100,000. Each stamp's state refers to
+// its entry, which holds the reason and who asked once.
 func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error) {
 	var (
 		named   *estampv1.Batch
@@ -309,48 +351,22 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 			if err != nil {
 				return err
 			}
-			if err := addRevocation(tx, named, 0, r.Reason, r.Change.Time); err != nil {
+			entry := &estampv1.RevocationEntry{KeyId: named.KeyId, BatchId: named.Id, Reason: r.Reason, RevokeTime: timestamppb.New(r.Change.Time)}
+			if _, err := addListEntry(tx, entry, r.Change.Actor); err != nil {
 				return err
 			}
 			return appendAudit(tx, r.Change, "batch.revoke", formatUint(named.Id), r.Reason, d)
 		}
-		stamps := tx.Bucket(bucketStamps)
-		for i, serial := range r.Serials {
-			b, err := batchOfSerial(tx, serial)
-			var nf *ocop.NotFoundError
-			if errors.As(err, &nf) {
-				return ocop.Invalid("serials", "serial %d (index %d) was never issued", serial, i)
-			}
-			if err != nil {
-				return err
-			}
-			if named != nil && b.Id != named.Id {
-				return ocop.Invalid("serials", "serial %d (index %d) is not in batch %d", serial, i, named.Id)
-			}
-			st, err := decodeStampState(stamps.Get(u64(serial)))
-			if err != nil {
-				return err
-			}
-			if st.Revocation != nil {
-				continue
-			}
-			st.Revocation = &storagev1.Revocation{TimeUnixNano: r.Change.Time.UnixNano(), Reason: r.Reason, Actor: r.Change.Actor}
-			if err := putStampState(stamps, serial, st); err != nil {
-				return err
-			}
-			if err := addRevocation(tx, b, serial, r.Reason, r.Change.Time); err != nil {
-				return err
-			}
-			count++
+		versions, n, err := revokeSerials(tx, named, r)
+		if err != nil || n == 0 {
+			return err
 		}
-		if count == 0 {
-			return nil
-		}
+		count = n
 		target := "serials"
 		if named != nil {
 			target = formatUint(named.Id)
 		}
-		return appendAudit(tx, r.Change, "stamps.revoke", target, fmt.Sprintf("%d stamps (%s): %s", count, serialSpan(r.Serials), r.Reason))
+		return appendAudit(tx, r.Change, "stamps.revoke", target, fmt.Sprintf("%d stamps (%s), revocation list %s: %s", count, serialSpan(r.Serials), versionSpan(versions), r.Reason))
 	})
 	if err != nil {
 		return nil, 0, 0, err
@@ -359,47 +375,182 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 	return named, count, version, err
 }
 
+// pendingStamp is a serial about to be revoked, with its state.
+type pendingStamp struct {
+	serial uint64
+	state  *StampState
+}
+
+// revokeSerials revokes the serials of r that are not revoked yet, in
+// serial order, batch by batch: each batch's newly revoked serials become
+// revocation-list entries of ranges, and each stamp's state refers to its
+// entry. It returns the entries' versions and how many stamps it revoked.
+// A serial never issued, or outside named, refuses the whole request.
+func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r Revocation) (versions []uint64, count int, err error) {
+	stamps := tx.Bucket(bucketStamps)
+	at := timestamppb.New(r.Change.Time)
+	var (
+		batch *estampv1.Batch // of the serials at hand
+		fresh []pendingStamp  // of batch, newly revoked, ascending
+	)
+	flush := func() error {
+		serials := make([]uint64, len(fresh))
+		for i, p := range fresh {
+			serials[i] = p.serial
+		}
+		for chunk := range slices.Chunk(serialRanges(serials), MaxRangesPerEntry) {
+			v, err := addListEntry(tx, &estampv1.RevocationEntry{KeyId: batch.KeyId, BatchId: batch.Id, Reason: r.Reason, RevokeTime: at, SerialRanges: chunk}, r.Change.Actor)
+			if err != nil {
+				return err
+			}
+			versions = append(versions, v)
+			n := 0
+			for _, sr := range chunk {
+				n += int(sr.Last - sr.First + 1)
+			}
+			for _, p := range fresh[:n] {
+				p.state.Revocation = &storagev1.Revocation{ListVersion: v}
+				if err := putStampState(stamps, p.serial, p.state); err != nil {
+					return err
+				}
+			}
+			fresh, count = fresh[n:], count+n
+		}
+		return nil
+	}
+	// Indexes of the serials in ascending serial order, so that each
+	// batch is looked up once and its serials make ranges; errors name
+	// the serial's index in the request.
+	order := make([]int, len(r.Serials))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.Serials[a], r.Serials[b]) })
+	for j, i := range order {
+		serial := r.Serials[i]
+		if j > 0 && serial == r.Serials[order[j-1]] {
+			continue
+		}
+		// Serials ascend, so one past the batch at hand is in a later one.
+		if batch == nil || serial-batch.FirstSerial >= uint64(batch.Quantity) {
+			if err := flush(); err != nil {
+				return nil, 0, err
+			}
+			b, err := batchOfSerial(tx, serial)
+			var nf *ocop.NotFoundError
+			if errors.As(err, &nf) {
+				return nil, 0, ocop.Invalid("serials", "serial %d (index %d) was never issued", serial, i)
+			}
+			if err != nil {
+				return nil, 0, err
+			}
+			if named != nil && b.Id != named.Id {
+				return nil, 0, ocop.Invalid("serials", "serial %d (index %d) is not in batch %d", serial, i, named.Id)
+			}
+			batch = b
+		}
+		st, err := decodeStampState(stamps.Get(u64(serial)))
+		if err != nil {
+			return nil, 0, err
+		}
+		if st.Revocation == nil {
+			fresh = append(fresh, pendingStamp{serial, st})
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, 0, err
+	}
+	return versions, count, nil
+}
+
+// serialRanges turns ascending distinct serials into ranges.
+func serialRanges(serials []uint64) []*estampv1.SerialRange {
+	var out []*estampv1.SerialRange
+	for _, s := range serials {
+		if k := len(out); k > 0 && out[k-1].Last+1 == s {
+			out[k-1].Last = s
+			continue
+		}
+		out = append(out, &estampv1.SerialRange{First: s, Last: s})
+	}
+	return out
+}
+
 // RevocationVersion is the version of the newest revocation-list entry.
 func (s *Store) RevocationVersion() (uint64, error) {
 	var v uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketMeta).Get(keyNextRevocation); b != nil {
-			v = binary.BigEndian.Uint64(b) - 1
-		}
+		v = revocationVersionTx(tx)
 		return nil
 	})
 	return v, err
 }
 
-// Revocations returns the revocation-list entries after version since, and
-// the current version.
-func (s *Store) Revocations(since uint64) (uint64, []*estampv1.RevocationEntry, error) {
-	var (
-		version uint64
-		list    []*estampv1.RevocationEntry
-	)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRevocations)
-		c := b.Cursor()
-		// since+1 would wrap to 0 at the largest version and list
-		// everything; nothing is after it.
-		k, _ := c.Seek(u64(since + 1))
-		if since == math.MaxUint64 {
-			k = nil
+func revocationVersionTx(tx *bolt.Tx) uint64 {
+	if b := tx.Bucket(bucketMeta).Get(keyNextRevocation); b != nil {
+		return binary.BigEndian.Uint64(b) - 1
+	}
+	return 0
+}
+
+// RevocationPage asks for one page of the revocation list.
+type RevocationPage struct {
+	// After: entries with a greater version.
+	After uint64
+	// Upto: and a version no greater; 0 for the newest.
+	Upto uint64
+	// Limit: at most this many entries.
+	Limit int
+	// MaxBytes: and no more than this many bytes of entries (protobuf),
+	// but always one entry if any is left; 0 for no bound.
+	MaxBytes int
+}
+
+// Revocations returns one page of the revocation list: the version it
+// lists up to (p.Upto, or the newest when that is 0 or past it), the
+// entries in version order, and whether more follow up to that version.
+// The list only grows, so pages read in several transactions up to one
+// version make the list as it stood at that version.
+func (s *Store) Revocations(p RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		upto = revocationVersionTx(tx)
+		if p.Upto != 0 && p.Upto < upto {
+			upto = p.Upto
 		}
-		for ; k != nil; k, _ = c.Next() {
-			e := new(estampv1.RevocationEntry)
-			if _, err := get(b, k, e); err != nil {
-				return err
+		// Checked first: at the largest version, After+1 would wrap to
+		// 0 and list everything.
+		if p.After >= upto {
+			return nil
+		}
+		c := tx.Bucket(bucketRevocations).Cursor()
+		size := 0
+		for k, v := c.Seek(u64(p.After + 1)); k != nil && binary.BigEndian.Uint64(k) <= upto; k, v = c.Next() {
+			if len(list) == p.Limit {
+				more = true
+				return nil
 			}
-			list = append(list, e)
-		}
-		if v := tx.Bucket(bucketMeta).Get(keyNextRevocation); v != nil {
-			version = binary.BigEndian.Uint64(v) - 1
+			rec := new(storagev1.RevocationRecord)
+			if err := proto.Unmarshal(v, rec); err != nil || rec.Entry == nil {
+				return fmt.Errorf("store: corrupt revocation-list entry %d: %v", binary.BigEndian.Uint64(k), err)
+			}
+			n := proto.Size(rec.Entry)
+			if p.MaxBytes > 0 && len(list) > 0 && size+n > p.MaxBytes {
+				more = true
+				return nil
+			}
+			list, size = append(list, rec.Entry), size+n
 		}
 		return nil
 	})
-	return version, list, err
+	return upto, list, more, err
+}
+
+// versionSpan names revocation-list versions briefly for the audit log.
+func versionSpan(versions []uint64) string {
+	if len(versions) == 1 {
+		return "version " + formatUint(versions[0])
+	}
+	return fmt.Sprintf("versions %d-%d", versions[0], versions[len(versions)-1])
 }
 
 // serialSpan names revoked serials briefly for the audit log.

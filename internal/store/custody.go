@@ -94,7 +94,13 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 			if err != nil {
 				return err
 			}
-			rec := &StampRecord{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: st}
+			// accept sees the revocation's reason; st is written back as
+			// stored.
+			view, err := stampView(tx, st)
+			if err != nil {
+				return err
+			}
+			rec := &StampRecord{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
 			before := append([]*storagev1.Receipt(nil), st.Receipts...)
 			out[i] = IntakeResult{Record: rec, Before: before}
 			if !accept(i, rec, before) {
@@ -161,7 +167,11 @@ func (s *Store) StampOf(serial uint64) (*StampRecord, error) {
 		if rec, err = recordTx(tx, b.Id); err != nil {
 			return err
 		}
-		rec.State, err = decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		if err != nil {
+			return err
+		}
+		rec.State, err = stampView(tx, st)
 		return err
 	})
 	return rec, err

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -18,6 +22,115 @@ var migrations = map[uint64]func(*bolt.Tx, Change) error{
 	1: migrate1to2,
 	2: migrate2to3,
 	3: migrate3to4,
+	4: migrate4to5,
+}
+
+// migrate4to5 keeps who revoked in the revocation list, beside the entry
+// the list publishes, and turns each entry of one serial into an entry of
+// one range of serials, under the same version (clients sync by version).
+// Each stamp so revoked then refers to its entry, which holds its time,
+// reason and actor.
+func migrate4to5(tx *bolt.Tx, ch Change) error {
+	list, stamps := tx.Bucket(bucketRevocations), tx.Bucket(bucketStamps)
+	type legacy struct {
+		version uint64
+		entry   *estampv1.RevocationEntry
+		serial  uint64
+	}
+	var all []legacy
+	err := list.ForEach(func(k, v []byte) error {
+		e, serial, err := decodeLegacyEntry(v)
+		if err != nil {
+			return fmt.Errorf("revocation-list entry %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		all = append(all, legacy{binary.BigEndian.Uint64(k), e, serial})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range all {
+		rec := &storagev1.RevocationRecord{Entry: l.entry}
+		switch {
+		case l.serial != 0:
+			rec.Entry.SerialRanges = []*estampv1.SerialRange{{First: l.serial, Last: l.serial}}
+			st, err := decodeStampState(stamps.Get(u64(l.serial)))
+			if err != nil {
+				return err
+			}
+			// The first entry of a stamp is the one that revoked it.
+			if r := st.GetRevocation(); r != nil && r.ListVersion == 0 {
+				rec.Actor = r.Actor
+				st.Revocation = &storagev1.Revocation{ListVersion: l.version}
+				if err := putStampState(stamps, l.serial, st); err != nil {
+					return err
+				}
+			}
+		case l.entry.Certificate == nil:
+			b := new(estampv1.Batch)
+			if _, err := get(tx.Bucket(bucketBatches), u64(l.entry.BatchId), b); err != nil {
+				return err
+			}
+			rec.Actor = b.RevokedBy
+		}
+		if err := put(list, u64(l.version), rec); err != nil {
+			return err
+		}
+	}
+	return appendAudit(tx, ch, "schema.upgrade", "", "4 -> 5: the revocation list keeps who revoked and serials as ranges; revoked stamps refer to their entry")
+}
+
+// legacySerial is the field of estamp.v1.RevocationEntry that held the
+// revoked serial up to schema 4; the message has it no more.
+const legacySerial protowire.Number = 4
+
+// decodeLegacyEntry reads a revocation-list entry as schemas 2 to 4
+// stored it: an estamp.v1.RevocationEntry with the serial in field 4
+// (0 for a batch or a certificate).
+func decodeLegacyEntry(v []byte) (*estampv1.RevocationEntry, uint64, error) {
+	e := new(estampv1.RevocationEntry)
+	if err := proto.Unmarshal(v, e); err != nil {
+		return nil, 0, err
+	}
+	var serial uint64
+	unknown := e.ProtoReflect().GetUnknown()
+	for len(unknown) > 0 {
+		num, typ, n := protowire.ConsumeTag(unknown)
+		if n < 0 {
+			return nil, 0, protowire.ParseError(n)
+		}
+		unknown = unknown[n:]
+		if num == legacySerial && typ == protowire.VarintType {
+			serial, n = protowire.ConsumeVarint(unknown)
+		} else {
+			n = protowire.ConsumeFieldValue(num, typ, unknown)
+		}
+		if n < 0 {
+			return nil, 0, protowire.ParseError(n)
+		}
+		unknown = unknown[n:]
+	}
+	e.ProtoReflect().SetUnknown(nil)
+	return e, serial, nil
+}
+
+// addLegacyEntry appends to the revocation list as schemas 2 to 4 stored
+// it (decodeLegacyEntry): the migrations to those schemas write it, and
+// migrate4to5 converts it.
+func addLegacyEntry(tx *bolt.Tx, e *estampv1.RevocationEntry, serial uint64) error {
+	version, err := nextCounter(tx, keyNextRevocation, 1)
+	if err != nil {
+		return err
+	}
+	e.Version = version
+	v, err := proto.MarshalOptions{Deterministic: true}.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if serial != 0 {
+		v = protowire.AppendVarint(protowire.AppendTag(v, legacySerial, protowire.VarintType), serial)
+	}
+	return tx.Bucket(bucketRevocations).Put(u64(version), v)
 }
 
 // migrate3to4 scopes request ids to their producer, lists the base URLs
@@ -68,7 +181,11 @@ func migrate3to4(tx *bolt.Tx, ch Change) error {
 		if _, err := get(products, k, p); err != nil {
 			return err
 		}
-		return addCertificate(tx, p, now)
+		c := p.GetCertificate()
+		return addLegacyEntry(tx, &estampv1.RevocationEntry{
+			Reason: c.GetRevocationReason(), RevokeTime: timestamppb.New(now),
+			Certificate: &estampv1.CertificateChange{ProductNumber: p.Number, ProductId: p.Id, ValidUntil: c.GetValidUntil(), Revoked: c.GetRevokeTime() != nil},
+		}, 0)
 	})
 	if err != nil {
 		return err
@@ -108,7 +225,7 @@ func migrate1to2(tx *bolt.Tx, _ Change) error {
 			return err
 		}
 		if b.Revoked {
-			return addRevocation(tx, b, 0, b.RevocationReason, b.GetRevokeTime().AsTime())
+			return addLegacyEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Reason: b.RevocationReason, RevokeTime: timestamppb.New(b.GetRevokeTime().AsTime())}, 0)
 		}
 		return nil
 	})
@@ -147,7 +264,8 @@ func migrate1to2(tx *bolt.Tx, _ Change) error {
 		if err != nil {
 			return err
 		}
-		if err := addRevocation(tx, b, o.serial, o.state.Revocation.Reason, Time(o.state.Revocation.TimeUnixNano)); err != nil {
+		r := o.state.Revocation
+		if err := addLegacyEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Reason: r.Reason, RevokeTime: timestamppb.New(Time(r.TimeUnixNano))}, o.serial); err != nil {
 			return err
 		}
 	}

@@ -172,7 +172,7 @@ func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Produc
 		if err != nil {
 			return err
 		}
-		if err := addCertificate(tx, p, ch.Time); err != nil {
+		if err := addCertificate(tx, p, ch); err != nil {
 			return err
 		}
 		return appendAudit(tx, ch, action, id, detail, d)

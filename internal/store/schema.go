@@ -23,16 +23,19 @@ var (
 	bucketRequests = []byte("requests")
 	// stamps: serial (uint64) -> estamp.storage.v1.StampState (protobuf).
 	// Written on first scan, intake or revocation; an issued stamp nobody
-	// touched has no entry.
+	// touched has no entry. A revoked stamp's state names the version of
+	// its revocation-list entry, which holds the time, reason and actor.
 	bucketStamps = []byte("stamps")
 	// retailers: retailer id -> estamp.v1.Retailer (protobuf).
 	bucketRetailers = []byte("retailers")
 	// batchRanges: first serial of a batch (uint64) -> batch id (uint64).
 	// Finds the batch of a serial with one cursor seek.
 	bucketBatchRanges = []byte("batch_ranges")
-	// revocations: version (uint64) -> estamp.v1.RevocationEntry (protobuf).
-	// The revocation list offline verifiers sync by version: revoked
-	// stamps and batches, and certificates as they stand after a change.
+	// revocations: version (uint64) -> estamp.storage.v1.RevocationRecord
+	// (protobuf): the estamp.v1.RevocationEntry the list publishes, and
+	// who asked. The revocation list offline verifiers sync by version:
+	// one entry per revoked batch, per batch of revoked serials (as
+	// ranges), and per certificate change. Entries are only ever added.
 	bucketRevocations = []byte("revocations")
 	// baseURLs: first batch id (uint64) -> base URL (upper-cased, without
 	// "/V/") of that batch and the batches after it, up to the next key:
@@ -98,4 +101,7 @@ var (
 //	3: API tokens, issuer key states and the audit log.
 //	4: request ids per producer; base URLs by batch; certificates in the
 //	   revocation list; audit entries hash the records they write.
-const schemaVersion = 4
+//	5: revocation-list entries as RevocationRecord (with the actor), and
+//	   serials as ranges, one entry per batch a request revokes; revoked
+//	   stamp states refer to their entry instead of copying its reason.
+const schemaVersion = 5

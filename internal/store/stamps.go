@@ -83,7 +83,8 @@ func addScan(st *StampState, at time.Time) {
 }
 
 // RecordScans applies many scans in one transaction, so that one fsync
-// serves them all, and returns each stamp's state after its scan, in order.
+// serves them all, and returns each stamp's state after its scan, in order
+// (a revocation with its reason, as Stamp returns it).
 func (s *Store) RecordScans(scans []Scan) ([]*StampState, error) {
 	states := make([]*StampState, len(scans))
 	err := s.update(func(tx *bolt.Tx) error {
@@ -97,7 +98,9 @@ func (s *Store) RecordScans(scans []Scan) ([]*StampState, error) {
 			if err := putStampState(b, sc.Serial, st); err != nil {
 				return err
 			}
-			states[i] = st
+			if states[i], err = stampView(tx, st); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

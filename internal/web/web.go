@@ -31,6 +31,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/verdict"
 	"github.com/ocopvn/estamp/internal/verify"
@@ -437,19 +438,35 @@ func (h *Handler) jwks(w http.ResponseWriter, _ *http.Request) {
 	json.NewEncoder(w).Encode(set)
 }
 
-// revocations serves the revocation list, or its changes after ?since=.
+// revocations serves a page of the revocation list, or of its changes:
+// ?since=, ?page_size= and ?page_token= are ListRevocations' fields.
 func (h *Handler) revocations(w http.ResponseWriter, r *http.Request) {
-	var since uint64
-	if v := r.URL.Query().Get("since"); v != "" {
+	q := r.URL.Query()
+	req := &estampv1.ListRevocationsRequest{PageToken: q.Get("page_token")}
+	if v := q.Get("since"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			http.Error(w, "since: not a version number", http.StatusBadRequest)
 			return
 		}
-		since = n
+		req.SinceVersion = n
 	}
-	resp, err := h.revoked.ListRevocations(r.Context(), &estampv1.ListRevocationsRequest{SinceVersion: since})
-	if err != nil {
+	if v := q.Get("page_size"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			http.Error(w, fmt.Sprintf("page_size: not a number of entries (0 to %d)", paging.MaxSize), http.StatusBadRequest)
+			return
+		}
+		req.PageSize = int32(n)
+	}
+	resp, err := h.revoked.ListRevocations(r.Context(), req)
+	var invalid *ocop.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		// Names the field and why, as the gRPC call does.
+		http.Error(w, invalid.Error(), http.StatusBadRequest)
+		return
+	case err != nil:
 		h.log.Error("revocation list", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -316,9 +316,13 @@ func (x *CreateTokenResponse) GetSecret() string {
 	return ""
 }
 
-// ListTokensRequest asks for every token.
+// ListTokensRequest asks for one page of tokens.
 type ListTokensRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many; 0 means 50, more than 1000 is capped at 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page; empty for the first page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -353,11 +357,27 @@ func (*ListTokensRequest) Descriptor() ([]byte, []int) {
 	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{3}
 }
 
-// ListTokensResponse lists tokens, oldest first.
+func (x *ListTokensRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTokensRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTokensResponse is one page of tokens.
 type ListTokensResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Tokens.
-	Tokens        []*Token `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	// Tokens, in id order.
+	Tokens []*Token `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -397,6 +417,13 @@ func (x *ListTokensResponse) GetTokens() []*Token {
 		return x.Tokens
 	}
 	return nil
+}
+
+func (x *ListTokensResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // RevokeTokenRequest names a token.
@@ -876,13 +903,17 @@ func (x *AuditEntry) GetHash() []byte {
 	return nil
 }
 
-// ListAuditEntriesRequest asks for a page of the log.
+// ListAuditEntriesRequest asks for one page of the log.
 type ListAuditEntriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Entries after this sequence number; 0 from the start.
-	AfterSequence uint64 `protobuf:"varint,1,opt,name=after_sequence,json=afterSequence,proto3" json:"after_sequence,omitempty"`
-	// At most this many; 0 means 100, more than 1000 is capped at 1000.
-	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// At most this many; 0 means 50, more than 1000 is capped at 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page; empty for the first page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only entries with this sequence number or a later one; 0 for the
+	// whole log. A filter, like the other fields kept the same on every
+	// page.
+	FromSequence  uint64 `protobuf:"varint,4,opt,name=from_sequence,json=fromSequence,proto3" json:"from_sequence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -917,16 +948,23 @@ func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
 	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
-func (x *ListAuditEntriesRequest) GetAfterSequence() uint64 {
+func (x *ListAuditEntriesRequest) GetPageSize() int32 {
 	if x != nil {
-		return x.AfterSequence
+		return x.PageSize
 	}
 	return 0
 }
 
-func (x *ListAuditEntriesRequest) GetPageSize() int32 {
+func (x *ListAuditEntriesRequest) GetPageToken() string {
 	if x != nil {
-		return x.PageSize
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAuditEntriesRequest) GetFromSequence() uint64 {
+	if x != nil {
+		return x.FromSequence
 	}
 	return 0
 }
@@ -936,8 +974,8 @@ type ListAuditEntriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Entries, oldest first.
 	Entries []*AuditEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
-	// True when there are entries after the last one returned.
-	More          bool `protobuf:"varint,2,opt,name=more,proto3" json:"more,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -979,11 +1017,11 @@ func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
 	return nil
 }
 
-func (x *ListAuditEntriesResponse) GetMore() bool {
+func (x *ListAuditEntriesResponse) GetNextPageToken() string {
 	if x != nil {
-		return x.More
+		return x.NextPageToken
 	}
-	return false
+	return ""
 }
 
 // VerifyAuditLogRequest asks for a check of the whole chain.
@@ -1302,10 +1340,14 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\"U\n" +
 	"\x13CreateTokenResponse\x12&\n" +
 	"\x05token\x18\x01 \x01(\v2\x10.estamp.v1.TokenR\x05token\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x13\n" +
-	"\x11ListTokensRequest\">\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"O\n" +
+	"\x11ListTokensRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"f\n" +
 	"\x12ListTokensResponse\x12(\n" +
-	"\x06tokens\x18\x01 \x03(\v2\x10.estamp.v1.TokenR\x06tokens\"$\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x10.estamp.v1.TokenR\x06tokens\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"$\n" +
 	"\x12RevokeTokenRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
 	"\x13RevokeTokenResponse\x12&\n" +
@@ -1331,13 +1373,15 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\x06target\x18\x05 \x01(\tR\x06target\x12\x16\n" +
 	"\x06detail\x18\x06 \x01(\tR\x06detail\x12#\n" +
 	"\rprevious_hash\x18\a \x01(\fR\fpreviousHash\x12\x12\n" +
-	"\x04hash\x18\b \x01(\fR\x04hash\"]\n" +
-	"\x17ListAuditEntriesRequest\x12%\n" +
-	"\x0eafter_sequence\x18\x01 \x01(\x04R\rafterSequence\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"_\n" +
+	"\x04hash\x18\b \x01(\fR\x04hash\"\x90\x01\n" +
+	"\x17ListAuditEntriesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12#\n" +
+	"\rfrom_sequence\x18\x04 \x01(\x04R\ffromSequenceJ\x04\b\x01\x10\x02R\x0eafter_sequence\"\x7f\n" +
 	"\x18ListAuditEntriesResponse\x12/\n" +
-	"\aentries\x18\x01 \x03(\v2\x15.estamp.v1.AuditEntryR\aentries\x12\x12\n" +
-	"\x04more\x18\x02 \x01(\bR\x04more\"\x17\n" +
+	"\aentries\x18\x01 \x03(\v2\x15.estamp.v1.AuditEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageTokenJ\x04\b\x02\x10\x03R\x04more\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"\xd2\x01\n" +
 	"\x16VerifyAuditLogResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12\x18\n" +

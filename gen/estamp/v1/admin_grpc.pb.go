@@ -40,7 +40,8 @@ type AdminServiceClient interface {
 	// CreateToken makes an API token. Its secret is in the response and
 	// nowhere else: the server keeps only a hash.
 	CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error)
-	// ListTokens lists tokens, revoked ones included, without secrets.
+	// ListTokens pages through the tokens, revoked ones included, without
+	// secrets.
 	ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error)
 	// RevokeToken makes a token unusable at once.
 	RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*RevokeTokenResponse, error)
@@ -178,7 +179,8 @@ type AdminServiceServer interface {
 	// CreateToken makes an API token. Its secret is in the response and
 	// nowhere else: the server keeps only a hash.
 	CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error)
-	// ListTokens lists tokens, revoked ones included, without secrets.
+	// ListTokens pages through the tokens, revoked ones included, without
+	// secrets.
 	ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error)
 	// RevokeToken makes a token unusable at once.
 	RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error)

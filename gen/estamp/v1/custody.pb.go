@@ -816,11 +816,16 @@ func (x *GetStampHistoryResponse) GetScanCount() uint64 {
 	return 0
 }
 
-// ListRevocationsRequest asks for the revocation list.
+// ListRevocationsRequest asks for one page of the revocation list.
 type ListRevocationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only entries with a greater version; 0 for all.
-	SinceVersion  uint64 `protobuf:"varint,1,opt,name=since_version,json=sinceVersion,proto3" json:"since_version,omitempty"`
+	SinceVersion uint64 `protobuf:"varint,1,opt,name=since_version,json=sinceVersion,proto3" json:"since_version,omitempty"`
+	// At most this many entries; 0 means 1000, more than 1000 is capped at
+	// 1000. A page holds fewer when its entries would pass 1 MiB.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page; empty for the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -862,27 +867,45 @@ func (x *ListRevocationsRequest) GetSinceVersion() uint64 {
 	return 0
 }
 
-// RevocationEntry is one revoked stamp or batch, or one change of a
-// product's OCOP certificate.
+func (x *ListRevocationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRevocationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// RevocationEntry is one revocation — of a whole batch, or of serials of
+// one batch — or one change of a product's OCOP certificate.
 type RevocationEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Version at which it was added.
 	Version uint64 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
 	// Key id of the key that signed the stamps.
 	KeyId string `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
-	// Revoked batch, or the batch of the revoked serial.
+	// Revoked batch, or the batch of the revoked serials.
 	BatchId uint64 `protobuf:"varint,3,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
-	// Revoked serial; 0 when the whole batch is revoked.
-	Serial uint64 `protobuf:"varint,4,opt,name=serial,proto3" json:"serial,omitempty"`
 	// Why.
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When.
 	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
-	// Set when the entry is not a stamp revocation but a product's OCOP
+	// Set when the entry is not a revocation but a product's OCOP
 	// certificate as it stands after a renewal or revocation: then key_id,
-	// batch_id and serial are unset, and reason is the certificate's
+	// batch_id and serial_ranges are unset, and reason is the certificate's
 	// revocation reason. The latest entry of a product replaces earlier ones.
-	Certificate   *CertificateChange `protobuf:"bytes,7,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	Certificate *CertificateChange `protobuf:"bytes,7,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	// The revoked serials of batch_id, in ascending order, none twice;
+	// empty when the whole batch is revoked. One RevokeStamps call makes
+	// one entry for each batch its serials belong to (more for a batch
+	// whose serials make more than 1000 ranges), holding only the serials
+	// it newly revoked.
+	SerialRanges  []*SerialRange `protobuf:"bytes,8,rep,name=serial_ranges,json=serialRanges,proto3" json:"serial_ranges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -938,13 +961,6 @@ func (x *RevocationEntry) GetBatchId() uint64 {
 	return 0
 }
 
-func (x *RevocationEntry) GetSerial() uint64 {
-	if x != nil {
-		return x.Serial
-	}
-	return 0
-}
-
 func (x *RevocationEntry) GetReason() string {
 	if x != nil {
 		return x.Reason
@@ -964,6 +980,68 @@ func (x *RevocationEntry) GetCertificate() *CertificateChange {
 		return x.Certificate
 	}
 	return nil
+}
+
+func (x *RevocationEntry) GetSerialRanges() []*SerialRange {
+	if x != nil {
+		return x.SerialRanges
+	}
+	return nil
+}
+
+// SerialRange is the serials from first to last, both included.
+type SerialRange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first serial.
+	First uint64 `protobuf:"varint,1,opt,name=first,proto3" json:"first,omitempty"`
+	// The last serial; first itself for a single stamp.
+	Last          uint64 `protobuf:"varint,2,opt,name=last,proto3" json:"last,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SerialRange) Reset() {
+	*x = SerialRange{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SerialRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SerialRange) ProtoMessage() {}
+
+func (x *SerialRange) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SerialRange.ProtoReflect.Descriptor instead.
+func (*SerialRange) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SerialRange) GetFirst() uint64 {
+	if x != nil {
+		return x.First
+	}
+	return 0
+}
+
+func (x *SerialRange) GetLast() uint64 {
+	if x != nil {
+		return x.Last
+	}
+	return 0
 }
 
 // CertificateChange is a product's OCOP certificate after it changed, for
@@ -986,7 +1064,7 @@ type CertificateChange struct {
 
 func (x *CertificateChange) Reset() {
 	*x = CertificateChange{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	mi := &file_estamp_v1_custody_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -998,7 +1076,7 @@ func (x *CertificateChange) String() string {
 func (*CertificateChange) ProtoMessage() {}
 
 func (x *CertificateChange) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	mi := &file_estamp_v1_custody_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1011,7 +1089,7 @@ func (x *CertificateChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateChange.ProtoReflect.Descriptor instead.
 func (*CertificateChange) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{10}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CertificateChange) GetProductNumber() uint32 {
@@ -1042,13 +1120,16 @@ func (x *CertificateChange) GetRevoked() bool {
 	return false
 }
 
-// ListRevocationsResponse is the revocation list, or its changes, with
-// the addresses an offline verifier checks codes against.
+// ListRevocationsResponse is one page of the revocation list, or of its
+// changes, with the addresses an offline verifier checks codes against.
 type ListRevocationsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Current version: pass it as since_version next time.
+	// The newest version when the first page was asked for, the same on
+	// every page: the pages list the entries up to it. After the last page,
+	// pass it as since_version next time; entries added while paging come
+	// then.
 	Version uint64 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
-	// Entries after since_version, in version order.
+	// Entries after since_version, up to version, in version order.
 	Entries []*RevocationEntry `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
 	// The service's base URL, upper-cased, without "/V/": codes under it
 	// are the service's own.
@@ -1057,13 +1138,15 @@ type ListRevocationsResponse struct {
 	// full: a code under another address is good only if it is the one its
 	// batch was issued under (docs/stamp-format.md §1).
 	BatchBaseUrls []*BatchBaseUrl `protobuf:"bytes,4,rep,name=batch_base_urls,json=batchBaseUrls,proto3" json:"batch_base_urls,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,5,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListRevocationsResponse) Reset() {
 	*x = ListRevocationsResponse{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[11]
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1158,7 @@ func (x *ListRevocationsResponse) String() string {
 func (*ListRevocationsResponse) ProtoMessage() {}
 
 func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[11]
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1171,7 @@ func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevocationsResponse.ProtoReflect.Descriptor instead.
 func (*ListRevocationsResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{11}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListRevocationsResponse) GetVersion() uint64 {
@@ -1119,6 +1202,13 @@ func (x *ListRevocationsResponse) GetBatchBaseUrls() []*BatchBaseUrl {
 	return nil
 }
 
+func (x *ListRevocationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // BatchBaseUrl is a base URL stamps were issued under from one batch on.
 type BatchBaseUrl struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1133,7 +1223,7 @@ type BatchBaseUrl struct {
 
 func (x *BatchBaseUrl) Reset() {
 	*x = BatchBaseUrl{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	mi := &file_estamp_v1_custody_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1235,7 @@ func (x *BatchBaseUrl) String() string {
 func (*BatchBaseUrl) ProtoMessage() {}
 
 func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	mi := &file_estamp_v1_custody_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1248,7 @@ func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchBaseUrl.ProtoReflect.Descriptor instead.
 func (*BatchBaseUrl) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchBaseUrl) GetFirstBatchId() uint64 {
@@ -1235,30 +1325,37 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"product_id\x18\x03 \x01(\tR\tproductId\x12-\n" +
 	"\x06events\x18\x04 \x03(\v2\x15.estamp.v1.StampEventR\x06events\x12\x1d\n" +
 	"\n" +
-	"scan_count\x18\x05 \x01(\x04R\tscanCount\"=\n" +
+	"scan_count\x18\x05 \x01(\x04R\tscanCount\"y\n" +
 	"\x16ListRevocationsRequest\x12#\n" +
-	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\x8a\x02\n" +
+	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xbd\x02\n" +
 	"\x0fRevocationEntry\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x19\n" +
 	"\bbatch_id\x18\x03 \x01(\x04R\abatchId\x12\x16\n" +
-	"\x06serial\x18\x04 \x01(\x04R\x06serial\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
 	"\vrevoke_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"revokeTime\x12>\n" +
-	"\vcertificate\x18\a \x01(\v2\x1c.estamp.v1.CertificateChangeR\vcertificate\"\x94\x01\n" +
+	"\vcertificate\x18\a \x01(\v2\x1c.estamp.v1.CertificateChangeR\vcertificate\x12;\n" +
+	"\rserial_ranges\x18\b \x03(\v2\x16.estamp.v1.SerialRangeR\fserialRangesJ\x04\b\x04\x10\x05R\x06serial\"7\n" +
+	"\vSerialRange\x12\x14\n" +
+	"\x05first\x18\x01 \x01(\x04R\x05first\x12\x12\n" +
+	"\x04last\x18\x02 \x01(\x04R\x04last\"\x94\x01\n" +
 	"\x11CertificateChange\x12%\n" +
 	"\x0eproduct_number\x18\x01 \x01(\rR\rproductNumber\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1f\n" +
 	"\vvalid_until\x18\x03 \x01(\tR\n" +
 	"validUntil\x12\x18\n" +
-	"\arevoked\x18\x04 \x01(\bR\arevoked\"\xc5\x01\n" +
+	"\arevoked\x18\x04 \x01(\bR\arevoked\"\xed\x01\n" +
 	"\x17ListRevocationsResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x124\n" +
 	"\aentries\x18\x02 \x03(\v2\x1a.estamp.v1.RevocationEntryR\aentries\x12\x19\n" +
 	"\bbase_url\x18\x03 \x01(\tR\abaseUrl\x12?\n" +
-	"\x0fbatch_base_urls\x18\x04 \x03(\v2\x17.estamp.v1.BatchBaseUrlR\rbatchBaseUrls\"O\n" +
+	"\x0fbatch_base_urls\x18\x04 \x03(\v2\x17.estamp.v1.BatchBaseUrlR\rbatchBaseUrls\x12&\n" +
+	"\x0fnext_page_token\x18\x05 \x01(\tR\rnextPageToken\"O\n" +
 	"\fBatchBaseUrl\x12$\n" +
 	"\x0efirst_batch_id\x18\x01 \x01(\x04R\ffirstBatchId\x12\x19\n" +
 	"\bbase_url\x18\x02 \x01(\tR\abaseUrl*\xcd\x03\n" +
@@ -1303,7 +1400,7 @@ func file_estamp_v1_custody_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_custody_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_estamp_v1_custody_proto_goTypes = []any{
 	(IntakeVerdict)(0),              // 0: estamp.v1.IntakeVerdict
 	(StampEventKind)(0),             // 1: estamp.v1.StampEventKind
@@ -1317,10 +1414,11 @@ var file_estamp_v1_custody_proto_goTypes = []any{
 	(*GetStampHistoryResponse)(nil), // 9: estamp.v1.GetStampHistoryResponse
 	(*ListRevocationsRequest)(nil),  // 10: estamp.v1.ListRevocationsRequest
 	(*RevocationEntry)(nil),         // 11: estamp.v1.RevocationEntry
-	(*CertificateChange)(nil),       // 12: estamp.v1.CertificateChange
-	(*ListRevocationsResponse)(nil), // 13: estamp.v1.ListRevocationsResponse
-	(*BatchBaseUrl)(nil),            // 14: estamp.v1.BatchBaseUrl
-	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
+	(*SerialRange)(nil),             // 12: estamp.v1.SerialRange
+	(*CertificateChange)(nil),       // 13: estamp.v1.CertificateChange
+	(*ListRevocationsResponse)(nil), // 14: estamp.v1.ListRevocationsResponse
+	(*BatchBaseUrl)(nil),            // 15: estamp.v1.BatchBaseUrl
+	(*timestamppb.Timestamp)(nil),   // 16: google.protobuf.Timestamp
 }
 var file_estamp_v1_custody_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.IntakeItem.verdict:type_name -> estamp.v1.IntakeVerdict
@@ -1328,24 +1426,25 @@ var file_estamp_v1_custody_proto_depIdxs = []int32{
 	3,  // 2: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 3: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
 	5,  // 4: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	15, // 5: estamp.v1.StampEvent.time:type_name -> google.protobuf.Timestamp
+	16, // 5: estamp.v1.StampEvent.time:type_name -> google.protobuf.Timestamp
 	1,  // 6: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
 	8,  // 7: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
-	15, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
-	12, // 9: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
-	11, // 10: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
-	14, // 11: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
-	2,  // 12: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
-	7,  // 13: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
-	10, // 14: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
-	6,  // 15: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
-	9,  // 16: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
-	13, // 17: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
-	15, // [15:18] is the sub-list for method output_type
-	12, // [12:15] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	16, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
+	13, // 9: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
+	12, // 10: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
+	11, // 11: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
+	15, // 12: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
+	2,  // 13: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
+	7,  // 14: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
+	10, // 15: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
+	6,  // 16: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
+	9,  // 17: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
+	14, // 18: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
+	16, // [16:19] is the sub-list for method output_type
+	13, // [13:16] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_custody_proto_init() }
@@ -1359,7 +1458,7 @@ func file_estamp_v1_custody_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_custody_proto_rawDesc), len(file_estamp_v1_custody_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,8 +37,9 @@ type CustodyServiceClient interface {
 	ReceiveDelivery(ctx context.Context, in *ReceiveDeliveryRequest, opts ...grpc.CallOption) (*ReceiveDeliveryResponse, error)
 	// GetStampHistory lists what happened to one stamp, in time order.
 	GetStampHistory(ctx context.Context, in *GetStampHistoryRequest, opts ...grpc.CallOption) (*GetStampHistoryResponse, error)
-	// ListRevocations returns revoked stamps and batches, all or those after a
-	// version.
+	// ListRevocations pages through the revocation list, whole or after a
+	// version: revocations of stamps and batches, and products'
+	// certificates after a change.
 	ListRevocations(ctx context.Context, in *ListRevocationsRequest, opts ...grpc.CallOption) (*ListRevocationsResponse, error)
 }
 
@@ -93,8 +94,9 @@ type CustodyServiceServer interface {
 	ReceiveDelivery(context.Context, *ReceiveDeliveryRequest) (*ReceiveDeliveryResponse, error)
 	// GetStampHistory lists what happened to one stamp, in time order.
 	GetStampHistory(context.Context, *GetStampHistoryRequest) (*GetStampHistoryResponse, error)
-	// ListRevocations returns revoked stamps and batches, all or those after a
-	// version.
+	// ListRevocations pages through the revocation list, whole or after a
+	// version: revocations of stamps and batches, and products'
+	// certificates after a change.
 	ListRevocations(context.Context, *ListRevocationsRequest) (*ListRevocationsResponse, error)
 	mustEmbedUnimplementedCustodyServiceServer()
 }

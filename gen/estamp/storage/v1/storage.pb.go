@@ -7,6 +7,7 @@
 package storagev1
 
 import (
+	v1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -178,15 +179,20 @@ func (x *DailyScans) GetCount() uint32 {
 	return 0
 }
 
-// Revocation records who revoked what, when and why.
+// Revocation records who revoked a stamp, when and why: from schema 5 on
+// by referring to the revocation-list entry that revoked it, which holds
+// them once for every stamp of one request.
 type Revocation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// When, Unix nanoseconds.
+	// When, Unix nanoseconds; unset with list_version.
 	TimeUnixNano int64 `protobuf:"varint,1,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
-	// Why, as shown to whoever scans.
+	// Why, as shown to whoever scans; unset with list_version.
 	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Who asked.
-	Actor         string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Who asked; unset with list_version.
+	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Version of the revocation-list entry (a RevocationRecord) that
+	// revoked the stamp: its time, reason and actor are the stamp's.
+	ListVersion   uint64 `protobuf:"varint,4,opt,name=list_version,json=listVersion,proto3" json:"list_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -242,6 +248,71 @@ func (x *Revocation) GetActor() string {
 	return ""
 }
 
+func (x *Revocation) GetListVersion() uint64 {
+	if x != nil {
+		return x.ListVersion
+	}
+	return 0
+}
+
+// RevocationRecord is one entry of the revocation list as stored: the
+// entry the list publishes, and who asked, which it does not publish.
+type RevocationRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry as ListRevocations returns it.
+	Entry *v1.RevocationEntry `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	// Who asked: the caller's role, subject and token id, and the person
+	// named in the request. Empty in entries from before schema 5 that no
+	// stamp or batch record named.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevocationRecord) Reset() {
+	*x = RevocationRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevocationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevocationRecord) ProtoMessage() {}
+
+func (x *RevocationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevocationRecord.ProtoReflect.Descriptor instead.
+func (*RevocationRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RevocationRecord) GetEntry() *v1.RevocationEntry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+func (x *RevocationRecord) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
 // Receipt is a retailer's intake of a stamp.
 type Receipt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -259,7 +330,7 @@ type Receipt struct {
 
 func (x *Receipt) Reset() {
 	*x = Receipt{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -271,7 +342,7 @@ func (x *Receipt) String() string {
 func (*Receipt) ProtoMessage() {}
 
 func (x *Receipt) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -284,7 +355,7 @@ func (x *Receipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Receipt.ProtoReflect.Descriptor instead.
 func (*Receipt) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{3}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Receipt) GetRetailerId() string {
@@ -343,7 +414,7 @@ type TokenRecord struct {
 
 func (x *TokenRecord) Reset() {
 	*x = TokenRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +426,7 @@ func (x *TokenRecord) String() string {
 func (*TokenRecord) ProtoMessage() {}
 
 func (x *TokenRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +439,7 @@ func (x *TokenRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenRecord.ProtoReflect.Descriptor instead.
 func (*TokenRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TokenRecord) GetId() string {
@@ -450,7 +521,7 @@ type KeyState struct {
 
 func (x *KeyState) Reset() {
 	*x = KeyState{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +533,7 @@ func (x *KeyState) String() string {
 func (*KeyState) ProtoMessage() {}
 
 func (x *KeyState) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +546,7 @@ func (x *KeyState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyState.ProtoReflect.Descriptor instead.
 func (*KeyState) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{5}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *KeyState) GetStatus() int32 {
@@ -525,7 +596,7 @@ type AuditRecord struct {
 
 func (x *AuditRecord) Reset() {
 	*x = AuditRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +608,7 @@ func (x *AuditRecord) String() string {
 func (*AuditRecord) ProtoMessage() {}
 
 func (x *AuditRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +621,7 @@ func (x *AuditRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditRecord.ProtoReflect.Descriptor instead.
 func (*AuditRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AuditRecord) GetTimeUnixNano() int64 {
@@ -617,7 +688,7 @@ type RecordDigest struct {
 
 func (x *RecordDigest) Reset() {
 	*x = RecordDigest{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +700,7 @@ func (x *RecordDigest) String() string {
 func (*RecordDigest) ProtoMessage() {}
 
 func (x *RecordDigest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +713,7 @@ func (x *RecordDigest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordDigest.ProtoReflect.Descriptor instead.
 func (*RecordDigest) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{7}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RecordDigest) GetBucket() string {
@@ -670,7 +741,7 @@ var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
-	"\x1festamp/storage/v1/storage.proto\x12\x11estamp.storage.v1\"\xf5\x02\n" +
+	"\x1festamp/storage/v1/storage.proto\x12\x11estamp.storage.v1\x1a\x17estamp/v1/custody.proto\"\xf5\x02\n" +
 	"\n" +
 	"StampState\x12\x1d\n" +
 	"\n" +
@@ -687,12 +758,16 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
 	"DailyScans\x12\x10\n" +
 	"\x03day\x18\x01 \x01(\x05R\x03day\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\rR\x05count\"`\n" +
+	"\x05count\x18\x02 \x01(\rR\x05count\"\x83\x01\n" +
 	"\n" +
 	"Revocation\x12$\n" +
 	"\x0etime_unix_nano\x18\x01 \x01(\x03R\ftimeUnixNano\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x14\n" +
-	"\x05actor\x18\x03 \x01(\tR\x05actor\"\x8e\x01\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x12!\n" +
+	"\flist_version\x18\x04 \x01(\x04R\vlistVersion\"Z\n" +
+	"\x10RevocationRecord\x120\n" +
+	"\x05entry\x18\x01 \x01(\v2\x1a.estamp.v1.RevocationEntryR\x05entry\x12\x14\n" +
+	"\x05actor\x18\x02 \x01(\tR\x05actor\"\x8e\x01\n" +
 	"\aReceipt\x12\x1f\n" +
 	"\vretailer_id\x18\x01 \x01(\tR\n" +
 	"retailerId\x12&\n" +
@@ -741,27 +816,30 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
-	(*StampState)(nil),   // 0: estamp.storage.v1.StampState
-	(*DailyScans)(nil),   // 1: estamp.storage.v1.DailyScans
-	(*Revocation)(nil),   // 2: estamp.storage.v1.Revocation
-	(*Receipt)(nil),      // 3: estamp.storage.v1.Receipt
-	(*TokenRecord)(nil),  // 4: estamp.storage.v1.TokenRecord
-	(*KeyState)(nil),     // 5: estamp.storage.v1.KeyState
-	(*AuditRecord)(nil),  // 6: estamp.storage.v1.AuditRecord
-	(*RecordDigest)(nil), // 7: estamp.storage.v1.RecordDigest
+	(*StampState)(nil),         // 0: estamp.storage.v1.StampState
+	(*DailyScans)(nil),         // 1: estamp.storage.v1.DailyScans
+	(*Revocation)(nil),         // 2: estamp.storage.v1.Revocation
+	(*RevocationRecord)(nil),   // 3: estamp.storage.v1.RevocationRecord
+	(*Receipt)(nil),            // 4: estamp.storage.v1.Receipt
+	(*TokenRecord)(nil),        // 5: estamp.storage.v1.TokenRecord
+	(*KeyState)(nil),           // 6: estamp.storage.v1.KeyState
+	(*AuditRecord)(nil),        // 7: estamp.storage.v1.AuditRecord
+	(*RecordDigest)(nil),       // 8: estamp.storage.v1.RecordDigest
+	(*v1.RevocationEntry)(nil), // 9: estamp.v1.RevocationEntry
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
 	1, // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
 	2, // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
-	3, // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
-	7, // 3: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
+	9, // 3: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
+	8, // 4: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_estamp_storage_v1_storage_proto_init() }
@@ -775,7 +853,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

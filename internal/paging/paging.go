@@ -1,0 +1,113 @@
+// Package paging is how every List call of the API pages: page_size with a
+// default and a cap, and page_token, an opaque token for the page after
+// the last item returned (next_page_token, empty on the last page).
+//
+// A token names where the previous page ended, not an offset, so a page
+// neither repeats nor skips items when others are added meanwhile. Tokens
+// are not secret and not signed: a forged one only moves where a listing
+// starts, so they are checked for form only.
+package paging
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/ocopvn/estamp/internal/ocop"
+)
+
+// Page sizes of the List calls.
+const (
+	DefaultSize = 50
+	MaxSize     = 1000
+)
+
+// Size applies the default and the cap to a requested page_size.
+func Size(n int32) (int, error) { return SizeOr(n, DefaultSize) }
+
+// SizeOr is Size with another default, for lists that every caller reads
+// to the end.
+func SizeOr(n int32, def int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, ocop.Invalid("page_size", "%d is negative", n)
+	case n == 0:
+		return def, nil
+	case n > MaxSize:
+		return MaxSize, nil
+	}
+	return int(n), nil
+}
+
+// errToken is every malformed page_token: the client can only have made
+// it up or cut it short.
+var errToken = ocop.Invalid("page_token", "not a token returned by a previous page")
+
+var encoding = base64.RawURLEncoding
+
+// Token makes the token for the page after the item with key.
+func Token(key string) string { return encoding.EncodeToString([]byte(key)) }
+
+// After reads a token made by Token: the key of the last item of the
+// previous page; "" for the first page.
+func After(token string) (string, error) {
+	b, err := encoding.DecodeString(token)
+	// Only the text Token writes: the decoder would also skip line breaks
+	// and accept stray low bits.
+	if err != nil || encoding.EncodeToString(b) != token {
+		return "", errToken
+	}
+	return string(b), nil
+}
+
+// NumberToken makes a token of numbers: the number of the last item of a
+// page, and whatever else the next page needs to carry on.
+func NumberToken(ns ...uint64) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.FormatUint(n, 10)
+	}
+	return Token(strings.Join(parts, "."))
+}
+
+// AfterNumbers reads a token made by NumberToken with n numbers; "" (the
+// first page) is n zeros.
+func AfterNumbers(token string, n int) ([]uint64, error) {
+	out := make([]uint64, n)
+	if token == "" {
+		return out, nil
+	}
+	s, err := After(token)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != n {
+		return nil, errToken
+	}
+	for i, p := range parts {
+		// Only the digits NumberToken writes: no sign, no leading zero.
+		if out[i], err = strconv.ParseUint(p, 10, 64); err != nil || strconv.FormatUint(out[i], 10) != p {
+			return nil, errToken
+		}
+	}
+	return out, nil
+}
+
+// AfterNumber reads a token made by NumberToken with one number; "" is 0.
+func AfterNumber(token string) (uint64, error) {
+	ns, err := AfterNumbers(token, 1)
+	if err != nil {
+		return 0, err
+	}
+	return ns[0], nil
+}
+
+// Next is a page's next_page_token: the token of its last item when more
+// items follow, else "" (the last page).
+func Next[T any](page []T, more bool, token func(last T) string) string {
+	if !more || len(page) == 0 {
+		return ""
+	}
+	return token(page[len(page)-1])
+}
