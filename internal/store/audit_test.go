@@ -340,8 +340,14 @@ func TestMigrateSchema3(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if list, _, err := s.AuditEntries(0, 10); err != nil || len(list) != 1 || list[0].Record.Actor != "estampd" || !store.Time(list[0].Record.TimeUnixNano).Equal(upgraded) {
-		t.Errorf("the upgrade's audit entry: %v, %v (want the server as actor, at the store's clock)", list, err)
+	list, _, err := s.AuditEntries(0, 10)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5): %v, %v", list, err)
+	}
+	for _, e := range list {
+		if e.Record.Actor != "estampd" || !store.Time(e.Record.TimeUnixNano).Equal(upgraded) {
+			t.Errorf("audit entry %d: %s at %v, want the server as actor, at the store's clock", e.Sequence, e.Record.Actor, store.Time(e.Record.TimeUnixNano))
+		}
 	}
 	again, created, err := s.IssueBatch("order-1", "A", at(t0), planOf(10))
 	if err != nil || created || again.Id != 1 {
