@@ -354,7 +354,10 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	}
 	bin := buildDaemon(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	d := startDaemon(t, bin, dataDir)
+	// A grace far longer than the stream needs, even on a busy machine:
+	// this test is about finishing, TestShutdownGraceCutsStalledCalls
+	// about the limit.
+	d := startDaemon(t, bin, dataDir, "--shutdown-grace", "2m")
 	iss := estampv1.NewIssuanceServiceClient(d.conn)
 	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "in-flight",
@@ -404,5 +407,49 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	got, err := estampv1.NewIssuanceServiceClient(d2.conn).GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: batch.Batch.Id})
 	if err != nil || got.Batch.Quantity != 100_000 {
 		t.Errorf("batch finished during shutdown, after restart: %v %v", got, err)
+	}
+}
+
+// A call that does not finish within --shutdown-grace is cut off: a client
+// that stops reading a stream cannot keep estampd from stopping.
+func TestShutdownGraceCutsStalledCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the estampd binary")
+	}
+	bin := buildDaemon(t)
+	d := startDaemon(t, bin, filepath.Join(t.TempDir(), "data"), "--shutdown-grace", "500ms")
+	iss := estampv1.NewIssuanceServiceClient(d.conn)
+	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "stalled",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := iss.StreamStamps(context.Background(), &estampv1.StreamStampsRequest{BatchId: batch.Batch.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	// The client stops reading: flow control soon holds the server's sends.
+	sent := time.Now()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- d.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("estampd exit after SIGTERM: %v", err)
+		}
+		// The default grace is 10 s; half a second plus closing is far
+		// less, whatever the machine's load.
+		if took := time.Since(sent); took > 8*time.Second {
+			t.Errorf("estampd took %v to stop with a 500 ms grace", took)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("estampd did not exit after SIGTERM with a stalled stream")
 	}
 }
