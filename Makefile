@@ -10,7 +10,7 @@ FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
 	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging
 
-.PHONY: all build run test bench bench-go generate lint ci clean
+.PHONY: all build run test bench bench-go generate lint breaking ci clean
 
 all: generate lint test build
 
@@ -53,6 +53,12 @@ lint:
 	$(GO) vet ./...
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
+
+## breaking: the protos against the previous commit (buf breaking, FILE rules); skipped for a commit whose subject says [breaking]
+breaking:
+	@if ! git rev-parse -q --verify HEAD~1 >/dev/null; then echo "breaking: no previous commit"; \
+	elif git log -1 --format=%s | grep -qF '[breaking]'; then echo "breaking: skipped, the commit says [breaking]"; \
+	else $(BUF) breaking --against '.git#ref=HEAD~1'; fi
 
 clean:
 	rm -rf bin
