@@ -26,7 +26,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Producer, string, error) {
-			resp, err := a.reg.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: size, PageToken: token})
+			resp, err := a.Registry.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: size, PageToken: token})
 			return resp.GetProducers(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -41,7 +41,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.GetProducer(ctx, &estampv1.GetProducerRequest{Id: pos[0]})
+		resp, err := a.Registry.GetProducer(ctx, &estampv1.GetProducerRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p})
+		resp, err := a.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p})
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Product, string, error) {
-			resp, err := a.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: size, PageToken: token, ProducerId: producer})
+			resp, err := a.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: size, PageToken: token, ProducerId: producer})
 			return resp.GetProducts(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -115,7 +115,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: pos[0]})
+		resp, err := a.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: p})
+		resp, err := a.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: p})
 		if err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ func (a *app) updateCert(ctx context.Context, req *estampv1.UpdateCertificationR
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.reg.UpdateCertification(ctx, req)
+	resp, err := a.Registry.UpdateCertification(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.iss.IssueStamps(ctx, req)
+	resp, err := a.Issuance.IssueStamps(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint6
 // exactly the batch's serials, in order, so that a file is never taken for
 // whole with codes missing.
 func (a *app) streamStamps(ctx context.Context, batchID uint64, each func(b *estampv1.Batch, total uint32, stamps []*estampv1.Stamp) error) (*estampv1.Batch, error) {
-	stream, err := a.iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
+	stream, err := a.Issuance.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +369,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Batch, string, error) {
-			resp, err := a.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: size, PageToken: token})
+			resp, err := a.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: size, PageToken: token})
 			return resp.GetBatches(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -399,7 +399,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if codes {
 			return a.showCodes(ctx, id)
 		}
-		resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id})
+		resp, err := a.Issuance.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id})
 		if err != nil {
 			return err
 		}
@@ -427,7 +427,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})
+		resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})
 		if err != nil {
 			return err
 		}
@@ -521,7 +521,7 @@ func (a *app) verify(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.ver.Verify(ctx, &estampv1.VerifyRequest{Code: pos[0]})
+	resp, err := a.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: pos[0]})
 	if err != nil {
 		return err
 	}
@@ -548,7 +548,7 @@ func (a *app) keys(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	resp, err := a.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Retailer, string, error) {
-			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: size, PageToken: token})
+			resp, err := a.Registry.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: size, PageToken: token})
 			return resp.GetRetailers(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -57,7 +57,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: pos[0]})
+		resp, err := a.Registry.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: r})
+		resp, err := a.Registry.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: r})
 		if err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func (a *app) intake(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.cust.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
+	resp, err := a.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
+	resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (a *app) history(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.cust.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
+	resp, err := a.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
 	if err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	ks, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	ks, err := a.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil {
 		return err
 	}
@@ -439,7 +439,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	// from there.
 	var rl *estampv1.ListRevocationsResponse
 	entries, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.RevocationEntry, string, error) {
-		resp, err := a.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version, PageSize: size, PageToken: token})
+		resp, err := a.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version, PageSize: size, PageToken: token})
 		if rl == nil {
 			rl = resp
 		}

@@ -119,7 +119,7 @@ func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, e
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	p, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: b.ProductId})
+	p, err := a.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: b.ProductId})
 	if err != nil {
 		return labels.Batch{}, err
 	}
@@ -150,7 +150,7 @@ func (a *app) renderLocal(ctx context.Context, batchID uint64, job labels.Job, f
 
 // renderRemote has the server render and writes the file it streams.
 func (a *app) renderRemote(ctx context.Context, req *estampv1.RenderLabelsRequest, file io.Writer, progress labels.Progress) error {
-	stream, err := a.lbl.RenderLabels(ctx, req)
+	stream, err := a.Labels.RenderLabels(ctx, req)
 	if err != nil {
 		return err
 	}
