@@ -65,13 +65,13 @@ func TestBackupWhileIssuing(t *testing.T) {
 					return
 				default:
 				}
-				resp, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20",
+				resp, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20",
 					Quantity: 200, RequestId: fmt.Sprintf("w%d-%d", w, i)})
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				msgs, err := streamStamps(ctx, e.iss, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
+				msgs, err := streamStamps(ctx, e.Issuance, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
 				if err != nil {
 					t.Error(err)
 					return
@@ -98,7 +98,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 	mu.Lock()
 	before := append([]*issued(nil), acked...)
 	mu.Unlock()
-	snapshot, err := backup(ctx, e.adm)
+	snapshot, err := backup(ctx, e.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 			}
 		}
 	}
-	audit, err := restored.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+	audit, err := restored.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
 	if err != nil || !audit.Intact {
 		t.Errorf("audit log of the backup: %v %v", audit, err)
 	}

@@ -15,11 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 )
 
 // BenchmarkIssueStamps measures issuing one batch end to end over gRPC, as
@@ -59,7 +56,7 @@ func BenchmarkVerify(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					code := stamps[next.Add(1)%int64(len(stamps))].Code
-					v, err := e.ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: code})
+					v, err := e.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: code})
 					if err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 						b.Fatalf("verify: %v %v", v.GetVerdict(), err)
 					}
@@ -154,12 +151,12 @@ func BenchmarkVerifyGRPC50(b *testing.B) {
 	go e.srv.GRPC.Serve(lis)
 	// With a token every call records its scan (a tokenless client
 	// checking the same stamp again soon would not).
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithPerRPCCredentials(auth.Bearer{Token: e.adminToken}))
+	c, err := client.Dial(lis.Addr().String(), e.adminToken, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Close()
-	ver := estampv1.NewVerificationServiceClient(conn)
+	defer c.Close()
+	ver := c.Verification
 	var i atomic.Int64
 	load(b, 50, func() error {
 		code := stamps[i.Add(1)%int64(len(stamps))].Code

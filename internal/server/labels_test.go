@@ -16,7 +16,7 @@ import (
 // download runs RenderLabels and reassembles the file.
 func download(t *testing.T, e *env, req *estampv1.RenderLabelsRequest) ([]byte, []*estampv1.RenderLabelsResponse, error) {
 	t.Helper()
-	stream, err := e.lbl.RenderLabels(context.Background(), req)
+	stream, err := e.Labels.RenderLabels(context.Background(), req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,7 +90,7 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 		})
 	}
 
-	layouts, err := e.lbl.ListLabelLayouts(context.Background(), &estampv1.ListLabelLayoutsRequest{})
+	layouts, err := e.Labels.ListLabelLayouts(context.Background(), &estampv1.ListLabelLayoutsRequest{})
 	if err != nil || len(layouts.Layouts) != 3 || layouts.Layouts[0].Name != "a4-3x8" {
 		t.Errorf("layouts = %v, %v", layouts, err)
 	}
