@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/client"
 )
 
 // BenchmarkIssueStamps measures issuing one batch end to end over gRPC, as
@@ -144,19 +142,9 @@ func BenchmarkVerifyGRPC50(b *testing.B) {
 	e := start(b)
 	e.seedRegistry(b)
 	stamps := e.issue(b, "NEM-CHUA", 1000, "bench").Stamps
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go e.srv.GRPC.Serve(lis)
 	// With a token every call records its scan (a tokenless client
 	// checking the same stamp again soon would not).
-	c, err := client.Dial(lis.Addr().String(), e.adminToken, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	ver := c.Verification
+	ver := e.dialTCP(b).Verification
 	var i atomic.Int64
 	load(b, 50, func() error {
 		code := stamps[i.Add(1)%int64(len(stamps))].Code

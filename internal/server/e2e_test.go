@@ -125,6 +125,24 @@ func (e *env) dialWith(t testing.TB, token string, more ...grpc.DialOption) clie
 	return clients{Clients: c, health: healthpb.NewHealthClient(c.Conn)}
 }
 
+// dialTCP serves the server on a loopback TCP port too, and connects there
+// with the admin token and no other options: real sockets and gRPC's
+// default limits, as other clients have.
+func (e *env) dialTCP(t testing.TB) client.Clients {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.srv.GRPC.Serve(lis)
+	c, err := client.Dial(lis.Addr().String(), e.adminToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func wantCode(t *testing.T, err error, code codes.Code, mention string) {
 	t.Helper()
 	s, _ := status.FromError(err)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/server"
 )
@@ -35,17 +33,7 @@ func TestStream100000StampsWithDefaultLimits(t *testing.T) {
 	var logs syncBuffer
 	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, logTo(&logs))
 	e.seedRegistry(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.srv.GRPC.Serve(lis)
-	// No call options: gRPC's default limits.
-	c, err := client.Dial(lis.Addr().String(), e.adminToken, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := e.dialTCP(t)
 	iss := c.Issuance
 	ctx := context.Background()
 
