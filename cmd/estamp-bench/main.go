@@ -203,26 +203,16 @@ func (b *bench) issue(ctx context.Context, n uint32, keep func([]*estampv1.Stamp
 	if err != nil {
 		return nil, 0, err
 	}
-	stream, err := iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
-	if err != nil {
-		return nil, 0, err
-	}
 	got := 0
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, got, err
-		}
-		got += len(msg.Stamps)
+	_, err = client.Stamps(ctx, iss, resp.Batch.Id, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+		got += len(stamps)
 		if keep != nil {
-			keep(msg.Stamps)
+			keep(stamps)
 		}
-	}
-	if got != int(n) {
-		return nil, got, fmt.Errorf("batch %d: %d codes streamed, want %d", resp.Batch.Id, got, n)
+		return nil
+	})
+	if err != nil {
+		return nil, got, err
 	}
 	return resp.Batch, got, nil
 }

@@ -111,23 +111,14 @@ func (d *daemon) issue(t *testing.T, req *estampv1.IssueStampsRequest) (*estampv
 	return resp.Batch, stamps
 }
 
-// streamStamps fetches every code of a batch through StreamStamps.
+// streamStamps fetches every code of a batch, as a client does.
 func streamStamps(ctx context.Context, iss estampv1.IssuanceServiceClient, batchID uint64) ([]*estampv1.Stamp, error) {
-	stream, err := iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
-	if err != nil {
-		return nil, err
-	}
 	var all []*estampv1.Stamp
-	for {
-		m, err := stream.Recv()
-		if err == io.EOF {
-			return all, nil
-		}
-		if err != nil {
-			return all, err
-		}
-		all = append(all, m.Stamps...)
-	}
+	_, err := client.Stamps(ctx, iss, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+		all = append(all, stamps...)
+		return nil
+	})
+	return all, err
 }
 
 type acked struct {

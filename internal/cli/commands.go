@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
@@ -277,7 +277,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 // puts the file in place once all of them are there.
 func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint64) error {
 	w := bufio.NewWriter(file)
-	_, err := a.streamStamps(ctx, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+	_, err := client.Stamps(ctx, a.Issuance, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
 		for _, s := range stamps {
 			w.WriteString(s.Code)
 			w.WriteByte('\n')
@@ -293,53 +293,6 @@ func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint6
 		return err
 	}
 	return a.commit(file)
-}
-
-// streamStamps fetches every code of a batch through StreamStamps and hands
-// each message's stamps to each as they come, with the batch and the
-// stream's total; it returns the batch. It fails unless the stream sends
-// exactly the batch's serials, in order, so that a file is never taken for
-// whole with codes missing.
-func (a *app) streamStamps(ctx context.Context, batchID uint64, each func(b *estampv1.Batch, total uint32, stamps []*estampv1.Stamp) error) (*estampv1.Batch, error) {
-	stream, err := a.Issuance.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
-	if err != nil {
-		return nil, err
-	}
-	var (
-		b     *estampv1.Batch
-		total uint32
-		next  uint64
-		got   uint32
-	)
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return b, err
-		}
-		if b == nil {
-			if msg.Batch == nil {
-				return nil, fmt.Errorf("batch %d: the server's stream did not start with the batch", batchID)
-			}
-			b, total, next = msg.Batch, msg.Total, msg.Batch.FirstSerial
-		}
-		for _, s := range msg.Stamps {
-			if s.Serial != next {
-				return b, fmt.Errorf("batch %d: the server sent serial %d where %d was due", batchID, s.Serial, next)
-			}
-			next++
-		}
-		got += uint32(len(msg.Stamps))
-		if err := each(b, total, msg.Stamps); err != nil {
-			return b, err
-		}
-	}
-	if b == nil || got != total || total != b.Quantity {
-		return b, fmt.Errorf("batch %d: the stream ended after %d of its codes", batchID, got)
-	}
-	return b, nil
 }
 
 // unwritten reports a batch that was issued but whose codes could not be
@@ -446,7 +399,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 func (a *app) showCodes(ctx context.Context, id uint64) error {
 	w := bufio.NewWriter(a.out)
 	width := 0
-	_, err := a.streamStamps(ctx, id, func(b *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+	_, err := client.Stamps(ctx, a.Issuance, id, func(b *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
 		if width == 0 {
 			// fmt pads to a width in runes: "SÊ-RI" is 5.
 			width = max(5, len(strconv.FormatUint(b.FirstSerial+uint64(b.Quantity)-1, 10)))

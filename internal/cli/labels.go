@@ -10,6 +10,7 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
@@ -109,7 +110,7 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 // batchToPrint fetches a batch with its codes (streamed), and its product.
 func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, error) {
 	var stamps []*estampv1.Stamp
-	b, err := a.streamStamps(ctx, batchID, func(_ *estampv1.Batch, total uint32, part []*estampv1.Stamp) error {
+	b, err := client.Stamps(ctx, a.Issuance, batchID, func(_ *estampv1.Batch, total uint32, part []*estampv1.Stamp) error {
 		if stamps == nil {
 			stamps = make([]*estampv1.Stamp, 0, total)
 		}
