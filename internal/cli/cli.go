@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -340,6 +341,24 @@ func (a *app) connect(fs *flag.FlagSet, args []string, n int, usage string) ([]s
 		return nil, err
 	}
 	return pos, a.dial()
+}
+
+// connectNumber is connect for a command whose one argument is a number,
+// such as a batch id or a serial; what names it in the error when it is
+// not. A bad number is a usage error found before dialling.
+func (a *app) connectNumber(fs *flag.FlagSet, args []string, usage, what string) (uint64, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if err := needArgs(pos, 1, usage); err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(pos[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s %q is not a number", ErrUsage, what, pos[0])
+	}
+	return n, a.dial()
 }
 
 func needArgs(pos []string, n int, what string) error {

@@ -335,18 +335,8 @@ func (a *app) batches(ctx context.Context, args []string) error {
 	case "show":
 		var codes bool
 		fs.BoolVar(&codes, "codes", false, "list every stamp's code, streamed from the server")
-		pos, err := parse(fs, args[1:])
+		id, err := a.connectNumber(fs, args[1:], "batches show ID", "batch id")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "batches show ID"); err != nil {
-			return err
-		}
-		id, err := strconv.ParseUint(pos[0], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%w: batch id %q is not a number", ErrUsage, pos[0])
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		if codes {
@@ -366,18 +356,8 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		fs.StringVar(&reason, "reason", "", "why the stamps are revoked")
 		fs.StringVar(&actor, "by", a.actor(), "who revokes, recorded with the revocation")
 		fs.Var(&serials, "serial", "revoke only this serial (repeatable); default the whole batch")
-		pos, err := parse(fs, args[1:])
+		id, err := a.connectNumber(fs, args[1:], "batches revoke ID --reason TEXT", "batch id")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "batches revoke ID --reason TEXT"); err != nil {
-			return err
-		}
-		id, err := strconv.ParseUint(pos[0], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%w: batch id %q is not a number", ErrUsage, pos[0])
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -225,19 +224,8 @@ var eventLabels = map[estampv1.StampEventKind]string{
 }
 
 func (a *app) history(ctx context.Context, args []string) error {
-	fs := a.flags("history")
-	pos, err := parse(fs, args)
+	serial, err := a.connectNumber(a.flags("history"), args, "history SERIAL", "serial")
 	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 1, "history SERIAL"); err != nil {
-		return err
-	}
-	serial, err := strconv.ParseUint(pos[0], 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: serial %q is not a number", ErrUsage, pos[0])
-	}
-	if err := a.dial(); err != nil {
 		return err
 	}
 	resp, err := a.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
