@@ -17,6 +17,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/demo"
+	"github.com/ocopvn/estamp/internal/safefile"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/verdict"
 )
@@ -79,12 +80,41 @@ type result struct {
 	err         error
 }
 
+// runner is cli.Run or one of its variants for tests (export_test.go).
+type runner func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// paged is cli.Run reading lists in pages of size.
+func paged(size int32) runner {
+	return func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+		return cli.RunWithPageSize(ctx, args, getenv, stdout, stderr, size)
+	}
+}
+
+// committing is cli.Run putting output files in place with commit.
+func committing(commit func(*safefile.File) error) runner {
+	return func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+		return cli.RunWithCommit(ctx, args, getenv, stdout, stderr, commit)
+	}
+}
+
+// runIn runs the CLI through run in an environment of vars alone.
+func runIn(run runner, vars map[string]string, args ...string) result {
+	var out, errOut strings.Builder
+	err := run(context.Background(), args, func(k string) string { return vars[k] }, &out, &errOut)
+	return result{out.String(), errOut.String(), err}
+}
+
+// adminToken is the admin token of the test server at addr.
+func adminToken(addr string) string {
+	token, _ := adminTokens.Load(addr)
+	s, _ := token.(string)
+	return s
+}
+
 // estamp runs the CLI against addr with the server's admin token.
 func estamp(t *testing.T, addr string, args ...string) result {
 	t.Helper()
-	token, _ := adminTokens.Load(addr)
-	s, _ := token.(string)
-	return estampAs(t, addr, s, args...)
+	return estampAs(t, addr, adminToken(addr), args...)
 }
 
 // The README's tour, as a test.
@@ -335,18 +365,8 @@ func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
 	}
 }
 
+// estampEnv runs the CLI without a token, with its offline cache in cache.
 func estampEnv(t *testing.T, addr, cache string, args ...string) result {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	getenv := func(k string) string {
-		switch k {
-		case "ESTAMP_SERVER":
-			return addr
-		case "ESTAMP_CACHE":
-			return cache
-		}
-		return ""
-	}
-	err := cli.Run(context.Background(), args, getenv, &out, &errOut)
-	return result{out.String(), errOut.String(), err}
+	return runIn(cli.Run, map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_CACHE": cache}, args...)
 }
