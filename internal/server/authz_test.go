@@ -66,20 +66,7 @@ func TestRoleMatrix(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
 	ctx := context.Background()
-	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
-		Id: "HTX-KHAC", Name: "Hợp tác xã Chiếu cói Nga Sơn", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
-		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
-		Id: "CHIEU-COI", ProducerId: "HTX-KHAC", Name: "Chiếu cói", StarGrade: 4, Group: estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
-		Certificate: &estampv1.Certificate{DecisionNumber: "2/QĐ-UBND", DecisionDate: "2025-08-20"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.seedOtherProducer(t, "HTX-KHAC")
 	e.retailer(t, "CH-A")
 	e.retailer(t, "CH-B")
 	mine := e.issue(t, "NEM-CHUA", 4, "mine")

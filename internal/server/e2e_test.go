@@ -188,6 +188,27 @@ func (e *env) seedRegistry(t testing.TB) {
 	}
 }
 
+// seedOtherProducer registers a second producer, id, with one 4★ product
+// of its own, CHIEU-COI: for what one producer may do with another's.
+func (e *env) seedOtherProducer(t testing.TB, id string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
+		Id: id, Name: "Hợp tác xã Chiếu cói Nga Sơn", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
+		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
+		Id: "CHIEU-COI", ProducerId: id, Name: "Chiếu cói", StarGrade: 4, Group: estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
+		Certificate: &estampv1.Certificate{DecisionNumber: "2/QĐ-UBND", DecisionDate: "2025-08-20"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (e *env) revokeCert(t testing.TB, id string) {
 	t.Helper()
 	_, err := e.Registry.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{

@@ -165,20 +165,7 @@ func TestRequestIDsBelongToTheirProducer(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
 	ctx := context.Background()
-	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
-		Id: "HTX-B", Name: "Hợp tác xã B", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
-		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
-		Id: "CHIEU-COI", ProducerId: "HTX-B", Name: "Chiếu cói", StarGrade: 4, Group: estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
-		Certificate: &estampv1.Certificate{DecisionNumber: "9/QĐ-UBND", DecisionDate: "2025-08-20"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.seedOtherProducer(t, "HTX-B")
 	tokenB, err := e.Admin.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_PRODUCER, ProducerId: "HTX-B"})
 	if err != nil {
 		t.Fatal(err)
