@@ -315,7 +315,7 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 	}
 	b.step("web page: %d clients; ceiling: /healthz the same way", b.cfg.callers)
 	tr := &http.Transport{MaxIdleConnsPerHost: b.cfg.callers, MaxConnsPerHost: b.cfg.callers}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	web := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	var views atomic.Uint64
 	get := func(ctx context.Context, url string) error {
 		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
@@ -324,7 +324,7 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 		}
 		// Each view from another phone, so that each is a scan.
 		req.Header.Set("User-Agent", fmt.Sprintf("estamp-bench phone %d", views.Add(1)))
-		resp, err := client.Do(req)
+		resp, err := web.Do(req)
 		if err != nil {
 			return err
 		}
@@ -370,15 +370,10 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 		if err != nil {
 			return 0, err
 		}
-		for {
-			_, err := stream.Recv()
-			if err == io.EOF {
-				return 2000, nil
-			}
-			if err != nil {
-				return 0, err
-			}
+		if err := client.Receive(stream, func(*estampv1.RenderLabelsResponse) error { return nil }); err != nil {
+			return 0, err
 		}
+		return 2000, nil
 	})
 	labels.Against(qr)
 	add(qr, labels)

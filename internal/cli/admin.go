@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"text/tabwriter"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -252,30 +252,9 @@ func (a *app) backup(ctx context.Context, args []string) error {
 		return fmt.Errorf("--out: %w", err)
 	}
 	defer file.Abort()
-	stream, err := a.Admin.Backup(ctx, &estampv1.BackupRequest{})
+	written, err := client.Backup(ctx, a.Admin, file)
 	if err != nil {
 		return err
-	}
-	var written, total int64 = 0, -1
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if total < 0 {
-			total = msg.TotalSize
-		}
-		n, err := file.Write(msg.Data)
-		written += int64(n)
-		if err != nil {
-			return err
-		}
-	}
-	if written != total {
-		return fmt.Errorf("backup cut short: %d of %d bytes", written, total)
 	}
 	if err := a.commit(file); err != nil {
 		return fmt.Errorf("--out: %w", err)

@@ -155,19 +155,13 @@ func (a *app) renderRemote(ctx context.Context, req *estampv1.RenderLabelsReques
 	if err != nil {
 		return err
 	}
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return client.Receive(stream, func(msg *estampv1.RenderLabelsResponse) error {
 		if _, err := file.Write(msg.Chunk); err != nil {
 			return err
 		}
 		progress(int(msg.LabelsDone), int(msg.LabelsTotal))
-	}
+		return nil
+	})
 }
 
 // writeFileSafely writes path (mode 0644) through safefile: a synced

@@ -1,8 +1,11 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,28 +15,72 @@ import (
 	"github.com/ocopvn/estamp/internal/client"
 )
 
-// server answers StreamStamps with msgs, then io.EOF.
+// server answers StreamStamps and Backup with msgs, then io.EOF.
 type server struct {
 	estampv1.IssuanceServiceClient // nil: only StreamStamps is called
+	estampv1.AdminServiceClient    // nil: only Backup is called
 	msgs                           []*estampv1.StreamStampsResponse
+	backup                         []*estampv1.BackupResponse
 }
 
 func (s *server) StreamStamps(context.Context, *estampv1.StreamStampsRequest, ...grpc.CallOption) (grpc.ServerStreamingClient[estampv1.StreamStampsResponse], error) {
-	return &stream{msgs: s.msgs}, nil
+	return &stream[estampv1.StreamStampsResponse]{msgs: s.msgs}, nil
 }
 
-type stream struct {
-	grpc.ServerStreamingClient[estampv1.StreamStampsResponse] // nil: only Recv is called
-	msgs                                                      []*estampv1.StreamStampsResponse
+func (s *server) Backup(context.Context, *estampv1.BackupRequest, ...grpc.CallOption) (grpc.ServerStreamingClient[estampv1.BackupResponse], error) {
+	return &stream[estampv1.BackupResponse]{msgs: s.backup}, nil
 }
 
-func (s *stream) Recv() (*estampv1.StreamStampsResponse, error) {
+// stream sends msgs, then ends with err (io.EOF when nil).
+type stream[M any] struct {
+	grpc.ServerStreamingClient[M] // nil: only Recv is called
+	msgs                          []*M
+	err                           error
+}
+
+func (s *stream[M]) Recv() (*M, error) {
 	if len(s.msgs) == 0 {
+		if s.err != nil {
+			return nil, s.err
+		}
 		return nil, io.EOF
 	}
 	m := s.msgs[0]
 	s.msgs = s.msgs[1:]
 	return m, nil
+}
+
+func TestReceive(t *testing.T) {
+	var got []int32
+	collect := func(m *estampv1.LabelLayout) error { got = append(got, m.Columns); return nil }
+	err := client.Receive(&stream[estampv1.LabelLayout]{msgs: []*estampv1.LabelLayout{{Columns: 1}, {Columns: 2}}}, collect)
+	if err != nil || !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("to the end: %v, %v", got, err)
+	}
+	cut := errors.New("connection reset")
+	got = nil
+	err = client.Receive(&stream[estampv1.LabelLayout]{msgs: []*estampv1.LabelLayout{{Columns: 1}}, err: cut}, collect)
+	if err != cut || !slices.Equal(got, []int32{1}) {
+		t.Errorf("cut: %v, %v", got, err)
+	}
+	stop := errors.New("disk full")
+	err = client.Receive(&stream[estampv1.LabelLayout]{msgs: []*estampv1.LabelLayout{{Columns: 1}, {Columns: 2}}}, func(*estampv1.LabelLayout) error { return stop })
+	if err != stop {
+		t.Errorf("a failed handler: %v", err)
+	}
+}
+
+func TestBackupComesWhole(t *testing.T) {
+	var buf bytes.Buffer
+	n, err := client.Backup(context.Background(), &server{backup: []*estampv1.BackupResponse{{TotalSize: 5, Data: []byte("abc")}, {Data: []byte("de")}}}, &buf)
+	if err != nil || n != 5 || buf.String() != "abcde" {
+		t.Errorf("whole: %d bytes %q, %v", n, buf.String(), err)
+	}
+	buf.Reset()
+	_, err = client.Backup(context.Background(), &server{backup: []*estampv1.BackupResponse{{TotalSize: 5, Data: []byte("abc")}}}, &buf)
+	if err == nil || !strings.Contains(err.Error(), "cut short: 3 of 5 bytes") {
+		t.Errorf("cut short: %v", err)
+	}
 }
 
 func stamps(serials ...uint64) []*estampv1.Stamp {
