@@ -4,40 +4,22 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
-// backup fetches a whole snapshot.
+// backup fetches a whole snapshot, as the CLI does.
 func backup(ctx context.Context, adm estampv1.AdminServiceClient) ([]byte, error) {
-	stream, err := adm.Backup(ctx, &estampv1.BackupRequest{})
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	var total int64 = -1
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if total < 0 {
-			total = msg.TotalSize
-		}
-		buf.Write(msg.Data)
-	}
-	if int64(buf.Len()) != total {
-		return nil, fmt.Errorf("backup of %d bytes, announced %d", buf.Len(), total)
+	if _, err := client.Backup(ctx, adm, &buf); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

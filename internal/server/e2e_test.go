@@ -262,16 +262,11 @@ func streamStamps(ctx context.Context, iss estampv1.IssuanceServiceClient, req *
 		return nil, err
 	}
 	var msgs []*estampv1.StreamStampsResponse
-	for {
-		m, err := stream.Recv()
-		if err == io.EOF {
-			return msgs, nil
-		}
-		if err != nil {
-			return msgs, err
-		}
+	err = client.Receive(stream, func(m *estampv1.StreamStampsResponse) error {
 		msgs = append(msgs, m)
-	}
+		return nil
+	})
+	return msgs, err
 }
 
 func (e *env) verify(t *testing.T, code string) *estampv1.VerifyResponse {

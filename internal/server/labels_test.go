@@ -4,13 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 )
 
 // download runs RenderLabels and reassembles the file.
@@ -22,18 +22,16 @@ func download(t *testing.T, e *env, req *estampv1.RenderLabelsRequest) ([]byte, 
 	}
 	var file bytes.Buffer
 	var msgs []*estampv1.RenderLabelsResponse
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			return file.Bytes(), msgs, nil
-		}
-		if err != nil {
-			return nil, msgs, err
-		}
+	err = client.Receive(stream, func(msg *estampv1.RenderLabelsResponse) error {
 		file.Write(msg.Chunk)
 		msg.Chunk = nil
 		msgs = append(msgs, msg)
+		return nil
+	})
+	if err != nil {
+		return nil, msgs, err
 	}
+	return file.Bytes(), msgs, nil
 }
 
 func TestRenderLabelsStreamsTheFile(t *testing.T) {
