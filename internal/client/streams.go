@@ -28,12 +28,17 @@ func Receive[M any](stream grpc.ServerStreamingClient[M], each func(*M) error) e
 	}
 }
 
+// StampStreamer is the call Stamps makes; an IssuanceServiceClient has it.
+type StampStreamer interface {
+	StreamStamps(ctx context.Context, in *estampv1.StreamStampsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[estampv1.StreamStampsResponse], error)
+}
+
 // Stamps fetches every code of a batch through StreamStamps and hands
 // each message's stamps to each as they come, with the batch and the
 // stream's total; it returns the batch. It fails unless the stream sends
 // exactly the batch's serials, in order, so that codes missing are never
 // taken for a whole batch (a file of codes, labels, a load test's count).
-func Stamps(ctx context.Context, iss estampv1.IssuanceServiceClient, batchID uint64, each func(b *estampv1.Batch, total uint32, stamps []*estampv1.Stamp) error) (*estampv1.Batch, error) {
+func Stamps(ctx context.Context, iss StampStreamer, batchID uint64, each func(b *estampv1.Batch, total uint32, stamps []*estampv1.Stamp) error) (*estampv1.Batch, error) {
 	stream, err := iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
 	if err != nil {
 		return nil, err
@@ -69,10 +74,15 @@ func Stamps(ctx context.Context, iss estampv1.IssuanceServiceClient, batchID uin
 	return b, nil
 }
 
+// BackupStreamer is the call Backup makes; an AdminServiceClient has it.
+type BackupStreamer interface {
+	Backup(ctx context.Context, in *estampv1.BackupRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[estampv1.BackupResponse], error)
+}
+
 // Backup streams a consistent snapshot of the server's database into w
 // and returns its size. It fails unless every byte the server announced
 // came, so that a cut-short stream is never taken for a backup.
-func Backup(ctx context.Context, adm estampv1.AdminServiceClient, w io.Writer) (int64, error) {
+func Backup(ctx context.Context, adm BackupStreamer, w io.Writer) (int64, error) {
 	stream, err := adm.Backup(ctx, &estampv1.BackupRequest{})
 	if err != nil {
 		return 0, err

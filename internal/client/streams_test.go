@@ -17,10 +17,8 @@ import (
 
 // server answers StreamStamps and Backup with msgs, then io.EOF.
 type server struct {
-	estampv1.IssuanceServiceClient // nil: only StreamStamps is called
-	estampv1.AdminServiceClient    // nil: only Backup is called
-	msgs                           []*estampv1.StreamStampsResponse
-	backup                         []*estampv1.BackupResponse
+	msgs   []*estampv1.StreamStampsResponse
+	backup []*estampv1.BackupResponse
 }
 
 func (s *server) StreamStamps(context.Context, *estampv1.StreamStampsRequest, ...grpc.CallOption) (grpc.ServerStreamingClient[estampv1.StreamStampsResponse], error) {
