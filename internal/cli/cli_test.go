@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -286,6 +287,44 @@ func TestLabelsCommand(t *testing.T) {
 	r = estamp(t, addr, "labels", "--batch", "77", "--out", filepath.Join(dir, "none.pdf"))
 	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "NotFound") {
 		t.Errorf("unknown batch: %v", r.err)
+	}
+}
+
+// The CLI and LabelService render one job with one renderer: a file made
+// here and one made with --remote are the same, byte for byte.
+func TestLabelsRemoteIsTheSameFile(t *testing.T) {
+	addr := startServer(t)
+	if r := estamp(t, addr, "issue", "--product", "MAM-TEP-HA-YEN", "--lot", "MT-2", "--quantity", "30"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	dir := t.TempDir()
+	for n, job := range [][]string{
+		{"--layout", "a4-5x13"},
+		{"--layout", "custom:210x297,4x10,48x25,9x23.5,0x0"},
+		{"--format", "png", "--dpi", "600", "--mm", "20"},
+		{"--format", "SVG"},
+	} {
+		var files [2][]byte
+		for i, where := range []string{"", "--remote"} {
+			out := filepath.Join(dir, fmt.Sprintf("%d-%d.pdf", n, i))
+			if job[0] == "--format" {
+				out = strings.TrimSuffix(out, ".pdf") + ".zip"
+			}
+			args := append([]string{"labels", "--batch", "1", "--quiet", "--out", out}, job...)
+			if where != "" {
+				args = append(args, where)
+			}
+			if r := estamp(t, addr, args...); r.err != nil {
+				t.Fatalf("%v: %v", args, r.err)
+			}
+			var err error
+			if files[i], err = os.ReadFile(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(files[0], files[1]) {
+			t.Errorf("%v: %d bytes here, %d bytes from the server, not the same", job, len(files[0]), len(files[1]))
+		}
 	}
 }
 
