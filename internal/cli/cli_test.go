@@ -288,16 +288,9 @@ func TestLabelsCommand(t *testing.T) {
 	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "NotFound") {
 		t.Errorf("unknown batch: %v", r.err)
 	}
-}
 
-// The CLI and LabelService render one job with one renderer: a file made
-// here and one made with --remote are the same, byte for byte.
-func TestLabelsRemoteIsTheSameFile(t *testing.T) {
-	addr := startServer(t)
-	if r := estamp(t, addr, "issue", "--product", "MAM-TEP-HA-YEN", "--lot", "MT-2", "--quantity", "30"); r.err != nil {
-		t.Fatal(r.err)
-	}
-	dir := t.TempDir()
+	// The CLI and LabelService render one job with one renderer: a file
+	// made here and one made with --remote are the same, byte for byte.
 	for n, job := range [][]string{
 		{"--layout", "a4-5x13"},
 		{"--layout", "custom:210x297,4x10,48x25,9x23.5,0x0"},
