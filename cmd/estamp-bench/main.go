@@ -25,12 +25,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/loadgen"
 	"github.com/ocopvn/estamp/internal/server"
 )
@@ -100,8 +98,8 @@ type daemon struct {
 	cmd      *exec.Cmd
 	grpcAddr string
 	httpAddr string
-	admin    *grpc.ClientConn
-	public   *grpc.ClientConn
+	admin    client.Clients // with the admin token
+	public   client.Clients // without a token
 }
 
 func startServer(ctx context.Context, bin, dir string, extra []string) (*daemon, error) {
@@ -126,12 +124,11 @@ func startServer(ctx context.Context, bin, dir string, extra []string) (*daemon,
 		return nil, fmt.Errorf("start %s (run `make build` first): %w", bin, err)
 	}
 	d := &daemon{cmd: cmd, grpcAddr: grpcAddr, httpAddr: httpAddr}
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
-	if d.public, err = grpc.NewClient(d.grpcAddr, opts...); err != nil {
+	if d.public, err = client.Dial(d.grpcAddr, "", nil); err != nil {
 		d.stop()
 		return nil, err
 	}
-	health := healthpb.NewHealthClient(d.public)
+	health := healthpb.NewHealthClient(d.public.Conn)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			d.stop()
@@ -149,7 +146,7 @@ func startServer(ctx context.Context, bin, dir string, extra []string) (*daemon,
 		d.stop()
 		return nil, err
 	}
-	if d.admin, err = grpc.NewClient(d.grpcAddr, append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: strings.TrimSpace(string(token))}))...); err != nil {
+	if d.admin, err = client.Dial(d.grpcAddr, strings.TrimSpace(string(token)), nil); err != nil {
 		d.stop()
 		return nil, err
 	}
@@ -157,11 +154,10 @@ func startServer(ctx context.Context, bin, dir string, extra []string) (*daemon,
 }
 
 func (d *daemon) stop() {
-	if d.admin != nil {
-		d.admin.Close()
-	}
-	if d.public != nil {
-		d.public.Close()
+	for _, c := range []client.Clients{d.admin, d.public} {
+		if c.Conn != nil {
+			c.Close()
+		}
 	}
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	_ = d.cmd.Wait()
@@ -199,7 +195,7 @@ var requests atomic.Int64
 // does: IssueStamps returns the batch, StreamStamps signs and sends the
 // codes. keep receives each message's codes (nil: count them only).
 func (b *bench) issue(ctx context.Context, n uint32, keep func([]*estampv1.Stamp)) (*estampv1.Batch, int, error) {
-	iss := estampv1.NewIssuanceServiceClient(b.d.admin)
+	iss := b.d.admin.Issuance
 	resp, err := iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{
 		ProductId: product, Lot: "BENCH", ProductionDate: "2026-01-15", Quantity: n,
 		RequestId: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), requests.Add(1)),
@@ -207,26 +203,16 @@ func (b *bench) issue(ctx context.Context, n uint32, keep func([]*estampv1.Stamp
 	if err != nil {
 		return nil, 0, err
 	}
-	stream, err := iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
-	if err != nil {
-		return nil, 0, err
-	}
 	got := 0
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, got, err
-		}
-		got += len(msg.Stamps)
+	_, err = client.Stamps(ctx, iss, resp.Batch.Id, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+		got += len(stamps)
 		if keep != nil {
-			keep(msg.Stamps)
+			keep(stamps)
 		}
-	}
-	if got != int(n) {
-		return nil, got, fmt.Errorf("batch %d: %d codes streamed, want %d", resp.Batch.Id, got, n)
+		return nil
+	})
+	if err != nil {
+		return nil, got, err
 	}
 	return resp.Batch, got, nil
 }
@@ -307,12 +293,12 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 	// the same client checking the same stamp again within 30 minutes is
 	// one scan, and the bench would measure reads, not durable scans.
 	b.step("verification over gRPC with a token (every call records a scan): %d callers; ceiling: an empty call (health check) the same way", b.cfg.callers)
-	health := healthpb.NewHealthClient(b.d.admin)
+	health := healthpb.NewHealthClient(b.d.admin.Conn)
 	empty := loadgen.Closed(ctx, "ceiling: empty gRPC call (health check)", "calls/s", b.cfg.callers, d, func(ctx context.Context, _ int) (int, error) {
 		_, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
 		return 1, err
 	})
-	ver := estampv1.NewVerificationServiceClient(b.d.admin)
+	ver := b.d.admin.Verification
 	verify := loadgen.Closed(ctx, "verification over gRPC", "calls/s", b.cfg.callers, d, func(ctx context.Context, _ int) (int, error) {
 		resp, err := ver.Verify(ctx, &estampv1.VerifyRequest{Code: pool[rand.IntN(len(pool))]})
 		if err == nil && resp.Verdict != estampv1.Verdict_VERDICT_GENUINE {
@@ -329,7 +315,7 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 	}
 	b.step("web page: %d clients; ceiling: /healthz the same way", b.cfg.callers)
 	tr := &http.Transport{MaxIdleConnsPerHost: b.cfg.callers, MaxConnsPerHost: b.cfg.callers}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	web := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	var views atomic.Uint64
 	get := func(ctx context.Context, url string) error {
 		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
@@ -338,7 +324,7 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 		}
 		// Each view from another phone, so that each is a scan.
 		req.Header.Set("User-Agent", fmt.Sprintf("estamp-bench phone %d", views.Add(1)))
-		resp, err := client.Do(req)
+		resp, err := web.Do(req)
 		if err != nil {
 			return err
 		}
@@ -362,7 +348,7 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 	// Intake checks each code by re-signing it (deterministic Ed25519),
 	// so its ceiling is the signing rate.
 	b.step("intake: deliveries of 10,000 codes")
-	cust := estampv1.NewCustodyServiceClient(b.d.admin)
+	cust := b.d.admin.Custody
 	var next atomic.Int64
 	intake := loadgen.Closed(ctx, "intake, deliveries of 10,000", "codes/s", 1, d, func(ctx context.Context, _ int) (int, error) {
 		i := int(next.Add(1)-1) * 10_000 % len(pool)
@@ -378,21 +364,16 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 	if err != nil {
 		return nil, err
 	}
-	lbl := estampv1.NewLabelServiceClient(b.d.admin)
+	lbl := b.d.admin.Labels
 	labels := loadgen.Closed(ctx, "label PDF (a4-3x8)", "labels/s", 1, d, func(ctx context.Context, _ int) (int, error) {
 		stream, err := lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch.Id})
 		if err != nil {
 			return 0, err
 		}
-		for {
-			_, err := stream.Recv()
-			if err == io.EOF {
-				return 2000, nil
-			}
-			if err != nil {
-				return 0, err
-			}
+		if err := client.Receive(stream, func(*estampv1.RenderLabelsResponse) error { return nil }); err != nil {
+			return 0, err
 		}
+		return 2000, nil
 	})
 	labels.Against(qr)
 	add(qr, labels)

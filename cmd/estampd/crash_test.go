@@ -19,11 +19,9 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/server"
 )
 
@@ -31,7 +29,8 @@ import (
 type daemon struct {
 	cmd  *exec.Cmd
 	addr string
-	conn *grpc.ClientConn
+	// Clients connect with the admin token.
+	client.Clients
 }
 
 // servingLine finds the gRPC address in the log, text or JSON.
@@ -85,13 +84,12 @@ func startDaemonLogging(t *testing.T, logs io.Writer, bin, dataDir string, extra
 		if err != nil {
 			t.Fatal(err)
 		}
-		conn, err := grpc.NewClient(a, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.Bearer{Token: strings.TrimSpace(string(token))}))
+		c, err := client.Dial(a, strings.TrimSpace(string(token)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { conn.Close() })
-		return &daemon{cmd: cmd, addr: a, conn: conn}
+		t.Cleanup(func() { c.Close() })
+		return &daemon{cmd: cmd, addr: a, Clients: c}
 	case <-time.After(60 * time.Second):
 		t.Fatal("estampd did not start")
 	}
@@ -101,7 +99,7 @@ func startDaemonLogging(t *testing.T, logs io.Writer, bin, dataDir string, extra
 // issue issues a batch and streams its codes, as a client does.
 func (d *daemon) issue(t *testing.T, req *estampv1.IssueStampsRequest) (*estampv1.Batch, []*estampv1.Stamp) {
 	t.Helper()
-	iss := estampv1.NewIssuanceServiceClient(d.conn)
+	iss := d.Issuance
 	resp, err := iss.IssueStamps(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -113,23 +111,14 @@ func (d *daemon) issue(t *testing.T, req *estampv1.IssueStampsRequest) (*estampv
 	return resp.Batch, stamps
 }
 
-// streamStamps fetches every code of a batch through StreamStamps.
+// streamStamps fetches every code of a batch, as a client does.
 func streamStamps(ctx context.Context, iss estampv1.IssuanceServiceClient, batchID uint64) ([]*estampv1.Stamp, error) {
-	stream, err := iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
-	if err != nil {
-		return nil, err
-	}
 	var all []*estampv1.Stamp
-	for {
-		m, err := stream.Recv()
-		if err == io.EOF {
-			return all, nil
-		}
-		if err != nil {
-			return all, err
-		}
-		all = append(all, m.Stamps...)
-	}
+	_, err := client.Stamps(ctx, iss, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+		all = append(all, stamps...)
+		return nil
+	})
+	return all, err
 }
 
 type acked struct {
@@ -184,8 +173,8 @@ func TestSIGKILLDuringIssuanceLosesNothing(t *testing.T) {
 	checked := 0 // batches of done already checked after a restart
 	for round := 0; round <= kills; round++ {
 		d := startDaemon(t, bin, dataDir)
-		iss := estampv1.NewIssuanceServiceClient(d.conn)
-		ver := estampv1.NewVerificationServiceClient(d.conn)
+		iss := d.Issuance
+		ver := d.Verification
 		bg := context.Background()
 
 		// What was acknowledged before the last kill survived it.
@@ -358,7 +347,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	// this test is about finishing, TestShutdownGraceCutsStalledCalls
 	// about the limit.
 	d := startDaemon(t, bin, dataDir, "--shutdown-grace", "2m")
-	iss := estampv1.NewIssuanceServiceClient(d.conn)
+	iss := d.Issuance
 	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "in-flight",
 	})
@@ -404,7 +393,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	}
 	checkFile(t, server.DBPath(dataDir))
 	d2 := startDaemon(t, bin, dataDir)
-	got, err := estampv1.NewIssuanceServiceClient(d2.conn).GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: batch.Batch.Id})
+	got, err := d2.Issuance.GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: batch.Batch.Id})
 	if err != nil || got.Batch.Quantity != 100_000 {
 		t.Errorf("batch finished during shutdown, after restart: %v %v", got, err)
 	}
@@ -418,7 +407,7 @@ func TestShutdownGraceCutsStalledCalls(t *testing.T) {
 	}
 	bin := buildDaemon(t)
 	d := startDaemon(t, bin, filepath.Join(t.TempDir(), "data"), "--shutdown-grace", "500ms")
-	iss := estampv1.NewIssuanceServiceClient(d.conn)
+	iss := d.Issuance
 	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "stalled",
 	})

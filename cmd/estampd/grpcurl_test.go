@@ -43,7 +43,7 @@ func TestGrpcurlStreamsABatchOf100000(t *testing.T) {
 	}
 	dataDir := filepath.Join(t.TempDir(), "data")
 	d := startDaemon(t, buildDaemon(t), dataDir)
-	resp, err := estampv1.NewIssuanceServiceClient(d.conn).IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+	resp, err := d.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: "NEM-CHUA-TH-5S", Lot: "GRPCURL", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "grpcurl"})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func TestGrpcurlStreamsABatchOf100000(t *testing.T) {
 	if len(seen) != 100_000 {
 		t.Fatalf("grpcurl printed %d distinct codes, want 100000\n%s", len(seen), stderr.String())
 	}
-	ver := estampv1.NewVerificationServiceClient(d.conn)
+	ver := d.Verification
 	for _, c := range []string{first, last} {
 		v, err := ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: c})
 		if err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
@@ -111,7 +111,7 @@ func TestTokenCodeFlags(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := startDaemon(t, bin, filepath.Join(t.TempDir(), "data"), tt.flags...)
-			iss := estampv1.NewIssuanceServiceClient(d.conn)
+			iss := d.Issuance
 			b, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 				ProductId: "NEM-CHUA-TH-5S", Lot: "BUDGET", ProductionDate: "2026-01-15", Quantity: 100, RequestId: "budget"})
 			if err != nil {

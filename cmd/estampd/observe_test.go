@@ -45,7 +45,7 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 	ctx := context.Background()
 	_, stamps := d.issue(t, &estampv1.IssueStampsRequest{
 		ProductId: "CHE-LAM-PHU-QUANG", Lot: "M", ProductionDate: "2026-01-10", Quantity: 25, RequestId: "metrics"})
-	ver := estampv1.NewVerificationServiceClient(d.conn)
+	ver := d.Verification
 	for _, s := range stamps[:3] {
 		if _, err := ver.Verify(ctx, &estampv1.VerifyRequest{Code: s.Code}); err != nil {
 			t.Fatal(err)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"text/tabwriter"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -59,7 +59,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 			return fmt.Errorf("%w: --role %q: want admin, producer or retailer", ErrUsage, role)
 		}
 		req.Role = r
-		resp, err := a.adm.CreateToken(ctx, req)
+		resp, err := a.Admin.CreateToken(ctx, req)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Token, string, error) {
-			resp, err := a.adm.ListTokens(ctx, &estampv1.ListTokensRequest{PageSize: size, PageToken: token})
+			resp, err := a.Admin.ListTokens(ctx, &estampv1.ListTokensRequest{PageSize: size, PageToken: token})
 			return resp.GetTokens(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -97,7 +97,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		if err != nil {
 			return err
 		}
-		resp, err := a.adm.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: pos[0]})
+		resp, err := a.Admin.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
 		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
 			return err
 		}
-		resp, err := a.adm.RotateKey(ctx, &estampv1.RotateKeyRequest{})
+		resp, err := a.Admin.RotateKey(ctx, &estampv1.RotateKeyRequest{})
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.adm.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: pos[0]})
+		resp, err := a.Admin.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.adm.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: pos[0], Reason: reason})
+		resp, err := a.Admin.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: pos[0], Reason: reason})
 		if err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 			return a.auditTable(nil)
 		}
 		all, err := everyPage(a.pageSize, limit, func(size int32, token string) ([]*estampv1.AuditEntry, string, error) {
-			resp, err := a.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: after + 1, PageSize: size, PageToken: token})
+			resp, err := a.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: after + 1, PageSize: size, PageToken: token})
 			return resp.GetEntries(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -185,7 +185,7 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
 			return err
 		}
-		resp, err := a.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+		resp, err := a.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
 		if err != nil {
 			return err
 		}
@@ -252,30 +252,9 @@ func (a *app) backup(ctx context.Context, args []string) error {
 		return fmt.Errorf("--out: %w", err)
 	}
 	defer file.Abort()
-	stream, err := a.adm.Backup(ctx, &estampv1.BackupRequest{})
+	written, err := client.Backup(ctx, a.Admin, file)
 	if err != nil {
 		return err
-	}
-	var written, total int64 = 0, -1
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if total < 0 {
-			total = msg.TotalSize
-		}
-		n, err := file.Write(msg.Data)
-		written += int64(n)
-		if err != nil {
-			return err
-		}
-	}
-	if written != total {
-		return fmt.Errorf("backup cut short: %d of %d bytes", written, total)
 	}
 	if err := a.commit(file); err != nil {
 		return fmt.Errorf("--out: %w", err)

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -21,18 +20,7 @@ import (
 // estampAs runs the CLI with a given token (ESTAMP_TOKEN), not the admin's.
 func estampAs(t *testing.T, addr, token string, args ...string) result {
 	t.Helper()
-	var out, errOut strings.Builder
-	getenv := func(k string) string {
-		switch k {
-		case "ESTAMP_SERVER":
-			return addr
-		case "ESTAMP_TOKEN":
-			return token
-		}
-		return ""
-	}
-	err := cli.Run(context.Background(), args, getenv, &out, &errOut)
-	return result{out.String(), errOut.String(), err}
+	return runIn(cli.Run, map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_TOKEN": token}, args...)
 }
 
 var tokenLine = regexp.MustCompile(`(?m)^estamp_[0-9a-f]{16}_\S+$`)

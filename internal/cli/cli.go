@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -14,16 +13,15 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/safefile"
 	"github.com/ocopvn/estamp/internal/verdict"
@@ -104,17 +102,12 @@ type env func(string) string
 
 // app is one invocation.
 type app struct {
+	// Clients are the server's services, once dial has connected.
+	client.Clients
 	out     io.Writer
 	json    bool
 	server  string
-	conn    *grpc.ClientConn
 	now     func() time.Time
-	reg     estampv1.RegistryServiceClient
-	iss     estampv1.IssuanceServiceClient
-	ver     estampv1.VerificationServiceClient
-	lbl     estampv1.LabelServiceClient
-	cust    estampv1.CustodyServiceClient
-	adm     estampv1.AdminServiceClient
 	stdin   io.Reader
 	token   string
 	tlsCA   string
@@ -183,8 +176,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return fmt.Errorf("estamp: command %q is listed in commands but has no handler", cmd)
 	}
 	defer func() {
-		if a.conn != nil {
-			a.conn.Close()
+		if a.Conn != nil {
+			a.Conn.Close()
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
@@ -304,28 +297,16 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func (a *app) dial() error {
-	if a.conn != nil {
+	if a.Conn != nil {
 		return nil
 	}
-	creds := insecure.NewCredentials()
-	secure := a.useTLS || a.tlsCA != ""
-	if secure {
-		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-		if a.tlsCA != "" {
-			pem, err := os.ReadFile(a.tlsCA)
-			if err != nil {
-				return fmt.Errorf("--tls-ca: %w", err)
-			}
-			cfg.RootCAs = x509.NewCertPool()
-			if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-				return fmt.Errorf("--tls-ca %s: no PEM certificate", a.tlsCA)
-			}
+	var tlsConfig *tls.Config
+	if a.useTLS || a.tlsCA != "" {
+		var err error
+		if tlsConfig, err = client.TLSConfig(a.tlsCA); err != nil {
+			return fmt.Errorf("--tls-ca: %w", err)
 		}
-		creds = credentials.NewTLS(cfg)
 	}
-	// gRPC's default receive limit (4 MiB): batches of codes come as a
-	// stream of small messages.
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	token := a.token
 	if !a.tokenSet {
 		token = strings.TrimSpace(a.getenv("ESTAMP_TOKEN"))
@@ -334,21 +315,12 @@ func (a *app) dial() error {
 		if _, err := auth.ParseToken(token); err != nil {
 			return fmt.Errorf("%w: --token / ESTAMP_TOKEN is not an estamp token", ErrUsage)
 		}
-		// Without TLS the token travels in clear text: the server allows
-		// that only on loopback or behind --insecure-listen.
-		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token, TLSOnly: secure}))
 	}
-	conn, err := grpc.NewClient(a.server, opts...)
+	c, err := client.Dial(a.server, token, tlsConfig)
 	if err != nil {
 		return fmt.Errorf("--server %q: %w", a.server, err)
 	}
-	a.conn = conn
-	a.reg = estampv1.NewRegistryServiceClient(conn)
-	a.iss = estampv1.NewIssuanceServiceClient(conn)
-	a.ver = estampv1.NewVerificationServiceClient(conn)
-	a.lbl = estampv1.NewLabelServiceClient(conn)
-	a.cust = estampv1.NewCustodyServiceClient(conn)
-	a.adm = estampv1.NewAdminServiceClient(conn)
+	a.Clients = c
 	return nil
 }
 
@@ -369,6 +341,24 @@ func (a *app) connect(fs *flag.FlagSet, args []string, n int, usage string) ([]s
 		return nil, err
 	}
 	return pos, a.dial()
+}
+
+// connectNumber is connect for a command whose one argument is a number,
+// such as a batch id or a serial; what names it in the error when it is
+// not. A bad number is a usage error found before dialling.
+func (a *app) connectNumber(fs *flag.FlagSet, args []string, usage, what string) (uint64, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if err := needArgs(pos, 1, usage); err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(pos[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s %q is not a number", ErrUsage, what, pos[0])
+	}
+	return n, a.dial()
 }
 
 func needArgs(pos []string, n int, what string) error {

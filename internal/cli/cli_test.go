@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +18,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/demo"
+	"github.com/ocopvn/estamp/internal/safefile"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/verdict"
 )
@@ -79,12 +81,41 @@ type result struct {
 	err         error
 }
 
+// runner is cli.Run or one of its variants for tests (export_test.go).
+type runner func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// paged is cli.Run reading lists in pages of size.
+func paged(size int32) runner {
+	return func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+		return cli.RunWithPageSize(ctx, args, getenv, stdout, stderr, size)
+	}
+}
+
+// committing is cli.Run putting output files in place with commit.
+func committing(commit func(*safefile.File) error) runner {
+	return func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+		return cli.RunWithCommit(ctx, args, getenv, stdout, stderr, commit)
+	}
+}
+
+// runIn runs the CLI through run in an environment of vars alone.
+func runIn(run runner, vars map[string]string, args ...string) result {
+	var out, errOut strings.Builder
+	err := run(context.Background(), args, func(k string) string { return vars[k] }, &out, &errOut)
+	return result{out.String(), errOut.String(), err}
+}
+
+// adminToken is the admin token of the test server at addr.
+func adminToken(addr string) string {
+	token, _ := adminTokens.Load(addr)
+	s, _ := token.(string)
+	return s
+}
+
 // estamp runs the CLI against addr with the server's admin token.
 func estamp(t *testing.T, addr string, args ...string) result {
 	t.Helper()
-	token, _ := adminTokens.Load(addr)
-	s, _ := token.(string)
-	return estampAs(t, addr, s, args...)
+	return estampAs(t, addr, adminToken(addr), args...)
 }
 
 // The README's tour, as a test.
@@ -257,6 +288,37 @@ func TestLabelsCommand(t *testing.T) {
 	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "NotFound") {
 		t.Errorf("unknown batch: %v", r.err)
 	}
+
+	// The CLI and LabelService render one job with one renderer: a file
+	// made here and one made with --remote are the same, byte for byte.
+	for n, job := range [][]string{
+		{"--layout", "a4-5x13"},
+		{"--layout", "custom:210x297,4x10,48x25,9x23.5,0x0"},
+		{"--format", "png", "--dpi", "600", "--mm", "20"},
+		{"--format", "SVG"},
+	} {
+		var files [2][]byte
+		for i, where := range []string{"", "--remote"} {
+			out := filepath.Join(dir, fmt.Sprintf("%d-%d.pdf", n, i))
+			if job[0] == "--format" {
+				out = strings.TrimSuffix(out, ".pdf") + ".zip"
+			}
+			args := append([]string{"labels", "--batch", "1", "--quiet", "--out", out}, job...)
+			if where != "" {
+				args = append(args, where)
+			}
+			if r := estamp(t, addr, args...); r.err != nil {
+				t.Fatalf("%v: %v", args, r.err)
+			}
+			var err error
+			if files[i], err = os.ReadFile(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(files[0], files[1]) {
+			t.Errorf("%v: %d bytes here, %d bytes from the server, not the same", job, len(files[0]), len(files[1]))
+		}
+	}
 }
 
 func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
@@ -335,18 +397,8 @@ func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
 	}
 }
 
+// estampEnv runs the CLI without a token, with its offline cache in cache.
 func estampEnv(t *testing.T, addr, cache string, args ...string) result {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	getenv := func(k string) string {
-		switch k {
-		case "ESTAMP_SERVER":
-			return addr
-		case "ESTAMP_CACHE":
-			return cache
-		}
-		return ""
-	}
-	err := cli.Run(context.Background(), args, getenv, &out, &errOut)
-	return result{out.String(), errOut.String(), err}
+	return runIn(cli.Run, map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_CACHE": cache}, args...)
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
@@ -26,7 +26,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Producer, string, error) {
-			resp, err := a.reg.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: size, PageToken: token})
+			resp, err := a.Registry.ListProducers(ctx, &estampv1.ListProducersRequest{PageSize: size, PageToken: token})
 			return resp.GetProducers(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -41,7 +41,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.GetProducer(ctx, &estampv1.GetProducerRequest{Id: pos[0]})
+		resp, err := a.Registry.GetProducer(ctx, &estampv1.GetProducerRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p})
+		resp, err := a.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p})
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Product, string, error) {
-			resp, err := a.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: size, PageToken: token, ProducerId: producer})
+			resp, err := a.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: size, PageToken: token, ProducerId: producer})
 			return resp.GetProducts(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -115,7 +115,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: pos[0]})
+		resp, err := a.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: p})
+		resp, err := a.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: p})
 		if err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ func (a *app) updateCert(ctx context.Context, req *estampv1.UpdateCertificationR
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.reg.UpdateCertification(ctx, req)
+	resp, err := a.Registry.UpdateCertification(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.iss.IssueStamps(ctx, req)
+	resp, err := a.Issuance.IssueStamps(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 // puts the file in place once all of them are there.
 func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint64) error {
 	w := bufio.NewWriter(file)
-	_, err := a.streamStamps(ctx, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+	_, err := client.Stamps(ctx, a.Issuance, batchID, func(_ *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
 		for _, s := range stamps {
 			w.WriteString(s.Code)
 			w.WriteByte('\n')
@@ -293,53 +293,6 @@ func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint6
 		return err
 	}
 	return a.commit(file)
-}
-
-// streamStamps fetches every code of a batch through StreamStamps and hands
-// each message's stamps to each as they come, with the batch and the
-// stream's total; it returns the batch. It fails unless the stream sends
-// exactly the batch's serials, in order, so that a file is never taken for
-// whole with codes missing.
-func (a *app) streamStamps(ctx context.Context, batchID uint64, each func(b *estampv1.Batch, total uint32, stamps []*estampv1.Stamp) error) (*estampv1.Batch, error) {
-	stream, err := a.iss.StreamStamps(ctx, &estampv1.StreamStampsRequest{BatchId: batchID})
-	if err != nil {
-		return nil, err
-	}
-	var (
-		b     *estampv1.Batch
-		total uint32
-		next  uint64
-		got   uint32
-	)
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return b, err
-		}
-		if b == nil {
-			if msg.Batch == nil {
-				return nil, fmt.Errorf("batch %d: the server's stream did not start with the batch", batchID)
-			}
-			b, total, next = msg.Batch, msg.Total, msg.Batch.FirstSerial
-		}
-		for _, s := range msg.Stamps {
-			if s.Serial != next {
-				return b, fmt.Errorf("batch %d: the server sent serial %d where %d was due", batchID, s.Serial, next)
-			}
-			next++
-		}
-		got += uint32(len(msg.Stamps))
-		if err := each(b, total, msg.Stamps); err != nil {
-			return b, err
-		}
-	}
-	if b == nil || got != total || total != b.Quantity {
-		return b, fmt.Errorf("batch %d: the stream ended after %d of its codes", batchID, got)
-	}
-	return b, nil
 }
 
 // unwritten reports a batch that was issued but whose codes could not be
@@ -369,7 +322,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Batch, string, error) {
-			resp, err := a.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: size, PageToken: token})
+			resp, err := a.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: product, PageSize: size, PageToken: token})
 			return resp.GetBatches(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -382,24 +335,14 @@ func (a *app) batches(ctx context.Context, args []string) error {
 	case "show":
 		var codes bool
 		fs.BoolVar(&codes, "codes", false, "list every stamp's code, streamed from the server")
-		pos, err := parse(fs, args[1:])
+		id, err := a.connectNumber(fs, args[1:], "batches show ID", "batch id")
 		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "batches show ID"); err != nil {
-			return err
-		}
-		id, err := strconv.ParseUint(pos[0], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%w: batch id %q is not a number", ErrUsage, pos[0])
-		}
-		if err := a.dial(); err != nil {
 			return err
 		}
 		if codes {
 			return a.showCodes(ctx, id)
 		}
-		resp, err := a.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id})
+		resp, err := a.Issuance.GetBatch(ctx, &estampv1.GetBatchRequest{Id: id})
 		if err != nil {
 			return err
 		}
@@ -413,21 +356,11 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		fs.StringVar(&reason, "reason", "", "why the stamps are revoked")
 		fs.StringVar(&actor, "by", a.actor(), "who revokes, recorded with the revocation")
 		fs.Var(&serials, "serial", "revoke only this serial (repeatable); default the whole batch")
-		pos, err := parse(fs, args[1:])
+		id, err := a.connectNumber(fs, args[1:], "batches revoke ID --reason TEXT", "batch id")
 		if err != nil {
 			return err
 		}
-		if err := needArgs(pos, 1, "batches revoke ID --reason TEXT"); err != nil {
-			return err
-		}
-		id, err := strconv.ParseUint(pos[0], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%w: batch id %q is not a number", ErrUsage, pos[0])
-		}
-		if err := a.dial(); err != nil {
-			return err
-		}
-		resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})
+		resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})
 		if err != nil {
 			return err
 		}
@@ -446,7 +379,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 func (a *app) showCodes(ctx context.Context, id uint64) error {
 	w := bufio.NewWriter(a.out)
 	width := 0
-	_, err := a.streamStamps(ctx, id, func(b *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
+	_, err := client.Stamps(ctx, a.Issuance, id, func(b *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
 		if width == 0 {
 			// fmt pads to a width in runes: "SÊ-RI" is 5.
 			width = max(5, len(strconv.FormatUint(b.FirstSerial+uint64(b.Quantity)-1, 10)))
@@ -521,7 +454,7 @@ func (a *app) verify(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.ver.Verify(ctx, &estampv1.VerifyRequest{Code: pos[0]})
+	resp, err := a.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: pos[0]})
 	if err != nil {
 		return err
 	}
@@ -548,7 +481,7 @@ func (a *app) keys(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	resp, err := a.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil {
 		return err
 	}

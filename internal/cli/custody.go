@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,7 +37,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Retailer, string, error) {
-			resp, err := a.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: size, PageToken: token})
+			resp, err := a.Registry.ListRetailers(ctx, &estampv1.ListRetailersRequest{PageSize: size, PageToken: token})
 			return resp.GetRetailers(), resp.GetNextPageToken(), err
 		})
 		if err != nil {
@@ -57,7 +56,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: pos[0]})
+		resp, err := a.Registry.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: pos[0]})
 		if err != nil {
 			return err
 		}
@@ -74,7 +73,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		resp, err := a.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: r})
+		resp, err := a.Registry.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: r})
 		if err != nil {
 			return err
 		}
@@ -119,7 +118,7 @@ func (a *app) intake(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.cust.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
+	resp, err := a.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
 	if err != nil {
 		return err
 	}
@@ -204,7 +203,7 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
+	resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
 	if err != nil {
 		return err
 	}
@@ -225,22 +224,11 @@ var eventLabels = map[estampv1.StampEventKind]string{
 }
 
 func (a *app) history(ctx context.Context, args []string) error {
-	fs := a.flags("history")
-	pos, err := parse(fs, args)
+	serial, err := a.connectNumber(a.flags("history"), args, "history SERIAL", "serial")
 	if err != nil {
 		return err
 	}
-	if err := needArgs(pos, 1, "history SERIAL"); err != nil {
-		return err
-	}
-	serial, err := strconv.ParseUint(pos[0], 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: serial %q is not a number", ErrUsage, pos[0])
-	}
-	if err := a.dial(); err != nil {
-		return err
-	}
-	resp, err := a.cust.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
+	resp, err := a.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
 	if err != nil {
 		return err
 	}
@@ -420,7 +408,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	ks, err := a.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	ks, err := a.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil {
 		return err
 	}
@@ -439,7 +427,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	// from there.
 	var rl *estampv1.ListRevocationsResponse
 	entries, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.RevocationEntry, string, error) {
-		resp, err := a.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version, PageSize: size, PageToken: token})
+		resp, err := a.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: c.Version, PageSize: size, PageToken: token})
 		if rl == nil {
 			rl = resp
 		}

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -207,28 +206,25 @@ func TestIssueWriteFailureNamesTheBatch(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "codes.txt")
-			var stdout, stderr strings.Builder
-			token, _ := adminTokens.Load(addr)
-			getenv := func(k string) string {
-				return map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_TOKEN": token.(string)}[k]
-			}
-			err := cli.RunWithCommit(context.Background(), []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--out", out}, getenv, &stdout, &stderr, tt.commit)
+			r := runIn(committing(tt.commit), map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_TOKEN": adminToken(addr)},
+				"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--out", out)
+			err, stderr := r.err, r.errOut
 			id := itoa(uint64(i + 1))
 			if cli.ExitCode(err) != 1 || !strings.Contains(cli.Describe(err), "lô tem "+id) || !strings.Contains(cli.Describe(err), tt.reason) {
 				t.Errorf("exit %d, error %q; want 1 naming batch %s and %q", cli.ExitCode(err), cli.Describe(err), id, tt.reason)
 			}
-			reqID := regexp.MustCompile(`mã yêu cầu (cli-[0-9a-f]+)`).FindStringSubmatch(stderr.String())
+			reqID := regexp.MustCompile(`mã yêu cầu (cli-[0-9a-f]+)`).FindStringSubmatch(stderr)
 			for _, want := range []string{"Lô tem " + id + " ĐÃ ĐƯỢC PHÁT HÀNH", "estamp batches show " + id + " --codes", "--request-id ", tt.reason} {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}
 			}
 			if reqID == nil {
-				t.Fatalf("stderr names no request id:\n%s", stderr.String())
+				t.Fatalf("stderr names no request id:\n%s", stderr)
 			}
 			// The advice works: the same request id returns the same batch.
 			again := filepath.Join(t.TempDir(), "codes.txt")
-			r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--request-id", reqID[1], "--out", again)
+			r = estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--request-id", reqID[1], "--out", again)
 			if r.err != nil || !strings.Contains(r.out, "Lô tem:") || !strings.Contains(r.out, " "+id+"\n") {
 				t.Errorf("re-run with --request-id: %v\n%s", r.err, r.out)
 			}

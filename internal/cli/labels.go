@@ -10,8 +10,8 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/labels"
-	"github.com/ocopvn/estamp/internal/printing"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -31,20 +31,18 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	fs := a.flags("labels")
 	var (
 		batchID       uint64
-		out, layout   string
-		format        string
-		sizePx, dpi   int
-		sizeMM        float64
+		out           string
+		opts          labels.Options
 		remote, quiet bool
 		force         bool
 	)
 	fs.Uint64Var(&batchID, "batch", 0, "batch id")
 	fs.StringVar(&out, "out", "", "output: a .pdf file; for png/svg a .zip file or a directory")
-	fs.StringVar(&layout, "layout", printing.DefaultLayout, "PDF layout: a4-3x8, a4-5x13, roll-40x30, custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]; 'list' lists them")
-	fs.StringVar(&format, "format", "", "pdf | png | svg (default: pdf for a .pdf --out, png otherwise)")
-	fs.IntVar(&sizePx, "size", 0, "PNG side in pixels (default: --mm at --dpi)")
-	fs.IntVar(&dpi, "dpi", 0, "PNG resolution (default 300)")
-	fs.Float64Var(&sizeMM, "mm", 0, "printed side of each QR image in mm (default 25)")
+	fs.StringVar(&opts.Layout, "layout", labels.DefaultLayout, "PDF layout: a4-3x8, a4-5x13, roll-40x30, custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]; 'list' lists them")
+	fs.StringVar(&opts.Format, "format", "", "pdf | png | svg (default: pdf for a .pdf --out, png otherwise)")
+	fs.IntVar(&opts.SizePx, "size", 0, "PNG side in pixels (default: --mm at --dpi)")
+	fs.IntVar(&opts.DPI, "dpi", 0, "PNG resolution (default 300)")
+	fs.Float64Var(&opts.SizeMM, "mm", 0, "printed side of each QR image in mm (default 25)")
 	fs.BoolVar(&remote, "remote", false, "render on the server and download the file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on the terminal")
 	fs.BoolVar(&force, "force", false, "replace --out, or the image files in the --out directory, if they exist")
@@ -52,7 +50,7 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if layout == "list" {
+	if opts.Layout == "list" {
 		return a.layoutTable()
 	}
 	if err := needArgs(pos, 0, "labels --batch ID --out FILE"); err != nil {
@@ -61,19 +59,19 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	if batchID == 0 || out == "" {
 		return fmt.Errorf("%w: labels needs --batch ID and --out FILE", ErrUsage)
 	}
-	if format == "" {
+	if opts.Format == "" {
 		// A .pdf file gets label sheets; a .zip or a directory gets images.
-		format = labels.FormatPNG
+		opts.Format = labels.FormatPNG
 		if strings.HasSuffix(strings.ToLower(out), ".pdf") {
-			format = "pdf"
+			opts.Format = labels.FormatPDF
 		}
 	}
-	job, err := printing.ParseJob(format, layout, sizePx, dpi, sizeMM)
+	job, err := labels.ParseJob(opts)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	// Images go into a directory unless --out is a .zip file.
-	toDir := job.Format != "pdf" && !strings.HasSuffix(strings.ToLower(out), ".zip")
+	toDir := job.Format != labels.FormatPDF && !strings.HasSuffix(strings.ToLower(out), ".zip")
 	if toDir && remote {
 		return fmt.Errorf("%w: --remote writes %s images as a .zip file", ErrUsage, job.Format)
 	}
@@ -92,13 +90,10 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	}
 	progress := a.progress(quiet)
 	start := time.Now()
-	switch {
-	case remote:
-		err = a.renderRemote(ctx, batchID, job, layout, file, sizePx, dpi, sizeMM, progress)
-	case toDir:
-		err = a.renderToDir(ctx, batchID, job, out, force, progress)
-	default:
-		err = a.renderLocal(ctx, batchID, job, file, progress)
+	if remote {
+		err = a.renderRemote(ctx, job.Request(batchID), file, progress)
+	} else {
+		err = a.renderLocal(ctx, batchID, job, file, out, force, progress)
 	}
 	if err != nil {
 		return err
@@ -115,7 +110,7 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 // batchToPrint fetches a batch with its codes (streamed), and its product.
 func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, error) {
 	var stamps []*estampv1.Stamp
-	b, err := a.streamStamps(ctx, batchID, func(_ *estampv1.Batch, total uint32, part []*estampv1.Stamp) error {
+	b, err := client.Stamps(ctx, a.Issuance, batchID, func(_ *estampv1.Batch, total uint32, part []*estampv1.Stamp) error {
 		if stamps == nil {
 			stamps = make([]*estampv1.Stamp, 0, total)
 		}
@@ -125,15 +120,17 @@ func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, e
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	p, err := a.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: b.ProductId})
+	p, err := a.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: b.ProductId})
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	return printing.FromProto(b, p.Product, stamps), nil
+	return labels.FromProto(b, p.Product, stamps), nil
 }
 
-// renderLocal renders a PDF or a zip of images into file.
-func (a *app) renderLocal(ctx context.Context, batchID uint64, job printing.Job, file io.Writer, progress labels.Progress) error {
+// renderLocal renders on this machine: a PDF or a zip of images into
+// file, or, when file is nil, one image file per stamp into the directory
+// dir.
+func (a *app) renderLocal(ctx context.Context, batchID uint64, job labels.Job, file *safefile.File, dir string, force bool, progress labels.Progress) error {
 	b, err := a.batchToPrint(ctx, batchID)
 	if err != nil {
 		return err
@@ -142,18 +139,8 @@ func (a *app) renderLocal(ctx context.Context, batchID uint64, job printing.Job,
 	if err != nil {
 		return err
 	}
-	return printing.Render(r, file, b, job, progress)
-}
-
-// renderToDir writes one image file per stamp into the directory dir.
-func (a *app) renderToDir(ctx context.Context, batchID uint64, job printing.Job, dir string, force bool, progress labels.Progress) error {
-	b, err := a.batchToPrint(ctx, batchID)
-	if err != nil {
-		return err
-	}
-	r, err := labels.NewRenderer()
-	if err != nil {
-		return err
+	if file != nil {
+		return r.Render(file, b, job, progress)
 	}
 	sink, err := labels.DirSink(dir, force)
 	if err != nil {
@@ -162,30 +149,19 @@ func (a *app) renderToDir(ctx context.Context, batchID uint64, job printing.Job,
 	return r.Images(sink, b, job.Images, progress)
 }
 
-func (a *app) renderRemote(ctx context.Context, batchID uint64, job printing.Job, layout string, file io.Writer, sizePx, dpi int, sizeMM float64, progress labels.Progress) error {
-	format := map[string]estampv1.LabelFormat{
-		"pdf": estampv1.LabelFormat_LABEL_FORMAT_PDF, labels.FormatPNG: estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, labels.FormatSVG: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP,
-	}[job.Format]
-	stream, err := a.lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{
-		BatchId: batchID, Layout: layout, Format: format,
-		ImageSizePx: uint32(sizePx), Dpi: uint32(dpi), ImageSizeMm: sizeMM,
-	})
+// renderRemote has the server render and writes the file it streams.
+func (a *app) renderRemote(ctx context.Context, req *estampv1.RenderLabelsRequest, file io.Writer, progress labels.Progress) error {
+	stream, err := a.Labels.RenderLabels(ctx, req)
 	if err != nil {
 		return err
 	}
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return client.Receive(stream, func(msg *estampv1.RenderLabelsResponse) error {
 		if _, err := file.Write(msg.Chunk); err != nil {
 			return err
 		}
 		progress(int(msg.LabelsDone), int(msg.LabelsTotal))
-	}
+		return nil
+	})
 }
 
 // writeFileSafely writes path (mode 0644) through safefile: a synced
@@ -220,11 +196,7 @@ func (a *app) progress(quiet bool) labels.Progress {
 
 func (a *app) layoutTable() error {
 	if a.json {
-		resp := &estampv1.ListLabelLayoutsResponse{}
-		for _, l := range labels.Layouts() {
-			resp.Layouts = append(resp.Layouts, printing.LayoutProto(l))
-		}
-		return a.printJSON(resp)
+		return a.printJSON(labels.LayoutsProto())
 	}
 	w := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "BỐ CỤC\tTRANG (mm)\tLƯỚI\tNHÃN (mm)\tLỀ TRÁI, TRÊN\tMÔ TẢ")

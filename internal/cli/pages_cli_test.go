@@ -1,30 +1,15 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/ocopvn/estamp/internal/cli"
 )
 
 // estampPaged runs the CLI as the admin, reading lists in pages of size.
 func estampPaged(t *testing.T, addr string, size int32, args ...string) result {
 	t.Helper()
-	token, _ := adminTokens.Load(addr)
-	getenv := func(k string) string {
-		switch k {
-		case "ESTAMP_SERVER":
-			return addr
-		case "ESTAMP_TOKEN":
-			return token.(string)
-		}
-		return ""
-	}
-	var out, errOut strings.Builder
-	err := cli.RunWithPageSize(context.Background(), args, getenv, &out, &errOut, size)
-	return result{out.String(), errOut.String(), err}
+	return runIn(paged(size), map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_TOKEN": adminToken(addr)}, args...)
 }
 
 // Every list command reads its list to the end, page by page: in pages of

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -45,14 +44,11 @@ func issueCodes(t *testing.T, addr, product string, n int) []string {
 // pages of size.
 func syncPaged(t *testing.T, addr, cache string, size int32) string {
 	t.Helper()
-	getenv := func(k string) string {
-		return map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_CACHE": cache}[k]
+	r := runIn(paged(size), map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_CACHE": cache}, "sync")
+	if r.err != nil {
+		t.Fatalf("sync in pages of %d: %v\n%s", size, r.err, r.errOut)
 	}
-	var out, errOut strings.Builder
-	if err := cli.RunWithPageSize(context.Background(), []string{"sync"}, getenv, &out, &errOut, size); err != nil {
-		t.Fatalf("sync in pages of %d: %v\n%s", size, err, errOut.String())
-	}
-	return out.String()
+	return r.out
 }
 
 // offlineVerdict verifies a code offline against cache, as --json gives it.

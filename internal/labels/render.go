@@ -4,6 +4,10 @@
 //
 // Rendering streams: a PDF page is written as soon as it is drawn, so a
 // 100,000-stamp batch needs no more memory than a small one.
+//
+// What to render is a Job (job.go), checked once: the CLI renders it on
+// the user's machine and LabelService (internal/printing) on the server,
+// with the same code, and api.go reads and writes it as the API carries it.
 package labels
 
 import (

@@ -1,20 +1,16 @@
-// Package printing implements LabelService: it renders a batch's labels on
-// the server and streams the file, for clients that cannot render.
+// Package printing implements LabelService over internal/labels: it
+// renders a batch's labels on the server and streams the file, for clients
+// that cannot render. What to render and how is the labels package's job,
+// shared with the CLI.
 package printing
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"strings"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
-
-// DefaultLayout is used when a request names none.
-const DefaultLayout = "a4-3x8"
 
 // chunkSize keeps each message far below gRPC's 4 MB default.
 const chunkSize = 256 << 10
@@ -44,54 +40,7 @@ func New(batches Batches, products Products, renderer *labels.Renderer) *Service
 
 // ListLabelLayouts implements estampv1.LabelServiceServer.
 func (s *Service) ListLabelLayouts(context.Context, *estampv1.ListLabelLayoutsRequest) (*estampv1.ListLabelLayoutsResponse, error) {
-	resp := &estampv1.ListLabelLayoutsResponse{}
-	for _, l := range labels.Layouts() {
-		resp.Layouts = append(resp.Layouts, LayoutProto(l))
-	}
-	return resp, nil
-}
-
-// LayoutProto converts a layout for the API.
-func LayoutProto(l labels.Layout) *estampv1.LabelLayout {
-	return &estampv1.LabelLayout{
-		Name: l.Name, Description: l.Description,
-		PageWidthMm: l.PageWidth, PageHeightMm: l.PageHeight,
-		Columns: int32(l.Columns), Rows: int32(l.Rows),
-		LabelWidthMm: l.LabelWidth, LabelHeightMm: l.LabelHeight,
-		MarginLeftMm: l.MarginLeft, MarginTopMm: l.MarginTop, GapXMm: l.GapX, GapYMm: l.GapY,
-	}
-}
-
-// Job is a validated render request.
-type Job struct {
-	Format string // "pdf", "png" or "svg"
-	Layout labels.Layout
-	Images labels.ImageOptions
-}
-
-// ParseJob validates what to render; errors name the field.
-func ParseJob(format, layout string, sizePx, dpi int, sizeMM float64) (Job, error) {
-	j := Job{Format: strings.ToLower(format)}
-	switch j.Format {
-	case "", "pdf":
-		j.Format = "pdf"
-		if layout == "" {
-			layout = DefaultLayout
-		}
-		l, err := labels.FindLayout(layout)
-		if err != nil {
-			return j, ocop.Invalid("layout", "%v", err)
-		}
-		j.Layout = l
-	case labels.FormatPNG, labels.FormatSVG:
-		j.Images = labels.ImageOptions{Format: j.Format, SizePx: sizePx, DPI: dpi, SizeMM: sizeMM}
-		if err := j.Images.Validate(); err != nil {
-			return j, ocop.Invalid("format", "%v", err)
-		}
-	default:
-		return j, ocop.Invalid("format", "%q: want pdf, png or svg", format)
-	}
-	return j, nil
+	return labels.LayoutsProto(), nil
 }
 
 // Load gathers what the labels of a batch show.
@@ -104,32 +53,7 @@ func Load(ctx context.Context, batches Batches, products Products, batchID uint6
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	return FromProto(b, p, stamps), nil
-}
-
-// FromProto builds the renderer's view of a batch.
-func FromProto(b *estampv1.Batch, p *estampv1.Product, stamps []*estampv1.Stamp) labels.Batch {
-	lb := labels.Batch{ProductName: p.GetName(), StarGrade: int(b.GetStarGrade()), Lot: b.GetLot(), Stamps: make([]labels.Stamp, len(stamps))}
-	for i, s := range stamps {
-		lb.Stamps[i] = labels.Stamp{Serial: s.Serial, Code: s.Code}
-	}
-	return lb
-}
-
-// FileName suggests a name for the rendered file.
-func FileName(batchID uint64, j Job) string {
-	if j.Format == "pdf" {
-		return fmt.Sprintf("tem-lo-%d.pdf", batchID)
-	}
-	return fmt.Sprintf("tem-lo-%d-%s.zip", batchID, j.Format)
-}
-
-// Render writes the job's file for b to w.
-func Render(r *labels.Renderer, w io.Writer, b labels.Batch, j Job, progress labels.Progress) error {
-	if j.Format == "pdf" {
-		return r.PDF(w, b, j.Layout, progress)
-	}
-	return r.Images(labels.ZipSink(w), b, j.Images, progress)
+	return labels.FromProto(b, p, stamps), nil
 }
 
 // RenderLabels implements estampv1.LabelServiceServer.
@@ -137,16 +61,7 @@ func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv
 	if req.GetBatchId() == 0 {
 		return ocop.Invalid("batch_id", "required")
 	}
-	format := map[estampv1.LabelFormat]string{
-		estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED: "pdf",
-		estampv1.LabelFormat_LABEL_FORMAT_PDF:         "pdf",
-		estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP:     labels.FormatPNG,
-		estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP:     labels.FormatSVG,
-	}[req.GetFormat()]
-	if format == "" {
-		return ocop.Invalid("format", "unknown value %d", req.GetFormat())
-	}
-	job, err := ParseJob(format, req.GetLayout(), int(req.GetImageSizePx()), int(req.GetDpi()), req.GetImageSizeMm())
+	job, err := labels.JobFromRequest(req)
 	if err != nil {
 		return err
 	}
@@ -154,12 +69,8 @@ func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv
 	if err != nil {
 		return err
 	}
-	contentType := "application/pdf"
-	if job.Format != "pdf" {
-		contentType = "application/zip"
-	}
-	w := &chunkWriter{stream: stream, first: &estampv1.RenderLabelsResponse{FileName: FileName(req.GetBatchId(), job), ContentType: contentType}, total: uint32(len(b.Stamps))}
-	if err := Render(s.renderer, w, b, job, func(done, _ int) { w.done = uint32(done) }); err != nil {
+	w := &chunkWriter{stream: stream, first: &estampv1.RenderLabelsResponse{FileName: job.FileName(req.GetBatchId()), ContentType: job.ContentType()}, total: uint32(len(b.Stamps))}
+	if err := s.renderer.Render(w, b, job, func(done, _ int) { w.done = uint32(done) }); err != nil {
 		if w.sendErr != nil {
 			return w.sendErr
 		}

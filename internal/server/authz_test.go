@@ -26,7 +26,7 @@ import (
 // token creates an API token with the admin connection.
 func (e *env) token(t testing.TB, role estampv1.Role, producer, retailer string) (secret, id string) {
 	t.Helper()
-	resp, err := e.adm.CreateToken(context.Background(), &estampv1.CreateTokenRequest{Role: role, ProducerId: producer, RetailerId: retailer, Description: "test"})
+	resp, err := e.Admin.CreateToken(context.Background(), &estampv1.CreateTokenRequest{Role: role, ProducerId: producer, RetailerId: retailer, Description: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,20 +66,7 @@ func TestRoleMatrix(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
 	ctx := context.Background()
-	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
-		Id: "HTX-KHAC", Name: "Hợp tác xã Chiếu cói Nga Sơn", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
-		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
-		Id: "CHIEU-COI", ProducerId: "HTX-KHAC", Name: "Chiếu cói", StarGrade: 4, Group: estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
-		Certificate: &estampv1.Certificate{DecisionNumber: "2/QĐ-UBND", DecisionDate: "2025-08-20"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.seedOtherProducer(t, "HTX-KHAC")
 	e.retailer(t, "CH-A")
 	e.retailer(t, "CH-B")
 	mine := e.issue(t, "NEM-CHUA", 4, "mine")
@@ -97,7 +84,7 @@ func TestRoleMatrix(t *testing.T) {
 	tokens[retailerB], _ = e.token(t, estampv1.Role_ROLE_RETAILER, "", "CH-B")
 	var revokedID string
 	tokens[revoked], revokedID = e.token(t, estampv1.Role_ROLE_ADMIN, "", "")
-	if _, err := e.adm.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: revokedID}); err != nil {
+	if _, err := e.Admin.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: revokedID}); err != nil {
 		t.Fatal(err)
 	}
 	_, throwaway := e.token(t, estampv1.Role_ROLE_RETAILER, "", "CH-B")
@@ -109,118 +96,118 @@ func TestRoleMatrix(t *testing.T) {
 
 	rows := []matrixRow{
 		{method: "RegistryService/CreateProducer", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "HTX-MOI", Name: "HTX mới",
+			_, err := c.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "HTX-MOI", Name: "HTX mới",
 				Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE, Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Hoằng Hóa"}}})
 			return err
 		}},
 		{method: "RegistryService/GetProducer", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.GetProducer(ctx, &estampv1.GetProducerRequest{Id: "HTX-NEM-CHUA"})
+			_, err := c.Registry.GetProducer(ctx, &estampv1.GetProducerRequest{Id: "HTX-NEM-CHUA"})
 			return err
 		}},
 		{method: "RegistryService/ListProducers", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.ListProducers(ctx, &estampv1.ListProducersRequest{})
+			_, err := c.Registry.ListProducers(ctx, &estampv1.ListProducersRequest{})
 			return err
 		}},
 		{method: "RegistryService/CreateProduct", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "NEM-MOI", ProducerId: "HTX-NEM-CHUA",
+			_, err := c.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "NEM-MOI", ProducerId: "HTX-NEM-CHUA",
 				Name: "Nem mới", StarGrade: 3, Group: estampv1.ProductGroup_PRODUCT_GROUP_FOOD,
 				Certificate: &estampv1.Certificate{DecisionNumber: "3/QĐ-UBND", DecisionDate: "2025-08-20"}}})
 			return err
 		}},
 		{method: "RegistryService/GetProduct", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: "NEM-CHUA"})
+			_, err := c.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: "NEM-CHUA"})
 			return err
 		}},
 		// A product that does not exist is denied like another's.
 		{method: "RegistryService/GetProduct", allowed: []caller{admin}, adminCode: codes.NotFound, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.GetProduct(ctx, &estampv1.GetProductRequest{Id: "KHONG-CO"})
+			_, err := c.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: "KHONG-CO"})
 			return err
 		}},
 		{method: "RegistryService/ListProducts", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.ListProducts(ctx, &estampv1.ListProductsRequest{ProducerId: "HTX-NEM-CHUA"})
+			_, err := c.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{ProducerId: "HTX-NEM-CHUA"})
 			return err
 		}},
 		{method: "RegistryService/ListProducts", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.ListProducts(ctx, &estampv1.ListProductsRequest{})
+			_, err := c.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{})
 			return err
 		}},
 		{method: "RegistryService/UpdateCertification", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA-5S",
+			_, err := c.Registry.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA-5S",
 				Change: &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: "kiểm tra"}}})
 			return err
 		}},
 		{method: "RegistryService/CreateRetailer", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "CH-MOI", Name: "Cửa hàng mới",
+			_, err := c.Registry.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "CH-MOI", Name: "Cửa hàng mới",
 				Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Hạc Thành"}}})
 			return err
 		}},
 		{method: "RegistryService/GetRetailer", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: "CH-A"})
+			_, err := c.Registry.GetRetailer(ctx, &estampv1.GetRetailerRequest{Id: "CH-A"})
 			return err
 		}},
 		{method: "RegistryService/ListRetailers", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.reg.ListRetailers(ctx, &estampv1.ListRetailersRequest{})
+			_, err := c.Registry.ListRetailers(ctx, &estampv1.ListRetailersRequest{})
 			return err
 		}},
 		{method: "IssuanceService/IssueStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 2, RequestId: "matrix"})
+			_, err := c.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 2, RequestId: "matrix"})
 			return err
 		}},
 		// A producer issuing for another producer's product.
 		{method: "IssuanceService/IssueStamps", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "CHIEU-COI", Lot: "L", ProductionDate: "2026-11-20", Quantity: 2, RequestId: "matrix-b"})
+			_, err := c.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "CHIEU-COI", Lot: "L", ProductionDate: "2026-11-20", Quantity: 2, RequestId: "matrix-b"})
 			return err
 		}},
 		{method: "IssuanceService/GetBatch", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.GetBatch(ctx, &estampv1.GetBatchRequest{Id: batch})
+			_, err := c.Issuance.GetBatch(ctx, &estampv1.GetBatchRequest{Id: batch})
 			return err
 		}},
 		{method: "IssuanceService/StreamStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: batch})
+			_, err := streamStamps(ctx, c.Issuance, &estampv1.StreamStampsRequest{BatchId: batch})
 			return err
 		}},
 		// Another producer's batch, resumed part-way.
 		{method: "IssuanceService/StreamStamps", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
 			from := theirs.Stamps[1].Serial
-			_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: theirs.Batch.Id, FromSerial: &from})
+			_, err := streamStamps(ctx, c.Issuance, &estampv1.StreamStampsRequest{BatchId: theirs.Batch.Id, FromSerial: &from})
 			return err
 		}},
 		// A batch that does not exist is denied like another's.
 		{method: "IssuanceService/StreamStamps", allowed: []caller{admin}, adminCode: codes.NotFound, call: func(ctx context.Context, c clients) error {
-			_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: 404})
+			_, err := streamStamps(ctx, c.Issuance, &estampv1.StreamStampsRequest{BatchId: 404})
 			return err
 		}},
 		{method: "IssuanceService/ListBatches", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
+			_, err := c.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
 			return err
 		}},
 		{method: "IssuanceService/RevokeStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{mine.Stamps[3].Serial}, Reason: "hỏng"})
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{mine.Stamps[3].Serial}, Reason: "hỏng"})
 			return err
 		}},
 		// Serials of two producers: nobody but the office may revoke both.
 		{method: "IssuanceService/RevokeStamps", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{mine.Stamps[2].Serial, theirs.Stamps[1].Serial}, Reason: "hỏng"})
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{mine.Stamps[2].Serial, theirs.Stamps[1].Serial}, Reason: "hỏng"})
 			return err
 		}},
 		{method: "IssuanceService/RevokeStamps", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: theirs.Batch.Id, Serials: []uint64{theirs.Stamps[0].Serial}, Reason: "hỏng"})
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: theirs.Batch.Id, Serials: []uint64{theirs.Stamps[0].Serial}, Reason: "hỏng"})
 			return err
 		}},
 		{method: "VerificationService/Verify", public: true, call: func(ctx context.Context, c clients) error {
-			_, err := c.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code})
+			_, err := c.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: code})
 			return err
 		}},
 		{method: "VerificationService/ListIssuerKeys", public: true, call: func(ctx context.Context, c clients) error {
-			_, err := c.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+			_, err := c.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 			return err
 		}},
 		{method: "LabelService/ListLabelLayouts", allowed: []caller{producerA, producerB, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.lbl.ListLabelLayouts(ctx, &estampv1.ListLabelLayoutsRequest{})
+			_, err := c.Labels.ListLabelLayouts(ctx, &estampv1.ListLabelLayoutsRequest{})
 			return err
 		}},
 		{method: "LabelService/RenderLabels", allowed: owners, call: func(ctx context.Context, c clients) error {
-			stream, err := c.lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch})
+			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch})
 			if err != nil {
 				return err
 			}
@@ -234,57 +221,57 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}},
 		{method: "CustodyService/ReceiveDelivery", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.cust.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-A", Codes: []string{code}})
+			_, err := c.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-A", Codes: []string{code}})
 			return err
 		}},
 		// A retailer doing intake for another shop.
 		{method: "CustodyService/ReceiveDelivery", allowed: []caller{retailerB, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.cust.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-B", Codes: []string{mine.Stamps[1].Code}})
+			_, err := c.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-B", Codes: []string{mine.Stamps[1].Code}})
 			return err
 		}},
 		{method: "CustodyService/GetStampHistory", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.cust.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
+			_, err := c.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
 			return err
 		}},
 		{method: "CustodyService/ListRevocations", public: true, call: func(ctx context.Context, c clients) error {
-			_, err := c.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
+			_, err := c.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
 			return err
 		}},
 		{method: "AdminService/CreateToken", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_PRODUCER, ProducerId: "HTX-NEM-CHUA"})
+			_, err := c.Admin.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_PRODUCER, ProducerId: "HTX-NEM-CHUA"})
 			return err
 		}},
 		{method: "AdminService/ListTokens", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.ListTokens(ctx, &estampv1.ListTokensRequest{})
+			_, err := c.Admin.ListTokens(ctx, &estampv1.ListTokensRequest{})
 			return err
 		}},
 		{method: "AdminService/RevokeToken", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: throwaway})
+			_, err := c.Admin.RevokeToken(ctx, &estampv1.RevokeTokenRequest{Id: throwaway})
 			return err
 		}},
 		{method: "AdminService/ListAuditEntries", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
+			_, err := c.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
 			return err
 		}},
 		{method: "AdminService/VerifyAuditLog", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+			_, err := c.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
 			return err
 		}},
 		{method: "AdminService/Backup", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := backup(ctx, c.adm)
+			_, err := backup(ctx, c.Admin)
 			return err
 		}},
 		{method: "AdminService/RotateKey", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.RotateKey(ctx, &estampv1.RotateKeyRequest{})
+			_, err := c.Admin.RotateKey(ctx, &estampv1.RotateKeyRequest{})
 			return err
 		}},
 		// After the rotation the test key is retired: retiring is a no-op.
 		{method: "AdminService/RetireKey", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: e.key.ID.String()})
+			_, err := c.Admin.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: e.key.ID.String()})
 			return err
 		}},
 		{method: "AdminService/MarkKeyCompromised", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.adm.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: e.key.ID.String(), Reason: "thử"})
+			_, err := c.Admin.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: e.key.ID.String(), Reason: "thử"})
 			return err
 		}},
 		{method: "grpc.health.v1.Health/Check", public: true, call: func(ctx context.Context, c clients) error {
@@ -368,7 +355,7 @@ func TestAccessTableCoversEveryMethod(t *testing.T) {
 		t.Errorf("only %d methods registered: %v", len(all), all)
 	}
 	// And one that is not in the table is refused even to the office.
-	err := e.conn.Invoke(context.Background(), "/estamp.v1.RegistryService/DropEverything", &estampv1.ListProducersRequest{}, &estampv1.ListProducersResponse{})
+	err := e.Conn.Invoke(context.Background(), "/estamp.v1.RegistryService/DropEverything", &estampv1.ListProducersRequest{}, &estampv1.ListProducersResponse{})
 	if status.Code(err) != codes.PermissionDenied && status.Code(err) != codes.Unimplemented {
 		t.Errorf("unknown method: %v", err)
 	}
@@ -384,11 +371,11 @@ func TestRateLimitOnPublicVerification(t *testing.T) {
 	public := e.dial(t, "")
 	ctx := context.Background()
 	for i := range 3 {
-		if _, err := public.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code}); err != nil {
+		if _, err := public.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: code}); err != nil {
 			t.Fatalf("request %d of the burst: %v", i, err)
 		}
 	}
-	_, err := public.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code})
+	_, err := public.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: code})
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("4th request: %v, want ResourceExhausted", err)
 	}
@@ -401,14 +388,14 @@ func TestRateLimitOnPublicVerification(t *testing.T) {
 	if retry == nil || retry.RetryDelay.AsDuration() < time.Second {
 		t.Errorf("no RetryInfo of at least a second: %v", status.Convert(err).Details())
 	}
-	if _, err := public.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{}); status.Code(err) != codes.ResourceExhausted {
+	if _, err := public.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{}); status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("the revocation list is outside the limit: %v", err)
 	}
 	if _, err := public.health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
 		t.Errorf("health checks are limited: %v", err)
 	}
 	for i := range 10 {
-		if _, err := e.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code}); err != nil {
+		if _, err := e.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: code}); err != nil {
 			t.Fatalf("a caller with a token was limited at request %d: %v", i, err)
 		}
 	}
@@ -447,7 +434,7 @@ func TestRateLimitOnPublicVerification(t *testing.T) {
 	}
 
 	e.clock.Set(e.clock.Now().Add(5 * time.Second))
-	if _, err := public.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code}); err != nil {
+	if _, err := public.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: code}); err != nil {
 		t.Errorf("gRPC after the refill: %v", err)
 	}
 	if r := get(); r.StatusCode != http.StatusOK {
@@ -473,7 +460,7 @@ func TestFirstStartWritesAdminToken(t *testing.T) {
 	if !strings.Contains(logs.String(), path) || strings.Contains(logs.String(), e.adminToken) || strings.Contains(logs.String(), e.adminToken[24:]) {
 		t.Errorf("log must name the file and not the token:\n%s", logs.String())
 	}
-	list, err := e.adm.ListTokens(context.Background(), &estampv1.ListTokensRequest{})
+	list, err := e.Admin.ListTokens(context.Background(), &estampv1.ListTokensRequest{})
 	if err != nil || len(list.Tokens) != 1 || list.Tokens[0].Role != estampv1.Role_ROLE_ADMIN {
 		t.Fatalf("ListTokens = %v, %v", list, err)
 	}
@@ -491,7 +478,7 @@ func TestFirstStartWritesAdminToken(t *testing.T) {
 func TestMessageSizeLimits(t *testing.T) {
 	e := start(t)
 	huge := strings.Repeat("A", server.MaxRequestSize+1)
-	_, err := e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "X", Codes: []string{huge}})
+	_, err := e.Custody.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "X", Codes: []string{huge}})
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("a %d-byte request: %v", len(huge), err)
 	}
@@ -501,8 +488,8 @@ func TestMessageSizeLimits(t *testing.T) {
 	}
 	e.seedRegistry(t)
 	e.retailer(t, "CH-A")
-	_, err = e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-A", Codes: many})
+	_, err = e.Custody.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-A", Codes: many})
 	wantCode(t, err, codes.InvalidArgument, "10000")
-	_, err = e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 100_001, RequestId: "big"})
+	_, err = e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 100_001, RequestId: "big"})
 	wantCode(t, err, codes.InvalidArgument, "quantity")
 }

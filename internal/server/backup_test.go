@@ -4,40 +4,22 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
-// backup fetches a whole snapshot.
+// backup fetches a whole snapshot, as the CLI does.
 func backup(ctx context.Context, adm estampv1.AdminServiceClient) ([]byte, error) {
-	stream, err := adm.Backup(ctx, &estampv1.BackupRequest{})
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	var total int64 = -1
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if total < 0 {
-			total = msg.TotalSize
-		}
-		buf.Write(msg.Data)
-	}
-	if int64(buf.Len()) != total {
-		return nil, fmt.Errorf("backup of %d bytes, announced %d", buf.Len(), total)
+	if _, err := client.Backup(ctx, adm, &buf); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
@@ -65,13 +47,13 @@ func TestBackupWhileIssuing(t *testing.T) {
 					return
 				default:
 				}
-				resp, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20",
+				resp, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20",
 					Quantity: 200, RequestId: fmt.Sprintf("w%d-%d", w, i)})
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				msgs, err := streamStamps(ctx, e.iss, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
+				msgs, err := streamStamps(ctx, e.Issuance, &estampv1.StreamStampsRequest{BatchId: resp.Batch.Id})
 				if err != nil {
 					t.Error(err)
 					return
@@ -98,7 +80,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 	mu.Lock()
 	before := append([]*issued(nil), acked...)
 	mu.Unlock()
-	snapshot, err := backup(ctx, e.adm)
+	snapshot, err := backup(ctx, e.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +119,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 			}
 		}
 	}
-	audit, err := restored.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+	audit, err := restored.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
 	if err != nil || !audit.Intact {
 		t.Errorf("audit log of the backup: %v %v", audit, err)
 	}

@@ -23,7 +23,7 @@ import (
 
 func (e *env) retailer(t testing.TB, id string) {
 	t.Helper()
-	_, err := e.reg.CreateRetailer(context.Background(), &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{
+	_, err := e.Registry.CreateRetailer(context.Background(), &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{
 		Id: id, Name: "Cửa hàng " + id, Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Hạc Thành"},
 	}})
 	if err != nil {
@@ -33,7 +33,7 @@ func (e *env) retailer(t testing.TB, id string) {
 
 func (e *env) receive(t testing.TB, retailer string, codes ...string) *estampv1.ReceiveDeliveryResponse {
 	t.Helper()
-	resp, err := e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
+	resp, err := e.Custody.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: retailer, Codes: codes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestDeliveryIntake(t *testing.T) {
 	good := e.issue(t, "NEM-CHUA", 5, "g").Stamps
 	five := e.issue(t, "NEM-CHUA-5S", 2, "f").Stamps
 	recalled := e.issue(t, "NEM-CHUA", 2, "r").Stamps
-	if _, err := e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 3, Reason: "Thu hồi lô do lỗi bao bì", Actor: "HTX-NEM-CHUA"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 3, Reason: "Thu hồi lô do lỗi bao bì", Actor: "HTX-NEM-CHUA"}); err != nil {
 		t.Fatal(err)
 	}
 	tok, _ := stampcode.Parse(good[0].Code)
@@ -57,7 +57,7 @@ func TestDeliveryIntake(t *testing.T) {
 
 	// Certificate of the 5★ product expires before delivery.
 	e.clock.Set(time.Date(2028, 9, 2, 3, 0, 0, 0, time.UTC))
-	_, err := e.reg.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA",
+	_, err := e.Registry.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA",
 		Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: 4,
 			Certificate: &estampv1.Certificate{DecisionNumber: "2/QĐ-UBND", DecisionDate: "2028-08-01"}}}})
 	if err != nil {
@@ -133,7 +133,7 @@ func TestDeliveryIntake(t *testing.T) {
 	}
 
 	// Its history: issued, received twice, scanned.
-	h, err := e.cust.GetStampHistory(context.Background(), &estampv1.GetStampHistoryRequest{Serial: good[0].Serial})
+	h, err := e.Custody.GetStampHistory(context.Background(), &estampv1.GetStampHistoryRequest{Serial: good[0].Serial})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +145,9 @@ func TestDeliveryIntake(t *testing.T) {
 		t.Errorf("history = %s", got)
 	}
 
-	_, err = e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "NOBODY", Codes: []string{good[0].Code}})
+	_, err = e.Custody.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "NOBODY", Codes: []string{good[0].Code}})
 	wantCode(t, err, codes.NotFound, "NOBODY")
-	_, err = e.cust.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "SHOP-A", Codes: make([]string, 10_001)})
+	_, err = e.Custody.ReceiveDelivery(context.Background(), &estampv1.ReceiveDeliveryRequest{RetailerId: "SHOP-A", Codes: make([]string, 10_001)})
 	wantCode(t, err, codes.InvalidArgument, "codes")
 }
 
@@ -160,22 +160,22 @@ func TestRecallAndRevocationList(t *testing.T) {
 
 	// The registry's one revoked certificate is on the list already, for
 	// offline verifiers; no stamp is.
-	list, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
+	list, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
 	if err != nil || list.Version != 1 || len(list.Entries) != 1 || list.Entries[0].Certificate.GetProductId() != "NEM-CHUA-THU-HOI" || !list.Entries[0].Certificate.GetRevoked() {
 		t.Fatalf("list before any stamp revocation = %v, %v", list, err)
 	}
 	if list.BaseUrl != "HTTP://LOCALHOST:8080" || len(list.BatchBaseUrls) != 1 || list.BatchBaseUrls[0].FirstBatchId != 1 || list.BatchBaseUrls[0].BaseUrl != "HTTP://LOCALHOST:8080" {
 		t.Errorf("addresses = %q %v", list.BaseUrl, list.BatchBaseUrls)
 	}
-	r1, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "Thu hồi lô: nhiễm khuẩn", Actor: "Chi cục QLCL"})
+	r1, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "Thu hồi lô: nhiễm khuẩn", Actor: "Chi cục QLCL"})
 	if err != nil || r1.RevokedCount != 3 || r1.RevocationVersion != 2 {
 		t.Fatalf("recall = %v, %v", r1, err)
 	}
-	again, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lần nữa", Actor: "Chi cục QLCL"})
+	again, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lần nữa", Actor: "Chi cục QLCL"})
 	if err != nil || again.RevokedCount != 0 || again.RevocationVersion != 2 {
 		t.Errorf("second recall is not idempotent: %v, %v", again, err)
 	}
-	r2, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{other[1].Serial}, Reason: "Tem bị mất cắp", Actor: "HTX"})
+	r2, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{other[1].Serial}, Reason: "Tem bị mất cắp", Actor: "HTX"})
 	if err != nil || r2.RevokedCount != 1 || r2.RevocationVersion != 3 {
 		t.Fatalf("single stamp = %v, %v", r2, err)
 	}
@@ -190,21 +190,21 @@ func TestRecallAndRevocationList(t *testing.T) {
 		t.Errorf("recall page:\n%s", p.body)
 	}
 
-	all, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
+	all, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{})
 	if err != nil || all.Version != 3 || len(all.Entries) != 3 || all.Entries[1].BatchId != 1 || len(all.Entries[1].SerialRanges) != 0 ||
 		len(all.Entries[2].SerialRanges) != 1 || all.Entries[2].SerialRanges[0].First != other[1].Serial || all.Entries[2].SerialRanges[0].Last != other[1].Serial || all.Entries[2].KeyId != "56475aa7" {
 		t.Errorf("full list = %v, %v", all, err)
 	}
-	since, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: 2})
+	since, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: 2})
 	if err != nil || since.Version != 3 || len(since.Entries) != 1 || since.Entries[0].Version != 3 {
 		t.Errorf("since 2 = %v, %v", since, err)
 	}
 	if p := get(t, hs.URL+web.RevocationsPath+"?since=2"); !strings.Contains(p.body, `"version":"3"`) || strings.Count(p.body, `"first"`) != 1 {
 		t.Errorf("HTTP revocation list:\n%s", p.body)
 	}
-	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{999}, Reason: "x", Actor: "y"})
+	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{999}, Reason: "x", Actor: "y"})
 	wantCode(t, err, codes.InvalidArgument, "999")
-	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 2, Reason: "x", Actor: strings.Repeat("a", 101)})
+	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 2, Reason: "x", Actor: strings.Repeat("a", 101)})
 	wantCode(t, err, codes.InvalidArgument, "actor")
 }
 
@@ -269,11 +269,11 @@ func TestRecallOf100000SerialsIsAHandfulOfEntries(t *testing.T) {
 		t.Fatalf("%d serials", len(serials))
 	}
 	const reason, actor = "Thu hồi lô: nhiễm khuẩn", "Chi cục QLCL"
-	r, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: serials, Reason: reason, Actor: actor})
+	r, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: serials, Reason: reason, Actor: actor})
 	if err != nil || r.RevokedCount != 99_999 || r.RevocationVersion != 3 {
 		t.Fatalf("recall = %v, %v; want 99,999 stamps at version 3", r, err)
 	}
-	list, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: 1})
+	list, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: 1})
 	if err != nil || list.Version != 3 || len(list.Entries) != 2 || list.NextPageToken != "" {
 		t.Fatalf("list after the recall = %d entries (version %d, next %q), %v; want 2", len(list.GetEntries()), list.GetVersion(), list.GetNextPageToken(), err)
 	}
@@ -290,7 +290,7 @@ func TestRecallOf100000SerialsIsAHandfulOfEntries(t *testing.T) {
 			t.Errorf("entry %d = batch %d, ranges %s, %q; want batch %d, ranges %s", i, en.BatchId, rangesOf(en), en.Reason, w.batch, w.ranges)
 		}
 	}
-	again, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: serials[:1000], Reason: "lần nữa"})
+	again, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: serials[:1000], Reason: "lần nữa"})
 	if err != nil || again.RevokedCount != 0 || again.RevocationVersion != 3 {
 		t.Errorf("revoking them again = %v, %v; want nothing new", again, err)
 	}
@@ -318,7 +318,7 @@ func TestRecallOf100000SerialsIsAHandfulOfEntries(t *testing.T) {
 		in.Items[1].Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED {
 		t.Errorf("intake of a recalled and a kept stamp = %v", in.Items)
 	}
-	h, err := e.cust.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: first + 12_345})
+	h, err := e.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: first + 12_345})
 	if err != nil || h.Events[len(h.Events)-1].Kind != estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED || h.Events[len(h.Events)-1].Reason != reason || !strings.Contains(h.Events[len(h.Events)-1].Actor, actor) {
 		t.Errorf("history of a recalled stamp = %v, %v", h.GetEvents(), err)
 	}
@@ -353,7 +353,7 @@ func TestRevocationListPages(t *testing.T) {
 	ctx := context.Background()
 	stamps := e.issue(t, "NEM-CHUA", 20, "pages").Stamps
 	for _, st := range stamps[:9] { // entries 2 to 10
-		if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{st.Serial}, Reason: "mất"}); err != nil {
+		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{st.Serial}, Reason: "mất"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -365,7 +365,7 @@ func TestRevocationListPages(t *testing.T) {
 	walk := func(t *testing.T, since uint64, size int32, between func()) (pages [][]uint64, version uint64) {
 		t.Helper()
 		for token := ""; ; {
-			resp, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: since, PageSize: size, PageToken: token})
+			resp, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: since, PageSize: size, PageToken: token})
 			if err != nil {
 				t.Fatalf("page %d: %v", len(pages)+1, err)
 			}
@@ -430,7 +430,7 @@ func TestRevocationListPages(t *testing.T) {
 	// the second: this listing ends at version 10, the next sync from it
 	// brings them.
 	pages, version := walk(t, 4, 2, func() {
-		if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{stamps[15].Serial, stamps[16].Serial}, Reason: "giữa hai trang"}); err != nil {
+		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{stamps[15].Serial, stamps[16].Serial}, Reason: "giữa hai trang"}); err != nil {
 			t.Fatal(err)
 		}
 		e.revokeCert(t, "NEM-CHUA-CU")
@@ -438,7 +438,7 @@ func TestRevocationListPages(t *testing.T) {
 	if got := fmt.Sprint(pages); got != "[[5 6] [7 8] [9 10]]" || version != 10 {
 		t.Errorf("paging while the list grows: %s, version %d; want [[5 6] [7 8] [9 10]], 10", got, version)
 	}
-	next, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: version, PageSize: 2})
+	next, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: version, PageSize: 2})
 	if err != nil || next.Version != 12 || len(next.Entries) != 2 || rangesOf(next.Entries[0]) != fmt.Sprintf("%d-%d", stamps[15].Serial, stamps[16].Serial) || next.Entries[1].Certificate.GetProductId() != "NEM-CHUA-CU" || next.NextPageToken != "" {
 		t.Errorf("the sync after = %v, %v", next, err)
 	}
@@ -446,11 +446,11 @@ func TestRevocationListPages(t *testing.T) {
 	// Every client reads the list to its end: by default a page holds as
 	// many entries as any list gives, not 50.
 	for _, st := range e.issue(t, "NEM-CHUA", 60, "more").Stamps {
-		if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{st.Serial}, Reason: "mất"}); err != nil {
+		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{st.Serial}, Reason: "mất"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if all, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{}); err != nil || len(all.Entries) != 72 || all.NextPageToken != "" {
+	if all, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{}); err != nil || len(all.Entries) != 72 || all.NextPageToken != "" {
 		t.Errorf("default page: %d entries (next %q), %v; want all 72", len(all.GetEntries()), all.GetNextPageToken(), err)
 	}
 
@@ -471,7 +471,7 @@ func TestRevocationListPages(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.req != nil {
-				_, err := e.cust.ListRevocations(ctx, tt.req)
+				_, err := e.Custody.ListRevocations(ctx, tt.req)
 				wantCode(t, err, codes.InvalidArgument, tt.message)
 			}
 			p := get(t, hs.URL+web.RevocationsPath+"?"+tt.query)

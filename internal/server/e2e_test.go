@@ -14,14 +14,13 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/server"
@@ -101,15 +100,9 @@ func startAt(t testing.TB, dataDir, baseURL string, scanBatch int, options ...fu
 	return e
 }
 
-// clients are the stubs of one connection.
+// clients are the services of one connection, and its health service.
 type clients struct {
-	conn   *grpc.ClientConn
-	reg    estampv1.RegistryServiceClient
-	iss    estampv1.IssuanceServiceClient
-	ver    estampv1.VerificationServiceClient
-	lbl    estampv1.LabelServiceClient
-	cust   estampv1.CustodyServiceClient
-	adm    estampv1.AdminServiceClient
+	client.Clients
 	health healthpb.HealthClient
 }
 
@@ -123,23 +116,31 @@ func (e *env) dial(t testing.TB, token string) clients {
 // dialWith is dial with more options.
 func (e *env) dialWith(t testing.TB, token string, more ...grpc.DialOption) clients {
 	t.Helper()
-	opts := []grpc.DialOption{
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-	}
-	if token != "" {
-		opts = append(opts, grpc.WithPerRPCCredentials(auth.Bearer{Token: token}))
-	}
-	conn, err := grpc.NewClient("passthrough:///bufnet", append(opts, more...)...)
+	dialer := grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) })
+	c, err := client.Dial("passthrough:///bufnet", token, nil, append([]grpc.DialOption{dialer}, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return clients{
-		conn: conn, reg: estampv1.NewRegistryServiceClient(conn), iss: estampv1.NewIssuanceServiceClient(conn),
-		ver: estampv1.NewVerificationServiceClient(conn), lbl: estampv1.NewLabelServiceClient(conn), cust: estampv1.NewCustodyServiceClient(conn),
-		adm: estampv1.NewAdminServiceClient(conn), health: healthpb.NewHealthClient(conn),
+	t.Cleanup(func() { c.Close() })
+	return clients{Clients: c, health: healthpb.NewHealthClient(c.Conn)}
+}
+
+// dialTCP serves the server on a loopback TCP port too, and connects there
+// with the admin token and no other options: real sockets and gRPC's
+// default limits, as other clients have.
+func (e *env) dialTCP(t testing.TB) client.Clients {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	go e.srv.GRPC.Serve(lis)
+	c, err := client.Dial(lis.Addr().String(), e.adminToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func wantCode(t *testing.T, err error, code codes.Code, mention string) {
@@ -154,7 +155,7 @@ func wantCode(t *testing.T, err error, code codes.Code, mention string) {
 func (e *env) seedRegistry(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
 		Id: "HTX-NEM-CHUA", Name: "Hợp tác xã Nem chua Thanh Hóa", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
 		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Hạc Thành", LegacyDistrict: "Thành phố Thanh Hóa"},
 	}})
@@ -173,7 +174,7 @@ func (e *env) seedRegistry(t testing.TB) {
 		{"NEM-CHUA-CU", 3, "2021-01-04", false}, // expired on 2024-01-03
 		{"NEM-CHUA-THU-HOI", 3, "2025-01-02", true},
 	} {
-		_, err := e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
+		_, err := e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
 			Id: p.id, ProducerId: "HTX-NEM-CHUA", Name: "Nem chua " + p.id, StarGrade: p.stars,
 			Group:       estampv1.ProductGroup_PRODUCT_GROUP_FOOD,
 			Certificate: &estampv1.Certificate{DecisionNumber: "1/QĐ-UBND", DecisionDate: p.date},
@@ -187,9 +188,30 @@ func (e *env) seedRegistry(t testing.TB) {
 	}
 }
 
+// seedOtherProducer registers a second producer, id, with one 4★ product
+// of its own, CHIEU-COI: for what one producer may do with another's.
+func (e *env) seedOtherProducer(t testing.TB, id string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
+		Id: id, Name: "Hợp tác xã Chiếu cói Nga Sơn", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
+		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
+		Id: "CHIEU-COI", ProducerId: id, Name: "Chiếu cói", StarGrade: 4, Group: estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
+		Certificate: &estampv1.Certificate{DecisionNumber: "2/QĐ-UBND", DecisionDate: "2025-08-20"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (e *env) revokeCert(t testing.TB, id string) {
 	t.Helper()
-	_, err := e.reg.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{
+	_, err := e.Registry.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{
 		ProductId: id,
 		Change:    &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: "Không đạt tái đánh giá"}},
 	})
@@ -208,7 +230,7 @@ type issued struct {
 // issue issues a batch with the admin connection and streams its codes.
 func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *issued {
 	t.Helper()
-	resp, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+	resp, err := e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: product, Lot: "L-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2027-05-20",
 		Quantity: n, RequestId: requestID,
 	})
@@ -221,7 +243,7 @@ func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *i
 // stamps streams every code of a batch, failing the test on an error.
 func (c clients) stamps(t testing.TB, batchID uint64) []*estampv1.Stamp {
 	t.Helper()
-	msgs, err := streamStamps(context.Background(), c.iss, &estampv1.StreamStampsRequest{BatchId: batchID})
+	msgs, err := streamStamps(context.Background(), c.Issuance, &estampv1.StreamStampsRequest{BatchId: batchID})
 	if err != nil {
 		t.Fatalf("StreamStamps of batch %d: %v", batchID, err)
 	}
@@ -240,21 +262,16 @@ func streamStamps(ctx context.Context, iss estampv1.IssuanceServiceClient, req *
 		return nil, err
 	}
 	var msgs []*estampv1.StreamStampsResponse
-	for {
-		m, err := stream.Recv()
-		if err == io.EOF {
-			return msgs, nil
-		}
-		if err != nil {
-			return msgs, err
-		}
+	err = client.Receive(stream, func(m *estampv1.StreamStampsResponse) error {
 		msgs = append(msgs, m)
-	}
+		return nil
+	})
+	return msgs, err
 }
 
 func (e *env) verify(t *testing.T, code string) *estampv1.VerifyResponse {
 	t.Helper()
-	resp, err := e.ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: code})
+	resp, err := e.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: code})
 	if err != nil {
 		t.Fatalf("verify %q: %v", code, err)
 	}
@@ -373,9 +390,9 @@ func TestTamperedAndForeignCodes(t *testing.T) {
 			}
 		})
 	}
-	_, err = e.ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: "   "})
+	_, err = e.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: "   "})
 	wantCode(t, err, codes.InvalidArgument, "code")
-	_, err = e.ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: strings.Repeat("A", 5000)})
+	_, err = e.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: strings.Repeat("A", 5000)})
 	wantCode(t, err, codes.InvalidArgument, "code")
 }
 
@@ -396,20 +413,20 @@ func TestRetriedRequestReturnsSameBatch(t *testing.T) {
 	if next.Batch.FirstSerial != first.Batch.FirstSerial+25 {
 		t.Errorf("next batch starts at %d, want %d", next.Batch.FirstSerial, first.Batch.FirstSerial+25)
 	}
-	_, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+	_, err := e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: "NEM-CHUA", Lot: "L-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2027-05-20", Quantity: 26, RequestId: "retry-me",
 	})
 	wantCode(t, err, codes.FailedPrecondition, "retry-me")
 
-	got, err := e.iss.GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: first.Batch.Id})
+	got, err := e.Issuance.GetBatch(context.Background(), &estampv1.GetBatchRequest{Id: first.Batch.Id})
 	if err != nil || !proto.Equal(got.Batch, first.Batch) {
 		t.Fatalf("GetBatch = %v, %v; want %v", got, err, first.Batch)
 	}
-	list, err := e.iss.ListBatches(context.Background(), &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA", PageSize: 1})
+	list, err := e.Issuance.ListBatches(context.Background(), &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA", PageSize: 1})
 	if err != nil || len(list.Batches) != 1 || list.Batches[0].Id != first.Batch.Id || list.NextPageToken == "" {
 		t.Fatalf("first page = %v, %v", list, err)
 	}
-	list, err = e.iss.ListBatches(context.Background(), &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA", PageSize: 1, PageToken: list.NextPageToken})
+	list, err = e.Issuance.ListBatches(context.Background(), &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA", PageSize: 1, PageToken: list.NextPageToken})
 	if err != nil || len(list.Batches) != 1 || list.Batches[0].Id != next.Batch.Id || list.NextPageToken != "" {
 		t.Fatalf("second page = %v, %v", list, err)
 	}
@@ -444,7 +461,7 @@ func TestIssuanceRefusals(t *testing.T) {
 			r := base()
 			tt.edit(r)
 			r.RequestId = strings.Replace(r.RequestId, "r", tt.name, 1)
-			_, err := e.iss.IssueStamps(context.Background(), r)
+			_, err := e.Issuance.IssueStamps(context.Background(), r)
 			wantCode(t, err, tt.code, tt.mention)
 		})
 	}
@@ -467,11 +484,11 @@ func TestRevocationVerdicts(t *testing.T) {
 	if v.Verdict != estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED || v.Product.GetCertificate().GetRevocationReason() == "" || v.Origin.GetProvince() != "Thanh Hóa" {
 		t.Errorf("after certificate revocation: %v %v", v.Verdict, v.Product.GetCertificate())
 	}
-	_, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA-5S", Lot: "x", ProductionDate: "2026-11-20", Quantity: 1, RequestId: "b3"})
+	_, err := e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA-5S", Lot: "x", ProductionDate: "2026-11-20", Quantity: 1, RequestId: "b3"})
 	wantCode(t, err, codes.FailedPrecondition, "revoked")
 
 	// One stamp revoked, then the whole batch.
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Serials: []uint64{batch.Stamps[0].Serial}, Reason: "Tem bị mất", Actor: "test"})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Serials: []uint64{batch.Stamps[0].Serial}, Reason: "Tem bị mất", Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,16 +498,16 @@ func TestRevocationVerdicts(t *testing.T) {
 	if v := e.verify(t, batch.Stamps[1].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("sibling of revoked stamp: %v", v.Verdict)
 	}
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "In lỗi", Actor: "test"})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "In lỗi", Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := e.verify(t, batch.Stamps[1].Code); v.Verdict != estampv1.Verdict_VERDICT_REVOKED || !v.Batch.GetRevoked() {
 		t.Errorf("stamp of revoked batch: %v", v.Verdict)
 	}
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 404, Reason: "x", Actor: "test"})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 404, Reason: "x", Actor: "test"})
 	wantCode(t, err, codes.NotFound, "404")
-	_, err = e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id})
 	wantCode(t, err, codes.InvalidArgument, "reason")
 }
 
@@ -503,7 +520,7 @@ func TestCertificateExpiresAfterIssuance(t *testing.T) {
 		t.Errorf("verdict = %v, want CERTIFICATE_EXPIRED", v.Verdict)
 	}
 	// Renewal restores it.
-	_, err := e.reg.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{
+	_, err := e.Registry.UpdateCertification(context.Background(), &estampv1.UpdateCertificationRequest{
 		ProductId: "NEM-CHUA",
 		Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: 4,
 			Certificate: &estampv1.Certificate{DecisionNumber: "99/QĐ-UBND", DecisionDate: "2028-08-01"}}},
@@ -520,35 +537,35 @@ func TestRegistryErrors(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
 	ctx := context.Background()
-	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "X", Kind: 1,
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "X", Kind: 1,
 		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã A"}}})
 	wantCode(t, err, codes.InvalidArgument, "producer.name")
-	_, err = e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "HTX-NEM-CHUA", Name: "Trùng", Kind: 1,
+	_, err = e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "HTX-NEM-CHUA", Name: "Trùng", Kind: 1,
 		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã A"}}})
 	wantCode(t, err, codes.AlreadyExists, "HTX-NEM-CHUA")
-	_, err = e.reg.GetProducer(ctx, &estampv1.GetProducerRequest{Id: "KHONG-CO"})
+	_, err = e.Registry.GetProducer(ctx, &estampv1.GetProducerRequest{Id: "KHONG-CO"})
 	wantCode(t, err, codes.NotFound, "KHONG-CO")
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "P", ProducerId: "KHONG-CO", Name: "Mắm tép",
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "P", ProducerId: "KHONG-CO", Name: "Mắm tép",
 		Group: 1, StarGrade: 3, Certificate: &estampv1.Certificate{DecisionNumber: "1", DecisionDate: "2025-01-01"}}})
 	wantCode(t, err, codes.NotFound, "producer")
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "P", ProducerId: "HTX-NEM-CHUA", Name: "Mắm tép",
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "P", ProducerId: "HTX-NEM-CHUA", Name: "Mắm tép",
 		Group: 1, StarGrade: 7, Certificate: &estampv1.Certificate{DecisionNumber: "1", DecisionDate: "2025-01-01"}}})
 	wantCode(t, err, codes.InvalidArgument, "star_grade")
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "P", ProducerId: "HTX-NEM-CHUA", Name: "Mắm tép",
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{Id: "P", ProducerId: "HTX-NEM-CHUA", Name: "Mắm tép",
 		Group: 1, StarGrade: 3, Certificate: &estampv1.Certificate{DecisionNumber: "1", DecisionDate: "2025-13-01"}}})
 	wantCode(t, err, codes.InvalidArgument, "decision_date")
-	_, err = e.reg.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA"})
+	_, err = e.Registry.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA"})
 	wantCode(t, err, codes.InvalidArgument, "change")
-	_, err = e.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageToken: "%%%"})
+	_, err = e.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{PageToken: "%%%"})
 	wantCode(t, err, codes.InvalidArgument, "page_token")
 
-	list, err := e.reg.ListProducts(ctx, &estampv1.ListProductsRequest{ProducerId: "HTX-NEM-CHUA", PageSize: 2})
+	list, err := e.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{ProducerId: "HTX-NEM-CHUA", PageSize: 2})
 	if err != nil || len(list.Products) != 2 || list.NextPageToken == "" {
 		t.Fatalf("ListProducts = %v, %v", list, err)
 	}
 	statuses := map[string]estampv1.CertificateStatus{}
 	for token := ""; ; {
-		page, err := e.reg.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: 2, PageToken: token})
+		page, err := e.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: 2, PageToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -571,7 +588,7 @@ func TestRegistryErrors(t *testing.T) {
 
 func TestKeysAndHealth(t *testing.T) {
 	e := start(t)
-	resp, err := e.ver.ListIssuerKeys(context.Background(), &estampv1.ListIssuerKeysRequest{})
+	resp, err := e.Verification.ListIssuerKeys(context.Background(), &estampv1.ListIssuerKeysRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,7 +614,7 @@ func TestDemoStampsFitSmallLabels(t *testing.T) {
 	}
 	issued, refused := 0, 0
 	for i, p := range demo.Products {
-		resp, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+		resp, err := e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 			ProductId: p.Id, Lot: "DEMO", ProductionDate: "2026-11-01", Quantity: 2, RequestId: fmt.Sprint("demo-", i),
 		})
 		if status.Code(err) == codes.FailedPrecondition {

@@ -28,12 +28,12 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	ctx := context.Background()
 	first := e.issue(t, "NEM-CHUA", 5, "ok-1")
 	nextBefore, _ := e.srv.Store.NextSerial()
-	auditBefore, _ := e.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
+	auditBefore, _ := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
 
 	failing.Store(true)
 	req := &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L-2026-11", ProductionDate: "2026-11-20", Quantity: 50, RequestId: "during-failure"}
 	var header metadata.MD
-	_, err := e.iss.IssueStamps(ctx, req, grpc.Header(&header))
+	_, err := e.Issuance.IssueStamps(ctx, req, grpc.Header(&header))
 	if status.Code(err) != codes.Internal || strings.Contains(status.Convert(err).Message(), "input/output") {
 		t.Fatalf("issue on a failing disk: %v (want Internal without the cause)", err)
 	}
@@ -45,10 +45,10 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	// Revocations fail the same way, without effect. A verification still
 	// answers with its verdict (the README promises a verdict, never an
 	// error), saying that its scan was not recorded.
-	if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: first.Batch.Id, Reason: "x"}); status.Code(err) != codes.Internal {
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: first.Batch.Id, Reason: "x"}); status.Code(err) != codes.Internal {
 		t.Errorf("revoke on a failing disk: %v", err)
 	}
-	if v, err := e.ver.Verify(ctx, &estampv1.VerifyRequest{Code: first.Stamps[0].Code}); err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE || !slices.Contains(v.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {
+	if v, err := e.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: first.Stamps[0].Code}); err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE || !slices.Contains(v.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {
 		t.Errorf("verify on a failing disk: %v, %v", v, err)
 	}
 	failing.Store(false)
@@ -59,18 +59,18 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	if next, _ := e.srv.Store.NextSerial(); next != nextBefore {
 		t.Errorf("next serial moved from %d to %d", nextBefore, next)
 	}
-	list, _ := e.iss.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
+	list, _ := e.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
 	if len(list.Batches) != 1 {
 		t.Errorf("%d batches after a failed issue", len(list.Batches))
 	}
-	auditAfter, _ := e.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
+	auditAfter, _ := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
 	if len(auditAfter.Entries) != len(auditBefore.Entries) {
 		t.Errorf("audit entries %d -> %d across failed changes", len(auditBefore.Entries), len(auditAfter.Entries))
 	}
 	if v := e.verify(t, first.Stamps[0].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE || v.Scans.GetScanCount() != 1 {
 		t.Errorf("after the failures: %v, %d scans (the failed scan must not count)", v.Verdict, v.Scans.GetScanCount())
 	}
-	retry, err := e.iss.IssueStamps(ctx, req)
+	retry, err := e.Issuance.IssueStamps(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}

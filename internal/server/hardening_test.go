@@ -40,13 +40,13 @@ func TestFullDiskKeepsVerdictsAndLosesNothing(t *testing.T) {
 
 	full.Store(true)
 	const fullMsg = "server storage is full, try again later"
-	_, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 5, RequestId: "during"})
+	_, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 5, RequestId: "during"})
 	wantCode(t, err, codes.Unavailable, fullMsg)
-	_, err = e.cust.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "SHOP", Codes: []string{acked.Stamps[1].Code}})
+	_, err = e.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "SHOP", Codes: []string{acked.Stamps[1].Code}})
 	wantCode(t, err, codes.Unavailable, fullMsg)
-	_, err = e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: acked.Batch.Id, Reason: "x"})
+	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: acked.Batch.Id, Reason: "x"})
 	wantCode(t, err, codes.Unavailable, fullMsg)
-	_, err = e.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "SHOP-2", Name: "Cửa hàng 2", Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"}}})
+	_, err = e.Registry.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "SHOP-2", Name: "Cửa hàng 2", Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"}}})
 	wantCode(t, err, codes.Unavailable, fullMsg)
 
 	// 300 verifications at once all get their verdict.
@@ -54,7 +54,7 @@ func TestFullDiskKeepsVerdictsAndLosesNothing(t *testing.T) {
 	var failed, notRecorded atomic.Int64
 	for _, s := range acked.Stamps {
 		wg.Go(func() {
-			v, err := e.ver.Verify(ctx, &estampv1.VerifyRequest{Code: s.Code})
+			v, err := e.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: s.Code})
 			switch {
 			case err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE:
 				failed.Add(1)
@@ -89,7 +89,7 @@ func TestFullDiskKeepsVerdictsAndLosesNothing(t *testing.T) {
 	if v := e.verify(t, acked.Stamps[299].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("last acknowledged stamp: %v", v.Verdict)
 	}
-	if check, err := e.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{}); err != nil || !check.Intact {
+	if check, err := e.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{}); err != nil || !check.Intact {
 		t.Errorf("audit after the full disk: %v %v", check, err)
 	}
 }
@@ -113,7 +113,7 @@ func TestRestoredBackupNeverReissuesSerials(t *testing.T) {
 	e.seedRegistry(t)
 	ctx := context.Background()
 	before := e.issue(t, "NEM-CHUA", 10, "before-backup")
-	snapshot, err := backup(ctx, e.adm)
+	snapshot, err := backup(ctx, e.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,21 +165,8 @@ func TestRequestIDsBelongToTheirProducer(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
 	ctx := context.Background()
-	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
-		Id: "HTX-B", Name: "Hợp tác xã B", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
-		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
-		Id: "CHIEU-COI", ProducerId: "HTX-B", Name: "Chiếu cói", StarGrade: 4, Group: estampv1.ProductGroup_PRODUCT_GROUP_HANDICRAFT,
-		Certificate: &estampv1.Certificate{DecisionNumber: "9/QĐ-UBND", DecisionDate: "2025-08-20"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokenB, err := e.adm.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_PRODUCER, ProducerId: "HTX-B"})
+	e.seedOtherProducer(t, "HTX-B")
+	tokenB, err := e.Admin.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_PRODUCER, ProducerId: "HTX-B"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,19 +174,19 @@ func TestRequestIDsBelongToTheirProducer(t *testing.T) {
 
 	a := e.issue(t, "NEM-CHUA", 3, "order-1")
 	req := &estampv1.IssueStampsRequest{ProductId: "CHIEU-COI", Lot: "C-1", ProductionDate: "2026-11-20", Quantity: 2, RequestId: "order-1"}
-	got, err := b.iss.IssueStamps(ctx, req)
+	got, err := b.Issuance.IssueStamps(ctx, req)
 	if err != nil {
 		t.Fatalf("producer B reusing A's request id: %v", err)
 	}
 	if got.Batch.Id == a.Batch.Id || got.Batch.ProductId != "CHIEU-COI" {
 		t.Errorf("producer B got batch %d of %s", got.Batch.Id, got.Batch.ProductId)
 	}
-	retry, err := b.iss.IssueStamps(ctx, req)
+	retry, err := b.Issuance.IssueStamps(ctx, req)
 	if err != nil || retry.Batch.Id != got.Batch.Id {
 		t.Errorf("B's retry: %v, %v", retry.GetBatch().GetId(), err)
 	}
 	req.Quantity = 7
-	_, err = b.iss.IssueStamps(ctx, req)
+	_, err = b.Issuance.IssueStamps(ctx, req)
 	wantCode(t, err, codes.FailedPrecondition, fmt.Sprintf("batch %d", got.Batch.Id))
 	if strings.Contains(status.Convert(err).Message(), fmt.Sprintf("batch %d ", a.Batch.Id)) {
 		t.Errorf("B is told about A's batch: %v", err)
@@ -226,40 +213,43 @@ func TestRegistryRefusesLookAlikes(t *testing.T) {
 		code    codes.Code
 		mention string
 	}{
-		{"product id in other case", func() error { _, err := e.reg.CreateProduct(ctx, product("nem-chua", "Nem chua chay")); return err }, codes.AlreadyExists, `"NEM-CHUA"`},
+		{"product id in other case", func() error {
+			_, err := e.Registry.CreateProduct(ctx, product("nem-chua", "Nem chua chay"))
+			return err
+		}, codes.AlreadyExists, `"NEM-CHUA"`},
 		{"producer id in other case", func() error {
-			_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "htx-nem-chua", Name: "X", Kind: estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE, Address: addr}})
+			_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{Id: "htx-nem-chua", Name: "X", Kind: estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE, Address: addr}})
 			return err
 		}, codes.AlreadyExists, `"HTX-NEM-CHUA"`},
 		{"retailer id in other case", func() error {
-			_, err := e.reg.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "shop-a", Name: "Y", Address: addr}})
+			_, err := e.Registry.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "shop-a", Name: "Y", Address: addr}})
 			return err
 		}, codes.AlreadyExists, `"SHOP-A"`},
 		{"same name, same producer", func() error {
-			_, err := e.reg.CreateProduct(ctx, product("NEM-CHUA-2", "Nem chua NEM-CHUA"))
+			_, err := e.Registry.CreateProduct(ctx, product("NEM-CHUA-2", "Nem chua NEM-CHUA"))
 			return err
 		}, codes.AlreadyExists, "NEM-CHUA"},
 		{"same name in other case", func() error {
-			_, err := e.reg.CreateProduct(ctx, product("NEM-CHUA-3", "nem chua nem-chua"))
+			_, err := e.Registry.CreateProduct(ctx, product("NEM-CHUA-3", "nem chua nem-chua"))
 			return err
 		}, codes.AlreadyExists, "NEM-CHUA"},
 		{"same name typed decomposed", func() error {
-			_, err := e.reg.CreateProduct(ctx, product("CHE-LAM-2", "Che\u0300 lam"))
+			_, err := e.Registry.CreateProduct(ctx, product("CHE-LAM-2", "Che\u0300 lam"))
 			return err
 		}, codes.AlreadyExists, "CHE-LAM"},
-		{"bidi override in a name", func() error { _, err := e.reg.CreateProduct(ctx, product("X1", "Nem \u202echua")); return err }, codes.InvalidArgument, "U+202E"},
-		{"zero-width space in a name", func() error { _, err := e.reg.CreateProduct(ctx, product("X2", "Nem\u200bchua")); return err }, codes.InvalidArgument, "U+200B"},
+		{"bidi override in a name", func() error { _, err := e.Registry.CreateProduct(ctx, product("X1", "Nem \u202echua")); return err }, codes.InvalidArgument, "U+202E"},
+		{"zero-width space in a name", func() error { _, err := e.Registry.CreateProduct(ctx, product("X2", "Nem\u200bchua")); return err }, codes.InvalidArgument, "U+200B"},
 		{"byte-order mark in a lot", func() error {
-			_, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "\ufeffL1", ProductionDate: "2026-11-20", Quantity: 1, RequestId: "bom"})
+			_, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "\ufeffL1", ProductionDate: "2026-11-20", Quantity: 1, RequestId: "bom"})
 			return err
 		}, codes.InvalidArgument, "lot"},
 		{"bidi override in a reason", func() error {
-			_, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lỗi \u202e", Actor: "x"})
+			_, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lỗi \u202e", Actor: "x"})
 			return err
 		}, codes.InvalidArgument, "reason"},
 	}
 	e.issue(t, "NEM-CHUA", 1, "one")
-	if _, err := e.reg.CreateProduct(ctx, product("CHE-LAM", "Chè lam")); err != nil {
+	if _, err := e.Registry.CreateProduct(ctx, product("CHE-LAM", "Chè lam")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range tests {
@@ -267,7 +257,7 @@ func TestRegistryRefusesLookAlikes(t *testing.T) {
 	}
 	// A different name of the same producer, and the same name at another
 	// producer, are fine.
-	if _, err := e.reg.CreateProduct(ctx, product("NEM-CHUA-LA-OI", "Nem chua lá ổi")); err != nil {
+	if _, err := e.Registry.CreateProduct(ctx, product("NEM-CHUA-LA-OI", "Nem chua lá ổi")); err != nil {
 		t.Errorf("a new name: %v", err)
 	}
 }
@@ -279,13 +269,13 @@ func TestRevocationListAfterTheLastVersion(t *testing.T) {
 	e.seedRegistry(t)
 	ctx := context.Background()
 	b := e.issue(t, "NEM-CHUA", 2, "r")
-	if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: b.Batch.Id, Reason: "x", Actor: "y"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: b.Batch.Id, Reason: "x", Actor: "y"}); err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(e.srv.HTTP)
 	defer hs.Close()
 	for _, since := range []uint64{1<<64 - 1, 1<<64 - 2, 1 << 63, 1000} {
-		list, err := e.cust.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: since})
+		list, err := e.Custody.ListRevocations(ctx, &estampv1.ListRevocationsRequest{SinceVersion: since})
 		if err != nil || len(list.Entries) != 0 || list.Version != 2 {
 			t.Errorf("since %d: %d entries, version %d, %v", since, len(list.GetEntries()), list.GetVersion(), err)
 		}
@@ -308,7 +298,7 @@ func TestIntakeAuditEntryCounts(t *testing.T) {
 		codes[5] = stamps[2].Code[:100] + "B" + stamps[2].Code[101:]
 	}
 	e.receive(t, "SHOP", codes...)
-	list, err := e.adm.ListAuditEntries(context.Background(), &estampv1.ListAuditEntriesRequest{PageSize: 1000})
+	list, err := e.Admin.ListAuditEntries(context.Background(), &estampv1.ListAuditEntriesRequest{PageSize: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +335,7 @@ func TestSerialsExhaustedIsResourceExhausted(t *testing.T) {
 		t.Fatal(err)
 	}
 	e = startAt(t, dir, "http://localhost:8080", 0)
-	_, err = e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 10, RequestId: "last"})
+	_, err = e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 10, RequestId: "last"})
 	wantCode(t, err, codes.ResourceExhausted, "serial numbers exhausted")
 	e.issue(t, "NEM-CHUA", 5, "fits")
 }

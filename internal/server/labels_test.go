@@ -4,36 +4,34 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/client"
 )
 
 // download runs RenderLabels and reassembles the file.
 func download(t *testing.T, e *env, req *estampv1.RenderLabelsRequest) ([]byte, []*estampv1.RenderLabelsResponse, error) {
 	t.Helper()
-	stream, err := e.lbl.RenderLabels(context.Background(), req)
+	stream, err := e.Labels.RenderLabels(context.Background(), req)
 	if err != nil {
 		return nil, nil, err
 	}
 	var file bytes.Buffer
 	var msgs []*estampv1.RenderLabelsResponse
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			return file.Bytes(), msgs, nil
-		}
-		if err != nil {
-			return nil, msgs, err
-		}
+	err = client.Receive(stream, func(msg *estampv1.RenderLabelsResponse) error {
 		file.Write(msg.Chunk)
 		msg.Chunk = nil
 		msgs = append(msgs, msg)
+		return nil
+	})
+	if err != nil {
+		return nil, msgs, err
 	}
+	return file.Bytes(), msgs, nil
 }
 
 func TestRenderLabelsStreamsTheFile(t *testing.T) {
@@ -90,7 +88,7 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 		})
 	}
 
-	layouts, err := e.lbl.ListLabelLayouts(context.Background(), &estampv1.ListLabelLayoutsRequest{})
+	layouts, err := e.Labels.ListLabelLayouts(context.Background(), &estampv1.ListLabelLayoutsRequest{})
 	if err != nil || len(layouts.Layouts) != 3 || layouts.Layouts[0].Name != "a4-3x8" {
 		t.Errorf("layouts = %v, %v", layouts, err)
 	}

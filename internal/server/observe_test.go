@@ -46,13 +46,13 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 	e.verify(t, "not a code")
 	var header metadata.MD
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-request-id", "scan-42")
-	if _, err := e.ver.Verify(ctx, &estampv1.VerifyRequest{Code: resp.Stamps[1].Code}, grpc.Header(&header)); err != nil {
+	if _, err := e.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: resp.Stamps[1].Code}, grpc.Header(&header)); err != nil {
 		t.Fatal(err)
 	}
 	if got := header.Get("x-request-id"); len(got) != 1 || got[0] != "scan-42" {
 		t.Errorf("x-request-id echoed as %v", got)
 	}
-	e.dial(t, "").reg.ListProducers(context.Background(), &estampv1.ListProducersRequest{}) // Unauthenticated
+	e.dial(t, "").Registry.ListProducers(context.Background(), &estampv1.ListProducersRequest{}) // Unauthenticated
 
 	hs := httptest.NewServer(e.srv.HTTP)
 	defer hs.Close()

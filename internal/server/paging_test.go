@@ -21,7 +21,7 @@ func TestTokensAndAuditEntriesPage(t *testing.T) {
 	e.seedRegistry(t)
 	ctx := context.Background()
 	for i := range 60 {
-		if _, err := e.adm.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_ADMIN, Description: "người " + strconv.Itoa(i)}); err != nil {
+		if _, err := e.Admin.CreateToken(ctx, &estampv1.CreateTokenRequest{Role: estampv1.Role_ROLE_ADMIN, Description: "người " + strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,7 +49,7 @@ func TestTokensAndAuditEntriesPage(t *testing.T) {
 		badTokens []string
 	}{
 		{"tokens", func(size int32, token string) ([]string, string, error) {
-			resp, err := e.adm.ListTokens(ctx, &estampv1.ListTokensRequest{PageSize: size, PageToken: token})
+			resp, err := e.Admin.ListTokens(ctx, &estampv1.ListTokensRequest{PageSize: size, PageToken: token})
 			var keys []string
 			for _, t := range resp.GetTokens() {
 				keys = append(keys, t.Id)
@@ -57,11 +57,11 @@ func TestTokensAndAuditEntriesPage(t *testing.T) {
 			return keys, resp.GetNextPageToken(), err
 		}, 61, tokenIDs, notTokens},
 		{"audit", func(size int32, token string) ([]string, string, error) {
-			resp, err := e.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{PageSize: size, PageToken: token})
+			resp, err := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{PageSize: size, PageToken: token})
 			return sequences(resp), resp.GetNextPageToken(), err
 		}, 66, bySequence, append(notTokens, paging.Token("x"), paging.NumberToken(1, 2))},
 		{"audit from entry 3", func(size int32, token string) ([]string, string, error) {
-			resp, err := e.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: 3, PageSize: size, PageToken: token})
+			resp, err := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: 3, PageSize: size, PageToken: token})
 			return sequences(resp), resp.GetNextPageToken(), err
 		}, 64, bySequence, append(notTokens, paging.Token("x"))},
 	}
@@ -102,7 +102,7 @@ func TestTokensAndAuditEntriesPage(t *testing.T) {
 			}
 		})
 	}
-	resp, err := e.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: 3, PageSize: 1})
+	resp, err := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{FromSequence: 3, PageSize: 1})
 	if err != nil || len(resp.Entries) != 1 || resp.Entries[0].Sequence != 3 {
 		t.Errorf("from entry 3: %v, %v", resp.GetEntries(), err)
 	}

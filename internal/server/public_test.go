@@ -20,7 +20,7 @@ import (
 func TestPublicAnswerOverGRPCAndThePage(t *testing.T) {
 	e := start(t)
 	ctx := context.Background()
-	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
 		Id: "HTX-MAM-TEP-PUB", Name: "Hợp tác xã Mắm tép Hà Yên", Kind: estampv1.ProducerKind_PRODUCER_KIND_COOPERATIVE,
 		TaxCode: "2801234567", Phone: "0237 385 1234",
 		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Hà Trung", Street: "Thôn Yên Thôn", LegacyDistrict: "Huyện Hà Trung"},
@@ -28,35 +28,35 @@ func TestPublicAnswerOverGRPCAndThePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
 		Id: "MAM-TEP-PUB", ProducerId: "HTX-MAM-TEP-PUB", Name: "Mắm tép Hà Yên", Group: estampv1.ProductGroup_PRODUCT_GROUP_FOOD, StarGrade: 4,
 		Certificate: &estampv1.Certificate{DecisionNumber: "77/QĐ-UBND", DecisionDate: "2025-10-01"},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch, err := e.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{
+	batch, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{
 		ProductId: "MAM-TEP-PUB", Lot: "MT-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2027-11-20", Quantity: 3, RequestId: "req-public-7",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Regraded after the labels were printed: they still claim 4★.
-	_, err = e.reg.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "MAM-TEP-PUB",
+	_, err = e.Registry.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "MAM-TEP-PUB",
 		Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: 5,
 			Certificate: &estampv1.Certificate{DecisionNumber: "88/QĐ-UBND", DecisionDate: "2026-06-01"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(e.clock.Now().Add(2 * time.Hour))
-	if _, err := e.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "Thu hồi lô: lỗi bao bì", Actor: "Nguyễn Văn An"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "Thu hồi lô: lỗi bao bì", Actor: "Nguyễn Văn An"}); err != nil {
 		t.Fatal(err)
 	}
 	stamps := e.stamps(t, batch.Batch.Id)
 	code := stamps[1].Code
 
 	buyer := e.dial(t, "")
-	v, err := buyer.ver.Verify(ctx, &estampv1.VerifyRequest{Code: code})
+	v, err := buyer.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: code})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 	oldKey := before.Batch.KeyId
 
 	e.clock.Set(e.clock.Now().Add(24 * time.Hour))
-	rot, err := e.adm.RotateKey(ctx, &estampv1.RotateKeyRequest{})
+	rot, err := e.Admin.RotateKey(ctx, &estampv1.RotateKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,24 +49,24 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 			t.Errorf("%s after rotation: %v", s.Code, v.Verdict)
 		}
 	}
-	list, err := e.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+	list, err := e.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil || len(list.Keys) != 2 || list.Keys[0].KeyId != newKey || !list.Keys[0].Active ||
 		list.Keys[1].Status != estampv1.KeyStatus_KEY_STATUS_RETIRED || list.Keys[1].NotAfter == nil {
 		t.Fatalf("keys after rotation: %v, %v", list, err)
 	}
 	// The retired key still reproduces its codes for labels.
-	if msgs, err := streamStamps(ctx, e.iss, &estampv1.StreamStampsRequest{BatchId: before.Batch.Id}); err != nil || len(msgs) == 0 || msgs[0].Stamps[0].Code != before.Stamps[0].Code {
+	if msgs, err := streamStamps(ctx, e.Issuance, &estampv1.StreamStampsRequest{BatchId: before.Batch.Id}); err != nil || len(msgs) == 0 || msgs[0].Stamps[0].Code != before.Stamps[0].Code {
 		t.Errorf("codes of the retired key: %v, %v", msgs, err)
 	}
 
-	if _, err := e.adm.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: oldKey}); status.Code(err) != codes.InvalidArgument {
+	if _, err := e.Admin.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: oldKey}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("compromise without reason: %v", err)
 	}
-	if _, err := e.adm.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: "00000000", Reason: "x"}); status.Code(err) != codes.NotFound {
+	if _, err := e.Admin.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: "00000000", Reason: "x"}); status.Code(err) != codes.NotFound {
 		t.Errorf("compromise of an unknown key: %v", err)
 	}
 	reason := "Máy chủ cũ bị xâm nhập ngày 20/11"
-	if _, err := e.adm.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: oldKey, Reason: reason}); err != nil {
+	if _, err := e.Admin.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: oldKey, Reason: reason}); err != nil {
 		t.Fatal(err)
 	}
 	checkCompromised := func(e *env) {
@@ -91,17 +91,17 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 			t.Errorf("intake of a compromised stamp: %v", in.Items[0])
 		}
 		// Its codes must not be printed again.
-		msgs, err := streamStamps(ctx, e.iss, &estampv1.StreamStampsRequest{BatchId: before.Batch.Id})
+		msgs, err := streamStamps(ctx, e.Issuance, &estampv1.StreamStampsRequest{BatchId: before.Batch.Id})
 		if status.Code(err) != codes.FailedPrecondition || len(msgs) != 0 {
 			t.Errorf("codes of a compromised key: %v", err)
 		}
-		keys, _ := e.ver.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
+		keys, _ := e.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 		if k := keys.Keys[1]; k.Status != estampv1.KeyStatus_KEY_STATUS_COMPROMISED || k.CompromiseReason != reason {
 			t.Errorf("listed compromised key: %v", k)
 		}
 	}
 	checkCompromised(e)
-	if _, err := e.adm.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: oldKey}); status.Code(err) != codes.FailedPrecondition {
+	if _, err := e.Admin.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: oldKey}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("retiring a compromised key: %v", err)
 	}
 
@@ -118,10 +118,10 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 	}
 
 	// Retiring the active key stops issuance until the next rotation.
-	if _, err := e2.adm.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: newKey}); err != nil {
+	if _, err := e2.Admin.RetireKey(ctx, &estampv1.RetireKeyRequest{KeyId: newKey}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e2.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 1, RequestId: "none"})
+	_, err = e2.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", ProductionDate: "2026-11-20", Quantity: 1, RequestId: "none"})
 	if status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("issue with no active key: %v", err)
 	}
@@ -129,7 +129,7 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 		t.Errorf("a retired key's stamp: %v", v.Verdict)
 	}
 
-	audit, err := e2.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
+	audit, err := e2.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,14 +155,14 @@ func TestAuditLogNamesWhoChangedWhat(t *testing.T) {
 	ctx := context.Background()
 	secret, id := e.token(t, estampv1.Role_ROLE_PRODUCER, "HTX-NEM-CHUA", "")
 	producer := e.dial(t, secret)
-	resp, err := producer.iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L-7", ProductionDate: "2026-11-20", Quantity: 5, RequestId: "a"})
+	resp, err := producer.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L-7", ProductionDate: "2026-11-20", Quantity: 5, RequestId: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := producer.iss.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{resp.Batch.FirstSerial}, Reason: "rách", Actor: "Chị Lan"}); err != nil {
+	if _, err := producer.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{resp.Batch.FirstSerial}, Reason: "rách", Actor: "Chị Lan"}); err != nil {
 		t.Fatal(err)
 	}
-	audit, err := e.adm.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
+	audit, err := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestAuditLogNamesWhoChangedWhat(t *testing.T) {
 			t.Errorf("%s: %v, want actor %q detail %q", want.action, a, want.actor, want.detail)
 		}
 	}
-	v, err := e.adm.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
+	v, err := e.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
 	if err != nil || !v.Intact || v.Checked != uint64(len(audit.Entries)) {
 		t.Errorf("VerifyAuditLog = %v, %v", v, err)
 	}

@@ -6,20 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/server"
 )
@@ -37,19 +33,8 @@ func TestStream100000StampsWithDefaultLimits(t *testing.T) {
 	var logs syncBuffer
 	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, logTo(&logs))
 	e.seedRegistry(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.srv.GRPC.Serve(lis)
-	// No call options: gRPC's default limits.
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(auth.Bearer{Token: e.adminToken}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	iss := estampv1.NewIssuanceServiceClient(conn)
+	c := e.dialTCP(t)
+	iss := c.Issuance
 	ctx := context.Background()
 
 	resp, err := iss.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L-100K", ProductionDate: "2026-11-20",
@@ -95,7 +80,7 @@ func TestStream100000StampsWithDefaultLimits(t *testing.T) {
 		sample = append(sample, rand.IntN(len(all)))
 	}
 	for _, i := range sample {
-		v, err := estampv1.NewVerificationServiceClient(conn).Verify(ctx, &estampv1.VerifyRequest{Code: all[i].Code})
+		v, err := c.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: all[i].Code})
 		if err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE || v.Serial != all[i].Serial {
 			t.Fatalf("stamp %d: %v %v", i, v.GetVerdict(), err)
 		}
@@ -143,7 +128,7 @@ func TestStreamMessagesStaySmall(t *testing.T) {
 			e := startAt(t, t.TempDir(), tt.baseURL, 0)
 			e.seedRegistry(t)
 			b := e.issueBatch(t, "NEM-CHUA", tt.quantity)
-			msgs, err := streamStamps(context.Background(), e.iss, &estampv1.StreamStampsRequest{BatchId: b.Id})
+			msgs, err := streamStamps(context.Background(), e.Issuance, &estampv1.StreamStampsRequest{BatchId: b.Id})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +149,7 @@ func TestStreamMessagesStaySmall(t *testing.T) {
 // issueBatch issues a batch with the admin connection, without its codes.
 func (e *env) issueBatch(t testing.TB, product string, n uint32) *estampv1.Batch {
 	t.Helper()
-	resp, err := e.iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+	resp, err := e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
 		ProductId: product, Lot: "L-2026-11", ProductionDate: "2026-11-20", Quantity: n, RequestId: fmt.Sprint("batch-", n, "-", time.Now().UnixNano()),
 	})
 	if err != nil {
@@ -203,7 +188,7 @@ func TestStreamStampsResumes(t *testing.T) {
 		{"unknown batch", &estampv1.StreamStampsRequest{BatchId: 404}, codes.NotFound, "404", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			msgs, err := streamStamps(context.Background(), e.iss, tt.req)
+			msgs, err := streamStamps(context.Background(), e.Issuance, tt.req)
 			if tt.code != codes.OK {
 				if status.Code(err) != tt.code || !strings.Contains(status.Convert(err).Message(), tt.field) || len(msgs) != 0 {
 					t.Errorf("%d messages, then %v; want %v naming %s", len(msgs), err, tt.code, tt.field)
@@ -244,11 +229,11 @@ func TestTokenCodeBudget(t *testing.T) {
 	sameProducer, _ := e.token(t, estampv1.Role_ROLE_PRODUCER, "HTX-NEM-CHUA", "")
 	second := e.dial(t, sameProducer)
 	stream := func(c clients, from *uint64) error {
-		_, err := streamStamps(ctx, c.iss, &estampv1.StreamStampsRequest{BatchId: b.Id, FromSerial: from})
+		_, err := streamStamps(ctx, c.Issuance, &estampv1.StreamStampsRequest{BatchId: b.Id, FromSerial: from})
 		return err
 	}
 	render := func(c clients) error {
-		s, err := c.lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: b.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP})
+		s, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: b.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP})
 		if err != nil {
 			return err
 		}

@@ -136,7 +136,7 @@ func TestOnlyScansCount(t *testing.T) {
 	page := hs.URL + path(st.Code)
 	count := func() uint64 {
 		t.Helper()
-		h, err := e.cust.GetStampHistory(context.Background(), &estampv1.GetStampHistoryRequest{Serial: st.Serial})
+		h, err := e.Custody.GetStampHistory(context.Background(), &estampv1.GetStampHistoryRequest{Serial: st.Serial})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,14 +200,14 @@ func TestOnlyScansCount(t *testing.T) {
 		{"a tokenless gRPC client three times", func() {
 			c := e.dial(t, "")
 			for range 3 {
-				if _, err := c.ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: st.Code}); err != nil {
+				if _, err := c.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: st.Code}); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}, 3},
 		{"a tokenless gRPC client with another User-Agent", func() {
 			c := e.dialWith(t, "", grpc.WithUserAgent("shop-scanner/2"))
-			if _, err := c.ver.Verify(context.Background(), &estampv1.VerifyRequest{Code: st.Code}); err != nil {
+			if _, err := c.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: st.Code}); err != nil {
 				t.Fatal(err)
 			}
 		}, 4},

@@ -55,7 +55,7 @@ func TestStampPageForEveryVerdict(t *testing.T) {
 	good := e.issue(t, "NEM-CHUA", 4, "web").Stamps
 	five := e.issue(t, "NEM-CHUA-5S", 1, "web-5").Stamps[0].Code
 	e.revokeCert(t, "NEM-CHUA-5S")
-	if _, err := e.iss.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 1, Serials: []uint64{good[1].Serial}, Reason: "Tem bị mất", Actor: "test"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 1, Serials: []uint64{good[1].Serial}, Reason: "Tem bị mất", Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	for range verify.DefaultManyScans {
@@ -205,14 +205,14 @@ func TestStampPageEscapesRegistryText(t *testing.T) {
 	e := start(t)
 	ctx := context.Background()
 	evil := "<script>alert(1)</script>"
-	_, err := e.reg.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
 		Id: "EVIL", Name: `Cơ sở "<b>đậm</b>"`, Kind: estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE,
 		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: `<img src=x onerror=alert(2)>`},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.reg.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
 		Id: "EVIL-1", ProducerId: "EVIL", Name: evil, Group: estampv1.ProductGroup_PRODUCT_GROUP_FOOD, StarGrade: 3,
 		Certificate: &estampv1.Certificate{DecisionNumber: "1/QĐ-UBND", DecisionDate: "2025-08-20"},
 	}})
