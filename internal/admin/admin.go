@@ -28,13 +28,13 @@ import (
 
 // Store is what the admin service keeps in the database.
 type Store interface {
-	CreateToken(t *storagev1.TokenRecord, ch store.Change) error
-	Tokens(after string, limit int) ([]*storagev1.TokenRecord, bool, error)
-	RevokeToken(id string, ch store.Change) (*storagev1.TokenRecord, error)
-	SetKeyStates(changes []store.KeyChange, ch store.Change, action, target, detail string) error
-	AuditEntries(after uint64, limit int) ([]store.AuditEntry, bool, error)
-	VerifyAudit() (store.AuditCheck, error)
-	WriteTo(w io.Writer, size func(int64) error) (int64, error)
+	CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch store.Change) error
+	Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error)
+	RevokeToken(ctx context.Context, id string, ch store.Change) (*storagev1.TokenRecord, error)
+	SetKeyStates(ctx context.Context, changes []store.KeyChange, ch store.Change, action, target, detail string) error
+	AuditEntries(ctx context.Context, after uint64, limit int) ([]store.AuditEntry, bool, error)
+	VerifyAudit(context.Context) (store.AuditCheck, error)
+	WriteTo(ctx context.Context, w io.Writer, size func(int64) error) (int64, error)
 }
 
 // Ring is the live set of issuer keys.
@@ -95,7 +95,7 @@ func (s *Service) CreateToken(ctx context.Context, req *estampv1.CreateTokenRequ
 		return nil, err
 	}
 	rec.Id, rec.SecretSha256 = id, hash
-	if err := s.store.CreateToken(rec, s.change(ctx)); err != nil {
+	if err := s.store.CreateToken(ctx, rec, s.change(ctx)); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateTokenResponse{Token: TokenProto(rec), Secret: token}, nil
@@ -150,7 +150,7 @@ func TokenProto(t *storagev1.TokenRecord) *estampv1.Token {
 }
 
 // ListTokens implements estampv1.AdminServiceServer.
-func (s *Service) ListTokens(_ context.Context, req *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
+func (s *Service) ListTokens(ctx context.Context, req *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
 	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (s *Service) ListTokens(_ context.Context, req *estampv1.ListTokensRequest)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.store.Tokens(after, limit)
+	list, more, err := s.store.Tokens(ctx, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *Service) RevokeToken(ctx context.Context, req *estampv1.RevokeTokenRequ
 	if req.GetId() == "" {
 		return nil, ocop.Invalid("id", "required: the token id from ListTokens")
 	}
-	t, err := s.store.RevokeToken(req.GetId(), s.change(ctx))
+	t, err := s.store.RevokeToken(ctx, req.GetId(), s.change(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (s *Service) RotateKey(ctx context.Context, _ *estampv1.RotateKeyRequest) (
 		changes = append(changes, store.KeyChange{KeyID: old.ID.String(), State: stateRecord(retired)})
 		detail = "retired " + old.ID.String()
 	}
-	if err := s.store.SetKeyStates(changes, ch, "key.rotate", k.ID.String(), detail); err != nil {
+	if err := s.store.SetKeyStates(ctx, changes, ch, "key.rotate", k.ID.String(), detail); err != nil {
 		// Unrecorded, the new file would become the active key at the
 		// next start: remove it.
 		if rmErr := os.Remove(keys.Path(s.files.Dir, k.ID)); rmErr != nil {
@@ -274,7 +274,7 @@ func (s *Service) keyID(hex string) (stampcode.KeyID, error) {
 func (s *Service) setState(ctx context.Context, id stampcode.KeyID, st keys.State, action, detail string) error {
 	ch := s.change(ctx)
 	st.Since = ch.Time
-	if err := s.store.SetKeyStates([]store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, action, id.String(), detail); err != nil {
+	if err := s.store.SetKeyStates(ctx, []store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, action, id.String(), detail); err != nil {
 		return err
 	}
 	s.ring.SetState(id, st)
@@ -304,7 +304,7 @@ func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.I
 }
 
 // ListAuditEntries implements estampv1.AdminServiceServer.
-func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
+func (s *Service) ListAuditEntries(ctx context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
 	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -318,7 +318,7 @@ func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEnt
 	if from := req.GetFromSequence(); from > 0 {
 		after = max(after, from-1)
 	}
-	list, more, err := s.store.AuditEntries(after, limit)
+	list, more, err := s.store.AuditEntries(ctx, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -336,8 +336,8 @@ func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEnt
 }
 
 // VerifyAuditLog implements estampv1.AdminServiceServer.
-func (s *Service) VerifyAuditLog(context.Context, *estampv1.VerifyAuditLogRequest) (*estampv1.VerifyAuditLogResponse, error) {
-	c, err := s.store.VerifyAudit()
+func (s *Service) VerifyAuditLog(ctx context.Context, _ *estampv1.VerifyAuditLogRequest) (*estampv1.VerifyAuditLogResponse, error) {
+	c, err := s.store.VerifyAudit(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +355,7 @@ const backupChunk = 1 << 20
 // Backup implements estampv1.AdminServiceServer.
 func (s *Service) Backup(_ *estampv1.BackupRequest, stream estampv1.AdminService_BackupServer) error {
 	w := &chunkWriter{send: stream.Send, buf: make([]byte, 0, backupChunk)}
-	if _, err := s.store.WriteTo(w, func(size int64) error { w.total = size; return nil }); err != nil {
+	if _, err := s.store.WriteTo(stream.Context(), w, func(size int64) error { w.total = size; return nil }); err != nil {
 		return err
 	}
 	return w.flush()

@@ -35,10 +35,10 @@ const MaxDelivery = 10_000
 
 // Store is what custody needs from storage.
 type Store interface {
-	ReceiveStamps(retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, summary func() string) ([]store.IntakeResult, error)
-	StampOf(serial uint64) (*store.StampRecord, error)
-	Revocations(p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
-	BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error)
+	ReceiveStamps(ctx context.Context, retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, summary func() string) ([]store.IntakeResult, error)
+	StampOf(ctx context.Context, serial uint64) (*store.StampRecord, error)
+	Revocations(ctx context.Context, p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
+	BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error)
 }
 
 // Checker decides verdicts in the steps every transport shares.
@@ -131,7 +131,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		where = append(where, len(items)-1)
 	}
 	reasons := make([]string, len(intake))
-	results, err := s.store.ReceiveStamps(retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
+	results, err := s.store.ReceiveStamps(ctx, retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
 		it := items[where[i]]
 		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
 		outcomes[where[i]] = o
@@ -242,11 +242,11 @@ func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
 }
 
 // GetStampHistory implements estampv1.CustodyServiceServer.
-func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHistoryRequest) (*estampv1.GetStampHistoryResponse, error) {
+func (s *Service) GetStampHistory(ctx context.Context, req *estampv1.GetStampHistoryRequest) (*estampv1.GetStampHistoryResponse, error) {
 	if req.GetSerial() == 0 {
 		return nil, ocop.Invalid("serial", "required")
 	}
-	rec, err := s.store.StampOf(req.GetSerial())
+	rec, err := s.store.StampOf(ctx, req.GetSerial())
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ const (
 // version the first page listed up to: every page of one listing stops
 // there, so a revocation made meanwhile is not half seen but comes with
 // the next sync from that version.
-func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error) {
+func (s *Service) ListRevocations(ctx context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error) {
 	limit, err := paging.SizeOr(req.GetPageSize(), revocationPageSize)
 	if err != nil {
 		return nil, err
@@ -313,11 +313,11 @@ func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocatio
 		}
 		page.After, page.Upto = max(page.After, ns[0]), ns[1]
 	}
-	version, entries, more, err := s.store.Revocations(page)
+	version, entries, more, err := s.store.Revocations(ctx, page)
 	if err != nil {
 		return nil, err
 	}
-	bases, err := s.store.BatchBaseURLs()
+	bases, err := s.store.BatchBaseURLs(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -29,11 +29,11 @@ const (
 
 // Store is what issuance needs from storage.
 type Store interface {
-	IssueBatch(requestID, productID string, ch store.Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
-	Batch(id uint64) (*estampv1.Batch, error)
-	Batches(productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
-	RevokeStamps(store.Revocation) (*estampv1.Batch, int, uint64, error)
-	Product(id string) (*estampv1.Product, error)
+	IssueBatch(ctx context.Context, requestID, productID string, ch store.Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
+	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
+	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
+	RevokeStamps(context.Context, store.Revocation) (*estampv1.Batch, int, uint64, error)
+	Product(ctx context.Context, id string) (*estampv1.Product, error)
 }
 
 // Issuers finds the issuer key for new batches and, by id, for
@@ -113,7 +113,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if r.production.After(ocop.Today(now)) {
 		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
 	}
-	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), store.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
+	batch, created, err := s.store.IssueBatch(ctx, req.GetRequestId(), req.GetProductId(), store.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
 		}
@@ -150,8 +150,8 @@ func sameRequest(b *estampv1.Batch, productID string, r *issueRequest) bool {
 }
 
 // productNumber is the number stamps carry for the batch's product.
-func (s *Service) productNumber(b *estampv1.Batch) (uint32, error) {
-	p, err := s.store.Product(b.ProductId)
+func (s *Service) productNumber(ctx context.Context, b *estampv1.Batch) (uint32, error) {
+	p, err := s.store.Product(ctx, b.ProductId)
 	if err != nil {
 		return 0, err
 	}
@@ -168,7 +168,7 @@ type signer struct {
 // signerFor finds what the codes of b need: the key that signed them
 // (refused once compromised, so that its codes are never printed again)
 // and the product's number.
-func (s *Service) signerFor(b *estampv1.Batch) (*signer, error) {
+func (s *Service) signerFor(ctx context.Context, b *estampv1.Batch) (*signer, error) {
 	issuer, ok := s.issuers.Issuer(b.KeyId)
 	if !ok {
 		return nil, ocop.Precondition("key %s that signed batch %d is no longer available", b.KeyId, b.Id)
@@ -177,7 +177,7 @@ func (s *Service) signerFor(b *estampv1.Batch) (*signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.productNumber(b)
+	n, err := s.productNumber(ctx, b)
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +229,11 @@ func (g *signer) sign(ctx context.Context, first uint64, n int) ([]*estampv1.Sta
 }
 
 // GetBatch implements estampv1.IssuanceServiceServer.
-func (s *Service) GetBatch(_ context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
+func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
 	if req.GetId() == 0 {
 		return nil, ocop.Invalid("id", "required")
 	}
-	b, err := s.store.Batch(req.GetId())
+	b, err := s.store.Batch(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -242,11 +242,11 @@ func (s *Service) GetBatch(_ context.Context, req *estampv1.GetBatchRequest) (*e
 
 // BatchStamps returns a batch and every stamp's code, e.g. for printing.
 func (s *Service) BatchStamps(ctx context.Context, id uint64) (*estampv1.Batch, []*estampv1.Stamp, error) {
-	b, err := s.store.Batch(id)
+	b, err := s.store.Batch(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := s.signerFor(b)
+	g, err := s.signerFor(ctx, b)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -295,7 +295,7 @@ func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv
 	if req.GetBatchId() == 0 {
 		return ocop.Invalid("batch_id", "required")
 	}
-	b, err := s.store.Batch(req.GetBatchId())
+	b, err := s.store.Batch(stream.Context(), req.GetBatchId())
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv
 	if err != nil {
 		return err
 	}
-	g, err := s.signerFor(b)
+	g, err := s.signerFor(stream.Context(), b)
 	if err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv
 }
 
 // ListBatches implements estampv1.IssuanceServiceServer.
-func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesRequest) (*estampv1.ListBatchesResponse, error) {
+func (s *Service) ListBatches(ctx context.Context, req *estampv1.ListBatchesRequest) (*estampv1.ListBatchesResponse, error) {
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
@@ -366,7 +366,7 @@ func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesReques
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.store.Batches(req.GetProductId(), after, limit)
+	list, more, err := s.store.Batches(ctx, req.GetProductId(), after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +393,7 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 	if len(req.GetSerials()) > MaxQuantity {
 		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
 	}
-	b, n, version, err := s.store.RevokeStamps(store.Revocation{
+	b, n, version, err := s.store.RevokeStamps(ctx, store.Revocation{
 		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: store.Change{Actor: actor, Time: s.now()},
 	})
 	if err != nil {

@@ -16,16 +16,16 @@ import (
 
 // Store is what the registry needs from storage.
 type Store interface {
-	CreateProducer(p *estampv1.Producer, ch store.Change) error
-	Producer(id string) (*estampv1.Producer, error)
-	Producers(after string, limit int) ([]*estampv1.Producer, bool, error)
-	CreateProduct(p *estampv1.Product, ch store.Change) error
-	Product(id string) (*estampv1.Product, error)
-	Products(producerID, after string, limit int) ([]*estampv1.Product, bool, error)
-	UpdateProduct(id string, ch store.Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error)
-	CreateRetailer(r *estampv1.Retailer, ch store.Change) error
-	Retailer(id string) (*estampv1.Retailer, error)
-	Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error)
+	CreateProducer(ctx context.Context, p *estampv1.Producer, ch store.Change) error
+	Producer(ctx context.Context, id string) (*estampv1.Producer, error)
+	Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error)
+	CreateProduct(ctx context.Context, p *estampv1.Product, ch store.Change) error
+	Product(ctx context.Context, id string) (*estampv1.Product, error)
+	Products(ctx context.Context, producerID, after string, limit int) ([]*estampv1.Product, bool, error)
+	UpdateProduct(ctx context.Context, id string, ch store.Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error)
+	CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch store.Change) error
+	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
+	Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error)
 }
 
 // Service implements estampv1.RegistryServiceServer.
@@ -51,18 +51,18 @@ func (s *Service) CreateProducer(ctx context.Context, req *estampv1.CreateProduc
 	if err := ocop.NormalizeProducer(p); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateProducer(p, s.change(ctx, s.now())); err != nil {
+	if err := s.store.CreateProducer(ctx, p, s.change(ctx, s.now())); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProducerResponse{Producer: p}, nil
 }
 
 // GetProducer implements estampv1.RegistryServiceServer.
-func (s *Service) GetProducer(_ context.Context, req *estampv1.GetProducerRequest) (*estampv1.GetProducerResponse, error) {
+func (s *Service) GetProducer(ctx context.Context, req *estampv1.GetProducerRequest) (*estampv1.GetProducerResponse, error) {
 	if err := ocop.CheckID("id", req.GetId()); err != nil {
 		return nil, err
 	}
-	p, err := s.store.Producer(req.GetId())
+	p, err := s.store.Producer(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (s *Service) GetProducer(_ context.Context, req *estampv1.GetProducerReques
 }
 
 // ListProducers implements estampv1.RegistryServiceServer.
-func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
+func (s *Service) ListProducers(ctx context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
 	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRe
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.store.Producers(after, limit)
+	list, more, err := s.store.Producers(ctx, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -93,18 +93,18 @@ func (s *Service) CreateProduct(ctx context.Context, req *estampv1.CreateProduct
 		return nil, err
 	}
 	now := s.now()
-	if err := s.store.CreateProduct(p, s.change(ctx, now)); err != nil {
+	if err := s.store.CreateProduct(ctx, p, s.change(ctx, now)); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProductResponse{Product: ocop.WithStatus(p, now)}, nil
 }
 
 // GetProduct implements estampv1.RegistryServiceServer.
-func (s *Service) GetProduct(_ context.Context, req *estampv1.GetProductRequest) (*estampv1.GetProductResponse, error) {
+func (s *Service) GetProduct(ctx context.Context, req *estampv1.GetProductRequest) (*estampv1.GetProductResponse, error) {
 	if err := ocop.CheckID("id", req.GetId()); err != nil {
 		return nil, err
 	}
-	p, err := s.store.Product(req.GetId())
+	p, err := s.store.Product(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) GetProduct(_ context.Context, req *estampv1.GetProductRequest)
 }
 
 // ListProducts implements estampv1.RegistryServiceServer.
-func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
+func (s *Service) ListProducts(ctx context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
 	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequ
 			return nil, err
 		}
 	}
-	list, more, err := s.store.Products(req.GetProducerId(), after, limit)
+	list, more, err := s.store.Products(ctx, req.GetProducerId(), after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 	default:
 		return nil, ocop.Invalid("change", "required: renewal or revocation")
 	}
-	p, err := s.store.UpdateProduct(req.GetProductId(), s.change(ctx, now), change)
+	p, err := s.store.UpdateProduct(ctx, req.GetProductId(), s.change(ctx, now), change)
 	if err != nil {
 		return nil, err
 	}
@@ -175,18 +175,18 @@ func (s *Service) CreateRetailer(ctx context.Context, req *estampv1.CreateRetail
 	if err := ocop.NormalizeRetailer(r); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateRetailer(r, s.change(ctx, s.now())); err != nil {
+	if err := s.store.CreateRetailer(ctx, r, s.change(ctx, s.now())); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateRetailerResponse{Retailer: r}, nil
 }
 
 // GetRetailer implements estampv1.RegistryServiceServer.
-func (s *Service) GetRetailer(_ context.Context, req *estampv1.GetRetailerRequest) (*estampv1.GetRetailerResponse, error) {
+func (s *Service) GetRetailer(ctx context.Context, req *estampv1.GetRetailerRequest) (*estampv1.GetRetailerResponse, error) {
 	if err := ocop.CheckID("id", req.GetId()); err != nil {
 		return nil, err
 	}
-	r, err := s.store.Retailer(req.GetId())
+	r, err := s.store.Retailer(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (s *Service) GetRetailer(_ context.Context, req *estampv1.GetRetailerReques
 }
 
 // ListRetailers implements estampv1.RegistryServiceServer.
-func (s *Service) ListRetailers(_ context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
+func (s *Service) ListRetailers(ctx context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
 	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -203,7 +203,7 @@ func (s *Service) ListRetailers(_ context.Context, req *estampv1.ListRetailersRe
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.store.Retailers(after, limit)
+	list, more, err := s.store.Retailers(ctx, after, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -13,8 +14,8 @@ import (
 
 // CreateToken stores a new API token. The producer or retailer it acts for
 // must exist.
-func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
+func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch Change) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		if t.ProducerId != "" && tx.Bucket(bucketProducers).Get([]byte(t.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: t.ProducerId}
 		}
@@ -36,9 +37,9 @@ func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
 }
 
 // Token returns a token by id.
-func (s *Store) Token(id string) (*storagev1.TokenRecord, error) {
+func (s *Store) Token(ctx context.Context, id string) (*storagev1.TokenRecord, error) {
 	t := new(storagev1.TokenRecord)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		ok, err := get(tx.Bucket(bucketTokens), []byte(id), t)
 		if err == nil && !ok {
 			err = &ocop.NotFoundError{What: "token", ID: id}
@@ -52,14 +53,14 @@ func (s *Store) Token(id string) (*storagev1.TokenRecord, error) {
 }
 
 // Tokens returns up to limit tokens with ids after `after`, by id.
-func (s *Store) Tokens(after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
-	return listAfter(s, bucketTokens, after, limit, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
+func (s *Store) Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
+	return listAfter(ctx, s, bucketTokens, after, limit, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
 }
 
 // RevokeToken marks a token revoked; revoking it again changes nothing.
-func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error) {
+func (s *Store) RevokeToken(ctx context.Context, id string, ch Change) (*storagev1.TokenRecord, error) {
 	t := new(storagev1.TokenRecord)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		ok, err := get(b, []byte(id), t)
 		if err != nil {
@@ -85,9 +86,9 @@ func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error
 }
 
 // KeyStates returns the recorded state of every issuer key, by key id.
-func (s *Store) KeyStates() (map[string]*storagev1.KeyState, error) {
+func (s *Store) KeyStates(ctx context.Context) (map[string]*storagev1.KeyState, error) {
 	out := map[string]*storagev1.KeyState{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
 		return b.ForEach(func(k, _ []byte) error {
 			st := new(storagev1.KeyState)
@@ -108,8 +109,8 @@ type KeyChange struct {
 }
 
 // SetKeyStates records new key states together, with one audit entry.
-func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, detail string) error {
-	return s.update(func(tx *bolt.Tx) error {
+func (s *Store) SetKeyStates(ctx context.Context, changes []KeyChange, ch Change, action, target, detail string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
 		var digests []*storagev1.RecordDigest
 		for _, c := range changes {
@@ -124,9 +125,9 @@ func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, det
 }
 
 // HasTokens reports whether any token was ever created.
-func (s *Store) HasTokens() (bool, error) {
+func (s *Store) HasTokens(ctx context.Context) (bool, error) {
 	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketTokens).Cursor().First()
 		found = k != nil
 		return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -106,12 +107,12 @@ func decodeAudit(seq uint64, v []byte) (AuditEntry, string) {
 
 // AuditEntries returns up to limit entries after sequence `after`. Entries
 // whose hash does not match are returned without a record.
-func (s *Store) AuditEntries(after uint64, limit int) (list []AuditEntry, more bool, err error) {
+func (s *Store) AuditEntries(ctx context.Context, after uint64, limit int) (list []AuditEntry, more bool, err error) {
 	if after == math.MaxUint64 {
 		// Nothing is after it, and after+1 would wrap to the whole log.
 		return nil, false, nil
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		more, err = page(tx.Bucket(bucketAudit), u64(after+1), nil, nil, limit, func(k, v []byte) error {
 			e, _ := decodeAudit(binary.BigEndian.Uint64(k), v)
 			list = append(list, e)
@@ -145,16 +146,24 @@ type RecordMismatch struct {
 // hash, name the previous entry's hash, and follow it in sequence; the
 // newest must be the head the meta bucket records. Then every producer,
 // product, retailer, batch, token and key state must hash to what its
-// latest entry recorded.
-func (s *Store) VerifyAudit() (AuditCheck, error) {
+// latest entry recorded. The walk reads every entry and record, so it
+// looks at ctx as it goes.
+func (s *Store) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 	var res AuditCheck
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		latest := map[string]recorded{}
-		res.Checked, res.FirstBroken, res.Problem = verifyChain(tx, latest)
-		res.Mismatches = verifyRecords(tx, latest)
-		return nil
+		paced := pace(ctx)
+		var err error
+		if res.Checked, res.FirstBroken, res.Problem, err = verifyChain(tx, latest, paced); err != nil {
+			return err
+		}
+		res.Mismatches, err = verifyRecords(tx, latest, paced)
+		return err
 	})
-	return res, err
+	if err != nil {
+		return AuditCheck{}, err
+	}
+	return res, nil
 }
 
 // recorded is the latest audit entry's digest of one record.
@@ -166,11 +175,15 @@ type recorded struct {
 func recordKey(bucket string, key []byte) string { return bucket + "\x00" + string(key) }
 
 // verifyChain checks the hash chain and gathers into latest the newest
-// digest of each record, from the entries that are intact.
-func verifyChain(tx *bolt.Tx, latest map[string]recorded) (checked, firstBroken uint64, problem string) {
+// digest of each record, from the entries that are intact. It stops with
+// paced's error.
+func verifyChain(tx *bolt.Tx, latest map[string]recorded, paced func() error) (checked, firstBroken uint64, problem string, err error) {
 	prev := make([]byte, sha256.Size)
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := paced(); err != nil {
+			return 0, 0, "", err
+		}
 		seq := binary.BigEndian.Uint64(k)
 		e, bad := decodeAudit(seq, v)
 		if e.Record != nil {
@@ -197,25 +210,29 @@ func verifyChain(tx *bolt.Tx, latest map[string]recorded) (checked, firstBroken 
 		}
 	}
 	if firstBroken != 0 {
-		return checked, firstBroken, problem
+		return checked, firstBroken, problem, nil
 	}
 	meta := tx.Bucket(bucketMeta)
 	if v := meta.Get(keyNextAudit); v != nil && binary.BigEndian.Uint64(v)-1 > checked {
-		return checked, checked + 1, fmt.Sprintf("entry is missing (the log holds %d)", binary.BigEndian.Uint64(v)-1)
+		return checked, checked + 1, fmt.Sprintf("entry is missing (the log holds %d)", binary.BigEndian.Uint64(v)-1), nil
 	}
 	head := meta.Get(keyAuditHead)
 	if !(head == nil && checked == 0) && !bytes.Equal(head, prev) {
-		return checked, checked, "the newest entry differs from the recorded head of the log"
+		return checked, checked, "the newest entry differs from the recorded head of the log", nil
 	}
-	return checked, 0, ""
+	return checked, 0, "", nil
 }
 
-// verifyRecords compares every audited record with its latest digest.
-func verifyRecords(tx *bolt.Tx, latest map[string]recorded) []RecordMismatch {
+// verifyRecords compares every audited record with its latest digest. It
+// stops with paced's error.
+func verifyRecords(tx *bolt.Tx, latest map[string]recorded, paced func() error) ([]RecordMismatch, error) {
 	var out []RecordMismatch
 	for _, ab := range auditedBuckets {
 		name := string(ab.bucket)
-		tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
+			if err := paced(); err != nil {
+				return err
+			}
 			rk := recordKey(name, k)
 			r, ok := latest[rk]
 			delete(latest, rk)
@@ -228,6 +245,9 @@ func verifyRecords(tx *bolt.Tx, latest map[string]recorded) []RecordMismatch {
 			}
 			return nil
 		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	kinds := map[string]string{}
 	for _, ab := range auditedBuckets {
@@ -240,7 +260,7 @@ func verifyRecords(tx *bolt.Tx, latest map[string]recorded) []RecordMismatch {
 		}
 	}
 	slices.SortFunc(out, func(a, b RecordMismatch) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
-	return out
+	return out, nil
 }
 
 // keyString shows a record's key: batch ids are numbers, others text.

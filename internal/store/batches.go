@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -34,8 +35,8 @@ const (
 //
 // Request ids belong to the product's producer: another producer's id is
 // another request.
-func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
-	err = s.update(func(tx *bolt.Tx) error {
+func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		batches := tx.Bucket(bucketBatches)
 		product := new(estampv1.Product)
 		if err := productTx(tx, productID, product); err != nil {
@@ -104,9 +105,9 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 
 // NextSerial is the serial the next batch will start at; for tests and
 // operators checking that serials never go back.
-func (s *Store) NextSerial() (uint64, error) {
+func (s *Store) NextSerial(ctx context.Context) (uint64, error) {
 	next := uint64(1)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keyNextSerial); v != nil {
 			next = binary.BigEndian.Uint64(v)
 		}
@@ -139,9 +140,9 @@ func noteBaseURL(tx *bolt.Tx, batchID uint64, prefix string) error {
 
 // BatchBaseURLs lists every base URL batches were issued under, in batch
 // order.
-func (s *Store) BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error) {
+func (s *Store) BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error) {
 	var out []*estampv1.BatchBaseUrl
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketBaseURLs).ForEach(func(k, v []byte) error {
 			out = append(out, &estampv1.BatchBaseUrl{FirstBatchId: binary.BigEndian.Uint64(k), BaseUrl: string(v)})
 			return nil
@@ -158,9 +159,9 @@ func productBatchKey(productID string, batchID uint64) []byte {
 }
 
 // Batch returns a batch by id.
-func (s *Store) Batch(id uint64) (*estampv1.Batch, error) {
+func (s *Store) Batch(ctx context.Context, id uint64) (*estampv1.Batch, error) {
 	b := new(estampv1.Batch)
-	err := s.db.View(func(tx *bolt.Tx) error { return batchTx(tx, id, b) })
+	err := s.view(ctx, func(tx *bolt.Tx) error { return batchTx(tx, id, b) })
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +177,8 @@ func batchTx(tx *bolt.Tx, id uint64, b *estampv1.Batch) error {
 }
 
 // Batches returns up to limit batches of a product with ids after `after`.
-func (s *Store) Batches(productID string, after uint64, limit int) (list []*estampv1.Batch, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) Batches(ctx context.Context, productID string, after uint64, limit int) (list []*estampv1.Batch, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketProducts).Get([]byte(productID)) == nil {
 			return &ocop.NotFoundError{What: "product", ID: productID}
 		}
@@ -212,9 +213,9 @@ type StampRecord struct {
 // Stamp returns the batch, product, producer and state of a serial claimed
 // to be in batchID. NotFound when the batch does not exist or does not hold
 // the serial.
-func (s *Store) Stamp(batchID, serial uint64) (*StampRecord, error) {
+func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*StampRecord, error) {
 	var rec *StampRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		if rec, err = recordTx(tx, batchID); err != nil {
 			return err
@@ -327,13 +328,17 @@ type Revocation struct {
 // ranges (more entries only past MaxRangesPerEntry ranges): a recall of
 // 100,000 stamps is an entry, not 100,000. Each stamp's state refers to
 // its entry, which holds the reason and who asked once.
-func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error) {
+func (s *Store) RevokeStamps(ctx context.Context, r Revocation) (*estampv1.Batch, int, uint64, error) {
 	var (
 		named   *estampv1.Batch
 		count   int
 		version uint64
 	)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		// Read in this transaction, not after it: once the change
+		// commits, a caller whose context is done since must not be told
+		// that it failed.
+		defer func() { version = revocationVersionTx(tx) }()
 		if r.BatchID != 0 {
 			named = new(estampv1.Batch)
 			if err := batchTx(tx, r.BatchID, named); err != nil {
@@ -371,8 +376,7 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	version, err = s.RevocationVersion()
-	return named, count, version, err
+	return named, count, version, nil
 }
 
 // pendingStamp is a serial about to be revoked, with its state.
@@ -476,16 +480,7 @@ func serialRanges(serials []uint64) []*estampv1.SerialRange {
 	return out
 }
 
-// RevocationVersion is the version of the newest revocation-list entry.
-func (s *Store) RevocationVersion() (uint64, error) {
-	var v uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v = revocationVersionTx(tx)
-		return nil
-	})
-	return v, err
-}
-
+// revocationVersionTx is the version of the newest revocation-list entry.
 func revocationVersionTx(tx *bolt.Tx) uint64 {
 	if b := tx.Bucket(bucketMeta).Get(keyNextRevocation); b != nil {
 		return binary.BigEndian.Uint64(b) - 1
@@ -511,8 +506,8 @@ type RevocationPage struct {
 // entries in version order, and whether more follow up to that version.
 // The list only grows, so pages read in several transactions up to one
 // version make the list as it stood at that version.
-func (s *Store) Revocations(p RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) Revocations(ctx context.Context, p RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		upto = revocationVersionTx(tx)
 		if p.Upto != 0 && p.Upto < upto {
 			upto = p.Upto
@@ -568,12 +563,16 @@ func serialSpan(serials []uint64) string {
 // ProductsOfSerials returns the distinct products whose batches hold the
 // serials, so that a caller can check who owns them; NotFound for a serial
 // never issued.
-func (s *Store) ProductsOfSerials(serials []uint64) ([]string, error) {
+func (s *Store) ProductsOfSerials(ctx context.Context, serials []uint64) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var last *estampv1.Batch
+		paced := pace(ctx)
 		for _, serial := range serials {
+			if err := paced(); err != nil {
+				return err
+			}
 			if last != nil && serial >= last.FirstSerial && serial-last.FirstSerial < uint64(last.Quantity) {
 				continue
 			}

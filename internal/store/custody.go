@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -13,8 +14,8 @@ import (
 )
 
 // CreateRetailer stores a new retailer, stamping its create time.
-func (s *Store) CreateRetailer(r *estampv1.Retailer, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
+func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch Change) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRetailers)
 		if err := conflictFold(b, "retailer", r.Id); err != nil {
 			return err
@@ -29,9 +30,9 @@ func (s *Store) CreateRetailer(r *estampv1.Retailer, ch Change) error {
 }
 
 // Retailer returns a retailer by id.
-func (s *Store) Retailer(id string) (*estampv1.Retailer, error) {
+func (s *Store) Retailer(ctx context.Context, id string) (*estampv1.Retailer, error) {
 	r := new(estampv1.Retailer)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		ok, err := get(tx.Bucket(bucketRetailers), []byte(id), r)
 		if err == nil && !ok {
 			err = &ocop.NotFoundError{What: "retailer", ID: id}
@@ -45,8 +46,8 @@ func (s *Store) Retailer(id string) (*estampv1.Retailer, error) {
 }
 
 // Retailers returns up to limit retailers with ids after `after`.
-func (s *Store) Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error) {
-	return listAfter(s, bucketRetailers, after, limit, func() *estampv1.Retailer { return new(estampv1.Retailer) })
+func (s *Store) Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error) {
+	return listAfter(ctx, s, bucketRetailers, after, limit, func() *estampv1.Retailer { return new(estampv1.Retailer) })
 }
 
 // Intake is one scanned stamp of a delivery, already checked offline.
@@ -69,9 +70,9 @@ type IntakeResult struct {
 // delivery. Records of the same batch share their product and producer.
 // The delivery's audit entry says what summary returns once every intake
 // was seen.
-func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool, summary func() string) ([]IntakeResult, error) {
+func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool, summary func() string) ([]IntakeResult, error) {
 	out := make([]IntakeResult, len(items))
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
 			return &ocop.NotFoundError{What: "retailer", ID: retailerID}
 		}
@@ -157,9 +158,9 @@ func receive(st *StampState, retailerID string, now time.Time) {
 }
 
 // StampOf returns the record of a serial, finding its batch by range.
-func (s *Store) StampOf(serial uint64) (*StampRecord, error) {
+func (s *Store) StampOf(ctx context.Context, serial uint64) (*StampRecord, error) {
 	var rec *StampRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b, err := batchOfSerial(tx, serial)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -14,8 +15,8 @@ import (
 )
 
 // CreateProducer stores a new producer, stamping its create time.
-func (s *Store) CreateProducer(p *estampv1.Producer, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
+func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch Change) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProducers)
 		if err := conflictFold(b, "producer", p.Id); err != nil {
 			return err
@@ -30,9 +31,9 @@ func (s *Store) CreateProducer(p *estampv1.Producer, ch Change) error {
 }
 
 // Producer returns a producer by id.
-func (s *Store) Producer(id string) (*estampv1.Producer, error) {
+func (s *Store) Producer(ctx context.Context, id string) (*estampv1.Producer, error) {
 	p := new(estampv1.Producer)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		ok, err := get(tx.Bucket(bucketProducers), []byte(id), p)
 		if err == nil && !ok {
 			err = &ocop.NotFoundError{What: "producer", ID: id}
@@ -46,14 +47,14 @@ func (s *Store) Producer(id string) (*estampv1.Producer, error) {
 }
 
 // Producers returns up to limit producers with ids after `after`.
-func (s *Store) Producers(after string, limit int) ([]*estampv1.Producer, bool, error) {
-	return listAfter(s, bucketProducers, after, limit, func() *estampv1.Producer { return new(estampv1.Producer) })
+func (s *Store) Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error) {
+	return listAfter(ctx, s, bucketProducers, after, limit, func() *estampv1.Producer { return new(estampv1.Producer) })
 }
 
 // CreateProduct stores a new product of an existing producer, assigning its
 // number and create time.
-func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
+func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch Change) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
 		}
@@ -106,9 +107,9 @@ func u32(v uint32) []byte {
 }
 
 // Product returns a product by id.
-func (s *Store) Product(id string) (*estampv1.Product, error) {
+func (s *Store) Product(ctx context.Context, id string) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
-	err := s.db.View(func(tx *bolt.Tx) error { return productTx(tx, id, p) })
+	err := s.view(ctx, func(tx *bolt.Tx) error { return productTx(tx, id, p) })
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +126,8 @@ func productTx(tx *bolt.Tx, id string, p *estampv1.Product) error {
 
 // Products returns up to limit products with ids after `after`, of one
 // producer when producerID is not empty.
-func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.Product, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) Products(ctx context.Context, producerID, after string, limit int) (list []*estampv1.Product, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		if producerID != "" && tx.Bucket(bucketProducers).Get([]byte(producerID)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: producerID}
 		}
@@ -136,7 +137,13 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 		if after != "" && string(k) == after {
 			k, _ = c.Next()
 		}
+		// A page of one producer's products may read past every other
+		// producer's.
+		paced := pace(ctx)
 		for ; k != nil; k, _ = c.Next() {
+			if err := paced(); err != nil {
+				return err
+			}
 			p := new(estampv1.Product)
 			if _, err := get(b, k, p); err != nil {
 				return err
@@ -158,9 +165,9 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 // UpdateProduct applies a change of certification to a stored product in
 // one transaction; change returns the audit action and detail. The
 // certificate as it then stands joins the revocation list.
-func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
+func (s *Store) UpdateProduct(ctx context.Context, id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if err := productTx(tx, id, p); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -85,9 +86,9 @@ func addScan(st *StampState, at time.Time) {
 // RecordScans applies many scans in one transaction, so that one fsync
 // serves them all, and returns each stamp's state after its scan, in order
 // (a revocation with its reason, as Stamp returns it).
-func (s *Store) RecordScans(scans []Scan) ([]*StampState, error) {
+func (s *Store) RecordScans(ctx context.Context, scans []Scan) ([]*StampState, error) {
 	states := make([]*StampState, len(scans))
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStamps)
 		for i, sc := range scans {
 			st, err := decodeStampState(b.Get(u64(sc.Serial)))

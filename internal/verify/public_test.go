@@ -168,7 +168,7 @@ type fakeStore struct {
 	state    *store.StampState
 }
 
-func (f fakeStore) Stamp(uint64, uint64) (*store.StampRecord, error) {
+func (f fakeStore) Stamp(context.Context, uint64, uint64) (*store.StampRecord, error) {
 	return &store.StampRecord{Producer: f.producer, Product: f.product, Batch: f.batch, State: f.state}, nil
 }
 

@@ -14,7 +14,7 @@ var ErrRecorderClosed = errors.New("verify: scan recorder closed")
 
 // ScanStore applies many scans in one transaction.
 type ScanStore interface {
-	RecordScans([]store.Scan) ([]*store.StampState, error)
+	RecordScans(context.Context, []store.Scan) ([]*store.StampState, error)
 }
 
 // Recorder records scans durably with group commit: while one transaction
@@ -22,7 +22,13 @@ type ScanStore interface {
 // takes all of them. One fsync then serves many verifications, instead of
 // capping throughput at one commit per request.
 type Recorder struct {
-	store    ScanStore
+	store ScanStore
+	// ctx is what every commit runs under: the recorder's, not one
+	// caller's. A commit holds the scans of many callers, and once queued
+	// a scan is committed even if its caller gives up; one caller going
+	// away must not fail the others' scans. Nothing cancels it: Close
+	// commits what is queued before it returns.
+	ctx      context.Context
 	maxBatch int
 	queue    chan scanRequest
 	quit     chan struct{}
@@ -49,6 +55,7 @@ type scanReply struct {
 func NewRecorder(s ScanStore, maxBatch int) *Recorder {
 	r := &Recorder{
 		store:    s,
+		ctx:      context.Background(),
 		maxBatch: maxBatch,
 		queue:    make(chan scanRequest, maxBatch),
 		quit:     make(chan struct{}),
@@ -122,7 +129,7 @@ func (r *Recorder) commit(batch []scanRequest, scans []store.Scan) {
 	for _, req := range batch {
 		scans = append(scans, req.scan)
 	}
-	states, err := r.store.RecordScans(scans)
+	states, err := r.store.RecordScans(r.ctx, scans)
 	for i, req := range batch {
 		if err != nil {
 			req.reply <- scanReply{err: err}

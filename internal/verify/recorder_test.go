@@ -22,7 +22,7 @@ type countingStore struct {
 	block chan struct{}
 }
 
-func (c *countingStore) RecordScans(s []store.Scan) ([]*store.StampState, error) {
+func (c *countingStore) RecordScans(ctx context.Context, s []store.Scan) ([]*store.StampState, error) {
 	c.commits.Add(1)
 	if c.block != nil {
 		<-c.block
@@ -30,7 +30,7 @@ func (c *countingStore) RecordScans(s []store.Scan) ([]*store.StampState, error)
 	if c.fail != nil {
 		return nil, c.fail
 	}
-	return c.Store.RecordScans(s)
+	return c.Store.RecordScans(ctx, s)
 }
 
 func openStore(t *testing.T) *countingStore {

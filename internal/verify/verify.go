@@ -30,7 +30,7 @@ const MaxCodeLength = 4096
 
 // Store is what verification reads.
 type Store interface {
-	Stamp(batchID, serial uint64) (*store.StampRecord, error)
+	Stamp(ctx context.Context, batchID, serial uint64) (*store.StampRecord, error)
 }
 
 // ScanRecorder records one scan durably.
@@ -168,7 +168,7 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	var rec *store.StampRecord
 	if chk.Signed() {
 		var err error
-		rec, err = s.store.Stamp(uint64(chk.Claims.BatchID), chk.Claims.Serial)
+		rec, err = s.store.Stamp(ctx, uint64(chk.Claims.BatchID), chk.Claims.Serial)
 		if errors.As(err, new(*ocop.NotFoundError)) {
 			rec, err = nil, nil
 		}
