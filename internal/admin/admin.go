@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
@@ -28,10 +30,10 @@ import (
 
 // Store is what the admin service keeps in the database.
 type Store interface {
-	CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch store.Change) error
+	CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch audit.Change, e audit.Entry) error
 	Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error)
-	RevokeToken(ctx context.Context, id string, ch store.Change) (*storagev1.TokenRecord, error)
-	SetKeyStates(ctx context.Context, changes []store.KeyChange, ch store.Change, action, target, detail string) error
+	RevokeToken(ctx context.Context, id string, ch audit.Change, e audit.Entry) (*storagev1.TokenRecord, error)
+	SetKeyStates(ctx context.Context, changes []store.KeyChange, ch audit.Change, e audit.Entry) error
 	AuditEntries(ctx context.Context, after uint64, limit int) ([]store.AuditEntry, bool, error)
 	VerifyAudit(context.Context) (store.AuditCheck, error)
 	WriteTo(ctx context.Context, w io.Writer, size func(int64) error) (int64, error)
@@ -77,8 +79,8 @@ func New(st Store, ring Ring, lister KeyLister, files KeyFiles, now func() time.
 	return &Service{store: st, ring: ring, lister: lister, files: files, now: now}
 }
 
-func (s *Service) change(ctx context.Context) store.Change {
-	return store.Change{Actor: auth.Actor(ctx), Time: s.now()}
+func (s *Service) change(ctx context.Context) audit.Change {
+	return audit.Change{Actor: auth.Actor(ctx), Time: s.now()}
 }
 
 // MaxDescription bounds a token's description.
@@ -95,10 +97,18 @@ func (s *Service) CreateToken(ctx context.Context, req *estampv1.CreateTokenRequ
 		return nil, err
 	}
 	rec.Id, rec.SecretSha256 = id, hash
-	if err := s.store.CreateToken(ctx, rec, s.change(ctx)); err != nil {
+	if err := s.store.CreateToken(ctx, rec, s.change(ctx), TokenCreated(rec)); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateTokenResponse{Token: TokenProto(rec), Secret: token}, nil
+}
+
+// TokenCreated is the audit entry of a new token: its role, whom it acts
+// for and its description. It is the service's, and the server's for the
+// first admin token it writes at start.
+func TokenCreated(t *storagev1.TokenRecord) audit.Entry {
+	role := auth.RoleName(estampv1.Role(t.Role))
+	return audit.Entry{Action: audit.TokenCreate, Target: t.Id, Detail: strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " ")}
 }
 
 // tokenRecord checks that a request names exactly the subject its role
@@ -175,7 +185,7 @@ func (s *Service) RevokeToken(ctx context.Context, req *estampv1.RevokeTokenRequ
 	if req.GetId() == "" {
 		return nil, ocop.Invalid("id", "required: the token id from ListTokens")
 	}
-	t, err := s.store.RevokeToken(ctx, req.GetId(), s.change(ctx))
+	t, err := s.store.RevokeToken(ctx, req.GetId(), s.change(ctx), audit.Entry{Action: audit.TokenRevoke, Target: req.GetId()})
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +210,7 @@ func (s *Service) RotateKey(ctx context.Context, _ *estampv1.RotateKeyRequest) (
 		changes = append(changes, store.KeyChange{KeyID: old.ID.String(), State: stateRecord(retired)})
 		detail = "retired " + old.ID.String()
 	}
-	if err := s.store.SetKeyStates(ctx, changes, ch, "key.rotate", k.ID.String(), detail); err != nil {
+	if err := s.store.SetKeyStates(ctx, changes, ch, audit.Entry{Action: audit.KeyRotate, Target: k.ID.String(), Detail: detail}); err != nil {
 		// Unrecorded, the new file would become the active key at the
 		// next start: remove it.
 		if rmErr := os.Remove(keys.Path(s.files.Dir, k.ID)); rmErr != nil {
@@ -230,7 +240,7 @@ func (s *Service) RetireKey(ctx context.Context, req *estampv1.RetireKeyRequest)
 	case estampv1.KeyStatus_KEY_STATUS_COMPROMISED:
 		return nil, ocop.Precondition("key %s is compromised; it stays so", id)
 	case estampv1.KeyStatus_KEY_STATUS_ACTIVE:
-		if err := s.setState(ctx, id, keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}, "key.retire", ""); err != nil {
+		if err := s.setState(ctx, id, keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}, audit.KeyRetire, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -252,7 +262,7 @@ func (s *Service) MarkKeyCompromised(ctx context.Context, req *estampv1.MarkKeyC
 	defer s.keyMu.Unlock()
 	if s.ring.State(id).Status != estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
 		st := keys.State{Status: estampv1.KeyStatus_KEY_STATUS_COMPROMISED, Reason: reason}
-		if err := s.setState(ctx, id, st, "key.compromise", reason); err != nil {
+		if err := s.setState(ctx, id, st, audit.KeyCompromise, reason); err != nil {
 			return nil, err
 		}
 	}
@@ -271,10 +281,11 @@ func (s *Service) keyID(hex string) (stampcode.KeyID, error) {
 	return id, nil
 }
 
-func (s *Service) setState(ctx context.Context, id stampcode.KeyID, st keys.State, action, detail string) error {
+func (s *Service) setState(ctx context.Context, id stampcode.KeyID, st keys.State, action audit.Action, detail string) error {
 	ch := s.change(ctx)
 	st.Since = ch.Time
-	if err := s.store.SetKeyStates(ctx, []store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, action, id.String(), detail); err != nil {
+	e := audit.Entry{Action: action, Target: id.String(), Detail: detail}
+	if err := s.store.SetKeyStates(ctx, []store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, e); err != nil {
 		return err
 	}
 	s.ring.SetState(id, st)

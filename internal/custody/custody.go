@@ -21,6 +21,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
@@ -35,7 +36,7 @@ const MaxDelivery = 10_000
 
 // Store is what custody needs from storage.
 type Store interface {
-	ReceiveStamps(ctx context.Context, retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, summary func() string) ([]store.IntakeResult, error)
+	ReceiveStamps(ctx context.Context, retailerID string, items []store.Intake, ch audit.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, entry func() audit.Entry) ([]store.IntakeResult, error)
 	StampOf(ctx context.Context, serial uint64) (*store.StampRecord, error)
 	Revocations(ctx context.Context, p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
 	BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error)
@@ -131,7 +132,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		where = append(where, len(items)-1)
 	}
 	reasons := make([]string, len(intake))
-	results, err := s.store.ReceiveStamps(ctx, retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
+	results, err := s.store.ReceiveStamps(ctx, retailer, intake, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
 		it := items[where[i]]
 		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
 		outcomes[where[i]] = o
@@ -157,7 +158,9 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		// A suspected copy is recorded too: both shops now show in its
 		// history, and consumers scanning it are warned.
 		return true
-	}, func() string { return auditSummary(items) })
+	}, func() audit.Entry {
+		return audit.Entry{Action: audit.DeliveryReceive, Target: retailer, Detail: auditSummary(items)}
+	})
 	if err != nil {
 		return nil, err
 	}

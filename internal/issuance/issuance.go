@@ -8,11 +8,14 @@ package issuance
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
@@ -29,10 +32,10 @@ const (
 
 // Store is what issuance needs from storage.
 type Store interface {
-	IssueBatch(ctx context.Context, requestID, productID string, ch store.Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
+	IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (*estampv1.Batch, bool, error)
 	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
 	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
-	RevokeStamps(context.Context, store.Revocation) (*estampv1.Batch, int, uint64, error)
+	RevokeStamps(ctx context.Context, r store.Revocation, revoked func(store.Revocation, store.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error)
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
 }
 
@@ -113,7 +116,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if r.production.After(ocop.Today(now)) {
 		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
 	}
-	batch, created, err := s.store.IssueBatch(ctx, req.GetRequestId(), req.GetProductId(), store.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
+	batch, created, err := s.store.IssueBatch(ctx, req.GetRequestId(), req.GetProductId(), audit.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
 		}
@@ -134,7 +137,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 			KeyId:                     issuer.KeyID().String(),
 			BaseUrl:                   s.prefix,
 		}, nil
-	})
+	}, issueEntry)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +145,12 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 		return nil, ocop.Precondition("request_id %q was already used for batch %d with other parameters", req.GetRequestId(), batch.Id)
 	}
 	return &estampv1.IssueStampsResponse{Batch: batch}, nil
+}
+
+// issueEntry is the audit entry of a batch as issued.
+func issueEntry(b *estampv1.Batch) audit.Entry {
+	return audit.Entry{Action: audit.StampsIssue, Target: strconv.FormatUint(b.Id, 10), Detail: fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s",
+		b.ProductId, b.Lot, b.Quantity, b.FirstSerial, b.FirstSerial+uint64(b.Quantity)-1, b.KeyId)}
 }
 
 func sameRequest(b *estampv1.Batch, productID string, r *issueRequest) bool {
@@ -394,10 +403,43 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
 	}
 	b, n, version, err := s.store.RevokeStamps(ctx, store.Revocation{
-		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: store.Change{Actor: actor, Time: s.now()},
-	})
+		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: audit.Change{Actor: actor, Time: s.now()},
+	}, revocationEntry)
 	if err != nil {
 		return nil, err
 	}
 	return &estampv1.RevokeStampsResponse{Batch: b, RevokedCount: uint32(n), RevocationVersion: version}, nil
+}
+
+// revocationEntry is the audit entry of a revocation that revoked
+// something: a recall of a batch, or stamps by serial.
+func revocationEntry(r store.Revocation, done store.Revoked) audit.Entry {
+	if len(r.Serials) == 0 {
+		return audit.Entry{Action: audit.BatchRevoke, Target: strconv.FormatUint(done.Batch.Id, 10), Detail: r.Reason}
+	}
+	target := "serials"
+	if done.Batch != nil {
+		target = strconv.FormatUint(done.Batch.Id, 10)
+	}
+	return audit.Entry{Action: audit.StampsRevoke, Target: target, Detail: fmt.Sprintf("%d stamps (%s), revocation list %s: %s", done.Count, serialSpan(r.Serials), versionSpan(done.Versions), r.Reason)}
+}
+
+// versionSpan names revocation-list versions briefly for the audit log.
+func versionSpan(versions []uint64) string {
+	if len(versions) == 1 {
+		return "version " + strconv.FormatUint(versions[0], 10)
+	}
+	return fmt.Sprintf("versions %d-%d", versions[0], versions[len(versions)-1])
+}
+
+// serialSpan names revoked serials briefly for the audit log.
+func serialSpan(serials []uint64) string {
+	if len(serials) == 1 {
+		return strconv.FormatUint(serials[0], 10)
+	}
+	lo, hi := serials[0], serials[0]
+	for _, s := range serials {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	return fmt.Sprintf("%d of %d-%d", len(serials), lo, hi)
 }

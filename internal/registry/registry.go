@@ -8,22 +8,22 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
-	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Store is what the registry needs from storage.
 type Store interface {
-	CreateProducer(ctx context.Context, p *estampv1.Producer, ch store.Change) error
+	CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error
 	Producer(ctx context.Context, id string) (*estampv1.Producer, error)
 	Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error)
-	CreateProduct(ctx context.Context, p *estampv1.Product, ch store.Change) error
+	CreateProduct(ctx context.Context, p *estampv1.Product, ch audit.Change, e audit.Entry) error
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
 	Products(ctx context.Context, producerID, after string, limit int) ([]*estampv1.Product, bool, error)
-	UpdateProduct(ctx context.Context, id string, ch store.Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error)
-	CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch store.Change) error
+	UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error)
+	CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error
 	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
 	Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error)
 }
@@ -41,8 +41,8 @@ func New(store Store, now func() time.Time) *Service {
 }
 
 // change names the caller of ctx as the author of a change at now.
-func (s *Service) change(ctx context.Context, now time.Time) store.Change {
-	return store.Change{Actor: auth.Actor(ctx), Time: now}
+func (s *Service) change(ctx context.Context, now time.Time) audit.Change {
+	return audit.Change{Actor: auth.Actor(ctx), Time: now}
 }
 
 // CreateProducer implements estampv1.RegistryServiceServer.
@@ -51,7 +51,8 @@ func (s *Service) CreateProducer(ctx context.Context, req *estampv1.CreateProduc
 	if err := ocop.NormalizeProducer(p); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateProducer(ctx, p, s.change(ctx, s.now())); err != nil {
+	e := audit.Entry{Action: audit.ProducerCreate, Target: p.Id, Detail: p.Name}
+	if err := s.store.CreateProducer(ctx, p, s.change(ctx, s.now()), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProducerResponse{Producer: p}, nil
@@ -93,7 +94,8 @@ func (s *Service) CreateProduct(ctx context.Context, req *estampv1.CreateProduct
 		return nil, err
 	}
 	now := s.now()
-	if err := s.store.CreateProduct(ctx, p, s.change(ctx, now)); err != nil {
+	e := audit.Entry{Action: audit.ProductCreate, Target: p.Id, Detail: p.ProducerId + " " + p.Name}
+	if err := s.store.CreateProduct(ctx, p, s.change(ctx, now), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProductResponse{Product: ocop.WithStatus(p, now)}, nil
@@ -142,27 +144,27 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
-	now := s.now()
-	var change func(*estampv1.Product) (string, string, error)
+	now, id := s.now(), req.GetProductId()
+	var change func(*estampv1.Product) (audit.Entry, error)
 	switch c := req.GetChange().(type) {
 	case *estampv1.UpdateCertificationRequest_Renewal:
 		r := c.Renewal
 		if err := ocop.NormalizeCertification(r.GetStarGrade(), r.GetCertificate(), "renewal"); err != nil {
 			return nil, err
 		}
-		change = func(p *estampv1.Product) (string, string, error) {
+		change = func(p *estampv1.Product) (audit.Entry, error) {
 			p.StarGrade, p.Certificate = r.StarGrade, r.Certificate
-			return "certificate.renew", fmt.Sprintf("%d stars, decision %s", r.StarGrade, r.Certificate.GetDecisionNumber()), nil
+			return audit.Entry{Action: audit.CertificateRenew, Target: id, Detail: fmt.Sprintf("%d stars, decision %s", r.StarGrade, r.Certificate.GetDecisionNumber())}, nil
 		}
 	case *estampv1.UpdateCertificationRequest_Revocation:
 		reason := c.Revocation.GetReason()
-		change = func(p *estampv1.Product) (string, string, error) {
-			return "certificate.revoke", reason, ocop.Revoke(p.Certificate, reason, now)
+		change = func(p *estampv1.Product) (audit.Entry, error) {
+			return audit.Entry{Action: audit.CertificateRevoke, Target: id, Detail: reason}, ocop.Revoke(p.Certificate, reason, now)
 		}
 	default:
 		return nil, ocop.Invalid("change", "required: renewal or revocation")
 	}
-	p, err := s.store.UpdateProduct(ctx, req.GetProductId(), s.change(ctx, now), change)
+	p, err := s.store.UpdateProduct(ctx, id, s.change(ctx, now), change)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +177,8 @@ func (s *Service) CreateRetailer(ctx context.Context, req *estampv1.CreateRetail
 	if err := ocop.NormalizeRetailer(r); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateRetailer(ctx, r, s.change(ctx, s.now())); err != nil {
+	e := audit.Entry{Action: audit.RetailerCreate, Target: r.Id, Detail: r.Name}
+	if err := s.store.CreateRetailer(ctx, r, s.change(ctx, s.now()), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateRetailerResponse{Retailer: r}, nil

@@ -12,6 +12,7 @@ import (
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/admin"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ratelimit"
@@ -45,7 +46,7 @@ func ensureAdminToken(ctx context.Context, st *store.Store, cfg Config) error {
 		return fmt.Errorf("admin token: %w", err)
 	}
 	rec := &storagev1.TokenRecord{Id: id, Role: int32(estampv1.Role_ROLE_ADMIN), SecretSha256: hash, Description: "first admin token, written to admin.token"}
-	if err := st.CreateToken(ctx, rec, store.Change{Actor: auth.ServerActor, Time: cfg.Now()}); err != nil {
+	if err := st.CreateToken(ctx, rec, audit.Change{Actor: auth.ServerActor, Time: cfg.Now()}, admin.TokenCreated(rec)); err != nil {
 		return err
 	}
 	cfg.Log.Info("wrote the first admin token; keep it secret, and create others with `estamp admin tokens create`", "path", path, "token_id", id)

@@ -2,19 +2,17 @@ package store
 
 import (
 	"context"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
-	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
-// CreateToken stores a new API token. The producer or retailer it acts for
-// must exist.
-func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch Change) error {
+// CreateToken stores a new API token, with the audit entry e. The producer
+// or retailer it acts for must exist.
+func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		if t.ProducerId != "" && tx.Bucket(bucketProducers).Get([]byte(t.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: t.ProducerId}
@@ -31,8 +29,7 @@ func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch Ch
 		if err != nil {
 			return err
 		}
-		role := auth.RoleName(estampv1.Role(t.Role))
-		return appendAudit(tx, ch, "token.create", t.Id, strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " "), d)
+		return appendAudit(tx, ch, e, d)
 	})
 }
 
@@ -57,8 +54,9 @@ func (s *Store) Tokens(ctx context.Context, after string, limit int) ([]*storage
 	return listAfter(ctx, s, bucketTokens, after, limit, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
 }
 
-// RevokeToken marks a token revoked; revoking it again changes nothing.
-func (s *Store) RevokeToken(ctx context.Context, id string, ch Change) (*storagev1.TokenRecord, error) {
+// RevokeToken marks a token revoked, with the audit entry e; revoking it
+// again changes nothing and writes no entry.
+func (s *Store) RevokeToken(ctx context.Context, id string, ch audit.Change, e audit.Entry) (*storagev1.TokenRecord, error) {
 	t := new(storagev1.TokenRecord)
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
@@ -77,7 +75,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string, ch Change) (*storage
 		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "token.revoke", id, "", d)
+		return appendAudit(tx, ch, e, d)
 	})
 	if err != nil {
 		return nil, err
@@ -108,8 +106,8 @@ type KeyChange struct {
 	State *storagev1.KeyState
 }
 
-// SetKeyStates records new key states together, with one audit entry.
-func (s *Store) SetKeyStates(ctx context.Context, changes []KeyChange, ch Change, action, target, detail string) error {
+// SetKeyStates records new key states together, with one audit entry e.
+func (s *Store) SetKeyStates(ctx context.Context, changes []KeyChange, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
 		var digests []*storagev1.RecordDigest
@@ -120,7 +118,7 @@ func (s *Store) SetKeyStates(ctx context.Context, changes []KeyChange, ch Change
 			}
 			digests = append(digests, d)
 		}
-		return appendAudit(tx, ch, action, target, detail, digests...)
+		return appendAudit(tx, ch, e, digests...)
 	})
 }
 

@@ -10,22 +10,13 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 )
-
-// Change says who makes a change and when. Every method that changes the
-// registry, issuance, custody, tokens or keys takes one and appends it to
-// the audit log in the same transaction as the change: a change without
-// its audit entry cannot commit.
-type Change struct {
-	Actor string
-	Time  time.Time
-}
 
 // AuditEntry is one entry of the audit log as stored.
 type AuditEntry struct {
@@ -53,11 +44,12 @@ func digestOf(bucket, key, value []byte) *storagev1.RecordDigest {
 	return &storagev1.RecordDigest{Bucket: string(bucket), Key: bytes.Clone(key), Sha256: sum[:]}
 }
 
-// appendAudit adds one entry to the hash chain: its record holds the hash
-// of the previous record and of every record the change wrote, and the
-// meta bucket holds the newest hash so that the last entry cannot be
-// changed or dropped unnoticed either.
-func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string, records ...*storagev1.RecordDigest) error {
+// appendAudit adds the entry a caller wrote for its change to the hash
+// chain: its record holds the hash of the previous record and of every
+// record the change wrote, and the meta bucket holds the newest hash so
+// that the last entry cannot be changed or dropped unnoticed either. The
+// words are the caller's; the hashes are the store's.
+func appendAudit(tx *bolt.Tx, ch audit.Change, e audit.Entry, records ...*storagev1.RecordDigest) error {
 	meta := tx.Bucket(bucketMeta)
 	prev := make([]byte, sha256.Size)
 	if h := meta.Get(keyAuditHead); h != nil {
@@ -66,9 +58,9 @@ func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string, records 
 	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(&storagev1.AuditRecord{
 		TimeUnixNano: ch.Time.UnixNano(),
 		Actor:        ch.Actor,
-		Action:       action,
-		Target:       target,
-		Detail:       detail,
+		Action:       string(e.Action),
+		Target:       e.Target,
+		Detail:       e.Detail,
 		PreviousHash: prev,
 		Records:      records,
 	})

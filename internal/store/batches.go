@@ -15,6 +15,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
@@ -35,7 +36,10 @@ const (
 //
 // Request ids belong to the product's producer: another producer's id is
 // another request.
-func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
+//
+// issued returns the audit entry of the batch as stored, with its id and
+// serials; it must not change the batch.
+func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (batch *estampv1.Batch, created bool, err error) {
 	err = s.update(ctx, func(tx *bolt.Tx) error {
 		batches := tx.Bucket(bucketBatches)
 		product := new(estampv1.Product)
@@ -94,8 +98,7 @@ func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch 
 			return err
 		}
 		batch, created = b, true
-		return appendAudit(tx, ch, "stamps.issue", formatUint(id),
-			fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s", productID, b.Lot, b.Quantity, first, first+uint64(b.Quantity)-1, b.KeyId), d)
+		return appendAudit(tx, ch, issued(b), d)
 	})
 	if err != nil {
 		return nil, false, err
@@ -261,7 +264,7 @@ const MaxRangesPerEntry = 1000
 
 // addCertificate appends a product's certificate as it now stands to the
 // revocation list: offline verifiers learn of renewals and revocations.
-func addCertificate(tx *bolt.Tx, p *estampv1.Product, ch Change) error {
+func addCertificate(tx *bolt.Tx, p *estampv1.Product, ch audit.Change) error {
 	c := p.GetCertificate()
 	_, err := addListEntry(tx, &estampv1.RevocationEntry{
 		Reason: c.GetRevocationReason(), RevokeTime: timestamppb.New(ch.Time),
@@ -316,7 +319,18 @@ type Revocation struct {
 	Serials []uint64 // revoke these; with BatchID they must belong to it
 	Reason  string
 	// Change.Actor is recorded with the revocation-list entries.
-	Change Change
+	Change audit.Change
+}
+
+// Revoked is what a revocation changed.
+type Revoked struct {
+	// Batch is the batch the request named, as it now stands; nil when it
+	// named serials only.
+	Batch *estampv1.Batch
+	// Count is how many stamps it newly revoked.
+	Count int
+	// Versions are the revocation-list entries it added, in order.
+	Versions []uint64
 }
 
 // RevokeStamps revokes a batch or stamps, idempotently: what is already
@@ -328,7 +342,10 @@ type Revocation struct {
 // ranges (more entries only past MaxRangesPerEntry ranges): a recall of
 // 100,000 stamps is an entry, not 100,000. Each stamp's state refers to
 // its entry, which holds the reason and who asked once.
-func (s *Store) RevokeStamps(ctx context.Context, r Revocation) (*estampv1.Batch, int, uint64, error) {
+//
+// A call that revokes something writes the audit entry revoked returns;
+// one that changes nothing writes none.
+func (s *Store) RevokeStamps(ctx context.Context, r Revocation, revoked func(Revocation, Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error) {
 	var (
 		named   *estampv1.Batch
 		count   int
@@ -357,21 +374,18 @@ func (s *Store) RevokeStamps(ctx context.Context, r Revocation) (*estampv1.Batch
 				return err
 			}
 			entry := &estampv1.RevocationEntry{KeyId: named.KeyId, BatchId: named.Id, Reason: r.Reason, RevokeTime: timestamppb.New(r.Change.Time)}
-			if _, err := addListEntry(tx, entry, r.Change.Actor); err != nil {
+			v, err := addListEntry(tx, entry, r.Change.Actor)
+			if err != nil {
 				return err
 			}
-			return appendAudit(tx, r.Change, "batch.revoke", formatUint(named.Id), r.Reason, d)
+			return appendAudit(tx, r.Change, revoked(r, Revoked{Batch: named, Count: count, Versions: []uint64{v}}), d)
 		}
 		versions, n, err := revokeSerials(tx, named, r)
 		if err != nil || n == 0 {
 			return err
 		}
 		count = n
-		target := "serials"
-		if named != nil {
-			target = formatUint(named.Id)
-		}
-		return appendAudit(tx, r.Change, "stamps.revoke", target, fmt.Sprintf("%d stamps (%s), revocation list %s: %s", count, serialSpan(r.Serials), versionSpan(versions), r.Reason))
+		return appendAudit(tx, r.Change, revoked(r, Revoked{Batch: named, Count: count, Versions: versions}))
 	})
 	if err != nil {
 		return nil, 0, 0, err
@@ -538,26 +552,6 @@ func (s *Store) Revocations(ctx context.Context, p RevocationPage) (upto uint64,
 		return nil
 	})
 	return upto, list, more, err
-}
-
-// versionSpan names revocation-list versions briefly for the audit log.
-func versionSpan(versions []uint64) string {
-	if len(versions) == 1 {
-		return "version " + formatUint(versions[0])
-	}
-	return fmt.Sprintf("versions %d-%d", versions[0], versions[len(versions)-1])
-}
-
-// serialSpan names revoked serials briefly for the audit log.
-func serialSpan(serials []uint64) string {
-	if len(serials) == 1 {
-		return formatUint(serials[0])
-	}
-	lo, hi := serials[0], serials[0]
-	for _, s := range serials {
-		lo, hi = min(lo, s), max(hi, s)
-	}
-	return fmt.Sprintf("%d of %d-%d", len(serials), lo, hi)
 }
 
 // ProductsOfSerials returns the distinct products whose batches hold the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/store"
 )
@@ -20,7 +21,7 @@ import (
 func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
-	if _, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(10)); err != nil {
+	if _, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(10), issued); err != nil {
 		t.Fatal(err)
 	}
 	nextBefore, _ := s.NextSerial(ctx)
@@ -29,14 +30,16 @@ func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	writes := map[string]func() error{
-		"CreateProducer": func() error { return s.CreateProducer(done, producer("B"), at(t0)) },
-		"CreateProduct":  func() error { return s.CreateProduct(done, product("A2", "A"), at(t0)) },
+		"CreateProducer": func() error { return s.CreateProducer(done, producer("B"), at(t0), said(audit.ProducerCreate, "B")) },
+		"CreateProduct": func() error {
+			return s.CreateProduct(done, product("A2", "A"), at(t0), said(audit.ProductCreate, "A2"))
+		},
 		"IssueBatch": func() error {
-			_, _, err := s.IssueBatch(done, "r2", "A1", at(t0), planOf(5))
+			_, _, err := s.IssueBatch(done, "r2", "A1", at(t0), planOf(5), issued)
 			return err
 		},
 		"RevokeStamps": func() error {
-			_, _, _, err := s.RevokeStamps(done, store.Revocation{BatchID: 1, Reason: "x", Change: at(t0)})
+			_, _, _, err := s.RevokeStamps(done, store.Revocation{BatchID: 1, Reason: "x", Change: at(t0)}, revoked)
 			return err
 		},
 		"RecordScans": func() error {
@@ -44,9 +47,9 @@ func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 			return err
 		},
 		"UpdateProduct": func() error {
-			_, err := s.UpdateProduct(done, "A1", at(t0), func(p *estampv1.Product) (string, string, error) {
+			_, err := s.UpdateProduct(done, "A1", at(t0), func(p *estampv1.Product) (audit.Entry, error) {
 				p.StarGrade = 5
-				return "certificate.renew", "", nil
+				return said(audit.CertificateRenew, "A1"), nil
 			})
 			return err
 		},
@@ -118,14 +121,14 @@ func TestContextDoneWhileWaitingForTheWriterIsRefused(t *testing.T) {
 	close(hold)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := s.CreateProducer(ctx, producer("A"), at(t0)); err != nil {
+		if err := s.CreateProducer(ctx, producer("A"), at(t0), said(audit.ProducerCreate, "A")); err != nil {
 			t.Error(err)
 		}
 	})
 	waiting, cancel := context.WithCancel(context.Background())
 	refused := make(chan error, 1)
 	time.Sleep(20 * time.Millisecond) // let A take the lock
-	wg.Go(func() { refused <- s.CreateProducer(waiting, producer("B"), at(t0)) })
+	wg.Go(func() { refused <- s.CreateProducer(waiting, producer("B"), at(t0), said(audit.ProducerCreate, "B")) })
 	time.Sleep(20 * time.Millisecond) // let B wait for it
 	cancel()
 	close(release)

@@ -10,11 +10,13 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
-// CreateRetailer stores a new retailer, stamping its create time.
-func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch Change) error {
+// CreateRetailer stores a new retailer, stamping its create time, with the
+// audit entry e.
+func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRetailers)
 		if err := conflictFold(b, "retailer", r.Id); err != nil {
@@ -25,7 +27,7 @@ func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch Cha
 		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "retailer.create", r.Id, r.Name, d)
+		return appendAudit(tx, ch, e, d)
 	})
 }
 
@@ -68,9 +70,9 @@ type IntakeResult struct {
 // to accept with its record (nil when never issued); for each that accept
 // approves, it records a receipt by the retailer: one commit for a whole
 // delivery. Records of the same batch share their product and producer.
-// The delivery's audit entry says what summary returns once every intake
-// was seen.
-func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool, summary func() string) ([]IntakeResult, error) {
+// The delivery's audit entry is what entry returns once every intake was
+// seen.
+func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []Intake, ch audit.Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool, entry func() audit.Entry) ([]IntakeResult, error) {
 	out := make([]IntakeResult, len(items))
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
@@ -113,7 +115,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []In
 			}
 			out[i].Received = true
 		}
-		return appendAudit(tx, ch, "delivery.receive", retailerID, summary())
+		return appendAudit(tx, ch, entry())
 	})
 	if err != nil {
 		return nil, err

@@ -11,11 +11,13 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
-// CreateProducer stores a new producer, stamping its create time.
-func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch Change) error {
+// CreateProducer stores a new producer, stamping its create time, with
+// the audit entry e.
+func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProducers)
 		if err := conflictFold(b, "producer", p.Id); err != nil {
@@ -26,7 +28,7 @@ func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch Cha
 		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "producer.create", p.Id, p.Name, d)
+		return appendAudit(tx, ch, e, d)
 	})
 }
 
@@ -52,8 +54,8 @@ func (s *Store) Producers(ctx context.Context, after string, limit int) ([]*esta
 }
 
 // CreateProduct stores a new product of an existing producer, assigning its
-// number and create time.
-func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch Change) error {
+// number and create time, with the audit entry e.
+func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
 			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
@@ -81,7 +83,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch Chang
 		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "product.create", p.Id, p.ProducerId+" "+p.Name, d)
+		return appendAudit(tx, ch, e, d)
 	})
 }
 
@@ -163,15 +165,15 @@ func (s *Store) Products(ctx context.Context, producerID, after string, limit in
 }
 
 // UpdateProduct applies a change of certification to a stored product in
-// one transaction; change returns the audit action and detail. The
+// one transaction; change returns the change's audit entry. The
 // certificate as it then stands joins the revocation list.
-func (s *Store) UpdateProduct(ctx context.Context, id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
+func (s *Store) UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if err := productTx(tx, id, p); err != nil {
 			return err
 		}
-		action, detail, err := change(p)
+		e, err := change(p)
 		if err != nil {
 			return err
 		}
@@ -182,7 +184,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, ch Change, change 
 		if err := addCertificate(tx, p, ch); err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, action, id, detail, d)
+		return appendAudit(tx, ch, e, d)
 	})
 	if err != nil {
 		return nil, err

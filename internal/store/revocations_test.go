@@ -18,6 +18,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/store"
 )
@@ -44,7 +45,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 	s, path := newStore(t)
 	seed(t, s, "A", "A1")
 	for i, q := range []uint32{10, 10, 2*store.MaxRangesPerEntry + 100} {
-		if _, _, err := s.IssueBatch(ctx, fmt.Sprint("r", i), "A1", at(t0), planOf(q)); err != nil {
+		if _, _, err := s.IssueBatch(ctx, fmt.Sprint("r", i), "A1", at(t0), planOf(q), issued); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +78,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 	var version uint64
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			_, n, v, err := s.RevokeStamps(ctx, store.Revocation{BatchID: st.batch, Serials: st.serials, Reason: "lý do: " + st.name, Change: store.Change{Actor: "HTX (" + st.name + ")", Time: t0}})
+			_, n, v, err := s.RevokeStamps(ctx, store.Revocation{BatchID: st.batch, Serials: st.serials, Reason: "lý do: " + st.name, Change: audit.Change{Actor: "HTX (" + st.name + ")", Time: t0}}, revoked)
 			var inv *ocop.InvalidError
 			if st.bad != "" {
 				if !errors.As(err, &inv) || inv.Field != "serials" || !strings.Contains(inv.Reason, st.bad) {
@@ -146,14 +147,14 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 	if err != nil || states[0].GetRevocation().GetReason() != "lý do: two batches, unsorted, repeated" || states[0].ScanCount != 1 {
 		t.Errorf("scan of a revoked stamp = %v, %v", states, err)
 	}
-	if err := s.CreateRetailer(ctx, &estampv1.Retailer{Id: "R", Name: "Cửa hàng"}, at(t0)); err != nil {
+	if err := s.CreateRetailer(ctx, &estampv1.Retailer{Id: "R", Name: "Cửa hàng"}, at(t0), said(audit.RetailerCreate, "R")); err != nil {
 		t.Fatal(err)
 	}
 	var seen string
 	_, err = s.ReceiveStamps(ctx, "R", []store.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *store.StampRecord, _ []*storagev1.Receipt) bool {
 		seen = rec.State.GetRevocation().GetReason()
 		return true
-	}, func() string { return "1 code" })
+	}, func() audit.Entry { return audit.Entry{Action: audit.DeliveryReceive, Target: "R", Detail: "1 code"} })
 	if err != nil || seen != "lý do: some revoked before" {
 		t.Errorf("intake of a revoked stamp saw %q, %v", seen, err)
 	}
@@ -187,12 +188,12 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 func TestRevocationsPage(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
-	if _, _, err := s.IssueBatch(ctx, "r", "A1", at(t0), planOf(3000)); err != nil {
+	if _, _, err := s.IssueBatch(ctx, "r", "A1", at(t0), planOf(3000), issued); err != nil {
 		t.Fatal(err)
 	}
 	revoke := func(serials ...uint64) {
 		t.Helper()
-		if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{Serials: serials, Reason: "mất", Change: at(t0)}); err != nil {
+		if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{Serials: serials, Reason: "mất", Change: at(t0)}, revoked); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -339,7 +340,7 @@ func TestMigrateSchema4(t *testing.T) {
 			t.Errorf("stamp %d after the upgrade: %v", serial, rec.State)
 		}
 	}
-	if _, n, v, err := s.RevokeStamps(ctx, store.Revocation{Serials: []uint64{5, 6, 7}, Reason: "mất nữa", Change: at(t1)}); err != nil || n != 2 || v != 5 {
+	if _, n, v, err := s.RevokeStamps(ctx, store.Revocation{Serials: []uint64{5, 6, 7}, Reason: "mất nữa", Change: at(t1)}, revoked); err != nil || n != 2 || v != 5 {
 		t.Errorf("revoke after the upgrade: %d at version %d, %v; want 2 at version 5", n, v, err)
 	}
 	if _, list, _, _ := s.Revocations(ctx, store.RevocationPage{After: 4, Limit: 10}); !slices.Equal(entries(list), []string{"1: 5-6"}) {

@@ -26,6 +26,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
@@ -171,7 +172,7 @@ func (s *Store) init() error {
 			return fmt.Errorf("store: database schema version %d, this binary reads up to %d", have, schemaVersion)
 		}
 		for ; have < schemaVersion; have++ {
-			if err := migrations[have](tx, Change{Actor: auth.ServerActor, Time: s.now()}); err != nil {
+			if err := migrations[have](tx, audit.Change{Actor: auth.ServerActor, Time: s.now()}); err != nil {
 				return fmt.Errorf("store: migrating schema %d to %d: %w", have, have+1, err)
 			}
 		}

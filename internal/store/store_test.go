@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/store"
 )
@@ -26,7 +27,24 @@ var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 var ctx = context.Background()
 
 // at is a change by the tests at t.
-func at(t time.Time) store.Change { return store.Change{Actor: "test", Time: t} }
+func at(t time.Time) audit.Change { return audit.Change{Actor: "test", Time: t} }
+
+// said is an audit entry as the tests hand it to the store. The words are
+// the services'; the store only keeps them.
+func said(a audit.Action, target string) audit.Entry { return audit.Entry{Action: a, Target: target} }
+
+// issued is the tests' audit entry of a batch.
+func issued(b *estampv1.Batch) audit.Entry {
+	return audit.Entry{Action: audit.StampsIssue, Target: fmt.Sprint(b.Id), Detail: fmt.Sprintf("%d stamps", b.Quantity)}
+}
+
+// revoked is the tests' audit entry of a revocation, with its reason.
+func revoked(r store.Revocation, done store.Revoked) audit.Entry {
+	if len(r.Serials) == 0 {
+		return audit.Entry{Action: audit.BatchRevoke, Target: fmt.Sprint(done.Batch.Id), Detail: r.Reason}
+	}
+	return audit.Entry{Action: audit.StampsRevoke, Target: "serials", Detail: fmt.Sprintf("%d stamps: %s", done.Count, r.Reason)}
+}
 
 func open(t *testing.T, path string) *store.Store {
 	t.Helper()
@@ -58,11 +76,11 @@ func product(id, producerID string) *estampv1.Product {
 
 func seed(t *testing.T, s *store.Store, producerID string, productIDs ...string) {
 	t.Helper()
-	if err := s.CreateProducer(ctx, producer(producerID), at(t0)); err != nil {
+	if err := s.CreateProducer(ctx, producer(producerID), at(t0), said(audit.ProducerCreate, producerID)); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range productIDs {
-		if err := s.CreateProduct(ctx, product(id, producerID), at(t0)); err != nil {
+		if err := s.CreateProduct(ctx, product(id, producerID), at(t0), said(audit.ProductCreate, id)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,12 +126,12 @@ func TestOpenFileModeLockAndSchema(t *testing.T) {
 func TestProducersCreateGetListPages(t *testing.T) {
 	s, _ := newStore(t)
 	for i := range 5 {
-		if err := s.CreateProducer(ctx, producer(fmt.Sprintf("P%d", i)), at(t0)); err != nil {
+		if err := s.CreateProducer(ctx, producer(fmt.Sprintf("P%d", i)), at(t0), said(audit.ProducerCreate, fmt.Sprintf("P%d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var conflict *ocop.ConflictError
-	if err := s.CreateProducer(ctx, producer("P1"), at(t0)); !errors.As(err, &conflict) {
+	if err := s.CreateProducer(ctx, producer("P1"), at(t0), said(audit.ProducerCreate, "P1")); !errors.As(err, &conflict) {
 		t.Errorf("duplicate producer: %v, want conflict", err)
 	}
 	var notFound *ocop.NotFoundError
@@ -150,13 +168,13 @@ func TestProducersCreateGetListPages(t *testing.T) {
 func TestProductsNeedProducerAndGetNumbers(t *testing.T) {
 	s, _ := newStore(t)
 	var notFound *ocop.NotFoundError
-	if err := s.CreateProduct(ctx, product("X", "nobody"), at(t0)); !errors.As(err, &notFound) || notFound.What != "producer" {
+	if err := s.CreateProduct(ctx, product("X", "nobody"), at(t0), said(audit.ProductCreate, "X")); !errors.As(err, &notFound) || notFound.What != "producer" {
 		t.Errorf("product of unknown producer: %v", err)
 	}
 	seed(t, s, "A", "A1", "A2")
 	seed(t, s, "B", "B1")
 	var conflict *ocop.ConflictError
-	if err := s.CreateProduct(ctx, product("A1", "A"), at(t0)); !errors.As(err, &conflict) {
+	if err := s.CreateProduct(ctx, product("A1", "A"), at(t0), said(audit.ProductCreate, "A1")); !errors.As(err, &conflict) {
 		t.Errorf("duplicate product: %v", err)
 	}
 	for i, id := range []string{"A1", "A2", "B1"} {
@@ -183,26 +201,26 @@ func TestIssueBatchIsAtomicAndIdempotent(t *testing.T) {
 	seed(t, s, "A", "A1")
 
 	refuse := errors.New("refused")
-	_, _, err := s.IssueBatch(ctx, "r0", "A1", at(t0), func(*estampv1.Product) (*estampv1.Batch, error) { return nil, refuse })
+	_, _, err := s.IssueBatch(ctx, "r0", "A1", at(t0), func(*estampv1.Product) (*estampv1.Batch, error) { return nil, refuse }, issued)
 	if !errors.Is(err, refuse) {
 		t.Fatalf("refused plan: %v", err)
 	}
 	if next, _ := s.NextSerial(ctx); next != 1 {
 		t.Errorf("a refused batch used serials: next = %d", next)
 	}
-	if _, _, err := s.IssueBatch(ctx, "r0b", "nope", at(t0), planOf(1)); !errors.As(err, new(*ocop.NotFoundError)) {
+	if _, _, err := s.IssueBatch(ctx, "r0b", "nope", at(t0), planOf(1), issued); !errors.As(err, new(*ocop.NotFoundError)) {
 		t.Errorf("unknown product: %v", err)
 	}
 
-	b1, created, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(100))
+	b1, created, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(100), issued)
 	if err != nil || !created || b1.Id != 1 || b1.FirstSerial != 1 || b1.ProductId != "A1" || b1.RequestId != "r1" {
 		t.Fatalf("first batch = %v created=%v %v", b1, created, err)
 	}
-	again, created, err := s.IssueBatch(ctx, "r1", "A1", at(t0.Add(time.Minute)), planOf(999))
+	again, created, err := s.IssueBatch(ctx, "r1", "A1", at(t0.Add(time.Minute)), planOf(999), issued)
 	if err != nil || created || again.Id != b1.Id || again.Quantity != 100 {
 		t.Errorf("retry = %v created=%v %v; want batch 1 again", again, created, err)
 	}
-	b2, _, err := s.IssueBatch(ctx, "r2", "A1", at(t0), planOf(50))
+	b2, _, err := s.IssueBatch(ctx, "r2", "A1", at(t0), planOf(50), issued)
 	if err != nil || b2.FirstSerial != 101 {
 		t.Errorf("second batch = %v, %v; want first serial 101", b2, err)
 	}
@@ -211,7 +229,7 @@ func TestIssueBatchIsAtomicAndIdempotent(t *testing.T) {
 	s.Close()
 	s = open(t, path)
 	defer s.Close()
-	b3, _, err := s.IssueBatch(ctx, "r3", "A1", at(t0), planOf(1))
+	b3, _, err := s.IssueBatch(ctx, "r3", "A1", at(t0), planOf(1), issued)
 	if err != nil || b3.FirstSerial != 151 || b3.Id != 3 {
 		t.Errorf("after reopen = %v, %v; want batch 3 at serial 151", b3, err)
 	}
@@ -223,7 +241,7 @@ func TestBatchesListedPerProduct(t *testing.T) {
 	seed(t, s, "A", "P", "P2")
 	for i := range 3 {
 		for _, p := range []string{"P", "P2"} {
-			if _, _, err := s.IssueBatch(ctx, fmt.Sprintf("%s-%d", p, i), p, at(t0), planOf(1)); err != nil {
+			if _, _, err := s.IssueBatch(ctx, fmt.Sprintf("%s-%d", p, i), p, at(t0), planOf(1), issued); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -254,7 +272,7 @@ func TestBatchesListedPerProduct(t *testing.T) {
 func TestStampLookupScansAndRevocation(t *testing.T) {
 	s, path := newStore(t)
 	seed(t, s, "A", "A1")
-	b, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(10))
+	b, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(10), issued)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,10 +300,10 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 	}
 
 	var inv *ocop.InvalidError
-	if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Serials: []uint64{3, 42}, Reason: "stolen", Change: store.Change{Actor: "test", Time: t2}}); !errors.As(err, &inv) {
+	if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Serials: []uint64{3, 42}, Reason: "stolen", Change: audit.Change{Actor: "test", Time: t2}}, revoked); !errors.As(err, &inv) {
 		t.Errorf("revoke outside batch: %v", err)
 	}
-	_, n, v1, err := s.RevokeStamps(ctx, store.Revocation{Serials: []uint64{3, 3, 5}, Reason: "Tem bị mất cắp", Change: store.Change{Actor: "HTX", Time: t2}})
+	_, n, v1, err := s.RevokeStamps(ctx, store.Revocation{Serials: []uint64{3, 3, 5}, Reason: "Tem bị mất cắp", Change: audit.Change{Actor: "HTX", Time: t2}}, revoked)
 	if err != nil || n != 2 || v1 != 1 {
 		t.Errorf("revoke 3,3,5 = %d (version %d), %v; want 2 at version 1", n, v1, err)
 	}
@@ -303,11 +321,11 @@ func TestStampLookupScansAndRevocation(t *testing.T) {
 	if rec, _ := s.Stamp(ctx, b.Id, 4); rec.State.Revocation != nil {
 		t.Error("stamp 4 revoked too")
 	}
-	rb, n, v2, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Reason: "Lô in lỗi", Change: store.Change{Actor: "HTX", Time: t2}})
+	rb, n, v2, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Reason: "Lô in lỗi", Change: audit.Change{Actor: "HTX", Time: t2}}, revoked)
 	if err != nil || n != 10 || !rb.Revoked || v2 != 2 {
 		t.Errorf("revoke batch = %v %d %d %v", rb, n, v2, err)
 	}
-	if _, n, v3, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Reason: "again", Change: store.Change{Actor: "HTX", Time: t2}}); err != nil || n != 0 || v3 != 2 {
+	if _, n, v3, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Reason: "again", Change: audit.Change{Actor: "HTX", Time: t2}}, revoked); err != nil || n != 0 || v3 != 2 {
 		t.Errorf("second batch revoke: %d %d %v; want an idempotent no-op", n, v3, err)
 	}
 	version, all, more, err := s.Revocations(ctx, store.RevocationPage{Limit: 10})
@@ -337,7 +355,7 @@ func ranges(e *estampv1.RevocationEntry) string {
 func TestScanRecordStaysBounded(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
-	if _, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(1)); err != nil {
+	if _, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(1), issued); err != nil {
 		t.Fatal(err)
 	}
 	at := t0
@@ -364,13 +382,16 @@ func TestUpdateProductRollsBackOnError(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
 	boom := errors.New("boom")
-	if _, err := s.UpdateProduct(ctx, "A1", at(t0), func(p *estampv1.Product) (string, string, error) { p.StarGrade = 5; return "x", "", boom }); !errors.Is(err, boom) {
+	if _, err := s.UpdateProduct(ctx, "A1", at(t0), func(p *estampv1.Product) (audit.Entry, error) {
+		p.StarGrade = 5
+		return said(audit.CertificateRenew, "A1"), boom
+	}); !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
 	if p, _ := s.Product(ctx, "A1"); p.StarGrade != 4 {
 		t.Errorf("failed update was stored: grade %d", p.StarGrade)
 	}
-	if _, err := s.UpdateProduct(ctx, "nope", at(t0), func(*estampv1.Product) (string, string, error) { return "x", "", nil }); !errors.As(err, new(*ocop.NotFoundError)) {
+	if _, err := s.UpdateProduct(ctx, "nope", at(t0), func(*estampv1.Product) (audit.Entry, error) { return said(audit.CertificateRenew, "nope"), nil }); !errors.As(err, new(*ocop.NotFoundError)) {
 		t.Errorf("update unknown: %v", err)
 	}
 }
