@@ -24,6 +24,7 @@ import (
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 )
@@ -151,10 +152,10 @@ func tokenRecord(req *estampv1.CreateTokenRequest) (*storagev1.TokenRecord, erro
 func TokenProto(t *storagev1.TokenRecord) *estampv1.Token {
 	p := &estampv1.Token{
 		Id: t.Id, Role: estampv1.Role(t.Role), ProducerId: t.ProducerId, RetailerId: t.RetailerId,
-		Description: t.Description, CreateTime: timestamppb.New(store.Time(t.CreateUnixNano)), CreatedBy: t.CreatedBy,
+		Description: t.Description, CreateTime: timestamppb.New(record.Time(t.CreateUnixNano)), CreatedBy: t.CreatedBy,
 	}
 	if t.RevokeUnixNano != 0 {
-		p.RevokeTime = timestamppb.New(store.Time(t.RevokeUnixNano))
+		p.RevokeTime = timestamppb.New(record.Time(t.RevokeUnixNano))
 	}
 	return p
 }
@@ -298,7 +299,7 @@ func stateRecord(st keys.State) *storagev1.KeyState {
 
 // StateOf reads a stored key state.
 func StateOf(r *storagev1.KeyState) keys.State {
-	return keys.State{Status: estampv1.KeyStatus(r.Status), Reason: r.Reason, Since: store.Time(r.SinceUnixNano)}
+	return keys.State{Status: estampv1.KeyStatus(r.Status), Reason: r.Reason, Since: record.Time(r.SinceUnixNano)}
 }
 
 func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.IssuerKey, error) {
@@ -337,7 +338,7 @@ func (s *Service) ListAuditEntries(ctx context.Context, req *estampv1.ListAuditE
 	for _, e := range list {
 		p := &estampv1.AuditEntry{Sequence: e.Sequence, Hash: e.Hash}
 		if r := e.Record; r != nil {
-			p.Time, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(store.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
+			p.Time, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(record.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
 		} else {
 			p.Action = "(damaged: does not match its hash)"
 		}

@@ -5,7 +5,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
-	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // The audit log's words for issuance and revocation are the service's,
@@ -18,11 +18,11 @@ func TestAuditEntries(t *testing.T) {
 		want audit.Entry
 	}{
 		{"issue", issueEntry(b), audit.Entry{Action: audit.StampsIssue, Target: "7", Detail: "product NEM-CHUA, lot L1, 100 stamps, serials 201-300, key 56475aa7"}},
-		{"recall", revocationEntry(store.Revocation{BatchID: 7, Reason: "lỗi bao bì"}, store.Revoked{Batch: b, Count: 100, Versions: []uint64{4}}),
+		{"recall", revocationEntry(record.Revocation{BatchID: 7, Reason: "lỗi bao bì"}, record.Revoked{Batch: b, Count: 100, Versions: []uint64{4}}),
 			audit.Entry{Action: audit.BatchRevoke, Target: "7", Detail: "lỗi bao bì"}},
-		{"serials of a named batch", revocationEntry(store.Revocation{BatchID: 7, Serials: []uint64{226, 222, 224}, Reason: "mất"}, store.Revoked{Batch: b, Count: 3, Versions: []uint64{2, 3}}),
+		{"serials of a named batch", revocationEntry(record.Revocation{BatchID: 7, Serials: []uint64{226, 222, 224}, Reason: "mất"}, record.Revoked{Batch: b, Count: 3, Versions: []uint64{2, 3}}),
 			audit.Entry{Action: audit.StampsRevoke, Target: "7", Detail: "3 stamps (3 of 222-226), revocation list versions 2-3: mất"}},
-		{"one serial", revocationEntry(store.Revocation{Serials: []uint64{222}, Reason: "mất"}, store.Revoked{Count: 1, Versions: []uint64{2}}),
+		{"one serial", revocationEntry(record.Revocation{Serials: []uint64{222}, Reason: "mất"}, record.Revoked{Count: 1, Versions: []uint64{2}}),
 			audit.Entry{Action: audit.StampsRevoke, Target: "serials", Detail: "1 stamps (222), revocation list version 2: mất"}},
 	}
 	for _, tt := range tests {

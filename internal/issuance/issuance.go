@@ -19,8 +19,8 @@ import (
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
-	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Limits of one request.
@@ -35,7 +35,7 @@ type Store interface {
 	IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (*estampv1.Batch, bool, error)
 	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
 	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
-	RevokeStamps(ctx context.Context, r store.Revocation, revoked func(store.Revocation, store.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error)
+	RevokeStamps(ctx context.Context, r record.Revocation, revoked func(record.Revocation, record.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error)
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
 }
 
@@ -402,7 +402,7 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 	if len(req.GetSerials()) > MaxQuantity {
 		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
 	}
-	b, n, version, err := s.store.RevokeStamps(ctx, store.Revocation{
+	b, n, version, err := s.store.RevokeStamps(ctx, record.Revocation{
 		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: audit.Change{Actor: actor, Time: s.now()},
 	}, revocationEntry)
 	if err != nil {
@@ -413,7 +413,7 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 
 // revocationEntry is the audit entry of a revocation that revoked
 // something: a recall of a batch, or stamps by serial.
-func revocationEntry(r store.Revocation, done store.Revoked) audit.Entry {
+func revocationEntry(r record.Revocation, done record.Revoked) audit.Entry {
 	if len(r.Serials) == 0 {
 		return audit.Entry{Action: audit.BatchRevoke, Target: strconv.FormatUint(done.Batch.Id, 10), Detail: r.Reason}
 	}

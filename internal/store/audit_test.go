@@ -17,6 +17,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
@@ -38,7 +39,7 @@ func auditFixture(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0.Add(2 * time.Hour))}, revoked); err != nil {
+	if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0.Add(2 * time.Hour))}, revoked); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -347,8 +348,8 @@ func TestMigrateSchema3(t *testing.T) {
 		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5): %v, %v", list, err)
 	}
 	for _, e := range list {
-		if e.Record.Actor != "estampd" || !store.Time(e.Record.TimeUnixNano).Equal(upgraded) {
-			t.Errorf("audit entry %d: %s at %v, want the server as actor, at the store's clock", e.Sequence, e.Record.Actor, store.Time(e.Record.TimeUnixNano))
+		if e.Record.Actor != "estampd" || !record.Time(e.Record.TimeUnixNano).Equal(upgraded) {
+			t.Errorf("audit entry %d: %s at %v, want the server as actor, at the store's clock", e.Sequence, e.Record.Actor, record.Time(e.Record.TimeUnixNano))
 		}
 	}
 	again, created, err := s.IssueBatch(ctx, "order-1", "A", at(t0), planOf(10), issued)
@@ -384,12 +385,12 @@ func TestAuditEntryIsTheCallersWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	asked := 0
-	count := func(r store.Revocation, done store.Revoked) audit.Entry {
+	count := func(r record.Revocation, done record.Revoked) audit.Entry {
 		asked++
 		return revoked(r, done)
 	}
 	for range 2 {
-		if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0)}, count); err != nil {
+		if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0)}, count); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // Limits of what a stamp can carry: a 32-bit batch id and a 48-bit serial.
@@ -204,20 +205,11 @@ func (s *Store) Batches(ctx context.Context, productID string, after uint64, lim
 	return list, more, err
 }
 
-// StampRecord is what verification needs about one issued stamp, read in
-// one transaction.
-type StampRecord struct {
-	Batch    *estampv1.Batch
-	Product  *estampv1.Product
-	Producer *estampv1.Producer
-	State    *StampState
-}
-
 // Stamp returns the batch, product, producer and state of a serial claimed
 // to be in batchID. NotFound when the batch does not exist or does not hold
 // the serial.
-func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*StampRecord, error) {
-	var rec *StampRecord
+func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error) {
+	var rec *record.Stamp
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		if rec, err = recordTx(tx, batchID); err != nil {
@@ -299,7 +291,7 @@ func revocationRecord(tx *bolt.Tx, version uint64) (*storagev1.RevocationRecord,
 // revocation that refers to its revocation-list entry carries that
 // entry's time, reason and actor. st itself is left as stored, so that it
 // can be written back.
-func stampView(tx *bolt.Tx, st *StampState) (*StampState, error) {
+func stampView(tx *bolt.Tx, st *storagev1.StampState) (*storagev1.StampState, error) {
 	v := st.GetRevocation().GetListVersion()
 	if v == 0 {
 		return st, nil
@@ -311,26 +303,6 @@ func stampView(tx *bolt.Tx, st *StampState) (*StampState, error) {
 	view := proto.CloneOf(st)
 	view.Revocation = &storagev1.Revocation{TimeUnixNano: rec.Entry.GetRevokeTime().AsTime().UnixNano(), Reason: rec.Entry.GetReason(), Actor: rec.Actor, ListVersion: v}
 	return view, nil
-}
-
-// Revocation is one request to revoke: a whole batch, or serials.
-type Revocation struct {
-	BatchID uint64   // revoke this batch whole, unless Serials are given
-	Serials []uint64 // revoke these; with BatchID they must belong to it
-	Reason  string
-	// Change.Actor is recorded with the revocation-list entries.
-	Change audit.Change
-}
-
-// Revoked is what a revocation changed.
-type Revoked struct {
-	// Batch is the batch the request named, as it now stands; nil when it
-	// named serials only.
-	Batch *estampv1.Batch
-	// Count is how many stamps it newly revoked.
-	Count int
-	// Versions are the revocation-list entries it added, in order.
-	Versions []uint64
 }
 
 // RevokeStamps revokes a batch or stamps, idempotently: what is already
@@ -345,7 +317,7 @@ type Revoked struct {
 //
 // A call that revokes something writes the audit entry revoked returns;
 // one that changes nothing writes none.
-func (s *Store) RevokeStamps(ctx context.Context, r Revocation, revoked func(Revocation, Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error) {
+func (s *Store) RevokeStamps(ctx context.Context, r record.Revocation, revoked func(record.Revocation, record.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error) {
 	var (
 		named   *estampv1.Batch
 		count   int
@@ -378,14 +350,14 @@ func (s *Store) RevokeStamps(ctx context.Context, r Revocation, revoked func(Rev
 			if err != nil {
 				return err
 			}
-			return appendAudit(tx, r.Change, revoked(r, Revoked{Batch: named, Count: count, Versions: []uint64{v}}), d)
+			return appendAudit(tx, r.Change, revoked(r, record.Revoked{Batch: named, Count: count, Versions: []uint64{v}}), d)
 		}
 		versions, n, err := revokeSerials(tx, named, r)
 		if err != nil || n == 0 {
 			return err
 		}
 		count = n
-		return appendAudit(tx, r.Change, revoked(r, Revoked{Batch: named, Count: count, Versions: versions}))
+		return appendAudit(tx, r.Change, revoked(r, record.Revoked{Batch: named, Count: count, Versions: versions}))
 	})
 	if err != nil {
 		return nil, 0, 0, err
@@ -396,7 +368,7 @@ func (s *Store) RevokeStamps(ctx context.Context, r Revocation, revoked func(Rev
 // pendingStamp is a serial about to be revoked, with its state.
 type pendingStamp struct {
 	serial uint64
-	state  *StampState
+	state  *storagev1.StampState
 }
 
 // revokeSerials revokes the serials of r that are not revoked yet, in
@@ -404,7 +376,7 @@ type pendingStamp struct {
 // revocation-list entries of ranges, and each stamp's state refers to its
 // entry. It returns the entries' versions and how many stamps it revoked.
 // A serial never issued, or outside named, refuses the whole request.
-func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r Revocation) (versions []uint64, count int, err error) {
+func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (versions []uint64, count int, err error) {
 	stamps := tx.Bucket(bucketStamps)
 	at := timestamppb.New(r.Change.Time)
 	var (

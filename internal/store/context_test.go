@@ -12,6 +12,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
@@ -39,11 +40,11 @@ func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 			return err
 		},
 		"RevokeStamps": func() error {
-			_, _, _, err := s.RevokeStamps(done, store.Revocation{BatchID: 1, Reason: "x", Change: at(t0)}, revoked)
+			_, _, _, err := s.RevokeStamps(done, record.Revocation{BatchID: 1, Reason: "x", Change: at(t0)}, revoked)
 			return err
 		},
 		"RecordScans": func() error {
-			_, err := s.RecordScans(done, []store.Scan{{Serial: 1, Time: t0}})
+			_, err := s.RecordScans(done, []record.Scan{{Serial: 1, Time: t0}}, counted)
 			return err
 		},
 		"UpdateProduct": func() error {

@@ -14,6 +14,7 @@ import (
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // migrations[v] upgrades a database from schema v to v+1, inside the
@@ -245,7 +246,7 @@ func migrate1to2(tx *bolt.Tx, _ audit.Change) error {
 	stamps := tx.Bucket(bucketStamps)
 	type old struct {
 		serial uint64
-		state  *StampState
+		state  *storagev1.StampState
 	}
 	var all []old
 	err = stamps.ForEach(func(k, v []byte) error {
@@ -253,7 +254,7 @@ func migrate1to2(tx *bolt.Tx, _ audit.Change) error {
 			return errors.New("corrupt schema-1 stamp state")
 		}
 		n := func(i int) int64 { return int64(binary.BigEndian.Uint64(v[i:])) }
-		st := &StampState{ScanCount: binary.BigEndian.Uint64(v), FirstScanUnixNano: n(8), LastScanUnixNano: n(16)}
+		st := &storagev1.StampState{ScanCount: binary.BigEndian.Uint64(v), FirstScanUnixNano: n(8), LastScanUnixNano: n(16)}
 		if n(24) != 0 {
 			st.Revocation = &storagev1.Revocation{TimeUnixNano: n(24), Reason: string(v[32:]), Actor: "schema-1"}
 		}
@@ -275,7 +276,7 @@ func migrate1to2(tx *bolt.Tx, _ audit.Change) error {
 			return err
 		}
 		r := o.state.Revocation
-		if err := addLegacyEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Reason: r.Reason, RevokeTime: timestamppb.New(Time(r.TimeUnixNano))}, o.serial); err != nil {
+		if err := addLegacyEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Reason: r.Reason, RevokeTime: timestamppb.New(record.Time(r.TimeUnixNano))}, o.serial); err != nil {
 			return err
 		}
 	}

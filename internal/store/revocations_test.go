@@ -20,6 +20,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
@@ -78,7 +79,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 	var version uint64
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			_, n, v, err := s.RevokeStamps(ctx, store.Revocation{BatchID: st.batch, Serials: st.serials, Reason: "lý do: " + st.name, Change: audit.Change{Actor: "HTX (" + st.name + ")", Time: t0}}, revoked)
+			_, n, v, err := s.RevokeStamps(ctx, record.Revocation{BatchID: st.batch, Serials: st.serials, Reason: "lý do: " + st.name, Change: audit.Change{Actor: "HTX (" + st.name + ")", Time: t0}}, revoked)
 			var inv *ocop.InvalidError
 			if st.bad != "" {
 				if !errors.As(err, &inv) || inv.Field != "serials" || !strings.Contains(inv.Reason, st.bad) {
@@ -131,7 +132,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := rec.State.GetRevocation()
-		if r.GetReason() != "lý do: "+tt.step || r.GetActor() != "HTX ("+tt.step+")" || !store.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != tt.version {
+		if r.GetReason() != "lý do: "+tt.step || r.GetActor() != "HTX ("+tt.step+")" || !record.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != tt.version {
 			t.Errorf("stamp %d: revocation %v; want step %q, entry %d", tt.serial, r, tt.step, tt.version)
 		}
 	}
@@ -143,7 +144,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 
 	// A scan and an intake see the reason, and write the state back as
 	// it was stored.
-	states, err := s.RecordScans(ctx, []store.Scan{{Serial: 3, Time: t0}})
+	states, err := s.RecordScans(ctx, []record.Scan{{Serial: 3, Time: t0}}, counted)
 	if err != nil || states[0].GetRevocation().GetReason() != "lý do: two batches, unsorted, repeated" || states[0].ScanCount != 1 {
 		t.Errorf("scan of a revoked stamp = %v, %v", states, err)
 	}
@@ -151,9 +152,11 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen string
-	_, err = s.ReceiveStamps(ctx, "R", []store.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *store.StampRecord, _ []*storagev1.Receipt) bool {
+	_, err = s.ReceiveStamps(ctx, "R", []record.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *record.Stamp, _ []*record.Receipt) bool {
 		seen = rec.State.GetRevocation().GetReason()
 		return true
+	}, func(st *record.StampState, retailerID string, at time.Time) {
+		st.Receipts = append(st.Receipts, &record.Receipt{RetailerId: retailerID, FirstUnixNano: at.UnixNano(), LastUnixNano: at.UnixNano(), Count: 1})
 	}, func() audit.Entry { return audit.Entry{Action: audit.DeliveryReceive, Target: "R", Detail: "1 code"} })
 	if err != nil || seen != "lý do: some revoked before" {
 		t.Errorf("intake of a revoked stamp saw %q, %v", seen, err)
@@ -193,7 +196,7 @@ func TestRevocationsPage(t *testing.T) {
 	}
 	revoke := func(serials ...uint64) {
 		t.Helper()
-		if _, _, _, err := s.RevokeStamps(ctx, store.Revocation{Serials: serials, Reason: "mất", Change: at(t0)}, revoked); err != nil {
+		if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{Serials: serials, Reason: "mất", Change: at(t0)}, revoked); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -336,11 +339,11 @@ func TestMigrateSchema4(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := rec.State.GetRevocation()
-		if rec.State.ScanCount != 3 || r.GetReason() != "Tem bị mất" || r.GetActor() != "producer P/bb (Lan)" || !store.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != version {
+		if rec.State.ScanCount != 3 || r.GetReason() != "Tem bị mất" || r.GetActor() != "producer P/bb (Lan)" || !record.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != version {
 			t.Errorf("stamp %d after the upgrade: %v", serial, rec.State)
 		}
 	}
-	if _, n, v, err := s.RevokeStamps(ctx, store.Revocation{Serials: []uint64{5, 6, 7}, Reason: "mất nữa", Change: at(t1)}, revoked); err != nil || n != 2 || v != 5 {
+	if _, n, v, err := s.RevokeStamps(ctx, record.Revocation{Serials: []uint64{5, 6, 7}, Reason: "mất nữa", Change: at(t1)}, revoked); err != nil || n != 2 || v != 5 {
 		t.Errorf("revoke after the upgrade: %d at version %d, %v; want 2 at version 5", n, v, err)
 	}
 	if _, list, _, _ := s.Revocations(ctx, store.RevocationPage{After: 4, Limit: 10}); !slices.Equal(entries(list), []string{"1: 5-6"}) {
