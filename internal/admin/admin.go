@@ -162,19 +162,11 @@ func TokenProto(t *storagev1.TokenRecord) *estampv1.Token {
 
 // ListTokens implements estampv1.AdminServiceServer.
 func (s *Service) ListTokens(ctx context.Context, req *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
+	list, next, err := paging.ByID(ctx, req, s.store.Tokens)
 	if err != nil {
 		return nil, err
 	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	list, more, err := s.store.Tokens(ctx, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	resp := &estampv1.ListTokensResponse{NextPageToken: paging.Next(list, more, func(last *storagev1.TokenRecord) string { return paging.Token(last.Id) })}
+	resp := &estampv1.ListTokensResponse{NextPageToken: next}
 	for _, t := range list {
 		resp.Tokens = append(resp.Tokens, TokenProto(t))
 	}

@@ -72,19 +72,11 @@ func (s *Service) GetProducer(ctx context.Context, req *estampv1.GetProducerRequ
 
 // ListProducers implements estampv1.RegistryServiceServer.
 func (s *Service) ListProducers(ctx context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
+	list, next, err := paging.ByID(ctx, req, s.store.Producers)
 	if err != nil {
 		return nil, err
 	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	list, more, err := s.store.Producers(ctx, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	return &estampv1.ListProducersResponse{Producers: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Producer) string { return paging.Token(last.Id) })}, nil
+	return &estampv1.ListProducersResponse{Producers: list, NextPageToken: next}, nil
 }
 
 // CreateProduct implements estampv1.RegistryServiceServer.
@@ -115,20 +107,16 @@ func (s *Service) GetProduct(ctx context.Context, req *estampv1.GetProductReques
 
 // ListProducts implements estampv1.RegistryServiceServer.
 func (s *Service) ListProducts(ctx context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
-	if err != nil {
-		return nil, err
-	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	if req.GetProducerId() != "" {
-		if err := ocop.CheckID("producer_id", req.GetProducerId()); err != nil {
-			return nil, err
+	list, next, err := paging.ByID(ctx, req, func(ctx context.Context, after string, limit int) ([]*estampv1.Product, bool, error) {
+		// Checked once the page is, as before: a bad page_size is named
+		// first.
+		if req.GetProducerId() != "" {
+			if err := ocop.CheckID("producer_id", req.GetProducerId()); err != nil {
+				return nil, false, err
+			}
 		}
-	}
-	list, more, err := s.store.Products(ctx, req.GetProducerId(), after, limit)
+		return s.store.Products(ctx, req.GetProducerId(), after, limit)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +124,7 @@ func (s *Service) ListProducts(ctx context.Context, req *estampv1.ListProductsRe
 	for _, p := range list {
 		ocop.WithStatus(p, now)
 	}
-	return &estampv1.ListProductsResponse{Products: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Product) string { return paging.Token(last.Id) })}, nil
+	return &estampv1.ListProductsResponse{Products: list, NextPageToken: next}, nil
 }
 
 // UpdateCertification implements estampv1.RegistryServiceServer.
@@ -198,17 +186,9 @@ func (s *Service) GetRetailer(ctx context.Context, req *estampv1.GetRetailerRequ
 
 // ListRetailers implements estampv1.RegistryServiceServer.
 func (s *Service) ListRetailers(ctx context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
+	list, next, err := paging.ByID(ctx, req, s.store.Retailers)
 	if err != nil {
 		return nil, err
 	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	list, more, err := s.store.Retailers(ctx, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	return &estampv1.ListRetailersResponse{Retailers: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Retailer) string { return paging.Token(last.Id) })}, nil
+	return &estampv1.ListRetailersResponse{Retailers: list, NextPageToken: next}, nil
 }

@@ -7,51 +7,39 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	"github.com/ocopvn/estamp/internal/audit"
-	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 // CreateToken stores a new API token, with the audit entry e. The producer
-// or retailer it acts for must exist.
+// or retailer it acts for must exist. Token ids are random, so the
+// registry's check of ids whatever their letter case finds what an exact
+// one would, over a handful of tokens.
 func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		if t.ProducerId != "" && tx.Bucket(bucketProducers).Get([]byte(t.ProducerId)) == nil {
-			return &ocop.NotFoundError{What: "producer", ID: t.ProducerId}
+		if t.ProducerId != "" {
+			if err := producerKind.existsTx(tx, t.ProducerId); err != nil {
+				return err
+			}
 		}
-		if t.RetailerId != "" && tx.Bucket(bucketRetailers).Get([]byte(t.RetailerId)) == nil {
-			return &ocop.NotFoundError{What: "retailer", ID: t.RetailerId}
+		if t.RetailerId != "" {
+			if err := retailerKind.existsTx(tx, t.RetailerId); err != nil {
+				return err
+			}
 		}
-		b := tx.Bucket(bucketTokens)
-		if b.Get([]byte(t.Id)) != nil {
-			return &ocop.ConflictError{What: "token", ID: t.Id}
-		}
-		t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
-		d, err := putAudited(b, bucketTokens, []byte(t.Id), t)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, e, d)
+		return tokenKind.createTx(tx, t.Id, t, ch, e, func() error {
+			t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
+			return nil
+		})
 	})
 }
 
 // Token returns a token by id.
 func (s *Store) Token(ctx context.Context, id string) (*storagev1.TokenRecord, error) {
-	t := new(storagev1.TokenRecord)
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketTokens), []byte(id), t)
-		if err == nil && !ok {
-			err = &ocop.NotFoundError{What: "token", ID: id}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return byID[*storagev1.TokenRecord](ctx, s, tokenKind, []byte(id), id)
 }
 
 // Tokens returns up to limit tokens with ids after `after`, by id.
 func (s *Store) Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
-	return listAfter(ctx, s, bucketTokens, after, limit, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
+	return listAfter[*storagev1.TokenRecord](ctx, s, tokenKind, after, limit)
 }
 
 // RevokeToken marks a token revoked, with the audit entry e; revoking it
@@ -59,19 +47,14 @@ func (s *Store) Tokens(ctx context.Context, after string, limit int) ([]*storage
 func (s *Store) RevokeToken(ctx context.Context, id string, ch audit.Change, e audit.Entry) (*storagev1.TokenRecord, error) {
 	t := new(storagev1.TokenRecord)
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		ok, err := get(b, []byte(id), t)
-		if err != nil {
+		if err := tokenKind.getTx(tx, []byte(id), id, t); err != nil {
 			return err
-		}
-		if !ok {
-			return &ocop.NotFoundError{What: "token", ID: id}
 		}
 		if t.RevokeUnixNano != 0 {
 			return nil
 		}
 		t.RevokeUnixNano = ch.Time.UnixNano()
-		d, err := putAudited(b, bucketTokens, []byte(id), t)
+		d, err := putAudited(tx.Bucket(bucketTokens), bucketTokens, []byte(id), t)
 		if err != nil {
 			return err
 		}

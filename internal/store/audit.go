@@ -219,7 +219,7 @@ func verifyChain(tx *bolt.Tx, latest map[string]recorded, paced func() error) (c
 // stops with paced's error.
 func verifyRecords(tx *bolt.Tx, latest map[string]recorded, paced func() error) ([]RecordMismatch, error) {
 	var out []RecordMismatch
-	for _, ab := range auditedBuckets {
+	for _, ab := range auditedKinds {
 		name := string(ab.bucket)
 		err := tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
 			if err := paced(); err != nil {
@@ -231,9 +231,9 @@ func verifyRecords(tx *bolt.Tx, latest map[string]recorded, paced func() error) 
 			sum := sha256.Sum256(v)
 			switch {
 			case !ok:
-				out = append(out, RecordMismatch{Kind: ab.kind, ID: keyString(ab.bucket, k), Problem: "no audit entry wrote it"})
+				out = append(out, RecordMismatch{Kind: ab.name, ID: keyString(ab.bucket, k), Problem: "no audit entry wrote it"})
 			case !bytes.Equal(sum[:], r.sum):
-				out = append(out, RecordMismatch{Kind: ab.kind, ID: keyString(ab.bucket, k), Sequence: r.seq, Problem: fmt.Sprintf("differs from what audit entry %d recorded", r.seq)})
+				out = append(out, RecordMismatch{Kind: ab.name, ID: keyString(ab.bucket, k), Sequence: r.seq, Problem: fmt.Sprintf("differs from what audit entry %d recorded", r.seq)})
 			}
 			return nil
 		})
@@ -242,8 +242,8 @@ func verifyRecords(tx *bolt.Tx, latest map[string]recorded, paced func() error) 
 		}
 	}
 	kinds := map[string]string{}
-	for _, ab := range auditedBuckets {
-		kinds[string(ab.bucket)] = ab.kind
+	for _, ab := range auditedKinds {
+		kinds[string(ab.bucket)] = ab.name
 	}
 	for rk, r := range latest {
 		bucket, key, _ := strings.Cut(rk, "\x00")

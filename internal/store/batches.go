@@ -50,11 +50,7 @@ func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch 
 		reqKey := requestKey(product.ProducerId, requestID)
 		if v := tx.Bucket(bucketRequests).Get(reqKey); v != nil {
 			batch = new(estampv1.Batch)
-			ok, err := get(batches, v, batch)
-			if err == nil && !ok {
-				err = &ocop.NotFoundError{What: "batch", ID: string(v)}
-			}
-			return err
+			return batchTx(tx, binary.BigEndian.Uint64(v), batch)
 		}
 		b, err := plan(product)
 		if err != nil {
@@ -164,27 +160,18 @@ func productBatchKey(productID string, batchID uint64) []byte {
 
 // Batch returns a batch by id.
 func (s *Store) Batch(ctx context.Context, id uint64) (*estampv1.Batch, error) {
-	b := new(estampv1.Batch)
-	err := s.view(ctx, func(tx *bolt.Tx) error { return batchTx(tx, id, b) })
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return byID[*estampv1.Batch](ctx, s, batchKind, u64(id), formatUint(id))
 }
 
 func batchTx(tx *bolt.Tx, id uint64, b *estampv1.Batch) error {
-	ok, err := get(tx.Bucket(bucketBatches), u64(id), b)
-	if err == nil && !ok {
-		err = &ocop.NotFoundError{What: "batch", ID: formatUint(id)}
-	}
-	return err
+	return batchKind.getTx(tx, u64(id), formatUint(id), b)
 }
 
 // Batches returns up to limit batches of a product with ids after `after`.
 func (s *Store) Batches(ctx context.Context, productID string, after uint64, limit int) (list []*estampv1.Batch, more bool, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketProducts).Get([]byte(productID)) == nil {
-			return &ocop.NotFoundError{What: "product", ID: productID}
+		if err := productKind.existsTx(tx, productID); err != nil {
+			return err
 		}
 		prefix := append([]byte(productID), 0)
 		seek, skip := prefix, []byte(nil)

@@ -18,38 +18,21 @@ import (
 // audit entry e.
 func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRetailers)
-		if err := conflictFold(b, "retailer", r.Id); err != nil {
-			return err
-		}
-		r.CreateTime = timestamppb.New(ch.Time)
-		d, err := putAudited(b, bucketRetailers, []byte(r.Id), r)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, e, d)
+		return retailerKind.createTx(tx, r.Id, r, ch, e, func() error {
+			r.CreateTime = timestamppb.New(ch.Time)
+			return nil
+		})
 	})
 }
 
 // Retailer returns a retailer by id.
 func (s *Store) Retailer(ctx context.Context, id string) (*estampv1.Retailer, error) {
-	r := new(estampv1.Retailer)
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketRetailers), []byte(id), r)
-		if err == nil && !ok {
-			err = &ocop.NotFoundError{What: "retailer", ID: id}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+	return byID[*estampv1.Retailer](ctx, s, retailerKind, []byte(id), id)
 }
 
 // Retailers returns up to limit retailers with ids after `after`.
 func (s *Store) Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error) {
-	return listAfter(ctx, s, bucketRetailers, after, limit, func() *estampv1.Retailer { return new(estampv1.Retailer) })
+	return listAfter[*estampv1.Retailer](ctx, s, retailerKind, after, limit)
 }
 
 // ReceiveStamps looks up every intake in one transaction and hands each
@@ -67,8 +50,8 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 ) ([]*record.Stamp, error) {
 	out := make([]*record.Stamp, len(items))
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
-			return &ocop.NotFoundError{What: "retailer", ID: retailerID}
+		if err := retailerKind.existsTx(tx, retailerID); err != nil {
+			return err
 		}
 		stamps := tx.Bucket(bucketStamps)
 		cache := map[uint64]*record.Stamp{}
@@ -126,10 +109,7 @@ func recordTx(tx *bolt.Tx, batchID uint64) (*record.Stamp, error) {
 	if err := productTx(tx, r.Batch.ProductId, r.Product); err != nil {
 		return nil, err
 	}
-	if ok, err := get(tx.Bucket(bucketProducers), []byte(r.Product.ProducerId), r.Producer); err != nil || !ok {
-		if err == nil {
-			err = &ocop.NotFoundError{What: "producer", ID: r.Product.ProducerId}
-		}
+	if err := producerKind.getTx(tx, []byte(r.Product.ProducerId), r.Product.ProducerId, r.Producer); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -202,7 +202,7 @@ func migrate3to4(tx *bolt.Tx, ch audit.Change) error {
 		return err
 	}
 	var digests []*storagev1.RecordDigest
-	for _, ab := range auditedBuckets {
+	for _, ab := range auditedKinds {
 		err := tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
 			digests = append(digests, digestOf(ab.bucket, k, v))
 			return nil

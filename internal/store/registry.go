@@ -19,71 +19,45 @@ import (
 // the audit entry e.
 func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketProducers)
-		if err := conflictFold(b, "producer", p.Id); err != nil {
-			return err
-		}
-		p.CreateTime = timestamppb.New(ch.Time)
-		d, err := putAudited(b, bucketProducers, []byte(p.Id), p)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, e, d)
+		return producerKind.createTx(tx, p.Id, p, ch, e, func() error {
+			p.CreateTime = timestamppb.New(ch.Time)
+			return nil
+		})
 	})
 }
 
 // Producer returns a producer by id.
 func (s *Store) Producer(ctx context.Context, id string) (*estampv1.Producer, error) {
-	p := new(estampv1.Producer)
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketProducers), []byte(id), p)
-		if err == nil && !ok {
-			err = &ocop.NotFoundError{What: "producer", ID: id}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return byID[*estampv1.Producer](ctx, s, producerKind, []byte(id), id)
 }
 
 // Producers returns up to limit producers with ids after `after`.
 func (s *Store) Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error) {
-	return listAfter(ctx, s, bucketProducers, after, limit, func() *estampv1.Producer { return new(estampv1.Producer) })
+	return listAfter[*estampv1.Producer](ctx, s, producerKind, after, limit)
 }
 
 // CreateProduct stores a new product of an existing producer, assigning its
 // number and create time, with the audit entry e.
 func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
-			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
-		}
-		b := tx.Bucket(bucketProducts)
-		if err := conflictFold(b, "product", p.Id); err != nil {
+		if err := producerKind.existsTx(tx, p.ProducerId); err != nil {
 			return err
 		}
-		if err := sameName(b, p); err != nil {
-			return err
-		}
-		n, err := nextCounter(tx, keyNextProductNumber, 1)
-		if err != nil {
-			return err
-		}
-		if n > 0xFFFFFFFF {
-			return &ocop.ExhaustedError{What: "product numbers"}
-		}
-		p.Number = uint32(n)
-		p.CreateTime = timestamppb.New(ch.Time)
-		if err := tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id)); err != nil {
-			return err
-		}
-		d, err := putAudited(b, bucketProducts, []byte(p.Id), p)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, e, d)
+		return productKind.createTx(tx, p.Id, p, ch, e, func() error {
+			if err := sameName(tx.Bucket(bucketProducts), p); err != nil {
+				return err
+			}
+			n, err := nextCounter(tx, keyNextProductNumber, 1)
+			if err != nil {
+				return err
+			}
+			if n > 0xFFFFFFFF {
+				return &ocop.ExhaustedError{What: "product numbers"}
+			}
+			p.Number = uint32(n)
+			p.CreateTime = timestamppb.New(ch.Time)
+			return tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id))
+		})
 	})
 }
 
@@ -110,28 +84,21 @@ func u32(v uint32) []byte {
 
 // Product returns a product by id.
 func (s *Store) Product(ctx context.Context, id string) (*estampv1.Product, error) {
-	p := new(estampv1.Product)
-	err := s.view(ctx, func(tx *bolt.Tx) error { return productTx(tx, id, p) })
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return byID[*estampv1.Product](ctx, s, productKind, []byte(id), id)
 }
 
 func productTx(tx *bolt.Tx, id string, p *estampv1.Product) error {
-	ok, err := get(tx.Bucket(bucketProducts), []byte(id), p)
-	if err == nil && !ok {
-		err = &ocop.NotFoundError{What: "product", ID: id}
-	}
-	return err
+	return productKind.getTx(tx, []byte(id), id, p)
 }
 
 // Products returns up to limit products with ids after `after`, of one
 // producer when producerID is not empty.
 func (s *Store) Products(ctx context.Context, producerID, after string, limit int) (list []*estampv1.Product, more bool, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		if producerID != "" && tx.Bucket(bucketProducers).Get([]byte(producerID)) == nil {
-			return &ocop.NotFoundError{What: "producer", ID: producerID}
+		if producerID != "" {
+			if err := producerKind.existsTx(tx, producerID); err != nil {
+				return err
+			}
 		}
 		b := tx.Bucket(bucketProducts)
 		c := b.Cursor()

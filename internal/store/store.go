@@ -292,14 +292,48 @@ func page(b *bolt.Bucket, seek, after, prefix []byte, limit int, collect func(k,
 	return false, nil
 }
 
-// listAfter returns up to limit records of a bucket keyed by id, with ids
-// after `after`.
-func listAfter[M proto.Message](ctx context.Context, s *Store, bucket []byte, after string, limit int, newM func() M) (list []M, more bool, err error) {
+// newMessage is a new, empty M.
+func newMessage[M proto.Message]() M {
+	var m M
+	return m.ProtoReflect().Type().New().Interface().(M)
+}
+
+// getTx reads the record of kind k at key into m; NotFound, naming it as
+// id, when there is none.
+func (k kind) getTx(tx *bolt.Tx, key []byte, id string, m proto.Message) error {
+	ok, err := get(tx.Bucket(k.bucket), key, m)
+	if err == nil && !ok {
+		err = &ocop.NotFoundError{What: k.name, ID: id}
+	}
+	return err
+}
+
+// existsTx refuses an id of kind k that is not stored: NotFound.
+func (k kind) existsTx(tx *bolt.Tx, id string) error {
+	if tx.Bucket(k.bucket).Get([]byte(id)) == nil {
+		return &ocop.NotFoundError{What: k.name, ID: id}
+	}
+	return nil
+}
+
+// byID reads the record of kind k at key (named id in errors) in a read
+// transaction.
+func byID[M proto.Message](ctx context.Context, s *Store, k kind, key []byte, id string) (M, error) {
+	m := newMessage[M]()
+	if err := s.view(ctx, func(tx *bolt.Tx) error { return k.getTx(tx, key, id, m) }); err != nil {
+		var none M
+		return none, err
+	}
+	return m, nil
+}
+
+// listAfter returns up to limit records of kind k, with ids after `after`.
+func listAfter[M proto.Message](ctx context.Context, s *Store, k kind, after string, limit int) (list []M, more bool, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		more, err = page(b, []byte(after), []byte(after), nil, limit, func(k, _ []byte) error {
-			m := newM()
-			if _, err := get(b, k, m); err != nil {
+		b := tx.Bucket(k.bucket)
+		more, err = page(b, []byte(after), []byte(after), nil, limit, func(key, _ []byte) error {
+			m := newMessage[M]()
+			if _, err := get(b, key, m); err != nil {
 				return err
 			}
 			list = append(list, m)
@@ -308,6 +342,26 @@ func listAfter[M proto.Message](ctx context.Context, s *Store, bucket []byte, af
 		return err
 	})
 	return list, more, err
+}
+
+// createTx stores m, a new record of kind k, under id, with the audit
+// entry e of its change. An id already stored, whatever its letter case,
+// is a conflict. prepare runs once the id is known to be free and before
+// m is stored: it checks what else the kind demands and fills in what the
+// store assigns (a create time, a number).
+func (k kind) createTx(tx *bolt.Tx, id string, m proto.Message, ch audit.Change, e audit.Entry, prepare func() error) error {
+	b := tx.Bucket(k.bucket)
+	if err := conflictFold(b, k.name, id); err != nil {
+		return err
+	}
+	if err := prepare(); err != nil {
+		return err
+	}
+	d, err := putAudited(b, k.bucket, []byte(id), m)
+	if err != nil {
+		return err
+	}
+	return appendAudit(tx, ch, e, d)
 }
 
 // conflictFold refuses an id that equals a stored one regardless of letter

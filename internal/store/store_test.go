@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -444,5 +445,52 @@ func TestCorruptRecordNamesItsKind(t *testing.T) {
 	defer s.Close()
 	if _, err := s.Product(ctx, "A"); err == nil || !strings.Contains(err.Error(), `corrupt Product record "A"`) {
 		t.Errorf("Product = %v", err)
+	}
+}
+
+// Every record kept by id is read, refused and named the same way: a
+// missing one is NotFound naming its kind and id, and a new one whose id
+// differs from a stored one only in letter case is a conflict naming both.
+func TestRecordsByID(t *testing.T) {
+	s, _ := newStore(t)
+	seed(t, s, "P", "A")
+	if err := s.CreateRetailer(ctx, &estampv1.Retailer{Id: "R", Name: "Cửa hàng"}, at(t0), said(audit.RetailerCreate, "R")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.IssueBatch(ctx, "r1", "A", at(t0), planOf(1), issued); err != nil {
+		t.Fatal(err)
+	}
+	gets := []struct {
+		what, id string
+		get      func(id string) error
+	}{
+		{"producer", "P", func(id string) error { _, err := s.Producer(ctx, id); return err }},
+		{"product", "A", func(id string) error { _, err := s.Product(ctx, id); return err }},
+		{"retailer", "R", func(id string) error { _, err := s.Retailer(ctx, id); return err }},
+		{"token", "", func(id string) error { _, err := s.Token(ctx, id); return err }},
+		{"batch", "1", func(id string) error {
+			n, _ := strconv.ParseUint(id, 10, 64)
+			_, err := s.Batch(ctx, n)
+			return err
+		}},
+	}
+	for _, g := range gets {
+		if g.id != "" {
+			if err := g.get(g.id); err != nil {
+				t.Errorf("%s %s: %v", g.what, g.id, err)
+			}
+		}
+		var nf *ocop.NotFoundError
+		if err := g.get("99"); !errors.As(err, &nf) || nf.What != g.what || nf.ID != "99" {
+			t.Errorf("missing %s: %v, want not found naming %s 99", g.what, err, g.what)
+		}
+	}
+	var conflict *ocop.ConflictError
+	err := s.CreateRetailer(ctx, &estampv1.Retailer{Id: "r", Name: "Khác"}, at(t0), said(audit.RetailerCreate, "r"))
+	if !errors.As(err, &conflict) || conflict.What != "retailer" || !strings.Contains(err.Error(), `as "R"`) {
+		t.Errorf("retailer r beside R: %v, want a conflict naming R", err)
+	}
+	if list, more, err := s.Retailers(ctx, "", 10); err != nil || more || len(list) != 1 || list[0].Id != "R" || !list[0].CreateTime.AsTime().Equal(t0) {
+		t.Errorf("Retailers = %v, %v, %v", list, more, err)
 	}
 }
