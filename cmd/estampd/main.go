@@ -187,7 +187,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if cfg.checkDB {
-		return checkDB(cfg.dataDir, stderr)
+		// ctx says when to stop serving; a check serves nothing and ends
+		// by itself (bbolt's check cannot be stopped midway anyway).
+		return checkDB(context.WithoutCancel(ctx), cfg.dataDir, stderr)
 	}
 	tuneGC()
 	sink := newLogSink(stderr)
@@ -227,12 +229,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	defer srv.Close()
 
 	if cfg.demo {
-		empty, err := srv.Store.Empty()
+		// A signal during seeding must not cut it short: the next start
+		// sees producers and would never finish a half-seeded registry.
+		// Seeding takes milliseconds.
+		seed := context.WithoutCancel(ctx)
+		empty, err := srv.Store.Empty(seed)
 		if err != nil {
 			return err
 		}
 		if empty {
-			if err := demo.Seed(ctx, srv.Registry); err != nil {
+			if err := demo.Seed(seed, srv.Registry); err != nil {
 				return err
 			}
 			log.Info("seeded demo registry", "producers", len(demo.Producers), "products", len(demo.Products))
@@ -327,7 +333,7 @@ func checkDataDir(dir string) error {
 // one line. It opens the store directly, not through server.New, which
 // would create keys and an admin token; and read-only, so that it neither
 // creates a missing database nor changes the file it checks.
-func checkDB(dataDir string, w io.Writer) error {
+func checkDB(ctx context.Context, dataDir string, w io.Writer) error {
 	path := server.DBPath(dataDir)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--check-db: no database at %s", path)
@@ -340,10 +346,10 @@ func checkDB(dataDir string, w io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	if err := st.Check(); err != nil {
+	if err := st.Check(ctx); err != nil {
 		return fmt.Errorf("%s is damaged: %s; restore a whole backup", path, problems(err))
 	}
-	size, err := st.Size()
+	size, err := st.Size(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,23 +19,25 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Store is what the admin service keeps in the database.
 type Store interface {
-	CreateToken(t *storagev1.TokenRecord, ch store.Change) error
-	Tokens(after string, limit int) ([]*storagev1.TokenRecord, bool, error)
-	RevokeToken(id string, ch store.Change) (*storagev1.TokenRecord, error)
-	SetKeyStates(changes []store.KeyChange, ch store.Change, action, target, detail string) error
-	AuditEntries(after uint64, limit int) ([]store.AuditEntry, bool, error)
-	VerifyAudit() (store.AuditCheck, error)
-	WriteTo(w io.Writer, size func(int64) error) (int64, error)
+	CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch audit.Change, e audit.Entry) error
+	Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error)
+	RevokeToken(ctx context.Context, id string, ch audit.Change, e audit.Entry) (*storagev1.TokenRecord, error)
+	SetKeyStates(ctx context.Context, changes []store.KeyChange, ch audit.Change, e audit.Entry) error
+	AuditEntries(ctx context.Context, after uint64, limit int) ([]store.AuditEntry, bool, error)
+	VerifyAudit(context.Context) (store.AuditCheck, error)
+	WriteTo(ctx context.Context, w io.Writer, size func(int64) error) (int64, error)
 }
 
 // Ring is the live set of issuer keys.
@@ -77,8 +80,8 @@ func New(st Store, ring Ring, lister KeyLister, files KeyFiles, now func() time.
 	return &Service{store: st, ring: ring, lister: lister, files: files, now: now}
 }
 
-func (s *Service) change(ctx context.Context) store.Change {
-	return store.Change{Actor: auth.Actor(ctx), Time: s.now()}
+func (s *Service) change(ctx context.Context) audit.Change {
+	return audit.Change{Actor: auth.Actor(ctx), Time: s.now()}
 }
 
 // MaxDescription bounds a token's description.
@@ -95,10 +98,18 @@ func (s *Service) CreateToken(ctx context.Context, req *estampv1.CreateTokenRequ
 		return nil, err
 	}
 	rec.Id, rec.SecretSha256 = id, hash
-	if err := s.store.CreateToken(rec, s.change(ctx)); err != nil {
+	if err := s.store.CreateToken(ctx, rec, s.change(ctx), TokenCreated(rec)); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateTokenResponse{Token: TokenProto(rec), Secret: token}, nil
+}
+
+// TokenCreated is the audit entry of a new token: its role, whom it acts
+// for and its description. It is the service's, and the server's for the
+// first admin token it writes at start.
+func TokenCreated(t *storagev1.TokenRecord) audit.Entry {
+	role := auth.RoleName(estampv1.Role(t.Role))
+	return audit.Entry{Action: audit.TokenCreate, Target: t.Id, Detail: strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " ")}
 }
 
 // tokenRecord checks that a request names exactly the subject its role
@@ -141,29 +152,21 @@ func tokenRecord(req *estampv1.CreateTokenRequest) (*storagev1.TokenRecord, erro
 func TokenProto(t *storagev1.TokenRecord) *estampv1.Token {
 	p := &estampv1.Token{
 		Id: t.Id, Role: estampv1.Role(t.Role), ProducerId: t.ProducerId, RetailerId: t.RetailerId,
-		Description: t.Description, CreateTime: timestamppb.New(store.Time(t.CreateUnixNano)), CreatedBy: t.CreatedBy,
+		Description: t.Description, CreateTime: timestamppb.New(record.Time(t.CreateUnixNano)), CreatedBy: t.CreatedBy,
 	}
 	if t.RevokeUnixNano != 0 {
-		p.RevokeTime = timestamppb.New(store.Time(t.RevokeUnixNano))
+		p.RevokeTime = timestamppb.New(record.Time(t.RevokeUnixNano))
 	}
 	return p
 }
 
 // ListTokens implements estampv1.AdminServiceServer.
-func (s *Service) ListTokens(_ context.Context, req *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
+func (s *Service) ListTokens(ctx context.Context, req *estampv1.ListTokensRequest) (*estampv1.ListTokensResponse, error) {
+	list, next, err := paging.ByID(ctx, req, s.store.Tokens)
 	if err != nil {
 		return nil, err
 	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	list, more, err := s.store.Tokens(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	resp := &estampv1.ListTokensResponse{NextPageToken: paging.Next(list, more, func(last *storagev1.TokenRecord) string { return paging.Token(last.Id) })}
+	resp := &estampv1.ListTokensResponse{NextPageToken: next}
 	for _, t := range list {
 		resp.Tokens = append(resp.Tokens, TokenProto(t))
 	}
@@ -175,7 +178,7 @@ func (s *Service) RevokeToken(ctx context.Context, req *estampv1.RevokeTokenRequ
 	if req.GetId() == "" {
 		return nil, ocop.Invalid("id", "required: the token id from ListTokens")
 	}
-	t, err := s.store.RevokeToken(req.GetId(), s.change(ctx))
+	t, err := s.store.RevokeToken(ctx, req.GetId(), s.change(ctx), audit.Entry{Action: audit.TokenRevoke, Target: req.GetId()})
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +203,7 @@ func (s *Service) RotateKey(ctx context.Context, _ *estampv1.RotateKeyRequest) (
 		changes = append(changes, store.KeyChange{KeyID: old.ID.String(), State: stateRecord(retired)})
 		detail = "retired " + old.ID.String()
 	}
-	if err := s.store.SetKeyStates(changes, ch, "key.rotate", k.ID.String(), detail); err != nil {
+	if err := s.store.SetKeyStates(ctx, changes, ch, audit.Entry{Action: audit.KeyRotate, Target: k.ID.String(), Detail: detail}); err != nil {
 		// Unrecorded, the new file would become the active key at the
 		// next start: remove it.
 		if rmErr := os.Remove(keys.Path(s.files.Dir, k.ID)); rmErr != nil {
@@ -230,7 +233,7 @@ func (s *Service) RetireKey(ctx context.Context, req *estampv1.RetireKeyRequest)
 	case estampv1.KeyStatus_KEY_STATUS_COMPROMISED:
 		return nil, ocop.Precondition("key %s is compromised; it stays so", id)
 	case estampv1.KeyStatus_KEY_STATUS_ACTIVE:
-		if err := s.setState(ctx, id, keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}, "key.retire", ""); err != nil {
+		if err := s.setState(ctx, id, keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}, audit.KeyRetire, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -252,7 +255,7 @@ func (s *Service) MarkKeyCompromised(ctx context.Context, req *estampv1.MarkKeyC
 	defer s.keyMu.Unlock()
 	if s.ring.State(id).Status != estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
 		st := keys.State{Status: estampv1.KeyStatus_KEY_STATUS_COMPROMISED, Reason: reason}
-		if err := s.setState(ctx, id, st, "key.compromise", reason); err != nil {
+		if err := s.setState(ctx, id, st, audit.KeyCompromise, reason); err != nil {
 			return nil, err
 		}
 	}
@@ -271,10 +274,11 @@ func (s *Service) keyID(hex string) (stampcode.KeyID, error) {
 	return id, nil
 }
 
-func (s *Service) setState(ctx context.Context, id stampcode.KeyID, st keys.State, action, detail string) error {
+func (s *Service) setState(ctx context.Context, id stampcode.KeyID, st keys.State, action audit.Action, detail string) error {
 	ch := s.change(ctx)
 	st.Since = ch.Time
-	if err := s.store.SetKeyStates([]store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, action, id.String(), detail); err != nil {
+	e := audit.Entry{Action: action, Target: id.String(), Detail: detail}
+	if err := s.store.SetKeyStates(ctx, []store.KeyChange{{KeyID: id.String(), State: stateRecord(st)}}, ch, e); err != nil {
 		return err
 	}
 	s.ring.SetState(id, st)
@@ -287,7 +291,7 @@ func stateRecord(st keys.State) *storagev1.KeyState {
 
 // StateOf reads a stored key state.
 func StateOf(r *storagev1.KeyState) keys.State {
-	return keys.State{Status: estampv1.KeyStatus(r.Status), Reason: r.Reason, Since: store.Time(r.SinceUnixNano)}
+	return keys.State{Status: estampv1.KeyStatus(r.Status), Reason: r.Reason, Since: record.Time(r.SinceUnixNano)}
 }
 
 func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.IssuerKey, error) {
@@ -304,7 +308,7 @@ func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.I
 }
 
 // ListAuditEntries implements estampv1.AdminServiceServer.
-func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
+func (s *Service) ListAuditEntries(ctx context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
 	limit, err := paging.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -318,7 +322,7 @@ func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEnt
 	if from := req.GetFromSequence(); from > 0 {
 		after = max(after, from-1)
 	}
-	list, more, err := s.store.AuditEntries(after, limit)
+	list, more, err := s.store.AuditEntries(ctx, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +330,7 @@ func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEnt
 	for _, e := range list {
 		p := &estampv1.AuditEntry{Sequence: e.Sequence, Hash: e.Hash}
 		if r := e.Record; r != nil {
-			p.Time, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(store.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
+			p.Time, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(record.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
 		} else {
 			p.Action = "(damaged: does not match its hash)"
 		}
@@ -336,8 +340,8 @@ func (s *Service) ListAuditEntries(_ context.Context, req *estampv1.ListAuditEnt
 }
 
 // VerifyAuditLog implements estampv1.AdminServiceServer.
-func (s *Service) VerifyAuditLog(context.Context, *estampv1.VerifyAuditLogRequest) (*estampv1.VerifyAuditLogResponse, error) {
-	c, err := s.store.VerifyAudit()
+func (s *Service) VerifyAuditLog(ctx context.Context, _ *estampv1.VerifyAuditLogRequest) (*estampv1.VerifyAuditLogResponse, error) {
+	c, err := s.store.VerifyAudit(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +359,7 @@ const backupChunk = 1 << 20
 // Backup implements estampv1.AdminServiceServer.
 func (s *Service) Backup(_ *estampv1.BackupRequest, stream estampv1.AdminService_BackupServer) error {
 	w := &chunkWriter{send: stream.Send, buf: make([]byte, 0, backupChunk)}
-	if _, err := s.store.WriteTo(w, func(size int64) error { w.total = size; return nil }); err != nil {
+	if _, err := s.store.WriteTo(stream.Context(), w, func(size int64) error { w.total = size; return nil }); err != nil {
 		return err
 	}
 	return w.flush()

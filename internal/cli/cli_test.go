@@ -53,7 +53,7 @@ func startServerWith(t *testing.T, dir, baseURL string, options ...func(*server.
 	if err != nil {
 		t.Fatal(err)
 	}
-	empty, err := srv.Store.Empty()
+	empty, err := srv.Store.Empty(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

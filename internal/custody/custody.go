@@ -19,11 +19,12 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verdict"
@@ -35,10 +36,14 @@ const MaxDelivery = 10_000
 
 // Store is what custody needs from storage.
 type Store interface {
-	ReceiveStamps(retailerID string, items []store.Intake, ch store.Change, accept func(int, *store.StampRecord, []*storagev1.Receipt) bool, summary func() string) ([]store.IntakeResult, error)
-	StampOf(serial uint64) (*store.StampRecord, error)
-	Revocations(p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
-	BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error)
+	ReceiveStamps(ctx context.Context, retailerID string, items []record.Intake, ch audit.Change,
+		accept func(i int, rec *record.Stamp, before []*record.Receipt) bool,
+		receive func(st *record.StampState, retailerID string, at time.Time),
+		entry func() audit.Entry,
+	) ([]*record.Stamp, error)
+	StampOf(ctx context.Context, serial uint64) (*record.Stamp, error)
+	Revocations(ctx context.Context, p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
+	BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error)
 }
 
 // Checker decides verdicts in the steps every transport shares.
@@ -79,7 +84,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		// outcomes are the verdicts behind items, which tell them.
 		outcomes []verdict.Outcome
 		checks   []verdict.Checked
-		intake   []store.Intake
+		intake   []record.Intake
 		where    []int // index in items of each intake
 		seen     = map[uint64]bool{}
 		now      = s.now()
@@ -127,11 +132,11 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		}
 		seen[c.Claims.Serial] = true
 		checks = append(checks, c)
-		intake = append(intake, store.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
+		intake = append(intake, record.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
 		where = append(where, len(items)-1)
 	}
 	reasons := make([]string, len(intake))
-	results, err := s.store.ReceiveStamps(retailer, intake, store.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *store.StampRecord, before []*storagev1.Receipt) bool {
+	results, err := s.store.ReceiveStamps(ctx, retailer, intake, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *record.Stamp, before []*record.Receipt) bool {
 		it := items[where[i]]
 		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
 		outcomes[where[i]] = o
@@ -157,21 +162,23 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		// A suspected copy is recorded too: both shops now show in its
 		// history, and consumers scanning it are warned.
 		return true
-	}, func() string { return auditSummary(items) })
+	}, Receive, func() audit.Entry {
+		return audit.Entry{Action: audit.DeliveryReceive, Target: retailer, Detail: auditSummary(items)}
+	})
 	if err != nil {
 		return nil, err
 	}
-	for i, res := range results {
+	for i, rec := range results {
 		it := items[where[i]]
 		switch it.Verdict {
 		case estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED, estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED, estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:
 			// Nothing the code names can be trusted.
 			continue
 		}
-		if res.Record == nil {
+		if rec == nil {
 			continue
 		}
-		it.BatchId, it.ProductId, it.ProductName, it.Lot = res.Record.Batch.Id, res.Record.Product.Id, res.Record.Product.Name, res.Record.Batch.Lot
+		it.BatchId, it.ProductId, it.ProductName, it.Lot = rec.Batch.Id, rec.Product.Id, rec.Product.Name, rec.Batch.Lot
 		switch it.Verdict {
 		case estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:
 			it.OtherRetailerId = reasons[i]
@@ -242,11 +249,11 @@ func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
 }
 
 // GetStampHistory implements estampv1.CustodyServiceServer.
-func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHistoryRequest) (*estampv1.GetStampHistoryResponse, error) {
+func (s *Service) GetStampHistory(ctx context.Context, req *estampv1.GetStampHistoryRequest) (*estampv1.GetStampHistoryResponse, error) {
 	if req.GetSerial() == 0 {
 		return nil, ocop.Invalid("serial", "required")
 	}
-	rec, err := s.store.StampOf(req.GetSerial())
+	rec, err := s.store.StampOf(ctx, req.GetSerial())
 	if err != nil {
 		return nil, err
 	}
@@ -258,16 +265,16 @@ func (s *Service) GetStampHistory(_ context.Context, req *estampv1.GetStampHisto
 	}
 	add(b.IssueTime.AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_ISSUED})
 	for _, r := range st.GetReceipts() {
-		add(store.Time(r.FirstUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_RECEIVED, RetailerId: r.RetailerId, Count: r.Count})
+		add(record.Time(r.FirstUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_RECEIVED, RetailerId: r.RetailerId, Count: r.Count})
 	}
 	for _, n := range st.GetEarlyScansUnixNano() {
-		add(store.Time(n), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED, Count: 1})
+		add(record.Time(n), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED, Count: 1})
 	}
 	for _, d := range st.GetDailyScans() {
 		add(ocop.DayStart(d.Day), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY, Count: d.Count})
 	}
 	if r := st.GetRevocation(); r != nil {
-		add(store.Time(r.TimeUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED, Reason: r.Reason, Actor: r.Actor})
+		add(record.Time(r.TimeUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED, Reason: r.Reason, Actor: r.Actor})
 	}
 	if b.Revoked {
 		add(b.GetRevokeTime().AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED, Reason: b.RevocationReason, Actor: b.RevokedBy})
@@ -295,7 +302,7 @@ const (
 // version the first page listed up to: every page of one listing stops
 // there, so a revocation made meanwhile is not half seen but comes with
 // the next sync from that version.
-func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error) {
+func (s *Service) ListRevocations(ctx context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error) {
 	limit, err := paging.SizeOr(req.GetPageSize(), revocationPageSize)
 	if err != nil {
 		return nil, err
@@ -313,11 +320,11 @@ func (s *Service) ListRevocations(_ context.Context, req *estampv1.ListRevocatio
 		}
 		page.After, page.Upto = max(page.After, ns[0]), ns[1]
 	}
-	version, entries, more, err := s.store.Revocations(page)
+	version, entries, more, err := s.store.Revocations(ctx, page)
 	if err != nil {
 		return nil, err
 	}
-	bases, err := s.store.BatchBaseURLs()
+	bases, err := s.store.BatchBaseURLs(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -8,16 +8,19 @@ package issuance
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
-	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Limits of one request.
@@ -29,11 +32,11 @@ const (
 
 // Store is what issuance needs from storage.
 type Store interface {
-	IssueBatch(requestID, productID string, ch store.Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (*estampv1.Batch, bool, error)
-	Batch(id uint64) (*estampv1.Batch, error)
-	Batches(productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
-	RevokeStamps(store.Revocation) (*estampv1.Batch, int, uint64, error)
-	Product(id string) (*estampv1.Product, error)
+	IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (*estampv1.Batch, bool, error)
+	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
+	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
+	RevokeStamps(ctx context.Context, r record.Revocation, revoked func(record.Revocation, record.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error)
+	Product(ctx context.Context, id string) (*estampv1.Product, error)
 }
 
 // Issuers finds the issuer key for new batches and, by id, for
@@ -113,7 +116,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	if r.production.After(ocop.Today(now)) {
 		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
 	}
-	batch, created, err := s.store.IssueBatch(req.GetRequestId(), req.GetProductId(), store.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
+	batch, created, err := s.store.IssueBatch(ctx, req.GetRequestId(), req.GetProductId(), audit.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
 		if p.StarGrade < ocop.MinCertifiedGrade {
 			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
 		}
@@ -134,7 +137,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 			KeyId:                     issuer.KeyID().String(),
 			BaseUrl:                   s.prefix,
 		}, nil
-	})
+	}, issueEntry)
 	if err != nil {
 		return nil, err
 	}
@@ -144,14 +147,20 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	return &estampv1.IssueStampsResponse{Batch: batch}, nil
 }
 
+// issueEntry is the audit entry of a batch as issued.
+func issueEntry(b *estampv1.Batch) audit.Entry {
+	return audit.Entry{Action: audit.StampsIssue, Target: strconv.FormatUint(b.Id, 10), Detail: fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s",
+		b.ProductId, b.Lot, b.Quantity, b.FirstSerial, b.FirstSerial+uint64(b.Quantity)-1, b.KeyId)}
+}
+
 func sameRequest(b *estampv1.Batch, productID string, r *issueRequest) bool {
 	return b.ProductId == productID && b.Lot == r.lot && b.Quantity == r.quantity &&
 		b.ProductionDate == r.productionS && b.ExpiryDate == r.expiryS
 }
 
 // productNumber is the number stamps carry for the batch's product.
-func (s *Service) productNumber(b *estampv1.Batch) (uint32, error) {
-	p, err := s.store.Product(b.ProductId)
+func (s *Service) productNumber(ctx context.Context, b *estampv1.Batch) (uint32, error) {
+	p, err := s.store.Product(ctx, b.ProductId)
 	if err != nil {
 		return 0, err
 	}
@@ -168,7 +177,7 @@ type signer struct {
 // signerFor finds what the codes of b need: the key that signed them
 // (refused once compromised, so that its codes are never printed again)
 // and the product's number.
-func (s *Service) signerFor(b *estampv1.Batch) (*signer, error) {
+func (s *Service) signerFor(ctx context.Context, b *estampv1.Batch) (*signer, error) {
 	issuer, ok := s.issuers.Issuer(b.KeyId)
 	if !ok {
 		return nil, ocop.Precondition("key %s that signed batch %d is no longer available", b.KeyId, b.Id)
@@ -177,7 +186,7 @@ func (s *Service) signerFor(b *estampv1.Batch) (*signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.productNumber(b)
+	n, err := s.productNumber(ctx, b)
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +238,11 @@ func (g *signer) sign(ctx context.Context, first uint64, n int) ([]*estampv1.Sta
 }
 
 // GetBatch implements estampv1.IssuanceServiceServer.
-func (s *Service) GetBatch(_ context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
+func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
 	if req.GetId() == 0 {
 		return nil, ocop.Invalid("id", "required")
 	}
-	b, err := s.store.Batch(req.GetId())
+	b, err := s.store.Batch(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -242,11 +251,11 @@ func (s *Service) GetBatch(_ context.Context, req *estampv1.GetBatchRequest) (*e
 
 // BatchStamps returns a batch and every stamp's code, e.g. for printing.
 func (s *Service) BatchStamps(ctx context.Context, id uint64) (*estampv1.Batch, []*estampv1.Stamp, error) {
-	b, err := s.store.Batch(id)
+	b, err := s.store.Batch(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := s.signerFor(b)
+	g, err := s.signerFor(ctx, b)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -295,7 +304,7 @@ func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv
 	if req.GetBatchId() == 0 {
 		return ocop.Invalid("batch_id", "required")
 	}
-	b, err := s.store.Batch(req.GetBatchId())
+	b, err := s.store.Batch(stream.Context(), req.GetBatchId())
 	if err != nil {
 		return err
 	}
@@ -303,7 +312,7 @@ func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv
 	if err != nil {
 		return err
 	}
-	g, err := s.signerFor(b)
+	g, err := s.signerFor(stream.Context(), b)
 	if err != nil {
 		return err
 	}
@@ -354,7 +363,7 @@ func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv
 }
 
 // ListBatches implements estampv1.IssuanceServiceServer.
-func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesRequest) (*estampv1.ListBatchesResponse, error) {
+func (s *Service) ListBatches(ctx context.Context, req *estampv1.ListBatchesRequest) (*estampv1.ListBatchesResponse, error) {
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
@@ -366,7 +375,7 @@ func (s *Service) ListBatches(_ context.Context, req *estampv1.ListBatchesReques
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.store.Batches(req.GetProductId(), after, limit)
+	list, more, err := s.store.Batches(ctx, req.GetProductId(), after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -393,11 +402,44 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 	if len(req.GetSerials()) > MaxQuantity {
 		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
 	}
-	b, n, version, err := s.store.RevokeStamps(store.Revocation{
-		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: store.Change{Actor: actor, Time: s.now()},
-	})
+	b, n, version, err := s.store.RevokeStamps(ctx, record.Revocation{
+		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: audit.Change{Actor: actor, Time: s.now()},
+	}, revocationEntry)
 	if err != nil {
 		return nil, err
 	}
 	return &estampv1.RevokeStampsResponse{Batch: b, RevokedCount: uint32(n), RevocationVersion: version}, nil
+}
+
+// revocationEntry is the audit entry of a revocation that revoked
+// something: a recall of a batch, or stamps by serial.
+func revocationEntry(r record.Revocation, done record.Revoked) audit.Entry {
+	if len(r.Serials) == 0 {
+		return audit.Entry{Action: audit.BatchRevoke, Target: strconv.FormatUint(done.Batch.Id, 10), Detail: r.Reason}
+	}
+	target := "serials"
+	if done.Batch != nil {
+		target = strconv.FormatUint(done.Batch.Id, 10)
+	}
+	return audit.Entry{Action: audit.StampsRevoke, Target: target, Detail: fmt.Sprintf("%d stamps (%s), revocation list %s: %s", done.Count, serialSpan(r.Serials), versionSpan(done.Versions), r.Reason)}
+}
+
+// versionSpan names revocation-list versions briefly for the audit log.
+func versionSpan(versions []uint64) string {
+	if len(versions) == 1 {
+		return "version " + strconv.FormatUint(versions[0], 10)
+	}
+	return fmt.Sprintf("versions %d-%d", versions[0], versions[len(versions)-1])
+}
+
+// serialSpan names revoked serials briefly for the audit log.
+func serialSpan(serials []uint64) string {
+	if len(serials) == 1 {
+		return strconv.FormatUint(serials[0], 10)
+	}
+	lo, hi := serials[0], serials[0]
+	for _, s := range serials {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	return fmt.Sprintf("%d of %d-%d", len(serials), lo, hi)
 }

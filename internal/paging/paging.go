@@ -9,6 +9,7 @@
 package paging
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -110,4 +111,30 @@ func Next[T any](page []T, more bool, token func(last T) string) string {
 		return ""
 	}
 	return token(page[len(page)-1])
+}
+
+// Request is what every List request has.
+type Request interface {
+	GetPageSize() int32
+	GetPageToken() string
+}
+
+// ByID reads one page of a list whose items are keyed by id, in id order:
+// the request's page size (with the default and the cap) and token, then
+// read, then the next page's token. Every list of the registry and of
+// tokens pages so; read is the store's list method.
+func ByID[T interface{ GetId() string }](ctx context.Context, req Request, read func(ctx context.Context, after string, limit int) ([]T, bool, error)) (page []T, next string, err error) {
+	limit, err := Size(req.GetPageSize())
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := After(req.GetPageToken())
+	if err != nil {
+		return nil, "", err
+	}
+	page, more, err := read(ctx, after, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	return page, Next(page, more, func(last T) string { return Token(last.GetId()) }), nil
 }

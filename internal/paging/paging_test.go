@@ -1,6 +1,7 @@
 package paging_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -102,4 +103,58 @@ func FuzzPageToken(f *testing.F) {
 			}
 		}
 	})
+}
+
+type item struct{ id string }
+
+func (i item) GetId() string { return i.id }
+
+type request struct {
+	size  int32
+	token string
+}
+
+func (r request) GetPageSize() int32   { return r.size }
+func (r request) GetPageToken() string { return r.token }
+
+// ByID reads a page after the token's id, at most the page size, and
+// makes the next page's token of its last item; it refuses a bad size or
+// token before reading, and passes on the read's error.
+func TestByID(t *testing.T) {
+	all := []item{{"A"}, {"B"}, {"C"}}
+	reads := 0
+	read := func(_ context.Context, after string, limit int) ([]item, bool, error) {
+		reads++
+		var page []item
+		for _, it := range all {
+			if it.id > after {
+				page = append(page, it)
+			}
+		}
+		if len(page) > limit {
+			return page[:limit], true, nil
+		}
+		return page, false, nil
+	}
+	ctx := context.Background()
+	page, next, err := paging.ByID(ctx, request{size: 2}, read)
+	if err != nil || len(page) != 2 || next != paging.Token("B") {
+		t.Fatalf("first page = %v, %q, %v", page, next, err)
+	}
+	page, next, err = paging.ByID(ctx, request{size: 2, token: next}, read)
+	if err != nil || len(page) != 1 || page[0].id != "C" || next != "" {
+		t.Errorf("last page = %v, %q, %v", page, next, err)
+	}
+	reads = 0
+	var inv *ocop.InvalidError
+	if _, _, err := paging.ByID(ctx, request{size: -1}, read); !errors.As(err, &inv) || inv.Field != "page_size" || reads != 0 {
+		t.Errorf("bad size: %v after %d reads", err, reads)
+	}
+	if _, _, err := paging.ByID(ctx, request{token: "!"}, read); !errors.As(err, &inv) || inv.Field != "page_token" || reads != 0 {
+		t.Errorf("bad token: %v after %d reads", err, reads)
+	}
+	boom := errors.New("boom")
+	if _, _, err := paging.ByID(ctx, request{}, func(context.Context, string, int) ([]item, bool, error) { return nil, false, boom }); !errors.Is(err, boom) {
+		t.Errorf("read error: %v", err)
+	}
 }

@@ -22,7 +22,7 @@ type Batches interface {
 
 // Products gives a product by id.
 type Products interface {
-	Product(id string) (*estampv1.Product, error)
+	Product(ctx context.Context, id string) (*estampv1.Product, error)
 }
 
 // Service implements estampv1.LabelServiceServer.
@@ -49,7 +49,7 @@ func Load(ctx context.Context, batches Batches, products Products, batchID uint6
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	p, err := products.Product(b.ProductId)
+	p, err := products.Product(ctx, b.ProductId)
 	if err != nil {
 		return labels.Batch{}, err
 	}

@@ -8,24 +8,24 @@ import (
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
-	"github.com/ocopvn/estamp/internal/store"
 )
 
 // Store is what the registry needs from storage.
 type Store interface {
-	CreateProducer(p *estampv1.Producer, ch store.Change) error
-	Producer(id string) (*estampv1.Producer, error)
-	Producers(after string, limit int) ([]*estampv1.Producer, bool, error)
-	CreateProduct(p *estampv1.Product, ch store.Change) error
-	Product(id string) (*estampv1.Product, error)
-	Products(producerID, after string, limit int) ([]*estampv1.Product, bool, error)
-	UpdateProduct(id string, ch store.Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error)
-	CreateRetailer(r *estampv1.Retailer, ch store.Change) error
-	Retailer(id string) (*estampv1.Retailer, error)
-	Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error)
+	CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error
+	Producer(ctx context.Context, id string) (*estampv1.Producer, error)
+	Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error)
+	CreateProduct(ctx context.Context, p *estampv1.Product, ch audit.Change, e audit.Entry) error
+	Product(ctx context.Context, id string) (*estampv1.Product, error)
+	Products(ctx context.Context, producerID, after string, limit int) ([]*estampv1.Product, bool, error)
+	UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error)
+	CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error
+	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
+	Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error)
 }
 
 // Service implements estampv1.RegistryServiceServer.
@@ -41,8 +41,8 @@ func New(store Store, now func() time.Time) *Service {
 }
 
 // change names the caller of ctx as the author of a change at now.
-func (s *Service) change(ctx context.Context, now time.Time) store.Change {
-	return store.Change{Actor: auth.Actor(ctx), Time: now}
+func (s *Service) change(ctx context.Context, now time.Time) audit.Change {
+	return audit.Change{Actor: auth.Actor(ctx), Time: now}
 }
 
 // CreateProducer implements estampv1.RegistryServiceServer.
@@ -51,18 +51,19 @@ func (s *Service) CreateProducer(ctx context.Context, req *estampv1.CreateProduc
 	if err := ocop.NormalizeProducer(p); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateProducer(p, s.change(ctx, s.now())); err != nil {
+	e := audit.Entry{Action: audit.ProducerCreate, Target: p.Id, Detail: p.Name}
+	if err := s.store.CreateProducer(ctx, p, s.change(ctx, s.now()), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProducerResponse{Producer: p}, nil
 }
 
 // GetProducer implements estampv1.RegistryServiceServer.
-func (s *Service) GetProducer(_ context.Context, req *estampv1.GetProducerRequest) (*estampv1.GetProducerResponse, error) {
+func (s *Service) GetProducer(ctx context.Context, req *estampv1.GetProducerRequest) (*estampv1.GetProducerResponse, error) {
 	if err := ocop.CheckID("id", req.GetId()); err != nil {
 		return nil, err
 	}
-	p, err := s.store.Producer(req.GetId())
+	p, err := s.store.Producer(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -70,20 +71,12 @@ func (s *Service) GetProducer(_ context.Context, req *estampv1.GetProducerReques
 }
 
 // ListProducers implements estampv1.RegistryServiceServer.
-func (s *Service) ListProducers(_ context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
+func (s *Service) ListProducers(ctx context.Context, req *estampv1.ListProducersRequest) (*estampv1.ListProducersResponse, error) {
+	list, next, err := paging.ByID(ctx, req, s.store.Producers)
 	if err != nil {
 		return nil, err
 	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	list, more, err := s.store.Producers(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	return &estampv1.ListProducersResponse{Producers: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Producer) string { return paging.Token(last.Id) })}, nil
+	return &estampv1.ListProducersResponse{Producers: list, NextPageToken: next}, nil
 }
 
 // CreateProduct implements estampv1.RegistryServiceServer.
@@ -93,18 +86,19 @@ func (s *Service) CreateProduct(ctx context.Context, req *estampv1.CreateProduct
 		return nil, err
 	}
 	now := s.now()
-	if err := s.store.CreateProduct(p, s.change(ctx, now)); err != nil {
+	e := audit.Entry{Action: audit.ProductCreate, Target: p.Id, Detail: p.ProducerId + " " + p.Name}
+	if err := s.store.CreateProduct(ctx, p, s.change(ctx, now), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProductResponse{Product: ocop.WithStatus(p, now)}, nil
 }
 
 // GetProduct implements estampv1.RegistryServiceServer.
-func (s *Service) GetProduct(_ context.Context, req *estampv1.GetProductRequest) (*estampv1.GetProductResponse, error) {
+func (s *Service) GetProduct(ctx context.Context, req *estampv1.GetProductRequest) (*estampv1.GetProductResponse, error) {
 	if err := ocop.CheckID("id", req.GetId()); err != nil {
 		return nil, err
 	}
-	p, err := s.store.Product(req.GetId())
+	p, err := s.store.Product(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -112,21 +106,17 @@ func (s *Service) GetProduct(_ context.Context, req *estampv1.GetProductRequest)
 }
 
 // ListProducts implements estampv1.RegistryServiceServer.
-func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
-	if err != nil {
-		return nil, err
-	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	if req.GetProducerId() != "" {
-		if err := ocop.CheckID("producer_id", req.GetProducerId()); err != nil {
-			return nil, err
+func (s *Service) ListProducts(ctx context.Context, req *estampv1.ListProductsRequest) (*estampv1.ListProductsResponse, error) {
+	list, next, err := paging.ByID(ctx, req, func(ctx context.Context, after string, limit int) ([]*estampv1.Product, bool, error) {
+		// Checked once the page is, as before: a bad page_size is named
+		// first.
+		if req.GetProducerId() != "" {
+			if err := ocop.CheckID("producer_id", req.GetProducerId()); err != nil {
+				return nil, false, err
+			}
 		}
-	}
-	list, more, err := s.store.Products(req.GetProducerId(), after, limit)
+		return s.store.Products(ctx, req.GetProducerId(), after, limit)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +124,7 @@ func (s *Service) ListProducts(_ context.Context, req *estampv1.ListProductsRequ
 	for _, p := range list {
 		ocop.WithStatus(p, now)
 	}
-	return &estampv1.ListProductsResponse{Products: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Product) string { return paging.Token(last.Id) })}, nil
+	return &estampv1.ListProductsResponse{Products: list, NextPageToken: next}, nil
 }
 
 // UpdateCertification implements estampv1.RegistryServiceServer.
@@ -142,27 +132,27 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
-	now := s.now()
-	var change func(*estampv1.Product) (string, string, error)
+	now, id := s.now(), req.GetProductId()
+	var change func(*estampv1.Product) (audit.Entry, error)
 	switch c := req.GetChange().(type) {
 	case *estampv1.UpdateCertificationRequest_Renewal:
 		r := c.Renewal
 		if err := ocop.NormalizeCertification(r.GetStarGrade(), r.GetCertificate(), "renewal"); err != nil {
 			return nil, err
 		}
-		change = func(p *estampv1.Product) (string, string, error) {
+		change = func(p *estampv1.Product) (audit.Entry, error) {
 			p.StarGrade, p.Certificate = r.StarGrade, r.Certificate
-			return "certificate.renew", fmt.Sprintf("%d stars, decision %s", r.StarGrade, r.Certificate.GetDecisionNumber()), nil
+			return audit.Entry{Action: audit.CertificateRenew, Target: id, Detail: fmt.Sprintf("%d stars, decision %s", r.StarGrade, r.Certificate.GetDecisionNumber())}, nil
 		}
 	case *estampv1.UpdateCertificationRequest_Revocation:
 		reason := c.Revocation.GetReason()
-		change = func(p *estampv1.Product) (string, string, error) {
-			return "certificate.revoke", reason, ocop.Revoke(p.Certificate, reason, now)
+		change = func(p *estampv1.Product) (audit.Entry, error) {
+			return audit.Entry{Action: audit.CertificateRevoke, Target: id, Detail: reason}, ocop.Revoke(p.Certificate, reason, now)
 		}
 	default:
 		return nil, ocop.Invalid("change", "required: renewal or revocation")
 	}
-	p, err := s.store.UpdateProduct(req.GetProductId(), s.change(ctx, now), change)
+	p, err := s.store.UpdateProduct(ctx, id, s.change(ctx, now), change)
 	if err != nil {
 		return nil, err
 	}
@@ -175,18 +165,19 @@ func (s *Service) CreateRetailer(ctx context.Context, req *estampv1.CreateRetail
 	if err := ocop.NormalizeRetailer(r); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateRetailer(r, s.change(ctx, s.now())); err != nil {
+	e := audit.Entry{Action: audit.RetailerCreate, Target: r.Id, Detail: r.Name}
+	if err := s.store.CreateRetailer(ctx, r, s.change(ctx, s.now()), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateRetailerResponse{Retailer: r}, nil
 }
 
 // GetRetailer implements estampv1.RegistryServiceServer.
-func (s *Service) GetRetailer(_ context.Context, req *estampv1.GetRetailerRequest) (*estampv1.GetRetailerResponse, error) {
+func (s *Service) GetRetailer(ctx context.Context, req *estampv1.GetRetailerRequest) (*estampv1.GetRetailerResponse, error) {
 	if err := ocop.CheckID("id", req.GetId()); err != nil {
 		return nil, err
 	}
-	r, err := s.store.Retailer(req.GetId())
+	r, err := s.store.Retailer(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -194,18 +185,10 @@ func (s *Service) GetRetailer(_ context.Context, req *estampv1.GetRetailerReques
 }
 
 // ListRetailers implements estampv1.RegistryServiceServer.
-func (s *Service) ListRetailers(_ context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
+func (s *Service) ListRetailers(ctx context.Context, req *estampv1.ListRetailersRequest) (*estampv1.ListRetailersResponse, error) {
+	list, next, err := paging.ByID(ctx, req, s.store.Retailers)
 	if err != nil {
 		return nil, err
 	}
-	after, err := paging.After(req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	list, more, err := s.store.Retailers(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	return &estampv1.ListRetailersResponse{Retailers: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Retailer) string { return paging.Token(last.Id) })}, nil
+	return &estampv1.ListRetailersResponse{Retailers: list, NextPageToken: next}, nil
 }

@@ -34,7 +34,7 @@ type rule struct {
 	limited bool
 	// producer, when set, admits producer tokens for the producers it
 	// returns: all of them must be the token's. anyProducer admits all.
-	producer func(o owners, req any) ([]string, error)
+	producer func(ctx context.Context, o owners, req any) ([]string, error)
 	// retailer, when set, admits retailer tokens for the retailer the
 	// request names.
 	retailer func(req any) string
@@ -42,47 +42,47 @@ type rule struct {
 	// far as the request tells before the work starts; it is charged to
 	// the caller's token (see authorizer.charge). 0 charges nothing, e.g.
 	// for a request the service will refuse.
-	codes func(o owners, req any) uint64
+	codes func(ctx context.Context, o owners, req any) uint64
 }
 
 // owners finds who owns what a request names.
 type owners interface {
-	Product(id string) (*estampv1.Product, error)
-	Batch(id uint64) (*estampv1.Batch, error)
-	ProductsOfSerials(serials []uint64) ([]string, error)
+	Product(ctx context.Context, id string) (*estampv1.Product, error)
+	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
+	ProductsOfSerials(ctx context.Context, serials []uint64) ([]string, error)
 }
 
 // tokens finds API tokens by id.
 type tokens interface {
-	Token(id string) (*storagev1.TokenRecord, error)
+	Token(ctx context.Context, id string) (*storagev1.TokenRecord, error)
 }
 
-func anyProducer(owners, any) ([]string, error) { return nil, nil }
+func anyProducer(context.Context, owners, any) ([]string, error) { return nil, nil }
 
-func productOwner(o owners, productID string) ([]string, error) {
-	p, err := o.Product(productID)
+func productOwner(ctx context.Context, o owners, productID string) ([]string, error) {
+	p, err := o.Product(ctx, productID)
 	if err != nil {
 		return nil, err
 	}
 	return []string{p.ProducerId}, nil
 }
 
-func batchOwner(o owners, batchID uint64) ([]string, error) {
-	b, err := o.Batch(batchID)
+func batchOwner(ctx context.Context, o owners, batchID uint64) ([]string, error) {
+	b, err := o.Batch(ctx, batchID)
 	if err != nil {
 		return nil, err
 	}
-	return productOwner(o, b.ProductId)
+	return productOwner(ctx, o, b.ProductId)
 }
 
-func serialOwners(o owners, serials []uint64) ([]string, error) {
-	products, err := o.ProductsOfSerials(serials)
+func serialOwners(ctx context.Context, o owners, serials []uint64) ([]string, error) {
+	products, err := o.ProductsOfSerials(ctx, serials)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, id := range products {
-		p, err := productOwner(o, id)
+		p, err := productOwner(ctx, o, id)
 		if err != nil {
 			return nil, err
 		}
@@ -92,8 +92,8 @@ func serialOwners(o owners, serials []uint64) ([]string, error) {
 }
 
 // batchSize is the quantity of the batch batchID, or 0 if there is none.
-func batchSize(o owners, batchID uint64) uint64 {
-	b, err := o.Batch(batchID)
+func batchSize(ctx context.Context, o owners, batchID uint64) uint64 {
+	b, err := o.Batch(ctx, batchID)
 	if err != nil {
 		return 0
 	}
@@ -116,34 +116,34 @@ var rules = map[string]rule{
 	estampv1.RegistryService_UpdateCertification_FullMethodName: adminOnly,
 	estampv1.RegistryService_CreateRetailer_FullMethodName:      adminOnly,
 	estampv1.RegistryService_ListRetailers_FullMethodName:       adminOnly,
-	estampv1.RegistryService_GetProducer_FullMethodName: {producer: func(_ owners, req any) ([]string, error) {
+	estampv1.RegistryService_GetProducer_FullMethodName: {producer: func(_ context.Context, _ owners, req any) ([]string, error) {
 		return []string{req.(*estampv1.GetProducerRequest).GetId()}, nil
 	}},
-	estampv1.RegistryService_GetProduct_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
-		return productOwner(o, req.(*estampv1.GetProductRequest).GetId())
+	estampv1.RegistryService_GetProduct_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		return productOwner(ctx, o, req.(*estampv1.GetProductRequest).GetId())
 	}},
 	// A producer lists its own products: it must filter by itself.
-	estampv1.RegistryService_ListProducts_FullMethodName: {producer: func(_ owners, req any) ([]string, error) {
+	estampv1.RegistryService_ListProducts_FullMethodName: {producer: func(_ context.Context, _ owners, req any) ([]string, error) {
 		return []string{req.(*estampv1.ListProductsRequest).GetProducerId()}, nil
 	}},
 	estampv1.RegistryService_GetRetailer_FullMethodName: {retailer: func(req any) string {
 		return req.(*estampv1.GetRetailerRequest).GetId()
 	}},
 
-	estampv1.IssuanceService_IssueStamps_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
-		return productOwner(o, req.(*estampv1.IssueStampsRequest).GetProductId())
+	estampv1.IssuanceService_IssueStamps_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		return productOwner(ctx, o, req.(*estampv1.IssueStampsRequest).GetProductId())
 	}},
-	estampv1.IssuanceService_GetBatch_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
-		return batchOwner(o, req.(*estampv1.GetBatchRequest).GetId())
+	estampv1.IssuanceService_GetBatch_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		return batchOwner(ctx, o, req.(*estampv1.GetBatchRequest).GetId())
 	}},
 	// Streaming signs every code it sends: charged what it will send.
 	estampv1.IssuanceService_StreamStamps_FullMethodName: {
-		producer: func(o owners, req any) ([]string, error) {
-			return batchOwner(o, req.(*estampv1.StreamStampsRequest).GetBatchId())
+		producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+			return batchOwner(ctx, o, req.(*estampv1.StreamStampsRequest).GetBatchId())
 		},
-		codes: func(o owners, req any) uint64 {
+		codes: func(ctx context.Context, o owners, req any) uint64 {
 			r := req.(*estampv1.StreamStampsRequest)
-			b, err := o.Batch(r.GetBatchId())
+			b, err := o.Batch(ctx, r.GetBatchId())
 			if err != nil {
 				return 0
 			}
@@ -154,16 +154,16 @@ var rules = map[string]rule{
 			return uint64(n)
 		},
 	},
-	estampv1.IssuanceService_ListBatches_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
-		return productOwner(o, req.(*estampv1.ListBatchesRequest).GetProductId())
+	estampv1.IssuanceService_ListBatches_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		return productOwner(ctx, o, req.(*estampv1.ListBatchesRequest).GetProductId())
 	}},
-	estampv1.IssuanceService_RevokeStamps_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
+	estampv1.IssuanceService_RevokeStamps_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
 		r := req.(*estampv1.RevokeStampsRequest)
 		if r.GetBatchId() != 0 {
 			// The store refuses serials outside the named batch.
-			return batchOwner(o, r.GetBatchId())
+			return batchOwner(ctx, o, r.GetBatchId())
 		}
-		return serialOwners(o, r.GetSerials())
+		return serialOwners(ctx, o, r.GetSerials())
 	}},
 
 	estampv1.VerificationService_Verify_FullMethodName:         limited,
@@ -172,19 +172,19 @@ var rules = map[string]rule{
 	estampv1.LabelService_ListLabelLayouts_FullMethodName: {producer: anyProducer},
 	// Rendering signs and draws every label of the batch.
 	estampv1.LabelService_RenderLabels_FullMethodName: {
-		producer: func(o owners, req any) ([]string, error) {
-			return batchOwner(o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+		producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+			return batchOwner(ctx, o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
 		},
-		codes: func(o owners, req any) uint64 {
-			return batchSize(o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+		codes: func(ctx context.Context, o owners, req any) uint64 {
+			return batchSize(ctx, o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
 		},
 	},
 
 	estampv1.CustodyService_ReceiveDelivery_FullMethodName: {retailer: func(req any) string {
 		return req.(*estampv1.ReceiveDeliveryRequest).GetRetailerId()
 	}},
-	estampv1.CustodyService_GetStampHistory_FullMethodName: {producer: func(o owners, req any) ([]string, error) {
-		return serialOwners(o, []uint64{req.(*estampv1.GetStampHistoryRequest).GetSerial()})
+	estampv1.CustodyService_GetStampHistory_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		return serialOwners(ctx, o, []uint64{req.(*estampv1.GetStampHistoryRequest).GetSerial()})
 	}},
 	estampv1.CustodyService_ListRevocations_FullMethodName: limited,
 
@@ -257,11 +257,11 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 	}
 	ctx = auth.WithPrincipal(ctx, p)
 	setPrincipal(ctx, p.String())
-	owner, err := a.ownerCheck(r, p, method)
+	owner, err := a.ownerCheck(ctx, r, p, method)
 	if err != nil {
 		return nil, nil, err
 	}
-	charge := a.charge(r, p)
+	charge := a.charge(ctx, r, p)
 	switch {
 	case owner == nil:
 		return ctx, charge, nil
@@ -280,8 +280,9 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 
 // ownerCheck is the check a token of role p.Role must pass on the request
 // under rule r: nil when none is needed (admins, public methods), an error
-// when the role may not call the method at all.
-func (a *authorizer) ownerCheck(r rule, p auth.Principal, method string) (func(req any) error, error) {
+// when the role may not call the method at all. The check reads the store
+// under ctx, the call's.
+func (a *authorizer) ownerCheck(ctx context.Context, r rule, p auth.Principal, method string) (func(req any) error, error) {
 	if r.public || p.Role == estampv1.Role_ROLE_ADMIN {
 		return nil, nil
 	}
@@ -292,7 +293,7 @@ func (a *authorizer) ownerCheck(r rule, p auth.Principal, method string) (func(r
 	switch {
 	case p.Role == estampv1.Role_ROLE_PRODUCER && r.producer != nil:
 		return func(req any) error {
-			ids, err := r.producer(a.owners, req)
+			ids, err := r.producer(ctx, a.owners, req)
 			// Not found is denied like someone else's: a producer must
 			// not learn what exists.
 			if err != nil {
@@ -321,12 +322,12 @@ func (a *authorizer) ownerCheck(r rule, p auth.Principal, method string) (func(r
 // a loop — cannot keep the server's cores signing codes. Every role is
 // charged, the office too; callers without a token cannot make these
 // calls. nil when the method costs nothing or there is no budget.
-func (a *authorizer) charge(r rule, p auth.Principal) func(req any) error {
+func (a *authorizer) charge(ctx context.Context, r rule, p auth.Principal) func(req any) error {
 	if r.codes == nil || a.codes == nil {
 		return nil
 	}
 	return func(req any) error {
-		n := r.codes(a.owners, req)
+		n := r.codes(ctx, a.owners, req)
 		if n == 0 {
 			return nil
 		}
@@ -357,7 +358,7 @@ func (a *authorizer) authenticate(ctx context.Context) (auth.Principal, bool, er
 	if err != nil {
 		return auth.Principal{}, false, bad
 	}
-	rec, err := a.tokens.Token(id)
+	rec, err := a.tokens.Token(ctx, id)
 	if err != nil || !auth.Matches(token, rec.SecretSha256) || rec.RevokeUnixNano != 0 {
 		return auth.Principal{}, false, bad
 	}

@@ -99,7 +99,7 @@ func TestBackupWhileIssuing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Check(); err != nil {
+	if err := st.Check(ctx); err != nil {
 		t.Fatalf("bbolt check of the backup: %v", err)
 	}
 	st.Close()

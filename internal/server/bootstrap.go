@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/admin"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ratelimit"
@@ -25,8 +27,8 @@ func AdminTokenPath(dataDir string) string { return filepath.Join(dataDir, "admi
 // ensureAdminToken gives a database without tokens its first admin token,
 // written to AdminTokenPath with mode 0600: without one, nobody could
 // create the others. The log says where it is, never what it is.
-func ensureAdminToken(st *store.Store, cfg Config) error {
-	if have, err := st.HasTokens(); err != nil || have {
+func ensureAdminToken(ctx context.Context, st *store.Store, cfg Config) error {
+	if have, err := st.HasTokens(ctx); err != nil || have {
 		return err
 	}
 	token, id, hash, err := auth.NewToken(cfg.Rand)
@@ -44,7 +46,7 @@ func ensureAdminToken(st *store.Store, cfg Config) error {
 		return fmt.Errorf("admin token: %w", err)
 	}
 	rec := &storagev1.TokenRecord{Id: id, Role: int32(estampv1.Role_ROLE_ADMIN), SecretSha256: hash, Description: "first admin token, written to admin.token"}
-	if err := st.CreateToken(rec, store.Change{Actor: auth.ServerActor, Time: cfg.Now()}); err != nil {
+	if err := st.CreateToken(ctx, rec, audit.Change{Actor: auth.ServerActor, Time: cfg.Now()}, admin.TokenCreated(rec)); err != nil {
 		return err
 	}
 	cfg.Log.Info("wrote the first admin token; keep it secret, and create others with `estamp admin tokens create`", "path", path, "token_id", id)
@@ -52,8 +54,8 @@ func ensureAdminToken(st *store.Store, cfg Config) error {
 }
 
 // applyKeyStates hands the office's decisions about keys to the ring.
-func applyKeyStates(st *store.Store, ring *keys.Ring) error {
-	states, err := st.KeyStates()
+func applyKeyStates(ctx context.Context, st *store.Store, ring *keys.Ring) error {
+	states, err := st.KeyStates(ctx)
 	if err != nil {
 		return err
 	}

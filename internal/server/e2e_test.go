@@ -466,7 +466,7 @@ func TestIssuanceRefusals(t *testing.T) {
 		})
 	}
 	// None of the refusals used a serial.
-	if next, _ := e.srv.Store.NextSerial(); next != 1 {
+	if next, _ := e.srv.Store.NextSerial(context.Background()); next != 1 {
 		t.Errorf("refused requests used serials: next = %d", next)
 	}
 }

@@ -27,7 +27,7 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	e.seedRegistry(t)
 	ctx := context.Background()
 	first := e.issue(t, "NEM-CHUA", 5, "ok-1")
-	nextBefore, _ := e.srv.Store.NextSerial()
+	nextBefore, _ := e.srv.Store.NextSerial(ctx)
 	auditBefore, _ := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
 
 	failing.Store(true)
@@ -53,10 +53,10 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	}
 	failing.Store(false)
 
-	if err := e.srv.Store.Check(); err != nil {
+	if err := e.srv.Store.Check(ctx); err != nil {
 		t.Fatalf("bbolt check after the failures: %v", err)
 	}
-	if next, _ := e.srv.Store.NextSerial(); next != nextBefore {
+	if next, _ := e.srv.Store.NextSerial(ctx); next != nextBefore {
 		t.Errorf("next serial moved from %d to %d", nextBefore, next)
 	}
 	list, _ := e.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})

@@ -79,7 +79,7 @@ func TestFullDiskKeepsVerdictsAndLosesNothing(t *testing.T) {
 	}
 
 	full.Store(false)
-	if err := e.srv.Store.Check(); err != nil {
+	if err := e.srv.Store.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
 	v := e.verify(t, acked.Stamps[0].Code)

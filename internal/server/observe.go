@@ -36,10 +36,12 @@ type metrics struct {
 	scansNotRecorded prometheus.Counter
 }
 
-// dbStats is what the metrics read from the store.
+// dbStats is what the metrics read from the store. A scrape's collectors
+// get no context, so they read under context.Background(): each read is
+// one short transaction.
 type dbStats interface {
-	NextSerial() (uint64, error)
-	Size() (int64, error)
+	NextSerial(context.Context) (uint64, error)
+	Size(context.Context) (int64, error)
 }
 
 func newMetrics(db dbStats) *metrics {
@@ -68,7 +70,7 @@ func newMetrics(db dbStats) *metrics {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "estamp_stamps_issued_total", Help: "Stamps issued since the database was created.",
 		}, func() float64 {
-			next, err := db.NextSerial()
+			next, err := db.NextSerial(context.Background())
 			if err != nil {
 				return 0
 			}
@@ -77,7 +79,7 @@ func newMetrics(db dbStats) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "estamp_database_size_bytes", Help: "Size of the bbolt database.",
 		}, func() float64 {
-			n, err := db.Size()
+			n, err := db.Size(context.Background())
 			if err != nil {
 				return 0
 			}

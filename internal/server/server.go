@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"fmt"
@@ -155,10 +156,13 @@ func New(cfg Config) (_ *Server, err error) {
 			return nil, err
 		}
 	}
-	if err := applyKeyStates(st, ring); err != nil {
+	// Start-up serves no caller yet: nothing but the process's end may
+	// cancel it, and that closes the store anyway.
+	boot := context.Background()
+	if err := applyKeyStates(boot, st, ring); err != nil {
 		return nil, err
 	}
-	if err := ensureAdminToken(st, cfg); err != nil {
+	if err := ensureAdminToken(boot, st, cfg); err != nil {
 		return nil, err
 	}
 	iss, err := issuance.New(st, ring, cfg.BaseURL, cfg.Now)

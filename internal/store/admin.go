@@ -1,82 +1,64 @@
 package store
 
 import (
-	"strings"
+	"context"
 
 	bolt "go.etcd.io/bbolt"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
-	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
-	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/audit"
 )
 
-// CreateToken stores a new API token. The producer or retailer it acts for
-// must exist.
-func (s *Store) CreateToken(t *storagev1.TokenRecord, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
-		if t.ProducerId != "" && tx.Bucket(bucketProducers).Get([]byte(t.ProducerId)) == nil {
-			return &ocop.NotFoundError{What: "producer", ID: t.ProducerId}
+// CreateToken stores a new API token, with the audit entry e. The producer
+// or retailer it acts for must exist. Token ids are random, so the
+// registry's check of ids whatever their letter case finds what an exact
+// one would, over a handful of tokens.
+func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch audit.Change, e audit.Entry) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if t.ProducerId != "" {
+			if err := producerKind.existsTx(tx, t.ProducerId); err != nil {
+				return err
+			}
 		}
-		if t.RetailerId != "" && tx.Bucket(bucketRetailers).Get([]byte(t.RetailerId)) == nil {
-			return &ocop.NotFoundError{What: "retailer", ID: t.RetailerId}
+		if t.RetailerId != "" {
+			if err := retailerKind.existsTx(tx, t.RetailerId); err != nil {
+				return err
+			}
 		}
-		b := tx.Bucket(bucketTokens)
-		if b.Get([]byte(t.Id)) != nil {
-			return &ocop.ConflictError{What: "token", ID: t.Id}
-		}
-		t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
-		d, err := putAudited(b, bucketTokens, []byte(t.Id), t)
-		if err != nil {
-			return err
-		}
-		role := auth.RoleName(estampv1.Role(t.Role))
-		return appendAudit(tx, ch, "token.create", t.Id, strings.Join(strings.Fields(role+" "+t.ProducerId+t.RetailerId+" "+t.Description), " "), d)
+		return tokenKind.createTx(tx, t.Id, t, ch, e, func() error {
+			t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
+			return nil
+		})
 	})
 }
 
 // Token returns a token by id.
-func (s *Store) Token(id string) (*storagev1.TokenRecord, error) {
-	t := new(storagev1.TokenRecord)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketTokens), []byte(id), t)
-		if err == nil && !ok {
-			err = &ocop.NotFoundError{What: "token", ID: id}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+func (s *Store) Token(ctx context.Context, id string) (*storagev1.TokenRecord, error) {
+	return byID[*storagev1.TokenRecord](ctx, s, tokenKind, []byte(id), id)
 }
 
 // Tokens returns up to limit tokens with ids after `after`, by id.
-func (s *Store) Tokens(after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
-	return listAfter(s, bucketTokens, after, limit, func() *storagev1.TokenRecord { return new(storagev1.TokenRecord) })
+func (s *Store) Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
+	return listAfter[*storagev1.TokenRecord](ctx, s, tokenKind, after, limit)
 }
 
-// RevokeToken marks a token revoked; revoking it again changes nothing.
-func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error) {
+// RevokeToken marks a token revoked, with the audit entry e; revoking it
+// again changes nothing and writes no entry.
+func (s *Store) RevokeToken(ctx context.Context, id string, ch audit.Change, e audit.Entry) (*storagev1.TokenRecord, error) {
 	t := new(storagev1.TokenRecord)
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		ok, err := get(b, []byte(id), t)
-		if err != nil {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		if err := tokenKind.getTx(tx, []byte(id), id, t); err != nil {
 			return err
-		}
-		if !ok {
-			return &ocop.NotFoundError{What: "token", ID: id}
 		}
 		if t.RevokeUnixNano != 0 {
 			return nil
 		}
 		t.RevokeUnixNano = ch.Time.UnixNano()
-		d, err := putAudited(b, bucketTokens, []byte(id), t)
+		d, err := putAudited(tx.Bucket(bucketTokens), bucketTokens, []byte(id), t)
 		if err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, "token.revoke", id, "", d)
+		return appendAudit(tx, ch, e, d)
 	})
 	if err != nil {
 		return nil, err
@@ -85,9 +67,9 @@ func (s *Store) RevokeToken(id string, ch Change) (*storagev1.TokenRecord, error
 }
 
 // KeyStates returns the recorded state of every issuer key, by key id.
-func (s *Store) KeyStates() (map[string]*storagev1.KeyState, error) {
+func (s *Store) KeyStates(ctx context.Context) (map[string]*storagev1.KeyState, error) {
 	out := map[string]*storagev1.KeyState{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
 		return b.ForEach(func(k, _ []byte) error {
 			st := new(storagev1.KeyState)
@@ -107,9 +89,9 @@ type KeyChange struct {
 	State *storagev1.KeyState
 }
 
-// SetKeyStates records new key states together, with one audit entry.
-func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, detail string) error {
-	return s.update(func(tx *bolt.Tx) error {
+// SetKeyStates records new key states together, with one audit entry e.
+func (s *Store) SetKeyStates(ctx context.Context, changes []KeyChange, ch audit.Change, e audit.Entry) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketKeyStates)
 		var digests []*storagev1.RecordDigest
 		for _, c := range changes {
@@ -119,14 +101,14 @@ func (s *Store) SetKeyStates(changes []KeyChange, ch Change, action, target, det
 			}
 			digests = append(digests, d)
 		}
-		return appendAudit(tx, ch, action, target, detail, digests...)
+		return appendAudit(tx, ch, e, digests...)
 	})
 }
 
 // HasTokens reports whether any token was ever created.
-func (s *Store) HasTokens() (bool, error) {
+func (s *Store) HasTokens(ctx context.Context) (bool, error) {
 	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketTokens).Cursor().First()
 		found = k != nil
 		return nil

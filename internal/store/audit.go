@@ -3,28 +3,20 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 )
-
-// Change says who makes a change and when. Every method that changes the
-// registry, issuance, custody, tokens or keys takes one and appends it to
-// the audit log in the same transaction as the change: a change without
-// its audit entry cannot commit.
-type Change struct {
-	Actor string
-	Time  time.Time
-}
 
 // AuditEntry is one entry of the audit log as stored.
 type AuditEntry struct {
@@ -52,11 +44,12 @@ func digestOf(bucket, key, value []byte) *storagev1.RecordDigest {
 	return &storagev1.RecordDigest{Bucket: string(bucket), Key: bytes.Clone(key), Sha256: sum[:]}
 }
 
-// appendAudit adds one entry to the hash chain: its record holds the hash
-// of the previous record and of every record the change wrote, and the
-// meta bucket holds the newest hash so that the last entry cannot be
-// changed or dropped unnoticed either.
-func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string, records ...*storagev1.RecordDigest) error {
+// appendAudit adds the entry a caller wrote for its change to the hash
+// chain: its record holds the hash of the previous record and of every
+// record the change wrote, and the meta bucket holds the newest hash so
+// that the last entry cannot be changed or dropped unnoticed either. The
+// words are the caller's; the hashes are the store's.
+func appendAudit(tx *bolt.Tx, ch audit.Change, e audit.Entry, records ...*storagev1.RecordDigest) error {
 	meta := tx.Bucket(bucketMeta)
 	prev := make([]byte, sha256.Size)
 	if h := meta.Get(keyAuditHead); h != nil {
@@ -65,9 +58,9 @@ func appendAudit(tx *bolt.Tx, ch Change, action, target, detail string, records 
 	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(&storagev1.AuditRecord{
 		TimeUnixNano: ch.Time.UnixNano(),
 		Actor:        ch.Actor,
-		Action:       action,
-		Target:       target,
-		Detail:       detail,
+		Action:       string(e.Action),
+		Target:       e.Target,
+		Detail:       e.Detail,
 		PreviousHash: prev,
 		Records:      records,
 	})
@@ -106,12 +99,12 @@ func decodeAudit(seq uint64, v []byte) (AuditEntry, string) {
 
 // AuditEntries returns up to limit entries after sequence `after`. Entries
 // whose hash does not match are returned without a record.
-func (s *Store) AuditEntries(after uint64, limit int) (list []AuditEntry, more bool, err error) {
+func (s *Store) AuditEntries(ctx context.Context, after uint64, limit int) (list []AuditEntry, more bool, err error) {
 	if after == math.MaxUint64 {
 		// Nothing is after it, and after+1 would wrap to the whole log.
 		return nil, false, nil
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		more, err = page(tx.Bucket(bucketAudit), u64(after+1), nil, nil, limit, func(k, v []byte) error {
 			e, _ := decodeAudit(binary.BigEndian.Uint64(k), v)
 			list = append(list, e)
@@ -145,16 +138,24 @@ type RecordMismatch struct {
 // hash, name the previous entry's hash, and follow it in sequence; the
 // newest must be the head the meta bucket records. Then every producer,
 // product, retailer, batch, token and key state must hash to what its
-// latest entry recorded.
-func (s *Store) VerifyAudit() (AuditCheck, error) {
+// latest entry recorded. The walk reads every entry and record, so it
+// looks at ctx as it goes.
+func (s *Store) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 	var res AuditCheck
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		latest := map[string]recorded{}
-		res.Checked, res.FirstBroken, res.Problem = verifyChain(tx, latest)
-		res.Mismatches = verifyRecords(tx, latest)
-		return nil
+		paced := pace(ctx)
+		var err error
+		if res.Checked, res.FirstBroken, res.Problem, err = verifyChain(tx, latest, paced); err != nil {
+			return err
+		}
+		res.Mismatches, err = verifyRecords(tx, latest, paced)
+		return err
 	})
-	return res, err
+	if err != nil {
+		return AuditCheck{}, err
+	}
+	return res, nil
 }
 
 // recorded is the latest audit entry's digest of one record.
@@ -166,11 +167,15 @@ type recorded struct {
 func recordKey(bucket string, key []byte) string { return bucket + "\x00" + string(key) }
 
 // verifyChain checks the hash chain and gathers into latest the newest
-// digest of each record, from the entries that are intact.
-func verifyChain(tx *bolt.Tx, latest map[string]recorded) (checked, firstBroken uint64, problem string) {
+// digest of each record, from the entries that are intact. It stops with
+// paced's error.
+func verifyChain(tx *bolt.Tx, latest map[string]recorded, paced func() error) (checked, firstBroken uint64, problem string, err error) {
 	prev := make([]byte, sha256.Size)
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := paced(); err != nil {
+			return 0, 0, "", err
+		}
 		seq := binary.BigEndian.Uint64(k)
 		e, bad := decodeAudit(seq, v)
 		if e.Record != nil {
@@ -197,41 +202,48 @@ func verifyChain(tx *bolt.Tx, latest map[string]recorded) (checked, firstBroken 
 		}
 	}
 	if firstBroken != 0 {
-		return checked, firstBroken, problem
+		return checked, firstBroken, problem, nil
 	}
 	meta := tx.Bucket(bucketMeta)
 	if v := meta.Get(keyNextAudit); v != nil && binary.BigEndian.Uint64(v)-1 > checked {
-		return checked, checked + 1, fmt.Sprintf("entry is missing (the log holds %d)", binary.BigEndian.Uint64(v)-1)
+		return checked, checked + 1, fmt.Sprintf("entry is missing (the log holds %d)", binary.BigEndian.Uint64(v)-1), nil
 	}
 	head := meta.Get(keyAuditHead)
 	if !(head == nil && checked == 0) && !bytes.Equal(head, prev) {
-		return checked, checked, "the newest entry differs from the recorded head of the log"
+		return checked, checked, "the newest entry differs from the recorded head of the log", nil
 	}
-	return checked, 0, ""
+	return checked, 0, "", nil
 }
 
-// verifyRecords compares every audited record with its latest digest.
-func verifyRecords(tx *bolt.Tx, latest map[string]recorded) []RecordMismatch {
+// verifyRecords compares every audited record with its latest digest. It
+// stops with paced's error.
+func verifyRecords(tx *bolt.Tx, latest map[string]recorded, paced func() error) ([]RecordMismatch, error) {
 	var out []RecordMismatch
-	for _, ab := range auditedBuckets {
+	for _, ab := range auditedKinds {
 		name := string(ab.bucket)
-		tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
+			if err := paced(); err != nil {
+				return err
+			}
 			rk := recordKey(name, k)
 			r, ok := latest[rk]
 			delete(latest, rk)
 			sum := sha256.Sum256(v)
 			switch {
 			case !ok:
-				out = append(out, RecordMismatch{Kind: ab.kind, ID: keyString(ab.bucket, k), Problem: "no audit entry wrote it"})
+				out = append(out, RecordMismatch{Kind: ab.name, ID: keyString(ab.bucket, k), Problem: "no audit entry wrote it"})
 			case !bytes.Equal(sum[:], r.sum):
-				out = append(out, RecordMismatch{Kind: ab.kind, ID: keyString(ab.bucket, k), Sequence: r.seq, Problem: fmt.Sprintf("differs from what audit entry %d recorded", r.seq)})
+				out = append(out, RecordMismatch{Kind: ab.name, ID: keyString(ab.bucket, k), Sequence: r.seq, Problem: fmt.Sprintf("differs from what audit entry %d recorded", r.seq)})
 			}
 			return nil
 		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	kinds := map[string]string{}
-	for _, ab := range auditedBuckets {
-		kinds[string(ab.bucket)] = ab.kind
+	for _, ab := range auditedKinds {
+		kinds[string(ab.bucket)] = ab.name
 	}
 	for rk, r := range latest {
 		bucket, key, _ := strings.Cut(rk, "\x00")
@@ -240,7 +252,7 @@ func verifyRecords(tx *bolt.Tx, latest map[string]recorded) []RecordMismatch {
 		}
 	}
 	slices.SortFunc(out, func(a, b RecordMismatch) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
-	return out
+	return out, nil
 }
 
 // keyString shows a record's key: batch ids are numbers, others text.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +15,9 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
@@ -24,19 +27,19 @@ func auditFixture(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "estamp.db")
 	s := open(t, path)
 	defer s.Close()
-	if err := s.CreateProducer(producer("P"), at(t0)); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"A", "B"} {
-		if err := s.CreateProduct(product(id, "P"), at(t0)); err != nil {
+		if err := s.CreateProduct(ctx, product(id, "P"), at(t0), said(audit.ProductCreate, id)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b, _, err := s.IssueBatch("r1", "A", at(t0.Add(time.Hour)), planOf(10))
+	b, _, err := s.IssueBatch(ctx, "r1", "A", at(t0.Add(time.Hour)), planOf(10), issued)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s.RevokeStamps(store.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0.Add(2 * time.Hour))}); err != nil {
+	if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0.Add(2 * time.Hour))}, revoked); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -45,7 +48,7 @@ func auditFixture(t *testing.T) string {
 func TestAuditLogRecordsEveryChange(t *testing.T) {
 	s := open(t, auditFixture(t))
 	defer s.Close()
-	list, more, err := s.AuditEntries(0, 100)
+	list, more, err := s.AuditEntries(ctx, 0, 100)
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
@@ -60,15 +63,15 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 	if !strings.Contains(list[3].Record.Detail, "10 stamps") {
 		t.Errorf("issue detail %q", list[3].Record.Detail)
 	}
-	page, more, err := s.AuditEntries(3, 1)
+	page, more, err := s.AuditEntries(ctx, 3, 1)
 	if err != nil || !more || len(page) != 1 || page[0].Sequence != 4 {
 		t.Errorf("page after 3: %v %v %v", page, more, err)
 	}
 	// A failed change leaves no entry.
-	if err := s.CreateProducer(producer("P"), at(t0)); err == nil {
+	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err == nil {
 		t.Fatal("duplicate producer accepted")
 	}
-	if check, err := s.VerifyAudit(); err != nil || check.Checked != 5 || check.FirstBroken != 0 {
+	if check, err := s.VerifyAudit(ctx); err != nil || check.Checked != 5 || check.FirstBroken != 0 {
 		t.Errorf("VerifyAudit = %+v, %v", check, err)
 	}
 }
@@ -107,7 +110,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 			}
 			s := open(t, path)
 			defer s.Close()
-			check, err := s.VerifyAudit()
+			check, err := s.VerifyAudit(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,49 +148,49 @@ func (e errNotIn) Error() string { return "no " + string(e) + " in entry" }
 
 func TestTokensAndKeyStates(t *testing.T) {
 	s, _ := newStore(t)
-	if any, err := s.HasTokens(); err != nil || any {
+	if any, err := s.HasTokens(ctx); err != nil || any {
 		t.Fatal("fresh store has tokens", err)
 	}
-	if err := s.CreateProducer(producer("P"), at(t0)); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err != nil {
 		t.Fatal(err)
 	}
 	tok := func(id, producerID string) *storagev1.TokenRecord {
 		return &storagev1.TokenRecord{Id: id, Role: int32(estampv1.Role_ROLE_PRODUCER), ProducerId: producerID, SecretSha256: []byte{1, 2, 3}}
 	}
-	if err := s.CreateToken(tok("t1", "nobody"), at(t0)); !isNotFound(err) {
+	if err := s.CreateToken(ctx, tok("t1", "nobody"), at(t0), said(audit.TokenCreate, "t1")); !isNotFound(err) {
 		t.Errorf("token for unknown producer: %v", err)
 	}
-	if err := s.CreateToken(tok("t1", "P"), at(t0)); err != nil {
+	if err := s.CreateToken(ctx, tok("t1", "P"), at(t0), said(audit.TokenCreate, "t1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateToken(tok("t1", "P"), at(t0)); err == nil {
+	if err := s.CreateToken(ctx, tok("t1", "P"), at(t0), said(audit.TokenCreate, "t1")); err == nil {
 		t.Error("duplicate token id accepted")
 	}
-	got, err := s.Token("t1")
+	got, err := s.Token(ctx, "t1")
 	if err != nil || got.CreatedBy != "test" || got.RevokeUnixNano != 0 {
 		t.Fatalf("Token = %v, %v", got, err)
 	}
-	if r, err := s.RevokeToken("t1", at(t0.Add(time.Hour))); err != nil || r.RevokeUnixNano != t0.Add(time.Hour).UnixNano() {
+	if r, err := s.RevokeToken(ctx, "t1", at(t0.Add(time.Hour)), said(audit.TokenRevoke, "t1")); err != nil || r.RevokeUnixNano != t0.Add(time.Hour).UnixNano() {
 		t.Fatalf("RevokeToken = %v, %v", r, err)
 	}
-	if r, err := s.RevokeToken("t1", at(t0.Add(2*time.Hour))); err != nil || r.RevokeUnixNano != t0.Add(time.Hour).UnixNano() {
+	if r, err := s.RevokeToken(ctx, "t1", at(t0.Add(2*time.Hour)), said(audit.TokenRevoke, "t1")); err != nil || r.RevokeUnixNano != t0.Add(time.Hour).UnixNano() {
 		t.Errorf("second revoke changed the time: %v, %v", r, err)
 	}
-	if _, err := s.RevokeToken("nope", at(t0)); !isNotFound(err) {
+	if _, err := s.RevokeToken(ctx, "nope", at(t0), said(audit.TokenRevoke, "nope")); !isNotFound(err) {
 		t.Errorf("revoke unknown: %v", err)
 	}
-	if all, more, err := s.Tokens("", 10); err != nil || len(all) != 1 || more {
+	if all, more, err := s.Tokens(ctx, "", 10); err != nil || len(all) != 1 || more {
 		t.Errorf("Tokens = %v, %v", all, err)
 	}
-	err = s.SetKeyStates([]store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED), Reason: "leak"}}}, at(t0), "key.compromise", "0a0b0c0d", "leak")
+	err = s.SetKeyStates(ctx, []store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED), Reason: "leak"}}}, at(t0), audit.Entry{Action: audit.KeyCompromise, Target: "0a0b0c0d", Detail: "leak"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	states, err := s.KeyStates()
+	states, err := s.KeyStates(ctx)
 	if err != nil || states["0a0b0c0d"].GetReason() != "leak" {
 		t.Errorf("KeyStates = %v, %v", states, err)
 	}
-	list, _, _ := s.AuditEntries(0, 100)
+	list, _, _ := s.AuditEntries(ctx, 0, 100)
 	var actions []string
 	for _, e := range list {
 		actions = append(actions, e.Record.Action)
@@ -248,19 +251,19 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := auditFixture(t)
 			s := open(t, path)
-			if _, err := s.UpdateProduct("A", at(t0.Add(3*time.Hour)), func(p *estampv1.Product) (string, string, error) {
+			if _, err := s.UpdateProduct(ctx, "A", at(t0.Add(3*time.Hour)), func(p *estampv1.Product) (audit.Entry, error) {
 				p.StarGrade = 3
-				return "certificate.revoke", "gian lận", ocop.Revoke(p.Certificate, "gian lận", t0)
+				return audit.Entry{Action: audit.CertificateRevoke, Target: "A", Detail: "gian lận"}, ocop.Revoke(p.Certificate, "gian lận", t0)
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.CreateToken(&storagev1.TokenRecord{Id: "t1", Role: int32(estampv1.Role_ROLE_PRODUCER), ProducerId: "P", SecretSha256: []byte{1}}, at(t0)); err != nil {
+			if err := s.CreateToken(ctx, &storagev1.TokenRecord{Id: "t1", Role: int32(estampv1.Role_ROLE_PRODUCER), ProducerId: "P", SecretSha256: []byte{1}}, at(t0), said(audit.TokenCreate, "t1")); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SetKeyStates([]store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED)}}}, at(t0), "key.compromise", "0a0b0c0d", "leak"); err != nil {
+			if err := s.SetKeyStates(ctx, []store.KeyChange{{KeyID: "0a0b0c0d", State: &storagev1.KeyState{Status: int32(estampv1.KeyStatus_KEY_STATUS_COMPROMISED)}}}, at(t0), audit.Entry{Action: audit.KeyCompromise, Target: "0a0b0c0d", Detail: "leak"}); err != nil {
 				t.Fatal(err)
 			}
-			if check, err := s.VerifyAudit(); err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 {
+			if check, err := s.VerifyAudit(ctx); err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 {
 				t.Fatalf("before the edit: %+v, %v", check, err)
 			}
 			s.Close()
@@ -276,7 +279,7 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 			}
 			s = open(t, path)
 			defer s.Close()
-			check, err := s.VerifyAudit()
+			check, err := s.VerifyAudit(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,28 +343,68 @@ func TestMigrateSchema3(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	list, _, err := s.AuditEntries(0, 10)
+	list, _, err := s.AuditEntries(ctx, 0, 10)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5): %v, %v", list, err)
 	}
 	for _, e := range list {
-		if e.Record.Actor != "estampd" || !store.Time(e.Record.TimeUnixNano).Equal(upgraded) {
-			t.Errorf("audit entry %d: %s at %v, want the server as actor, at the store's clock", e.Sequence, e.Record.Actor, store.Time(e.Record.TimeUnixNano))
+		if e.Record.Actor != "estampd" || !record.Time(e.Record.TimeUnixNano).Equal(upgraded) {
+			t.Errorf("audit entry %d: %s at %v, want the server as actor, at the store's clock", e.Sequence, e.Record.Actor, record.Time(e.Record.TimeUnixNano))
 		}
 	}
-	again, created, err := s.IssueBatch("order-1", "A", at(t0), planOf(10))
+	again, created, err := s.IssueBatch(ctx, "order-1", "A", at(t0), planOf(10), issued)
 	if err != nil || created || again.Id != 1 {
 		t.Errorf("retry of a schema-3 request: batch %v, created %v, %v", again.GetId(), created, err)
 	}
-	if bases, err := s.BatchBaseURLs(); err != nil || len(bases) != 1 || bases[0].BaseUrl != "HTTP://OLD.EXAMPLE" || bases[0].FirstBatchId != 1 {
+	if bases, err := s.BatchBaseURLs(ctx); err != nil || len(bases) != 1 || bases[0].BaseUrl != "HTTP://OLD.EXAMPLE" || bases[0].FirstBatchId != 1 {
 		t.Errorf("base URLs = %v, %v", bases, err)
 	}
-	if _, list, _, err := s.Revocations(store.RevocationPage{Limit: 10}); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
+	if _, list, _, err := s.Revocations(ctx, store.RevocationPage{Limit: 10}); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
 		t.Errorf("revocation list = %v, %v", list, err)
 	}
 	// One entry for each upgrade: 3 to 4, and 4 to 5.
-	check, err := s.VerifyAudit()
+	check, err := s.VerifyAudit(ctx)
 	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 2 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
+	}
+}
+
+// The store keeps the words its caller hands it, in the transaction of the
+// change, and writes no entry for a change that changed nothing.
+func TestAuditEntryIsTheCallersWords(t *testing.T) {
+	s, _ := newStore(t)
+	words := audit.Entry{Action: audit.ProducerCreate, Target: "P", Detail: "Hợp tác xã P, as the registry says it"}
+	if err := s.CreateProducer(ctx, producer("P"), at(t0), words); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateProduct(ctx, product("A", "P"), at(t0), said(audit.ProductCreate, "A")); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := s.IssueBatch(ctx, "r1", "A", at(t0), planOf(3), issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	count := func(r record.Revocation, done record.Revoked) audit.Entry {
+		asked++
+		return revoked(r, done)
+	}
+	for range 2 {
+		if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{BatchID: b.Id, Reason: "in lỗi", Change: at(t0)}, count); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if asked != 1 {
+		t.Errorf("the entry of a revocation was asked for %d times, want once: the second revoked nothing", asked)
+	}
+	list, _, err := s.AuditEntries(ctx, 0, 10)
+	if err != nil || len(list) != 4 {
+		t.Fatalf("audit log = %v, %v; want 4 entries", list, err)
+	}
+	if r := list[0].Record; audit.Action(r.Action) != words.Action || r.Target != words.Target || r.Detail != words.Detail || r.Actor != "test" {
+		t.Errorf("first entry = %v, want %+v by test", r, words)
+	}
+	if r := list[3].Record; r.Action != string(audit.BatchRevoke) || r.Target != fmt.Sprint(b.Id) || r.Detail != "in lỗi" {
+		t.Errorf("revocation entry = %v", r)
 	}
 }

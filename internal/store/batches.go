@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,7 +15,9 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // Limits of what a stamp can carry: a 32-bit batch id and a 48-bit serial.
@@ -34,8 +37,11 @@ const (
 //
 // Request ids belong to the product's producer: another producer's id is
 // another request.
-func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*estampv1.Product) (*estampv1.Batch, error)) (batch *estampv1.Batch, created bool, err error) {
-	err = s.update(func(tx *bolt.Tx) error {
+//
+// issued returns the audit entry of the batch as stored, with its id and
+// serials; it must not change the batch.
+func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (batch *estampv1.Batch, created bool, err error) {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		batches := tx.Bucket(bucketBatches)
 		product := new(estampv1.Product)
 		if err := productTx(tx, productID, product); err != nil {
@@ -44,11 +50,7 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 		reqKey := requestKey(product.ProducerId, requestID)
 		if v := tx.Bucket(bucketRequests).Get(reqKey); v != nil {
 			batch = new(estampv1.Batch)
-			ok, err := get(batches, v, batch)
-			if err == nil && !ok {
-				err = &ocop.NotFoundError{What: "batch", ID: string(v)}
-			}
-			return err
+			return batchTx(tx, binary.BigEndian.Uint64(v), batch)
 		}
 		b, err := plan(product)
 		if err != nil {
@@ -93,8 +95,7 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 			return err
 		}
 		batch, created = b, true
-		return appendAudit(tx, ch, "stamps.issue", formatUint(id),
-			fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s", productID, b.Lot, b.Quantity, first, first+uint64(b.Quantity)-1, b.KeyId), d)
+		return appendAudit(tx, ch, issued(b), d)
 	})
 	if err != nil {
 		return nil, false, err
@@ -104,9 +105,9 @@ func (s *Store) IssueBatch(requestID, productID string, ch Change, plan func(*es
 
 // NextSerial is the serial the next batch will start at; for tests and
 // operators checking that serials never go back.
-func (s *Store) NextSerial() (uint64, error) {
+func (s *Store) NextSerial(ctx context.Context) (uint64, error) {
 	next := uint64(1)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keyNextSerial); v != nil {
 			next = binary.BigEndian.Uint64(v)
 		}
@@ -139,9 +140,9 @@ func noteBaseURL(tx *bolt.Tx, batchID uint64, prefix string) error {
 
 // BatchBaseURLs lists every base URL batches were issued under, in batch
 // order.
-func (s *Store) BatchBaseURLs() ([]*estampv1.BatchBaseUrl, error) {
+func (s *Store) BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error) {
 	var out []*estampv1.BatchBaseUrl
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketBaseURLs).ForEach(func(k, v []byte) error {
 			out = append(out, &estampv1.BatchBaseUrl{FirstBatchId: binary.BigEndian.Uint64(k), BaseUrl: string(v)})
 			return nil
@@ -158,28 +159,19 @@ func productBatchKey(productID string, batchID uint64) []byte {
 }
 
 // Batch returns a batch by id.
-func (s *Store) Batch(id uint64) (*estampv1.Batch, error) {
-	b := new(estampv1.Batch)
-	err := s.db.View(func(tx *bolt.Tx) error { return batchTx(tx, id, b) })
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+func (s *Store) Batch(ctx context.Context, id uint64) (*estampv1.Batch, error) {
+	return byID[*estampv1.Batch](ctx, s, batchKind, u64(id), formatUint(id))
 }
 
 func batchTx(tx *bolt.Tx, id uint64, b *estampv1.Batch) error {
-	ok, err := get(tx.Bucket(bucketBatches), u64(id), b)
-	if err == nil && !ok {
-		err = &ocop.NotFoundError{What: "batch", ID: formatUint(id)}
-	}
-	return err
+	return batchKind.getTx(tx, u64(id), formatUint(id), b)
 }
 
 // Batches returns up to limit batches of a product with ids after `after`.
-func (s *Store) Batches(productID string, after uint64, limit int) (list []*estampv1.Batch, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketProducts).Get([]byte(productID)) == nil {
-			return &ocop.NotFoundError{What: "product", ID: productID}
+func (s *Store) Batches(ctx context.Context, productID string, after uint64, limit int) (list []*estampv1.Batch, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		if err := productKind.existsTx(tx, productID); err != nil {
+			return err
 		}
 		prefix := append([]byte(productID), 0)
 		seek, skip := prefix, []byte(nil)
@@ -200,21 +192,12 @@ func (s *Store) Batches(productID string, after uint64, limit int) (list []*esta
 	return list, more, err
 }
 
-// StampRecord is what verification needs about one issued stamp, read in
-// one transaction.
-type StampRecord struct {
-	Batch    *estampv1.Batch
-	Product  *estampv1.Product
-	Producer *estampv1.Producer
-	State    *StampState
-}
-
 // Stamp returns the batch, product, producer and state of a serial claimed
 // to be in batchID. NotFound when the batch does not exist or does not hold
 // the serial.
-func (s *Store) Stamp(batchID, serial uint64) (*StampRecord, error) {
-	var rec *StampRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error) {
+	var rec *record.Stamp
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		if rec, err = recordTx(tx, batchID); err != nil {
 			return err
@@ -260,7 +243,7 @@ const MaxRangesPerEntry = 1000
 
 // addCertificate appends a product's certificate as it now stands to the
 // revocation list: offline verifiers learn of renewals and revocations.
-func addCertificate(tx *bolt.Tx, p *estampv1.Product, ch Change) error {
+func addCertificate(tx *bolt.Tx, p *estampv1.Product, ch audit.Change) error {
 	c := p.GetCertificate()
 	_, err := addListEntry(tx, &estampv1.RevocationEntry{
 		Reason: c.GetRevocationReason(), RevokeTime: timestamppb.New(ch.Time),
@@ -295,7 +278,7 @@ func revocationRecord(tx *bolt.Tx, version uint64) (*storagev1.RevocationRecord,
 // revocation that refers to its revocation-list entry carries that
 // entry's time, reason and actor. st itself is left as stored, so that it
 // can be written back.
-func stampView(tx *bolt.Tx, st *StampState) (*StampState, error) {
+func stampView(tx *bolt.Tx, st *storagev1.StampState) (*storagev1.StampState, error) {
 	v := st.GetRevocation().GetListVersion()
 	if v == 0 {
 		return st, nil
@@ -309,15 +292,6 @@ func stampView(tx *bolt.Tx, st *StampState) (*StampState, error) {
 	return view, nil
 }
 
-// Revocation is one request to revoke: a whole batch, or serials.
-type Revocation struct {
-	BatchID uint64   // revoke this batch whole, unless Serials are given
-	Serials []uint64 // revoke these; with BatchID they must belong to it
-	Reason  string
-	// Change.Actor is recorded with the revocation-list entries.
-	Change Change
-}
-
 // RevokeStamps revokes a batch or stamps, idempotently: what is already
 // revoked stays as it was. It returns the batch when BatchID was given, how
 // many stamps this call newly revoked, and the revocation-list version.
@@ -327,13 +301,20 @@ type Revocation struct {
 // ranges (more entries only past MaxRangesPerEntry ranges): a recall of
 // 100,000 stamps is an entry, not 100,000. Each stamp's state refers to
 // its entry, which holds the reason and who asked once.
-func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error) {
+//
+// A call that revokes something writes the audit entry revoked returns;
+// one that changes nothing writes none.
+func (s *Store) RevokeStamps(ctx context.Context, r record.Revocation, revoked func(record.Revocation, record.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error) {
 	var (
 		named   *estampv1.Batch
 		count   int
 		version uint64
 	)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		// Read in this transaction, not after it: once the change
+		// commits, a caller whose context is done since must not be told
+		// that it failed.
+		defer func() { version = revocationVersionTx(tx) }()
 		if r.BatchID != 0 {
 			named = new(estampv1.Batch)
 			if err := batchTx(tx, r.BatchID, named); err != nil {
@@ -352,33 +333,29 @@ func (s *Store) RevokeStamps(r Revocation) (*estampv1.Batch, int, uint64, error)
 				return err
 			}
 			entry := &estampv1.RevocationEntry{KeyId: named.KeyId, BatchId: named.Id, Reason: r.Reason, RevokeTime: timestamppb.New(r.Change.Time)}
-			if _, err := addListEntry(tx, entry, r.Change.Actor); err != nil {
+			v, err := addListEntry(tx, entry, r.Change.Actor)
+			if err != nil {
 				return err
 			}
-			return appendAudit(tx, r.Change, "batch.revoke", formatUint(named.Id), r.Reason, d)
+			return appendAudit(tx, r.Change, revoked(r, record.Revoked{Batch: named, Count: count, Versions: []uint64{v}}), d)
 		}
 		versions, n, err := revokeSerials(tx, named, r)
 		if err != nil || n == 0 {
 			return err
 		}
 		count = n
-		target := "serials"
-		if named != nil {
-			target = formatUint(named.Id)
-		}
-		return appendAudit(tx, r.Change, "stamps.revoke", target, fmt.Sprintf("%d stamps (%s), revocation list %s: %s", count, serialSpan(r.Serials), versionSpan(versions), r.Reason))
+		return appendAudit(tx, r.Change, revoked(r, record.Revoked{Batch: named, Count: count, Versions: versions}))
 	})
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	version, err = s.RevocationVersion()
-	return named, count, version, err
+	return named, count, version, nil
 }
 
 // pendingStamp is a serial about to be revoked, with its state.
 type pendingStamp struct {
 	serial uint64
-	state  *StampState
+	state  *storagev1.StampState
 }
 
 // revokeSerials revokes the serials of r that are not revoked yet, in
@@ -386,7 +363,7 @@ type pendingStamp struct {
 // revocation-list entries of ranges, and each stamp's state refers to its
 // entry. It returns the entries' versions and how many stamps it revoked.
 // A serial never issued, or outside named, refuses the whole request.
-func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r Revocation) (versions []uint64, count int, err error) {
+func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (versions []uint64, count int, err error) {
 	stamps := tx.Bucket(bucketStamps)
 	at := timestamppb.New(r.Change.Time)
 	var (
@@ -476,16 +453,7 @@ func serialRanges(serials []uint64) []*estampv1.SerialRange {
 	return out
 }
 
-// RevocationVersion is the version of the newest revocation-list entry.
-func (s *Store) RevocationVersion() (uint64, error) {
-	var v uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v = revocationVersionTx(tx)
-		return nil
-	})
-	return v, err
-}
-
+// revocationVersionTx is the version of the newest revocation-list entry.
 func revocationVersionTx(tx *bolt.Tx) uint64 {
 	if b := tx.Bucket(bucketMeta).Get(keyNextRevocation); b != nil {
 		return binary.BigEndian.Uint64(b) - 1
@@ -511,8 +479,8 @@ type RevocationPage struct {
 // entries in version order, and whether more follow up to that version.
 // The list only grows, so pages read in several transactions up to one
 // version make the list as it stood at that version.
-func (s *Store) Revocations(p RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) Revocations(ctx context.Context, p RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		upto = revocationVersionTx(tx)
 		if p.Upto != 0 && p.Upto < upto {
 			upto = p.Upto
@@ -545,35 +513,19 @@ func (s *Store) Revocations(p RevocationPage) (upto uint64, list []*estampv1.Rev
 	return upto, list, more, err
 }
 
-// versionSpan names revocation-list versions briefly for the audit log.
-func versionSpan(versions []uint64) string {
-	if len(versions) == 1 {
-		return "version " + formatUint(versions[0])
-	}
-	return fmt.Sprintf("versions %d-%d", versions[0], versions[len(versions)-1])
-}
-
-// serialSpan names revoked serials briefly for the audit log.
-func serialSpan(serials []uint64) string {
-	if len(serials) == 1 {
-		return formatUint(serials[0])
-	}
-	lo, hi := serials[0], serials[0]
-	for _, s := range serials {
-		lo, hi = min(lo, s), max(hi, s)
-	}
-	return fmt.Sprintf("%d of %d-%d", len(serials), lo, hi)
-}
-
 // ProductsOfSerials returns the distinct products whose batches hold the
 // serials, so that a caller can check who owns them; NotFound for a serial
 // never issued.
-func (s *Store) ProductsOfSerials(serials []uint64) ([]string, error) {
+func (s *Store) ProductsOfSerials(ctx context.Context, serials []uint64) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var last *estampv1.Batch
+		paced := pace(ctx)
 		for _, serial := range serials {
+			if err := paced(); err != nil {
+				return err
+			}
 			if last != nil && serial >= last.FirstSerial && serial-last.FirstSerial < uint64(last.Quantity) {
 				continue
 			}

@@ -22,7 +22,7 @@ func backup(t *testing.T) ([]byte, int) {
 	s, _ := newStore(t)
 	seed(t, s, "HTX-NGA-SON", "CHIEU-COI")
 	var buf bytes.Buffer
-	if _, err := s.WriteTo(&buf, func(int64) error { return nil }); err != nil {
+	if _, err := s.WriteTo(ctx, &buf, func(int64) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	// The page size is the meta's third u32, after the 16-byte page header.
@@ -92,7 +92,7 @@ func TestCheckFile(t *testing.T) {
 				}
 				// What CheckFile accepts, bbolt opens.
 				s := open(t, path)
-				if err := s.Check(); err != nil {
+				if err := s.Check(ctx); err != nil {
 					t.Errorf("bbolt check: %v", err)
 				}
 				s.Close()
@@ -169,7 +169,7 @@ func TestOpenReadOnly(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				err = s.Check()
+				err = s.Check(ctx)
 				if tt.chck == "" && err != nil || tt.chck != "" && (err == nil || !strings.Contains(err.Error(), tt.chck)) {
 					t.Errorf("Check = %v, want %q", err, tt.chck)
 				}

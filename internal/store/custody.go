@@ -1,82 +1,60 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
-// CreateRetailer stores a new retailer, stamping its create time.
-func (s *Store) CreateRetailer(r *estampv1.Retailer, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRetailers)
-		if err := conflictFold(b, "retailer", r.Id); err != nil {
-			return err
-		}
-		r.CreateTime = timestamppb.New(ch.Time)
-		d, err := putAudited(b, bucketRetailers, []byte(r.Id), r)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, "retailer.create", r.Id, r.Name, d)
+// CreateRetailer stores a new retailer, stamping its create time, with the
+// audit entry e.
+func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		return retailerKind.createTx(tx, r.Id, r, ch, e, func() error {
+			r.CreateTime = timestamppb.New(ch.Time)
+			return nil
+		})
 	})
 }
 
 // Retailer returns a retailer by id.
-func (s *Store) Retailer(id string) (*estampv1.Retailer, error) {
-	r := new(estampv1.Retailer)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketRetailers), []byte(id), r)
-		if err == nil && !ok {
-			err = &ocop.NotFoundError{What: "retailer", ID: id}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+func (s *Store) Retailer(ctx context.Context, id string) (*estampv1.Retailer, error) {
+	return byID[*estampv1.Retailer](ctx, s, retailerKind, []byte(id), id)
 }
 
 // Retailers returns up to limit retailers with ids after `after`.
-func (s *Store) Retailers(after string, limit int) ([]*estampv1.Retailer, bool, error) {
-	return listAfter(s, bucketRetailers, after, limit, func() *estampv1.Retailer { return new(estampv1.Retailer) })
-}
-
-// Intake is one scanned stamp of a delivery, already checked offline.
-type Intake struct {
-	Serial  uint64
-	BatchID uint64
-}
-
-// IntakeResult is what the store knew of an intake's stamp before it, and
-// whether it recorded a receipt.
-type IntakeResult struct {
-	Record   *StampRecord // nil when the stamp was never issued
-	Before   []*storagev1.Receipt
-	Received bool
+func (s *Store) Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error) {
+	return listAfter[*estampv1.Retailer](ctx, s, retailerKind, after, limit)
 }
 
 // ReceiveStamps looks up every intake in one transaction and hands each
-// to accept with its record (nil when never issued); for each that accept
-// approves, it records a receipt by the retailer: one commit for a whole
-// delivery. Records of the same batch share their product and producer.
-// The delivery's audit entry says what summary returns once every intake
-// was seen.
-func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, accept func(i int, rec *StampRecord, before []*storagev1.Receipt) bool, summary func() string) ([]IntakeResult, error) {
-	out := make([]IntakeResult, len(items))
-	err := s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketRetailers).Get([]byte(retailerID)) == nil {
-			return &ocop.NotFoundError{What: "retailer", ID: retailerID}
+// to accept with its record (nil when never issued) and the receipts it
+// had before this delivery; for each that accept approves, receive folds
+// the retailer's receipt into the stamp's stored state (what a state keeps
+// of its receipts is custody's policy): one commit for a whole delivery.
+// It returns the records accept saw, by intake. Records of the same batch
+// share their product and producer. The delivery's audit entry is what
+// entry returns once every intake was seen.
+func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []record.Intake, ch audit.Change,
+	accept func(i int, rec *record.Stamp, before []*record.Receipt) bool,
+	receive func(st *record.StampState, retailerID string, at time.Time),
+	entry func() audit.Entry,
+) ([]*record.Stamp, error) {
+	out := make([]*record.Stamp, len(items))
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		if err := retailerKind.existsTx(tx, retailerID); err != nil {
+			return err
 		}
 		stamps := tx.Bucket(bucketStamps)
-		cache := map[uint64]*StampRecord{}
+		cache := map[uint64]*record.Stamp{}
 		for i, it := range items {
 			base, ok := cache[it.BatchID]
 			if !ok {
@@ -100,9 +78,10 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 			if err != nil {
 				return err
 			}
-			rec := &StampRecord{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
-			before := append([]*storagev1.Receipt(nil), st.Receipts...)
-			out[i] = IntakeResult{Record: rec, Before: before}
+			rec := &record.Stamp{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
+			// Copied: view may be st itself, which receive changes.
+			before := append([]*record.Receipt(nil), st.Receipts...)
+			out[i] = rec
 			if !accept(i, rec, before) {
 				continue
 			}
@@ -110,9 +89,8 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 			if err := putStampState(stamps, it.Serial, st); err != nil {
 				return err
 			}
-			out[i].Received = true
 		}
-		return appendAudit(tx, ch, "delivery.receive", retailerID, summary())
+		return appendAudit(tx, ch, entry())
 	})
 	if err != nil {
 		return nil, err
@@ -123,43 +101,24 @@ func (s *Store) ReceiveStamps(retailerID string, items []Intake, ch Change, acce
 func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)) }
 
 // recordTx loads a batch with its product and producer.
-func recordTx(tx *bolt.Tx, batchID uint64) (*StampRecord, error) {
-	r := &StampRecord{Batch: new(estampv1.Batch), Product: new(estampv1.Product), Producer: new(estampv1.Producer)}
+func recordTx(tx *bolt.Tx, batchID uint64) (*record.Stamp, error) {
+	r := &record.Stamp{Batch: new(estampv1.Batch), Product: new(estampv1.Product), Producer: new(estampv1.Producer)}
 	if err := batchTx(tx, batchID, r.Batch); err != nil {
 		return nil, err
 	}
 	if err := productTx(tx, r.Batch.ProductId, r.Product); err != nil {
 		return nil, err
 	}
-	if ok, err := get(tx.Bucket(bucketProducers), []byte(r.Product.ProducerId), r.Producer); err != nil || !ok {
-		if err == nil {
-			err = &ocop.NotFoundError{What: "producer", ID: r.Product.ProducerId}
-		}
+	if err := producerKind.getTx(tx, []byte(r.Product.ProducerId), r.Product.ProducerId, r.Producer); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// receive adds a retailer's intake to a state, keeping it bounded.
-func receive(st *StampState, retailerID string, now time.Time) {
-	n := now.UnixNano()
-	for _, r := range st.Receipts {
-		if r.RetailerId == retailerID {
-			r.LastUnixNano = n
-			r.Count++
-			return
-		}
-	}
-	st.Receipts = append(st.Receipts, &storagev1.Receipt{RetailerId: retailerID, FirstUnixNano: n, LastUnixNano: n, Count: 1})
-	if len(st.Receipts) > MaxReceipts {
-		st.Receipts = st.Receipts[1:]
-	}
-}
-
 // StampOf returns the record of a serial, finding its batch by range.
-func (s *Store) StampOf(serial uint64) (*StampRecord, error) {
-	var rec *StampRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) StampOf(ctx context.Context, serial uint64) (*record.Stamp, error) {
+	var rec *record.Stamp
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b, err := batchOfSerial(tx, serial)
 		if err != nil {
 			return err

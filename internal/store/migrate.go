@@ -13,12 +13,17 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // migrations[v] upgrades a database from schema v to v+1, inside the
 // transaction that opens it: a crash mid-migration leaves schema v intact.
 // ch is the server acting on its own, at the store's clock.
-var migrations = map[uint64]func(*bolt.Tx, Change) error{
+//
+// Migrations are the one change the store makes on its own, so it writes
+// their audit entries' words itself (upgrade).
+var migrations = map[uint64]func(*bolt.Tx, audit.Change) error{
 	1: migrate1to2,
 	2: migrate2to3,
 	3: migrate3to4,
@@ -30,7 +35,7 @@ var migrations = map[uint64]func(*bolt.Tx, Change) error{
 // one range of serials, under the same version (clients sync by version).
 // Each stamp so revoked then refers to its entry, which holds its time,
 // reason and actor.
-func migrate4to5(tx *bolt.Tx, ch Change) error {
+func migrate4to5(tx *bolt.Tx, ch audit.Change) error {
 	list, stamps := tx.Bucket(bucketRevocations), tx.Bucket(bucketStamps)
 	type legacy struct {
 		version uint64
@@ -77,7 +82,13 @@ func migrate4to5(tx *bolt.Tx, ch Change) error {
 			return err
 		}
 	}
-	return appendAudit(tx, ch, "schema.upgrade", "", "4 -> 5: the revocation list keeps who revoked and serials as ranges; revoked stamps refer to their entry")
+	return appendAudit(tx, ch, upgrade("4 -> 5: the revocation list keeps who revoked and serials as ranges; revoked stamps refer to their entry"))
+}
+
+// upgrade is the audit entry of a migration: the whole database is its
+// target.
+func upgrade(detail string) audit.Entry {
+	return audit.Entry{Action: audit.SchemaUpgrade, Detail: detail}
 }
 
 // legacySerial is the field of estamp.v1.RevocationEntry that held the
@@ -138,7 +149,7 @@ func addLegacyEntry(tx *bolt.Tx, e *estampv1.RevocationEntry, serial uint64) err
 // revocation list (offline verifiers then know renewals and revocations
 // made before), and writes one audit entry hashing every record as it
 // stands, so that `audit verify` can check records from here on.
-func migrate3to4(tx *bolt.Tx, ch Change) error {
+func migrate3to4(tx *bolt.Tx, ch audit.Change) error {
 	now := ch.Time
 	requests, batches := tx.Bucket(bucketRequests), tx.Bucket(bucketBatches)
 	type rekey struct{ old, new, batch []byte }
@@ -191,7 +202,7 @@ func migrate3to4(tx *bolt.Tx, ch Change) error {
 		return err
 	}
 	var digests []*storagev1.RecordDigest
-	for _, ab := range auditedBuckets {
+	for _, ab := range auditedKinds {
 		err := tx.Bucket(ab.bucket).ForEach(func(k, v []byte) error {
 			digests = append(digests, digestOf(ab.bucket, k, v))
 			return nil
@@ -200,21 +211,21 @@ func migrate3to4(tx *bolt.Tx, ch Change) error {
 			return err
 		}
 	}
-	return appendAudit(tx, ch, "schema.upgrade", "", "3 -> 4: hashes of every record as it stands", digests...)
+	return appendAudit(tx, ch, upgrade("3 -> 4: hashes of every record as it stands"), digests...)
 }
 
 // migrate2to3 needs no data moved: the new buckets exist already. It
 // starts the audit log with the upgrade itself, so that the log says from
 // when on it is complete.
-func migrate2to3(tx *bolt.Tx, ch Change) error {
-	return appendAudit(tx, ch, "schema.upgrade", "", "2 -> 3")
+func migrate2to3(tx *bolt.Tx, ch audit.Change) error {
+	return appendAudit(tx, ch, upgrade("2 -> 3"))
 }
 
 // migrate1to2 re-encodes stamp states from the fixed binary layout of
 // schema 1 (scan count, first scan, last scan, revoke time as uint64 Unix
 // nanoseconds, then the revocation reason), indexes batches by serial range
 // and writes the revocation list of what was revoked so far.
-func migrate1to2(tx *bolt.Tx, _ Change) error {
+func migrate1to2(tx *bolt.Tx, _ audit.Change) error {
 	batches, ranges := tx.Bucket(bucketBatches), tx.Bucket(bucketBatchRanges)
 	err := batches.ForEach(func(k, _ []byte) error {
 		b := new(estampv1.Batch)
@@ -235,7 +246,7 @@ func migrate1to2(tx *bolt.Tx, _ Change) error {
 	stamps := tx.Bucket(bucketStamps)
 	type old struct {
 		serial uint64
-		state  *StampState
+		state  *storagev1.StampState
 	}
 	var all []old
 	err = stamps.ForEach(func(k, v []byte) error {
@@ -243,7 +254,7 @@ func migrate1to2(tx *bolt.Tx, _ Change) error {
 			return errors.New("corrupt schema-1 stamp state")
 		}
 		n := func(i int) int64 { return int64(binary.BigEndian.Uint64(v[i:])) }
-		st := &StampState{ScanCount: binary.BigEndian.Uint64(v), FirstScanUnixNano: n(8), LastScanUnixNano: n(16)}
+		st := &storagev1.StampState{ScanCount: binary.BigEndian.Uint64(v), FirstScanUnixNano: n(8), LastScanUnixNano: n(16)}
 		if n(24) != 0 {
 			st.Revocation = &storagev1.Revocation{TimeUnixNano: n(24), Reason: string(v[32:]), Actor: "schema-1"}
 		}
@@ -265,7 +276,7 @@ func migrate1to2(tx *bolt.Tx, _ Change) error {
 			return err
 		}
 		r := o.state.Revocation
-		if err := addLegacyEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Reason: r.Reason, RevokeTime: timestamppb.New(Time(r.TimeUnixNano))}, o.serial); err != nil {
+		if err := addLegacyEntry(tx, &estampv1.RevocationEntry{KeyId: b.KeyId, BatchId: b.Id, Reason: r.Reason, RevokeTime: timestamppb.New(record.Time(r.TimeUnixNano))}, o.serial); err != nil {
 			return err
 		}
 	}

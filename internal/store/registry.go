@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -10,77 +11,53 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
 
-// CreateProducer stores a new producer, stamping its create time.
-func (s *Store) CreateProducer(p *estampv1.Producer, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketProducers)
-		if err := conflictFold(b, "producer", p.Id); err != nil {
-			return err
-		}
-		p.CreateTime = timestamppb.New(ch.Time)
-		d, err := putAudited(b, bucketProducers, []byte(p.Id), p)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, "producer.create", p.Id, p.Name, d)
+// CreateProducer stores a new producer, stamping its create time, with
+// the audit entry e.
+func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		return producerKind.createTx(tx, p.Id, p, ch, e, func() error {
+			p.CreateTime = timestamppb.New(ch.Time)
+			return nil
+		})
 	})
 }
 
 // Producer returns a producer by id.
-func (s *Store) Producer(id string) (*estampv1.Producer, error) {
-	p := new(estampv1.Producer)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketProducers), []byte(id), p)
-		if err == nil && !ok {
-			err = &ocop.NotFoundError{What: "producer", ID: id}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+func (s *Store) Producer(ctx context.Context, id string) (*estampv1.Producer, error) {
+	return byID[*estampv1.Producer](ctx, s, producerKind, []byte(id), id)
 }
 
 // Producers returns up to limit producers with ids after `after`.
-func (s *Store) Producers(after string, limit int) ([]*estampv1.Producer, bool, error) {
-	return listAfter(s, bucketProducers, after, limit, func() *estampv1.Producer { return new(estampv1.Producer) })
+func (s *Store) Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error) {
+	return listAfter[*estampv1.Producer](ctx, s, producerKind, after, limit)
 }
 
 // CreateProduct stores a new product of an existing producer, assigning its
-// number and create time.
-func (s *Store) CreateProduct(p *estampv1.Product, ch Change) error {
-	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketProducers).Get([]byte(p.ProducerId)) == nil {
-			return &ocop.NotFoundError{What: "producer", ID: p.ProducerId}
-		}
-		b := tx.Bucket(bucketProducts)
-		if err := conflictFold(b, "product", p.Id); err != nil {
+// number and create time, with the audit entry e.
+func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch audit.Change, e audit.Entry) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if err := producerKind.existsTx(tx, p.ProducerId); err != nil {
 			return err
 		}
-		if err := sameName(b, p); err != nil {
-			return err
-		}
-		n, err := nextCounter(tx, keyNextProductNumber, 1)
-		if err != nil {
-			return err
-		}
-		if n > 0xFFFFFFFF {
-			return &ocop.ExhaustedError{What: "product numbers"}
-		}
-		p.Number = uint32(n)
-		p.CreateTime = timestamppb.New(ch.Time)
-		if err := tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id)); err != nil {
-			return err
-		}
-		d, err := putAudited(b, bucketProducts, []byte(p.Id), p)
-		if err != nil {
-			return err
-		}
-		return appendAudit(tx, ch, "product.create", p.Id, p.ProducerId+" "+p.Name, d)
+		return productKind.createTx(tx, p.Id, p, ch, e, func() error {
+			if err := sameName(tx.Bucket(bucketProducts), p); err != nil {
+				return err
+			}
+			n, err := nextCounter(tx, keyNextProductNumber, 1)
+			if err != nil {
+				return err
+			}
+			if n > 0xFFFFFFFF {
+				return &ocop.ExhaustedError{What: "product numbers"}
+			}
+			p.Number = uint32(n)
+			p.CreateTime = timestamppb.New(ch.Time)
+			return tx.Bucket(bucketProductNumbers).Put(u32(p.Number), []byte(p.Id))
+		})
 	})
 }
 
@@ -106,29 +83,22 @@ func u32(v uint32) []byte {
 }
 
 // Product returns a product by id.
-func (s *Store) Product(id string) (*estampv1.Product, error) {
-	p := new(estampv1.Product)
-	err := s.db.View(func(tx *bolt.Tx) error { return productTx(tx, id, p) })
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+func (s *Store) Product(ctx context.Context, id string) (*estampv1.Product, error) {
+	return byID[*estampv1.Product](ctx, s, productKind, []byte(id), id)
 }
 
 func productTx(tx *bolt.Tx, id string, p *estampv1.Product) error {
-	ok, err := get(tx.Bucket(bucketProducts), []byte(id), p)
-	if err == nil && !ok {
-		err = &ocop.NotFoundError{What: "product", ID: id}
-	}
-	return err
+	return productKind.getTx(tx, []byte(id), id, p)
 }
 
 // Products returns up to limit products with ids after `after`, of one
 // producer when producerID is not empty.
-func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.Product, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		if producerID != "" && tx.Bucket(bucketProducers).Get([]byte(producerID)) == nil {
-			return &ocop.NotFoundError{What: "producer", ID: producerID}
+func (s *Store) Products(ctx context.Context, producerID, after string, limit int) (list []*estampv1.Product, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		if producerID != "" {
+			if err := producerKind.existsTx(tx, producerID); err != nil {
+				return err
+			}
 		}
 		b := tx.Bucket(bucketProducts)
 		c := b.Cursor()
@@ -136,7 +106,13 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 		if after != "" && string(k) == after {
 			k, _ = c.Next()
 		}
+		// A page of one producer's products may read past every other
+		// producer's.
+		paced := pace(ctx)
 		for ; k != nil; k, _ = c.Next() {
+			if err := paced(); err != nil {
+				return err
+			}
 			p := new(estampv1.Product)
 			if _, err := get(b, k, p); err != nil {
 				return err
@@ -156,15 +132,15 @@ func (s *Store) Products(producerID, after string, limit int) (list []*estampv1.
 }
 
 // UpdateProduct applies a change of certification to a stored product in
-// one transaction; change returns the audit action and detail. The
+// one transaction; change returns the change's audit entry. The
 // certificate as it then stands joins the revocation list.
-func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Product) (action, detail string, err error)) (*estampv1.Product, error) {
+func (s *Store) UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error) {
 	p := new(estampv1.Product)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if err := productTx(tx, id, p); err != nil {
 			return err
 		}
-		action, detail, err := change(p)
+		e, err := change(p)
 		if err != nil {
 			return err
 		}
@@ -175,7 +151,7 @@ func (s *Store) UpdateProduct(id string, ch Change, change func(*estampv1.Produc
 		if err := addCertificate(tx, p, ch); err != nil {
 			return err
 		}
-		return appendAudit(tx, ch, action, id, detail, d)
+		return appendAudit(tx, ch, e, d)
 	})
 	if err != nil {
 		return nil, err

@@ -18,7 +18,9 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/store"
 )
 
@@ -44,7 +46,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 	s, path := newStore(t)
 	seed(t, s, "A", "A1")
 	for i, q := range []uint32{10, 10, 2*store.MaxRangesPerEntry + 100} {
-		if _, _, err := s.IssueBatch(fmt.Sprint("r", i), "A1", at(t0), planOf(q)); err != nil {
+		if _, _, err := s.IssueBatch(ctx, fmt.Sprint("r", i), "A1", at(t0), planOf(q), issued); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +79,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 	var version uint64
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			_, n, v, err := s.RevokeStamps(store.Revocation{BatchID: st.batch, Serials: st.serials, Reason: "lý do: " + st.name, Change: store.Change{Actor: "HTX (" + st.name + ")", Time: t0}})
+			_, n, v, err := s.RevokeStamps(ctx, record.Revocation{BatchID: st.batch, Serials: st.serials, Reason: "lý do: " + st.name, Change: audit.Change{Actor: "HTX (" + st.name + ")", Time: t0}}, revoked)
 			var inv *ocop.InvalidError
 			if st.bad != "" {
 				if !errors.As(err, &inv) || inv.Field != "serials" || !strings.Contains(inv.Reason, st.bad) {
@@ -89,7 +91,7 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 			} else if err != nil || n != st.count || v != version+uint64(len(st.entries)) {
 				t.Errorf("revoked %d at version %d, %v; want %d at version %d", n, v, err, st.count, version+uint64(len(st.entries)))
 			}
-			_, list, _, err := s.Revocations(store.RevocationPage{After: version, Limit: 10})
+			_, list, _, err := s.Revocations(ctx, store.RevocationPage{After: version, Limit: 10})
 			got := entries(list)
 			for i, e := range got {
 				// Scattered serials: count the ranges, not their text.
@@ -125,35 +127,37 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 		{3, 2022, "more ranges than an entry holds", 6},
 		{3, 2120, "more ranges than an entry holds", 6},
 	} {
-		rec, err := s.Stamp(tt.batch, tt.serial)
+		rec, err := s.Stamp(ctx, tt.batch, tt.serial)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := rec.State.GetRevocation()
-		if r.GetReason() != "lý do: "+tt.step || r.GetActor() != "HTX ("+tt.step+")" || !store.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != tt.version {
+		if r.GetReason() != "lý do: "+tt.step || r.GetActor() != "HTX ("+tt.step+")" || !record.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != tt.version {
 			t.Errorf("stamp %d: revocation %v; want step %q, entry %d", tt.serial, r, tt.step, tt.version)
 		}
 	}
 	for _, serial := range []uint64{9, 21, 2119} {
-		if rec, err := s.StampOf(serial); err != nil || rec.State.Revocation != nil {
+		if rec, err := s.StampOf(ctx, serial); err != nil || rec.State.Revocation != nil {
 			t.Errorf("stamp %d (not revoked on its own) = %v", serial, err)
 		}
 	}
 
 	// A scan and an intake see the reason, and write the state back as
 	// it was stored.
-	states, err := s.RecordScans([]store.Scan{{Serial: 3, Time: t0}})
+	states, err := s.RecordScans(ctx, []record.Scan{{Serial: 3, Time: t0}}, counted)
 	if err != nil || states[0].GetRevocation().GetReason() != "lý do: two batches, unsorted, repeated" || states[0].ScanCount != 1 {
 		t.Errorf("scan of a revoked stamp = %v, %v", states, err)
 	}
-	if err := s.CreateRetailer(&estampv1.Retailer{Id: "R", Name: "Cửa hàng"}, at(t0)); err != nil {
+	if err := s.CreateRetailer(ctx, &estampv1.Retailer{Id: "R", Name: "Cửa hàng"}, at(t0), said(audit.RetailerCreate, "R")); err != nil {
 		t.Fatal(err)
 	}
 	var seen string
-	_, err = s.ReceiveStamps("R", []store.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *store.StampRecord, _ []*storagev1.Receipt) bool {
+	_, err = s.ReceiveStamps(ctx, "R", []record.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *record.Stamp, _ []*record.Receipt) bool {
 		seen = rec.State.GetRevocation().GetReason()
 		return true
-	}, func() string { return "1 code" })
+	}, func(st *record.StampState, retailerID string, at time.Time) {
+		st.Receipts = append(st.Receipts, &record.Receipt{RetailerId: retailerID, FirstUnixNano: at.UnixNano(), LastUnixNano: at.UnixNano(), Count: 1})
+	}, func() audit.Entry { return audit.Entry{Action: audit.DeliveryReceive, Target: "R", Detail: "1 code"} })
 	if err != nil || seen != "lý do: some revoked before" {
 		t.Errorf("intake of a revoked stamp saw %q, %v", seen, err)
 	}
@@ -187,12 +191,12 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 func TestRevocationsPage(t *testing.T) {
 	s, _ := newStore(t)
 	seed(t, s, "A", "A1")
-	if _, _, err := s.IssueBatch("r", "A1", at(t0), planOf(3000)); err != nil {
+	if _, _, err := s.IssueBatch(ctx, "r", "A1", at(t0), planOf(3000), issued); err != nil {
 		t.Fatal(err)
 	}
 	revoke := func(serials ...uint64) {
 		t.Helper()
-		if _, _, _, err := s.RevokeStamps(store.Revocation{Serials: serials, Reason: "mất", Change: at(t0)}); err != nil {
+		if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{Serials: serials, Reason: "mất", Change: at(t0)}, revoked); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,14 +210,14 @@ func TestRevocationsPage(t *testing.T) {
 	}
 	revoke(scattered...)
 	big := 0
-	if _, list, _, _ := s.Revocations(store.RevocationPage{After: 6, Limit: 1}); len(list) == 1 {
+	if _, list, _, _ := s.Revocations(ctx, store.RevocationPage{After: 6, Limit: 1}); len(list) == 1 {
 		big = proto.Size(list[0])
 	}
 	if big < 4000 {
 		t.Fatalf("entry 7 is %d bytes; the test needs a large one", big)
 	}
 	small := 0
-	if _, list, _, _ := s.Revocations(store.RevocationPage{Limit: 1}); len(list) == 1 {
+	if _, list, _, _ := s.Revocations(ctx, store.RevocationPage{Limit: 1}); len(list) == 1 {
 		small = proto.Size(list[0])
 	}
 
@@ -240,7 +244,7 @@ func TestRevocationsPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			upto, list, more, err := s.Revocations(tt.page)
+			upto, list, more, err := s.Revocations(ctx, tt.page)
 			var versions []uint64
 			for _, e := range list {
 				versions = append(versions, e.Version)
@@ -322,7 +326,7 @@ func TestMigrateSchema4(t *testing.T) {
 	s := open(t, path)
 	defer s.Close()
 
-	version, list, more, err := s.Revocations(store.RevocationPage{Limit: 10})
+	version, list, more, err := s.Revocations(ctx, store.RevocationPage{Limit: 10})
 	if got := entries(list); err != nil || more || version != 4 || !slices.Equal(got, []string{"0: whole", "1: 4", "1: 7", "2: whole"}) {
 		t.Fatalf("migrated list = %d %q %v %v", version, got, more, err)
 	}
@@ -330,23 +334,23 @@ func TestMigrateSchema4(t *testing.T) {
 		t.Errorf("migrated entries = %v", list)
 	}
 	for serial, version := range map[uint64]uint64{4: 2, 7: 3} {
-		rec, err := s.StampOf(serial)
+		rec, err := s.StampOf(ctx, serial)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := rec.State.GetRevocation()
-		if rec.State.ScanCount != 3 || r.GetReason() != "Tem bị mất" || r.GetActor() != "producer P/bb (Lan)" || !store.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != version {
+		if rec.State.ScanCount != 3 || r.GetReason() != "Tem bị mất" || r.GetActor() != "producer P/bb (Lan)" || !record.Time(r.GetTimeUnixNano()).Equal(t0) || r.GetListVersion() != version {
 			t.Errorf("stamp %d after the upgrade: %v", serial, rec.State)
 		}
 	}
-	if _, n, v, err := s.RevokeStamps(store.Revocation{Serials: []uint64{5, 6, 7}, Reason: "mất nữa", Change: at(t1)}); err != nil || n != 2 || v != 5 {
+	if _, n, v, err := s.RevokeStamps(ctx, record.Revocation{Serials: []uint64{5, 6, 7}, Reason: "mất nữa", Change: at(t1)}, revoked); err != nil || n != 2 || v != 5 {
 		t.Errorf("revoke after the upgrade: %d at version %d, %v; want 2 at version 5", n, v, err)
 	}
-	if _, list, _, _ := s.Revocations(store.RevocationPage{After: 4, Limit: 10}); !slices.Equal(entries(list), []string{"1: 5-6"}) {
+	if _, list, _, _ := s.Revocations(ctx, store.RevocationPage{After: 4, Limit: 10}); !slices.Equal(entries(list), []string{"1: 5-6"}) {
 		t.Errorf("entry after the upgrade = %q", entries(list))
 	}
 	// The upgrade's entry, then the revocation's.
-	if check, err := s.VerifyAudit(); err != nil || check.FirstBroken != 0 || check.Checked != 2 {
+	if check, err := s.VerifyAudit(ctx); err != nil || check.FirstBroken != 0 || check.Checked != 2 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
 	}
 }

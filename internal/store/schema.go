@@ -60,17 +60,27 @@ var (
 		bucketTokens, bucketKeyStates, bucketAudit,
 	}
 
-	// auditedBuckets hold the records every change of which the audit log
-	// hashes, with what a record of each is called: `audit verify` checks
-	// that each stored record hashes to what its latest entry says.
-	auditedBuckets = []struct {
-		bucket []byte
-		kind   string
-	}{
-		{bucketProducers, "producer"}, {bucketProducts, "product"}, {bucketRetailers, "retailer"},
-		{bucketBatches, "batch"}, {bucketTokens, "token"}, {bucketKeyStates, "key state"},
-	}
+	// The kinds of records kept by id, each in its bucket, with what
+	// errors and `audit verify` call one of them.
+	producerKind = kind{bucketProducers, "producer"}
+	productKind  = kind{bucketProducts, "product"}
+	retailerKind = kind{bucketRetailers, "retailer"}
+	batchKind    = kind{bucketBatches, "batch"}
+	tokenKind    = kind{bucketTokens, "token"}
+	keyStateKind = kind{bucketKeyStates, "key state"}
+
+	// auditedKinds are the records every change of which the audit log
+	// hashes: `audit verify` checks that each stored record hashes to what
+	// its latest entry says.
+	auditedKinds = []kind{producerKind, productKind, retailerKind, batchKind, tokenKind, keyStateKind}
 )
+
+// kind is one kind of record kept by id in its own bucket; name is what
+// errors and `audit verify` call a record of it.
+type kind struct {
+	bucket []byte
+	name   string
+}
 
 // Keys in bucketMeta.
 var (

@@ -4,10 +4,16 @@
 // one transaction, so that every invariant (a batch and its serials, a
 // request id and its batch) commits or rolls back whole. Values read from
 // bbolt are copied out before the transaction ends.
+//
+// Every method that reads or writes takes the caller's context. bbolt has
+// none, so the store looks at it before a transaction starts (and a write
+// again once it holds the writer's lock), and now and then inside a long
+// walk; a done context is returned as the error, and nothing is written.
 package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,6 +26,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 )
@@ -165,7 +172,7 @@ func (s *Store) init() error {
 			return fmt.Errorf("store: database schema version %d, this binary reads up to %d", have, schemaVersion)
 		}
 		for ; have < schemaVersion; have++ {
-			if err := migrations[have](tx, Change{Actor: auth.ServerActor, Time: s.now()}); err != nil {
+			if err := migrations[have](tx, audit.Change{Actor: auth.ServerActor, Time: s.now()}); err != nil {
 				return fmt.Errorf("store: migrating schema %d to %d: %w", have, have+1, err)
 			}
 		}
@@ -196,9 +203,9 @@ func (s *Store) Close() error {
 
 // Empty reports whether the registry has no producers, e.g. to decide
 // whether to seed demo data.
-func (s *Store) Empty() (bool, error) {
+func (s *Store) Empty(ctx context.Context) (bool, error) {
 	empty := true
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketProducers).Cursor().First()
 		empty = k == nil
 		return nil
@@ -247,6 +254,23 @@ func put(b *bolt.Bucket, key []byte, m proto.Message) error {
 	return b.Put(key, v)
 }
 
+// walkCheck is how many records a long walk reads between looks at its
+// context: often enough to stop within a few milliseconds, seldom enough
+// to cost nothing next to decoding the records.
+const walkCheck = 1024
+
+// pace returns what a long walk calls once a record: ctx's error on every
+// walkCheck-th call once ctx is done, else nil.
+func pace(ctx context.Context) func() error {
+	n := 0
+	return func() error {
+		if n++; n%walkCheck == 0 {
+			return ctx.Err()
+		}
+		return nil
+	}
+}
+
 // page walks b from seek, skipping the key `after` (the last key of the
 // previous page), and hands collect up to limit entries whose key starts
 // with prefix. It reports whether more such entries remain.
@@ -268,14 +292,48 @@ func page(b *bolt.Bucket, seek, after, prefix []byte, limit int, collect func(k,
 	return false, nil
 }
 
-// listAfter returns up to limit records of a bucket keyed by id, with ids
-// after `after`.
-func listAfter[M proto.Message](s *Store, bucket []byte, after string, limit int, newM func() M) (list []M, more bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		more, err = page(b, []byte(after), []byte(after), nil, limit, func(k, _ []byte) error {
-			m := newM()
-			if _, err := get(b, k, m); err != nil {
+// newMessage is a new, empty M.
+func newMessage[M proto.Message]() M {
+	var m M
+	return m.ProtoReflect().Type().New().Interface().(M)
+}
+
+// getTx reads the record of kind k at key into m; NotFound, naming it as
+// id, when there is none.
+func (k kind) getTx(tx *bolt.Tx, key []byte, id string, m proto.Message) error {
+	ok, err := get(tx.Bucket(k.bucket), key, m)
+	if err == nil && !ok {
+		err = &ocop.NotFoundError{What: k.name, ID: id}
+	}
+	return err
+}
+
+// existsTx refuses an id of kind k that is not stored: NotFound.
+func (k kind) existsTx(tx *bolt.Tx, id string) error {
+	if tx.Bucket(k.bucket).Get([]byte(id)) == nil {
+		return &ocop.NotFoundError{What: k.name, ID: id}
+	}
+	return nil
+}
+
+// byID reads the record of kind k at key (named id in errors) in a read
+// transaction.
+func byID[M proto.Message](ctx context.Context, s *Store, k kind, key []byte, id string) (M, error) {
+	m := newMessage[M]()
+	if err := s.view(ctx, func(tx *bolt.Tx) error { return k.getTx(tx, key, id, m) }); err != nil {
+		var none M
+		return none, err
+	}
+	return m, nil
+}
+
+// listAfter returns up to limit records of kind k, with ids after `after`.
+func listAfter[M proto.Message](ctx context.Context, s *Store, k kind, after string, limit int) (list []M, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(k.bucket)
+		more, err = page(b, []byte(after), []byte(after), nil, limit, func(key, _ []byte) error {
+			m := newMessage[M]()
+			if _, err := get(b, key, m); err != nil {
 				return err
 			}
 			list = append(list, m)
@@ -284,6 +342,26 @@ func listAfter[M proto.Message](s *Store, bucket []byte, after string, limit int
 		return err
 	})
 	return list, more, err
+}
+
+// createTx stores m, a new record of kind k, under id, with the audit
+// entry e of its change. An id already stored, whatever its letter case,
+// is a conflict. prepare runs once the id is known to be free and before
+// m is stored: it checks what else the kind demands and fills in what the
+// store assigns (a create time, a number).
+func (k kind) createTx(tx *bolt.Tx, id string, m proto.Message, ch audit.Change, e audit.Entry, prepare func() error) error {
+	b := tx.Bucket(k.bucket)
+	if err := conflictFold(b, k.name, id); err != nil {
+		return err
+	}
+	if err := prepare(); err != nil {
+		return err
+	}
+	d, err := putAudited(b, k.bucket, []byte(id), m)
+	if err != nil {
+		return err
+	}
+	return appendAudit(tx, ch, e, d)
 }
 
 // conflictFold refuses an id that equals a stored one regardless of letter
@@ -304,9 +382,9 @@ func conflictFold(b *bolt.Bucket, what, id string) error {
 }
 
 // Size is the database size in bytes.
-func (s *Store) Size() (int64, error) {
+func (s *Store) Size(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		n = tx.Size()
 		return nil
 	})
@@ -315,24 +393,45 @@ func (s *Store) Size() (int64, error) {
 
 // WriteTo writes a consistent snapshot of the database to w, as a bbolt
 // file, in one read transaction: writers carry on meanwhile. size is
-// called first with the snapshot's length.
-func (s *Store) WriteTo(w io.Writer, size func(int64) error) (int64, error) {
+// called first with the snapshot's length. A backup of a large file takes
+// a while, so ctx is looked at before every write to w: a client that
+// went away stops the copy, and the read transaction with it.
+func (s *Store) WriteTo(ctx context.Context, w io.Writer, size func(int64) error) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if err := size(tx.Size()); err != nil {
 			return err
 		}
 		var err error
-		n, err = tx.WriteTo(w)
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		if err != nil && ctx.Err() != nil {
+			// bbolt wraps the writer's error as text: say it plainly.
+			return ctx.Err()
+		}
 		return err
 	})
 	return n, err
 }
 
+// ctxWriter refuses to write once its context is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
 // Check runs bbolt's consistency check: every page reachable once, free
-// pages accounted for.
-func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
+// pages accounted for. ctx is looked at only before it starts: bbolt's
+// check runs in a goroutine of its own that must be read to its end
+// before the transaction may close.
+func (s *Store) Check(ctx context.Context) error {
+	return s.view(ctx, func(tx *bolt.Tx) error {
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
@@ -341,10 +440,28 @@ func (s *Store) Check() error {
 	})
 }
 
-// update runs fn in a write transaction, through the fault-injection hook.
-// A full disk is reported as ErrStorageFull: the change was not kept.
-func (s *Store) update(fn func(*bolt.Tx) error) error {
+// view runs fn in a read transaction, unless ctx is done already.
+func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+// update runs fn in a write transaction, through the fault-injection hook,
+// unless ctx is done: before the transaction starts, and again once it
+// holds the writer's lock, which a caller may have waited long for. Past
+// that the change runs to its end: every write is bounded by the request
+// limits (100,000 serials, 10,000 codes), and is whole or absent either
+// way. A full disk is reported as ErrStorageFull: the change was not kept.
+func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}

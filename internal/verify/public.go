@@ -7,7 +7,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
-	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // public fills in what a buyer is shown of an issued stamp's records; st
@@ -17,7 +17,7 @@ import (
 // Product, Certificate or Batch stays private until it is chosen here and
 // in verification.proto (TestPublicAnswerIsTheAllowList). Copying the
 // records and blanking fields had made every new field public.
-func public(r *estampv1.VerifyResponse, rec *store.StampRecord, st *store.StampState, now time.Time) {
+func public(r *estampv1.VerifyResponse, rec *record.Stamp, st *record.StampState, now time.Time) {
 	p, c, b := rec.Product, rec.Product.GetCertificate(), rec.Batch
 	r.Product = &estampv1.PublicProduct{
 		Name:  p.GetName(),
@@ -58,8 +58,8 @@ func public(r *estampv1.VerifyResponse, rec *store.StampRecord, st *store.StampS
 	}
 	r.Scans = &estampv1.ScanHistory{ScanCount: st.GetScanCount()}
 	if st.GetScanCount() > 0 {
-		r.Scans.FirstScanTime = timestamppb.New(store.Time(st.GetFirstScanUnixNano()))
-		r.Scans.LastScanTime = timestamppb.New(store.Time(st.GetLastScanUnixNano()))
+		r.Scans.FirstScanTime = timestamppb.New(record.Time(st.GetFirstScanUnixNano()))
+		r.Scans.LastScanTime = timestamppb.New(record.Time(st.GetLastScanUnixNano()))
 	}
 	r.StampRevocationReason = st.GetRevocation().GetReason()
 }

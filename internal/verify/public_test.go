@@ -17,8 +17,8 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
-	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verdict"
 	"github.com/ocopvn/estamp/internal/verify"
 )
@@ -65,7 +65,7 @@ var shown = map[string]string{
 // the answer gains must be added to the list above (a decision), and a
 // stored field nobody chose never reaches a buyer.
 func TestPublicAnswerIsTheAllowList(t *testing.T) {
-	rec := &store.StampRecord{Producer: &estampv1.Producer{}, Product: &estampv1.Product{}, Batch: &estampv1.Batch{}, State: &store.StampState{}}
+	rec := &record.Stamp{Producer: &estampv1.Producer{}, Product: &estampv1.Product{}, Batch: &estampv1.Batch{}, State: &record.StampState{}}
 	stored := map[string]string{}
 	n := 100
 	fill(rec.Producer.ProtoReflect(), "producer.", &n, stored)
@@ -81,7 +81,7 @@ func TestPublicAnswerIsTheAllowList(t *testing.T) {
 	for _, f := range []string{"state.first_scan_unix_nano", "state.last_scan_unix_nano"} {
 		var ns int64
 		fmt.Sscan(stored[f], &ns)
-		stored[f] = store.Time(ns).String()
+		stored[f] = record.Time(ns).String()
 	}
 
 	key, err := keys.ReadFile("../stampcode/testdata/issuer-test-key.pem")
@@ -165,17 +165,17 @@ type fakeStore struct {
 	producer *estampv1.Producer
 	product  *estampv1.Product
 	batch    *estampv1.Batch
-	state    *store.StampState
+	state    *record.StampState
 }
 
-func (f fakeStore) Stamp(uint64, uint64) (*store.StampRecord, error) {
-	return &store.StampRecord{Producer: f.producer, Product: f.product, Batch: f.batch, State: f.state}, nil
+func (f fakeStore) Stamp(context.Context, uint64, uint64) (*record.Stamp, error) {
+	return &record.Stamp{Producer: f.producer, Product: f.product, Batch: f.batch, State: f.state}, nil
 }
 
 // fakeScans records nothing: the stored state is the state after the scan.
-type fakeScans struct{ state *store.StampState }
+type fakeScans struct{ state *record.StampState }
 
-func (f fakeScans) Record(context.Context, uint64, time.Time) (*store.StampState, error) {
+func (f fakeScans) Record(context.Context, uint64, time.Time) (*record.StampState, error) {
 	return f.state, nil
 }
 

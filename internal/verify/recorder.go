@@ -6,15 +6,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // ErrRecorderClosed means the server is shutting down.
 var ErrRecorderClosed = errors.New("verify: scan recorder closed")
 
-// ScanStore applies many scans in one transaction.
+// ScanStore applies many scans in one transaction, each folded into its
+// stamp's state by count.
 type ScanStore interface {
-	RecordScans([]store.Scan) ([]*store.StampState, error)
+	RecordScans(ctx context.Context, scans []record.Scan, count func(st *record.StampState, at time.Time)) ([]*record.StampState, error)
 }
 
 // Recorder records scans durably with group commit: while one transaction
@@ -22,7 +23,13 @@ type ScanStore interface {
 // takes all of them. One fsync then serves many verifications, instead of
 // capping throughput at one commit per request.
 type Recorder struct {
-	store    ScanStore
+	store ScanStore
+	// ctx is what every commit runs under: the recorder's, not one
+	// caller's. A commit holds the scans of many callers, and once queued
+	// a scan is committed even if its caller gives up; one caller going
+	// away must not fail the others' scans. Nothing cancels it: Close
+	// commits what is queued before it returns.
+	ctx      context.Context
 	maxBatch int
 	queue    chan scanRequest
 	quit     chan struct{}
@@ -35,12 +42,12 @@ type Recorder struct {
 }
 
 type scanRequest struct {
-	scan  store.Scan
+	scan  record.Scan
 	reply chan scanReply
 }
 
 type scanReply struct {
-	state *store.StampState
+	state *record.StampState
 	err   error
 }
 
@@ -49,6 +56,7 @@ type scanReply struct {
 func NewRecorder(s ScanStore, maxBatch int) *Recorder {
 	r := &Recorder{
 		store:    s,
+		ctx:      context.Background(),
 		maxBatch: maxBatch,
 		queue:    make(chan scanRequest, maxBatch),
 		quit:     make(chan struct{}),
@@ -60,8 +68,8 @@ func NewRecorder(s ScanStore, maxBatch int) *Recorder {
 
 // Record stores one scan and returns the stamp's state after it, once the
 // transaction holding it has committed.
-func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (*store.StampState, error) {
-	req := scanRequest{scan: store.Scan{Serial: serial, Time: at}, reply: make(chan scanReply, 1)}
+func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (*record.StampState, error) {
+	req := scanRequest{scan: record.Scan{Serial: serial, Time: at}, reply: make(chan scanReply, 1)}
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()
@@ -83,7 +91,7 @@ func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (*st
 func (r *Recorder) loop() {
 	defer close(r.done)
 	batch := make([]scanRequest, 0, r.maxBatch)
-	scans := make([]store.Scan, 0, r.maxBatch)
+	scans := make([]record.Scan, 0, r.maxBatch)
 	for {
 		select {
 		case req := <-r.queue:
@@ -118,11 +126,11 @@ func (r *Recorder) fill(batch []scanRequest) []scanRequest {
 	return batch
 }
 
-func (r *Recorder) commit(batch []scanRequest, scans []store.Scan) {
+func (r *Recorder) commit(batch []scanRequest, scans []record.Scan) {
 	for _, req := range batch {
 		scans = append(scans, req.scan)
 	}
-	states, err := r.store.RecordScans(scans)
+	states, err := r.store.RecordScans(r.ctx, scans, CountScan)
 	for i, req := range batch {
 		if err != nil {
 			req.reply <- scanReply{err: err}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verify"
 )
@@ -22,7 +23,7 @@ type countingStore struct {
 	block chan struct{}
 }
 
-func (c *countingStore) RecordScans(s []store.Scan) ([]*store.StampState, error) {
+func (c *countingStore) RecordScans(ctx context.Context, s []record.Scan, count func(*record.StampState, time.Time)) ([]*record.StampState, error) {
 	c.commits.Add(1)
 	if c.block != nil {
 		<-c.block
@@ -30,7 +31,7 @@ func (c *countingStore) RecordScans(s []store.Scan) ([]*store.StampState, error)
 	if c.fail != nil {
 		return nil, c.fail
 	}
-	return c.Store.RecordScans(s)
+	return c.Store.RecordScans(ctx, s, count)
 }
 
 func openStore(t *testing.T) *countingStore {

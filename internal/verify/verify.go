@@ -20,8 +20,8 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
-	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/verdict"
 )
 
@@ -30,12 +30,12 @@ const MaxCodeLength = 4096
 
 // Store is what verification reads.
 type Store interface {
-	Stamp(batchID, serial uint64) (*store.StampRecord, error)
+	Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error)
 }
 
 // ScanRecorder records one scan durably.
 type ScanRecorder interface {
-	Record(ctx context.Context, serial uint64, at time.Time) (*store.StampState, error)
+	Record(ctx context.Context, serial uint64, at time.Time) (*record.StampState, error)
 }
 
 // KeyRing holds the issuer's public keys.
@@ -107,7 +107,7 @@ func (r RingKeys) Key(id stampcode.KeyID) (verdict.Key, bool) {
 
 // RecordOf is the stored record of a stamp as the verdict needs it; nil
 // for nil.
-func RecordOf(rec *store.StampRecord) *verdict.Record {
+func RecordOf(rec *record.Stamp) *verdict.Record {
 	if rec == nil {
 		return nil
 	}
@@ -165,10 +165,10 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 		form = verdict.Path
 	}
 	chk := s.checker.Check(code, form)
-	var rec *store.StampRecord
+	var rec *record.Stamp
 	if chk.Signed() {
 		var err error
-		rec, err = s.store.Stamp(uint64(chk.Claims.BatchID), chk.Claims.Serial)
+		rec, err = s.store.Stamp(ctx, uint64(chk.Claims.BatchID), chk.Claims.Serial)
 		if errors.As(err, new(*ocop.NotFoundError)) {
 			rec, err = nil, nil
 		}
@@ -215,7 +215,7 @@ func issued(o verdict.Outcome) bool {
 // moments ago. A scan that cannot be stored (a full disk) does not stop
 // the verdict: the answer says it was not recorded (recorded false), and
 // the failure is logged and counted.
-func (s *Service) record(ctx context.Context, caller Caller, rec *store.StampRecord, serial uint64, now time.Time) (st *store.StampState, recorded bool, err error) {
+func (s *Service) record(ctx context.Context, caller Caller, rec *record.Stamp, serial uint64, now time.Time) (st *record.StampState, recorded bool, err error) {
 	if caller.Peek || caller.Client != "" && s.views.seen(caller.Client, serial, now) {
 		return rec.State, true, nil
 	}
@@ -232,7 +232,7 @@ func (s *Service) record(ctx context.Context, caller Caller, rec *store.StampRec
 }
 
 // warnings are the signs that a stamp was copied.
-func (s *Service) warnings(st *store.StampState) []estampv1.VerifyWarning {
+func (s *Service) warnings(st *record.StampState) []estampv1.VerifyWarning {
 	var w []estampv1.VerifyWarning
 	if st.GetScanCount() > s.manyScans {
 		w = append(w, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS)
@@ -245,7 +245,7 @@ func (s *Service) warnings(st *store.StampState) []estampv1.VerifyWarning {
 
 // details builds the answer for an issued stamp: the verdict told in words,
 // the warnings, and what the public sees of its records.
-func (s *Service) details(o verdict.Outcome, rec *store.StampRecord, st *store.StampState, now time.Time) *estampv1.VerifyResponse {
+func (s *Service) details(o verdict.Outcome, rec *record.Stamp, st *record.StampState, now time.Time) *estampv1.VerifyResponse {
 	r := &estampv1.VerifyResponse{Verdict: o.Verdict}
 	warnings := s.warnings(st)
 	msg := verdict.Message(o, st.GetScanCount(), warnings)

@@ -1,0 +1,47 @@
+package audit
+
+// Action is what a change did, as the audit log names it.
+//
+// This file lists every action estamp writes, so that one place says what
+// the log can hold; `estamp admin audit list` shows them as they are. The
+// names are stored in entries whose hashes chain the log: never rename one,
+// only add.
+type Action string
+
+// The registry: RegistryService.
+const (
+	ProducerCreate    Action = "producer.create"
+	ProductCreate     Action = "product.create"
+	CertificateRenew  Action = "certificate.renew"
+	CertificateRevoke Action = "certificate.revoke"
+	RetailerCreate    Action = "retailer.create"
+)
+
+// Issuance and revocation: IssuanceService.
+const (
+	StampsIssue Action = "stamps.issue"
+	// BatchRevoke is a recall of a whole batch.
+	BatchRevoke Action = "batch.revoke"
+	// StampsRevoke is the revocation of single stamps, by serial.
+	StampsRevoke Action = "stamps.revoke"
+)
+
+// Custody: CustodyService. One entry per delivery, with its counts.
+const (
+	DeliveryReceive Action = "delivery.receive"
+)
+
+// Tokens and issuer keys: AdminService, and the first admin token estampd
+// writes on its first start.
+const (
+	TokenCreate   Action = "token.create"
+	TokenRevoke   Action = "token.revoke"
+	KeyRotate     Action = "key.rotate"
+	KeyRetire     Action = "key.retire"
+	KeyCompromise Action = "key.compromise"
+)
+
+// The store's own schema migrations, by the server at the store's clock.
+const (
+	SchemaUpgrade Action = "schema.upgrade"
+)

@@ -1,0 +1,77 @@
+// Package record names what estamp keeps about issued stamps, in the words
+// the services and the store share: a stamp's record and state, a scan, an
+// intake at a shop, a request to revoke and what it revoked.
+//
+// The store imports these; the services read and write them without the
+// store's vocabulary. What a stamp's state keeps of its scans and receipts
+// is decided by verification (verify.CountScan) and custody
+// (custody.Receive), and the store applies their folds inside its
+// transactions.
+package record
+
+import (
+	"time"
+
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
+)
+
+// StampState is the mutable state of one issued stamp: its scans, the
+// shops that received it, its revocation. A stamp nobody scanned, received
+// or revoked has the zero state.
+type StampState = storagev1.StampState
+
+// Receipt is one shop's intakes of a stamp.
+type Receipt = storagev1.Receipt
+
+// Stamp is what is on record about one issued stamp, read in one
+// transaction: its batch, product, producer and state. A revoked stamp's
+// state carries its revocation's time, reason and actor.
+type Stamp struct {
+	Batch    *estampv1.Batch
+	Product  *estampv1.Product
+	Producer *estampv1.Producer
+	State    *StampState
+}
+
+// Scan is one verification of an issued stamp.
+type Scan struct {
+	Serial uint64
+	Time   time.Time
+}
+
+// Intake is one scanned stamp of a delivery, already checked offline: the
+// serial and batch its signed code claims.
+type Intake struct {
+	Serial  uint64
+	BatchID uint64
+}
+
+// Revocation is one request to revoke: a whole batch, or serials.
+type Revocation struct {
+	BatchID uint64   // revoke this batch whole, unless Serials are given
+	Serials []uint64 // revoke these; with BatchID they must belong to it
+	Reason  string
+	// Change.Actor is recorded with the revocation-list entries.
+	Change audit.Change
+}
+
+// Revoked is what a revocation changed.
+type Revoked struct {
+	// Batch is the batch the request named, as it now stands; nil when it
+	// named serials only.
+	Batch *estampv1.Batch
+	// Count is how many stamps it newly revoked.
+	Count int
+	// Versions are the revocation-list entries it added, in order.
+	Versions []uint64
+}
+
+// Time reads a record's Unix-nanosecond field; zero stays the zero time.
+func Time(unixNano int64) time.Time {
+	if unixNano == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, unixNano).UTC()
+}
