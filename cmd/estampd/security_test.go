@@ -144,15 +144,9 @@ func TestServesTLS(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
-	var resp *http.Response
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err = client.Get("https://" + httpAddr + "/healthz"); err == nil {
-			break
-		}
-	}
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("HTTPS health check: %v", err)
+	resp := waitHTTPS(t, client, httpAddr)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("HTTPS health check: %s", resp.Status)
 	}
 	resp.Body.Close()
 	if r, err := http.Get("http://" + httpAddr + "/healthz"); err == nil && r.StatusCode == http.StatusOK {
@@ -261,4 +255,19 @@ func TestRefusesADataDirOthersCanWrite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitHTTPS polls the server's HTTPS health check until it answers (the
+// server is starting), for up to 10 s.
+func waitHTTPS(t *testing.T, client *http.Client, httpAddr string) *http.Response {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err = client.Get("https://" + httpAddr + "/healthz"); err == nil {
+			return resp
+		}
+	}
+	t.Fatalf("HTTPS health check: %v", err)
+	return nil
 }

@@ -78,16 +78,7 @@ func TestTLSOffersOnlyAEADSuites(t *testing.T) {
 	}()
 	pool := certPool(t, certFile)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
-	var resp *http.Response
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err = client.Get("https://" + httpAddr + "/healthz"); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("HTTPS health check: %v", err)
-	}
+	resp := waitHTTPS(t, client, httpAddr)
 	resp.Body.Close()
 	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
 		t.Errorf("HTTPS response: Strict-Transport-Security %q, want max-age=31536000", got)

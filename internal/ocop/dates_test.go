@@ -1,16 +1,14 @@
 package ocop_test
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/sourcetree"
 )
 
 // Vietnam's day starts at 17:00 UTC the day before; every date and time a
@@ -81,35 +79,17 @@ var vietnamZone = regexp.MustCompile(`FixedZone|LoadLocation|7 ?\* ?3600|7 ?\* ?
 // Vietnam's zone is computed in dates.go alone: six copies of it had
 // grown in the web page, the CLI, custody and the store.
 func TestVietnamTimeIsComputedInOnePlace(t *testing.T) {
-	root := filepath.Join("..", "..")
-	var found []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch d.Name() {
-			case "gen", "testdata", ".git", "bin", "data":
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if vietnamZone.Match(src) {
-			rel, _ := filepath.Rel(root, path)
-			found = append(found, filepath.ToSlash(rel))
-		}
-		return nil
-	})
+	sources, err := sourcetree.GoFiles(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var found []string
+	for path, src := range sources {
+		if vietnamZone.MatchString(src) {
+			found = append(found, path)
+		}
+	}
+	slices.Sort(found)
 	if want := []string{"internal/ocop/dates.go"}; !slices.Equal(found, want) {
 		t.Errorf("Vietnam's zone is computed in %v, want only %v", found, want)
 	}

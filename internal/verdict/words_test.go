@@ -2,8 +2,6 @@ package verdict_test
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/sourcetree"
 	"github.com/ocopvn/estamp/internal/verdict"
 )
 
@@ -167,29 +166,7 @@ func TestSentencesAndTellings(t *testing.T) {
 // CLI's, the page's headlines, the CLI's labels and intake's messages had
 // been five copies that said a bad signature five ways.
 func TestWordsLiveInOneFile(t *testing.T) {
-	root := filepath.Join("..", "..")
-	sources := map[string]string{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch d.Name() {
-			case "gen", "testdata", ".git", "bin", "data":
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			sources[filepath.ToSlash(rel)] = string(src)
-		}
-		return nil
-	})
+	sources, err := sourcetree.GoFiles(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
