@@ -19,6 +19,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/grpc"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/client"
@@ -347,23 +348,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	// this test is about finishing, TestShutdownGraceCutsStalledCalls
 	// about the limit.
 	d := startDaemon(t, bin, dataDir, "--shutdown-grace", "2m")
-	iss := d.Issuance
-	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
-		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "in-flight",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Streaming 100,000 codes signs each: long enough to be in flight at
-	// the signal, which comes once the first message is in.
-	stream, err := iss.StreamStamps(context.Background(), &estampv1.StreamStampsRequest{BatchId: batch.Batch.Id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := stream.Recv()
-	if err != nil {
-		t.Fatal(err)
-	}
+	batch, stream, first := streamInFlight(t, d, "in-flight")
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -407,20 +392,7 @@ func TestShutdownGraceCutsStalledCalls(t *testing.T) {
 	}
 	bin := buildDaemon(t)
 	d := startDaemon(t, bin, filepath.Join(t.TempDir(), "data"), "--shutdown-grace", "500ms")
-	iss := d.Issuance
-	batch, err := iss.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
-		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: "stalled",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := iss.StreamStamps(context.Background(), &estampv1.StreamStampsRequest{BatchId: batch.Batch.Id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
+	streamInFlight(t, d, "stalled")
 	// The client stops reading: flow control soon holds the server's sends.
 	sent := time.Now()
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -441,4 +413,26 @@ func TestShutdownGraceCutsStalledCalls(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("estampd did not exit after SIGTERM with a stalled stream")
 	}
+}
+
+// streamInFlight issues a 100,000-stamp batch and starts streaming its
+// codes: signing each makes the call long enough to be in flight at a
+// signal sent once the first message is in, which it returns.
+func streamInFlight(t *testing.T, d *daemon, requestID string) (*estampv1.IssueStampsResponse, grpc.ServerStreamingClient[estampv1.StreamStampsResponse], *estampv1.StreamStampsResponse) {
+	t.Helper()
+	batch, err := d.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
+		ProductId: "NEM-CHUA-TH-5S", Lot: "BIG", ProductionDate: "2026-01-15", Quantity: 100_000, RequestId: requestID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := d.Issuance.StreamStamps(context.Background(), &estampv1.StreamStampsRequest{BatchId: batch.Batch.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return batch, stream, first
 }
