@@ -155,11 +155,12 @@ func migrate3to4(tx *bolt.Tx, ch audit.Change) error {
 	type rekey struct{ old, new, batch []byte }
 	var moves []rekey
 	err := requests.ForEach(func(k, v []byte) error {
-		b, p := new(estampv1.Batch), new(estampv1.Product)
-		if err := batchTx(tx, binary.BigEndian.Uint64(v), b); err != nil {
+		b, err := batchTx(tx, binary.BigEndian.Uint64(v))
+		if err != nil {
 			return err
 		}
-		if err := productTx(tx, b.ProductId, p); err != nil {
+		p, err := productTx(tx, b.ProductId)
+		if err != nil {
 			return err
 		}
 		moves = append(moves, rekey{bytes.Clone(k), requestKey(p.ProducerId, string(k)), bytes.Clone(v)})

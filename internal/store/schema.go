@@ -1,5 +1,10 @@
 package store
 
+import (
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
 // Every bucket of the database and the schema version live here, so that a
 // reader sees the whole on-disk layout in one place. Keys are big-endian
 // where numeric, so that bbolt's byte order is numeric order.
@@ -73,6 +78,14 @@ var (
 	// hashes: `audit verify` checks that each stored record hashes to what
 	// its latest entry says.
 	auditedKinds = []kind{producerKind, productKind, retailerKind, batchKind, tokenKind, keyStateKind}
+
+	// The records kept by id as the store's callers see them and as their
+	// buckets hold them, the same for now.
+	producerTable = table[*estampv1.Producer, *estampv1.Producer]{producerKind, same[*estampv1.Producer], sameOf[*estampv1.Producer]}
+	productTable  = table[*estampv1.Product, *estampv1.Product]{productKind, same[*estampv1.Product], sameOf[*estampv1.Product]}
+	retailerTable = table[*estampv1.Retailer, *estampv1.Retailer]{retailerKind, same[*estampv1.Retailer], sameOf[*estampv1.Retailer]}
+	batchTable    = table[*estampv1.Batch, *estampv1.Batch]{batchKind, same[*estampv1.Batch], sameOf[*estampv1.Batch]}
+	tokenTable    = table[*storagev1.TokenRecord, *storagev1.TokenRecord]{tokenKind, same[*storagev1.TokenRecord], sameOf[*storagev1.TokenRecord]}
 )
 
 // kind is one kind of record kept by id in its own bucket; name is what
