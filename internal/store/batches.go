@@ -219,13 +219,19 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 
 // batchOfSerial finds the batch whose serial range holds serial.
 func batchOfSerial(tx *bolt.Tx, serial uint64) (*estampv1.Batch, error) {
+	return batchOfSerialBy(tx, serial, batchTx)
+}
+
+// batchOfSerialBy finds the batch whose serial range holds serial, reading
+// batches with read: the migrations read them as their schema stored them.
+func batchOfSerialBy(tx *bolt.Tx, serial uint64, read func(*bolt.Tx, uint64) (*estampv1.Batch, error)) (*estampv1.Batch, error) {
 	c := tx.Bucket(bucketBatchRanges).Cursor()
 	k, v := c.Seek(u64(serial))
 	if k == nil || binary.BigEndian.Uint64(k) > serial {
 		k, v = c.Prev()
 	}
 	if k != nil {
-		b, err := batchTx(tx, binary.BigEndian.Uint64(v))
+		b, err := read(tx, binary.BigEndian.Uint64(v))
 		if err != nil {
 			return nil, err
 		}
