@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/server"
@@ -189,15 +190,15 @@ func TestAuditVerifyNamesAnEditedRecord(t *testing.T) {
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("products"))
-		p := new(estampv1.Product)
+		p := new(storagev1.ProductRecord)
 		if err := proto.Unmarshal(b.Get([]byte("NEM-CHUA-CU-TH")), p); err != nil {
 			return err
 		}
-		if p.Certificate.RevokeTime == nil || p.StarGrade != 3 {
+		if p.Certificate.RevokeUnixNano == 0 || p.StarGrade != 3 {
 			t.Fatalf("demo product is not a revoked 3★: %v", p)
 		}
-		p.StarGrade, p.Certificate.RevokeTime, p.Certificate.RevocationReason = 5, nil, ""
-		p.Certificate.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL
+		p.StarGrade, p.Certificate.RevokeUnixNano, p.Certificate.RevocationReason = 5, 0, ""
+		p.Certificate.Authority = int32(estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL)
 		v, err := proto.Marshal(p)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/store"
 )
 
 // serialOf is the serial a code carries, as the CLI takes it.
@@ -149,15 +151,29 @@ func TestOfflineCacheOfAnEarlierFormat(t *testing.T) {
 // downgradeToSchema4 rewrites a database as schema 4 stored what its
 // requests wrote, when each revoked one serial or a whole batch: list
 // entries as estamp.v1.RevocationEntry with the serial in field 4 and
-// without the actor, and the reason, time and actor in the stamp's state.
+// without the actor, and the reason, time and actor in the stamp's state;
+// and, as schemas up to 5 did, producers, products, retailers and batches
+// as the estamp.v1 messages.
 func downgradeToSchema4(t *testing.T, path string) {
 	t.Helper()
+	registry := registryAsSchema5(t, path)
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	err = db.Update(func(tx *bolt.Tx) error {
+		for bucket, records := range registry {
+			for key, m := range records {
+				v, err := proto.Marshal(m)
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket([]byte(bucket)).Put([]byte(key), v); err != nil {
+					return err
+				}
+			}
+		}
 		list, stamps := tx.Bucket([]byte("revocations")), tx.Bucket([]byte("stamps"))
 		records := map[uint64]*storagev1.RevocationRecord{}
 		err := list.ForEach(func(k, v []byte) error {
@@ -220,6 +236,49 @@ func downgradeToSchema4(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// registryAsSchema5 reads every producer, product, retailer and batch
+// through the store, as estamp.v1 messages: as schemas up to 5 stored
+// them, by bucket and key.
+func registryAsSchema5(t *testing.T, path string) map[string]map[string]proto.Message {
+	t.Helper()
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	out := map[string]map[string]proto.Message{"producers": {}, "products": {}, "retailers": {}, "batches": {}}
+	producers, _, err := s.Producers(ctx, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range producers {
+		out["producers"][p.Id] = p
+	}
+	retailers, _, err := s.Retailers(ctx, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range retailers {
+		out["retailers"][r.Id] = r
+	}
+	products, _, err := s.Products(ctx, "", "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range products {
+		out["products"][p.Id] = p
+		batches, _, err := s.Batches(ctx, p.Id, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range batches {
+			out["batches"][string(binary.BigEndian.AppendUint64(nil, b.Id))] = b
+		}
+	}
+	return out
 }
 
 // A database of schema 4 keeps syncing after the upgrade: its entries keep

@@ -25,7 +25,7 @@ func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch au
 				return err
 			}
 		}
-		return tokenKind.createTx(tx, t.Id, t, ch, e, func() error {
+		return tokenTable.createTx(tx, t.Id, t, ch, e, func() error {
 			t.CreateUnixNano, t.CreatedBy = ch.Time.UnixNano(), ch.Actor
 			return nil
 		})
@@ -34,27 +34,28 @@ func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch au
 
 // Token returns a token by id.
 func (s *Store) Token(ctx context.Context, id string) (*storagev1.TokenRecord, error) {
-	return byID[*storagev1.TokenRecord](ctx, s, tokenKind, []byte(id), id)
+	return tokenTable.byID(ctx, s, []byte(id), id)
 }
 
 // Tokens returns up to limit tokens with ids after `after`, by id.
 func (s *Store) Tokens(ctx context.Context, after string, limit int) ([]*storagev1.TokenRecord, bool, error) {
-	return listAfter[*storagev1.TokenRecord](ctx, s, tokenKind, after, limit)
+	return tokenTable.listAfter(ctx, s, after, limit)
 }
 
 // RevokeToken marks a token revoked, with the audit entry e; revoking it
 // again changes nothing and writes no entry.
 func (s *Store) RevokeToken(ctx context.Context, id string, ch audit.Change, e audit.Entry) (*storagev1.TokenRecord, error) {
-	t := new(storagev1.TokenRecord)
+	var t *storagev1.TokenRecord
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		if err := tokenKind.getTx(tx, []byte(id), id, t); err != nil {
+		var err error
+		if t, err = tokenTable.getTx(tx, []byte(id), id); err != nil {
 			return err
 		}
 		if t.RevokeUnixNano != 0 {
 			return nil
 		}
 		t.RevokeUnixNano = ch.Time.UnixNano()
-		d, err := putAudited(tx.Bucket(bucketTokens), bucketTokens, []byte(id), t)
+		d, err := tokenTable.putTx(tx, []byte(id), t)
 		if err != nil {
 			return err
 		}

@@ -212,11 +212,11 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 		change func(b *bolt.Bucket, k []byte) error
 	}
 	editProduct := func(b *bolt.Bucket, k []byte) error {
-		p := new(estampv1.Product)
+		p := new(storagev1.ProductRecord)
 		if err := proto.Unmarshal(b.Get(k), p); err != nil {
 			return err
 		}
-		p.StarGrade, p.Certificate.RevokeTime, p.Certificate.RevocationReason = 5, nil, ""
+		p.StarGrade, p.Certificate.RevokeUnixNano, p.Certificate.RevocationReason = 5, 0, ""
 		v, _ := proto.MarshalOptions{Deterministic: true}.Marshal(p)
 		return b.Put(k, v)
 	}
@@ -227,7 +227,7 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 	}{
 		{"revoked 3★ product made active 5★", edit{"products", []byte("A"), editProduct}, "product A: differs from what audit entry 6 recorded"},
 		{"batch un-revoked", edit{"batches", binary.BigEndian.AppendUint64(nil, 1), func(b *bolt.Bucket, k []byte) error {
-			batch := new(estampv1.Batch)
+			batch := new(storagev1.BatchRecord)
 			proto.Unmarshal(b.Get(k), batch)
 			batch.Revoked = false
 			v, _ := proto.Marshal(batch)
@@ -235,7 +235,7 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 		}}, "batch 1: differs from what audit entry 5 recorded"},
 		{"producer deleted", edit{"producers", []byte("P"), func(b *bolt.Bucket, k []byte) error { return b.Delete(k) }}, "producer P: missing, though audit entry 1 wrote it"},
 		{"product added", edit{"products", []byte("Z"), func(b *bolt.Bucket, k []byte) error {
-			v, _ := proto.Marshal(product("Z", "P"))
+			v, _ := proto.Marshal(&storagev1.ProductRecord{ProducerId: "P", Name: "Chiếu cói Z", StarGrade: 4})
 			return b.Put(k, v)
 		}}, "product Z: no audit entry wrote it"},
 		{"token made admin", edit{"tokens", []byte("t1"), func(b *bolt.Bucket, k []byte) error {
@@ -300,7 +300,8 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 // A schema-3 database opens as schema 4: its request ids move under their
 // producer, its batches' base URL is listed, its certificates join the
 // revocation list, and one audit entry hashes every record, so that
-// `audit verify` passes at once and checks records from then on.
+// `audit verify` passes at once and checks records from then on (through
+// the upgrades that follow, which keep it so).
 func TestMigrateSchema3(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "estamp.db")
 	db, err := bolt.Open(path, 0o600, nil)
@@ -344,8 +345,8 @@ func TestMigrateSchema3(t *testing.T) {
 	}
 	defer s.Close()
 	list, _, err := s.AuditEntries(ctx, 0, 10)
-	if err != nil || len(list) != 2 {
-		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5): %v, %v", list, err)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5, 5 -> 6): %v, %v", list, err)
 	}
 	for _, e := range list {
 		if e.Record.Actor != "estampd" || !record.Time(e.Record.TimeUnixNano).Equal(upgraded) {
@@ -362,9 +363,9 @@ func TestMigrateSchema3(t *testing.T) {
 	if _, list, _, err := s.Revocations(ctx, store.RevocationPage{Limit: 10}); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
 		t.Errorf("revocation list = %v, %v", list, err)
 	}
-	// One entry for each upgrade: 3 to 4, and 4 to 5.
+	// One entry for each upgrade: 3 to 4, 4 to 5 and 5 to 6.
 	check, err := s.VerifyAudit(ctx)
-	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 2 {
+	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 3 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
 	}
 }

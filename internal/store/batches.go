@@ -42,15 +42,14 @@ const (
 // serials; it must not change the batch.
 func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (batch *estampv1.Batch, created bool, err error) {
 	err = s.update(ctx, func(tx *bolt.Tx) error {
-		batches := tx.Bucket(bucketBatches)
-		product := new(estampv1.Product)
-		if err := productTx(tx, productID, product); err != nil {
+		product, err := productTx(tx, productID)
+		if err != nil {
 			return err
 		}
 		reqKey := requestKey(product.ProducerId, requestID)
 		if v := tx.Bucket(bucketRequests).Get(reqKey); v != nil {
-			batch = new(estampv1.Batch)
-			return batchTx(tx, binary.BigEndian.Uint64(v), batch)
+			batch, err = batchTx(tx, binary.BigEndian.Uint64(v))
+			return err
 		}
 		b, err := plan(product)
 		if err != nil {
@@ -78,7 +77,7 @@ func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch 
 		b.Id, b.FirstSerial, b.ProductId, b.RequestId = id, first, productID, requestID
 		b.IssueTime = timestamppb.New(ch.Time)
 		key := u64(id)
-		d, err := putAudited(batches, bucketBatches, key, b)
+		d, err := batchTable.putTx(tx, key, b)
 		if err != nil {
 			return err
 		}
@@ -160,11 +159,11 @@ func productBatchKey(productID string, batchID uint64) []byte {
 
 // Batch returns a batch by id.
 func (s *Store) Batch(ctx context.Context, id uint64) (*estampv1.Batch, error) {
-	return byID[*estampv1.Batch](ctx, s, batchKind, u64(id), formatUint(id))
+	return batchTable.byID(ctx, s, u64(id), formatUint(id))
 }
 
-func batchTx(tx *bolt.Tx, id uint64, b *estampv1.Batch) error {
-	return batchKind.getTx(tx, u64(id), formatUint(id), b)
+func batchTx(tx *bolt.Tx, id uint64) (*estampv1.Batch, error) {
+	return batchTable.getTx(tx, u64(id), formatUint(id))
 }
 
 // Batches returns up to limit batches of a product with ids after `after`.
@@ -180,8 +179,8 @@ func (s *Store) Batches(ctx context.Context, productID string, after uint64, lim
 			skip = seek
 		}
 		more, err = page(tx.Bucket(bucketProductBatches), seek, skip, prefix, limit, func(k, _ []byte) error {
-			b := new(estampv1.Batch)
-			if err := batchTx(tx, binary.BigEndian.Uint64(k[len(prefix):]), b); err != nil {
+			b, err := batchTx(tx, binary.BigEndian.Uint64(k[len(prefix):]))
+			if err != nil {
 				return err
 			}
 			list = append(list, b)
@@ -220,14 +219,20 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 
 // batchOfSerial finds the batch whose serial range holds serial.
 func batchOfSerial(tx *bolt.Tx, serial uint64) (*estampv1.Batch, error) {
+	return batchOfSerialBy(tx, serial, batchTx)
+}
+
+// batchOfSerialBy finds the batch whose serial range holds serial, reading
+// batches with read: the migrations read them as their schema stored them.
+func batchOfSerialBy(tx *bolt.Tx, serial uint64, read func(*bolt.Tx, uint64) (*estampv1.Batch, error)) (*estampv1.Batch, error) {
 	c := tx.Bucket(bucketBatchRanges).Cursor()
 	k, v := c.Seek(u64(serial))
 	if k == nil || binary.BigEndian.Uint64(k) > serial {
 		k, v = c.Prev()
 	}
 	if k != nil {
-		b := new(estampv1.Batch)
-		if err := batchTx(tx, binary.BigEndian.Uint64(v), b); err != nil {
+		b, err := read(tx, binary.BigEndian.Uint64(v))
+		if err != nil {
 			return nil, err
 		}
 		if serial >= b.FirstSerial && serial-b.FirstSerial < uint64(b.Quantity) {
@@ -316,8 +321,8 @@ func (s *Store) RevokeStamps(ctx context.Context, r record.Revocation, revoked f
 		// that it failed.
 		defer func() { version = revocationVersionTx(tx) }()
 		if r.BatchID != 0 {
-			named = new(estampv1.Batch)
-			if err := batchTx(tx, r.BatchID, named); err != nil {
+			var err error
+			if named, err = batchTx(tx, r.BatchID); err != nil {
 				return err
 			}
 		}
@@ -328,7 +333,7 @@ func (s *Store) RevokeStamps(ctx context.Context, r record.Revocation, revoked f
 			named.Revoked, named.RevocationReason, named.RevokedBy = true, r.Reason, r.Change.Actor
 			named.RevokeTime = timestamppb.New(r.Change.Time)
 			count = int(named.Quantity)
-			d, err := putAudited(tx.Bucket(bucketBatches), bucketBatches, u64(named.Id), named)
+			d, err := batchTable.putTx(tx, u64(named.Id), named)
 			if err != nil {
 				return err
 			}

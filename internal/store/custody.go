@@ -18,7 +18,7 @@ import (
 // audit entry e.
 func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		return retailerKind.createTx(tx, r.Id, r, ch, e, func() error {
+		return retailerTable.createTx(tx, r.Id, r, ch, e, func() error {
 			r.CreateTime = timestamppb.New(ch.Time)
 			return nil
 		})
@@ -27,12 +27,12 @@ func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch aud
 
 // Retailer returns a retailer by id.
 func (s *Store) Retailer(ctx context.Context, id string) (*estampv1.Retailer, error) {
-	return byID[*estampv1.Retailer](ctx, s, retailerKind, []byte(id), id)
+	return retailerTable.byID(ctx, s, []byte(id), id)
 }
 
 // Retailers returns up to limit retailers with ids after `after`.
 func (s *Store) Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error) {
-	return listAfter[*estampv1.Retailer](ctx, s, retailerKind, after, limit)
+	return retailerTable.listAfter(ctx, s, after, limit)
 }
 
 // ReceiveStamps looks up every intake in one transaction and hands each
@@ -102,17 +102,20 @@ func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)
 
 // recordTx loads a batch with its product and producer.
 func recordTx(tx *bolt.Tx, batchID uint64) (*record.Stamp, error) {
-	r := &record.Stamp{Batch: new(estampv1.Batch), Product: new(estampv1.Product), Producer: new(estampv1.Producer)}
-	if err := batchTx(tx, batchID, r.Batch); err != nil {
+	var (
+		r   record.Stamp
+		err error
+	)
+	if r.Batch, err = batchTx(tx, batchID); err != nil {
 		return nil, err
 	}
-	if err := productTx(tx, r.Batch.ProductId, r.Product); err != nil {
+	if r.Product, err = productTx(tx, r.Batch.ProductId); err != nil {
 		return nil, err
 	}
-	if err := producerKind.getTx(tx, []byte(r.Product.ProducerId), r.Product.ProducerId, r.Producer); err != nil {
+	if r.Producer, err = producerTable.getTx(tx, []byte(r.Product.ProducerId), r.Product.ProducerId); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return &r, nil
 }
 
 // StampOf returns the record of a serial, finding its batch by range.

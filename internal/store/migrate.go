@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/record"
 )
 
@@ -28,6 +30,128 @@ var migrations = map[uint64]func(*bolt.Tx, audit.Change) error{
 	2: migrate2to3,
 	3: migrate3to4,
 	4: migrate4to5,
+	5: migrate5to6,
+}
+
+// migrate5to6 rewrites every producer, product, retailer and batch from
+// the estamp.v1 message schemas 1 to 5 stored to its own estamp.storage.v1
+// record (records.go), so that the public API can change without the
+// file changing with it. A record that would not read back the same from
+// its new encoding (an unknown field, an id that is not its key) stops
+// the upgrade: it would be lost, not converted.
+//
+// It reads schema 5 with today's estamp.v1 messages, which is right while
+// their field numbers stay as they were (`make breaking` holds them);
+// TestMigrateSchema5 writes schema 5's bytes by field number, so it fails
+// if one moves, and the migrations then need a frozen copy of the old
+// message.
+//
+// Every audit entry holds the SHA-256 of the bytes its change stored, and
+// those bytes change here, so the upgrade's own entry holds the digests of
+// the records it rewrote, and `audit verify` checks them from here on. It
+// vouches only for a record that matched its latest entry before the
+// upgrade: one edited in the file, or that no entry wrote, is rewritten
+// all the same but keeps disagreeing with the log, so that `audit verify`
+// goes on naming it.
+func migrate5to6(tx *bolt.Tx, ch audit.Change) error {
+	latest := map[string]recorded{}
+	if _, _, _, err := verifyChain(tx, latest, func() error { return nil }); err != nil {
+		return err
+	}
+	var (
+		digests   []*storagev1.RecordDigest
+		unvouched int
+	)
+	for _, rewrite := range []func(*bolt.Tx, map[string]recorded) ([]*storagev1.RecordDigest, int, error){
+		producerTable.rewrite5, productTable.rewrite5, retailerTable.rewrite5, batchTable.rewrite5,
+	} {
+		d, n, err := rewrite(tx, latest)
+		if err != nil {
+			return err
+		}
+		digests, unvouched = append(digests, d...), unvouched+n
+	}
+	detail := fmt.Sprintf("5 -> 6: producers, products, retailers and batches as storage records; hashes of the %d rewritten", len(digests)+unvouched)
+	if unvouched > 0 {
+		detail += fmt.Sprintf(", but for %d that did not match the log before", unvouched)
+	}
+	return appendAudit(tx, ch, upgrade(detail), digests...)
+}
+
+// rewrite5 re-encodes every record of t from the estamp.v1 message schema
+// 5 stored, and returns the digests of those it rewrote that matched their
+// latest audit entry (latest, from verifyChain), and how many did not.
+func (t table[M, R]) rewrite5(tx *bolt.Tx, latest map[string]recorded) ([]*storagev1.RecordDigest, int, error) {
+	type old struct {
+		key   []byte
+		m     M
+		vouch bool
+	}
+	var all []old
+	b := tx.Bucket(t.bucket)
+	err := b.ForEach(func(k, v []byte) error {
+		m := newMessage[M]()
+		if err := proto.Unmarshal(v, m); err != nil {
+			return fmt.Errorf("%s %s: %w", t.name, keyString(t.bucket, k), err)
+		}
+		sum := sha256.Sum256(v)
+		r, ok := latest[recordKey(string(t.bucket), k)]
+		all = append(all, old{bytes.Clone(k), m, ok && bytes.Equal(r.sum, sum[:])})
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var (
+		digests   []*storagev1.RecordDigest
+		unvouched int
+	)
+	for _, o := range all {
+		rec := t.record(o.m)
+		withoutComputed(o.m)
+		if back := t.of(o.key, rec); !proto.Equal(back, o.m) {
+			return nil, 0, fmt.Errorf("%s %s would not read back the same from its new record: stored as {%v}, would read {%v}", t.name, keyString(t.bucket, o.key), o.m, back)
+		}
+		d, err := putAudited(b, t.bucket, o.key, rec)
+		if err != nil {
+			return nil, 0, err
+		}
+		if o.vouch {
+			digests = append(digests, d)
+		} else {
+			unvouched++
+		}
+	}
+	return digests, unvouched, nil
+}
+
+// withoutComputed clears what the API computes when it answers and no
+// record keeps: a certificate's status. Schema 5 never stored one.
+func withoutComputed(m proto.Message) {
+	if p, ok := m.(*estampv1.Product); ok && p.Certificate != nil {
+		p.Certificate.Status = estampv1.CertificateStatus_CERTIFICATE_STATUS_UNSPECIFIED
+	}
+}
+
+// schema5Batch reads a batch as schemas 1 to 5 stored it, an estamp.v1.Batch,
+// for the migrations before 5 -> 6.
+func schema5Batch(tx *bolt.Tx, id uint64) (*estampv1.Batch, error) {
+	return schema5Get[*estampv1.Batch](tx, batchKind, u64(id), formatUint(id))
+}
+
+// schema5Product reads a product as schemas 1 to 5 stored it, an
+// estamp.v1.Product, for the migrations before 5 -> 6.
+func schema5Product(tx *bolt.Tx, id string) (*estampv1.Product, error) {
+	return schema5Get[*estampv1.Product](tx, productKind, []byte(id), id)
+}
+
+func schema5Get[M proto.Message](tx *bolt.Tx, k kind, key []byte, id string) (M, error) {
+	m := newMessage[M]()
+	ok, err := get(tx.Bucket(k.bucket), key, m)
+	if err == nil && !ok {
+		err = &ocop.NotFoundError{What: k.name, ID: id}
+	}
+	return m, err
 }
 
 // migrate4to5 keeps who revoked in the revocation list, beside the entry
@@ -72,8 +196,8 @@ func migrate4to5(tx *bolt.Tx, ch audit.Change) error {
 				}
 			}
 		case l.entry.Certificate == nil:
-			b := new(estampv1.Batch)
-			if _, err := get(tx.Bucket(bucketBatches), u64(l.entry.BatchId), b); err != nil {
+			b, err := schema5Batch(tx, l.entry.BatchId)
+			if err != nil {
 				return err
 			}
 			rec.Actor = b.RevokedBy
@@ -155,11 +279,12 @@ func migrate3to4(tx *bolt.Tx, ch audit.Change) error {
 	type rekey struct{ old, new, batch []byte }
 	var moves []rekey
 	err := requests.ForEach(func(k, v []byte) error {
-		b, p := new(estampv1.Batch), new(estampv1.Product)
-		if err := batchTx(tx, binary.BigEndian.Uint64(v), b); err != nil {
+		b, err := schema5Batch(tx, binary.BigEndian.Uint64(v))
+		if err != nil {
 			return err
 		}
-		if err := productTx(tx, b.ProductId, p); err != nil {
+		p, err := schema5Product(tx, b.ProductId)
+		if err != nil {
 			return err
 		}
 		moves = append(moves, rekey{bytes.Clone(k), requestKey(p.ProducerId, string(k)), bytes.Clone(v)})
@@ -271,7 +396,7 @@ func migrate1to2(tx *bolt.Tx, _ audit.Change) error {
 		if o.state.Revocation == nil {
 			continue
 		}
-		b, err := batchOfSerial(tx, o.serial)
+		b, err := batchOfSerialBy(tx, o.serial, schema5Batch)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -19,7 +18,7 @@ import (
 // the audit entry e.
 func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		return producerKind.createTx(tx, p.Id, p, ch, e, func() error {
+		return producerTable.createTx(tx, p.Id, p, ch, e, func() error {
 			p.CreateTime = timestamppb.New(ch.Time)
 			return nil
 		})
@@ -28,12 +27,12 @@ func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch aud
 
 // Producer returns a producer by id.
 func (s *Store) Producer(ctx context.Context, id string) (*estampv1.Producer, error) {
-	return byID[*estampv1.Producer](ctx, s, producerKind, []byte(id), id)
+	return producerTable.byID(ctx, s, []byte(id), id)
 }
 
 // Producers returns up to limit producers with ids after `after`.
 func (s *Store) Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error) {
-	return listAfter[*estampv1.Producer](ctx, s, producerKind, after, limit)
+	return producerTable.listAfter(ctx, s, after, limit)
 }
 
 // CreateProduct stores a new product of an existing producer, assigning its
@@ -43,7 +42,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch audit
 		if err := producerKind.existsTx(tx, p.ProducerId); err != nil {
 			return err
 		}
-		return productKind.createTx(tx, p.Id, p, ch, e, func() error {
+		return productTable.createTx(tx, p.Id, p, ch, e, func() error {
 			if err := sameName(tx.Bucket(bucketProducts), p); err != nil {
 				return err
 			}
@@ -65,9 +64,9 @@ func (s *Store) CreateProduct(ctx context.Context, p *estampv1.Product, ch audit
 // (NFC, whatever the letter case): buyers could not tell them apart.
 func sameName(b *bolt.Bucket, p *estampv1.Product) error {
 	return b.ForEach(func(k, v []byte) error {
-		other := new(estampv1.Product)
-		if err := proto.Unmarshal(v, other); err != nil {
-			return fmt.Errorf("store: corrupt product %q: %w", k, err)
+		other, err := productTable.decode(k, v)
+		if err != nil {
+			return err
 		}
 		if other.ProducerId == p.ProducerId && strings.EqualFold(other.Name, p.Name) {
 			return &ocop.ConflictError{What: "product named", ID: p.Name, Detail: fmt.Sprintf(" for producer %s: %q", p.ProducerId, other.Id)}
@@ -84,11 +83,11 @@ func u32(v uint32) []byte {
 
 // Product returns a product by id.
 func (s *Store) Product(ctx context.Context, id string) (*estampv1.Product, error) {
-	return byID[*estampv1.Product](ctx, s, productKind, []byte(id), id)
+	return productTable.byID(ctx, s, []byte(id), id)
 }
 
-func productTx(tx *bolt.Tx, id string, p *estampv1.Product) error {
-	return productKind.getTx(tx, []byte(id), id, p)
+func productTx(tx *bolt.Tx, id string) (*estampv1.Product, error) {
+	return productTable.getTx(tx, []byte(id), id)
 }
 
 // Products returns up to limit products with ids after `after`, of one
@@ -100,21 +99,20 @@ func (s *Store) Products(ctx context.Context, producerID, after string, limit in
 				return err
 			}
 		}
-		b := tx.Bucket(bucketProducts)
-		c := b.Cursor()
-		k, _ := c.Seek([]byte(after))
+		c := tx.Bucket(bucketProducts).Cursor()
+		k, v := c.Seek([]byte(after))
 		if after != "" && string(k) == after {
-			k, _ = c.Next()
+			k, v = c.Next()
 		}
 		// A page of one producer's products may read past every other
 		// producer's.
 		paced := pace(ctx)
-		for ; k != nil; k, _ = c.Next() {
+		for ; k != nil; k, v = c.Next() {
 			if err := paced(); err != nil {
 				return err
 			}
-			p := new(estampv1.Product)
-			if _, err := get(b, k, p); err != nil {
+			p, err := productTable.decode(k, v)
+			if err != nil {
 				return err
 			}
 			if producerID != "" && p.ProducerId != producerID {
@@ -135,16 +133,17 @@ func (s *Store) Products(ctx context.Context, producerID, after string, limit in
 // one transaction; change returns the change's audit entry. The
 // certificate as it then stands joins the revocation list.
 func (s *Store) UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error) {
-	p := new(estampv1.Product)
+	var p *estampv1.Product
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		if err := productTx(tx, id, p); err != nil {
+		var err error
+		if p, err = productTx(tx, id); err != nil {
 			return err
 		}
 		e, err := change(p)
 		if err != nil {
 			return err
 		}
-		d, err := putAudited(tx.Bucket(bucketProducts), bucketProducts, []byte(id), p)
+		d, err := productTable.putTx(tx, []byte(id), p)
 		if err != nil {
 			return err
 		}

@@ -1,18 +1,25 @@
 package store
 
+import (
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+)
+
 // Every bucket of the database and the schema version live here, so that a
 // reader sees the whole on-disk layout in one place. Keys are big-endian
-// where numeric, so that bbolt's byte order is numeric order.
+// where numeric, so that bbolt's byte order is numeric order. Values are
+// estamp.storage.v1 messages (protobuf): the database's own, whatever
+// becomes of the public API.
 var (
 	// meta holds schemaVersionKey and the counters below.
 	bucketMeta = []byte("meta")
-	// producers: producer id -> estamp.v1.Producer (protobuf).
+	// producers: producer id -> estamp.storage.v1.ProducerRecord.
 	bucketProducers = []byte("producers")
-	// products: product id -> estamp.v1.Product (protobuf).
+	// products: product id -> estamp.storage.v1.ProductRecord.
 	bucketProducts = []byte("products")
 	// productNumbers: product number (uint32) -> product id.
 	bucketProductNumbers = []byte("product_numbers")
-	// batches: batch id (uint64) -> estamp.v1.Batch (protobuf).
+	// batches: batch id (uint64) -> estamp.storage.v1.BatchRecord.
 	bucketBatches = []byte("batches")
 	// productBatches: product id, 0x00, batch id (uint64) -> empty. Lists a
 	// product's batches in issue order.
@@ -26,7 +33,7 @@ var (
 	// touched has no entry. A revoked stamp's state names the version of
 	// its revocation-list entry, which holds the time, reason and actor.
 	bucketStamps = []byte("stamps")
-	// retailers: retailer id -> estamp.v1.Retailer (protobuf).
+	// retailers: retailer id -> estamp.storage.v1.RetailerRecord.
 	bucketRetailers = []byte("retailers")
 	// batchRanges: first serial of a batch (uint64) -> batch id (uint64).
 	// Finds the batch of a serial with one cursor seek.
@@ -73,6 +80,15 @@ var (
 	// hashes: `audit verify` checks that each stored record hashes to what
 	// its latest entry says.
 	auditedKinds = []kind{producerKind, productKind, retailerKind, batchKind, tokenKind, keyStateKind}
+
+	// The records kept by id as the store's callers see them (estamp.v1,
+	// or a token as stored) and as their buckets hold them, with the
+	// conversions between the two (records.go).
+	producerTable = table[*estampv1.Producer, *storagev1.ProducerRecord]{producerKind, producerRecord, producerOf}
+	productTable  = table[*estampv1.Product, *storagev1.ProductRecord]{productKind, productRecord, productOf}
+	retailerTable = table[*estampv1.Retailer, *storagev1.RetailerRecord]{retailerKind, retailerRecord, retailerOf}
+	batchTable    = table[*estampv1.Batch, *storagev1.BatchRecord]{batchKind, batchRecord, batchOf}
+	tokenTable    = table[*storagev1.TokenRecord, *storagev1.TokenRecord]{tokenKind, same[*storagev1.TokenRecord], sameOf[*storagev1.TokenRecord]}
 )
 
 // kind is one kind of record kept by id in its own bucket; name is what
@@ -114,4 +130,6 @@ var (
 //	5: revocation-list entries as RevocationRecord (with the actor), and
 //	   serials as ranges, one entry per batch a request revokes; revoked
 //	   stamp states refer to their entry instead of copying its reason.
-const schemaVersion = 5
+//	6: producers, products, retailers and batches as their own
+//	   estamp.storage.v1 records instead of the estamp.v1 messages.
+const schemaVersion = 6

@@ -26,6 +26,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
@@ -298,16 +299,6 @@ func newMessage[M proto.Message]() M {
 	return m.ProtoReflect().Type().New().Interface().(M)
 }
 
-// getTx reads the record of kind k at key into m; NotFound, naming it as
-// id, when there is none.
-func (k kind) getTx(tx *bolt.Tx, key []byte, id string, m proto.Message) error {
-	ok, err := get(tx.Bucket(k.bucket), key, m)
-	if err == nil && !ok {
-		err = &ocop.NotFoundError{What: k.name, ID: id}
-	}
-	return err
-}
-
 // existsTx refuses an id of kind k that is not stored: NotFound.
 func (k kind) existsTx(tx *bolt.Tx, id string) error {
 	if tx.Bucket(k.bucket).Get([]byte(id)) == nil {
@@ -316,24 +307,68 @@ func (k kind) existsTx(tx *bolt.Tx, id string) error {
 	return nil
 }
 
-// byID reads the record of kind k at key (named id in errors) in a read
-// transaction.
-func byID[M proto.Message](ctx context.Context, s *Store, k kind, key []byte, id string) (M, error) {
-	m := newMessage[M]()
-	if err := s.view(ctx, func(tx *bolt.Tx) error { return k.getTx(tx, key, id, m) }); err != nil {
-		var none M
-		return none, err
-	}
-	return m, nil
+// table is a kind whose records the store's callers see as M and its
+// bucket holds as R: record is what is stored of an M, and of is the M a
+// record stored under key stands for (records.go). Tokens are stored as
+// the callers see them (same).
+type table[M, R proto.Message] struct {
+	kind
+	record func(M) R
+	of     func(key []byte, r R) M
 }
 
-// listAfter returns up to limit records of kind k, with ids after `after`.
-func listAfter[M proto.Message](ctx context.Context, s *Store, k kind, after string, limit int) (list []M, more bool, err error) {
+// same is the conversion of a table whose callers see its records as
+// stored.
+func same[M proto.Message](m M) M { return m }
+
+// sameOf reads a record of a table whose callers see it as stored.
+func sameOf[M proto.Message](_ []byte, m M) M { return m }
+
+// decode reads v, stored under key. An error names the record as the
+// callers know it (a Product, not a ProductRecord) and its key.
+func (t table[M, R]) decode(key, v []byte) (M, error) {
+	r := newMessage[R]()
+	if err := proto.Unmarshal(v, r); err != nil {
+		var none M
+		return none, fmt.Errorf("store: corrupt %s record %q: %w", none.ProtoReflect().Descriptor().Name(), key, err)
+	}
+	return t.of(key, r), nil
+}
+
+// getTx reads the record at key; NotFound, naming it as id, when there is
+// none. Unmarshal copies, so the result does not alias the transaction's
+// memory.
+func (t table[M, R]) getTx(tx *bolt.Tx, key []byte, id string) (M, error) {
+	v := tx.Bucket(t.bucket).Get(key)
+	if v == nil {
+		var none M
+		return none, &ocop.NotFoundError{What: t.name, ID: id}
+	}
+	return t.decode(key, v)
+}
+
+// putTx stores m under key and returns what the change's audit entry
+// records of it.
+func (t table[M, R]) putTx(tx *bolt.Tx, key []byte, m M) (*storagev1.RecordDigest, error) {
+	return putAudited(tx.Bucket(t.bucket), t.bucket, key, t.record(m))
+}
+
+// byID reads the record at key (named id in errors) in a read
+// transaction.
+func (t table[M, R]) byID(ctx context.Context, s *Store, key []byte, id string) (m M, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(k.bucket)
-		more, err = page(b, []byte(after), []byte(after), nil, limit, func(key, _ []byte) error {
-			m := newMessage[M]()
-			if _, err := get(b, key, m); err != nil {
+		m, err = t.getTx(tx, key, id)
+		return err
+	})
+	return m, err
+}
+
+// listAfter returns up to limit records, with ids after `after`.
+func (t table[M, R]) listAfter(ctx context.Context, s *Store, after string, limit int) (list []M, more bool, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		more, err = page(tx.Bucket(t.bucket), []byte(after), []byte(after), nil, limit, func(key, v []byte) error {
+			m, err := t.decode(key, v)
+			if err != nil {
 				return err
 			}
 			list = append(list, m)
@@ -344,20 +379,19 @@ func listAfter[M proto.Message](ctx context.Context, s *Store, k kind, after str
 	return list, more, err
 }
 
-// createTx stores m, a new record of kind k, under id, with the audit
-// entry e of its change. An id already stored, whatever its letter case,
-// is a conflict. prepare runs once the id is known to be free and before
-// m is stored: it checks what else the kind demands and fills in what the
-// store assigns (a create time, a number).
-func (k kind) createTx(tx *bolt.Tx, id string, m proto.Message, ch audit.Change, e audit.Entry, prepare func() error) error {
-	b := tx.Bucket(k.bucket)
-	if err := conflictFold(b, k.name, id); err != nil {
+// createTx stores m, a new record, under id, with the audit entry e of its
+// change. An id already stored, whatever its letter case, is a conflict.
+// prepare runs once the id is known to be free and before m is stored: it
+// checks what else the kind demands and fills in what the store assigns
+// (a create time, a number).
+func (t table[M, R]) createTx(tx *bolt.Tx, id string, m M, ch audit.Change, e audit.Entry, prepare func() error) error {
+	if err := conflictFold(tx.Bucket(t.bucket), t.name, id); err != nil {
 		return err
 	}
 	if err := prepare(); err != nil {
 		return err
 	}
-	d, err := putAudited(b, k.bucket, []byte(id), m)
+	d, err := t.putTx(tx, []byte(id), m)
 	if err != nil {
 		return err
 	}

@@ -737,6 +737,645 @@ func (x *RecordDigest) GetSha256() []byte {
 	return nil
 }
 
+// ProducerRecord is an OCOP producer (estamp.v1.Producer) as stored. The
+// producers bucket keys it by its id, which the record does not repeat.
+type ProducerRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name, NFC-normalised when registered: shown with every stamp verified.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Legal form: an estamp.v1.ProducerKind number.
+	Kind int32 `protobuf:"varint,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Tax code (mã số thuế); empty when none was given.
+	TaxCode string `protobuf:"bytes,3,opt,name=tax_code,json=taxCode,proto3" json:"tax_code,omitempty"`
+	// Where the producer is: the origin a verified stamp shows.
+	Address *AddressRecord `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
+	// Phone number, shown on the stamp page; empty when none was given.
+	Phone string `protobuf:"bytes,5,opt,name=phone,proto3" json:"phone,omitempty"`
+	// Registration, Unix nanoseconds.
+	CreateUnixNano int64 `protobuf:"varint,6,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ProducerRecord) Reset() {
+	*x = ProducerRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProducerRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProducerRecord) ProtoMessage() {}
+
+func (x *ProducerRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProducerRecord.ProtoReflect.Descriptor instead.
+func (*ProducerRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ProducerRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProducerRecord) GetKind() int32 {
+	if x != nil {
+		return x.Kind
+	}
+	return 0
+}
+
+func (x *ProducerRecord) GetTaxCode() string {
+	if x != nil {
+		return x.TaxCode
+	}
+	return ""
+}
+
+func (x *ProducerRecord) GetAddress() *AddressRecord {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *ProducerRecord) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *ProducerRecord) GetCreateUnixNano() int64 {
+	if x != nil {
+		return x.CreateUnixNano
+	}
+	return 0
+}
+
+// AddressRecord is an address (estamp.v1.Address) inside a producer's or a
+// retailer's record.
+type AddressRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Province or centrally-run city.
+	Province string `protobuf:"bytes,1,opt,name=province,proto3" json:"province,omitempty"`
+	// Commune, ward or special zone.
+	Commune string `protobuf:"bytes,2,opt,name=commune,proto3" json:"commune,omitempty"`
+	// Street, village or hamlet line; empty when none was given.
+	Street string `protobuf:"bytes,3,opt,name=street,proto3" json:"street,omitempty"`
+	// District of a pre-2025 address, kept as issued; empty for new ones.
+	LegacyDistrict string `protobuf:"bytes,4,opt,name=legacy_district,json=legacyDistrict,proto3" json:"legacy_district,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AddressRecord) Reset() {
+	*x = AddressRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddressRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddressRecord) ProtoMessage() {}
+
+func (x *AddressRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddressRecord.ProtoReflect.Descriptor instead.
+func (*AddressRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AddressRecord) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+func (x *AddressRecord) GetCommune() string {
+	if x != nil {
+		return x.Commune
+	}
+	return ""
+}
+
+func (x *AddressRecord) GetStreet() string {
+	if x != nil {
+		return x.Street
+	}
+	return ""
+}
+
+func (x *AddressRecord) GetLegacyDistrict() string {
+	if x != nil {
+		return x.LegacyDistrict
+	}
+	return ""
+}
+
+// ProductRecord is an OCOP product (estamp.v1.Product) as stored. The
+// products bucket keys it by its id, which the record does not repeat.
+type ProductRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the producer that makes it: whose tokens may issue its stamps.
+	ProducerId string `protobuf:"bytes,1,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	// Name, NFC-normalised when registered; one producer's product names
+	// are distinct.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// OCOP product group: an estamp.v1.ProductGroup number.
+	Group int32 `protobuf:"varint,3,opt,name=group,proto3" json:"group,omitempty"`
+	// Star grade today, 1 to 5; a batch keeps the grade it was issued with.
+	StarGrade int32 `protobuf:"varint,4,opt,name=star_grade,json=starGrade,proto3" json:"star_grade,omitempty"`
+	// The certificate in force, renewed or revoked in place.
+	Certificate *CertificateRecord `protobuf:"bytes,5,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	// Short number the stamps carry instead of the id; product_numbers maps
+	// it back to the id.
+	Number uint32 `protobuf:"varint,6,opt,name=number,proto3" json:"number,omitempty"`
+	// Registration, Unix nanoseconds.
+	CreateUnixNano int64 `protobuf:"varint,7,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ProductRecord) Reset() {
+	*x = ProductRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductRecord) ProtoMessage() {}
+
+func (x *ProductRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductRecord.ProtoReflect.Descriptor instead.
+func (*ProductRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ProductRecord) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *ProductRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProductRecord) GetGroup() int32 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *ProductRecord) GetStarGrade() int32 {
+	if x != nil {
+		return x.StarGrade
+	}
+	return 0
+}
+
+func (x *ProductRecord) GetCertificate() *CertificateRecord {
+	if x != nil {
+		return x.Certificate
+	}
+	return nil
+}
+
+func (x *ProductRecord) GetNumber() uint32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *ProductRecord) GetCreateUnixNano() int64 {
+	if x != nil {
+		return x.CreateUnixNano
+	}
+	return 0
+}
+
+// CertificateRecord is a product's OCOP certification decision
+// (estamp.v1.Certificate) as stored. Its status is not stored: it depends
+// on the day it is read (expired is past valid_until in Vietnam), so it is
+// computed then.
+type CertificateRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Decision number, e.g. "5445/QĐ-UBND".
+	DecisionNumber string `protobuf:"bytes,1,opt,name=decision_number,json=decisionNumber,proto3" json:"decision_number,omitempty"`
+	// Who decided: an estamp.v1.CertifyingAuthority number, never 0 once
+	// stored (the registry derives it from the grade).
+	Authority int32 `protobuf:"varint,2,opt,name=authority,proto3" json:"authority,omitempty"`
+	// Decision date, YYYY-MM-DD. A date in Vietnam, not an instant, so it is
+	// kept as the date the decision bears.
+	DecisionDate string `protobuf:"bytes,3,opt,name=decision_date,json=decisionDate,proto3" json:"decision_date,omitempty"`
+	// Last day of validity, YYYY-MM-DD, kept as a date for the same reason.
+	ValidUntil string `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// Why the certificate was revoked; empty unless revoked.
+	RevocationReason string `protobuf:"bytes,5,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
+	// Revocation, Unix nanoseconds; 0 unless revoked, which is what makes a
+	// certificate revoked.
+	RevokeUnixNano int64 `protobuf:"varint,6,opt,name=revoke_unix_nano,json=revokeUnixNano,proto3" json:"revoke_unix_nano,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CertificateRecord) Reset() {
+	*x = CertificateRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CertificateRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CertificateRecord) ProtoMessage() {}
+
+func (x *CertificateRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CertificateRecord.ProtoReflect.Descriptor instead.
+func (*CertificateRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CertificateRecord) GetDecisionNumber() string {
+	if x != nil {
+		return x.DecisionNumber
+	}
+	return ""
+}
+
+func (x *CertificateRecord) GetAuthority() int32 {
+	if x != nil {
+		return x.Authority
+	}
+	return 0
+}
+
+func (x *CertificateRecord) GetDecisionDate() string {
+	if x != nil {
+		return x.DecisionDate
+	}
+	return ""
+}
+
+func (x *CertificateRecord) GetValidUntil() string {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return ""
+}
+
+func (x *CertificateRecord) GetRevocationReason() string {
+	if x != nil {
+		return x.RevocationReason
+	}
+	return ""
+}
+
+func (x *CertificateRecord) GetRevokeUnixNano() int64 {
+	if x != nil {
+		return x.RevokeUnixNano
+	}
+	return 0
+}
+
+// RetailerRecord is a shop (estamp.v1.Retailer) as stored. The retailers
+// bucket keys it by its id, which the record does not repeat.
+type RetailerRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name, NFC-normalised when registered.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Where the shop is.
+	Address *AddressRecord `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// Tax code; empty when none was given.
+	TaxCode string `protobuf:"bytes,3,opt,name=tax_code,json=taxCode,proto3" json:"tax_code,omitempty"`
+	// Registration, Unix nanoseconds.
+	CreateUnixNano int64 `protobuf:"varint,4,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RetailerRecord) Reset() {
+	*x = RetailerRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetailerRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetailerRecord) ProtoMessage() {}
+
+func (x *RetailerRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetailerRecord.ProtoReflect.Descriptor instead.
+func (*RetailerRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RetailerRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RetailerRecord) GetAddress() *AddressRecord {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *RetailerRecord) GetTaxCode() string {
+	if x != nil {
+		return x.TaxCode
+	}
+	return ""
+}
+
+func (x *RetailerRecord) GetCreateUnixNano() int64 {
+	if x != nil {
+		return x.CreateUnixNano
+	}
+	return 0
+}
+
+// BatchRecord is a batch of stamps (estamp.v1.Batch) as stored. The
+// batches bucket keys it by its id, which the record does not repeat. What
+// the batch's stamps claim (grade, certificate, base URL, key) is kept as
+// it was at issuance, whatever the product's record says later.
+type BatchRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the product the stamps are for.
+	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Lot (số lô) printed on the goods and the labels.
+	Lot string `protobuf:"bytes,2,opt,name=lot,proto3" json:"lot,omitempty"`
+	// Production date, YYYY-MM-DD, a date as printed.
+	ProductionDate string `protobuf:"bytes,3,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
+	// Expiry date (hạn sử dụng), YYYY-MM-DD; empty when none.
+	ExpiryDate string `protobuf:"bytes,4,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	// Number of stamps: serials first_serial to first_serial + quantity - 1.
+	Quantity uint32 `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Serial of the first stamp; batch_ranges indexes batches by it.
+	FirstSerial uint64 `protobuf:"varint,6,opt,name=first_serial,json=firstSerial,proto3" json:"first_serial,omitempty"`
+	// Star grade of the product when issued, as the stamps and labels claim.
+	StarGrade int32 `protobuf:"varint,7,opt,name=star_grade,json=starGrade,proto3" json:"star_grade,omitempty"`
+	// Certificate decision number in force when issued.
+	CertificateDecisionNumber string `protobuf:"bytes,8,opt,name=certificate_decision_number,json=certificateDecisionNumber,proto3" json:"certificate_decision_number,omitempty"`
+	// Last day the certificate was valid for when issued, YYYY-MM-DD.
+	ValidUntil string `protobuf:"bytes,9,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// Id of the key that signed the stamps: codes are signed again with it
+	// when streamed or printed.
+	KeyId string `protobuf:"bytes,10,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// Issuance, Unix nanoseconds.
+	IssueUnixNano int64 `protobuf:"varint,11,opt,name=issue_unix_nano,json=issueUnixNano,proto3" json:"issue_unix_nano,omitempty"`
+	// The issuing request's idempotency key, which a retry returns the batch
+	// for; requests maps it, under the producer, to the batch.
+	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Whether the whole batch is revoked. Kept apart from the time: batches
+	// revoked under schema 1 have none.
+	Revoked bool `protobuf:"varint,13,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	// Why the batch was revoked, as shown to whoever scans; empty unless
+	// revoked.
+	RevocationReason string `protobuf:"bytes,14,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
+	// Revocation, Unix nanoseconds; 0 unless revoked.
+	RevokeUnixNano int64 `protobuf:"varint,15,opt,name=revoke_unix_nano,json=revokeUnixNano,proto3" json:"revoke_unix_nano,omitempty"`
+	// Who revoked the batch, as the audit log names callers.
+	RevokedBy string `protobuf:"bytes,16,opt,name=revoked_by,json=revokedBy,proto3" json:"revoked_by,omitempty"`
+	// Upper-cased base URL followed by "/V/": the text every code of the
+	// batch starts with, so that codes are reproduced exactly after the
+	// service's base URL changes.
+	BaseUrl       string `protobuf:"bytes,17,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchRecord) Reset() {
+	*x = BatchRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchRecord) ProtoMessage() {}
+
+func (x *BatchRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchRecord.ProtoReflect.Descriptor instead.
+func (*BatchRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *BatchRecord) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetLot() string {
+	if x != nil {
+		return x.Lot
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetProductionDate() string {
+	if x != nil {
+		return x.ProductionDate
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetQuantity() uint32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *BatchRecord) GetFirstSerial() uint64 {
+	if x != nil {
+		return x.FirstSerial
+	}
+	return 0
+}
+
+func (x *BatchRecord) GetStarGrade() int32 {
+	if x != nil {
+		return x.StarGrade
+	}
+	return 0
+}
+
+func (x *BatchRecord) GetCertificateDecisionNumber() string {
+	if x != nil {
+		return x.CertificateDecisionNumber
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetValidUntil() string {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetIssueUnixNano() int64 {
+	if x != nil {
+		return x.IssueUnixNano
+	}
+	return 0
+}
+
+func (x *BatchRecord) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+func (x *BatchRecord) GetRevocationReason() string {
+	if x != nil {
+		return x.RevocationReason
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetRevokeUnixNano() int64 {
+	if x != nil {
+		return x.RevokeUnixNano
+	}
+	return 0
+}
+
+func (x *BatchRecord) GetRevokedBy() string {
+	if x != nil {
+		return x.RevokedBy
+	}
+	return ""
+}
+
+func (x *BatchRecord) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
+}
+
 var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
@@ -802,7 +1441,67 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\fRecordDigest\x12\x16\n" +
 	"\x06bucket\x18\x01 \x01(\tR\x06bucket\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\fR\x03key\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\fR\x06sha256B:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
+	"\x06sha256\x18\x03 \x01(\fR\x06sha256\"\xcf\x01\n" +
+	"\x0eProducerRecord\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\x05R\x04kind\x12\x19\n" +
+	"\btax_code\x18\x03 \x01(\tR\ataxCode\x12:\n" +
+	"\aaddress\x18\x04 \x01(\v2 .estamp.storage.v1.AddressRecordR\aaddress\x12\x14\n" +
+	"\x05phone\x18\x05 \x01(\tR\x05phone\x12(\n" +
+	"\x10create_unix_nano\x18\x06 \x01(\x03R\x0ecreateUnixNano\"\x86\x01\n" +
+	"\rAddressRecord\x12\x1a\n" +
+	"\bprovince\x18\x01 \x01(\tR\bprovince\x12\x18\n" +
+	"\acommune\x18\x02 \x01(\tR\acommune\x12\x16\n" +
+	"\x06street\x18\x03 \x01(\tR\x06street\x12'\n" +
+	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\x83\x02\n" +
+	"\rProductRecord\x12\x1f\n" +
+	"\vproducer_id\x18\x01 \x01(\tR\n" +
+	"producerId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05group\x18\x03 \x01(\x05R\x05group\x12\x1d\n" +
+	"\n" +
+	"star_grade\x18\x04 \x01(\x05R\tstarGrade\x12F\n" +
+	"\vcertificate\x18\x05 \x01(\v2$.estamp.storage.v1.CertificateRecordR\vcertificate\x12\x16\n" +
+	"\x06number\x18\x06 \x01(\rR\x06number\x12(\n" +
+	"\x10create_unix_nano\x18\a \x01(\x03R\x0ecreateUnixNano\"\xf7\x01\n" +
+	"\x11CertificateRecord\x12'\n" +
+	"\x0fdecision_number\x18\x01 \x01(\tR\x0edecisionNumber\x12\x1c\n" +
+	"\tauthority\x18\x02 \x01(\x05R\tauthority\x12#\n" +
+	"\rdecision_date\x18\x03 \x01(\tR\fdecisionDate\x12\x1f\n" +
+	"\vvalid_until\x18\x04 \x01(\tR\n" +
+	"validUntil\x12+\n" +
+	"\x11revocation_reason\x18\x05 \x01(\tR\x10revocationReason\x12(\n" +
+	"\x10revoke_unix_nano\x18\x06 \x01(\x03R\x0erevokeUnixNano\"\xa5\x01\n" +
+	"\x0eRetailerRecord\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12:\n" +
+	"\aaddress\x18\x02 \x01(\v2 .estamp.storage.v1.AddressRecordR\aaddress\x12\x19\n" +
+	"\btax_code\x18\x03 \x01(\tR\ataxCode\x12(\n" +
+	"\x10create_unix_nano\x18\x04 \x01(\x03R\x0ecreateUnixNano\"\xd0\x04\n" +
+	"\vBatchRecord\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x10\n" +
+	"\x03lot\x18\x02 \x01(\tR\x03lot\x12'\n" +
+	"\x0fproduction_date\x18\x03 \x01(\tR\x0eproductionDate\x12\x1f\n" +
+	"\vexpiry_date\x18\x04 \x01(\tR\n" +
+	"expiryDate\x12\x1a\n" +
+	"\bquantity\x18\x05 \x01(\rR\bquantity\x12!\n" +
+	"\ffirst_serial\x18\x06 \x01(\x04R\vfirstSerial\x12\x1d\n" +
+	"\n" +
+	"star_grade\x18\a \x01(\x05R\tstarGrade\x12>\n" +
+	"\x1bcertificate_decision_number\x18\b \x01(\tR\x19certificateDecisionNumber\x12\x1f\n" +
+	"\vvalid_until\x18\t \x01(\tR\n" +
+	"validUntil\x12\x15\n" +
+	"\x06key_id\x18\n" +
+	" \x01(\tR\x05keyId\x12&\n" +
+	"\x0fissue_unix_nano\x18\v \x01(\x03R\rissueUnixNano\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\f \x01(\tR\trequestId\x12\x18\n" +
+	"\arevoked\x18\r \x01(\bR\arevoked\x12+\n" +
+	"\x11revocation_reason\x18\x0e \x01(\tR\x10revocationReason\x12(\n" +
+	"\x10revoke_unix_nano\x18\x0f \x01(\x03R\x0erevokeUnixNano\x12\x1d\n" +
+	"\n" +
+	"revoked_by\x18\x10 \x01(\tR\trevokedBy\x12\x19\n" +
+	"\bbase_url\x18\x11 \x01(\tR\abaseUrlB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_estamp_storage_v1_storage_proto_rawDescOnce sync.Once
@@ -816,7 +1515,7 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*StampState)(nil),         // 0: estamp.storage.v1.StampState
 	(*DailyScans)(nil),         // 1: estamp.storage.v1.DailyScans
@@ -827,19 +1526,28 @@ var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*KeyState)(nil),           // 6: estamp.storage.v1.KeyState
 	(*AuditRecord)(nil),        // 7: estamp.storage.v1.AuditRecord
 	(*RecordDigest)(nil),       // 8: estamp.storage.v1.RecordDigest
-	(*v1.RevocationEntry)(nil), // 9: estamp.v1.RevocationEntry
+	(*ProducerRecord)(nil),     // 9: estamp.storage.v1.ProducerRecord
+	(*AddressRecord)(nil),      // 10: estamp.storage.v1.AddressRecord
+	(*ProductRecord)(nil),      // 11: estamp.storage.v1.ProductRecord
+	(*CertificateRecord)(nil),  // 12: estamp.storage.v1.CertificateRecord
+	(*RetailerRecord)(nil),     // 13: estamp.storage.v1.RetailerRecord
+	(*BatchRecord)(nil),        // 14: estamp.storage.v1.BatchRecord
+	(*v1.RevocationEntry)(nil), // 15: estamp.v1.RevocationEntry
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
-	1, // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
-	2, // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
-	4, // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
-	9, // 3: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
-	8, // 4: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	1,  // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
+	2,  // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
+	4,  // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
+	15, // 3: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
+	8,  // 4: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
+	10, // 5: estamp.storage.v1.ProducerRecord.address:type_name -> estamp.storage.v1.AddressRecord
+	12, // 6: estamp.storage.v1.ProductRecord.certificate:type_name -> estamp.storage.v1.CertificateRecord
+	10, // 7: estamp.storage.v1.RetailerRecord.address:type_name -> estamp.storage.v1.AddressRecord
+	8,  // [8:8] is the sub-list for method output_type
+	8,  // [8:8] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_estamp_storage_v1_storage_proto_init() }
@@ -853,7 +1561,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
