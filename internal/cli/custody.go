@@ -245,7 +245,7 @@ func (a *app) history(ctx context.Context, args []string) error {
 			if e.Reason != "" {
 				detail = e.Reason + " (" + e.Actor + ")"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", date(e.Time), eventLabels[e.Kind], detail)
+			fmt.Fprintf(w, "%s\t%s\t%s\n", date(e.EventTime), eventLabels[e.Kind], detail)
 		}
 	})
 }
@@ -418,8 +418,8 @@ func (a *app) sync(ctx context.Context, args []string) error {
 		if k.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
 			ck.Compromised = k.CompromiseReason
 		}
-		if k.NotAfter != nil {
-			ck.NotAfter = k.NotAfter.AsTime()
+		if k.NotAfterTime != nil {
+			ck.NotAfter = k.NotAfterTime.AsTime()
 		}
 		c.Keys = append(c.Keys, ck)
 	}

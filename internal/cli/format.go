@@ -259,14 +259,14 @@ func (a *app) keyTable(list []*estampv1.IssuerKey) error {
 	return a.table("KHÓA\tTHUẬT TOÁN\tHIỆU LỰC TỪ\tĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
 		for _, k := range list {
 			until := "—"
-			if k.NotAfter != nil {
-				until = date(k.NotAfter)
+			if k.NotAfterTime != nil {
+				until = date(k.NotAfterTime)
 			}
 			state := keyStatusLabels[k.Status]
 			if k.CompromiseReason != "" {
 				state += ": " + k.CompromiseReason
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBefore), until, state)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBeforeTime), until, state)
 		}
 	})
 }

@@ -51,7 +51,7 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 	}
 	list, err := e.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil || len(list.Keys) != 2 || list.Keys[0].KeyId != newKey || !list.Keys[0].Active ||
-		list.Keys[1].Status != estampv1.KeyStatus_KEY_STATUS_RETIRED || list.Keys[1].NotAfter == nil {
+		list.Keys[1].Status != estampv1.KeyStatus_KEY_STATUS_RETIRED || list.Keys[1].NotAfterTime == nil {
 		t.Fatalf("keys after rotation: %v, %v", list, err)
 	}
 	// The retired key still reproduces its codes for labels.

@@ -646,8 +646,9 @@ func (x *GetStampHistoryRequest) GetSerial() uint64 {
 // StampEvent is one entry of a stamp's history.
 type StampEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// When; for a day's scans, the start of that day in Vietnam.
-	Time *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	// When it happened; for a day's scans (STAMP_EVENT_KIND_SCANNED_ON_DAY),
+	// the start of that day in Vietnam (UTC+7).
+	EventTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
 	// What happened.
 	Kind StampEventKind `protobuf:"varint,2,opt,name=kind,proto3,enum=estamp.v1.StampEventKind" json:"kind,omitempty"`
 	// Retailer, for receipts.
@@ -692,9 +693,9 @@ func (*StampEvent) Descriptor() ([]byte, []int) {
 	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *StampEvent) GetTime() *timestamppb.Timestamp {
+func (x *StampEvent) GetEventTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.Time
+		return x.EventTime
 	}
 	return nil
 }
@@ -1308,10 +1309,11 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\vall_genuine\x18\x04 \x01(\bR\n" +
 	"allGenuine\"0\n" +
 	"\x16GetStampHistoryRequest\x12\x16\n" +
-	"\x06serial\x18\x01 \x01(\x04R\x06serial\"\xd0\x01\n" +
+	"\x06serial\x18\x01 \x01(\x04R\x06serial\"\xdb\x01\n" +
 	"\n" +
-	"StampEvent\x12.\n" +
-	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12-\n" +
+	"StampEvent\x129\n" +
+	"\n" +
+	"event_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12-\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x19.estamp.v1.StampEventKindR\x04kind\x12\x1f\n" +
 	"\vretailer_id\x18\x03 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
@@ -1426,7 +1428,7 @@ var file_estamp_v1_custody_proto_depIdxs = []int32{
 	3,  // 2: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 3: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
 	5,  // 4: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	16, // 5: estamp.v1.StampEvent.time:type_name -> google.protobuf.Timestamp
+	16, // 5: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
 	8,  // 7: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
 	16, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
