@@ -19,6 +19,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/issuance"
+	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/verify"
 )
@@ -176,7 +177,12 @@ var rules = map[string]rule{
 			return batchOwner(ctx, o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
 		},
 		codes: func(ctx context.Context, o owners, req any) uint64 {
-			return batchSize(ctx, o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+			r := req.(*estampv1.RenderLabelsRequest)
+			// A job the service refuses (no format, say) renders nothing.
+			if _, err := labels.JobFromRequest(r); err != nil {
+				return 0
+			}
+			return batchSize(ctx, o, r.GetBatchId())
 		},
 	},
 

@@ -207,7 +207,7 @@ func TestRoleMatrix(t *testing.T) {
 			return err
 		}},
 		{method: "LabelService/RenderLabels", allowed: owners, call: func(ctx context.Context, c clients) error {
-			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch})
+			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF})
 			if err != nil {
 				return err
 			}
