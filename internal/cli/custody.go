@@ -203,7 +203,11 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
+	req := &estampv1.RevokeStampsRequest{Target: &estampv1.RevokeStampsRequest_BatchId{BatchId: batch}, Reason: reason, Actor: byWhom}
+	if len(serials) > 0 {
+		req.Target = &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: serials}}
+	}
+	resp, err := a.Issuance.RevokeStamps(ctx, req)
 	if err != nil {
 		return err
 	}

@@ -159,12 +159,22 @@ var rules = map[string]rule{
 		return productOwner(ctx, o, req.(*estampv1.ListBatchesRequest).GetProductId())
 	}},
 	estampv1.IssuanceService_RevokeStamps_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
-		r := req.(*estampv1.RevokeStampsRequest)
-		if r.GetBatchId() != 0 {
-			// The store refuses serials outside the named batch.
-			return batchOwner(ctx, o, r.GetBatchId())
+		switch t := req.(*estampv1.RevokeStampsRequest).GetTarget().(type) {
+		case *estampv1.RevokeStampsRequest_BatchId:
+			if t.BatchId != 0 {
+				return batchOwner(ctx, o, t.BatchId)
+			}
+		case *estampv1.RevokeStampsRequest_Stamps:
+			if id := t.Stamps.GetBatchId(); id != 0 {
+				// The store refuses serials outside the named batch.
+				return batchOwner(ctx, o, id)
+			}
+			return serialOwners(ctx, o, t.Stamps.GetSerials())
 		}
-		return serialOwners(ctx, o, r.GetSerials())
+		// No target, or batch 0, names nothing of anyone's: the service
+		// refuses it with InvalidArgument naming the field, as it does
+		// the office's.
+		return nil, nil
 	}},
 
 	estampv1.VerificationService_Verify_FullMethodName:         limited,

@@ -159,7 +159,7 @@ func TestAuditLogNamesWhoChangedWhat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := producer.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{resp.Batch.FirstSerial}, Reason: "rách", Actor: "Chị Lan"}); err != nil {
+	if _, err := producer.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(resp.Batch.FirstSerial), Reason: "rách", Actor: "Chị Lan"}); err != nil {
 		t.Fatal(err)
 	}
 	audit, err := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})
