@@ -211,8 +211,8 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	var force bool
 	fs.StringVar(&req.ProductId, "product", "", "product id")
 	fs.StringVar(&req.Lot, "lot", "", "lot number (số lô)")
-	fs.StringVar(&req.ProductionDate, "production-date", ocop.FormatDate(ocop.Today(a.now())), "production date")
-	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date (optional)")
+	fs.StringVar(&req.ProductionDate, "production-date", ocop.FormatDate(ocop.Today(a.now())), "production date: YYYY-MM-DD, a day in Vietnam (UTC+7)")
+	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date: YYYY-MM-DD (optional)")
 	fs.UintVar(&quantity, "quantity", 0, "number of stamps, 1-100000")
 	fs.StringVar(&req.RequestId, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")
 	fs.StringVar(&out, "out", "", "write the codes to this file, one per line (without it, only the batch is printed)")

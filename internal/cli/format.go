@@ -61,8 +61,8 @@ func certAuthority(v string) (estampv1.CertifyingAuthority, error) {
 
 func certFlags(fs *flag.FlagSet, c *estampv1.Certificate, authority *string) {
 	fs.StringVar(&c.DecisionNumber, "decision", "", "decision number, e.g. 5445/QĐ-UBND")
-	fs.StringVar(&c.DecisionDate, "decision-date", "", "decision date")
-	fs.StringVar(&c.ValidUntil, "valid-until", "", "last valid day (default 36 months after the decision)")
+	fs.StringVar(&c.DecisionDate, "decision-date", "", "decision date: YYYY-MM-DD")
+	fs.StringVar(&c.ValidUntil, "valid-until", "", "last valid day: YYYY-MM-DD (default: the day before the decision's 36-month anniversary)")
 	fs.StringVar(authority, "authority", "", "provincial | central | district (default from the grade)")
 }
 

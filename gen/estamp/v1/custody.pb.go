@@ -1054,8 +1054,8 @@ type CertificateChange struct {
 	ProductNumber uint32 `protobuf:"varint,1,opt,name=product_number,json=productNumber,proto3" json:"product_number,omitempty"`
 	// The product's id.
 	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	// Last valid day, YYYY-MM-DD; a certificate is expired after it (in
-	// Vietnam, UTC+7).
+	// Last valid day: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD; the
+	// certificate is expired from the next day on there.
 	ValidUntil string `protobuf:"bytes,3,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Whether the certificate is revoked.
 	Revoked       bool `protobuf:"varint,4,opt,name=revoked,proto3" json:"revoked,omitempty"`

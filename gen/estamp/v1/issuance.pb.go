@@ -32,9 +32,10 @@ type Batch struct {
 	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	// Lot (số lô) printed on the goods.
 	Lot string `protobuf:"bytes,3,opt,name=lot,proto3" json:"lot,omitempty"`
-	// Production date, YYYY-MM-DD.
+	// Production date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
 	ProductionDate string `protobuf:"bytes,4,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
-	// Expiry date (hạn sử dụng), YYYY-MM-DD; empty when none.
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; empty when none.
 	ExpiryDate string `protobuf:"bytes,5,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// Number of stamps.
 	Quantity uint32 `protobuf:"varint,6,opt,name=quantity,proto3" json:"quantity,omitempty"`
@@ -44,7 +45,8 @@ type Batch struct {
 	StarGrade int32 `protobuf:"varint,8,opt,name=star_grade,json=starGrade,proto3" json:"star_grade,omitempty"`
 	// Certificate decision number in force when issued.
 	CertificateDecisionNumber string `protobuf:"bytes,9,opt,name=certificate_decision_number,json=certificateDecisionNumber,proto3" json:"certificate_decision_number,omitempty"`
-	// Last day the certificate was valid for, as of issuance, YYYY-MM-DD.
+	// Last day the certificate was valid for, as of issuance: a calendar day
+	// in Vietnam (UTC+7), as YYYY-MM-DD. The stamps carry it.
 	ValidUntil string `protobuf:"bytes,10,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Id of the key that signed the stamps.
 	KeyId string `protobuf:"bytes,11,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
@@ -287,9 +289,14 @@ type IssueStampsRequest struct {
 	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	// Lot (số lô); 1 to 64 characters.
 	Lot string `protobuf:"bytes,2,opt,name=lot,proto3" json:"lot,omitempty"`
-	// Production date, YYYY-MM-DD.
+	// Production date: a calendar day in Vietnam (UTC+7), exactly YYYY-MM-DD
+	// (e.g. "2026-11-20"), from 1990 on and not after today in Vietnam.
+	// Anything else is InvalidArgument naming the field.
 	ProductionDate string `protobuf:"bytes,3,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
-	// Optional expiry date, YYYY-MM-DD, not before the production date.
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), exactly
+	// YYYY-MM-DD, not before the production date and not after 2149;
+	// optional, empty for none. Anything else is InvalidArgument naming the
+	// field.
 	ExpiryDate string `protobuf:"bytes,4,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// Number of stamps, 1 to 100000.
 	Quantity uint32 `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`

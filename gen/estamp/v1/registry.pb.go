@@ -449,10 +449,16 @@ type Certificate struct {
 	DecisionNumber string `protobuf:"bytes,1,opt,name=decision_number,json=decisionNumber,proto3" json:"decision_number,omitempty"`
 	// Who decided; derived from the star grade when unspecified.
 	Authority CertifyingAuthority `protobuf:"varint,2,opt,name=authority,proto3,enum=estamp.v1.CertifyingAuthority" json:"authority,omitempty"`
-	// Decision date, YYYY-MM-DD.
+	// Decision date: a calendar day in Vietnam (UTC+7), exactly YYYY-MM-DD
+	// (e.g. "2025-08-20"), 1990 to 2149. Anything else is InvalidArgument
+	// naming the field.
 	DecisionDate string `protobuf:"bytes,3,opt,name=decision_date,json=decisionDate,proto3" json:"decision_date,omitempty"`
-	// Last day of validity, YYYY-MM-DD; 36 months after the decision date
-	// when not given.
+	// Last day of validity: a calendar day in Vietnam (UTC+7), exactly
+	// YYYY-MM-DD; the certificate is in force through that whole day there.
+	// Not before the decision date, and not after 2149-06-06, the last day a
+	// stamp can carry. When not given, the day before the decision date's
+	// 36-month anniversary (decided 2025-08-20: valid until 2028-08-19).
+	// Anything else is InvalidArgument naming the field.
 	ValidUntil string `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Status on the day of the answer; ignored on input.
 	Status CertificateStatus `protobuf:"varint,5,opt,name=status,proto3,enum=estamp.v1.CertificateStatus" json:"status,omitempty"`

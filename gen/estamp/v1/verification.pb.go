@@ -643,11 +643,12 @@ type PublicCertificate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Decision number, e.g. "5445/QĐ-UBND".
 	DecisionNumber string `protobuf:"bytes,1,opt,name=decision_number,json=decisionNumber,proto3" json:"decision_number,omitempty"`
-	// Decision date, YYYY-MM-DD.
+	// Decision date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
 	DecisionDate string `protobuf:"bytes,2,opt,name=decision_date,json=decisionDate,proto3" json:"decision_date,omitempty"`
 	// Who decided.
 	Authority CertifyingAuthority `protobuf:"varint,3,opt,name=authority,proto3,enum=estamp.v1.CertifyingAuthority" json:"authority,omitempty"`
-	// Last day of validity, YYYY-MM-DD.
+	// Last day of validity: a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; the certificate is in force through that whole day there.
 	ValidUntil string `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Status on today's date in Vietnam.
 	Status CertificateStatus `protobuf:"varint,5,opt,name=status,proto3,enum=estamp.v1.CertificateStatus" json:"status,omitempty"`
@@ -882,9 +883,10 @@ type PublicBatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Lot (số lô) printed on the goods.
 	Lot string `protobuf:"bytes,1,opt,name=lot,proto3" json:"lot,omitempty"`
-	// Production date, YYYY-MM-DD.
+	// Production date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
 	ProductionDate string `protobuf:"bytes,2,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
-	// Expiry date (hạn sử dụng), YYYY-MM-DD; empty when none.
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; empty when none.
 	ExpiryDate string `protobuf:"bytes,3,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// When the stamps were issued.
 	IssueTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=issue_time,json=issueTime,proto3" json:"issue_time,omitempty"`
