@@ -26,7 +26,7 @@ const (
 type Role int32
 
 const (
-	// Never valid.
+	// Not given; CreateToken refuses it (InvalidArgument). Never returned.
 	Role_ROLE_UNSPECIFIED Role = 0
 	// The OCOP office: everything.
 	Role_ROLE_ADMIN Role = 1
@@ -910,9 +910,9 @@ type ListAuditEntriesRequest struct {
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// next_page_token of the previous page; empty for the first page.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// Only entries with this sequence number or a later one; 0 for the
-	// whole log. A filter, like the other fields kept the same on every
-	// page.
+	// Only entries with this sequence number or a later one; 0 (or 1, the
+	// first entry's) for the whole log. A filter, like the other fields
+	// kept the same on every page.
 	FromSequence  uint64 `protobuf:"varint,4,opt,name=from_sequence,json=fromSequence,proto3" json:"from_sequence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

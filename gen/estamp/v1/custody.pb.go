@@ -820,7 +820,8 @@ func (x *GetStampHistoryResponse) GetScanCount() uint64 {
 // ListRevocationsRequest asks for one page of the revocation list.
 type ListRevocationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only entries with a greater version; 0 for all.
+	// Only entries with a greater version: the version of the last list
+	// read, or 0 (versions start at 1) for the whole list.
 	SinceVersion uint64 `protobuf:"varint,1,opt,name=since_version,json=sinceVersion,proto3" json:"since_version,omitempty"`
 	// At most this many entries; 0 means 1000, more than 1000 is capped at
 	// 1000. A page holds fewer when its entries would pass 1 MiB.
