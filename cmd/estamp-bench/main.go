@@ -366,7 +366,7 @@ func (b *bench) verification(ctx context.Context, pool []string, verifyCPU, sign
 	}
 	lbl := b.d.admin.Labels
 	labels := loadgen.Closed(ctx, "label PDF (a4-3x8)", "labels/s", 1, d, func(ctx context.Context, _ int) (int, error) {
-		stream, err := lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch.Id})
+		stream, err := lbl.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF})
 		if err != nil {
 			return 0, err
 		}

@@ -330,7 +330,7 @@ func (s *Service) ListAuditEntries(ctx context.Context, req *estampv1.ListAuditE
 	for _, e := range list {
 		p := &estampv1.AuditEntry{Sequence: e.Sequence, Hash: e.Hash}
 		if r := e.Record; r != nil {
-			p.Time, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(record.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
+			p.ChangeTime, p.Actor, p.Action, p.Target, p.Detail, p.PreviousHash = timestamppb.New(record.Time(r.TimeUnixNano)), r.Actor, r.Action, r.Target, r.Detail, r.PreviousHash
 		} else {
 			p.Action = "(damaged: does not match its hash)"
 		}

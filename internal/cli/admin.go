@@ -225,7 +225,7 @@ func (a *app) auditTable(all []*estampv1.AuditEntry) error {
 	}
 	return a.table("SỐ\tTHỜI GIAN\tAI\tVIỆC\tĐỐI TƯỢNG\tCHI TIẾT", func(w *tabwriter.Writer) {
 		for _, e := range all {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, date(e.Time), e.Actor, e.Action, e.Target, e.Detail)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, date(e.ChangeTime), e.Actor, e.Action, e.Target, e.Detail)
 		}
 	})
 }

@@ -397,6 +397,49 @@ func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
 	}
 }
 
+// revoke --batch recalls a batch and revoke --serial revokes serials of
+// any batches; batches revoke ID does the same within one batch, and
+// refuses a serial of another.
+func TestRevokeCommands(t *testing.T) {
+	addr := startServer(t)
+	for _, n := range []string{"3", "2"} { // batch 1: serials 1-3; batch 2: 4-5
+		if r := estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "R-"+n, "--quantity", n); r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	tests := []struct {
+		args []string
+		exit int
+		want string // in the output, or in the error
+	}{
+		{[]string{"batches", "revoke", "1", "--serial", "4", "--reason", "Tem bị mất"}, 1, "stamps.serials: serial 4 (index 0) is not in batch 1"},
+		{[]string{"batches", "revoke", "1", "--serial", "9", "--reason", "Tem bị mất"}, 1, "stamps.serials: serial 9 (index 0) was never issued"},
+		{[]string{"batches", "revoke", "1", "--serial", "2", "--reason", "Tem bị mất"}, 0, "Đã thu hồi 1 tem của lô 1."},
+		{[]string{"revoke", "--serial", "4", "--serial", "2", "--reason", "Tem bị mất"}, 0, "Đã thu hồi thêm 1 tem"},
+		{[]string{"batches", "revoke", "2", "--reason", "Thu hồi lô"}, 0, "tem của lô 2."},
+		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 3 tem"},
+		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 0 tem"},
+		{[]string{"revoke", "--batch", "1", "--serial", "3", "--reason", "x"}, 2, "revoke --batch ID"},
+		{[]string{"revoke", "--batch", "0", "--reason", "x"}, 2, "revoke --batch ID"},
+	}
+	for _, tt := range tests {
+		r := estamp(t, addr, tt.args...)
+		got := r.out
+		if r.err != nil {
+			got += r.err.Error()
+		}
+		if cli.ExitCode(r.err) != tt.exit || !strings.Contains(got, tt.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", tt.args, cli.ExitCode(r.err), tt.exit, tt.want, got)
+		}
+	}
+	r := estamp(t, addr, "history", "2")
+	for _, want := range []string{"Thu hồi tem", "Thu hồi cả lô"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("history 2 lacks %q:\n%s", want, r.out)
+		}
+	}
+}
+
 // estampEnv runs the CLI without a token, with its offline cache in cache.
 func estampEnv(t *testing.T, addr, cache string, args ...string) result {
 	t.Helper()

@@ -211,8 +211,8 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	var force bool
 	fs.StringVar(&req.ProductId, "product", "", "product id")
 	fs.StringVar(&req.Lot, "lot", "", "lot number (số lô)")
-	fs.StringVar(&req.ProductionDate, "production-date", ocop.FormatDate(ocop.Today(a.now())), "production date")
-	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date (optional)")
+	fs.StringVar(&req.ProductionDate, "production-date", ocop.FormatDate(ocop.Today(a.now())), "production date: YYYY-MM-DD, a day in Vietnam (UTC+7)")
+	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date: YYYY-MM-DD (optional)")
 	fs.UintVar(&quantity, "quantity", 0, "number of stamps, 1-100000")
 	fs.StringVar(&req.RequestId, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")
 	fs.StringVar(&out, "out", "", "write the codes to this file, one per line (without it, only the batch is printed)")
@@ -355,12 +355,17 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		var serials serialList
 		fs.StringVar(&reason, "reason", "", "why the stamps are revoked")
 		fs.StringVar(&actor, "by", a.actor(), "who revokes, recorded with the revocation")
-		fs.Var(&serials, "serial", "revoke only this serial (repeatable); default the whole batch")
+		fs.Var(&serials, "serial", "revoke only this serial of the batch (repeatable); default the whole batch")
 		id, err := a.connectNumber(fs, args[1:], "batches revoke ID --reason TEXT", "batch id")
 		if err != nil {
 			return err
 		}
-		resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: id, Serials: serials, Reason: reason, Actor: actor})
+		req := &estampv1.RevokeStampsRequest{Target: &estampv1.RevokeStampsRequest_BatchId{BatchId: id}, Reason: reason, Actor: actor}
+		if len(serials) > 0 {
+			// Only serials of this batch: the server refuses any other.
+			req.Target = &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: serials, BatchId: &id}}
+		}
+		resp, err := a.Issuance.RevokeStamps(ctx, req)
 		if err != nil {
 			return err
 		}

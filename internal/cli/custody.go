@@ -203,7 +203,11 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	resp, err := a.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch, Serials: serials, Reason: reason, Actor: byWhom})
+	req := &estampv1.RevokeStampsRequest{Target: &estampv1.RevokeStampsRequest_BatchId{BatchId: batch}, Reason: reason, Actor: byWhom}
+	if len(serials) > 0 {
+		req.Target = &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: serials}}
+	}
+	resp, err := a.Issuance.RevokeStamps(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -245,7 +249,7 @@ func (a *app) history(ctx context.Context, args []string) error {
 			if e.Reason != "" {
 				detail = e.Reason + " (" + e.Actor + ")"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", date(e.Time), eventLabels[e.Kind], detail)
+			fmt.Fprintf(w, "%s\t%s\t%s\n", date(e.EventTime), eventLabels[e.Kind], detail)
 		}
 	})
 }
@@ -418,8 +422,8 @@ func (a *app) sync(ctx context.Context, args []string) error {
 		if k.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
 			ck.Compromised = k.CompromiseReason
 		}
-		if k.NotAfter != nil {
-			ck.NotAfter = k.NotAfter.AsTime()
+		if k.NotAfterTime != nil {
+			ck.NotAfter = k.NotAfterTime.AsTime()
 		}
 		c.Keys = append(c.Keys, ck)
 	}

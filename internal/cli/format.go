@@ -61,8 +61,8 @@ func certAuthority(v string) (estampv1.CertifyingAuthority, error) {
 
 func certFlags(fs *flag.FlagSet, c *estampv1.Certificate, authority *string) {
 	fs.StringVar(&c.DecisionNumber, "decision", "", "decision number, e.g. 5445/QĐ-UBND")
-	fs.StringVar(&c.DecisionDate, "decision-date", "", "decision date")
-	fs.StringVar(&c.ValidUntil, "valid-until", "", "last valid day (default 36 months after the decision)")
+	fs.StringVar(&c.DecisionDate, "decision-date", "", "decision date: YYYY-MM-DD")
+	fs.StringVar(&c.ValidUntil, "valid-until", "", "last valid day: YYYY-MM-DD (default: the day before the decision's 36-month anniversary)")
 	fs.StringVar(authority, "authority", "", "provincial | central | district (default from the grade)")
 }
 
@@ -259,14 +259,14 @@ func (a *app) keyTable(list []*estampv1.IssuerKey) error {
 	return a.table("KHÓA\tTHUẬT TOÁN\tHIỆU LỰC TỪ\tĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
 		for _, k := range list {
 			until := "—"
-			if k.NotAfter != nil {
-				until = date(k.NotAfter)
+			if k.NotAfterTime != nil {
+				until = date(k.NotAfterTime)
 			}
 			state := keyStatusLabels[k.Status]
 			if k.CompromiseReason != "" {
 				state += ": " + k.CompromiseReason
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBefore), until, state)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBeforeTime), until, state)
 		}
 	})
 }

@@ -260,7 +260,7 @@ func (s *Service) GetStampHistory(ctx context.Context, req *estampv1.GetStampHis
 	st, b := rec.State, rec.Batch
 	resp := &estampv1.GetStampHistoryResponse{Serial: req.GetSerial(), BatchId: b.Id, ProductId: b.ProductId, ScanCount: st.GetScanCount()}
 	add := func(t time.Time, e *estampv1.StampEvent) {
-		e.Time = timestamppb.New(t)
+		e.EventTime = timestamppb.New(t)
 		resp.Events = append(resp.Events, e)
 	}
 	add(b.IssueTime.AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_ISSUED})
@@ -279,7 +279,7 @@ func (s *Service) GetStampHistory(ctx context.Context, req *estampv1.GetStampHis
 	if b.Revoked {
 		add(b.GetRevokeTime().AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED, Reason: b.RevocationReason, Actor: b.RevokedBy})
 	}
-	slices.SortStableFunc(resp.Events, func(a, b *estampv1.StampEvent) int { return a.Time.AsTime().Compare(b.Time.AsTime()) })
+	slices.SortStableFunc(resp.Events, func(a, b *estampv1.StampEvent) int { return a.EventTime.AsTime().Compare(b.EventTime.AsTime()) })
 	return resp, nil
 }
 

@@ -8,6 +8,7 @@ package issuance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -382,10 +383,39 @@ func (s *Service) ListBatches(ctx context.Context, req *estampv1.ListBatchesRequ
 	return &estampv1.ListBatchesResponse{Batches: list, NextPageToken: paging.Next(list, more, func(last *estampv1.Batch) string { return paging.NumberToken(last.Id) })}, nil
 }
 
+// revocationTarget reads what a RevokeStampsRequest revokes as the store
+// takes it: a batch with no serials is the whole batch; serials are
+// restricted to batchID when it is not 0.
+func revocationTarget(req *estampv1.RevokeStampsRequest) (batchID uint64, serials []uint64, err error) {
+	switch t := req.GetTarget().(type) {
+	case *estampv1.RevokeStampsRequest_BatchId:
+		if t.BatchId == 0 {
+			return 0, nil, ocop.Invalid("batch_id", "0 is not a batch id")
+		}
+		return t.BatchId, nil, nil
+	case *estampv1.RevokeStampsRequest_Stamps:
+		set := t.Stamps
+		switch n := len(set.GetSerials()); {
+		case n == 0:
+			return 0, nil, ocop.Invalid("stamps.serials", "required: 1 to %d serials", MaxQuantity)
+		case n > MaxQuantity:
+			return 0, nil, ocop.Invalid("stamps.serials", "%d serials, at most %d", n, MaxQuantity)
+		}
+		// Set to 0, it would name no batch: refused rather than read as
+		// "any batch", which leaving it unset says.
+		if set.BatchId != nil && set.GetBatchId() == 0 {
+			return 0, nil, ocop.Invalid("stamps.batch_id", "0 is not a batch id; leave it unset for serials of any batches")
+		}
+		return set.GetBatchId(), set.GetSerials(), nil
+	}
+	return 0, nil, ocop.Invalid("target", "required: batch_id (a whole batch) or stamps (serials)")
+}
+
 // RevokeStamps implements estampv1.IssuanceServiceServer.
 func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRequest) (*estampv1.RevokeStampsResponse, error) {
-	if req.GetBatchId() == 0 && len(req.GetSerials()) == 0 {
-		return nil, ocop.Invalid("batch_id", "required, unless serials are given")
+	batchID, serials, err := revocationTarget(req)
+	if err != nil {
+		return nil, err
 	}
 	reason, err := ocop.Text("reason", req.GetReason(), true, ocop.MaxReasonLength)
 	if err != nil {
@@ -399,12 +429,15 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 	if person != "" {
 		actor += " (" + person + ")"
 	}
-	if len(req.GetSerials()) > MaxQuantity {
-		return nil, ocop.Invalid("serials", "more than %d", MaxQuantity)
-	}
 	b, n, version, err := s.store.RevokeStamps(ctx, record.Revocation{
-		BatchID: req.GetBatchId(), Serials: req.GetSerials(), Reason: reason, Change: audit.Change{Actor: actor, Time: s.now()},
+		BatchID: batchID, Serials: serials, Reason: reason, Change: audit.Change{Actor: actor, Time: s.now()},
 	}, revocationEntry)
+	// The store names the serials it was given; the request holds them
+	// in stamps.
+	var inv *ocop.InvalidError
+	if errors.As(err, &inv) && inv.Field == "serials" {
+		return nil, ocop.Invalid("stamps.serials", "%s", inv.Reason)
+	}
 	if err != nil {
 		return nil, err
 	}

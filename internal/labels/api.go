@@ -9,21 +9,27 @@ import (
 // with JobFromRequest, the CLI's --remote writes one with Job.Request,
 // both through one table of formats.
 
-// formats pairs the API's label formats with the job's. A request names a
-// job's format by the first pair that has it.
+// formats pairs the API's label formats with the job's, one to one.
+// LABEL_FORMAT_UNSPECIFIED is in no pair: a request must name its format
+// (it once meant PDF, a default a client could not see in its request).
 var formats = []struct {
 	api estampv1.LabelFormat
 	job string
 }{
 	{estampv1.LabelFormat_LABEL_FORMAT_PDF, FormatPDF},
-	{estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED, FormatPDF},
 	{estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, FormatPNG},
 	{estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP, FormatSVG},
 }
 
+// formatNames lists the formats a request may name, for errors.
+const formatNames = "LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP or LABEL_FORMAT_SVG_ZIP"
+
 // JobFromRequest checks a RenderLabelsRequest's format, layout and image
 // size (not its batch).
 func JobFromRequest(req *estampv1.RenderLabelsRequest) (Job, error) {
+	if req.GetFormat() == estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED {
+		return Job{}, ocop.Invalid("format", "required: %s", formatNames)
+	}
 	for _, f := range formats {
 		if f.api == req.GetFormat() {
 			return ParseJob(Options{
@@ -32,7 +38,7 @@ func JobFromRequest(req *estampv1.RenderLabelsRequest) (Job, error) {
 			})
 		}
 	}
-	return Job{}, ocop.Invalid("format", "unknown value %d", req.GetFormat())
+	return Job{}, ocop.Invalid("format", "unknown value %d: want %s", req.GetFormat(), formatNames)
 }
 
 // Request asks the server to render the job for a batch. It sends the

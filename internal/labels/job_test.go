@@ -45,9 +45,9 @@ func TestJobSurvivesTheTripToTheServer(t *testing.T) {
 }
 
 func TestJobDefaultsAndNames(t *testing.T) {
-	j, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 3})
+	j, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 3, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF})
 	if err != nil || j.Format != labels.FormatPDF || j.Layout.Name != labels.DefaultLayout {
-		t.Errorf("unspecified format: %+v, %v", j, err)
+		t.Errorf("PDF without a layout: %+v, %v", j, err)
 	}
 	if j.FileName(3) != "tem-lo-3.pdf" || j.ContentType() != "application/pdf" {
 		t.Errorf("PDF file %s, %s", j.FileName(3), j.ContentType())
@@ -79,9 +79,38 @@ func TestJobErrorsNameTheField(t *testing.T) {
 			t.Errorf("%+v: %v, want %s mentioning %q", tt.o, err, tt.field, tt.mention)
 		}
 	}
-	_, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 1, Format: 99})
-	var invalid *ocop.InvalidError
-	if !errors.As(err, &invalid) || err.Error() != "format: unknown value 99" {
-		t.Errorf("unknown format: %v", err)
+}
+
+// A request names its format: none is not PDF, nor anything else.
+func TestJobFromRequestNeedsAFormat(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		format estampv1.LabelFormat
+		want   string
+	}{
+		{"unspecified", estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED, "format: required: LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP or LABEL_FORMAT_SVG_ZIP"},
+		{"unknown", 99, "format: unknown value 99: want LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP or LABEL_FORMAT_SVG_ZIP"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 1, Format: tt.format, Layout: labels.DefaultLayout})
+			var invalid *ocop.InvalidError
+			if !errors.As(err, &invalid) || err.Error() != tt.want {
+				t.Errorf("job %+v, error %v; want %q", j, err, tt.want)
+			}
+		})
+	}
+	// Each format the API names is a job of its own format.
+	for _, tt := range []struct {
+		format estampv1.LabelFormat
+		want   string
+	}{
+		{estampv1.LabelFormat_LABEL_FORMAT_PDF, labels.FormatPDF},
+		{estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, labels.FormatPNG},
+		{estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP, labels.FormatSVG},
+	} {
+		j, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 1, Format: tt.format})
+		if err != nil || j.Format != tt.want {
+			t.Errorf("%v: job %+v, %v; want %s", tt.format, j, err, tt.want)
+		}
 	}
 }

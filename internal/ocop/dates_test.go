@@ -1,9 +1,11 @@
 package ocop_test
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +72,55 @@ func TestShowDate(t *testing.T) {
 		if got := ocop.ShowDate(tt.in, ocop.EN); got != tt.en {
 			t.Errorf("ShowDate(%q, en) = %q, want %q", tt.in, got, tt.en)
 		}
+	}
+}
+
+// An API date is exactly YYYY-MM-DD, a real day from 1990 to 2149: what
+// a person may mean by another form (20/11/2026 is 20 November in Vietnam,
+// 11/20/2026 elsewhere) is not guessed, and a moment is not a day.
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in     string
+		reason string // "" when accepted
+	}{
+		{"2026-11-20", ""},
+		{"2024-02-29", ""},
+		{"1990-01-01", ""},
+		{"2149-12-31", ""},
+		{"", "required, as YYYY-MM-DD"},
+		{"20/11/2026", "not a date of the form YYYY-MM-DD"},
+		{"11/20/2026", "not a date of the form YYYY-MM-DD"},
+		{"2026/11/20", "not a date of the form YYYY-MM-DD"},
+		{"20261120", "not a date of the form YYYY-MM-DD"},
+		{"2026-11-2", "not a date of the form YYYY-MM-DD"},
+		{"2026-1-20", "not a date of the form YYYY-MM-DD"},
+		{"26-11-20", "not a date of the form YYYY-MM-DD"},
+		{"+2026-11-20", "not a date of the form YYYY-MM-DD"},
+		{" 2026-11-20", "not a date of the form YYYY-MM-DD"},
+		{"2026-11-20 ", "not a date of the form YYYY-MM-DD"},
+		{"2026-11-20T00:00:00+07:00", "not a date of the form YYYY-MM-DD"},
+		{"2026-11-20Z", "not a date of the form YYYY-MM-DD"},
+		{"２０２６-11-20", "not a date of the form YYYY-MM-DD"},
+		{"2025-02-29", "not a date of the form YYYY-MM-DD"},
+		{"2026-13-01", "not a date of the form YYYY-MM-DD"},
+		{"2026-00-10", "not a date of the form YYYY-MM-DD"},
+		{"1989-12-31", "outside 1990..2149"},
+		{"2150-01-01", "outside 1990..2149"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			d, err := ocop.ParseDate("batch.production_date", tt.in)
+			if tt.reason == "" {
+				if err != nil || ocop.FormatDate(d) != tt.in {
+					t.Errorf("ParseDate(%q) = %s, %v; want it back", tt.in, ocop.FormatDate(d), err)
+				}
+				return
+			}
+			var inv *ocop.InvalidError
+			if !errors.As(err, &inv) || inv.Field != "batch.production_date" || !strings.Contains(inv.Reason, tt.reason) {
+				t.Errorf("ParseDate(%q) = %s, %v; want invalid batch.production_date: %s", tt.in, ocop.FormatDate(d), err, tt.reason)
+			}
+		})
 	}
 }
 

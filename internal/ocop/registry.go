@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/stampcode"
 )
 
 // Limits on registry fields.
@@ -163,6 +164,11 @@ func NormalizeCertification(grade int32, c *estampv1.Certificate, prefix string)
 	}
 	if until.Before(decided) {
 		return Invalid(field+".valid_until", "%s is before the decision date %s", c.ValidUntil, c.DecisionDate)
+	}
+	// Every stamp carries its certificate's last day: a later one would
+	// be accepted here and fail each time its codes were signed.
+	if until.After(stampcode.LastValidUntil) {
+		return Invalid(field+".valid_until", "%s is after %s, the last day a stamp can carry", c.ValidUntil, FormatDate(stampcode.LastValidUntil))
 	}
 	if _, ok := estampv1.CertifyingAuthority_name[int32(c.Authority)]; !ok {
 		return Invalid(field+".authority", "unknown value %d", c.Authority)

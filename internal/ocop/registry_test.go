@@ -121,6 +121,11 @@ func TestNormalizeProduct(t *testing.T) {
 		{"malformed decision date", func(p *estampv1.Product) { p.Certificate.DecisionDate = "20/08/2025" }, "product.certificate.decision_date", nil},
 		{"impossible date", func(p *estampv1.Product) { p.Certificate.DecisionDate = "2025-02-30" }, "product.certificate.decision_date", nil},
 		{"valid-until before decision", func(p *estampv1.Product) { p.Certificate.ValidUntil = "2025-01-01" }, "product.certificate.valid_until", nil},
+		{"malformed valid-until", func(p *estampv1.Product) { p.Certificate.ValidUntil = "19/08/2028" }, "product.certificate.valid_until", nil},
+		// A stamp carries the certificate's last day in 16 bits of days.
+		{name: "valid-until the last day a stamp carries", edit: func(p *estampv1.Product) { p.Certificate.ValidUntil = "2149-06-06" }},
+		{"valid-until past what a stamp carries", func(p *estampv1.Product) { p.Certificate.ValidUntil = "2149-06-07" }, "product.certificate.valid_until", nil},
+		{"default valid-until past what a stamp carries", func(p *estampv1.Product) { p.Certificate.DecisionDate = "2146-06-08" }, "product.certificate.valid_until", nil},
 		{"5 star by a province", func(p *estampv1.Product) {
 			p.StarGrade = 5
 			p.Certificate.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL

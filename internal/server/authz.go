@@ -19,6 +19,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/issuance"
+	"github.com/ocopvn/estamp/internal/labels"
 	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/verify"
 )
@@ -158,12 +159,22 @@ var rules = map[string]rule{
 		return productOwner(ctx, o, req.(*estampv1.ListBatchesRequest).GetProductId())
 	}},
 	estampv1.IssuanceService_RevokeStamps_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
-		r := req.(*estampv1.RevokeStampsRequest)
-		if r.GetBatchId() != 0 {
-			// The store refuses serials outside the named batch.
-			return batchOwner(ctx, o, r.GetBatchId())
+		switch t := req.(*estampv1.RevokeStampsRequest).GetTarget().(type) {
+		case *estampv1.RevokeStampsRequest_BatchId:
+			if t.BatchId != 0 {
+				return batchOwner(ctx, o, t.BatchId)
+			}
+		case *estampv1.RevokeStampsRequest_Stamps:
+			if id := t.Stamps.GetBatchId(); id != 0 {
+				// The store refuses serials outside the named batch.
+				return batchOwner(ctx, o, id)
+			}
+			return serialOwners(ctx, o, t.Stamps.GetSerials())
 		}
-		return serialOwners(ctx, o, r.GetSerials())
+		// No target, or batch 0, names nothing of anyone's: the service
+		// refuses it with InvalidArgument naming the field, as it does
+		// the office's.
+		return nil, nil
 	}},
 
 	estampv1.VerificationService_Verify_FullMethodName:         limited,
@@ -176,7 +187,12 @@ var rules = map[string]rule{
 			return batchOwner(ctx, o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
 		},
 		codes: func(ctx context.Context, o owners, req any) uint64 {
-			return batchSize(ctx, o, req.(*estampv1.RenderLabelsRequest).GetBatchId())
+			r := req.(*estampv1.RenderLabelsRequest)
+			// A job the service refuses (no format, say) renders nothing.
+			if _, err := labels.JobFromRequest(r); err != nil {
+				return 0
+			}
+			return batchSize(ctx, o, r.GetBatchId())
 		},
 	},
 

@@ -60,6 +60,10 @@ type matrixRow struct {
 	// adminCode replaces OK as what an admin gets (e.g. NotFound where a
 	// producer gets PermissionDenied).
 	adminCode codes.Code
+	// allowedCode replaces OK as what every allowed caller gets: a request
+	// that passes the access table and is refused by the service (e.g.
+	// InvalidArgument).
+	allowedCode codes.Code
 }
 
 func TestRoleMatrix(t *testing.T) {
@@ -71,6 +75,7 @@ func TestRoleMatrix(t *testing.T) {
 	e.retailer(t, "CH-B")
 	mine := e.issue(t, "NEM-CHUA", 4, "mine")
 	theirs := e.issue(t, "CHIEU-COI", 2, "theirs")
+	recall := e.issue(t, "NEM-CHUA", 1, "recall")
 	code, serial, batch := mine.Stamps[0].Code, mine.Stamps[0].Serial, mine.Batch.Id
 
 	tokens := map[caller]string{
@@ -182,16 +187,36 @@ func TestRoleMatrix(t *testing.T) {
 			return err
 		}},
 		{method: "IssuanceService/RevokeStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
-			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{mine.Stamps[3].Serial}, Reason: "hỏng"})
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(mine.Stamps[3].Serial), Reason: "hỏng"})
 			return err
 		}},
 		// Serials of two producers: nobody but the office may revoke both.
 		{method: "IssuanceService/RevokeStamps", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{mine.Stamps[2].Serial, theirs.Stamps[1].Serial}, Reason: "hỏng"})
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(mine.Stamps[2].Serial, theirs.Stamps[1].Serial), Reason: "hỏng"})
 			return err
 		}},
 		{method: "IssuanceService/RevokeStamps", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
-			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: theirs.Batch.Id, Serials: []uint64{theirs.Stamps[0].Serial}, Reason: "hỏng"})
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: stampsOfBatch(theirs.Batch.Id, theirs.Stamps[0].Serial), Reason: "hỏng"})
+			return err
+		}},
+		// Naming one's own batch does not reach another's serial: the
+		// owner of the batch passes, and the serial is refused.
+		{method: "IssuanceService/RevokeStamps", allowed: owners, allowedCode: codes.InvalidArgument, call: func(ctx context.Context, c clients) error {
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: stampsOfBatch(mine.Batch.Id, theirs.Stamps[1].Serial), Reason: "hỏng"})
+			return err
+		}},
+		// A request that names nothing is refused for what it lacks, to
+		// every role that may revoke.
+		{method: "IssuanceService/RevokeStamps", allowed: []caller{producerA, producerB, admin}, allowedCode: codes.InvalidArgument, call: func(ctx context.Context, c clients) error {
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Reason: "hỏng"})
+			return err
+		}},
+		{method: "IssuanceService/RevokeStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(recall.Batch.Id), Reason: "thu hồi lô"})
+			return err
+		}},
+		{method: "IssuanceService/RevokeStamps", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(theirs.Batch.Id), Reason: "thu hồi lô"})
 			return err
 		}},
 		{method: "VerificationService/Verify", public: true, call: func(ctx context.Context, c clients) error {
@@ -207,7 +232,7 @@ func TestRoleMatrix(t *testing.T) {
 			return err
 		}},
 		{method: "LabelService/RenderLabels", allowed: owners, call: func(ctx context.Context, c clients) error {
-			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch})
+			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: batch, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF})
 			if err != nil {
 				return err
 			}
@@ -299,7 +324,7 @@ func TestRoleMatrix(t *testing.T) {
 			case c == admin && row.adminCode != codes.OK:
 				want = row.adminCode
 			case contains(row.allowed, c):
-				want = codes.OK
+				want = row.allowedCode // OK unless set
 			}
 			err := row.call(ctx, conns[c])
 			if got := status.Code(err); got != want {

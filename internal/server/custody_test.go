@@ -48,7 +48,7 @@ func TestDeliveryIntake(t *testing.T) {
 	good := e.issue(t, "NEM-CHUA", 5, "g").Stamps
 	five := e.issue(t, "NEM-CHUA-5S", 2, "f").Stamps
 	recalled := e.issue(t, "NEM-CHUA", 2, "r").Stamps
-	if _, err := e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 3, Reason: "Thu hồi lô do lỗi bao bì", Actor: "HTX-NEM-CHUA"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{Target: wholeBatch(3), Reason: "Thu hồi lô do lỗi bao bì", Actor: "HTX-NEM-CHUA"}); err != nil {
 		t.Fatal(err)
 	}
 	tok, _ := stampcode.Parse(good[0].Code)
@@ -167,15 +167,15 @@ func TestRecallAndRevocationList(t *testing.T) {
 	if list.BaseUrl != "HTTP://LOCALHOST:8080" || len(list.BatchBaseUrls) != 1 || list.BatchBaseUrls[0].FirstBatchId != 1 || list.BatchBaseUrls[0].BaseUrl != "HTTP://LOCALHOST:8080" {
 		t.Errorf("addresses = %q %v", list.BaseUrl, list.BatchBaseUrls)
 	}
-	r1, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "Thu hồi lô: nhiễm khuẩn", Actor: "Chi cục QLCL"})
+	r1, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(1), Reason: "Thu hồi lô: nhiễm khuẩn", Actor: "Chi cục QLCL"})
 	if err != nil || r1.RevokedCount != 3 || r1.RevocationVersion != 2 {
 		t.Fatalf("recall = %v, %v", r1, err)
 	}
-	again, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lần nữa", Actor: "Chi cục QLCL"})
+	again, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(1), Reason: "lần nữa", Actor: "Chi cục QLCL"})
 	if err != nil || again.RevokedCount != 0 || again.RevocationVersion != 2 {
 		t.Errorf("second recall is not idempotent: %v, %v", again, err)
 	}
-	r2, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{other[1].Serial}, Reason: "Tem bị mất cắp", Actor: "HTX"})
+	r2, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(other[1].Serial), Reason: "Tem bị mất cắp", Actor: "HTX"})
 	if err != nil || r2.RevokedCount != 1 || r2.RevocationVersion != 3 {
 		t.Fatalf("single stamp = %v, %v", r2, err)
 	}
@@ -202,9 +202,9 @@ func TestRecallAndRevocationList(t *testing.T) {
 	if p := get(t, hs.URL+web.RevocationsPath+"?since=2"); !strings.Contains(p.body, `"version":"3"`) || strings.Count(p.body, `"first"`) != 1 {
 		t.Errorf("HTTP revocation list:\n%s", p.body)
 	}
-	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{999}, Reason: "x", Actor: "y"})
+	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(999), Reason: "x", Actor: "y"})
 	wantCode(t, err, codes.InvalidArgument, "999")
-	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 2, Reason: "x", Actor: strings.Repeat("a", 101)})
+	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(2), Reason: "x", Actor: strings.Repeat("a", 101)})
 	wantCode(t, err, codes.InvalidArgument, "actor")
 }
 
@@ -269,7 +269,7 @@ func TestRecallOf100000SerialsIsAHandfulOfEntries(t *testing.T) {
 		t.Fatalf("%d serials", len(serials))
 	}
 	const reason, actor = "Thu hồi lô: nhiễm khuẩn", "Chi cục QLCL"
-	r, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: serials, Reason: reason, Actor: actor})
+	r, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(serials...), Reason: reason, Actor: actor})
 	if err != nil || r.RevokedCount != 99_999 || r.RevocationVersion != 3 {
 		t.Fatalf("recall = %v, %v; want 99,999 stamps at version 3", r, err)
 	}
@@ -290,7 +290,7 @@ func TestRecallOf100000SerialsIsAHandfulOfEntries(t *testing.T) {
 			t.Errorf("entry %d = batch %d, ranges %s, %q; want batch %d, ranges %s", i, en.BatchId, rangesOf(en), en.Reason, w.batch, w.ranges)
 		}
 	}
-	again, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: serials[:1000], Reason: "lần nữa"})
+	again, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(serials[:1000]...), Reason: "lần nữa"})
 	if err != nil || again.RevokedCount != 0 || again.RevocationVersion != 3 {
 		t.Errorf("revoking them again = %v, %v; want nothing new", again, err)
 	}
@@ -353,7 +353,7 @@ func TestRevocationListPages(t *testing.T) {
 	ctx := context.Background()
 	stamps := e.issue(t, "NEM-CHUA", 20, "pages").Stamps
 	for _, st := range stamps[:9] { // entries 2 to 10
-		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{st.Serial}, Reason: "mất"}); err != nil {
+		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(st.Serial), Reason: "mất"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -430,7 +430,7 @@ func TestRevocationListPages(t *testing.T) {
 	// the second: this listing ends at version 10, the next sync from it
 	// brings them.
 	pages, version := walk(t, 4, 2, func() {
-		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{stamps[15].Serial, stamps[16].Serial}, Reason: "giữa hai trang"}); err != nil {
+		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(stamps[15].Serial, stamps[16].Serial), Reason: "giữa hai trang"}); err != nil {
 			t.Fatal(err)
 		}
 		e.revokeCert(t, "NEM-CHUA-CU")
@@ -446,7 +446,7 @@ func TestRevocationListPages(t *testing.T) {
 	// Every client reads the list to its end: by default a page holds as
 	// many entries as any list gives, not 50.
 	for _, st := range e.issue(t, "NEM-CHUA", 60, "more").Stamps {
-		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{st.Serial}, Reason: "mất"}); err != nil {
+		if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(st.Serial), Reason: "mất"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -238,6 +239,20 @@ func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *i
 		t.Fatalf("issue %s: %v", product, err)
 	}
 	return &issued{Batch: resp.Batch, Stamps: e.stamps(t, resp.Batch.Id)}
+}
+
+// wholeBatch, someStamps and stampsOfBatch are what RevokeStamps revokes:
+// a batch, serials of any batches, or serials that must all be of batch.
+func wholeBatch(id uint64) *estampv1.RevokeStampsRequest_BatchId {
+	return &estampv1.RevokeStampsRequest_BatchId{BatchId: id}
+}
+
+func someStamps(serials ...uint64) *estampv1.RevokeStampsRequest_Stamps {
+	return &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: serials}}
+}
+
+func stampsOfBatch(batch uint64, serials ...uint64) *estampv1.RevokeStampsRequest_Stamps {
+	return &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: serials, BatchId: &batch}}
 }
 
 // stamps streams every code of a batch, failing the test on an error.
@@ -488,7 +503,7 @@ func TestRevocationVerdicts(t *testing.T) {
 	wantCode(t, err, codes.FailedPrecondition, "revoked")
 
 	// One stamp revoked, then the whole batch.
-	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Serials: []uint64{batch.Stamps[0].Serial}, Reason: "Tem bị mất", Actor: "test"})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{Target: stampsOfBatch(batch.Batch.Id, batch.Stamps[0].Serial), Reason: "Tem bị mất", Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,17 +513,88 @@ func TestRevocationVerdicts(t *testing.T) {
 	if v := e.verify(t, batch.Stamps[1].Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("sibling of revoked stamp: %v", v.Verdict)
 	}
-	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "In lỗi", Actor: "test"})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{Target: wholeBatch(batch.Batch.Id), Reason: "In lỗi", Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := e.verify(t, batch.Stamps[1].Code); v.Verdict != estampv1.Verdict_VERDICT_REVOKED || !v.Batch.GetRevoked() {
 		t.Errorf("stamp of revoked batch: %v", v.Verdict)
 	}
-	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 404, Reason: "x", Actor: "test"})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{Target: wholeBatch(404), Reason: "x", Actor: "test"})
 	wantCode(t, err, codes.NotFound, "404")
-	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id})
+	_, err = e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{Target: wholeBatch(batch.Batch.Id)})
 	wantCode(t, err, codes.InvalidArgument, "reason")
+}
+
+// A revocation names its target, a batch or serials, and each mistake in
+// it is InvalidArgument naming the field; nothing is revoked by a refused
+// request.
+func TestRevokeStampsRefusals(t *testing.T) {
+	e := start(t)
+	e.seedRegistry(t)
+	first := e.issue(t, "NEM-CHUA", 3, "b1")
+	second := e.issue(t, "NEM-CHUA", 2, "b2")
+	zero := uint64(0)
+	// The old form: batch_id as field 1 with serials as field 2, which
+	// revoked only those serials of the batch. Read as the recall of the
+	// whole batch it would revoke far more than asked.
+	var old []byte
+	old = protowire.AppendTag(old, 1, protowire.VarintType)
+	old = protowire.AppendVarint(old, first.Batch.Id)
+	old = protowire.AppendTag(old, 2, protowire.BytesType)
+	old = protowire.AppendBytes(old, protowire.AppendVarint(nil, first.Stamps[0].Serial))
+	oldForm := &estampv1.RevokeStampsRequest{}
+	if err := proto.Unmarshal(old, oldForm); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		target  func(*estampv1.RevokeStampsRequest)
+		code    codes.Code
+		mention string
+	}{
+		{"no target", func(r *estampv1.RevokeStampsRequest) { r.Target = nil }, codes.InvalidArgument, "target: required"},
+		{"the old form", func(r *estampv1.RevokeStampsRequest) { r.Target = oldForm.Target }, codes.InvalidArgument, "target: required"},
+		{"batch 0", func(r *estampv1.RevokeStampsRequest) { r.Target = wholeBatch(0) }, codes.InvalidArgument, "batch_id: 0 is not a batch id"},
+		{"unknown batch", func(r *estampv1.RevokeStampsRequest) { r.Target = wholeBatch(404) }, codes.NotFound, "404"},
+		{"no serials", func(r *estampv1.RevokeStampsRequest) { r.Target = someStamps() }, codes.InvalidArgument, "stamps.serials: required"},
+		{"no serial set", func(r *estampv1.RevokeStampsRequest) {
+			r.Target = &estampv1.RevokeStampsRequest_Stamps{}
+		}, codes.InvalidArgument, "stamps.serials: required"},
+		{"too many serials", func(r *estampv1.RevokeStampsRequest) {
+			r.Target = someStamps(make([]uint64, 100_001)...)
+		}, codes.InvalidArgument, "stamps.serials: 100001 serials"},
+		{"serials of batch 0", func(r *estampv1.RevokeStampsRequest) {
+			r.Target = &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: []uint64{first.Stamps[0].Serial}, BatchId: &zero}}
+		}, codes.InvalidArgument, "stamps.batch_id: 0 is not a batch id"},
+		{"a serial never issued", func(r *estampv1.RevokeStampsRequest) { r.Target = someStamps(first.Stamps[0].Serial, 999) }, codes.InvalidArgument, "stamps.serials: serial 999 (index 1) was never issued"},
+		{"a serial of another batch", func(r *estampv1.RevokeStampsRequest) {
+			r.Target = stampsOfBatch(first.Batch.Id, first.Stamps[0].Serial, second.Stamps[0].Serial)
+		}, codes.InvalidArgument, fmt.Sprintf("stamps.serials: serial %d (index 1) is not in batch %d", second.Stamps[0].Serial, first.Batch.Id)},
+		{"serials of an unknown batch", func(r *estampv1.RevokeStampsRequest) { r.Target = stampsOfBatch(404, first.Stamps[0].Serial) }, codes.NotFound, "404"},
+		{"no reason", func(r *estampv1.RevokeStampsRequest) { r.Target, r.Reason = wholeBatch(first.Batch.Id), "" }, codes.InvalidArgument, "reason"},
+	}
+	before, err := e.Custody.ListRevocations(context.Background(), &estampv1.ListRevocationsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &estampv1.RevokeStampsRequest{Reason: "thử", Actor: "test"}
+			tt.target(r)
+			_, err := e.Issuance.RevokeStamps(context.Background(), r)
+			wantCode(t, err, tt.code, tt.mention)
+		})
+	}
+	after, err := e.Custody.ListRevocations(context.Background(), &estampv1.ListRevocationsRequest{})
+	if err != nil || after.Version != before.Version {
+		t.Errorf("refused revocations listed: version %d, then %d (%v)", before.Version, after.GetVersion(), err)
+	}
+	for _, st := range append(first.Stamps, second.Stamps...) {
+		if v := e.verify(t, st.Code); v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+			t.Errorf("serial %d after refused revocations: %v", st.Serial, v.Verdict)
+		}
+	}
 }
 
 func TestCertificateExpiresAfterIssuance(t *testing.T) {

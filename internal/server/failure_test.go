@@ -45,7 +45,7 @@ func TestIssuanceSurvivesAFailingDisk(t *testing.T) {
 	// Revocations fail the same way, without effect. A verification still
 	// answers with its verdict (the README promises a verdict, never an
 	// error), saying that its scan was not recorded.
-	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: first.Batch.Id, Reason: "x"}); status.Code(err) != codes.Internal {
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(first.Batch.Id), Reason: "x"}); status.Code(err) != codes.Internal {
 		t.Errorf("revoke on a failing disk: %v", err)
 	}
 	if v, err := e.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: first.Stamps[0].Code}); err != nil || v.Verdict != estampv1.Verdict_VERDICT_GENUINE || !slices.Contains(v.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {

@@ -44,7 +44,7 @@ func TestFullDiskKeepsVerdictsAndLosesNothing(t *testing.T) {
 	wantCode(t, err, codes.Unavailable, fullMsg)
 	_, err = e.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "SHOP", Codes: []string{acked.Stamps[1].Code}})
 	wantCode(t, err, codes.Unavailable, fullMsg)
-	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: acked.Batch.Id, Reason: "x"})
+	_, err = e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(acked.Batch.Id), Reason: "x"})
 	wantCode(t, err, codes.Unavailable, fullMsg)
 	_, err = e.Registry.CreateRetailer(ctx, &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{Id: "SHOP-2", Name: "Cửa hàng 2", Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Xã Nga Sơn"}}})
 	wantCode(t, err, codes.Unavailable, fullMsg)
@@ -244,7 +244,7 @@ func TestRegistryRefusesLookAlikes(t *testing.T) {
 			return err
 		}, codes.InvalidArgument, "lot"},
 		{"bidi override in a reason", func() error {
-			_, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: 1, Reason: "lỗi \u202e", Actor: "x"})
+			_, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(1), Reason: "lỗi \u202e", Actor: "x"})
 			return err
 		}, codes.InvalidArgument, "reason"},
 	}
@@ -269,7 +269,7 @@ func TestRevocationListAfterTheLastVersion(t *testing.T) {
 	e.seedRegistry(t)
 	ctx := context.Background()
 	b := e.issue(t, "NEM-CHUA", 2, "r")
-	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: b.Batch.Id, Reason: "x", Actor: "y"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(b.Batch.Id), Reason: "x", Actor: "y"}); err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(e.srv.HTTP)

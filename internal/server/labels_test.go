@@ -39,7 +39,7 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 	e.seedRegistry(t)
 	batch := e.issue(t, "NEM-CHUA", 300, "print-me")
 
-	pdf, msgs, err := download(t, e, &estampv1.RenderLabelsRequest{BatchId: batch.Batch.Id, Layout: "a4-5x13"})
+	pdf, msgs, err := download(t, e, &estampv1.RenderLabelsRequest{BatchId: batch.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "a4-5x13"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +75,11 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 		code    codes.Code
 		mention string
 	}{
-		{"no batch", &estampv1.RenderLabelsRequest{}, codes.InvalidArgument, "batch_id"},
-		{"unknown batch", &estampv1.RenderLabelsRequest{BatchId: 99}, codes.NotFound, "99"},
-		{"unknown layout", &estampv1.RenderLabelsRequest{BatchId: 1, Layout: "a3-9x9"}, codes.InvalidArgument, "layout"},
-		{"modules too small", &estampv1.RenderLabelsRequest{BatchId: 1, Layout: "custom:210x297,10x30,20x9"}, codes.InvalidArgument, "0.25 mm"},
+		{"no batch", &estampv1.RenderLabelsRequest{Format: estampv1.LabelFormat_LABEL_FORMAT_PDF}, codes.InvalidArgument, "batch_id"},
+		{"unknown batch", &estampv1.RenderLabelsRequest{BatchId: 99, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF}, codes.NotFound, "99"},
+		{"no format", &estampv1.RenderLabelsRequest{BatchId: 1, Layout: "a4-3x8"}, codes.InvalidArgument, "format: required"},
+		{"unknown layout", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "a3-9x9"}, codes.InvalidArgument, "layout"},
+		{"modules too small", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "custom:210x297,10x30,20x9"}, codes.InvalidArgument, "0.25 mm"},
 		{"tiny PNG", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, ImageSizePx: 20}, codes.InvalidArgument, "px"},
 	}
 	for _, tt := range tests {

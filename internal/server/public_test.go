@@ -49,7 +49,7 @@ func TestPublicAnswerOverGRPCAndThePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Set(e.clock.Now().Add(2 * time.Hour))
-	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{BatchId: batch.Batch.Id, Reason: "Thu hồi lô: lỗi bao bì", Actor: "Nguyễn Văn An"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(batch.Batch.Id), Reason: "Thu hồi lô: lỗi bao bì", Actor: "Nguyễn Văn An"}); err != nil {
 		t.Fatal(err)
 	}
 	stamps := e.stamps(t, batch.Batch.Id)

@@ -51,7 +51,7 @@ func TestKeyRotationAndCompromise(t *testing.T) {
 	}
 	list, err := e.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 	if err != nil || len(list.Keys) != 2 || list.Keys[0].KeyId != newKey || !list.Keys[0].Active ||
-		list.Keys[1].Status != estampv1.KeyStatus_KEY_STATUS_RETIRED || list.Keys[1].NotAfter == nil {
+		list.Keys[1].Status != estampv1.KeyStatus_KEY_STATUS_RETIRED || list.Keys[1].NotAfterTime == nil {
 		t.Fatalf("keys after rotation: %v, %v", list, err)
 	}
 	// The retired key still reproduces its codes for labels.
@@ -159,7 +159,7 @@ func TestAuditLogNamesWhoChangedWhat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := producer.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Serials: []uint64{resp.Batch.FirstSerial}, Reason: "rách", Actor: "Chị Lan"}); err != nil {
+	if _, err := producer.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(resp.Batch.FirstSerial), Reason: "rách", Actor: "Chị Lan"}); err != nil {
 		t.Fatal(err)
 	}
 	audit, err := e.Admin.ListAuditEntries(ctx, &estampv1.ListAuditEntriesRequest{})

@@ -232,8 +232,8 @@ func TestTokenCodeBudget(t *testing.T) {
 		_, err := streamStamps(ctx, c.Issuance, &estampv1.StreamStampsRequest{BatchId: b.Id, FromSerial: from})
 		return err
 	}
-	render := func(c clients) error {
-		s, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: b.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP})
+	render := func(c clients, format estampv1.LabelFormat) error {
+		s, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: b.Id, Format: format})
 		if err != nil {
 			return err
 		}
@@ -258,26 +258,29 @@ func TestTokenCodeBudget(t *testing.T) {
 		t.Errorf("%s: no RetryInfo of at least a second: %v", step, status.Convert(err).Details())
 	}
 	near := b.FirstSerial + 90
+	svg := estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP
 	for _, step := range []struct {
 		name string
 		call func() error
-		ok   bool
+		want codes.Code
 	}{
-		{"stream 100 of 250", func() error { return stream(producer, nil) }, true},
-		{"render 100 of 150", func() error { return render(producer) }, true},
-		{"stream 100 of 50", func() error { return stream(producer, nil) }, false},
-		{"render 100 of 50", func() error { return render(producer) }, false},
-		{"another token of the same producer", func() error { return stream(second, nil) }, true},
-		{"the office", func() error { return stream(e.clients, nil) }, true},
-		{"resume the last 10 of 50", func() error { return stream(producer, &near) }, true},
-		{"then 100 of 40", func() error { return stream(producer, nil) }, false},
+		{"stream 100 of 250", func() error { return stream(producer, nil) }, codes.OK},
+		// Refused by the service: it renders nothing and costs nothing.
+		{"render without a format", func() error { return render(producer, estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED) }, codes.InvalidArgument},
+		{"render 100 of 150", func() error { return render(producer, svg) }, codes.OK},
+		{"stream 100 of 50", func() error { return stream(producer, nil) }, codes.ResourceExhausted},
+		{"render 100 of 50", func() error { return render(producer, svg) }, codes.ResourceExhausted},
+		{"another token of the same producer", func() error { return stream(second, nil) }, codes.OK},
+		{"the office", func() error { return stream(e.clients, nil) }, codes.OK},
+		{"resume the last 10 of 50", func() error { return stream(producer, &near) }, codes.OK},
+		{"then 100 of 40", func() error { return stream(producer, nil) }, codes.ResourceExhausted},
 	} {
 		err := step.call()
-		if step.ok && err != nil {
-			t.Fatalf("%s: %v", step.name, err)
-		}
-		if !step.ok {
+		switch {
+		case step.want == codes.ResourceExhausted:
 			refused(step.name, err)
+		case status.Code(err) != step.want:
+			t.Fatalf("%s: %v, want %v", step.name, err, step.want)
 		}
 	}
 	// 60 codes a second later: enough for 100.

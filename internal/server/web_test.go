@@ -55,7 +55,7 @@ func TestStampPageForEveryVerdict(t *testing.T) {
 	good := e.issue(t, "NEM-CHUA", 4, "web").Stamps
 	five := e.issue(t, "NEM-CHUA-5S", 1, "web-5").Stamps[0].Code
 	e.revokeCert(t, "NEM-CHUA-5S")
-	if _, err := e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{BatchId: 1, Serials: []uint64{good[1].Serial}, Reason: "Tem bị mất", Actor: "test"}); err != nil {
+	if _, err := e.Issuance.RevokeStamps(context.Background(), &estampv1.RevokeStampsRequest{Target: stampsOfBatch(1, good[1].Serial), Reason: "Tem bị mất", Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	for range verify.DefaultManyScans {

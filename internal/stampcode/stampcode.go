@@ -69,6 +69,11 @@ var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 // epochDay is day 0 of the valid-until field.
 var epochDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// LastValidUntil is the last day the 16-bit valid-until field can carry,
+// 2149-06-06: the registry refuses a certificate valid past it, whose
+// stamps could never be signed.
+var LastValidUntil = epochDay.AddDate(0, 0, 0xFFFF)
+
 // KeyID names an issuer key: the first 4 bytes of SHA-256 of the raw
 // 32-byte Ed25519 public key.
 type KeyID [KeyIDSize]byte
@@ -112,7 +117,7 @@ func days(t time.Time) (uint16, error) {
 	y, m, d := t.Date()
 	n := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(epochDay).Hours() / 24
 	if n < 0 || n > 0xFFFF {
-		return 0, fmt.Errorf("stampcode: valid-until %s outside 1970-01-01..2149-06-06", t.Format(time.DateOnly))
+		return 0, fmt.Errorf("stampcode: valid-until %s outside %s..%s", t.Format(time.DateOnly), epochDay.Format(time.DateOnly), LastValidUntil.Format(time.DateOnly))
 	}
 	return uint16(n), nil
 }

@@ -265,21 +265,21 @@ func (s *Service) ListIssuerKeys(context.Context, *estampv1.ListIssuerKeysReques
 			return nil, err
 		}
 		ik := &estampv1.IssuerKey{
-			KeyId:        k.ID.String(),
-			Algorithm:    "Ed25519",
-			PublicKey:    append([]byte(nil), k.Public...),
-			PublicKeyPem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
-			NotBefore:    timestamppb.New(k.Created),
+			KeyId:         k.ID.String(),
+			Algorithm:     "Ed25519",
+			PublicKey:     append([]byte(nil), k.Public...),
+			PublicKeyPem:  string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+			NotBeforeTime: timestamppb.New(k.Created),
 		}
 		st := s.keys.State(k.ID)
 		ik.Status, ik.Active = st.Status, st.Status == estampv1.KeyStatus_KEY_STATUS_ACTIVE
 		switch {
 		case !st.Since.IsZero() && !ik.Active:
-			ik.NotAfter = timestamppb.New(st.Since)
+			ik.NotAfterTime = timestamppb.New(st.Since)
 		case i > 0 && !ik.Active:
 			// A key without a recorded retirement stopped signing when
 			// the next one was created.
-			ik.NotAfter = timestamppb.New(all[i-1].Created)
+			ik.NotAfterTime = timestamppb.New(all[i-1].Created)
 		}
 		if st.Status == estampv1.KeyStatus_KEY_STATUS_COMPROMISED {
 			ik.CompromiseReason = st.Reason

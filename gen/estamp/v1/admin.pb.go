@@ -26,7 +26,7 @@ const (
 type Role int32
 
 const (
-	// Never valid.
+	// Not given; CreateToken refuses it (InvalidArgument). Never returned.
 	Role_ROLE_UNSPECIFIED Role = 0
 	// The OCOP office: everything.
 	Role_ROLE_ADMIN Role = 1
@@ -799,8 +799,8 @@ type AuditEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Position in the log, from 1.
 	Sequence uint64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	// When.
-	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// When the change was made: the time of the transaction that made it.
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
 	// Who: the token's role, id and subject, or "estampd" for the server.
 	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
 	// What, e.g. "producer.create", "stamps.issue", "key.rotate".
@@ -854,9 +854,9 @@ func (x *AuditEntry) GetSequence() uint64 {
 	return 0
 }
 
-func (x *AuditEntry) GetTime() *timestamppb.Timestamp {
+func (x *AuditEntry) GetChangeTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.Time
+		return x.ChangeTime
 	}
 	return nil
 }
@@ -910,9 +910,9 @@ type ListAuditEntriesRequest struct {
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// next_page_token of the previous page; empty for the first page.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// Only entries with this sequence number or a later one; 0 for the
-	// whole log. A filter, like the other fields kept the same on every
-	// page.
+	// Only entries with this sequence number or a later one; 0 (or 1, the
+	// first entry's) for the whole log. A filter, like the other fields
+	// kept the same on every page.
 	FromSequence  uint64 `protobuf:"varint,4,opt,name=from_sequence,json=fromSequence,proto3" json:"from_sequence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1363,11 +1363,12 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"D\n" +
 	"\x1aMarkKeyCompromisedResponse\x12&\n" +
-	"\x03key\x18\x01 \x01(\v2\x14.estamp.v1.IssuerKeyR\x03key\"\xef\x01\n" +
+	"\x03key\x18\x01 \x01(\v2\x14.estamp.v1.IssuerKeyR\x03key\"\xfc\x01\n" +
 	"\n" +
 	"AuditEntry\x12\x1a\n" +
-	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12.\n" +
-	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x14\n" +
+	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12;\n" +
+	"\vchange_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12\x14\n" +
 	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06action\x18\x04 \x01(\tR\x06action\x12\x16\n" +
 	"\x06target\x18\x05 \x01(\tR\x06target\x12\x16\n" +
@@ -1470,7 +1471,7 @@ var file_estamp_v1_admin_proto_depIdxs = []int32{
 	23, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
 	23, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
 	23, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
-	22, // 10: estamp.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	22, // 10: estamp.v1.AuditEntry.change_time:type_name -> google.protobuf.Timestamp
 	14, // 11: estamp.v1.ListAuditEntriesResponse.entries:type_name -> estamp.v1.AuditEntry
 	19, // 12: estamp.v1.VerifyAuditLogResponse.mismatches:type_name -> estamp.v1.AuditMismatch
 	2,  // 13: estamp.v1.AdminService.CreateToken:input_type -> estamp.v1.CreateTokenRequest

@@ -646,8 +646,9 @@ func (x *GetStampHistoryRequest) GetSerial() uint64 {
 // StampEvent is one entry of a stamp's history.
 type StampEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// When; for a day's scans, the start of that day in Vietnam.
-	Time *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	// When it happened; for a day's scans (STAMP_EVENT_KIND_SCANNED_ON_DAY),
+	// the start of that day in Vietnam (UTC+7).
+	EventTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
 	// What happened.
 	Kind StampEventKind `protobuf:"varint,2,opt,name=kind,proto3,enum=estamp.v1.StampEventKind" json:"kind,omitempty"`
 	// Retailer, for receipts.
@@ -692,9 +693,9 @@ func (*StampEvent) Descriptor() ([]byte, []int) {
 	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *StampEvent) GetTime() *timestamppb.Timestamp {
+func (x *StampEvent) GetEventTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.Time
+		return x.EventTime
 	}
 	return nil
 }
@@ -819,7 +820,8 @@ func (x *GetStampHistoryResponse) GetScanCount() uint64 {
 // ListRevocationsRequest asks for one page of the revocation list.
 type ListRevocationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only entries with a greater version; 0 for all.
+	// Only entries with a greater version: the version of the last list
+	// read, or 0 (versions start at 1) for the whole list.
 	SinceVersion uint64 `protobuf:"varint,1,opt,name=since_version,json=sinceVersion,proto3" json:"since_version,omitempty"`
 	// At most this many entries; 0 means 1000, more than 1000 is capped at
 	// 1000. A page holds fewer when its entries would pass 1 MiB.
@@ -1053,8 +1055,8 @@ type CertificateChange struct {
 	ProductNumber uint32 `protobuf:"varint,1,opt,name=product_number,json=productNumber,proto3" json:"product_number,omitempty"`
 	// The product's id.
 	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	// Last valid day, YYYY-MM-DD; a certificate is expired after it (in
-	// Vietnam, UTC+7).
+	// Last valid day: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD; the
+	// certificate is expired from the next day on there.
 	ValidUntil string `protobuf:"bytes,3,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Whether the certificate is revoked.
 	Revoked       bool `protobuf:"varint,4,opt,name=revoked,proto3" json:"revoked,omitempty"`
@@ -1308,10 +1310,11 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\vall_genuine\x18\x04 \x01(\bR\n" +
 	"allGenuine\"0\n" +
 	"\x16GetStampHistoryRequest\x12\x16\n" +
-	"\x06serial\x18\x01 \x01(\x04R\x06serial\"\xd0\x01\n" +
+	"\x06serial\x18\x01 \x01(\x04R\x06serial\"\xdb\x01\n" +
 	"\n" +
-	"StampEvent\x12.\n" +
-	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12-\n" +
+	"StampEvent\x129\n" +
+	"\n" +
+	"event_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12-\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x19.estamp.v1.StampEventKindR\x04kind\x12\x1f\n" +
 	"\vretailer_id\x18\x03 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
@@ -1426,7 +1429,7 @@ var file_estamp_v1_custody_proto_depIdxs = []int32{
 	3,  // 2: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 3: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
 	5,  // 4: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	16, // 5: estamp.v1.StampEvent.time:type_name -> google.protobuf.Timestamp
+	16, // 5: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
 	8,  // 7: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
 	16, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp

@@ -32,9 +32,10 @@ type Batch struct {
 	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	// Lot (số lô) printed on the goods.
 	Lot string `protobuf:"bytes,3,opt,name=lot,proto3" json:"lot,omitempty"`
-	// Production date, YYYY-MM-DD.
+	// Production date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
 	ProductionDate string `protobuf:"bytes,4,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
-	// Expiry date (hạn sử dụng), YYYY-MM-DD; empty when none.
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; empty when none.
 	ExpiryDate string `protobuf:"bytes,5,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// Number of stamps.
 	Quantity uint32 `protobuf:"varint,6,opt,name=quantity,proto3" json:"quantity,omitempty"`
@@ -44,7 +45,8 @@ type Batch struct {
 	StarGrade int32 `protobuf:"varint,8,opt,name=star_grade,json=starGrade,proto3" json:"star_grade,omitempty"`
 	// Certificate decision number in force when issued.
 	CertificateDecisionNumber string `protobuf:"bytes,9,opt,name=certificate_decision_number,json=certificateDecisionNumber,proto3" json:"certificate_decision_number,omitempty"`
-	// Last day the certificate was valid for, as of issuance, YYYY-MM-DD.
+	// Last day the certificate was valid for, as of issuance: a calendar day
+	// in Vietnam (UTC+7), as YYYY-MM-DD. The stamps carry it.
 	ValidUntil string `protobuf:"bytes,10,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Id of the key that signed the stamps.
 	KeyId string `protobuf:"bytes,11,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
@@ -287,9 +289,14 @@ type IssueStampsRequest struct {
 	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	// Lot (số lô); 1 to 64 characters.
 	Lot string `protobuf:"bytes,2,opt,name=lot,proto3" json:"lot,omitempty"`
-	// Production date, YYYY-MM-DD.
+	// Production date: a calendar day in Vietnam (UTC+7), exactly YYYY-MM-DD
+	// (e.g. "2026-11-20"), from 1990 on and not after today in Vietnam.
+	// Anything else is InvalidArgument naming the field.
 	ProductionDate string `protobuf:"bytes,3,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
-	// Optional expiry date, YYYY-MM-DD, not before the production date.
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), exactly
+	// YYYY-MM-DD, not before the production date and not after 2149;
+	// optional, empty for none. Anything else is InvalidArgument naming the
+	// field.
 	ExpiryDate string `protobuf:"bytes,4,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// Number of stamps, 1 to 100000.
 	Quantity uint32 `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
@@ -755,11 +762,13 @@ func (x *ListBatchesResponse) GetNextPageToken() string {
 // stamps. Revoking what is already revoked changes nothing.
 type RevokeStampsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Batch to revoke whole; 0 when revoking serials.
-	BatchId uint64 `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
-	// Serials to revoke, of any batches; with batch_id, they must belong to it
-	// and only they are revoked. At most 100000.
-	Serials []uint64 `protobuf:"varint,2,rep,packed,name=serials,proto3" json:"serials,omitempty"`
+	// What to revoke; required.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*RevokeStampsRequest_BatchId
+	//	*RevokeStampsRequest_Stamps
+	Target isRevokeStampsRequest_Target `protobuf_oneof:"target"`
 	// Why, shown to whoever scans the stamps; 1 to 500 characters.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The person who asks, up to 100 characters; optional. The revocation
@@ -799,16 +808,27 @@ func (*RevokeStampsRequest) Descriptor() ([]byte, []int) {
 	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{10}
 }
 
+func (x *RevokeStampsRequest) GetTarget() isRevokeStampsRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
 func (x *RevokeStampsRequest) GetBatchId() uint64 {
 	if x != nil {
-		return x.BatchId
+		if x, ok := x.Target.(*RevokeStampsRequest_BatchId); ok {
+			return x.BatchId
+		}
 	}
 	return 0
 }
 
-func (x *RevokeStampsRequest) GetSerials() []uint64 {
+func (x *RevokeStampsRequest) GetStamps() *SerialSet {
 	if x != nil {
-		return x.Serials
+		if x, ok := x.Target.(*RevokeStampsRequest_Stamps); ok {
+			return x.Stamps
+		}
 	}
 	return nil
 }
@@ -827,10 +847,87 @@ func (x *RevokeStampsRequest) GetActor() string {
 	return ""
 }
 
+type isRevokeStampsRequest_Target interface {
+	isRevokeStampsRequest_Target()
+}
+
+type RevokeStampsRequest_BatchId struct {
+	// A whole batch, by id: a recall of its lot.
+	BatchId uint64 `protobuf:"varint,5,opt,name=batch_id,json=batchId,proto3,oneof"`
+}
+
+type RevokeStampsRequest_Stamps struct {
+	// Single stamps, by serial.
+	Stamps *SerialSet `protobuf:"bytes,6,opt,name=stamps,proto3,oneof"`
+}
+
+func (*RevokeStampsRequest_BatchId) isRevokeStampsRequest_Target() {}
+
+func (*RevokeStampsRequest_Stamps) isRevokeStampsRequest_Target() {}
+
+// SerialSet names stamps by serial, optionally all of one batch.
+type SerialSet struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The serials, 1 to 100000 of them, each of an issued stamp; a serial
+	// given twice counts once.
+	Serials []uint64 `protobuf:"varint,1,rep,packed,name=serials,proto3" json:"serials,omitempty"`
+	// The batch every serial must belong to, when set: a serial of another
+	// batch refuses the whole request (InvalidArgument), so that a mistyped
+	// serial cannot revoke a stamp of another lot. Unset: serials of any
+	// batches.
+	BatchId       *uint64 `protobuf:"varint,2,opt,name=batch_id,json=batchId,proto3,oneof" json:"batch_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SerialSet) Reset() {
+	*x = SerialSet{}
+	mi := &file_estamp_v1_issuance_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SerialSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SerialSet) ProtoMessage() {}
+
+func (x *SerialSet) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_issuance_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SerialSet.ProtoReflect.Descriptor instead.
+func (*SerialSet) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SerialSet) GetSerials() []uint64 {
+	if x != nil {
+		return x.Serials
+	}
+	return nil
+}
+
+func (x *SerialSet) GetBatchId() uint64 {
+	if x != nil && x.BatchId != nil {
+		return *x.BatchId
+	}
+	return 0
+}
+
 // RevokeStampsResponse says what changed.
 type RevokeStampsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The batch, when the request named one.
+	// The batch, when the request named one: batch_id, or stamps.batch_id.
 	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
 	// How many stamps this request newly revoked.
 	RevokedCount uint32 `protobuf:"varint,2,opt,name=revoked_count,json=revokedCount,proto3" json:"revoked_count,omitempty"`
@@ -842,7 +939,7 @@ type RevokeStampsResponse struct {
 
 func (x *RevokeStampsResponse) Reset() {
 	*x = RevokeStampsResponse{}
-	mi := &file_estamp_v1_issuance_proto_msgTypes[11]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +951,7 @@ func (x *RevokeStampsResponse) String() string {
 func (*RevokeStampsResponse) ProtoMessage() {}
 
 func (x *RevokeStampsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_issuance_proto_msgTypes[11]
+	mi := &file_estamp_v1_issuance_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +964,7 @@ func (x *RevokeStampsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeStampsResponse.ProtoReflect.Descriptor instead.
 func (*RevokeStampsResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{11}
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RevokeStampsResponse) GetBatch() *Batch {
@@ -960,12 +1057,17 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"i\n" +
 	"\x13ListBatchesResponse\x12*\n" +
 	"\abatches\x18\x01 \x03(\v2\x10.estamp.v1.BatchR\abatches\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"x\n" +
-	"\x13RevokeStampsRequest\x12\x19\n" +
-	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12\x18\n" +
-	"\aserials\x18\x02 \x03(\x04R\aserials\x12\x16\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
+	"\x13RevokeStampsRequest\x12\x1b\n" +
+	"\bbatch_id\x18\x05 \x01(\x04H\x00R\abatchId\x12.\n" +
+	"\x06stamps\x18\x06 \x01(\v2\x14.estamp.v1.SerialSetH\x00R\x06stamps\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x14\n" +
-	"\x05actor\x18\x04 \x01(\tR\x05actor\"\x92\x01\n" +
+	"\x05actor\x18\x04 \x01(\tR\x05actorB\b\n" +
+	"\x06targetJ\x04\b\x01\x10\x02J\x04\b\x02\x10\x03R\aserials\"R\n" +
+	"\tSerialSet\x12\x18\n" +
+	"\aserials\x18\x01 \x03(\x04R\aserials\x12\x1e\n" +
+	"\bbatch_id\x18\x02 \x01(\x04H\x00R\abatchId\x88\x01\x01B\v\n" +
+	"\t_batch_id\"\x92\x01\n" +
 	"\x14RevokeStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12#\n" +
 	"\rrevoked_count\x18\x02 \x01(\rR\frevokedCount\x12-\n" +
@@ -989,7 +1091,7 @@ func file_estamp_v1_issuance_proto_rawDescGZIP() []byte {
 	return file_estamp_v1_issuance_proto_rawDescData
 }
 
-var file_estamp_v1_issuance_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_estamp_v1_issuance_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_estamp_v1_issuance_proto_goTypes = []any{
 	(*Batch)(nil),                 // 0: estamp.v1.Batch
 	(*Stamp)(nil),                 // 1: estamp.v1.Stamp
@@ -1002,33 +1104,35 @@ var file_estamp_v1_issuance_proto_goTypes = []any{
 	(*ListBatchesRequest)(nil),    // 8: estamp.v1.ListBatchesRequest
 	(*ListBatchesResponse)(nil),   // 9: estamp.v1.ListBatchesResponse
 	(*RevokeStampsRequest)(nil),   // 10: estamp.v1.RevokeStampsRequest
-	(*RevokeStampsResponse)(nil),  // 11: estamp.v1.RevokeStampsResponse
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*SerialSet)(nil),             // 11: estamp.v1.SerialSet
+	(*RevokeStampsResponse)(nil),  // 12: estamp.v1.RevokeStampsResponse
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_estamp_v1_issuance_proto_depIdxs = []int32{
-	12, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
-	12, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
+	13, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
+	13, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.IssueStampsResponse.batch:type_name -> estamp.v1.Batch
 	0,  // 3: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
 	0,  // 4: estamp.v1.StreamStampsResponse.batch:type_name -> estamp.v1.Batch
 	1,  // 5: estamp.v1.StreamStampsResponse.stamps:type_name -> estamp.v1.Stamp
 	0,  // 6: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
-	0,  // 7: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
-	2,  // 8: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
-	4,  // 9: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
-	6,  // 10: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
-	8,  // 11: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
-	10, // 12: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
-	3,  // 13: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
-	5,  // 14: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
-	7,  // 15: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
-	9,  // 16: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
-	11, // 17: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	11, // 7: estamp.v1.RevokeStampsRequest.stamps:type_name -> estamp.v1.SerialSet
+	0,  // 8: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
+	2,  // 9: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
+	4,  // 10: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
+	6,  // 11: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
+	8,  // 12: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
+	10, // 13: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
+	3,  // 14: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
+	5,  // 15: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
+	7,  // 16: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
+	9,  // 17: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
+	12, // 18: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
+	14, // [14:19] is the sub-list for method output_type
+	9,  // [9:14] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_issuance_proto_init() }
@@ -1037,13 +1141,18 @@ func file_estamp_v1_issuance_proto_init() {
 		return
 	}
 	file_estamp_v1_issuance_proto_msgTypes[6].OneofWrappers = []any{}
+	file_estamp_v1_issuance_proto_msgTypes[10].OneofWrappers = []any{
+		(*RevokeStampsRequest_BatchId)(nil),
+		(*RevokeStampsRequest_Stamps)(nil),
+	}
+	file_estamp_v1_issuance_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_issuance_proto_rawDesc), len(file_estamp_v1_issuance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

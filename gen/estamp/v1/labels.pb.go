@@ -21,11 +21,14 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// LabelFormat is the kind of file RenderLabels produces.
+// LabelFormat is the kind of file RenderLabels produces. A request names
+// one: no format is the default.
 type LabelFormat int32
 
 const (
-	// Not given: PDF.
+	// Not given; refused with InvalidArgument, so that a request that
+	// forgets the field gets an error, not a file of a kind it did not ask
+	// for.
 	LabelFormat_LABEL_FORMAT_UNSPECIFIED LabelFormat = 0
 	// One PDF of label sheets or roll labels.
 	LabelFormat_LABEL_FORMAT_PDF LabelFormat = 1
@@ -315,7 +318,7 @@ type RenderLabelsRequest struct {
 	// "custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]", e.g.
 	// "custom:210x297,4x10,48x25,9x23.5,0x0" (mm, WIDTHxHEIGHT pairs).
 	Layout string `protobuf:"bytes,2,opt,name=layout,proto3" json:"layout,omitempty"`
-	// File format; PDF when unspecified.
+	// File format; required.
 	Format LabelFormat `protobuf:"varint,3,opt,name=format,proto3,enum=estamp.v1.LabelFormat" json:"format,omitempty"`
 	// PNG side in pixels; when 0, dpi and image_size_mm give it.
 	ImageSizePx uint32 `protobuf:"varint,4,opt,name=image_size_px,json=imageSizePx,proto3" json:"image_size_px,omitempty"`

@@ -26,7 +26,7 @@ const (
 type ProducerKind int32
 
 const (
-	// Not given; refused on create.
+	// Not given; refused on create (InvalidArgument). Never returned.
 	ProducerKind_PRODUCER_KIND_UNSPECIFIED ProducerKind = 0
 	// Hợp tác xã.
 	ProducerKind_PRODUCER_KIND_COOPERATIVE ProducerKind = 1
@@ -87,7 +87,7 @@ func (ProducerKind) EnumDescriptor() ([]byte, []int) {
 type ProductGroup int32
 
 const (
-	// Not given; refused on create.
+	// Not given; refused on create (InvalidArgument). Never returned.
 	ProductGroup_PRODUCT_GROUP_UNSPECIFIED ProductGroup = 0
 	// Thực phẩm.
 	ProductGroup_PRODUCT_GROUP_FOOD ProductGroup = 1
@@ -156,8 +156,11 @@ func (ProductGroup) EnumDescriptor() ([]byte, []int) {
 type CertifyingAuthority int32
 
 const (
-	// Not given: derived from the star grade (central for 5★, provincial
-	// otherwise).
+	// Not given, in a request: the server derives it from the star grade,
+	// central for 5★ and provincial for 1★ to 4★, the only levels that
+	// decide those grades today; a district's decision (3★, before
+	// 2025-07-01) must say DISTRICT. Never returned: a stored certificate
+	// names its authority.
 	CertifyingAuthority_CERTIFYING_AUTHORITY_UNSPECIFIED CertifyingAuthority = 0
 	// UBND tỉnh: 3★ and 4★.
 	CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL CertifyingAuthority = 1
@@ -214,7 +217,7 @@ func (CertifyingAuthority) EnumDescriptor() ([]byte, []int) {
 type CertificateStatus int32
 
 const (
-	// Never returned.
+	// Never returned; Certificate.status is ignored in requests.
 	CertificateStatus_CERTIFICATE_STATUS_UNSPECIFIED CertificateStatus = 0
 	// In force.
 	CertificateStatus_CERTIFICATE_STATUS_ACTIVE CertificateStatus = 1
@@ -447,12 +450,20 @@ type Certificate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Decision number, e.g. "5445/QĐ-UBND".
 	DecisionNumber string `protobuf:"bytes,1,opt,name=decision_number,json=decisionNumber,proto3" json:"decision_number,omitempty"`
-	// Who decided; derived from the star grade when unspecified.
+	// Who decided. Optional in a request: when unspecified, derived from the
+	// star grade (see CERTIFYING_AUTHORITY_UNSPECIFIED); always set in a
+	// response.
 	Authority CertifyingAuthority `protobuf:"varint,2,opt,name=authority,proto3,enum=estamp.v1.CertifyingAuthority" json:"authority,omitempty"`
-	// Decision date, YYYY-MM-DD.
+	// Decision date: a calendar day in Vietnam (UTC+7), exactly YYYY-MM-DD
+	// (e.g. "2025-08-20"), 1990 to 2149. Anything else is InvalidArgument
+	// naming the field.
 	DecisionDate string `protobuf:"bytes,3,opt,name=decision_date,json=decisionDate,proto3" json:"decision_date,omitempty"`
-	// Last day of validity, YYYY-MM-DD; 36 months after the decision date
-	// when not given.
+	// Last day of validity: a calendar day in Vietnam (UTC+7), exactly
+	// YYYY-MM-DD; the certificate is in force through that whole day there.
+	// Not before the decision date, and not after 2149-06-06, the last day a
+	// stamp can carry. When not given, the day before the decision date's
+	// 36-month anniversary (decided 2025-08-20: valid until 2028-08-19).
+	// Anything else is InvalidArgument naming the field.
 	ValidUntil string `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Status on the day of the answer; ignored on input.
 	Status CertificateStatus `protobuf:"varint,5,opt,name=status,proto3,enum=estamp.v1.CertificateStatus" json:"status,omitempty"`

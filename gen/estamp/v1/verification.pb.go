@@ -643,11 +643,12 @@ type PublicCertificate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Decision number, e.g. "5445/QĐ-UBND".
 	DecisionNumber string `protobuf:"bytes,1,opt,name=decision_number,json=decisionNumber,proto3" json:"decision_number,omitempty"`
-	// Decision date, YYYY-MM-DD.
+	// Decision date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
 	DecisionDate string `protobuf:"bytes,2,opt,name=decision_date,json=decisionDate,proto3" json:"decision_date,omitempty"`
 	// Who decided.
 	Authority CertifyingAuthority `protobuf:"varint,3,opt,name=authority,proto3,enum=estamp.v1.CertifyingAuthority" json:"authority,omitempty"`
-	// Last day of validity, YYYY-MM-DD.
+	// Last day of validity: a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; the certificate is in force through that whole day there.
 	ValidUntil string `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Status on today's date in Vietnam.
 	Status CertificateStatus `protobuf:"varint,5,opt,name=status,proto3,enum=estamp.v1.CertificateStatus" json:"status,omitempty"`
@@ -882,9 +883,10 @@ type PublicBatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Lot (số lô) printed on the goods.
 	Lot string `protobuf:"bytes,1,opt,name=lot,proto3" json:"lot,omitempty"`
-	// Production date, YYYY-MM-DD.
+	// Production date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
 	ProductionDate string `protobuf:"bytes,2,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
-	// Expiry date (hạn sử dụng), YYYY-MM-DD; empty when none.
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; empty when none.
 	ExpiryDate string `protobuf:"bytes,3,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// When the stamps were issued.
 	IssueTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=issue_time,json=issueTime,proto3" json:"issue_time,omitempty"`
@@ -1026,9 +1028,10 @@ type IssuerKey struct {
 	// Public key as PEM (SubjectPublicKeyInfo).
 	PublicKeyPem string `protobuf:"bytes,4,opt,name=public_key_pem,json=publicKeyPem,proto3" json:"public_key_pem,omitempty"`
 	// Start of validity: when the key was created.
-	NotBefore *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=not_before,json=notBefore,proto3" json:"not_before,omitempty"`
-	// End of validity; unset while the key is in use.
-	NotAfter *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
+	NotBeforeTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=not_before_time,json=notBeforeTime,proto3" json:"not_before_time,omitempty"`
+	// End of validity: when the key stopped signing (retired, compromised, or
+	// replaced by the next key); unset while the key is in use.
+	NotAfterTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=not_after_time,json=notAfterTime,proto3" json:"not_after_time,omitempty"`
 	// Whether new stamps are signed with this key.
 	Active bool `protobuf:"varint,7,opt,name=active,proto3" json:"active,omitempty"`
 	// ACTIVE, RETIRED or COMPROMISED.
@@ -1097,16 +1100,16 @@ func (x *IssuerKey) GetPublicKeyPem() string {
 	return ""
 }
 
-func (x *IssuerKey) GetNotBefore() *timestamppb.Timestamp {
+func (x *IssuerKey) GetNotBeforeTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.NotBefore
+		return x.NotBeforeTime
 	}
 	return nil
 }
 
-func (x *IssuerKey) GetNotAfter() *timestamppb.Timestamp {
+func (x *IssuerKey) GetNotAfterTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.NotAfter
+		return x.NotAfterTime
 	}
 	return nil
 }
@@ -1245,16 +1248,15 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x11revocation_reason\x18\x06 \x01(\tR\x10revocationReason\x12;\n" +
 	"\vrevoke_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"revokeTime\"\x17\n" +
-	"\x15ListIssuerKeysRequest\"\xec\x02\n" +
+	"\x15ListIssuerKeysRequest\"\xfe\x02\n" +
 	"\tIssuerKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1c\n" +
 	"\talgorithm\x18\x02 \x01(\tR\talgorithm\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x03 \x01(\fR\tpublicKey\x12$\n" +
-	"\x0epublic_key_pem\x18\x04 \x01(\tR\fpublicKeyPem\x129\n" +
-	"\n" +
-	"not_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tnotBefore\x127\n" +
-	"\tnot_after\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\x12\x16\n" +
+	"\x0epublic_key_pem\x18\x04 \x01(\tR\fpublicKeyPem\x12B\n" +
+	"\x0fnot_before_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rnotBeforeTime\x12@\n" +
+	"\x0enot_after_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fnotAfterTime\x12\x16\n" +
 	"\x06active\x18\a \x01(\bR\x06active\x12,\n" +
 	"\x06status\x18\b \x01(\x0e2\x14.estamp.v1.KeyStatusR\x06status\x12+\n" +
 	"\x11compromise_reason\x18\t \x01(\tR\x10compromiseReason\"B\n" +
@@ -1339,8 +1341,8 @@ var file_estamp_v1_verification_proto_depIdxs = []int32{
 	10, // 14: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
 	15, // 15: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
 	15, // 16: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
-	15, // 17: estamp.v1.IssuerKey.not_before:type_name -> google.protobuf.Timestamp
-	15, // 18: estamp.v1.IssuerKey.not_after:type_name -> google.protobuf.Timestamp
+	15, // 17: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
+	15, // 18: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
 	2,  // 19: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
 	13, // 20: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
 	3,  // 21: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
