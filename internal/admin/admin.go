@@ -309,11 +309,7 @@ func (s *Service) describe(ctx context.Context, id stampcode.KeyID) (*estampv1.I
 
 // ListAuditEntries implements estampv1.AdminServiceServer.
 func (s *Service) ListAuditEntries(ctx context.Context, req *estampv1.ListAuditEntriesRequest) (*estampv1.ListAuditEntriesResponse, error) {
-	limit, err := paging.Size(req.GetPageSize())
-	if err != nil {
-		return nil, err
-	}
-	after, err := paging.AfterNumber(req.GetPageToken())
+	limit, after, err := paging.Numbered(req)
 	if err != nil {
 		return nil, err
 	}

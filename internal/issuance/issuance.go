@@ -368,11 +368,7 @@ func (s *Service) ListBatches(ctx context.Context, req *estampv1.ListBatchesRequ
 	if err := ocop.CheckID("product_id", req.GetProductId()); err != nil {
 		return nil, err
 	}
-	limit, err := paging.Size(req.GetPageSize())
-	if err != nil {
-		return nil, err
-	}
-	after, err := paging.AfterNumber(req.GetPageToken())
+	limit, after, err := paging.Numbered(req)
 	if err != nil {
 		return nil, err
 	}

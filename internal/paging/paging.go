@@ -104,6 +104,16 @@ func AfterNumber(token string) (uint64, error) {
 	return ns[0], nil
 }
 
+// Numbered reads the page size and the token of a list kept by number
+// (batches, audit entries): how many to read, and the number to read after.
+func Numbered(req Request) (limit int, after uint64, err error) {
+	if limit, err = Size(req.GetPageSize()); err != nil {
+		return 0, 0, err
+	}
+	after, err = AfterNumber(req.GetPageToken())
+	return limit, after, err
+}
+
 // Next is a page's next_page_token: the token of its last item when more
 // items follow, else "" (the last page).
 func Next[T any](page []T, more bool, token func(last T) string) string {

@@ -303,30 +303,15 @@ func TestAuditVerifyFindsEditedRecords(t *testing.T) {
 // `audit verify` passes at once and checks records from then on (through
 // the upgrades that follow, which keep it so).
 func TestMigrateSchema3(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "estamp.db")
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	put := func(tx *bolt.Tx, bucket string, k []byte, m proto.Message) {
-		v, _ := proto.Marshal(m)
-		if err := tx.Bucket([]byte(bucket)).Put(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
 	p := product("A", "P")
 	p.Number = 1
 	p.Certificate.RevokeTime, p.Certificate.RevocationReason = timestamppb.New(t0), "gian lận"
 	batch := &estampv1.Batch{Id: 1, ProductId: "A", Lot: "L", Quantity: 10, FirstSerial: 1, KeyId: "56475aa7", BaseUrl: "HTTP://OLD.EXAMPLE/V/", RequestId: "order-1", ProductionDate: "2026-11-01", StarGrade: 4}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{"meta", "producers", "products", "product_numbers", "batches", "product_batches", "requests", "stamps", "retailers", "batch_ranges", "revocations", "tokens", "key_states", "audit"} {
-			if _, err := tx.CreateBucket([]byte(name)); err != nil {
-				return err
-			}
-		}
-		put(tx, "producers", []byte("P"), producer("P"))
-		put(tx, "products", []byte("A"), p)
-		put(tx, "batches", binary.BigEndian.AppendUint64(nil, 1), batch)
+	buckets := []string{"meta", "producers", "products", "product_numbers", "batches", "product_batches", "requests", "stamps", "retailers", "batch_ranges", "revocations", "tokens", "key_states", "audit"}
+	path := oldDB(t, buckets, func(tx *bolt.Tx, put func(string, []byte, proto.Message)) error {
+		put("producers", []byte("P"), producer("P"))
+		put("products", []byte("A"), p)
+		put("batches", binary.BigEndian.AppendUint64(nil, 1), batch)
 		tx.Bucket([]byte("requests")).Put([]byte("order-1"), binary.BigEndian.AppendUint64(nil, 1))
 		tx.Bucket([]byte("batch_ranges")).Put(binary.BigEndian.AppendUint64(nil, 1), binary.BigEndian.AppendUint64(nil, 1))
 		meta := tx.Bucket([]byte("meta"))
@@ -334,10 +319,6 @@ func TestMigrateSchema3(t *testing.T) {
 		meta.Put([]byte("next_serial"), binary.BigEndian.AppendUint64(nil, 11))
 		return meta.Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 3))
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	upgraded := t0.Add(48 * time.Hour)
 	s, err := store.Open(path, store.Options{Now: func() time.Time { return upgraded }})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -271,17 +270,6 @@ func legacyEntry(e *estampv1.RevocationEntry, serial uint64) []byte {
 // who revoked joins the entry, and each revoked stamp refers to its entry
 // and still reads its reason. New revocations follow the last version.
 func TestMigrateSchema4(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "estamp.db")
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	put := func(tx *bolt.Tx, bucket string, k []byte, m proto.Message) {
-		v, _ := proto.Marshal(m)
-		if err := tx.Bucket([]byte(bucket)).Put(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
 	key := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 	p := product("A", "P")
 	p.Number = 1
@@ -290,22 +278,18 @@ func TestMigrateSchema4(t *testing.T) {
 	b2 := &estampv1.Batch{Id: 2, ProductId: "A", Lot: "M", Quantity: 10, FirstSerial: 11, KeyId: "56475aa7", BaseUrl: "HTTP://LOCALHOST:8080/V/", ProductionDate: "2026-11-01", StarGrade: 4,
 		Revoked: true, RevocationReason: "Thu hồi lô", RevokedBy: "admin office/aa (Chi cục)", RevokeTime: timestamppb.New(t1)}
 	stolen := &storagev1.StampState{ScanCount: 3, Revocation: &storagev1.Revocation{TimeUnixNano: t0.UnixNano(), Reason: "Tem bị mất", Actor: "producer P/bb (Lan)"}}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{"meta", "producers", "products", "product_numbers", "batches", "product_batches", "requests", "stamps", "retailers", "batch_ranges", "revocations", "base_urls", "tokens", "key_states", "audit"} {
-			if _, err := tx.CreateBucket([]byte(name)); err != nil {
-				return err
-			}
-		}
-		put(tx, "producers", []byte("P"), producer("P"))
-		put(tx, "products", []byte("A"), p)
+	buckets := []string{"meta", "producers", "products", "product_numbers", "batches", "product_batches", "requests", "stamps", "retailers", "batch_ranges", "revocations", "base_urls", "tokens", "key_states", "audit"}
+	path := oldDB(t, buckets, func(tx *bolt.Tx, put func(string, []byte, proto.Message)) error {
+		put("producers", []byte("P"), producer("P"))
+		put("products", []byte("A"), p)
 		for _, b := range []*estampv1.Batch{b1, b2} {
-			put(tx, "batches", key(b.Id), b)
+			put("batches", key(b.Id), b)
 			tx.Bucket([]byte("batch_ranges")).Put(key(b.FirstSerial), key(b.Id))
 			tx.Bucket([]byte("product_batches")).Put(append([]byte("A\x00"), key(b.Id)...), nil)
 		}
 		tx.Bucket([]byte("base_urls")).Put(key(1), []byte("HTTP://LOCALHOST:8080"))
 		for _, serial := range []uint64{4, 7} {
-			put(tx, "stamps", key(serial), stolen)
+			put("stamps", key(serial), stolen)
 		}
 		list := tx.Bucket([]byte("revocations"))
 		list.Put(key(1), legacyEntry(&estampv1.RevocationEntry{Version: 1, Certificate: &estampv1.CertificateChange{ProductNumber: 1, ProductId: "A", ValidUntil: "2027-12-31"}, RevokeTime: timestamppb.New(t0)}, 0))
@@ -319,10 +303,6 @@ func TestMigrateSchema4(t *testing.T) {
 		meta.Put([]byte("next_revocation"), key(5))
 		return meta.Put([]byte("schema_version"), key(4))
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := open(t, path)
 	defer s.Close()
 

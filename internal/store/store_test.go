@@ -494,3 +494,35 @@ func TestRecordsByID(t *testing.T) {
 		t.Errorf("Retailers = %v, %v, %v", list, more, err)
 	}
 }
+
+// oldDB builds, by hand, a database file of an earlier schema with the
+// buckets named, filled by fill; put stores a message under a key.
+func oldDB(t *testing.T, buckets []string, fill func(tx *bolt.Tx, put func(bucket string, k []byte, m proto.Message)) error) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "estamp.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range buckets {
+			if _, err := tx.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return fill(tx, func(bucket string, k []byte, m proto.Message) {
+			v, err := proto.Marshal(m)
+			if err == nil {
+				err = tx.Bucket([]byte(bucket)).Put(k, v)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
