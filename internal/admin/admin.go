@@ -19,6 +19,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/account"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/keys"
@@ -38,6 +39,9 @@ type Store interface {
 	AuditEntries(ctx context.Context, after uint64, limit int) ([]store.AuditEntry, bool, error)
 	VerifyAudit(context.Context) (store.AuditCheck, error)
 	WriteTo(ctx context.Context, w io.Writer, size func(int64) error) (int64, error)
+	CreateAccount(ctx context.Context, a *storagev1.AccountRecord, ch audit.Change, e audit.Entry) error
+	Accounts(ctx context.Context, after string, limit int) ([]*storagev1.AccountRecord, bool, error)
+	UpdateAccount(ctx context.Context, username string, ch audit.Change, change func(*storagev1.AccountRecord) (audit.Entry, bool, error)) (*storagev1.AccountRecord, error)
 }
 
 // Ring is the live set of issuer keys.
@@ -59,7 +63,9 @@ type KeyFiles struct {
 	Dir string
 	// Passphrase encrypts new keys when not empty.
 	Passphrase []byte
-	Rand       io.Reader
+	// Rand is the entropy of new keys, token secrets and one-time
+	// passwords.
+	Rand io.Reader
 }
 
 // Service implements estampv1.AdminServiceServer.
@@ -69,15 +75,18 @@ type Service struct {
 	ring   Ring
 	lister KeyLister
 	files  KeyFiles
-	now    func() time.Time
+	// passwords are the Argon2id costs of the one-time passwords the
+	// office hands out.
+	passwords account.Params
+	now       func() time.Time
 	// keyMu serialises key changes, so that two rotations cannot both
 	// retire the same key and leave two active.
 	keyMu sync.Mutex
 }
 
 // New returns the service.
-func New(st Store, ring Ring, lister KeyLister, files KeyFiles, now func() time.Time) *Service {
-	return &Service{store: st, ring: ring, lister: lister, files: files, now: now}
+func New(st Store, ring Ring, lister KeyLister, files KeyFiles, passwords account.Params, now func() time.Time) *Service {
+	return &Service{store: st, ring: ring, lister: lister, files: files, passwords: passwords, now: now}
 }
 
 func (s *Service) change(ctx context.Context) audit.Change {
@@ -119,33 +128,40 @@ func tokenRecord(req *estampv1.CreateTokenRequest) (*storagev1.TokenRecord, erro
 	if err != nil {
 		return nil, err
 	}
-	rec := &storagev1.TokenRecord{Role: int32(req.GetRole()), Description: desc}
-	producer, retailer := req.GetProducerId(), req.GetRetailerId()
-	switch req.GetRole() {
+	producer, retailer, err := subject("token", req.GetRole(), req.GetProducerId(), req.GetRetailerId())
+	if err != nil {
+		return nil, err
+	}
+	return &storagev1.TokenRecord{Role: int32(req.GetRole()), Description: desc, ProducerId: producer, RetailerId: retailer}, nil
+}
+
+// subject checks that a token or an account (what) of a role names
+// exactly the producer or retailer the role acts for, and returns them.
+func subject(what string, role estampv1.Role, producer, retailer string) (string, string, error) {
+	switch role {
 	case estampv1.Role_ROLE_ADMIN:
 		if producer != "" || retailer != "" {
-			return nil, ocop.Invalid("role", "an admin token acts for the whole office: give neither producer_id nor retailer_id")
+			return "", "", ocop.Invalid("role", "an admin %s acts for the whole office: give neither producer_id nor retailer_id", what)
 		}
+		return "", "", nil
 	case estampv1.Role_ROLE_PRODUCER:
 		if err := ocop.CheckID("producer_id", producer); err != nil {
-			return nil, err
+			return "", "", err
 		}
 		if retailer != "" {
-			return nil, ocop.Invalid("retailer_id", "a producer token cannot act for a retailer")
+			return "", "", ocop.Invalid("retailer_id", "a producer %s cannot act for a retailer", what)
 		}
-		rec.ProducerId = producer
+		return producer, "", nil
 	case estampv1.Role_ROLE_RETAILER:
 		if err := ocop.CheckID("retailer_id", retailer); err != nil {
-			return nil, err
+			return "", "", err
 		}
 		if producer != "" {
-			return nil, ocop.Invalid("producer_id", "a retailer token cannot act for a producer")
+			return "", "", ocop.Invalid("producer_id", "a retailer %s cannot act for a producer", what)
 		}
-		rec.RetailerId = retailer
-	default:
-		return nil, ocop.Invalid("role", "required: ROLE_ADMIN, ROLE_PRODUCER or ROLE_RETAILER")
+		return "", retailer, nil
 	}
-	return rec, nil
+	return "", "", ocop.Invalid("role", "required: ROLE_ADMIN, ROLE_PRODUCER or ROLE_RETAILER")
 }
 
 // TokenProto describes a stored token without its hash.

@@ -41,6 +41,19 @@ const (
 	KeyCompromise Action = "key.compromise"
 )
 
+// Console accounts: AdminService, and the console's sign-in and password
+// pages.
+const (
+	AccountCreate        Action = "account.create"
+	AccountPasswordReset Action = "account.password_reset"
+	AccountDisable       Action = "account.disable"
+	// AccountPasswordChange is a person changing their own password.
+	AccountPasswordChange Action = "account.password_change"
+	// AccountSignInFail is a refused sign-in: wrong password, unknown or
+	// disabled account, or too many attempts.
+	AccountSignInFail Action = "account.signin_fail"
+)
+
 // The store's own schema migrations, by the server at the store's clock.
 const (
 	SchemaUpgrade Action = "schema.upgrade"

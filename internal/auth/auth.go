@@ -68,16 +68,30 @@ func Matches(token string, stored []byte) bool {
 	return subtle.ConstantTimeCompare(Hash(token), stored) == 1
 }
 
-// Principal is an authenticated caller.
+// Principal is an authenticated caller: an API token, or a person signed
+// in to the console with an account of the same role.
 type Principal struct {
-	TokenID    string
+	// TokenID is the token's id; empty for an account.
+	TokenID string
+	// Account is the console account's username; empty for a token.
+	Account    string
 	Role       estampv1.Role
 	ProducerID string
 	RetailerID string
 }
 
+// Credential names what the caller presented, for budgets kept per
+// caller: the token id, or "@" and the account's username.
+func (p Principal) Credential() string {
+	if p.Account != "" {
+		return "@" + p.Account
+	}
+	return p.TokenID
+}
+
 // String names the principal in logs and the audit log, never with the
-// secret: "admin/<token id>", "producer HTX-X/<token id>".
+// secret: "admin/<token id>", "producer HTX-X/<token id>", and for a
+// console account "producer HTX-X/@lan".
 func (p Principal) String() string {
 	role := RoleName(p.Role)
 	switch {
@@ -86,7 +100,7 @@ func (p Principal) String() string {
 	case p.RetailerID != "":
 		role += " " + p.RetailerID
 	}
-	return role + "/" + p.TokenID
+	return role + "/" + p.Credential()
 }
 
 // RoleName is a role as people type it: "admin", "producer", "retailer".

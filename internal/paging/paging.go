@@ -134,6 +134,12 @@ type Request interface {
 // read, then the next page's token. Every list of the registry and of
 // tokens pages so; read is the store's list method.
 func ByID[T interface{ GetId() string }](ctx context.Context, req Request, read func(ctx context.Context, after string, limit int) ([]T, bool, error)) (page []T, next string, err error) {
+	return ByKey(ctx, req, read, T.GetId)
+}
+
+// ByKey is ByID for records known by another key, e.g. accounts by
+// username.
+func ByKey[T any](ctx context.Context, req Request, read func(ctx context.Context, after string, limit int) ([]T, bool, error), key func(T) string) (page []T, next string, err error) {
 	limit, err := Size(req.GetPageSize())
 	if err != nil {
 		return nil, "", err
@@ -146,5 +152,5 @@ func ByID[T interface{ GetId() string }](ctx context.Context, req Request, read 
 	if err != nil {
 		return nil, "", err
 	}
-	return page, Next(page, more, func(last T) string { return Token(last.GetId()) }), nil
+	return page, Next(page, more, func(last T) string { return Token(key(last)) }), nil
 }

@@ -96,6 +96,28 @@ func (l *Limiter) AllowN(client string, n float64) error {
 	return &ExceededError{RetryAfter: max(wait, time.Second)}
 }
 
+// Check says whether client could take one token now, without taking
+// it: for limits that count only failures, which take a token with
+// AllowN after the fact.
+func (l *Limiter) Check(client string) error {
+	if l == nil {
+		return nil
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[client]
+	if !ok {
+		return nil
+	}
+	tokens := math.Min(l.burst, b.tokens+max(0, now.Sub(b.last).Seconds())*l.rate)
+	if tokens >= 1 {
+		return nil
+	}
+	wait := time.Duration((1 - tokens) / l.rate * float64(time.Second))
+	return &ExceededError{RetryAfter: max(wait, time.Second)}
+}
+
 // sweep drops the buckets that are full again; if none are, it drops all,
 // which only forgives clients.
 func (l *Limiter) sweep(now time.Time) {

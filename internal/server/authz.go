@@ -17,6 +17,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/account"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/labels"
@@ -56,6 +57,11 @@ type owners interface {
 // tokens finds API tokens by id.
 type tokens interface {
 	Token(ctx context.Context, id string) (*storagev1.TokenRecord, error)
+}
+
+// sessions finds the console's signed-in people by session id.
+type sessions interface {
+	Session(ctx context.Context, id string) (*account.Session, error)
 }
 
 func anyProducer(context.Context, owners, any) ([]string, error) { return nil, nil }
@@ -216,7 +222,11 @@ var rules = map[string]rule{
 	// is one read transaction and the file's bytes, not CPU per code), only
 	// admins may call it, and an admin can create tokens, so a per-token
 	// budget would not bind one anyway.
-	estampv1.AdminService_Backup_FullMethodName: adminOnly,
+	estampv1.AdminService_Backup_FullMethodName:               adminOnly,
+	estampv1.AdminService_CreateAccount_FullMethodName:        adminOnly,
+	estampv1.AdminService_ListAccounts_FullMethodName:         adminOnly,
+	estampv1.AdminService_ResetAccountPassword_FullMethodName: adminOnly,
+	estampv1.AdminService_DisableAccount_FullMethodName:       adminOnly,
 
 	healthpb.Health_Check_FullMethodName: public,
 	healthpb.Health_Watch_FullMethodName: public,
@@ -229,9 +239,14 @@ var rules = map[string]rule{
 
 // authorizer runs the access table for every call.
 type authorizer struct {
-	tokens  tokens
-	owners  owners
-	limiter *ratelimit.Limiter
+	tokens tokens
+	// sessions, set only on the console's in-process server, admits
+	// "authorization: Session <id>": a person signed in to the console
+	// acts with their account's role, through this same table. The
+	// network server has none, so a session id is no credential there.
+	sessions sessions
+	owners   owners
+	limiter  *ratelimit.Limiter
 	// codes is each token's budget of codes signed or rendered (rule.codes);
 	// nil for none.
 	codes *ratelimit.Limiter
@@ -347,7 +362,7 @@ func (a *authorizer) charge(ctx context.Context, r rule, p auth.Principal) func(
 		if n == 0 {
 			return nil
 		}
-		err := a.codes.AllowN(p.TokenID, float64(n))
+		err := a.codes.AllowN(p.Credential(), float64(n))
 		var ex *ratelimit.ExceededError
 		if errors.As(err, &ex) {
 			a.log.Warn("token code budget spent", "principal", p.String(), "codes", n)
@@ -366,10 +381,17 @@ func (a *authorizer) authenticate(ctx context.Context) (auth.Principal, bool, er
 	}
 	bad := &auth.UnauthenticatedError{Reason: "invalid or revoked API token"}
 	scheme, token, ok := strings.Cut(vals[0], " ")
+	token = strings.TrimSpace(token)
+	if a.sessions != nil && ok && len(vals) == 1 && scheme == "Session" {
+		sess, err := a.sessions.Session(ctx, token)
+		if err != nil {
+			return auth.Principal{}, false, &auth.UnauthenticatedError{Reason: "signed out: sign in again"}
+		}
+		return sess.Principal(), true, nil
+	}
 	if len(vals) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") {
 		return auth.Principal{}, false, &auth.UnauthenticatedError{Reason: "authorization must be one \"Bearer <token>\""}
 	}
-	token = strings.TrimSpace(token)
 	id, err := auth.ParseToken(token)
 	if err != nil {
 		return auth.Principal{}, false, bad

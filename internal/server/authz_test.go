@@ -299,6 +299,22 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.Admin.MarkKeyCompromised(ctx, &estampv1.MarkKeyCompromisedRequest{KeyId: e.key.ID.String(), Reason: "thử"})
 			return err
 		}},
+		{method: "AdminService/CreateAccount", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Admin.CreateAccount(ctx, &estampv1.CreateAccountRequest{Username: "ma.tran", DisplayName: "Ma Trận", Role: estampv1.Role_ROLE_PRODUCER, ProducerId: "HTX-NEM-CHUA"})
+			return err
+		}},
+		{method: "AdminService/ListAccounts", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Admin.ListAccounts(ctx, &estampv1.ListAccountsRequest{})
+			return err
+		}},
+		{method: "AdminService/ResetAccountPassword", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Admin.ResetAccountPassword(ctx, &estampv1.ResetAccountPasswordRequest{Username: "ma.tran"})
+			return err
+		}},
+		{method: "AdminService/DisableAccount", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Admin.DisableAccount(ctx, &estampv1.DisableAccountRequest{Username: "ma.tran"})
+			return err
+		}},
 		{method: "grpc.health.v1.Health/Check", public: true, call: func(ctx context.Context, c clients) error {
 			_, err := c.health.Check(ctx, &healthpb.HealthCheckRequest{})
 			return err

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/account"
 	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/keys"
@@ -77,6 +78,8 @@ func startAt(t testing.TB, dataDir, baseURL string, scanBatch int, options ...fu
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ring:      keys.NewRing(key),
 		ScanBatch: scanBatch,
+		// Console passwords hashed cheaply: tests sign in often.
+		Passwords: account.Params{Time: 1, MemoryKiB: 64, Threads: 1},
 	}
 	for _, o := range options {
 		o(&cfg)

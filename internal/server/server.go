@@ -9,19 +9,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/test/bufconn"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/account"
 	"github.com/ocopvn/estamp/internal/admin"
+	"github.com/ocopvn/estamp/internal/console"
 	"github.com/ocopvn/estamp/internal/custody"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
@@ -91,6 +97,9 @@ type Config struct {
 	// ShutdownTimeout bounds how long Close waits for calls in flight
 	// before cutting them off; 10 s when zero.
 	ShutdownTimeout time.Duration
+	// Passwords are the Argon2id costs of console passwords;
+	// account.DefaultParams when zero. Tests make them cheap.
+	Passwords account.Params
 }
 
 // Server is an assembled estampd.
@@ -101,11 +110,15 @@ type Server struct {
 	Registry *registry.Service
 	Health   *health.Server
 	// HTTP serves the verification pages, the JWK set and /healthz.
-	HTTP     http.Handler
-	recorder *verify.Recorder
-	grace    time.Duration
-	close    sync.Once
-	closeErr error
+	HTTP http.Handler
+	// console is the in-process gRPC server the console calls, and
+	// consoleConn the console's connection to it.
+	console     *grpc.Server
+	consoleConn *grpc.ClientConn
+	recorder    *verify.Recorder
+	grace       time.Duration
+	close       sync.Once
+	closeErr    error
 }
 
 // DBPath is where the database lives in a data directory.
@@ -210,17 +223,19 @@ func New(cfg Config) (_ *Server, err error) {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
 	g := grpc.NewServer(opts...)
-	estampv1.RegisterRegistryServiceServer(g, reg)
-	estampv1.RegisterIssuanceServiceServer(g, iss)
-	estampv1.RegisterVerificationServiceServer(g, counted)
-	estampv1.RegisterLabelServiceServer(g, printing.New(iss, st, renderer))
 	cust, err := custody.New(st, ver.Checker(), cfg.BaseURL, cfg.Now)
 	if err != nil {
 		rec.Close()
 		return nil, err
 	}
-	estampv1.RegisterCustodyServiceServer(g, cust)
-	estampv1.RegisterAdminServiceServer(g, admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Now))
+	if cfg.Passwords == (account.Params{}) {
+		cfg.Passwords = account.DefaultParams
+	}
+	svc := services{
+		registry: reg, issuance: iss, verification: counted, labels: printing.New(iss, st, renderer), custody: cust,
+		admin: admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Passwords, cfg.Now),
+	}
+	svc.register(g)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
 	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName, estampv1.AdminService_ServiceDesc.ServiceName} {
@@ -232,7 +247,75 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
-	return &Server{GRPC: g, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, pages)), recorder: rec, grace: cfg.ShutdownTimeout}, nil
+
+	// The console calls the same services through the same interceptors
+	// and access table, on a server of its own inside the process: only
+	// there is a session id a credential.
+	accounts := account.NewService(st, cfg.Passwords, cfg.Now, cfg.Rand, cfg.Log)
+	consoleAuthz := *authz
+	consoleAuthz.sessions = accounts
+	inproc := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(obs.unary, unaryErrors(cfg.Log), consoleAuthz.unary),
+		grpc.ChainStreamInterceptor(obs.stream, streamErrors(cfg.Log), consoleAuthz.stream),
+		grpc.MaxRecvMsgSize(MaxRequestSize),
+	)
+	svc.register(inproc)
+	lis := bufconn.Listen(1 << 20)
+	go inproc.Serve(lis)
+	conn, err := grpc.NewClient("passthrough:///console",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxRequestSize)),
+	)
+	if err != nil {
+		inproc.Stop()
+		rec.Close()
+		return nil, err
+	}
+	desk, err := console.New(console.Config{Conn: conn, Accounts: accounts, Now: cfg.Now, Rand: cfg.Rand, Log: cfg.Log})
+	if err != nil {
+		conn.Close()
+		inproc.Stop()
+		rec.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, desk)
+	mux.Handle("/", pages)
+	return &Server{GRPC: g, console: inproc, consoleConn: conn, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
+}
+
+// unclean sends every path outside the console to pages as it came:
+// ServeMux would first redirect unclean paths (//V/<token>) to clean ones,
+// where a code the address rule refuses would turn genuine.
+func unclean(mux *http.ServeMux, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, console.Prefix) || r.URL.Path+"/" == console.Prefix {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
+}
+
+// services are the gRPC services, built once and registered on the
+// network server and on the console's.
+type services struct {
+	registry     estampv1.RegistryServiceServer
+	issuance     estampv1.IssuanceServiceServer
+	verification estampv1.VerificationServiceServer
+	labels       estampv1.LabelServiceServer
+	custody      estampv1.CustodyServiceServer
+	admin        estampv1.AdminServiceServer
+}
+
+func (s services) register(g *grpc.Server) {
+	estampv1.RegisterRegistryServiceServer(g, s.registry)
+	estampv1.RegisterIssuanceServiceServer(g, s.issuance)
+	estampv1.RegisterVerificationServiceServer(g, s.verification)
+	estampv1.RegisterLabelServiceServer(g, s.labels)
+	estampv1.RegisterCustodyServiceServer(g, s.custody)
+	estampv1.RegisterAdminServiceServer(g, s.admin)
 }
 
 // Close stops accepting calls, lets those in flight finish for up to the
@@ -245,17 +328,24 @@ func (s *Server) Close() error {
 		if grace <= 0 {
 			grace = 10 * time.Second
 		}
+		// The console's server stops with the network's: a console page
+		// in flight is a call in flight.
+		var wg sync.WaitGroup
+		wg.Go(s.GRPC.GracefulStop)
+		wg.Go(s.console.GracefulStop)
 		done := make(chan struct{})
 		go func() {
-			s.GRPC.GracefulStop()
+			wg.Wait()
 			close(done)
 		}()
 		select {
 		case <-done:
 		case <-time.After(grace):
 			s.GRPC.Stop()
+			s.console.Stop()
 			<-done
 		}
+		s.consoleConn.Close()
 		s.recorder.Close()
 		s.closeErr = s.Store.Close()
 	})

@@ -59,12 +59,20 @@ var (
 	// estamp.storage.v1.AuditRecord (protobuf) holding the previous hash
 	// and the hashes of the records the change wrote.
 	bucketAudit = []byte("audit")
+	// accounts: username -> estamp.storage.v1.AccountRecord (protobuf),
+	// with the Argon2id hash of the password, never the password.
+	bucketAccounts = []byte("accounts")
+	// sessions: SHA-256 of a session id -> estamp.storage.v1.SessionRecord
+	// (protobuf). Not audited: sessions come and go with every sign-in;
+	// the account changes that end them are.
+	bucketSessions = []byte("sessions")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
 		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs,
-		bucketTokens, bucketKeyStates, bucketAudit,
+		bucketTokens, bucketKeyStates, bucketAudit, bucketAccounts,
+		bucketSessions,
 	}
 
 	// The kinds of records kept by id, each in its bucket, with what
@@ -75,11 +83,12 @@ var (
 	batchKind    = kind{bucketBatches, "batch"}
 	tokenKind    = kind{bucketTokens, "token"}
 	keyStateKind = kind{bucketKeyStates, "key state"}
+	accountKind  = kind{bucketAccounts, "account"}
 
 	// auditedKinds are the records every change of which the audit log
 	// hashes: `audit verify` checks that each stored record hashes to what
 	// its latest entry says.
-	auditedKinds = []kind{producerKind, productKind, retailerKind, batchKind, tokenKind, keyStateKind}
+	auditedKinds = []kind{producerKind, productKind, retailerKind, batchKind, tokenKind, keyStateKind, accountKind}
 
 	// The records kept by id as the store's callers see them (estamp.v1,
 	// or a token as stored) and as their buckets hold them, with the
@@ -89,6 +98,7 @@ var (
 	retailerTable = table[*estampv1.Retailer, *storagev1.RetailerRecord]{retailerKind, retailerRecord, retailerOf}
 	batchTable    = table[*estampv1.Batch, *storagev1.BatchRecord]{batchKind, batchRecord, batchOf}
 	tokenTable    = table[*storagev1.TokenRecord, *storagev1.TokenRecord]{tokenKind, same[*storagev1.TokenRecord], sameOf[*storagev1.TokenRecord]}
+	accountTable  = table[*storagev1.AccountRecord, *storagev1.AccountRecord]{accountKind, same[*storagev1.AccountRecord], sameOf[*storagev1.AccountRecord]}
 )
 
 // kind is one kind of record kept by id in its own bucket; name is what

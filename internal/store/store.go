@@ -309,7 +309,7 @@ func (k kind) existsTx(tx *bolt.Tx, id string) error {
 
 // table is a kind whose records the store's callers see as M and its
 // bucket holds as R: record is what is stored of an M, and of is the M a
-// record stored under key stands for (records.go). Tokens are stored as
+// record stored under key stands for (records.go). Tokens and accounts are stored as
 // the callers see them (same).
 type table[M, R proto.Message] struct {
 	kind

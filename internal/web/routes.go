@@ -1,6 +1,9 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Route is how the service treats a request path besides answering it.
 // The server's rate limit and its metrics ask RouteOf rather than keep
@@ -14,6 +17,9 @@ type Route struct {
 	// rate limit there.
 	Limited bool
 }
+
+// ConsolePath is where the server mounts the console.
+const ConsolePath = "/console"
 
 // The labels of paths that are not fixed.
 const (
@@ -55,6 +61,12 @@ func Paths() []string {
 // RouteOf says how a request path is treated, in the order ServeHTTP
 // dispatches: stamp pages first, then the fixed paths.
 func RouteOf(path string) Route {
+	// The console (package console) is served beside these pages; its
+	// sign-in has limits of its own, and people at work must not share a
+	// budget with scanners.
+	if path == ConsolePath || strings.HasPrefix(path, ConsolePath+"/") {
+		return Route{Label: ConsolePath}
+	}
 	if lastStampSegment(path) >= 0 {
 		return Route{Label: StampLabel, Limited: true}
 	}

@@ -1312,6 +1312,567 @@ func (x *BackupResponse) GetData() []byte {
 	return nil
 }
 
+// Account describes a console account; never its password.
+type Account struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sign-in name: 3 to 64 lower-case letters, digits, '.', '_' or '-'.
+	Username string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// Whom the account is for.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// What the account may do: the same as an API token of the role.
+	Role Role `protobuf:"varint,3,opt,name=role,proto3,enum=estamp.v1.Role" json:"role,omitempty"`
+	// Producer id, for a producer account.
+	ProducerId string `protobuf:"bytes,4,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	// Retailer id, for a retailer account.
+	RetailerId string `protobuf:"bytes,5,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// The next sign-in must change the password.
+	MustChangePassword bool `protobuf:"varint,6,opt,name=must_change_password,json=mustChangePassword,proto3" json:"must_change_password,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Who created it.
+	CreatedBy string `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// When it was disabled; unset while usable.
+	DisableTime   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Account) Reset() {
+	*x = Account{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Account) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Account) ProtoMessage() {}
+
+func (x *Account) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Account.ProtoReflect.Descriptor instead.
+func (*Account) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Account) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *Account) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *Account) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *Account) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *Account) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *Account) GetMustChangePassword() bool {
+	if x != nil {
+		return x.MustChangePassword
+	}
+	return false
+}
+
+func (x *Account) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Account) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *Account) GetDisableTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DisableTime
+	}
+	return nil
+}
+
+// CreateAccountRequest describes the account to make.
+type CreateAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sign-in name; required, unique.
+	Username string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// Whom the account is for; 1 to 200 characters.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Role; required.
+	Role Role `protobuf:"varint,3,opt,name=role,proto3,enum=estamp.v1.Role" json:"role,omitempty"`
+	// Producer the account acts for; required with ROLE_PRODUCER, else
+	// empty.
+	ProducerId string `protobuf:"bytes,4,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	// Retailer the account acts for; required with ROLE_RETAILER, else
+	// empty.
+	RetailerId    string `protobuf:"bytes,5,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAccountRequest) Reset() {
+	*x = CreateAccountRequest{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAccountRequest) ProtoMessage() {}
+
+func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAccountRequest.ProtoReflect.Descriptor instead.
+func (*CreateAccountRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CreateAccountRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *CreateAccountRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *CreateAccountRequest) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *CreateAccountRequest) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *CreateAccountRequest) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+// CreateAccountResponse carries the first password, shown this once.
+type CreateAccountResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account as stored.
+	Account *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// The one-time password to give its owner; the first sign-in replaces
+	// it.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAccountResponse) Reset() {
+	*x = CreateAccountResponse{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAccountResponse) ProtoMessage() {}
+
+func (x *CreateAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAccountResponse.ProtoReflect.Descriptor instead.
+func (*CreateAccountResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateAccountResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *CreateAccountResponse) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// ListAccountsRequest asks for one page of accounts.
+type ListAccountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many; 0 means 50, more than 1000 is capped at 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page; empty for the first page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountsRequest) Reset() {
+	*x = ListAccountsRequest{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountsRequest) ProtoMessage() {}
+
+func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListAccountsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAccountsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAccountsResponse is one page of accounts.
+type ListAccountsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Accounts, in username order.
+	Accounts []*Account `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountsResponse) Reset() {
+	*x = ListAccountsResponse{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountsResponse) ProtoMessage() {}
+
+func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListAccountsResponse) GetAccounts() []*Account {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+func (x *ListAccountsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ResetAccountPasswordRequest names an account.
+type ResetAccountPasswordRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sign-in name.
+	Username      string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetAccountPasswordRequest) Reset() {
+	*x = ResetAccountPasswordRequest{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetAccountPasswordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetAccountPasswordRequest) ProtoMessage() {}
+
+func (x *ResetAccountPasswordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetAccountPasswordRequest.ProtoReflect.Descriptor instead.
+func (*ResetAccountPasswordRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ResetAccountPasswordRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// ResetAccountPasswordResponse carries the new one-time password.
+type ResetAccountPasswordResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account after the change.
+	Account *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// The one-time password to give its owner, shown this once.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetAccountPasswordResponse) Reset() {
+	*x = ResetAccountPasswordResponse{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetAccountPasswordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetAccountPasswordResponse) ProtoMessage() {}
+
+func (x *ResetAccountPasswordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetAccountPasswordResponse.ProtoReflect.Descriptor instead.
+func (*ResetAccountPasswordResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ResetAccountPasswordResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *ResetAccountPasswordResponse) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// DisableAccountRequest names an account.
+type DisableAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sign-in name.
+	Username      string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableAccountRequest) Reset() {
+	*x = DisableAccountRequest{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableAccountRequest) ProtoMessage() {}
+
+func (x *DisableAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableAccountRequest.ProtoReflect.Descriptor instead.
+func (*DisableAccountRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DisableAccountRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// DisableAccountResponse is the account after the change.
+type DisableAccountResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account, with its disable time.
+	Account       *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableAccountResponse) Reset() {
+	*x = DisableAccountResponse{}
+	mi := &file_estamp_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableAccountResponse) ProtoMessage() {}
+
+func (x *DisableAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableAccountResponse.ProtoReflect.Descriptor instead.
+func (*DisableAccountResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DisableAccountResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
 var File_estamp_v1_admin_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_admin_proto_rawDesc = "" +
@@ -1401,13 +1962,54 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\x0eBackupResponse\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x01 \x01(\x03R\ttotalSize\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data*R\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\xfc\x02\n" +
+	"\aAccount\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12#\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x0f.estamp.v1.RoleR\x04role\x12\x1f\n" +
+	"\vproducer_id\x18\x04 \x01(\tR\n" +
+	"producerId\x12\x1f\n" +
+	"\vretailer_id\x18\x05 \x01(\tR\n" +
+	"retailerId\x120\n" +
+	"\x14must_change_password\x18\x06 \x01(\bR\x12mustChangePassword\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\x12=\n" +
+	"\fdisable_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vdisableTime\"\xbc\x01\n" +
+	"\x14CreateAccountRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12#\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x0f.estamp.v1.RoleR\x04role\x12\x1f\n" +
+	"\vproducer_id\x18\x04 \x01(\tR\n" +
+	"producerId\x12\x1f\n" +
+	"\vretailer_id\x18\x05 \x01(\tR\n" +
+	"retailerId\"a\n" +
+	"\x15CreateAccountResponse\x12,\n" +
+	"\aaccount\x18\x01 \x01(\v2\x12.estamp.v1.AccountR\aaccount\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"Q\n" +
+	"\x13ListAccountsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"n\n" +
+	"\x14ListAccountsResponse\x12.\n" +
+	"\baccounts\x18\x01 \x03(\v2\x12.estamp.v1.AccountR\baccounts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"9\n" +
+	"\x1bResetAccountPasswordRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"h\n" +
+	"\x1cResetAccountPasswordResponse\x12,\n" +
+	"\aaccount\x18\x01 \x01(\v2\x12.estamp.v1.AccountR\aaccount\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"3\n" +
+	"\x15DisableAccountRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"F\n" +
+	"\x16DisableAccountResponse\x12,\n" +
+	"\aaccount\x18\x01 \x01(\v2\x12.estamp.v1.AccountR\aaccount*R\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"ROLE_ADMIN\x10\x01\x12\x11\n" +
 	"\rROLE_PRODUCER\x10\x02\x12\x11\n" +
-	"\rROLE_RETAILER\x10\x032\xdd\x05\n" +
+	"\rROLE_RETAILER\x10\x032\xc2\b\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateToken\x12\x1d.estamp.v1.CreateTokenRequest\x1a\x1e.estamp.v1.CreateTokenResponse\x12I\n" +
 	"\n" +
@@ -1418,7 +2020,11 @@ const file_estamp_v1_admin_proto_rawDesc = "" +
 	"\x12MarkKeyCompromised\x12$.estamp.v1.MarkKeyCompromisedRequest\x1a%.estamp.v1.MarkKeyCompromisedResponse\x12[\n" +
 	"\x10ListAuditEntries\x12\".estamp.v1.ListAuditEntriesRequest\x1a#.estamp.v1.ListAuditEntriesResponse\x12U\n" +
 	"\x0eVerifyAuditLog\x12 .estamp.v1.VerifyAuditLogRequest\x1a!.estamp.v1.VerifyAuditLogResponse\x12?\n" +
-	"\x06Backup\x12\x18.estamp.v1.BackupRequest\x1a\x19.estamp.v1.BackupResponse0\x01B1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\x06Backup\x12\x18.estamp.v1.BackupRequest\x1a\x19.estamp.v1.BackupResponse0\x01\x12R\n" +
+	"\rCreateAccount\x12\x1f.estamp.v1.CreateAccountRequest\x1a .estamp.v1.CreateAccountResponse\x12O\n" +
+	"\fListAccounts\x12\x1e.estamp.v1.ListAccountsRequest\x1a\x1f.estamp.v1.ListAccountsResponse\x12g\n" +
+	"\x14ResetAccountPassword\x12&.estamp.v1.ResetAccountPasswordRequest\x1a'.estamp.v1.ResetAccountPasswordResponse\x12U\n" +
+	"\x0eDisableAccount\x12 .estamp.v1.DisableAccountRequest\x1a!.estamp.v1.DisableAccountResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_admin_proto_rawDescOnce sync.Once
@@ -1433,70 +2039,95 @@ func file_estamp_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_estamp_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_estamp_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_estamp_v1_admin_proto_goTypes = []any{
-	(Role)(0),                          // 0: estamp.v1.Role
-	(*Token)(nil),                      // 1: estamp.v1.Token
-	(*CreateTokenRequest)(nil),         // 2: estamp.v1.CreateTokenRequest
-	(*CreateTokenResponse)(nil),        // 3: estamp.v1.CreateTokenResponse
-	(*ListTokensRequest)(nil),          // 4: estamp.v1.ListTokensRequest
-	(*ListTokensResponse)(nil),         // 5: estamp.v1.ListTokensResponse
-	(*RevokeTokenRequest)(nil),         // 6: estamp.v1.RevokeTokenRequest
-	(*RevokeTokenResponse)(nil),        // 7: estamp.v1.RevokeTokenResponse
-	(*RotateKeyRequest)(nil),           // 8: estamp.v1.RotateKeyRequest
-	(*RotateKeyResponse)(nil),          // 9: estamp.v1.RotateKeyResponse
-	(*RetireKeyRequest)(nil),           // 10: estamp.v1.RetireKeyRequest
-	(*RetireKeyResponse)(nil),          // 11: estamp.v1.RetireKeyResponse
-	(*MarkKeyCompromisedRequest)(nil),  // 12: estamp.v1.MarkKeyCompromisedRequest
-	(*MarkKeyCompromisedResponse)(nil), // 13: estamp.v1.MarkKeyCompromisedResponse
-	(*AuditEntry)(nil),                 // 14: estamp.v1.AuditEntry
-	(*ListAuditEntriesRequest)(nil),    // 15: estamp.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),   // 16: estamp.v1.ListAuditEntriesResponse
-	(*VerifyAuditLogRequest)(nil),      // 17: estamp.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),     // 18: estamp.v1.VerifyAuditLogResponse
-	(*AuditMismatch)(nil),              // 19: estamp.v1.AuditMismatch
-	(*BackupRequest)(nil),              // 20: estamp.v1.BackupRequest
-	(*BackupResponse)(nil),             // 21: estamp.v1.BackupResponse
-	(*timestamppb.Timestamp)(nil),      // 22: google.protobuf.Timestamp
-	(*IssuerKey)(nil),                  // 23: estamp.v1.IssuerKey
+	(Role)(0),                            // 0: estamp.v1.Role
+	(*Token)(nil),                        // 1: estamp.v1.Token
+	(*CreateTokenRequest)(nil),           // 2: estamp.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),          // 3: estamp.v1.CreateTokenResponse
+	(*ListTokensRequest)(nil),            // 4: estamp.v1.ListTokensRequest
+	(*ListTokensResponse)(nil),           // 5: estamp.v1.ListTokensResponse
+	(*RevokeTokenRequest)(nil),           // 6: estamp.v1.RevokeTokenRequest
+	(*RevokeTokenResponse)(nil),          // 7: estamp.v1.RevokeTokenResponse
+	(*RotateKeyRequest)(nil),             // 8: estamp.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),            // 9: estamp.v1.RotateKeyResponse
+	(*RetireKeyRequest)(nil),             // 10: estamp.v1.RetireKeyRequest
+	(*RetireKeyResponse)(nil),            // 11: estamp.v1.RetireKeyResponse
+	(*MarkKeyCompromisedRequest)(nil),    // 12: estamp.v1.MarkKeyCompromisedRequest
+	(*MarkKeyCompromisedResponse)(nil),   // 13: estamp.v1.MarkKeyCompromisedResponse
+	(*AuditEntry)(nil),                   // 14: estamp.v1.AuditEntry
+	(*ListAuditEntriesRequest)(nil),      // 15: estamp.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),     // 16: estamp.v1.ListAuditEntriesResponse
+	(*VerifyAuditLogRequest)(nil),        // 17: estamp.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),       // 18: estamp.v1.VerifyAuditLogResponse
+	(*AuditMismatch)(nil),                // 19: estamp.v1.AuditMismatch
+	(*BackupRequest)(nil),                // 20: estamp.v1.BackupRequest
+	(*BackupResponse)(nil),               // 21: estamp.v1.BackupResponse
+	(*Account)(nil),                      // 22: estamp.v1.Account
+	(*CreateAccountRequest)(nil),         // 23: estamp.v1.CreateAccountRequest
+	(*CreateAccountResponse)(nil),        // 24: estamp.v1.CreateAccountResponse
+	(*ListAccountsRequest)(nil),          // 25: estamp.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),         // 26: estamp.v1.ListAccountsResponse
+	(*ResetAccountPasswordRequest)(nil),  // 27: estamp.v1.ResetAccountPasswordRequest
+	(*ResetAccountPasswordResponse)(nil), // 28: estamp.v1.ResetAccountPasswordResponse
+	(*DisableAccountRequest)(nil),        // 29: estamp.v1.DisableAccountRequest
+	(*DisableAccountResponse)(nil),       // 30: estamp.v1.DisableAccountResponse
+	(*timestamppb.Timestamp)(nil),        // 31: google.protobuf.Timestamp
+	(*IssuerKey)(nil),                    // 32: estamp.v1.IssuerKey
 }
 var file_estamp_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.Token.role:type_name -> estamp.v1.Role
-	22, // 1: estamp.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	22, // 2: estamp.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
+	31, // 1: estamp.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	31, // 2: estamp.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: estamp.v1.CreateTokenRequest.role:type_name -> estamp.v1.Role
 	1,  // 4: estamp.v1.CreateTokenResponse.token:type_name -> estamp.v1.Token
 	1,  // 5: estamp.v1.ListTokensResponse.tokens:type_name -> estamp.v1.Token
 	1,  // 6: estamp.v1.RevokeTokenResponse.token:type_name -> estamp.v1.Token
-	23, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
-	23, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
-	23, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
-	22, // 10: estamp.v1.AuditEntry.change_time:type_name -> google.protobuf.Timestamp
+	32, // 7: estamp.v1.RotateKeyResponse.key:type_name -> estamp.v1.IssuerKey
+	32, // 8: estamp.v1.RetireKeyResponse.key:type_name -> estamp.v1.IssuerKey
+	32, // 9: estamp.v1.MarkKeyCompromisedResponse.key:type_name -> estamp.v1.IssuerKey
+	31, // 10: estamp.v1.AuditEntry.change_time:type_name -> google.protobuf.Timestamp
 	14, // 11: estamp.v1.ListAuditEntriesResponse.entries:type_name -> estamp.v1.AuditEntry
 	19, // 12: estamp.v1.VerifyAuditLogResponse.mismatches:type_name -> estamp.v1.AuditMismatch
-	2,  // 13: estamp.v1.AdminService.CreateToken:input_type -> estamp.v1.CreateTokenRequest
-	4,  // 14: estamp.v1.AdminService.ListTokens:input_type -> estamp.v1.ListTokensRequest
-	6,  // 15: estamp.v1.AdminService.RevokeToken:input_type -> estamp.v1.RevokeTokenRequest
-	8,  // 16: estamp.v1.AdminService.RotateKey:input_type -> estamp.v1.RotateKeyRequest
-	10, // 17: estamp.v1.AdminService.RetireKey:input_type -> estamp.v1.RetireKeyRequest
-	12, // 18: estamp.v1.AdminService.MarkKeyCompromised:input_type -> estamp.v1.MarkKeyCompromisedRequest
-	15, // 19: estamp.v1.AdminService.ListAuditEntries:input_type -> estamp.v1.ListAuditEntriesRequest
-	17, // 20: estamp.v1.AdminService.VerifyAuditLog:input_type -> estamp.v1.VerifyAuditLogRequest
-	20, // 21: estamp.v1.AdminService.Backup:input_type -> estamp.v1.BackupRequest
-	3,  // 22: estamp.v1.AdminService.CreateToken:output_type -> estamp.v1.CreateTokenResponse
-	5,  // 23: estamp.v1.AdminService.ListTokens:output_type -> estamp.v1.ListTokensResponse
-	7,  // 24: estamp.v1.AdminService.RevokeToken:output_type -> estamp.v1.RevokeTokenResponse
-	9,  // 25: estamp.v1.AdminService.RotateKey:output_type -> estamp.v1.RotateKeyResponse
-	11, // 26: estamp.v1.AdminService.RetireKey:output_type -> estamp.v1.RetireKeyResponse
-	13, // 27: estamp.v1.AdminService.MarkKeyCompromised:output_type -> estamp.v1.MarkKeyCompromisedResponse
-	16, // 28: estamp.v1.AdminService.ListAuditEntries:output_type -> estamp.v1.ListAuditEntriesResponse
-	18, // 29: estamp.v1.AdminService.VerifyAuditLog:output_type -> estamp.v1.VerifyAuditLogResponse
-	21, // 30: estamp.v1.AdminService.Backup:output_type -> estamp.v1.BackupResponse
-	22, // [22:31] is the sub-list for method output_type
-	13, // [13:22] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	0,  // 13: estamp.v1.Account.role:type_name -> estamp.v1.Role
+	31, // 14: estamp.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	31, // 15: estamp.v1.Account.disable_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: estamp.v1.CreateAccountRequest.role:type_name -> estamp.v1.Role
+	22, // 17: estamp.v1.CreateAccountResponse.account:type_name -> estamp.v1.Account
+	22, // 18: estamp.v1.ListAccountsResponse.accounts:type_name -> estamp.v1.Account
+	22, // 19: estamp.v1.ResetAccountPasswordResponse.account:type_name -> estamp.v1.Account
+	22, // 20: estamp.v1.DisableAccountResponse.account:type_name -> estamp.v1.Account
+	2,  // 21: estamp.v1.AdminService.CreateToken:input_type -> estamp.v1.CreateTokenRequest
+	4,  // 22: estamp.v1.AdminService.ListTokens:input_type -> estamp.v1.ListTokensRequest
+	6,  // 23: estamp.v1.AdminService.RevokeToken:input_type -> estamp.v1.RevokeTokenRequest
+	8,  // 24: estamp.v1.AdminService.RotateKey:input_type -> estamp.v1.RotateKeyRequest
+	10, // 25: estamp.v1.AdminService.RetireKey:input_type -> estamp.v1.RetireKeyRequest
+	12, // 26: estamp.v1.AdminService.MarkKeyCompromised:input_type -> estamp.v1.MarkKeyCompromisedRequest
+	15, // 27: estamp.v1.AdminService.ListAuditEntries:input_type -> estamp.v1.ListAuditEntriesRequest
+	17, // 28: estamp.v1.AdminService.VerifyAuditLog:input_type -> estamp.v1.VerifyAuditLogRequest
+	20, // 29: estamp.v1.AdminService.Backup:input_type -> estamp.v1.BackupRequest
+	23, // 30: estamp.v1.AdminService.CreateAccount:input_type -> estamp.v1.CreateAccountRequest
+	25, // 31: estamp.v1.AdminService.ListAccounts:input_type -> estamp.v1.ListAccountsRequest
+	27, // 32: estamp.v1.AdminService.ResetAccountPassword:input_type -> estamp.v1.ResetAccountPasswordRequest
+	29, // 33: estamp.v1.AdminService.DisableAccount:input_type -> estamp.v1.DisableAccountRequest
+	3,  // 34: estamp.v1.AdminService.CreateToken:output_type -> estamp.v1.CreateTokenResponse
+	5,  // 35: estamp.v1.AdminService.ListTokens:output_type -> estamp.v1.ListTokensResponse
+	7,  // 36: estamp.v1.AdminService.RevokeToken:output_type -> estamp.v1.RevokeTokenResponse
+	9,  // 37: estamp.v1.AdminService.RotateKey:output_type -> estamp.v1.RotateKeyResponse
+	11, // 38: estamp.v1.AdminService.RetireKey:output_type -> estamp.v1.RetireKeyResponse
+	13, // 39: estamp.v1.AdminService.MarkKeyCompromised:output_type -> estamp.v1.MarkKeyCompromisedResponse
+	16, // 40: estamp.v1.AdminService.ListAuditEntries:output_type -> estamp.v1.ListAuditEntriesResponse
+	18, // 41: estamp.v1.AdminService.VerifyAuditLog:output_type -> estamp.v1.VerifyAuditLogResponse
+	21, // 42: estamp.v1.AdminService.Backup:output_type -> estamp.v1.BackupResponse
+	24, // 43: estamp.v1.AdminService.CreateAccount:output_type -> estamp.v1.CreateAccountResponse
+	26, // 44: estamp.v1.AdminService.ListAccounts:output_type -> estamp.v1.ListAccountsResponse
+	28, // 45: estamp.v1.AdminService.ResetAccountPassword:output_type -> estamp.v1.ResetAccountPasswordResponse
+	30, // 46: estamp.v1.AdminService.DisableAccount:output_type -> estamp.v1.DisableAccountResponse
+	34, // [34:47] is the sub-list for method output_type
+	21, // [21:34] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_admin_proto_init() }
@@ -1511,7 +2142,7 @@ func file_estamp_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_admin_proto_rawDesc), len(file_estamp_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   21,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,15 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateToken_FullMethodName        = "/estamp.v1.AdminService/CreateToken"
-	AdminService_ListTokens_FullMethodName         = "/estamp.v1.AdminService/ListTokens"
-	AdminService_RevokeToken_FullMethodName        = "/estamp.v1.AdminService/RevokeToken"
-	AdminService_RotateKey_FullMethodName          = "/estamp.v1.AdminService/RotateKey"
-	AdminService_RetireKey_FullMethodName          = "/estamp.v1.AdminService/RetireKey"
-	AdminService_MarkKeyCompromised_FullMethodName = "/estamp.v1.AdminService/MarkKeyCompromised"
-	AdminService_ListAuditEntries_FullMethodName   = "/estamp.v1.AdminService/ListAuditEntries"
-	AdminService_VerifyAuditLog_FullMethodName     = "/estamp.v1.AdminService/VerifyAuditLog"
-	AdminService_Backup_FullMethodName             = "/estamp.v1.AdminService/Backup"
+	AdminService_CreateToken_FullMethodName          = "/estamp.v1.AdminService/CreateToken"
+	AdminService_ListTokens_FullMethodName           = "/estamp.v1.AdminService/ListTokens"
+	AdminService_RevokeToken_FullMethodName          = "/estamp.v1.AdminService/RevokeToken"
+	AdminService_RotateKey_FullMethodName            = "/estamp.v1.AdminService/RotateKey"
+	AdminService_RetireKey_FullMethodName            = "/estamp.v1.AdminService/RetireKey"
+	AdminService_MarkKeyCompromised_FullMethodName   = "/estamp.v1.AdminService/MarkKeyCompromised"
+	AdminService_ListAuditEntries_FullMethodName     = "/estamp.v1.AdminService/ListAuditEntries"
+	AdminService_VerifyAuditLog_FullMethodName       = "/estamp.v1.AdminService/VerifyAuditLog"
+	AdminService_Backup_FullMethodName               = "/estamp.v1.AdminService/Backup"
+	AdminService_CreateAccount_FullMethodName        = "/estamp.v1.AdminService/CreateAccount"
+	AdminService_ListAccounts_FullMethodName         = "/estamp.v1.AdminService/ListAccounts"
+	AdminService_ResetAccountPassword_FullMethodName = "/estamp.v1.AdminService/ResetAccountPassword"
+	AdminService_DisableAccount_FullMethodName       = "/estamp.v1.AdminService/DisableAccount"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -60,6 +64,19 @@ type AdminServiceClient interface {
 	// Backup streams a consistent snapshot of the whole database while the
 	// server keeps serving. Issuer keys are files and are not included.
 	Backup(ctx context.Context, in *BackupRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BackupResponse], error)
+	// CreateAccount makes a console account for a person: office staff, a
+	// producer or a shop. Its first password is in the response and nowhere
+	// else; the first sign-in must change it.
+	CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*CreateAccountResponse, error)
+	// ListAccounts pages through the console accounts, disabled ones
+	// included, without password hashes.
+	ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error)
+	// ResetAccountPassword gives an account a new one-time password and
+	// signs it out everywhere.
+	ResetAccountPassword(ctx context.Context, in *ResetAccountPasswordRequest, opts ...grpc.CallOption) (*ResetAccountPasswordResponse, error)
+	// DisableAccount stops an account from signing in and signs it out
+	// everywhere. It cannot be undone: create a new account instead.
+	DisableAccount(ctx context.Context, in *DisableAccountRequest, opts ...grpc.CallOption) (*DisableAccountResponse, error)
 }
 
 type adminServiceClient struct {
@@ -169,6 +186,46 @@ func (c *adminServiceClient) Backup(ctx context.Context, in *BackupRequest, opts
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_BackupClient = grpc.ServerStreamingClient[BackupResponse]
 
+func (c *adminServiceClient) CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*CreateAccountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateAccountResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAccountsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListAccounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ResetAccountPassword(ctx context.Context, in *ResetAccountPasswordRequest, opts ...grpc.CallOption) (*ResetAccountPasswordResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResetAccountPasswordResponse)
+	err := c.cc.Invoke(ctx, AdminService_ResetAccountPassword_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) DisableAccount(ctx context.Context, in *DisableAccountRequest, opts ...grpc.CallOption) (*DisableAccountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DisableAccountResponse)
+	err := c.cc.Invoke(ctx, AdminService_DisableAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -199,6 +256,19 @@ type AdminServiceServer interface {
 	// Backup streams a consistent snapshot of the whole database while the
 	// server keeps serving. Issuer keys are files and are not included.
 	Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error
+	// CreateAccount makes a console account for a person: office staff, a
+	// producer or a shop. Its first password is in the response and nowhere
+	// else; the first sign-in must change it.
+	CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error)
+	// ListAccounts pages through the console accounts, disabled ones
+	// included, without password hashes.
+	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error)
+	// ResetAccountPassword gives an account a new one-time password and
+	// signs it out everywhere.
+	ResetAccountPassword(context.Context, *ResetAccountPasswordRequest) (*ResetAccountPasswordResponse, error)
+	// DisableAccount stops an account from signing in and signs it out
+	// everywhere. It cannot be undone: create a new account instead.
+	DisableAccount(context.Context, *DisableAccountRequest) (*DisableAccountResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -235,6 +305,18 @@ func (UnimplementedAdminServiceServer) VerifyAuditLog(context.Context, *VerifyAu
 }
 func (UnimplementedAdminServiceServer) Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error {
 	return status.Error(codes.Unimplemented, "method Backup not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateAccount not implemented")
+}
+func (UnimplementedAdminServiceServer) ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAccounts not implemented")
+}
+func (UnimplementedAdminServiceServer) ResetAccountPassword(context.Context, *ResetAccountPasswordRequest) (*ResetAccountPasswordResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResetAccountPassword not implemented")
+}
+func (UnimplementedAdminServiceServer) DisableAccount(context.Context, *DisableAccountRequest) (*DisableAccountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DisableAccount not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -412,6 +494,78 @@ func _AdminService_Backup_Handler(srv interface{}, stream grpc.ServerStream) err
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_BackupServer = grpc.ServerStreamingServer[BackupResponse]
 
+func _AdminService_CreateAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateAccount(ctx, req.(*CreateAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListAccounts(ctx, req.(*ListAccountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ResetAccountPassword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetAccountPasswordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ResetAccountPassword(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ResetAccountPassword_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ResetAccountPassword(ctx, req.(*ResetAccountPasswordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_DisableAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DisableAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).DisableAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_DisableAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).DisableAccount(ctx, req.(*DisableAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -450,6 +604,22 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyAuditLog",
 			Handler:    _AdminService_VerifyAuditLog_Handler,
+		},
+		{
+			MethodName: "CreateAccount",
+			Handler:    _AdminService_CreateAccount_Handler,
+		},
+		{
+			MethodName: "ListAccounts",
+			Handler:    _AdminService_ListAccounts_Handler,
+		},
+		{
+			MethodName: "ResetAccountPassword",
+			Handler:    _AdminService_ResetAccountPassword_Handler,
+		},
+		{
+			MethodName: "DisableAccount",
+			Handler:    _AdminService_DisableAccount_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
