@@ -2,6 +2,9 @@ package console_test
 
 import (
 	"context"
+	"path/filepath"
+
+	"github.com/chromedp/chromedp"
 	"io"
 	"log/slog"
 	"net"
@@ -268,4 +271,56 @@ func regexpFind(t testing.TB, s, pattern string) string {
 		t.Fatalf("no %s in %s", pattern, s)
 	}
 	return m[1]
+}
+
+// chrome starts headless Chromium at phone size (390 × 844), with extra
+// flags (e.g. a fake camera), and returns its context, which ends with
+// the test or after two minutes.
+func chrome(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a browser")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(findChromium(t)),
+		chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("lang", "vi-VN"),
+		chromedp.WindowSize(390, 844),
+	)
+	opts = append(opts, flags...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// screenshot saves the page as docs/<name>.png when ESTAMP_SCREENSHOTS
+// names the docs directory (make screenshots), so that the README shows
+// what the tests saw; it always takes it, so that a page that cannot be
+// drawn fails the test.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	// Quality 100 is a PNG of the whole page, however long.
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("ESTAMP_SCREENSHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
