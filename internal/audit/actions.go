@@ -15,6 +15,10 @@ const (
 	CertificateRenew  Action = "certificate.renew"
 	CertificateRevoke Action = "certificate.revoke"
 	RetailerCreate    Action = "retailer.create"
+	// ProductPhoto is a product's photo set, replaced or taken away.
+	ProductPhoto Action = "product.photo"
+	// ProductDescription is a product's description set or cleared.
+	ProductDescription Action = "product.description"
 )
 
 // Issuance and revocation: IssuanceService.

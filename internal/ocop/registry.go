@@ -20,6 +20,9 @@ const (
 	MaxNameLength   = 200
 	MaxTextLength   = 200
 	MaxReasonLength = 500
+	// MaxDescriptionLength bounds a product's description for buyers:
+	// a few paragraphs, which a phone shows without much scrolling.
+	MaxDescriptionLength = 2000
 	// CertificateValidity is how long a certificate lasts unless the
 	// decision says otherwise.
 	CertificateValidity = 36 // months
@@ -80,6 +83,38 @@ func Text(field, s string, required bool, maxLen int) (string, error) {
 	return s, nil
 }
 
+// Paragraphs normalises free text of several lines, such as a product's
+// description: each line as Text does, at most one empty line between
+// paragraphs and none at either end. maxLen counts every character kept,
+// line breaks included.
+func Paragraphs(field, s string, maxLen int) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", Invalid(field, "not valid UTF-8")
+	}
+	var lines []string
+	gap := false
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		// Each line alone may be as long as the whole.
+		l, err := Text(field, line, false, maxLen)
+		if err != nil {
+			return "", err
+		}
+		if l == "" {
+			gap = len(lines) > 0
+			continue
+		}
+		if gap {
+			lines, gap = append(lines, ""), false
+		}
+		lines = append(lines, l)
+	}
+	out := strings.Join(lines, "\n")
+	if n := utf8.RuneCountInString(out); n > maxLen {
+		return "", Invalid(field, "%d characters, at most %d allowed", n, maxLen)
+	}
+	return out, nil
+}
+
 // NormalizeProducer validates p in place for creation.
 func NormalizeProducer(p *estampv1.Producer) error {
 	if p == nil {
@@ -132,8 +167,14 @@ func NormalizeProduct(p *estampv1.Product) error {
 	if err := NormalizeCertification(p.StarGrade, p.Certificate, "product"); err != nil {
 		return err
 	}
+	if p.Description, err = Paragraphs("product.description", p.Description, MaxDescriptionLength); err != nil {
+		return err
+	}
 	p.Number = 0
 	p.CreateTime = nil
+	// The photo is set by SetProductPhoto, which checks the image: a URL
+	// given here would name bytes nobody checked.
+	p.PhotoUrl, p.PhotoWidth, p.PhotoHeight = "", 0, 0
 	return nil
 }
 

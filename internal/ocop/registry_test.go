@@ -137,6 +137,32 @@ func TestNormalizeProduct(t *testing.T) {
 			p.StarGrade = 3
 			p.Certificate.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT
 		}, "product.certificate.authority", nil},
+		// Paragraphs stay paragraphs: the stamp page shows the line
+		// breaks; spaces, blank lines and decomposed letters do not
+		// count.
+		{name: "description", edit: func(p *estampv1.Product) {
+			p.Description = "\r\n  Nem chua   làm từ thịt lợn.\r\n\r\n\n\tGói lá ổi " + norm.NFD.String("tươi") + ". \n\n"
+		}, check: func(t *testing.T, p *estampv1.Product) {
+			if want := "Nem chua làm từ thịt lợn.\n\nGói lá ổi tươi."; p.Description != want {
+				t.Errorf("description = %q, want %q", p.Description, want)
+			}
+		}},
+		{name: "description of 2000 characters", edit: func(p *estampv1.Product) {
+			p.Description = strings.Repeat("ổ", 1000) + "\n" + strings.Repeat("a", 999)
+		}},
+		{"description of 2001 characters", func(p *estampv1.Product) {
+			p.Description = strings.Repeat("ổ", 1000) + "\n" + strings.Repeat("a", 1000)
+		}, "product.description", nil},
+		{"description with a bidi override", func(p *estampv1.Product) { p.Description = "Nem\n\u202echua" }, "product.description", nil},
+		{"description with a control character", func(p *estampv1.Product) { p.Description = "Nem\n\x00chua" }, "product.description", nil},
+		// Only SetProductPhoto, which checks the image, sets a photo.
+		{name: "photo on create is ignored", edit: func(p *estampv1.Product) {
+			p.PhotoUrl, p.PhotoWidth, p.PhotoHeight = "/photos/x.png", 10, 10
+		}, check: func(t *testing.T, p *estampv1.Product) {
+			if p.PhotoUrl != "" || p.PhotoWidth != 0 || p.PhotoHeight != 0 {
+				t.Errorf("photo kept: %q %d × %d", p.PhotoUrl, p.PhotoWidth, p.PhotoHeight)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/photo"
 )
 
 // Store is what the registry needs from storage.
@@ -23,6 +24,8 @@ type Store interface {
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
 	Products(ctx context.Context, producerID, after string, limit int) ([]*estampv1.Product, bool, error)
 	UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error)
+	EditProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, bool, error)) (*estampv1.Product, error)
+	SetProductPhoto(ctx context.Context, id string, ph *photo.Photo, ch audit.Change, e audit.Entry) (*estampv1.Product, error)
 	CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch audit.Change, e audit.Entry) error
 	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
 	Retailers(ctx context.Context, after string, limit int) ([]*estampv1.Retailer, bool, error)
@@ -157,6 +160,53 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 		return nil, err
 	}
 	return &estampv1.UpdateCertificationResponse{Product: ocop.WithStatus(p, now)}, nil
+}
+
+// SetProductPhoto implements estampv1.RegistryServiceServer.
+func (s *Service) SetProductPhoto(ctx context.Context, req *estampv1.SetProductPhotoRequest) (*estampv1.SetProductPhotoResponse, error) {
+	id := req.GetProductId()
+	if err := ocop.CheckID("product_id", id); err != nil {
+		return nil, err
+	}
+	var ph *photo.Photo
+	e := audit.Entry{Action: audit.ProductPhoto, Target: id, Detail: "removed"}
+	if len(req.GetPhoto()) > 0 {
+		var err error
+		if ph, err = photo.Check("photo", req.GetPhoto()); err != nil {
+			return nil, err
+		}
+		// The sum is in the product's record, which the entry hashes;
+		// the detail says it for people reading the log.
+		e.Detail = fmt.Sprintf("%s, %d bytes, %d × %d pixels, sha256 %x", ph.ContentType, len(ph.Data), ph.Width, ph.Height, ph.Sum)
+	}
+	now := s.now()
+	p, err := s.store.SetProductPhoto(ctx, id, ph, s.change(ctx, now), e)
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.SetProductPhotoResponse{Product: ocop.WithStatus(p, now)}, nil
+}
+
+// SetProductDescription implements estampv1.RegistryServiceServer.
+func (s *Service) SetProductDescription(ctx context.Context, req *estampv1.SetProductDescriptionRequest) (*estampv1.SetProductDescriptionResponse, error) {
+	id := req.GetProductId()
+	if err := ocop.CheckID("product_id", id); err != nil {
+		return nil, err
+	}
+	text, err := ocop.Paragraphs("description", req.GetDescription(), ocop.MaxDescriptionLength)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	p, err := s.store.EditProduct(ctx, id, s.change(ctx, now), func(p *estampv1.Product) (audit.Entry, bool, error) {
+		changed := p.Description != text
+		p.Description = text
+		return audit.Entry{Action: audit.ProductDescription, Target: id, Detail: text}, changed, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.SetProductDescriptionResponse{Product: ocop.WithStatus(p, now)}, nil
 }
 
 // CreateRetailer implements estampv1.RegistryServiceServer.

@@ -123,6 +123,12 @@ var rules = map[string]rule{
 	estampv1.RegistryService_UpdateCertification_FullMethodName: adminOnly,
 	estampv1.RegistryService_CreateRetailer_FullMethodName:      adminOnly,
 	estampv1.RegistryService_ListRetailers_FullMethodName:       adminOnly,
+
+	// What the stamp page shows buyers of a product besides its
+	// certificate: the office's to change, like the rest of the registry.
+	estampv1.RegistryService_SetProductPhoto_FullMethodName:       adminOnly,
+	estampv1.RegistryService_SetProductDescription_FullMethodName: adminOnly,
+
 	estampv1.RegistryService_GetProducer_FullMethodName: {producer: func(_ context.Context, _ owners, req any) ([]string, error) {
 		return []string{req.(*estampv1.GetProducerRequest).GetId()}, nil
 	}},

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -139,6 +141,16 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "RegistryService/UpdateCertification", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
 			_, err := c.Registry.UpdateCertification(ctx, &estampv1.UpdateCertificationRequest{ProductId: "NEM-CHUA-5S",
 				Change: &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: "kiểm tra"}}})
+			return err
+		}},
+		// Only the office changes what buyers see of a product, even of
+		// a producer's own.
+		{method: "RegistryService/SetProductPhoto", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Registry.SetProductPhoto(ctx, &estampv1.SetProductPhotoRequest{ProductId: "NEM-CHUA", Photo: onePixelPNG(t)})
+			return err
+		}},
+		{method: "RegistryService/SetProductDescription", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Registry.SetProductDescription(ctx, &estampv1.SetProductDescriptionRequest{ProductId: "NEM-CHUA", Description: "Nem chua gói lá ổi."})
 			return err
 		}},
 		{method: "RegistryService/CreateRetailer", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
@@ -362,6 +374,16 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// onePixelPNG is the smallest photo a product can have.
+func onePixelPNG(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func contains(list []caller, c caller) bool {

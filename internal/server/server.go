@@ -242,7 +242,7 @@ func New(cfg Config) (_ *Server, err error) {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
-	pages, err := web.New(counted, ver.Checker().BasePath(), ring, cust, cfg.Log)
+	pages, err := web.New(counted, ver.Checker().BasePath(), ring, cust, st, cfg.Log)
 	if err != nil {
 		rec.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/photo"
 	"github.com/ocopvn/estamp/internal/record"
 )
 
@@ -63,11 +64,13 @@ func productRecord(p *estampv1.Product) *storagev1.ProductRecord {
 		Certificate:    certificateRecord(p.Certificate),
 		Number:         p.Number,
 		CreateUnixNano: unixNano(p.CreateTime),
+		Description:    p.Description,
+		Photo:          photoRecord(p),
 	}
 }
 
 func productOf(key []byte, r *storagev1.ProductRecord) *estampv1.Product {
-	return &estampv1.Product{
+	p := &estampv1.Product{
 		Id:          string(key),
 		ProducerId:  r.ProducerId,
 		Name:        r.Name,
@@ -76,7 +79,23 @@ func productOf(key []byte, r *storagev1.ProductRecord) *estampv1.Product {
 		Certificate: certificateOf(r.Certificate),
 		Number:      r.Number,
 		CreateTime:  timestamp(r.CreateUnixNano),
+		Description: r.Description,
 	}
+	if ph := r.Photo; ph != nil {
+		p.PhotoUrl, p.PhotoWidth, p.PhotoHeight = photo.URL(ph.Sha256, ph.ContentType), ph.Width, ph.Height
+	}
+	return p
+}
+
+// photoRecord is what a product's record keeps of its photo: the API's
+// address names the bytes (by SHA-256) and their type, which the record
+// keeps as such. None for a product without a photo.
+func photoRecord(p *estampv1.Product) *storagev1.PhotoRecord {
+	sum, ct, ok := photo.ParseURL(p.PhotoUrl)
+	if !ok {
+		return nil
+	}
+	return &storagev1.PhotoRecord{Sha256: sum, ContentType: ct, Width: p.PhotoWidth, Height: p.PhotoHeight}
 }
 
 // certificateRecord leaves out the status, which depends on the day it

@@ -157,3 +157,37 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, ch audit.Change, c
 	}
 	return p, nil
 }
+
+// EditProduct applies a change of what buyers read of a product (its
+// description) in one transaction; change returns the change's audit
+// entry, and false when it changes nothing, so that nothing is written.
+// Unlike UpdateProduct it leaves the certificate alone, and the
+// revocation list with it.
+func (s *Store) EditProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, bool, error)) (*estampv1.Product, error) {
+	return s.editProduct(ctx, id, ch, func(_ *bolt.Tx, p *estampv1.Product) (audit.Entry, bool, error) { return change(p) })
+}
+
+// editProduct is EditProduct with the transaction, for changes that write
+// more than the product's record.
+func (s *Store) editProduct(ctx context.Context, id string, ch audit.Change, change func(*bolt.Tx, *estampv1.Product) (audit.Entry, bool, error)) (*estampv1.Product, error) {
+	var p *estampv1.Product
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		var err error
+		if p, err = productTx(tx, id); err != nil {
+			return err
+		}
+		e, changed, err := change(tx, p)
+		if err != nil || !changed {
+			return err
+		}
+		d, err := productTable.putTx(tx, []byte(id), p)
+		if err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, e, d)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

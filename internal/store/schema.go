@@ -66,13 +66,18 @@ var (
 	// (protobuf). Not audited: sessions come and go with every sign-in;
 	// the account changes that end them are.
 	bucketSessions = []byte("sessions")
+	// photos: SHA-256 of an image file -> the file: products' photos
+	// (JPEG or PNG), which the product records name. Not audited itself:
+	// a product's audited record holds the sum, which the bytes must
+	// match.
+	bucketPhotos = []byte("photos")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
 		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs,
 		bucketTokens, bucketKeyStates, bucketAudit, bucketAccounts,
-		bucketSessions,
+		bucketSessions, bucketPhotos,
 	}
 
 	// The kinds of records kept by id, each in its bucket, with what

@@ -33,6 +33,12 @@ func public(r *estampv1.VerifyResponse, rec *record.Stamp, st *record.StampState
 			Status:           ocop.CertificateStatus(c, now),
 			RevocationReason: c.GetRevocationReason(),
 		},
+		// What the producer tells buyers, and its photo: the office
+		// checked both for the stamp page.
+		Description: p.GetDescription(),
+		PhotoUrl:    p.GetPhotoUrl(),
+		PhotoWidth:  p.GetPhotoWidth(),
+		PhotoHeight: p.GetPhotoHeight(),
 	}
 	a := rec.Producer.GetAddress()
 	r.Producer = &estampv1.PublicProducer{

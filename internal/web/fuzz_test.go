@@ -61,10 +61,11 @@ func FuzzRequest(f *testing.F) {
 		{"/healthz", "", ""},
 		{"/assets/style.css", "", ""},
 		{"/nothing/here", "a=%zz", ""},
+		{"/photos/" + strings.Repeat("0a", 32) + ".jpg", "", ""},
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
-	h, err := New(fakeVerifier{}, "", keys.NewRing(), fakeRevocations{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := New(fakeVerifier{}, "", keys.NewRing(), fakeRevocations{}, fakePhotos{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		f.Fatal(err)
 	}

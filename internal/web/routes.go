@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/ocopvn/estamp/internal/photo"
 )
 
 // Route is how the service treats a request path besides answering it.
@@ -24,6 +26,7 @@ const ConsolePath = "/console"
 // The labels of paths that are not fixed.
 const (
 	StampLabel = "/V/{token}"
+	PhotoLabel = photo.Dir + "{file}"
 	OtherLabel = "other"
 )
 
@@ -69,6 +72,11 @@ func RouteOf(path string) Route {
 	}
 	if lastStampSegment(path) >= 0 {
 		return Route{Label: StampLabel, Limited: true}
+	}
+	// A photo is fetched by a stamp page the caller was just allowed to
+	// see, like the style sheet, and then kept for a year.
+	if strings.HasPrefix(path, photo.Dir) {
+		return Route{Label: PhotoLabel}
 	}
 	for _, r := range routes {
 		if r.path == path {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ocopvn/estamp/internal/keys"
@@ -15,7 +16,7 @@ import (
 // the rate limit applies and how metrics label it; the server asks it
 // instead of listing paths of its own.
 func TestRouteTable(t *testing.T) {
-	h, err := New(fakeVerifier{}, "/QR", keys.NewRing(), fakeRevocations{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := New(fakeVerifier{}, "/QR", keys.NewRing(), fakeRevocations{}, fakePhotos{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +37,9 @@ func TestRouteTable(t *testing.T) {
 		{"/X/V/HELLO", StampLabel, true, http.StatusOK}, // a look-alike path gets a verdict too
 		{"/healthz/V/HELLO", StampLabel, true, http.StatusOK},
 		{"/QR/V/", StampLabel, true, http.StatusNotFound},
+		// Photos, like the style sheet, are fetched by a page already
+		// allowed; this one is not there.
+		{"/photos/" + strings.Repeat("ab", 32) + ".png", PhotoLabel, false, http.StatusNotFound},
 		{"/khong-co", OtherLabel, true, http.StatusNotFound},
 		{"/metrics", OtherLabel, true, http.StatusNotFound}, // the server's, outside this handler
 		{"/healthz/", OtherLabel, true, http.StatusNotFound},

@@ -32,6 +32,7 @@ import (
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
+	"github.com/ocopvn/estamp/internal/photo"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/verdict"
 	"github.com/ocopvn/estamp/internal/verify"
@@ -60,6 +61,11 @@ type KeyRing interface {
 	State(stampcode.KeyID) keys.State
 }
 
+// Photos gives the image files of products' photos by their SHA-256.
+type Photos interface {
+	Photo(ctx context.Context, sum []byte) ([]byte, error)
+}
+
 // RevocationList gives the revocation list after a version.
 type RevocationList interface {
 	ListRevocations(ctx context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error)
@@ -73,6 +79,7 @@ type Handler struct {
 	basePath string
 	keys     KeyRing
 	revoked  RevocationList
+	photos   Photos
 	log      *slog.Logger
 	page     *template.Template
 	css      []byte
@@ -81,7 +88,7 @@ type Handler struct {
 
 // New builds the handler; basePath is the path of the base URL stamps are
 // issued under ("" at the root, else e.g. "/QR", upper case).
-func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log *slog.Logger) (*Handler, error) {
+func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, photos Photos, log *slog.Logger) (*Handler, error) {
 	page, err := template.New("page").Parse(pageTemplate)
 	if err != nil {
 		return nil, err
@@ -90,7 +97,7 @@ func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log 
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{verifier: v, basePath: basePath, keys: ring, revoked: revoked, log: log, page: page, css: css, mux: http.NewServeMux()}
+	h := &Handler{verifier: v, basePath: basePath, keys: ring, revoked: revoked, photos: photos, log: log, page: page, css: css, mux: http.NewServeMux()}
 	for _, rt := range routes {
 		pattern := "GET " + rt.path
 		if rt.path == "/" {
@@ -98,6 +105,7 @@ func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, log 
 		}
 		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(h, w, r) })
 	}
+	h.mux.HandleFunc("GET "+photo.Dir+"{file}", h.photo)
 	// Any other path is not found. It is registered for GET so that any
 	// other method gets 405 on every path, as it did before the table.
 	h.mux.HandleFunc("GET /{path...}", http.NotFound)
@@ -271,6 +279,11 @@ type resultView struct {
 	Lot, Produced, Expiry, Serial, Issued         string
 	Recalled, RecallReason                        string
 	ScanText, ScanNote                            string
+	// Description is the producer's text for buyers; Photo the
+	// product's photo's path, with its size in pixels.
+	Description             string
+	Photo                   string
+	PhotoWidth, PhotoHeight int32
 }
 
 func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, in *typed, formError string) *pageView {
@@ -327,6 +340,8 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	p, c, b, o, s := resp.Product, resp.Product.GetCertificate(), resp.Batch, resp.Origin, resp.Scans
 	grade := p.GetStarGrade()
 	rv.Product = p.GetName()
+	rv.Description = p.GetDescription()
+	rv.Photo, rv.PhotoWidth, rv.PhotoHeight = p.GetPhotoUrl(), p.GetPhotoWidth(), p.GetPhotoHeight()
 	rv.StarsDrawn = strings.Repeat("★", int(grade)) + strings.Repeat("☆", max(0, 5-int(grade)))
 	rv.StarsText = fmt.Sprintf(t.Stars, grade)
 	rv.Group = ocop.GroupName(p.GetGroup(), lang)
@@ -408,6 +423,38 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v *
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// photo serves a product's photo at the address its bytes name: the same
+// bytes for ever, so that phones and proxies keep it for a year. An
+// address in any other form, or whose type is not the file's, is not
+// found, so that each photo has one address and is never served as what
+// it is not.
+func (h *Handler) photo(w http.ResponseWriter, r *http.Request) {
+	sum, ct, ok := photo.ParseURL(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	data, err := h.photos.Photo(r.Context(), sum)
+	var missing *ocop.NotFoundError
+	switch {
+	case errors.As(err, &missing):
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		h.log.Error("photo", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	case photo.TypeOf(data) != ct:
+		http.NotFound(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", ct)
+	hd.Set("Content-Length", strconv.Itoa(len(data)))
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(data)
 }
 
 // jwk is one key of the JWK set (RFC 7517) in the OKP form of RFC 8037.

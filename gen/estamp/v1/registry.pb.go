@@ -572,7 +572,23 @@ type Product struct {
 	// Short number assigned by the server; stamps carry it instead of the id.
 	Number uint32 `protobuf:"varint,7,opt,name=number,proto3" json:"number,omitempty"`
 	// When it was registered; set by the server.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Optional plain text for buyers, shown on the stamp page: at most 2,000
+	// characters, NFC-normalised, line breaks kept (at most one empty line
+	// between paragraphs). Taken by CreateProduct; changed with
+	// SetProductDescription.
+	Description string `protobuf:"bytes,9,opt,name=description,proto3" json:"description,omitempty"`
+	// Where the product's photo is served, a path on the service's own
+	// address: "/photos/<SHA-256 of the image, 64 lower-case hex
+	// digits>.jpg" or ".png"; the image at a path never changes. Empty when
+	// there is no photo. Set by SetProductPhoto; ignored on input.
+	PhotoUrl string `protobuf:"bytes,10,opt,name=photo_url,json=photoUrl,proto3" json:"photo_url,omitempty"`
+	// The photo's width in pixels; 0 when there is no photo. Ignored on
+	// input.
+	PhotoWidth int32 `protobuf:"varint,11,opt,name=photo_width,json=photoWidth,proto3" json:"photo_width,omitempty"`
+	// The photo's height in pixels; 0 when there is no photo. Ignored on
+	// input.
+	PhotoHeight   int32 `protobuf:"varint,12,opt,name=photo_height,json=photoHeight,proto3" json:"photo_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -661,6 +677,34 @@ func (x *Product) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Product) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Product) GetPhotoUrl() string {
+	if x != nil {
+		return x.PhotoUrl
+	}
+	return ""
+}
+
+func (x *Product) GetPhotoWidth() int32 {
+	if x != nil {
+		return x.PhotoWidth
+	}
+	return 0
+}
+
+func (x *Product) GetPhotoHeight() int32 {
+	if x != nil {
+		return x.PhotoHeight
+	}
+	return 0
 }
 
 // CreateProducerRequest carries the producer to register.
@@ -1880,6 +1924,209 @@ func (x *ListRetailersResponse) GetNextPageToken() string {
 	return ""
 }
 
+// SetProductPhotoRequest carries a product's new photo.
+type SetProductPhotoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Product id.
+	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// The image file as uploaded: JPEG or PNG, at most 300,000 bytes and 4000
+	// pixels a side. Empty clears the photo.
+	Photo         []byte `protobuf:"bytes,2,opt,name=photo,proto3" json:"photo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetProductPhotoRequest) Reset() {
+	*x = SetProductPhotoRequest{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetProductPhotoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetProductPhotoRequest) ProtoMessage() {}
+
+func (x *SetProductPhotoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetProductPhotoRequest.ProtoReflect.Descriptor instead.
+func (*SetProductPhotoRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SetProductPhotoRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *SetProductPhotoRequest) GetPhoto() []byte {
+	if x != nil {
+		return x.Photo
+	}
+	return nil
+}
+
+// SetProductPhotoResponse returns the updated product.
+type SetProductPhotoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The product as stored, with its photo_url.
+	Product       *Product `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetProductPhotoResponse) Reset() {
+	*x = SetProductPhotoResponse{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetProductPhotoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetProductPhotoResponse) ProtoMessage() {}
+
+func (x *SetProductPhotoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetProductPhotoResponse.ProtoReflect.Descriptor instead.
+func (*SetProductPhotoResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SetProductPhotoResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+// SetProductDescriptionRequest carries a product's new description.
+type SetProductDescriptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Product id.
+	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// The description, as Product.description; empty clears it.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetProductDescriptionRequest) Reset() {
+	*x = SetProductDescriptionRequest{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetProductDescriptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetProductDescriptionRequest) ProtoMessage() {}
+
+func (x *SetProductDescriptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetProductDescriptionRequest.ProtoReflect.Descriptor instead.
+func (*SetProductDescriptionRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SetProductDescriptionRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *SetProductDescriptionRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// SetProductDescriptionResponse returns the updated product.
+type SetProductDescriptionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The product as stored.
+	Product       *Product `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetProductDescriptionResponse) Reset() {
+	*x = SetProductDescriptionResponse{}
+	mi := &file_estamp_v1_registry_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetProductDescriptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetProductDescriptionResponse) ProtoMessage() {}
+
+func (x *SetProductDescriptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_registry_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetProductDescriptionResponse.ProtoReflect.Descriptor instead.
+func (*SetProductDescriptionResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_registry_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SetProductDescriptionResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
 var File_estamp_v1_registry_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_registry_proto_rawDesc = "" +
@@ -1908,7 +2155,7 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\x06status\x18\x05 \x01(\x0e2\x1c.estamp.v1.CertificateStatusR\x06status\x12+\n" +
 	"\x11revocation_reason\x18\x06 \x01(\tR\x10revocationReason\x12;\n" +
 	"\vrevoke_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"\xab\x02\n" +
+	"revokeTime\"\xae\x03\n" +
 	"\aProduct\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vproducer_id\x18\x02 \x01(\tR\n" +
@@ -1920,7 +2167,13 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\vcertificate\x18\x06 \x01(\v2\x16.estamp.v1.CertificateR\vcertificate\x12\x16\n" +
 	"\x06number\x18\a \x01(\rR\x06number\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"H\n" +
+	"createTime\x12 \n" +
+	"\vdescription\x18\t \x01(\tR\vdescription\x12\x1b\n" +
+	"\tphoto_url\x18\n" +
+	" \x01(\tR\bphotoUrl\x12\x1f\n" +
+	"\vphoto_width\x18\v \x01(\x05R\n" +
+	"photoWidth\x12!\n" +
+	"\fphoto_height\x18\f \x01(\x05R\vphotoHeight\"H\n" +
 	"\x15CreateProducerRequest\x12/\n" +
 	"\bproducer\x18\x01 \x01(\v2\x13.estamp.v1.ProducerR\bproducer\"I\n" +
 	"\x16CreateProducerResponse\x12/\n" +
@@ -1991,7 +2244,19 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"r\n" +
 	"\x15ListRetailersResponse\x121\n" +
 	"\tretailers\x18\x01 \x03(\v2\x13.estamp.v1.RetailerR\tretailers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xb5\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"M\n" +
+	"\x16SetProductPhotoRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x14\n" +
+	"\x05photo\x18\x02 \x01(\fR\x05photo\"G\n" +
+	"\x17SetProductPhotoResponse\x12,\n" +
+	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct\"_\n" +
+	"\x1cSetProductDescriptionRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"M\n" +
+	"\x1dSetProductDescriptionResponse\x12,\n" +
+	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct*\xb5\x01\n" +
 	"\fProducerKind\x12\x1d\n" +
 	"\x19PRODUCER_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PRODUCER_KIND_COOPERATIVE\x10\x01\x12\x1c\n" +
@@ -2015,7 +2280,7 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\x1eCERTIFICATE_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CERTIFICATE_STATUS_ACTIVE\x10\x01\x12\x1e\n" +
 	"\x1aCERTIFICATE_STATUS_EXPIRED\x10\x02\x12\x1e\n" +
-	"\x1aCERTIFICATE_STATUS_REVOKED\x10\x032\xd9\x06\n" +
+	"\x1aCERTIFICATE_STATUS_REVOKED\x10\x032\x9f\b\n" +
 	"\x0fRegistryService\x12U\n" +
 	"\x0eCreateProducer\x12 .estamp.v1.CreateProducerRequest\x1a!.estamp.v1.CreateProducerResponse\x12L\n" +
 	"\vGetProducer\x12\x1d.estamp.v1.GetProducerRequest\x1a\x1e.estamp.v1.GetProducerResponse\x12R\n" +
@@ -2027,7 +2292,9 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\x13UpdateCertification\x12%.estamp.v1.UpdateCertificationRequest\x1a&.estamp.v1.UpdateCertificationResponse\x12U\n" +
 	"\x0eCreateRetailer\x12 .estamp.v1.CreateRetailerRequest\x1a!.estamp.v1.CreateRetailerResponse\x12L\n" +
 	"\vGetRetailer\x12\x1d.estamp.v1.GetRetailerRequest\x1a\x1e.estamp.v1.GetRetailerResponse\x12R\n" +
-	"\rListRetailers\x12\x1f.estamp.v1.ListRetailersRequest\x1a .estamp.v1.ListRetailersResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\rListRetailers\x12\x1f.estamp.v1.ListRetailersRequest\x1a .estamp.v1.ListRetailersResponse\x12X\n" +
+	"\x0fSetProductPhoto\x12!.estamp.v1.SetProductPhotoRequest\x1a\".estamp.v1.SetProductPhotoResponse\x12j\n" +
+	"\x15SetProductDescription\x12'.estamp.v1.SetProductDescriptionRequest\x1a(.estamp.v1.SetProductDescriptionResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_registry_proto_rawDescOnce sync.Once
@@ -2042,51 +2309,55 @@ func file_estamp_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_estamp_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_estamp_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_estamp_v1_registry_proto_goTypes = []any{
-	(ProducerKind)(0),                   // 0: estamp.v1.ProducerKind
-	(ProductGroup)(0),                   // 1: estamp.v1.ProductGroup
-	(CertifyingAuthority)(0),            // 2: estamp.v1.CertifyingAuthority
-	(CertificateStatus)(0),              // 3: estamp.v1.CertificateStatus
-	(*Address)(nil),                     // 4: estamp.v1.Address
-	(*Producer)(nil),                    // 5: estamp.v1.Producer
-	(*Certificate)(nil),                 // 6: estamp.v1.Certificate
-	(*Product)(nil),                     // 7: estamp.v1.Product
-	(*CreateProducerRequest)(nil),       // 8: estamp.v1.CreateProducerRequest
-	(*CreateProducerResponse)(nil),      // 9: estamp.v1.CreateProducerResponse
-	(*GetProducerRequest)(nil),          // 10: estamp.v1.GetProducerRequest
-	(*GetProducerResponse)(nil),         // 11: estamp.v1.GetProducerResponse
-	(*ListProducersRequest)(nil),        // 12: estamp.v1.ListProducersRequest
-	(*ListProducersResponse)(nil),       // 13: estamp.v1.ListProducersResponse
-	(*CreateProductRequest)(nil),        // 14: estamp.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),       // 15: estamp.v1.CreateProductResponse
-	(*GetProductRequest)(nil),           // 16: estamp.v1.GetProductRequest
-	(*GetProductResponse)(nil),          // 17: estamp.v1.GetProductResponse
-	(*ListProductsRequest)(nil),         // 18: estamp.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),        // 19: estamp.v1.ListProductsResponse
-	(*Renewal)(nil),                     // 20: estamp.v1.Renewal
-	(*Revocation)(nil),                  // 21: estamp.v1.Revocation
-	(*UpdateCertificationRequest)(nil),  // 22: estamp.v1.UpdateCertificationRequest
-	(*UpdateCertificationResponse)(nil), // 23: estamp.v1.UpdateCertificationResponse
-	(*Retailer)(nil),                    // 24: estamp.v1.Retailer
-	(*CreateRetailerRequest)(nil),       // 25: estamp.v1.CreateRetailerRequest
-	(*CreateRetailerResponse)(nil),      // 26: estamp.v1.CreateRetailerResponse
-	(*GetRetailerRequest)(nil),          // 27: estamp.v1.GetRetailerRequest
-	(*GetRetailerResponse)(nil),         // 28: estamp.v1.GetRetailerResponse
-	(*ListRetailersRequest)(nil),        // 29: estamp.v1.ListRetailersRequest
-	(*ListRetailersResponse)(nil),       // 30: estamp.v1.ListRetailersResponse
-	(*timestamppb.Timestamp)(nil),       // 31: google.protobuf.Timestamp
+	(ProducerKind)(0),                     // 0: estamp.v1.ProducerKind
+	(ProductGroup)(0),                     // 1: estamp.v1.ProductGroup
+	(CertifyingAuthority)(0),              // 2: estamp.v1.CertifyingAuthority
+	(CertificateStatus)(0),                // 3: estamp.v1.CertificateStatus
+	(*Address)(nil),                       // 4: estamp.v1.Address
+	(*Producer)(nil),                      // 5: estamp.v1.Producer
+	(*Certificate)(nil),                   // 6: estamp.v1.Certificate
+	(*Product)(nil),                       // 7: estamp.v1.Product
+	(*CreateProducerRequest)(nil),         // 8: estamp.v1.CreateProducerRequest
+	(*CreateProducerResponse)(nil),        // 9: estamp.v1.CreateProducerResponse
+	(*GetProducerRequest)(nil),            // 10: estamp.v1.GetProducerRequest
+	(*GetProducerResponse)(nil),           // 11: estamp.v1.GetProducerResponse
+	(*ListProducersRequest)(nil),          // 12: estamp.v1.ListProducersRequest
+	(*ListProducersResponse)(nil),         // 13: estamp.v1.ListProducersResponse
+	(*CreateProductRequest)(nil),          // 14: estamp.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),         // 15: estamp.v1.CreateProductResponse
+	(*GetProductRequest)(nil),             // 16: estamp.v1.GetProductRequest
+	(*GetProductResponse)(nil),            // 17: estamp.v1.GetProductResponse
+	(*ListProductsRequest)(nil),           // 18: estamp.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),          // 19: estamp.v1.ListProductsResponse
+	(*Renewal)(nil),                       // 20: estamp.v1.Renewal
+	(*Revocation)(nil),                    // 21: estamp.v1.Revocation
+	(*UpdateCertificationRequest)(nil),    // 22: estamp.v1.UpdateCertificationRequest
+	(*UpdateCertificationResponse)(nil),   // 23: estamp.v1.UpdateCertificationResponse
+	(*Retailer)(nil),                      // 24: estamp.v1.Retailer
+	(*CreateRetailerRequest)(nil),         // 25: estamp.v1.CreateRetailerRequest
+	(*CreateRetailerResponse)(nil),        // 26: estamp.v1.CreateRetailerResponse
+	(*GetRetailerRequest)(nil),            // 27: estamp.v1.GetRetailerRequest
+	(*GetRetailerResponse)(nil),           // 28: estamp.v1.GetRetailerResponse
+	(*ListRetailersRequest)(nil),          // 29: estamp.v1.ListRetailersRequest
+	(*ListRetailersResponse)(nil),         // 30: estamp.v1.ListRetailersResponse
+	(*SetProductPhotoRequest)(nil),        // 31: estamp.v1.SetProductPhotoRequest
+	(*SetProductPhotoResponse)(nil),       // 32: estamp.v1.SetProductPhotoResponse
+	(*SetProductDescriptionRequest)(nil),  // 33: estamp.v1.SetProductDescriptionRequest
+	(*SetProductDescriptionResponse)(nil), // 34: estamp.v1.SetProductDescriptionResponse
+	(*timestamppb.Timestamp)(nil),         // 35: google.protobuf.Timestamp
 }
 var file_estamp_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.Producer.kind:type_name -> estamp.v1.ProducerKind
 	4,  // 1: estamp.v1.Producer.address:type_name -> estamp.v1.Address
-	31, // 2: estamp.v1.Producer.create_time:type_name -> google.protobuf.Timestamp
+	35, // 2: estamp.v1.Producer.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 3: estamp.v1.Certificate.authority:type_name -> estamp.v1.CertifyingAuthority
 	3,  // 4: estamp.v1.Certificate.status:type_name -> estamp.v1.CertificateStatus
-	31, // 5: estamp.v1.Certificate.revoke_time:type_name -> google.protobuf.Timestamp
+	35, // 5: estamp.v1.Certificate.revoke_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: estamp.v1.Product.group:type_name -> estamp.v1.ProductGroup
 	6,  // 7: estamp.v1.Product.certificate:type_name -> estamp.v1.Certificate
-	31, // 8: estamp.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	35, // 8: estamp.v1.Product.create_time:type_name -> google.protobuf.Timestamp
 	5,  // 9: estamp.v1.CreateProducerRequest.producer:type_name -> estamp.v1.Producer
 	5,  // 10: estamp.v1.CreateProducerResponse.producer:type_name -> estamp.v1.Producer
 	5,  // 11: estamp.v1.GetProducerResponse.producer:type_name -> estamp.v1.Producer
@@ -2100,36 +2371,42 @@ var file_estamp_v1_registry_proto_depIdxs = []int32{
 	21, // 19: estamp.v1.UpdateCertificationRequest.revocation:type_name -> estamp.v1.Revocation
 	7,  // 20: estamp.v1.UpdateCertificationResponse.product:type_name -> estamp.v1.Product
 	4,  // 21: estamp.v1.Retailer.address:type_name -> estamp.v1.Address
-	31, // 22: estamp.v1.Retailer.create_time:type_name -> google.protobuf.Timestamp
+	35, // 22: estamp.v1.Retailer.create_time:type_name -> google.protobuf.Timestamp
 	24, // 23: estamp.v1.CreateRetailerRequest.retailer:type_name -> estamp.v1.Retailer
 	24, // 24: estamp.v1.CreateRetailerResponse.retailer:type_name -> estamp.v1.Retailer
 	24, // 25: estamp.v1.GetRetailerResponse.retailer:type_name -> estamp.v1.Retailer
 	24, // 26: estamp.v1.ListRetailersResponse.retailers:type_name -> estamp.v1.Retailer
-	8,  // 27: estamp.v1.RegistryService.CreateProducer:input_type -> estamp.v1.CreateProducerRequest
-	10, // 28: estamp.v1.RegistryService.GetProducer:input_type -> estamp.v1.GetProducerRequest
-	12, // 29: estamp.v1.RegistryService.ListProducers:input_type -> estamp.v1.ListProducersRequest
-	14, // 30: estamp.v1.RegistryService.CreateProduct:input_type -> estamp.v1.CreateProductRequest
-	16, // 31: estamp.v1.RegistryService.GetProduct:input_type -> estamp.v1.GetProductRequest
-	18, // 32: estamp.v1.RegistryService.ListProducts:input_type -> estamp.v1.ListProductsRequest
-	22, // 33: estamp.v1.RegistryService.UpdateCertification:input_type -> estamp.v1.UpdateCertificationRequest
-	25, // 34: estamp.v1.RegistryService.CreateRetailer:input_type -> estamp.v1.CreateRetailerRequest
-	27, // 35: estamp.v1.RegistryService.GetRetailer:input_type -> estamp.v1.GetRetailerRequest
-	29, // 36: estamp.v1.RegistryService.ListRetailers:input_type -> estamp.v1.ListRetailersRequest
-	9,  // 37: estamp.v1.RegistryService.CreateProducer:output_type -> estamp.v1.CreateProducerResponse
-	11, // 38: estamp.v1.RegistryService.GetProducer:output_type -> estamp.v1.GetProducerResponse
-	13, // 39: estamp.v1.RegistryService.ListProducers:output_type -> estamp.v1.ListProducersResponse
-	15, // 40: estamp.v1.RegistryService.CreateProduct:output_type -> estamp.v1.CreateProductResponse
-	17, // 41: estamp.v1.RegistryService.GetProduct:output_type -> estamp.v1.GetProductResponse
-	19, // 42: estamp.v1.RegistryService.ListProducts:output_type -> estamp.v1.ListProductsResponse
-	23, // 43: estamp.v1.RegistryService.UpdateCertification:output_type -> estamp.v1.UpdateCertificationResponse
-	26, // 44: estamp.v1.RegistryService.CreateRetailer:output_type -> estamp.v1.CreateRetailerResponse
-	28, // 45: estamp.v1.RegistryService.GetRetailer:output_type -> estamp.v1.GetRetailerResponse
-	30, // 46: estamp.v1.RegistryService.ListRetailers:output_type -> estamp.v1.ListRetailersResponse
-	37, // [37:47] is the sub-list for method output_type
-	27, // [27:37] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	7,  // 27: estamp.v1.SetProductPhotoResponse.product:type_name -> estamp.v1.Product
+	7,  // 28: estamp.v1.SetProductDescriptionResponse.product:type_name -> estamp.v1.Product
+	8,  // 29: estamp.v1.RegistryService.CreateProducer:input_type -> estamp.v1.CreateProducerRequest
+	10, // 30: estamp.v1.RegistryService.GetProducer:input_type -> estamp.v1.GetProducerRequest
+	12, // 31: estamp.v1.RegistryService.ListProducers:input_type -> estamp.v1.ListProducersRequest
+	14, // 32: estamp.v1.RegistryService.CreateProduct:input_type -> estamp.v1.CreateProductRequest
+	16, // 33: estamp.v1.RegistryService.GetProduct:input_type -> estamp.v1.GetProductRequest
+	18, // 34: estamp.v1.RegistryService.ListProducts:input_type -> estamp.v1.ListProductsRequest
+	22, // 35: estamp.v1.RegistryService.UpdateCertification:input_type -> estamp.v1.UpdateCertificationRequest
+	25, // 36: estamp.v1.RegistryService.CreateRetailer:input_type -> estamp.v1.CreateRetailerRequest
+	27, // 37: estamp.v1.RegistryService.GetRetailer:input_type -> estamp.v1.GetRetailerRequest
+	29, // 38: estamp.v1.RegistryService.ListRetailers:input_type -> estamp.v1.ListRetailersRequest
+	31, // 39: estamp.v1.RegistryService.SetProductPhoto:input_type -> estamp.v1.SetProductPhotoRequest
+	33, // 40: estamp.v1.RegistryService.SetProductDescription:input_type -> estamp.v1.SetProductDescriptionRequest
+	9,  // 41: estamp.v1.RegistryService.CreateProducer:output_type -> estamp.v1.CreateProducerResponse
+	11, // 42: estamp.v1.RegistryService.GetProducer:output_type -> estamp.v1.GetProducerResponse
+	13, // 43: estamp.v1.RegistryService.ListProducers:output_type -> estamp.v1.ListProducersResponse
+	15, // 44: estamp.v1.RegistryService.CreateProduct:output_type -> estamp.v1.CreateProductResponse
+	17, // 45: estamp.v1.RegistryService.GetProduct:output_type -> estamp.v1.GetProductResponse
+	19, // 46: estamp.v1.RegistryService.ListProducts:output_type -> estamp.v1.ListProductsResponse
+	23, // 47: estamp.v1.RegistryService.UpdateCertification:output_type -> estamp.v1.UpdateCertificationResponse
+	26, // 48: estamp.v1.RegistryService.CreateRetailer:output_type -> estamp.v1.CreateRetailerResponse
+	28, // 49: estamp.v1.RegistryService.GetRetailer:output_type -> estamp.v1.GetRetailerResponse
+	30, // 50: estamp.v1.RegistryService.ListRetailers:output_type -> estamp.v1.ListRetailersResponse
+	32, // 51: estamp.v1.RegistryService.SetProductPhoto:output_type -> estamp.v1.SetProductPhotoResponse
+	34, // 52: estamp.v1.RegistryService.SetProductDescription:output_type -> estamp.v1.SetProductDescriptionResponse
+	41, // [41:53] is the sub-list for method output_type
+	29, // [29:41] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_registry_proto_init() }
@@ -2147,7 +2424,7 @@ func file_estamp_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_registry_proto_rawDesc), len(file_estamp_v1_registry_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

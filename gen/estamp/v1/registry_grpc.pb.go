@@ -19,16 +19,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RegistryService_CreateProducer_FullMethodName      = "/estamp.v1.RegistryService/CreateProducer"
-	RegistryService_GetProducer_FullMethodName         = "/estamp.v1.RegistryService/GetProducer"
-	RegistryService_ListProducers_FullMethodName       = "/estamp.v1.RegistryService/ListProducers"
-	RegistryService_CreateProduct_FullMethodName       = "/estamp.v1.RegistryService/CreateProduct"
-	RegistryService_GetProduct_FullMethodName          = "/estamp.v1.RegistryService/GetProduct"
-	RegistryService_ListProducts_FullMethodName        = "/estamp.v1.RegistryService/ListProducts"
-	RegistryService_UpdateCertification_FullMethodName = "/estamp.v1.RegistryService/UpdateCertification"
-	RegistryService_CreateRetailer_FullMethodName      = "/estamp.v1.RegistryService/CreateRetailer"
-	RegistryService_GetRetailer_FullMethodName         = "/estamp.v1.RegistryService/GetRetailer"
-	RegistryService_ListRetailers_FullMethodName       = "/estamp.v1.RegistryService/ListRetailers"
+	RegistryService_CreateProducer_FullMethodName        = "/estamp.v1.RegistryService/CreateProducer"
+	RegistryService_GetProducer_FullMethodName           = "/estamp.v1.RegistryService/GetProducer"
+	RegistryService_ListProducers_FullMethodName         = "/estamp.v1.RegistryService/ListProducers"
+	RegistryService_CreateProduct_FullMethodName         = "/estamp.v1.RegistryService/CreateProduct"
+	RegistryService_GetProduct_FullMethodName            = "/estamp.v1.RegistryService/GetProduct"
+	RegistryService_ListProducts_FullMethodName          = "/estamp.v1.RegistryService/ListProducts"
+	RegistryService_UpdateCertification_FullMethodName   = "/estamp.v1.RegistryService/UpdateCertification"
+	RegistryService_CreateRetailer_FullMethodName        = "/estamp.v1.RegistryService/CreateRetailer"
+	RegistryService_GetRetailer_FullMethodName           = "/estamp.v1.RegistryService/GetRetailer"
+	RegistryService_ListRetailers_FullMethodName         = "/estamp.v1.RegistryService/ListRetailers"
+	RegistryService_SetProductPhoto_FullMethodName       = "/estamp.v1.RegistryService/SetProductPhoto"
+	RegistryService_SetProductDescription_FullMethodName = "/estamp.v1.RegistryService/SetProductDescription"
 )
 
 // RegistryServiceClient is the client API for RegistryService service.
@@ -62,6 +64,14 @@ type RegistryServiceClient interface {
 	GetRetailer(ctx context.Context, in *GetRetailerRequest, opts ...grpc.CallOption) (*GetRetailerResponse, error)
 	// ListRetailers pages through retailers in id order.
 	ListRetailers(ctx context.Context, in *ListRetailersRequest, opts ...grpc.CallOption) (*ListRetailersResponse, error)
+	// SetProductPhoto sets or, with empty bytes, clears a product's photo,
+	// which the stamp page shows buyers. A JPEG or PNG of at most 300 KB
+	// (300,000 bytes) and 4000 pixels a side; anything else is
+	// InvalidArgument naming the field photo.
+	SetProductPhoto(ctx context.Context, in *SetProductPhotoRequest, opts ...grpc.CallOption) (*SetProductPhotoResponse, error)
+	// SetProductDescription sets or, with an empty text, clears a product's
+	// description, which the stamp page shows buyers.
+	SetProductDescription(ctx context.Context, in *SetProductDescriptionRequest, opts ...grpc.CallOption) (*SetProductDescriptionResponse, error)
 }
 
 type registryServiceClient struct {
@@ -172,6 +182,26 @@ func (c *registryServiceClient) ListRetailers(ctx context.Context, in *ListRetai
 	return out, nil
 }
 
+func (c *registryServiceClient) SetProductPhoto(ctx context.Context, in *SetProductPhotoRequest, opts ...grpc.CallOption) (*SetProductPhotoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetProductPhotoResponse)
+	err := c.cc.Invoke(ctx, RegistryService_SetProductPhoto_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) SetProductDescription(ctx context.Context, in *SetProductDescriptionRequest, opts ...grpc.CallOption) (*SetProductDescriptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetProductDescriptionResponse)
+	err := c.cc.Invoke(ctx, RegistryService_SetProductDescription_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegistryServiceServer is the server API for RegistryService service.
 // All implementations must embed UnimplementedRegistryServiceServer
 // for forward compatibility.
@@ -203,6 +233,14 @@ type RegistryServiceServer interface {
 	GetRetailer(context.Context, *GetRetailerRequest) (*GetRetailerResponse, error)
 	// ListRetailers pages through retailers in id order.
 	ListRetailers(context.Context, *ListRetailersRequest) (*ListRetailersResponse, error)
+	// SetProductPhoto sets or, with empty bytes, clears a product's photo,
+	// which the stamp page shows buyers. A JPEG or PNG of at most 300 KB
+	// (300,000 bytes) and 4000 pixels a side; anything else is
+	// InvalidArgument naming the field photo.
+	SetProductPhoto(context.Context, *SetProductPhotoRequest) (*SetProductPhotoResponse, error)
+	// SetProductDescription sets or, with an empty text, clears a product's
+	// description, which the stamp page shows buyers.
+	SetProductDescription(context.Context, *SetProductDescriptionRequest) (*SetProductDescriptionResponse, error)
 	mustEmbedUnimplementedRegistryServiceServer()
 }
 
@@ -242,6 +280,12 @@ func (UnimplementedRegistryServiceServer) GetRetailer(context.Context, *GetRetai
 }
 func (UnimplementedRegistryServiceServer) ListRetailers(context.Context, *ListRetailersRequest) (*ListRetailersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRetailers not implemented")
+}
+func (UnimplementedRegistryServiceServer) SetProductPhoto(context.Context, *SetProductPhotoRequest) (*SetProductPhotoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetProductPhoto not implemented")
+}
+func (UnimplementedRegistryServiceServer) SetProductDescription(context.Context, *SetProductDescriptionRequest) (*SetProductDescriptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetProductDescription not implemented")
 }
 func (UnimplementedRegistryServiceServer) mustEmbedUnimplementedRegistryServiceServer() {}
 func (UnimplementedRegistryServiceServer) testEmbeddedByValue()                         {}
@@ -444,6 +488,42 @@ func _RegistryService_ListRetailers_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_SetProductPhoto_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetProductPhotoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).SetProductPhoto(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_SetProductPhoto_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).SetProductPhoto(ctx, req.(*SetProductPhotoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_SetProductDescription_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetProductDescriptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).SetProductDescription(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_SetProductDescription_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).SetProductDescription(ctx, req.(*SetProductDescriptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RegistryService_ServiceDesc is the grpc.ServiceDesc for RegistryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -490,6 +570,14 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListRetailers",
 			Handler:    _RegistryService_ListRetailers_Handler,
+		},
+		{
+			MethodName: "SetProductPhoto",
+			Handler:    _RegistryService_SetProductPhoto_Handler,
+		},
+		{
+			MethodName: "SetProductDescription",
+			Handler:    _RegistryService_SetProductDescription_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

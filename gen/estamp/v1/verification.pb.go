@@ -573,7 +573,16 @@ type PublicProduct struct {
 	// certificate says whether it still holds.
 	StarGrade int32 `protobuf:"varint,3,opt,name=star_grade,json=starGrade,proto3" json:"star_grade,omitempty"`
 	// The product's OCOP certificate as it stands today.
-	Certificate   *PublicCertificate `protobuf:"bytes,4,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	Certificate *PublicCertificate `protobuf:"bytes,4,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	// The producer's description for buyers; empty when none.
+	Description string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	// Where the product's photo is served on this service, e.g.
+	// "/photos/<sha256 hex>.jpg"; empty when none.
+	PhotoUrl string `protobuf:"bytes,6,opt,name=photo_url,json=photoUrl,proto3" json:"photo_url,omitempty"`
+	// The photo's width in pixels; 0 when there is no photo.
+	PhotoWidth int32 `protobuf:"varint,7,opt,name=photo_width,json=photoWidth,proto3" json:"photo_width,omitempty"`
+	// The photo's height in pixels; 0 when there is no photo.
+	PhotoHeight   int32 `protobuf:"varint,8,opt,name=photo_height,json=photoHeight,proto3" json:"photo_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -634,6 +643,34 @@ func (x *PublicProduct) GetCertificate() *PublicCertificate {
 		return x.Certificate
 	}
 	return nil
+}
+
+func (x *PublicProduct) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *PublicProduct) GetPhotoUrl() string {
+	if x != nil {
+		return x.PhotoUrl
+	}
+	return ""
+}
+
+func (x *PublicProduct) GetPhotoWidth() int32 {
+	if x != nil {
+		return x.PhotoWidth
+	}
+	return 0
+}
+
+func (x *PublicProduct) GetPhotoHeight() int32 {
+	if x != nil {
+		return x.PhotoHeight
+	}
+	return 0
 }
 
 // PublicCertificate is a product's OCOP certificate as a buyer sees it:
@@ -1212,13 +1249,18 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	" \x01(\v2\x16.estamp.v1.ScanHistoryR\x05scans\x126\n" +
 	"\x17stamp_revocation_reason\x18\v \x01(\tR\x15stampRevocationReason\x124\n" +
 	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarningsJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
-	"\"\xb1\x01\n" +
+	"\"\xb4\x02\n" +
 	"\rPublicProduct\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\x05group\x18\x02 \x01(\x0e2\x17.estamp.v1.ProductGroupR\x05group\x12\x1d\n" +
 	"\n" +
 	"star_grade\x18\x03 \x01(\x05R\tstarGrade\x12>\n" +
-	"\vcertificate\x18\x04 \x01(\v2\x1c.estamp.v1.PublicCertificateR\vcertificate\"\xa3\x02\n" +
+	"\vcertificate\x18\x04 \x01(\v2\x1c.estamp.v1.PublicCertificateR\vcertificate\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12\x1b\n" +
+	"\tphoto_url\x18\x06 \x01(\tR\bphotoUrl\x12\x1f\n" +
+	"\vphoto_width\x18\a \x01(\x05R\n" +
+	"photoWidth\x12!\n" +
+	"\fphoto_height\x18\b \x01(\x05R\vphotoHeight\"\xa3\x02\n" +
 	"\x11PublicCertificate\x12'\n" +
 	"\x0fdecision_number\x18\x01 \x01(\tR\x0edecisionNumber\x12#\n" +
 	"\rdecision_date\x18\x02 \x01(\tR\fdecisionDate\x12<\n" +

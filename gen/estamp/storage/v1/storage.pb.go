@@ -923,8 +923,13 @@ type ProductRecord struct {
 	Number uint32 `protobuf:"varint,6,opt,name=number,proto3" json:"number,omitempty"`
 	// Registration, Unix nanoseconds.
 	CreateUnixNano int64 `protobuf:"varint,7,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Description for buyers, NFC-normalised; empty when none.
+	Description string `protobuf:"bytes,8,opt,name=description,proto3" json:"description,omitempty"`
+	// The product's photo; unset when none. Its bytes are in the photos
+	// bucket under their SHA-256.
+	Photo         *PhotoRecord `protobuf:"bytes,9,opt,name=photo,proto3" json:"photo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProductRecord) Reset() {
@@ -1006,6 +1011,94 @@ func (x *ProductRecord) GetCreateUnixNano() int64 {
 	return 0
 }
 
+func (x *ProductRecord) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ProductRecord) GetPhoto() *PhotoRecord {
+	if x != nil {
+		return x.Photo
+	}
+	return nil
+}
+
+// PhotoRecord names a product's photo (estamp.v1.Product.photo_url and its
+// size) inside the product's record.
+type PhotoRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SHA-256 of the image file: its key in the photos bucket.
+	Sha256 []byte `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// "image/jpeg" or "image/png".
+	ContentType string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// Width in pixels.
+	Width int32 `protobuf:"varint,3,opt,name=width,proto3" json:"width,omitempty"`
+	// Height in pixels.
+	Height        int32 `protobuf:"varint,4,opt,name=height,proto3" json:"height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhotoRecord) Reset() {
+	*x = PhotoRecord{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhotoRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhotoRecord) ProtoMessage() {}
+
+func (x *PhotoRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhotoRecord.ProtoReflect.Descriptor instead.
+func (*PhotoRecord) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *PhotoRecord) GetSha256() []byte {
+	if x != nil {
+		return x.Sha256
+	}
+	return nil
+}
+
+func (x *PhotoRecord) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *PhotoRecord) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *PhotoRecord) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
 // CertificateRecord is a product's OCOP certification decision
 // (estamp.v1.Certificate) as stored. Its status is not stored: it depends
 // on the day it is read (expired is past valid_until in Vietnam), so it is
@@ -1033,7 +1126,7 @@ type CertificateRecord struct {
 
 func (x *CertificateRecord) Reset() {
 	*x = CertificateRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1138,7 @@ func (x *CertificateRecord) String() string {
 func (*CertificateRecord) ProtoMessage() {}
 
 func (x *CertificateRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1151,7 @@ func (x *CertificateRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateRecord.ProtoReflect.Descriptor instead.
 func (*CertificateRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CertificateRecord) GetDecisionNumber() string {
@@ -1121,7 +1214,7 @@ type RetailerRecord struct {
 
 func (x *RetailerRecord) Reset() {
 	*x = RetailerRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1133,7 +1226,7 @@ func (x *RetailerRecord) String() string {
 func (*RetailerRecord) ProtoMessage() {}
 
 func (x *RetailerRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1146,7 +1239,7 @@ func (x *RetailerRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetailerRecord.ProtoReflect.Descriptor instead.
 func (*RetailerRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{13}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RetailerRecord) GetName() string {
@@ -1229,7 +1322,7 @@ type BatchRecord struct {
 
 func (x *BatchRecord) Reset() {
 	*x = BatchRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1334,7 @@ func (x *BatchRecord) String() string {
 func (*BatchRecord) ProtoMessage() {}
 
 func (x *BatchRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1347,7 @@ func (x *BatchRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRecord.ProtoReflect.Descriptor instead.
 func (*BatchRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{14}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchRecord) GetProductId() string {
@@ -1453,7 +1546,7 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\bprovince\x18\x01 \x01(\tR\bprovince\x12\x18\n" +
 	"\acommune\x18\x02 \x01(\tR\acommune\x12\x16\n" +
 	"\x06street\x18\x03 \x01(\tR\x06street\x12'\n" +
-	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\x83\x02\n" +
+	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\xdb\x02\n" +
 	"\rProductRecord\x12\x1f\n" +
 	"\vproducer_id\x18\x01 \x01(\tR\n" +
 	"producerId\x12\x12\n" +
@@ -1463,7 +1556,14 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"star_grade\x18\x04 \x01(\x05R\tstarGrade\x12F\n" +
 	"\vcertificate\x18\x05 \x01(\v2$.estamp.storage.v1.CertificateRecordR\vcertificate\x12\x16\n" +
 	"\x06number\x18\x06 \x01(\rR\x06number\x12(\n" +
-	"\x10create_unix_nano\x18\a \x01(\x03R\x0ecreateUnixNano\"\xf7\x01\n" +
+	"\x10create_unix_nano\x18\a \x01(\x03R\x0ecreateUnixNano\x12 \n" +
+	"\vdescription\x18\b \x01(\tR\vdescription\x124\n" +
+	"\x05photo\x18\t \x01(\v2\x1e.estamp.storage.v1.PhotoRecordR\x05photo\"v\n" +
+	"\vPhotoRecord\x12\x16\n" +
+	"\x06sha256\x18\x01 \x01(\fR\x06sha256\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x14\n" +
+	"\x05width\x18\x03 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x04 \x01(\x05R\x06height\"\xf7\x01\n" +
 	"\x11CertificateRecord\x12'\n" +
 	"\x0fdecision_number\x18\x01 \x01(\tR\x0edecisionNumber\x12\x1c\n" +
 	"\tauthority\x18\x02 \x01(\x05R\tauthority\x12#\n" +
@@ -1515,7 +1615,7 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*StampState)(nil),         // 0: estamp.storage.v1.StampState
 	(*DailyScans)(nil),         // 1: estamp.storage.v1.DailyScans
@@ -1529,25 +1629,27 @@ var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*ProducerRecord)(nil),     // 9: estamp.storage.v1.ProducerRecord
 	(*AddressRecord)(nil),      // 10: estamp.storage.v1.AddressRecord
 	(*ProductRecord)(nil),      // 11: estamp.storage.v1.ProductRecord
-	(*CertificateRecord)(nil),  // 12: estamp.storage.v1.CertificateRecord
-	(*RetailerRecord)(nil),     // 13: estamp.storage.v1.RetailerRecord
-	(*BatchRecord)(nil),        // 14: estamp.storage.v1.BatchRecord
-	(*v1.RevocationEntry)(nil), // 15: estamp.v1.RevocationEntry
+	(*PhotoRecord)(nil),        // 12: estamp.storage.v1.PhotoRecord
+	(*CertificateRecord)(nil),  // 13: estamp.storage.v1.CertificateRecord
+	(*RetailerRecord)(nil),     // 14: estamp.storage.v1.RetailerRecord
+	(*BatchRecord)(nil),        // 15: estamp.storage.v1.BatchRecord
+	(*v1.RevocationEntry)(nil), // 16: estamp.v1.RevocationEntry
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
 	1,  // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
 	2,  // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
 	4,  // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
-	15, // 3: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
+	16, // 3: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
 	8,  // 4: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
 	10, // 5: estamp.storage.v1.ProducerRecord.address:type_name -> estamp.storage.v1.AddressRecord
-	12, // 6: estamp.storage.v1.ProductRecord.certificate:type_name -> estamp.storage.v1.CertificateRecord
-	10, // 7: estamp.storage.v1.RetailerRecord.address:type_name -> estamp.storage.v1.AddressRecord
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	13, // 6: estamp.storage.v1.ProductRecord.certificate:type_name -> estamp.storage.v1.CertificateRecord
+	12, // 7: estamp.storage.v1.ProductRecord.photo:type_name -> estamp.storage.v1.PhotoRecord
+	10, // 8: estamp.storage.v1.RetailerRecord.address:type_name -> estamp.storage.v1.AddressRecord
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_estamp_storage_v1_storage_proto_init() }
@@ -1561,7 +1663,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
