@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 )
@@ -11,9 +12,10 @@ var office = []estampv1.Role{estampv1.Role_ROLE_ADMIN}
 
 // officeRoutes are the OCOP office's pages.
 func officeRoutes() []Route {
-	return append([]Route{
+	return slices.Concat([]Route{
 		{Method: "GET", Path: officeHome, Roles: office, serve: (*Handler).officeHome},
-	}, officeAccountRoutes()...)
+	}, officeProducerRoutes(), officeProductRoutes(), officeRetailerRoutes(), officeAccountRoutes(),
+		officeTokenRoutes(), officeKeyRoutes(), officeAuditRoutes())
 }
 
 func (h *Handler) officeHome(rq *Request) error {

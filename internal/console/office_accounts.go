@@ -71,13 +71,7 @@ func (h *Handler) createAccount(rq *Request) error {
 		form[f] = strings.TrimSpace(r.PostFormValue(f))
 	}
 	req := &estampv1.CreateAccountRequest{Username: strings.ToLower(form["username"]), DisplayName: form["display_name"], Role: formRoles[form["role"]]}
-	// Only the subject the chosen role needs: the form shows both lists.
-	switch req.Role {
-	case estampv1.Role_ROLE_PRODUCER:
-		req.ProducerId = form["producer_id"]
-	case estampv1.Role_ROLE_RETAILER:
-		req.RetailerId = form["retailer_id"]
-	}
+	req.ProducerId, req.RetailerId = subjectOf(req.Role, form["producer_id"], form["retailer_id"])
 	resp, err := h.api.admin.CreateAccount(rq.Ctx(), req)
 	d, derr := h.accountsData(rq)
 	if derr != nil {

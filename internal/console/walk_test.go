@@ -37,6 +37,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"producer": producerB,
 		"retailer": shopB,
 		"username": "con.nguoi.khac",
+		"token":    shopToken(t, e, shopB),
+		"key":      e.srv.Ring.Active().ID.String(),
 	}
 	// What only B's own pages may show: a producer or shop that is not B
 	// must never see it.
