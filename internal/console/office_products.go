@@ -118,9 +118,11 @@ func stars(g int) string { return strconv.Itoa(g) + "★" }
 
 type productsData struct {
 	Products []productRow
-	Next     string
-	Choices  productChoices
-	Form     *form
+	// ProducerNames name the products' producers by id.
+	ProducerNames map[string]string
+	Next          string
+	Choices       productChoices
+	Form          *form
 }
 
 func (h *Handler) productsData(rq *Request, f *form) (*productsData, error) {
@@ -133,7 +135,11 @@ func (h *Handler) productsData(rq *Request, f *form) (*productsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &productsData{Products: h.productRows(rq, list.Products), Next: list.NextPageToken, Choices: h.productChoices(rq, producers.Producers), Form: f}, nil
+	d := &productsData{Products: h.productRows(rq, list.Products), ProducerNames: map[string]string{}, Next: list.NextPageToken, Choices: h.productChoices(rq, producers.Producers), Form: f}
+	for _, p := range producers.Producers {
+		d.ProducerNames[p.Id] = p.Name
+	}
+	return d, nil
 }
 
 func (h *Handler) productsPage(rq *Request) error {

@@ -81,6 +81,7 @@ var officeWords = catalogue{
 	"products.page":               {"Sản phẩm OCOP", "OCOP product"},
 	"products.created":            {"Đã thêm sản phẩm.", "Product added."},
 	"products.daysleft":           {"còn %d ngày", "%d days left"},
+	"products.until":              {"đến %s", "until %s"},
 	"products.forbuyers":          {"Giới thiệu cho người mua", "For buyers"},
 	"products.forbuyers.intro":    {"Ảnh và mô tả hiện trên trang tem khi người mua quét mã.", "The photo and description show on the stamp page when a buyer scans the code."},
 	"products.description":        {"Mô tả", "Description"},
