@@ -80,6 +80,12 @@ func Check(field string, data []byte) (*Photo, error) {
 	if !ok {
 		return nil, ocop.Invalid(field, "a %s image; only JPEG or PNG", strings.ToUpper(format))
 	}
+	// Go's decoders forgive what a browser, which tells an image by its
+	// first bytes, would not show: a JPEG with junk before its first
+	// marker.
+	if TypeOf(data) != ct {
+		return nil, ocop.Invalid(field, "a damaged %s image: it does not start as one", strings.ToUpper(format))
+	}
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxSide || cfg.Height > MaxSide {
 		return nil, ocop.Invalid(field, "%d × %d pixels; at most %d a side", cfg.Width, cfg.Height, MaxSide)
 	}
@@ -116,9 +122,10 @@ func ParseURL(u string) (sum []byte, ct string, ok bool) {
 	return nil, "", false
 }
 
-// TypeOf is the content type of a stored photo's bytes by their
-// signature, "" when neither: what a request for an address is checked
-// against, so that /photos/<sum>.png never serves a JPEG.
+// TypeOf is the content type of a photo's bytes by their signature, as
+// browsers tell them, "" when neither: Check takes only files whose
+// signature is their format's, and a request for an address is checked
+// against it, so that /photos/<sum>.png never serves a JPEG.
 func TypeOf(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):

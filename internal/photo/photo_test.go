@@ -61,6 +61,9 @@ func TestCheck(t *testing.T) {
 		{"text", []byte("chè lam Phủ Quảng"), "", 0, 0, "not a JPEG or PNG image"},
 		{"empty", nil, "", 0, 0, "not a JPEG or PNG image"},
 		{"a PNG cut short", encode(t, "png", 10, 10)[:20], "", 0, 0, "a damaged PNG image"},
+		// Found by FuzzCheck: Go reads past junk before the first marker,
+		// browsers do not.
+		{"a JPEG with junk before its first marker", []byte("\xff\xd80\xff\xc0\x00\v\b\x000\x000\x010A\x00\xff\xda00"), "", 0, 0, "a damaged JPEG image: it does not start as one"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := photo.Check("photo", tt.data)
@@ -111,4 +114,43 @@ func TestParseURLReadsOnlyURLsOwnForm(t *testing.T) {
 	if photo.URL(sum[:], "image/gif") != "" || photo.URL(sum[:4], photo.PNG) != "" {
 		t.Error("URL of a type or sum not taken")
 	}
+}
+
+// FuzzCheck feeds any file to Check, as an upload would: it must never
+// panic, and what it takes must be what it says.
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte("\xff\xd8\xff\xe0"))
+	for _, format := range []string{"png", "jpeg", "gif"} {
+		var buf bytes.Buffer
+		img := image.NewGray(image.Rect(0, 0, 3, 2))
+		switch format {
+		case "png":
+			png.Encode(&buf, img)
+		case "jpeg":
+			jpeg.Encode(&buf, img, nil)
+		case "gif":
+			gif.Encode(&buf, img, nil)
+		}
+		f.Add(buf.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := photo.Check("photo", data)
+		if err != nil {
+			if !errors.As(err, new(*ocop.InvalidError)) {
+				t.Fatalf("an error of the wrong type: %v", err)
+			}
+			return
+		}
+		if len(data) > photo.MaxBytes || p.Width < 1 || p.Height < 1 || p.Width > photo.MaxSide || p.Height > photo.MaxSide {
+			t.Fatalf("took %d bytes, %d × %d", len(data), p.Width, p.Height)
+		}
+		if photo.TypeOf(data) != p.ContentType {
+			t.Fatalf("took a %s whose bytes say %q", p.ContentType, photo.TypeOf(data))
+		}
+		if sum, ct, ok := photo.ParseURL(p.URL()); !ok || !bytes.Equal(sum, p.Sum[:]) || ct != p.ContentType {
+			t.Fatalf("URL %s does not read back", p.URL())
+		}
+	})
 }
