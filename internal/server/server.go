@@ -67,7 +67,9 @@ type Config struct {
 	// 1 means a commit per verification, for comparison in benchmarks.
 	ScanBatch int
 	// ManyScans is the scan count above which a genuine stamp is flagged
-	// as possibly copied; verify.DefaultManyScans when zero.
+	// as possibly copied, to the buyer (the MANY_SCANS warning) and in the
+	// store's flags; verify.DefaultManyScans when zero.
+	// It overrides Store.ManyScans.
 	ManyScans uint64
 	// KeyPassphrase, when set, decrypts the issuer keys and encrypts new
 	// ones.
@@ -137,6 +139,13 @@ func New(cfg Config) (_ *Server, err error) {
 	if storeOpts.Now == nil {
 		storeOpts.Now = cfg.Now
 	}
+	// One MANY_SCANS threshold for the warning a buyer sees and the flag
+	// the office reviews.
+	manyScans := cfg.ManyScans
+	if manyScans == 0 {
+		manyScans = verify.DefaultManyScans
+	}
+	storeOpts.ManyScans = manyScans
 	st, err := store.Open(DBPath(cfg.DataDir), storeOpts)
 	if err != nil {
 		return nil, err
@@ -178,9 +187,7 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
-	if cfg.ManyScans > 0 {
-		ver.SetManyScans(cfg.ManyScans)
-	}
+	ver.SetManyScans(manyScans)
 	reg := registry.New(st, cfg.Now)
 	renderer, err := labels.NewRenderer()
 	if err != nil {
