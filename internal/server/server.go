@@ -23,6 +23,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/admin"
 	"github.com/ocopvn/estamp/internal/custody"
+	"github.com/ocopvn/estamp/internal/insight"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
@@ -67,8 +68,8 @@ type Config struct {
 	// 1 means a commit per verification, for comparison in benchmarks.
 	ScanBatch int
 	// ManyScans is the scan count above which a genuine stamp is flagged
-	// as possibly copied, to the buyer (the MANY_SCANS warning) and in the
-	// store's flags; verify.DefaultManyScans when zero.
+	// as possibly copied, to the buyer (the MANY_SCANS warning) and to the
+	// office (InsightService's flags); verify.DefaultManyScans when zero.
 	// It overrides Store.ManyScans.
 	ManyScans uint64
 	// KeyPassphrase, when set, decrypts the issuer keys and encrypts new
@@ -228,9 +229,11 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	estampv1.RegisterCustodyServiceServer(g, cust)
 	estampv1.RegisterAdminServiceServer(g, admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Now))
+	estampv1.RegisterInsightServiceServer(g, insight.New(st, cfg.Now))
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName, estampv1.AdminService_ServiceDesc.ServiceName} {
+	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName,
+		estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName, estampv1.AdminService_ServiceDesc.ServiceName, estampv1.InsightService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
