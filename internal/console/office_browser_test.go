@@ -14,12 +14,13 @@ import (
 // TestOfficeBrowser is the office's day in a real browser at phone size,
 // without JavaScript of its own: the first sign-in and its password
 // change, a producer, a product with its photo, an account for the
-// producer, and the overview. The producer then signs in, in a browser of
+// producer, and the overview of a busy fortnight. The producer then signs in, in a browser of
 // their own, with the one-time password the page showed, and is asked to
 // choose a password first. Screenshots: docs/console-office.png (the
 // overview) and docs/console-office-product.png (the product).
 func TestOfficeBrowser(t *testing.T) {
 	e := start(t, false)
+	busyFortnight(t, e)
 	once := e.newAccount(t, "van.phong", estampv1.Role_ROLE_ADMIN, "")
 	photo := filepath.Join(t.TempDir(), "che-lam-phu-quang.png")
 	if err := os.WriteFile(photo, picture(t, "png", 240, 160), 0o600); err != nil {
@@ -96,8 +97,13 @@ func TestOfficeBrowser(t *testing.T) {
 		t.Fatalf("one-time password: %q %v", password, err)
 	}
 
-	do("the overview", chromedp.Navigate(e.web.URL+"/console/office"), chromedp.WaitVisible(css("h1")))
+	do("the overview", chromedp.Navigate(e.web.URL+"/console/office"), chromedp.WaitVisible(css("figure.chart svg")))
 	h1("Tổng quan")
+	// The charts are drawn at the page's width, not squeezed or spilling.
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("figure.chart svg").getBoundingClientRect().width`))
+	if err != nil || width < 300 || width > 390 {
+		t.Errorf("the chart is %v px wide (%v)", width, err)
+	}
 	screenshot(t, ctx, "console-office")
 
 	// The producer, in a browser of their own.

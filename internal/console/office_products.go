@@ -39,18 +39,14 @@ var (
 	revocationFields = []string{"revocation.reason"}
 )
 
-// expiringDays is how soon a certificate's end is shown as near: the
-// office has three months to re-evaluate a product before its stamps
-// stop saying it is certified.
-const expiringDays = 90
-
 // productRow is a product as the office's lists show it: its certificate's
 // status in words and in a badge's tone, and the days it has left.
 type productRow struct {
 	*estampv1.Product
 	Status string
-	// Tone is the badge's: ok, warn (expired, or ending within
-	// expiringDays) or bad (revoked).
+	// Tone is the badge's: ok (in force), warn (expired) or bad
+	// (revoked). Which certificates expire soon is the overview's to
+	// say (GetOverview).
 	Tone string
 	// DaysLeft counts the days after today the certificate is in force:
 	// 0 on its last day. Set only for a certificate in force.
@@ -75,9 +71,7 @@ func (h *Handler) productRow(rq *Request, p *estampv1.Product) productRow {
 		row.Tone = "bad"
 	case estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE:
 		row.DaysLeft, row.InForce = daysLeft(c.GetValidUntil(), h.cfg.Now())
-		if row.InForce && row.DaysLeft > expiringDays {
-			row.Tone = "ok"
-		}
+		row.Tone = "ok"
 	}
 	return row
 }
