@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"html"
 	"html/template"
 	"io"
@@ -102,8 +103,9 @@ func (h *Handler) refused(rq *Request, err error, f *form) (problem string, ok b
 }
 
 // confirmed reports whether the person ticked the confirmation checkbox
-// of a form that cannot be undone, whose label names the consequence;
-// when not, the form says so next to it. The checkbox is required in the
+// of a form whose change reaches the stamps on goods, or cannot be
+// undone; the checkbox's label names the consequence. When not, the form
+// says so next to it. The checkbox is required in the
 // page too: this is for clients that do not check.
 func (h *Handler) confirmed(rq *Request, f *form) bool {
 	if rq.R.PostFormValue("confirm") == "yes" {
@@ -117,7 +119,7 @@ func (h *Handler) confirmed(rq *Request, f *form) bool {
 // chosen. The request body is bounded (maxForm) before it is read.
 func upload(r *http.Request, field string) ([]byte, error) {
 	f, hdr, err := r.FormFile(field)
-	if err == http.ErrMissingFile || err == http.ErrNotMultipart {
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
 		return nil, nil
 	}
 	if err != nil {

@@ -136,7 +136,7 @@ var officeWords = catalogue{
 	"keys.intro":              {"Tem được ký số bằng khóa đang dùng; người mua và máy kiểm tra ngoại tuyến xác minh chữ ký bằng khóa công khai.", "Stamps are signed with the active key; buyers and offline verifiers check the signature with its public key."},
 	"keys.rotate":             {"Xoay khóa", "Rotate the key"},
 	"keys.rotate.confirm":     {"Tôi hiểu: từ giờ một khóa mới ký tem; khóa hiện tại ngừng ký, và tem đã ký bằng nó vẫn là tem thật.", "I understand: a new key signs stamps from now on; the current key stops signing, and its stamps stay genuine."},
-	"keys.list":               {"Các khóa ký", "Signing keys"},
+	"keys.list":               {"Các khóa ký", "All keys"},
 	"keys.algorithm":          {"Thuật toán", "Algorithm"},
 	"keys.from":               {"Dùng từ", "In use from"},
 	"keys.until":              {"Ngừng ký", "Stopped signing"},
