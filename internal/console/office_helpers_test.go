@@ -50,13 +50,24 @@ func issue(t testing.TB, e *env, product string, n uint32, requestID string) []*
 	return stamps
 }
 
-// picture is a w × h image in format ("png", "jpeg" or "gif").
+// picture is a w × h image in format ("png", "jpeg" or "gif"): slices of
+// chè lam on a banana leaf, near enough for a screenshot.
 func picture(t testing.TB, format string, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for x := range w {
 		for y := range h {
-			img.Set(x, y, color.RGBA{R: uint8(40 + x), G: 120, B: uint8(60 + y), A: 255})
+			// A leaf's green, lighter towards the top left.
+			shade := uint8(40 * (x + y) / max(1, w+h))
+			c := color.RGBA{R: 46 + shade, G: 125 + shade, B: 50 + shade/2, A: 255}
+			// Three slices of chè lam, the colour of toasted rice.
+			for i := range 3 {
+				x0, y0 := w/8+i*w/4, h/4+(i%2)*h/10
+				if x >= x0 && x < x0+w/5 && y >= y0 && y < y0+h/2 {
+					c = color.RGBA{R: 214 - uint8(i*12), G: 170 - uint8(i*10), B: 110, A: 255}
+				}
+			}
+			img.Set(x, y, c)
 		}
 	}
 	var buf bytes.Buffer
