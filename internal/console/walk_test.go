@@ -45,7 +45,7 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 	}
 	// What only B's own pages may show: a producer or shop that is not B
 	// must never see it.
-	secrets := []string{"Chiếu cói Nga Sơn", "CHIEU-B-01"}
+	secrets := []string{"Chiếu cói Nga Sơn", "CHIEU-B-01", "CHIEU-B-02", "PHIEU-B-01"}
 
 	type who struct {
 		name  string
