@@ -301,14 +301,14 @@ func (h *Handler) deliveryPage(rq *Request) error {
 }
 
 // problemRow is a problem of a delivery read back. The delivery keeps
-// less than the form's answer had: the product's id, not its name, the
-// other shop's id, not its name or day, and no sentence, so the row says
-// the verdict's label and what was kept of why.
+// less than the form's answer had: the product's id, not its name, and no
+// sentence, so the row says the verdict's label and what was kept of why
+// (the other shop by its name and day, for a copy).
 func (h *Handler) problemRow(rq *Request, p *estampv1.DeliveryProblem) rowView {
 	r := rowView{Line: p.Line, Serial: p.Serial, Product: p.ProductId, Lot: p.Lot,
 		Verdict: verdict.IntakeLabel(p.Verdict).In(rq.Lang), Kind: p.Verdict.String(), Tone: toneOf(p.Verdict), Problem: true, Reason: p.RevocationReason}
 	if p.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && p.OtherRetailerId != "" {
-		r.Reason = h.otherShop(rq, p.OtherRetailerId, "", nil)
+		r.Reason = h.otherShop(rq, p.OtherRetailerId, p.OtherRetailerName, p.OtherReceiveTime)
 	}
 	return r
 }

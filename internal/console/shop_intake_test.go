@@ -132,8 +132,13 @@ func TestIntakeOfTypedCodes(t *testing.T) {
 			if d.code != http.StatusOK || !strings.Contains(d.body, "PX-"+lot) {
 				t.Fatalf("delivery page: %d %s", d.code, d.body)
 			}
-			if got := kinds(verdictRows(d.body)); strings.Join(got, " ") != "SUSPECTED_COPY MALFORMED DUPLICATE_IN_DELIVERY" {
-				t.Errorf("delivery page rows %v", got)
+			kept := verdictRows(d.body)
+			if got := kinds(kept); strings.Join(got, " ") != "SUSPECTED_COPY MALFORMED DUPLICATE_IN_DELIVERY" {
+				t.Fatalf("delivery page rows %v", got)
+			}
+			// The copy is still told by the other shop's name and day.
+			if !strings.Contains(kept[0].text, tc.copied) {
+				t.Errorf("the delivery page's copied row %q does not say %q", kept[0].text, tc.copied)
 			}
 		})
 	}
