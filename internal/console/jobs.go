@@ -47,6 +47,9 @@ const (
 	jobRunning jobState = iota
 	jobReady
 	jobFailed
+	// jobDownloaded is a job whose file was downloaded and removed; its
+	// page says so until the job's time is up.
+	jobDownloaded
 )
 
 // jobLimits are a registry's bounds, set small by tests.
@@ -109,6 +112,9 @@ func (v jobView) Ready() bool { return v.State == jobReady }
 // Failed reports a job that ended without its file.
 func (v jobView) Failed() bool { return v.State == jobFailed }
 
+// Downloaded reports a job whose file was downloaded, and is gone.
+func (v jobView) Downloaded() bool { return v.State == jobDownloaded }
+
 // Percent is how far the job got, 0 to 100.
 func (v jobView) Percent() int {
 	if v.Total <= 0 {
@@ -156,7 +162,7 @@ func (j *jobs) start(req context.Context, owner, producer, key string, batch uin
 	j.sweepLocked()
 	running, mine := 0, 0
 	for _, jb := range j.byID {
-		if jb.owner == owner && jb.key == key && jb.state != jobFailed {
+		if jb.owner == owner && jb.key == key && (jb.state == jobRunning || jb.state == jobReady) {
 			return jb.view(), nil
 		}
 		if jb.state == jobRunning {
@@ -247,14 +253,19 @@ func (j *jobs) open(id, owner string) (*os.File, jobView, bool) {
 	return f, jb.view(), true
 }
 
-// remove ends job id and removes its file: after its download, or when
-// its time is up. A download already reading the file reads on.
-func (j *jobs) remove(id string) {
+// downloaded removes the file of job id, once downloaded: it holds a
+// batch's codes, and the job can be run again. A download already
+// reading the file reads on.
+func (j *jobs) downloaded(id string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.removeLocked(id)
+	if jb, ok := j.byID[id]; ok && jb.state == jobReady {
+		os.Remove(jb.path)
+		jb.state = jobDownloaded
+	}
 }
 
+// removeLocked ends job id and removes its file, when its time is up.
 func (j *jobs) removeLocked(id string) {
 	jb, ok := j.byID[id]
 	if !ok {

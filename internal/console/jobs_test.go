@@ -157,12 +157,19 @@ func TestJobRunsAsItsPersonAfterTheRequest(t *testing.T) {
 	if err != nil || string(b) != "part+rest" {
 		t.Errorf("file %q, %v", b, err)
 	}
-	j.remove(v.ID)
-	if _, ok := j.get(v.ID, "lan"); ok {
-		t.Error("the job is still there after its download")
+	j.downloaded(v.ID)
+	if got, ok := j.get(v.ID, "lan"); !ok || !got.Downloaded() {
+		t.Errorf("after its download: %+v (found %v), want it said downloaded", got, ok)
+	}
+	if _, _, ok := j.open(v.ID, "lan"); ok {
+		t.Error("the file opens after its download")
 	}
 	if left := filesIn(t, dir); len(left) != 0 {
 		t.Errorf("files left after the download: %v", left)
+	}
+	// Downloaded, the same again is a new job.
+	if again, err := j.start(req, "lan", "P1", "7/a4", 7, 10, newGate().work); err != nil || again.ID == v.ID {
+		t.Errorf("after the download: %v, %v; want a new job", again.ID, err)
 	}
 }
 

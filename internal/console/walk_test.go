@@ -37,6 +37,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"producer": producerB,
 		"retailer": shopB,
 		"username": "con.nguoi.khac",
+		// Jobs are their account's alone; no one else finds one (jobs.go).
+		"job": "0123456789abcdef0123456789abcdef",
 	}
 	// What only B's own pages may show: a producer or shop that is not B
 	// must never see it.
