@@ -13,7 +13,7 @@ FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
 	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging
 
-.PHONY: all build run test bench bench-go generate lint breaking ci clean
+.PHONY: all build run test bench bench-go generate lint breaking ci clean screenshots
 
 all: generate lint test build
 
@@ -25,6 +25,7 @@ build:
 run: build
 	@echo "estampd writes the first admin token to $(DATA_DIR)/admin.token on its first start."
 	@echo "In another shell: export PATH=\$$PWD/bin:\$$PATH ESTAMP_TOKEN=\$$(cat $(DATA_DIR)/admin.token); estamp products list"
+	@echo "Console for the office, producers and shops: http://localhost:8080/console/ (demo accounts and one-time passwords: $(DATA_DIR)/demo-accounts.txt)"
 	./bin/estampd --data-dir $(DATA_DIR) --demo
 
 ## test: every test, with the race detector, then a short run of each fuzz target
@@ -44,6 +45,10 @@ bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./internal/stampcode
 	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=5 ./internal/server
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=5 ./internal/labels
+
+## screenshots: the README's screenshots, from the browser tests (Chromium)
+screenshots:
+	ESTAMP_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestPhoneOpensStampPage|Browser' ./cmd/estampd ./internal/console
 
 ## generate: regenerate gen/ from proto/ with the pinned buf and plugins
 generate:

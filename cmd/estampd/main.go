@@ -16,8 +16,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -242,6 +244,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 				return err
 			}
 			log.Info("seeded demo registry", "producers", len(demo.Producers), "products", len(demo.Products))
+			if err := seedDemoAccounts(seed, srv, cfg, log); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -438,4 +443,44 @@ func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(1 << 30)
 	}
+}
+
+// consoleURL is the site the console is served on: the base URL's scheme
+// and host (stamps may live under a path of it).
+func (c config) consoleURL() string {
+	u, err := url.Parse(c.baseURL)
+	if err != nil || u.Host == "" {
+		return "http://" + c.httpAddr
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// DemoAccountsFile is where --demo writes the demo console accounts'
+// one-time passwords, beside admin.token and as private.
+const DemoAccountsFile = "demo-accounts.txt"
+
+// seedDemoAccounts creates the demo console accounts and writes their
+// one-time passwords to a file only the operator can read; the log says
+// where, never the passwords.
+func seedDemoAccounts(ctx context.Context, srv *server.Server, cfg config, log *slog.Logger) error {
+	made, err := demo.SeedAccounts(ctx, srv.Admin)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# Demo console accounts of estampd --demo. One-time passwords: the first sign-in\n")
+	b.WriteString("# on the console changes them. Console: " + strings.TrimRight(cfg.consoleURL(), "/") + "/console/\n")
+	for _, m := range made {
+		fmt.Fprintf(&b, "%-10s %s  %s\n", m.Account.Username, m.Password, m.Account.DisplayName)
+	}
+	path := filepath.Join(cfg.dataDir, DemoAccountsFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	log.Info("created demo console accounts; their one-time passwords are in the file", "path", path, "accounts", len(made))
+	return nil
 }

@@ -21,16 +21,17 @@ func (a *app) admin(ctx context.Context, args []string) error {
 		return a.backup(ctx, args[1:])
 	}
 	if len(args) < 2 {
-		return fmt.Errorf("%w: admin tokens|keys|audit ...", ErrUsage)
+		return fmt.Errorf("%w: admin tokens|accounts|keys|audit ...", ErrUsage)
 	}
 	sub := map[string]func(context.Context, string, []string) error{
-		"tokens": a.adminTokens,
-		"keys":   a.adminKeys,
-		"audit":  a.adminAudit,
+		"tokens":   a.adminTokens,
+		"accounts": a.adminAccounts,
+		"keys":     a.adminKeys,
+		"audit":    a.adminAudit,
 	}
 	h, ok := sub[args[0]]
 	if !ok {
-		return fmt.Errorf("%w: admin %q: want tokens, keys, audit or backup", ErrUsage, args[0])
+		return fmt.Errorf("%w: admin %q: want tokens, accounts, keys, audit or backup", ErrUsage, args[0])
 	}
 	return h(ctx, args[1], args[2:])
 }
@@ -108,6 +109,101 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		return nil
 	}
 	return fmt.Errorf("%w: admin tokens %q: want create, list or revoke", ErrUsage, verb)
+}
+
+// adminAccounts manages people's console accounts. A one-time password
+// is printed once, for the office to hand over; the first sign-in on the
+// console replaces it.
+func (a *app) adminAccounts(ctx context.Context, verb string, args []string) error {
+	fs := a.flags("admin accounts " + verb)
+	once := func(acc *estampv1.Account, password string) {
+		fmt.Fprintf(a.out, "Mật khẩu dùng một lần của %s (%s) — chỉ hiện MỘT LẦN; hãy trao tận tay:\n\n%s\n\nĐăng nhập tại <địa chỉ máy chủ>/console/ ; lần đăng nhập đầu tiên sẽ phải đổi mật khẩu.\n",
+			acc.Username, acc.DisplayName, password)
+	}
+	switch verb {
+	case "create":
+		var role string
+		req := &estampv1.CreateAccountRequest{}
+		fs.StringVar(&req.Username, "username", "", "sign-in name: 3-64 lower-case letters, digits, '.', '_' or '-'")
+		fs.StringVar(&req.DisplayName, "name", "", "the person's full name")
+		fs.StringVar(&role, "role", "", "admin, producer or retailer")
+		fs.StringVar(&req.ProducerId, "producer", "", "producer the account acts for (role producer)")
+		fs.StringVar(&req.RetailerId, "retailer", "", "retailer the account acts for (role retailer)")
+		if _, err := a.connect(fs, args, 0, "flags only"); err != nil {
+			return err
+		}
+		r, ok := roles[role]
+		if !ok {
+			return fmt.Errorf("%w: --role %q: want admin, producer or retailer", ErrUsage, role)
+		}
+		req.Role = r
+		resp, err := a.Admin.CreateAccount(ctx, req)
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		fmt.Fprintf(a.out, "Đã tạo tài khoản %s (%s %s%s).\n", resp.Account.Username, auth.RoleName(resp.Account.Role), resp.Account.ProducerId, resp.Account.RetailerId)
+		once(resp.Account, resp.Password)
+		return nil
+	case "list":
+		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+			return err
+		}
+		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Account, string, error) {
+			resp, err := a.Admin.ListAccounts(ctx, &estampv1.ListAccountsRequest{PageSize: size, PageToken: token})
+			return resp.GetAccounts(), resp.GetNextPageToken(), err
+		})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(&estampv1.ListAccountsResponse{Accounts: all})
+		}
+		return a.table("TÀI KHOẢN\tTÊN\tVAI TRÒ\tCHO\tTẠO LÚC\tTÌNH TRẠNG", func(w *tabwriter.Writer) {
+			for _, acc := range all {
+				state := "đang dùng"
+				switch {
+				case acc.DisableTime != nil:
+					state = "đã khóa " + date(acc.DisableTime)
+				case acc.MustChangePassword:
+					state = "chờ đổi mật khẩu"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", acc.Username, acc.DisplayName, auth.RoleName(acc.Role), acc.ProducerId+acc.RetailerId, date(acc.CreateTime), state)
+			}
+		})
+	case "reset":
+		pos, err := a.connect(fs, args, 1, "admin accounts reset USERNAME")
+		if err != nil {
+			return err
+		}
+		resp, err := a.Admin.ResetAccountPassword(ctx, &estampv1.ResetAccountPasswordRequest{Username: pos[0]})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		fmt.Fprintf(a.out, "Đã cấp lại mật khẩu; các phiên đăng nhập của %s đã kết thúc.\n", resp.Account.Username)
+		once(resp.Account, resp.Password)
+		return nil
+	case "disable":
+		pos, err := a.connect(fs, args, 1, "admin accounts disable USERNAME")
+		if err != nil {
+			return err
+		}
+		resp, err := a.Admin.DisableAccount(ctx, &estampv1.DisableAccountRequest{Username: pos[0]})
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(resp)
+		}
+		fmt.Fprintf(a.out, "Đã khóa tài khoản %s: không đăng nhập được nữa, mọi phiên đã kết thúc.\n", resp.Account.Username)
+		return nil
+	}
+	return fmt.Errorf("%w: admin accounts %q: want create, list, reset or disable", ErrUsage, verb)
 }
 
 func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {

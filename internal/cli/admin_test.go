@@ -215,3 +215,54 @@ func TestAuditVerifyNamesAnEditedRecord(t *testing.T) {
 		t.Fatalf("edited product: exit %d %v\n%s", cli.ExitCode(r.err), r.err, r.out)
 	}
 }
+
+var oneTimeLine = regexp.MustCompile(`(?m)^[a-z2-9]{5}-[a-z2-9]{5}-[a-z2-9]{5}$`)
+
+func TestAdminAccountsThroughTheCLI(t *testing.T) {
+	addr := startServer(t)
+	r := estamp(t, addr, "admin", "accounts", "create", "--username", "lan.nguyen", "--name", "Nguyễn Thị Lan", "--role", "producer", "--producer", "HKD-CHE-LAM-PHU-QUANG")
+	if r.err != nil {
+		t.Fatal(r.err, r.errOut)
+	}
+	first := oneTimeLine.FindString(r.out)
+	if first == "" || !strings.Contains(r.out, "lan.nguyen") || !strings.Contains(r.out, "/console/") {
+		t.Fatalf("create:\n%s", r.out)
+	}
+	r = estamp(t, addr, "admin", "accounts", "list")
+	if r.err != nil || !strings.Contains(r.out, "Nguyễn Thị Lan") || !strings.Contains(r.out, "chờ đổi mật khẩu") || strings.Contains(r.out, first) {
+		t.Fatalf("list: %v\n%s", r.err, r.out)
+	}
+	r = estamp(t, addr, "admin", "accounts", "reset", "lan.nguyen")
+	if second := oneTimeLine.FindString(r.out); r.err != nil || second == "" || second == first {
+		t.Fatalf("reset: %v\n%s", r.err, r.out)
+	}
+	if r := estamp(t, addr, "admin", "accounts", "disable", "lan.nguyen"); r.err != nil || !strings.Contains(r.out, "Đã khóa") {
+		t.Fatalf("disable: %v\n%s", r.err, r.out)
+	}
+	if r := estamp(t, addr, "admin", "accounts", "list"); !strings.Contains(r.out, "đã khóa") {
+		t.Fatalf("list after disable:\n%s", r.out)
+	}
+	// A disabled account's password cannot be reset: a new account is
+	// the way back.
+	if r := estamp(t, addr, "admin", "accounts", "reset", "lan.nguyen"); r.err == nil || !strings.Contains(cli.Describe(r.err), "FailedPrecondition") {
+		t.Errorf("reset of a disabled account: %v", r.err)
+	}
+	for _, c := range []struct {
+		args []string
+		exit int
+		says string
+	}{
+		{[]string{"--username", "x", "--name", "X", "--role", "admin"}, 1, "username"},
+		{[]string{"--username", "Lan Nguyen", "--name", "X", "--role", "admin"}, 1, "username"},
+		{[]string{"--username", "lan2", "--name", "X", "--role", "producer"}, 1, "producer_id"},
+		{[]string{"--username", "lan2", "--name", "X", "--role", "retailer", "--retailer", "KHONG-CO"}, 1, "NotFound"},
+		{[]string{"--username", "lan3", "--name", "", "--role", "admin"}, 1, "display_name"},
+		{[]string{"--username", "lan4", "--name", "X", "--role", "king"}, 2, "--role"},
+		{[]string{"--username", "lan.nguyen", "--name", "X", "--role", "admin"}, 1, "AlreadyExists"},
+	} {
+		r := estamp(t, addr, append([]string{"admin", "accounts", "create"}, c.args...)...)
+		if cli.ExitCode(r.err) != c.exit || r.err == nil || !strings.Contains(cli.Describe(r.err), c.says) {
+			t.Errorf("%v: exit %d, %v; want exit %d mentioning %q", c.args, cli.ExitCode(r.err), r.err, c.exit, c.says)
+		}
+	}
+}

@@ -85,6 +85,8 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
   labels    layouts
   admin     tokens create --role admin|producer|retailer [--producer ID | --retailer ID] [--description TEXT]
   admin     tokens list | tokens revoke ID
+  admin     accounts create --username NAME --name TEXT --role admin|producer|retailer [--producer ID | --retailer ID]
+  admin     accounts list | accounts reset USERNAME | accounts disable USERNAME    people's console accounts
   admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
   admin     audit list [--after N] [--limit N] | audit verify
   admin     backup --out FILE [--force]       consistent snapshot of the database while serving
@@ -200,6 +202,7 @@ var commands = []string{
 	"keys list",
 	"labels", "labels layouts",
 	"admin tokens create", "admin tokens list", "admin tokens revoke",
+	"admin accounts create", "admin accounts list", "admin accounts reset", "admin accounts disable",
 	"admin keys rotate", "admin keys retire", "admin keys compromised",
 	"admin audit list", "admin audit verify",
 	"admin backup",

@@ -224,7 +224,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"invalid", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "X", "--quantity", "0"}, 1, "quantity"},
 		{"not a stamp", []string{"verify", "https://example.com"}, 3, "MALFORMED"},
 		{"unknown subcommand", []string{"producers", "fly"}, 2, `producers "fly": want list, show or add`},
-		{"no subcommand", []string{"admin"}, 2, "admin: want tokens, keys, audit or backup"},
+		{"no subcommand", []string{"admin"}, 2, "admin: want tokens, accounts, keys, audit or backup"},
 		{"no sub-subcommand", []string{"admin", "tokens"}, 2, "admin tokens: want create, list or revoke"},
 		{"unknown top-level flag", []string{"--fly", "keys", "list"}, 2, "-fly"},
 	}

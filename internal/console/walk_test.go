@@ -106,6 +106,9 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 			case got.code == http.StatusForbidden:
 				t.Errorf("%s: 403, want it allowed", where)
 			}
+			if strings.Contains(got.body, "¿") {
+				t.Errorf("%s: the page says a word missing from the catalogue", where)
+			}
 			if !p.owner {
 				for _, s := range secrets {
 					if strings.Contains(got.body, s) && p.role != estampv1.Role_ROLE_UNSPECIFIED {

@@ -108,7 +108,9 @@ type Server struct {
 	Store    *store.Store
 	Ring     *keys.Ring
 	Registry *registry.Service
-	Health   *health.Server
+	// Admin is the office's service, for seeding demo accounts.
+	Admin  *admin.Service
+	Health *health.Server
 	// HTTP serves the verification pages, the JWK set and /healthz.
 	HTTP http.Handler
 	// console is the in-process gRPC server the console calls, and
@@ -233,8 +235,9 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	svc := services{
 		registry: reg, issuance: iss, verification: counted, labels: printing.New(iss, st, renderer), custody: cust,
-		admin: admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Passwords, cfg.Now),
 	}
+	office := admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Passwords, cfg.Now)
+	svc.admin = office
 	svc.register(g)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
@@ -282,7 +285,7 @@ func New(cfg Config) (_ *Server, err error) {
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle("/", pages)
-	return &Server{GRPC: g, console: inproc, consoleConn: conn, Store: st, Ring: ring, Registry: reg, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
+	return &Server{GRPC: g, console: inproc, consoleConn: conn, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
 }
 
 // unclean sends every path outside the console to pages as it came:
