@@ -47,12 +47,11 @@ func serialText(s uint64) string { return labels.SerialText(s) }
 // serialRange is serials first to last, both included.
 type serialRange struct{ First, Last uint64 }
 
-func (r serialRange) String() string {
-	if r.First == r.Last {
-		return serialText(r.First)
-	}
-	return serialText(r.First) + " – " + serialText(r.Last)
-}
+// FirstText and LastText are the range's ends as labels print them.
+func (r serialRange) FirstText() string { return serialText(r.First) }
+
+// LastText is the range's last serial as its label prints it.
+func (r serialRange) LastText() string { return serialText(r.Last) }
 
 // FirstText and LastText are the batch's serial range as labels print it.
 func (b batchRow) FirstText() string { return serialText(b.FirstSerial) }
