@@ -69,7 +69,7 @@ func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, dpi int) error {
 			return err
 		}
 	}
-	return (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, img)
+	return png.Encode(w, img)
 }
 
 // raster draws art on an image: millimetres times scale are pixels.
