@@ -69,7 +69,6 @@ var producerWords = catalogue{
 	"producer.issue.pick":           {"— Chọn sản phẩm —", "— Choose a product —"},
 	"producer.issue.choose":         {"Hãy chọn một sản phẩm", "Choose a product"},
 	"producer.issue.lot.hint":       {"Số lô in trên bao bì, ví dụ L2026-11.", "The lot number printed on the packaging, e.g. L2026-11."},
-	"producer.issue.date.hint":      {"Ngày dạng dd/mm/yyyy.", "A date as dd/mm/yyyy."},
 	"producer.issue.expiry.hint":    {"Để trống nếu sản phẩm không có hạn sử dụng.", "Leave empty if the goods have no expiry date."},
 	"producer.issue.quantity.hint":  {"Số tem cần in cho lô này.", "How many stamps to print for this lot."},
 	"producer.issue.once":           {"Chỉ cần bấm một lần: bấm lại hay tải lại trang cũng không phát hành thêm lô.", "Press once: pressing again or reloading the page does not issue another batch."},
