@@ -34,6 +34,30 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
+// startBrowser starts Chromium, trying again when it dies at its start:
+// Debian's Chromium segfaults in a few starts out of a hundred, before it
+// has opened a page.
+func startBrowser(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	var err error
+	for range 3 {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		// Without a deadline: a timeout on the first Run would stop the
+		// whole browser.
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(cancelAlloc)
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		cancelAlloc()
+		t.Logf("starting the browser: %v", err)
+	}
+	t.Fatalf("the browser did not start in 3 tries: %v", err)
+	return nil
+}
+
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -72,10 +96,7 @@ func TestPhoneOpensStampPage(t *testing.T) {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.WindowSize(390, 844),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	ctx := startBrowser(t, opts)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
 

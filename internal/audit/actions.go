@@ -31,6 +31,12 @@ const (
 	DeliveryReceive Action = "delivery.receive"
 )
 
+// Flags of stamps that look copied: InsightService. The office marks
+// one reviewed.
+const (
+	FlagReview Action = "flag.review"
+)
+
 // Tokens and issuer keys: AdminService, and the first admin token estampd
 // writes on its first start.
 const (

@@ -1,4 +1,4 @@
-// Package client connects to estampd: the six API services over one gRPC
+// Package client connects to estampd: the seven API services over one gRPC
 // connection, with an API token and TLS as the CLI, the load generator and
 // the tests use them.
 package client
@@ -26,6 +26,7 @@ type Clients struct {
 	Labels       estampv1.LabelServiceClient
 	Custody      estampv1.CustodyServiceClient
 	Admin        estampv1.AdminServiceClient
+	Insight      estampv1.InsightServiceClient
 }
 
 // Dial connects to the estampd at target: over TLS with tlsConfig, or in
@@ -62,6 +63,7 @@ func Dial(target, token string, tlsConfig *tls.Config, more ...grpc.DialOption) 
 		Labels:       estampv1.NewLabelServiceClient(conn),
 		Custody:      estampv1.NewCustodyServiceClient(conn),
 		Admin:        estampv1.NewAdminServiceClient(conn),
+		Insight:      estampv1.NewInsightServiceClient(conn),
 	}, nil
 }
 

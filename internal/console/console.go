@@ -74,6 +74,7 @@ type clients struct {
 	labels   estampv1.LabelServiceClient
 	custody  estampv1.CustodyServiceClient
 	admin    estampv1.AdminServiceClient
+	insight  estampv1.InsightServiceClient
 }
 
 // Handler serves the console.
@@ -108,6 +109,7 @@ func New(cfg Config) (*Handler, error) {
 			registry: estampv1.NewRegistryServiceClient(cfg.Conn), issuance: estampv1.NewIssuanceServiceClient(cfg.Conn),
 			verify: estampv1.NewVerificationServiceClient(cfg.Conn), labels: estampv1.NewLabelServiceClient(cfg.Conn),
 			custody: estampv1.NewCustodyServiceClient(cfg.Conn), admin: estampv1.NewAdminServiceClient(cfg.Conn),
+			insight: estampv1.NewInsightServiceClient(cfg.Conn),
 		},
 	}
 	if h.pages, err = parsePages(); err != nil {

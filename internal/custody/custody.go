@@ -39,8 +39,8 @@ type Store interface {
 	ReceiveStamps(ctx context.Context, retailerID string, items []record.Intake, ch audit.Change,
 		accept func(i int, rec *record.Stamp, before []*record.Receipt) bool,
 		receive func(st *record.StampState, retailerID string, at time.Time),
-		entry func() audit.Entry,
-	) ([]*record.Stamp, error)
+		done func() (audit.Entry, record.Delivery),
+	) ([]*record.Stamp, uint64, error)
 	StampOf(ctx context.Context, serial uint64) (*record.Stamp, error)
 	Revocations(ctx context.Context, p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
 	BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error)
@@ -77,6 +77,10 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	}
 	if len(req.GetCodes()) > MaxDelivery {
 		return nil, ocop.Invalid("codes", "%d codes, at most %d in one delivery", len(req.GetCodes()), MaxDelivery)
+	}
+	reference, err := ocop.Text("reference", req.GetReference(), false, ocop.MaxTextLength)
+	if err != nil {
+		return nil, err
 	}
 	retailer := req.GetRetailerId()
 	var (
@@ -135,12 +139,13 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		intake = append(intake, record.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
 		where = append(where, len(items)-1)
 	}
-	reasons := make([]string, len(intake))
-	results, err := s.store.ReceiveStamps(ctx, retailer, intake, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *record.Stamp, before []*record.Receipt) bool {
+	var resp *estampv1.ReceiveDeliveryResponse
+	_, id, err := s.store.ReceiveStamps(ctx, retailer, intake, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *record.Stamp, before []*record.Receipt) bool {
 		it := items[where[i]]
 		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
 		outcomes[where[i]] = o
-		it.Verdict, reasons[i] = verdict.IntakeOf(o.Verdict), o.Reason
+		it.Verdict = verdict.IntakeOf(o.Verdict)
+		describe(it, rec, o.Reason)
 		if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 			if o.Verdict == estampv1.Verdict_VERDICT_MALFORMED {
 				it.Serial = 0
@@ -149,7 +154,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		}
 		for _, r := range before {
 			if r.RetailerId != retailer {
-				it.Verdict, reasons[i] = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY, r.RetailerId
+				it.Verdict, it.OtherRetailerId = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY, r.RetailerId
 			}
 		}
 		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {
@@ -162,35 +167,51 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		// A suspected copy is recorded too: both shops now show in its
 		// history, and consumers scanning it are warned.
 		return true
-	}, Receive, func() audit.Entry {
-		return audit.Entry{Action: audit.DeliveryReceive, Target: retailer, Detail: auditSummary(items)}
+	}, Receive, func() (audit.Entry, record.Delivery) {
+		// Every verdict is in: the delivery is summed up once, for the
+		// caller and for the record the store keeps of it.
+		resp = summarize(items)
+		d := record.Delivery{Reference: reference, Codes: len(items), Verdicts: resp.Verdicts}
+		for _, it := range items {
+			if !good(it.Verdict) {
+				d.Problems = append(d.Problems, it)
+			}
+		}
+		return audit.Entry{Action: audit.DeliveryReceive, Target: retailer, Detail: auditSummary(items)}, d
 	})
 	if err != nil {
 		return nil, err
-	}
-	for i, rec := range results {
-		it := items[where[i]]
-		switch it.Verdict {
-		case estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED, estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED, estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:
-			// Nothing the code names can be trusted.
-			continue
-		}
-		if rec == nil {
-			continue
-		}
-		it.BatchId, it.ProductId, it.ProductName, it.Lot = rec.Batch.Id, rec.Product.Id, rec.Product.Name, rec.Batch.Lot
-		switch it.Verdict {
-		case estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY:
-			it.OtherRetailerId = reasons[i]
-		case estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED, estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:
-			it.RevocationReason = reasons[i]
-		}
 	}
 	for i, it := range items {
 		w := verdict.IntakeSentence(it.Verdict, outcomes[i])
 		it.Message, it.MessageEn = w.VI, w.EN
 	}
-	return summarize(items), nil
+	resp.DeliveryId = id
+	return resp, nil
+}
+
+// describe fills in what an intake item shows of the stamp's record (nil
+// when never issued): its batch, product and lot, and why it was revoked;
+// nothing for a verdict under which nothing the code names can be trusted.
+func describe(it *estampv1.IntakeItem, rec *record.Stamp, reason string) {
+	switch it.Verdict {
+	case estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED, estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED, estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED:
+		return
+	}
+	if rec == nil {
+		return
+	}
+	it.BatchId, it.ProductId, it.ProductName, it.Lot = rec.Batch.Id, rec.Product.Id, rec.Product.Name, rec.Batch.Lot
+	switch it.Verdict {
+	case estampv1.IntakeVerdict_INTAKE_VERDICT_REVOKED, estampv1.IntakeVerdict_INTAKE_VERDICT_CERTIFICATE_REVOKED:
+		it.RevocationReason = reason
+	}
+}
+
+// good reports whether a verdict takes the stamp into the shop: genuine,
+// and not received by another.
+func good(v estampv1.IntakeVerdict) bool {
+	return v == estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED || v == estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
 }
 
 // auditSummary is the audit log's account of a delivery: how many codes,
@@ -215,8 +236,8 @@ func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
 	var order []lotKey
 	for _, it := range items {
 		counts[it.Verdict]++
-		good := it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED || it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
-		if !good {
+		taken := good(it.Verdict)
+		if !taken {
 			resp.AllGenuine = false
 		}
 		if it.ProductId == "" {
@@ -230,7 +251,7 @@ func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
 			order = append(order, k)
 		}
 		lc.Scanned++
-		if good {
+		if taken {
 			lc.Accepted++
 		}
 	}

@@ -48,6 +48,11 @@ func Day(t time.Time) int32 {
 	return int32(Today(t).Unix() / 86400)
 }
 
+// DayDate is a Day as the API writes dates: YYYY-MM-DD.
+func DayDate(day int32) string {
+	return FormatDate(time.Unix(int64(day)*86400, 0).UTC())
+}
+
 // DayStart is the first moment of a Day in Vietnam.
 func DayStart(day int32) time.Time {
 	y, m, d := time.Unix(int64(day)*86400, 0).UTC().Date()

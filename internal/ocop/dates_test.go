@@ -41,6 +41,9 @@ func TestVietnamDatesAndTimes(t *testing.T) {
 			if got := ocop.Day(tt.at); got != tt.day {
 				t.Errorf("Day = %d, want %d", got, tt.day)
 			}
+			if got := ocop.DayDate(tt.day); got != tt.today {
+				t.Errorf("DayDate(%d) = %s, want %s", tt.day, got, tt.today)
+			}
 			start := ocop.DayStart(tt.day)
 			if ocop.Day(start) != tt.day || ocop.Day(start.Add(-time.Nanosecond)) != tt.day-1 || start.After(tt.at) {
 				t.Errorf("DayStart(%d) = %v: not the first moment of that day in Vietnam", tt.day, start)

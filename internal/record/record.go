@@ -1,6 +1,7 @@
 // Package record names what estamp keeps about issued stamps, in the words
 // the services and the store share: a stamp's record and state, a scan, an
-// intake at a shop, a request to revoke and what it revoked.
+// intake at a shop and the delivery it was part of, a request to revoke
+// and what it revoked.
 //
 // The store imports these; the services read and write them without the
 // store's vocabulary. What a stamp's state keeps of its scans and receipts
@@ -46,6 +47,23 @@ type Scan struct {
 type Intake struct {
 	Serial  uint64
 	BatchID uint64
+}
+
+// Delivery is custody's account of one delivery, which the store keeps
+// beside the receipts it records, in the same commit: what the retailer
+// and the office see of it later.
+type Delivery struct {
+	// Reference is the retailer's own for it (a delivery note number);
+	// may be empty.
+	Reference string
+	// Codes is how many non-blank codes were scanned.
+	Codes int
+	// Verdicts counts the codes of each verdict, in verdict order.
+	Verdicts []*estampv1.VerdictCount
+	// Problems are the codes that were not accepted or already received,
+	// in line order, every one of them: the store keeps the first
+	// thousand, and flags each suspected copy.
+	Problems []*estampv1.IntakeItem
 }
 
 // Revocation is one request to revoke: a whole batch, or serials.

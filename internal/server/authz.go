@@ -228,6 +228,32 @@ var rules = map[string]rule{
 	estampv1.AdminService_ResetAccountPassword_FullMethodName: adminOnly,
 	estampv1.AdminService_DisableAccount_FullMethodName:       adminOnly,
 
+	// The office's summary covers every producer and retailer.
+	estampv1.InsightService_GetOverview_FullMethodName: adminOnly,
+	// A producer reads its own report, of any of its products.
+	estampv1.InsightService_GetScanReport_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		r := req.(*estampv1.GetScanReportRequest)
+		if r.GetProductId() == "" {
+			return []string{r.GetProducerId()}, nil
+		}
+		product, err := productOwner(ctx, o, r.GetProductId())
+		return append(product, r.GetProducerId()), err
+	}},
+	// A producer lists its own flags: it must filter by itself.
+	estampv1.InsightService_ListFlags_FullMethodName: {producer: func(_ context.Context, _ owners, req any) ([]string, error) {
+		return []string{req.(*estampv1.ListFlagsRequest).GetProducerId()}, nil
+	}},
+	// The office's alone, though the serial has an owner: a flag is the
+	// office's lead on a copy, and the producer whose label was copied
+	// (or who sold the same stamp twice) must not be the one to close it.
+	estampv1.InsightService_ReviewFlag_FullMethodName: adminOnly,
+	estampv1.InsightService_ListDeliveries_FullMethodName: {retailer: func(req any) string {
+		return req.(*estampv1.ListDeliveriesRequest).GetRetailerId()
+	}},
+	estampv1.InsightService_GetDelivery_FullMethodName: {retailer: func(req any) string {
+		return req.(*estampv1.GetDeliveryRequest).GetRetailerId()
+	}},
+
 	healthpb.Health_Check_FullMethodName: public,
 	healthpb.Health_Watch_FullMethodName: public,
 	healthpb.Health_List_FullMethodName:  public,

@@ -98,6 +98,17 @@ func TestRoleMatrix(t *testing.T) {
 		conns[c] = e.dial(t, tokens[c])
 	}
 	owners := []caller{producerA, admin}
+	// A stamp two shops received: a flag to review. And a delivery of
+	// each shop, to read back.
+	copied := mine.Stamps[2]
+	delivered := map[string]uint64{}
+	for _, shop := range []string{"CH-A", "CH-B"} {
+		r, err := e.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: shop, Codes: []string{copied.Code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		delivered[shop] = r.DeliveryId
+	}
 
 	rows := []matrixRow{
 		{method: "RegistryService/CreateProducer", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
@@ -328,6 +339,72 @@ func TestRoleMatrix(t *testing.T) {
 		}},
 		{method: "AdminService/DisableAccount", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
 			_, err := c.Admin.DisableAccount(ctx, &estampv1.DisableAccountRequest{Username: "ma.tran"})
+			return err
+		}},
+		{method: "InsightService/GetOverview", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetOverview(ctx, &estampv1.GetOverviewRequest{})
+			return err
+		}},
+		{method: "InsightService/GetScanReport", allowed: owners, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetScanReport(ctx, &estampv1.GetScanReportRequest{ProducerId: "HTX-NEM-CHUA"})
+			return err
+		}},
+		{method: "InsightService/GetScanReport", allowed: owners, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetScanReport(ctx, &estampv1.GetScanReportRequest{ProducerId: "HTX-NEM-CHUA", ProductId: "NEM-CHUA", Days: 7})
+			return err
+		}},
+		// One's own producer id does not reach another's product, nor
+		// another's id one's own product.
+		{method: "InsightService/GetScanReport", allowed: []caller{admin}, adminCode: codes.InvalidArgument, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetScanReport(ctx, &estampv1.GetScanReportRequest{ProducerId: "HTX-NEM-CHUA", ProductId: "CHIEU-COI"})
+			return err
+		}},
+		{method: "InsightService/GetScanReport", allowed: []caller{admin}, adminCode: codes.InvalidArgument, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetScanReport(ctx, &estampv1.GetScanReportRequest{ProducerId: "HTX-KHAC", ProductId: "NEM-CHUA"})
+			return err
+		}},
+		// A product that does not exist is denied like another's.
+		{method: "InsightService/GetScanReport", allowed: []caller{admin}, adminCode: codes.NotFound, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetScanReport(ctx, &estampv1.GetScanReportRequest{ProducerId: "HTX-NEM-CHUA", ProductId: "KHONG-CO"})
+			return err
+		}},
+		{method: "InsightService/ListFlags", allowed: owners, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ListFlags(ctx, &estampv1.ListFlagsRequest{ProducerId: "HTX-NEM-CHUA", IncludeReviewed: true})
+			return err
+		}},
+		{method: "InsightService/ListFlags", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ListFlags(ctx, &estampv1.ListFlagsRequest{ProducerId: "HTX-KHAC"})
+			return err
+		}},
+		// Every producer's flags: the office's.
+		{method: "InsightService/ListFlags", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ListFlags(ctx, &estampv1.ListFlagsRequest{})
+			return err
+		}},
+		// The office's alone, even for the owner of the stamp.
+		{method: "InsightService/ReviewFlag", allowed: []caller{admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ReviewFlag(ctx, &estampv1.ReviewFlagRequest{Serial: copied.Serial, Note: "đã xem"})
+			return err
+		}},
+		{method: "InsightService/ReviewFlag", allowed: []caller{admin}, adminCode: codes.NotFound, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ReviewFlag(ctx, &estampv1.ReviewFlagRequest{Serial: recall.Stamps[0].Serial})
+			return err
+		}},
+		{method: "InsightService/ListDeliveries", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ListDeliveries(ctx, &estampv1.ListDeliveriesRequest{RetailerId: "CH-A"})
+			return err
+		}},
+		{method: "InsightService/ListDeliveries", allowed: []caller{retailerB, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.ListDeliveries(ctx, &estampv1.ListDeliveriesRequest{RetailerId: "CH-B"})
+			return err
+		}},
+		{method: "InsightService/GetDelivery", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetDelivery(ctx, &estampv1.GetDeliveryRequest{RetailerId: "CH-A", DeliveryId: delivered["CH-A"]})
+			return err
+		}},
+		// Another shop's delivery under one's own id is not found.
+		{method: "InsightService/GetDelivery", allowed: []caller{retailerB, admin}, allowedCode: codes.NotFound, call: func(ctx context.Context, c clients) error {
+			_, err := c.Insight.GetDelivery(ctx, &estampv1.GetDeliveryRequest{RetailerId: "CH-B", DeliveryId: delivered["CH-A"]})
 			return err
 		}},
 		{method: "grpc.health.v1.Health/Check", public: true, call: func(ctx context.Context, c clients) error {

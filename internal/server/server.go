@@ -29,6 +29,7 @@ import (
 	"github.com/ocopvn/estamp/internal/admin"
 	"github.com/ocopvn/estamp/internal/console"
 	"github.com/ocopvn/estamp/internal/custody"
+	"github.com/ocopvn/estamp/internal/insight"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
@@ -73,7 +74,9 @@ type Config struct {
 	// 1 means a commit per verification, for comparison in benchmarks.
 	ScanBatch int
 	// ManyScans is the scan count above which a genuine stamp is flagged
-	// as possibly copied; verify.DefaultManyScans when zero.
+	// as possibly copied, to the buyer (the MANY_SCANS warning) and to the
+	// office (InsightService's flags); verify.DefaultManyScans when zero.
+	// It overrides Store.ManyScans.
 	ManyScans uint64
 	// KeyPassphrase, when set, decrypts the issuer keys and encrypts new
 	// ones.
@@ -152,6 +155,13 @@ func New(cfg Config) (_ *Server, err error) {
 	if storeOpts.Now == nil {
 		storeOpts.Now = cfg.Now
 	}
+	// One MANY_SCANS threshold for the warning a buyer sees and the flag
+	// the office reviews.
+	manyScans := cfg.ManyScans
+	if manyScans == 0 {
+		manyScans = verify.DefaultManyScans
+	}
+	storeOpts.ManyScans = manyScans
 	st, err := store.Open(DBPath(cfg.DataDir), storeOpts)
 	if err != nil {
 		return nil, err
@@ -193,9 +203,7 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
-	if cfg.ManyScans > 0 {
-		ver.SetManyScans(cfg.ManyScans)
-	}
+	ver.SetManyScans(manyScans)
 	reg := registry.New(st, cfg.Now)
 	renderer, err := labels.NewRenderer()
 	if err != nil {
@@ -235,13 +243,15 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	svc := services{
 		registry: reg, issuance: iss, verification: counted, labels: printing.New(iss, st, renderer), custody: cust,
+		insight: insight.New(st, cfg.Now),
 	}
 	office := admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Passwords, cfg.Now)
 	svc.admin = office
 	svc.register(g)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(g, hs)
-	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName, estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName, estampv1.AdminService_ServiceDesc.ServiceName} {
+	for _, name := range []string{"", estampv1.RegistryService_ServiceDesc.ServiceName, estampv1.IssuanceService_ServiceDesc.ServiceName, estampv1.VerificationService_ServiceDesc.ServiceName,
+		estampv1.LabelService_ServiceDesc.ServiceName, estampv1.CustodyService_ServiceDesc.ServiceName, estampv1.AdminService_ServiceDesc.ServiceName, estampv1.InsightService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
@@ -310,6 +320,7 @@ type services struct {
 	labels       estampv1.LabelServiceServer
 	custody      estampv1.CustodyServiceServer
 	admin        estampv1.AdminServiceServer
+	insight      estampv1.InsightServiceServer
 }
 
 func (s services) register(g *grpc.Server) {
@@ -319,6 +330,7 @@ func (s services) register(g *grpc.Server) {
 	estampv1.RegisterLabelServiceServer(g, s.labels)
 	estampv1.RegisterCustodyServiceServer(g, s.custody)
 	estampv1.RegisterAdminServiceServer(g, s.admin)
+	estampv1.RegisterInsightServiceServer(g, s.insight)
 }
 
 // Close stops accepting calls, lets those in flight finish for up to the

@@ -93,6 +93,9 @@ func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch 
 		if err := tx.Bucket(bucketBatchRanges).Put(u64(first), key); err != nil {
 			return err
 		}
+		if err := countIssue(tx, b, ch.Time); err != nil {
+			return err
+		}
 		batch, created = b, true
 		return appendAudit(tx, ch, issued(b), d)
 	})

@@ -47,6 +47,10 @@ func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 			_, err := s.RecordScans(done, []record.Scan{{Serial: 1, Time: t0}}, counted)
 			return err
 		},
+		"ReviewFlag": func() error {
+			_, err := s.ReviewFlag(done, 1, "", at(t0), func(store.Flag) audit.Entry { return said(audit.FlagReview, "1") })
+			return err
+		},
 		"UpdateProduct": func() error {
 			_, err := s.UpdateProduct(done, "A1", at(t0), func(p *estampv1.Product) (audit.Entry, error) {
 				p.StarGrade = 5
@@ -92,7 +96,18 @@ func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 			return err
 		},
 		"VerifyAudit": func() error { _, err := s.VerifyAudit(done); return err },
-		"Check":       func() error { return s.Check(done) },
+		"Overview":    func() error { _, err := s.Overview(done, 0, 1); return err },
+		"ScanReport": func() error {
+			_, err := s.ScanReport(done, store.ReportQuery{ProducerID: "A", From: 0, To: 1})
+			return err
+		},
+		"Flags": func() error { _, _, err := s.Flags(done, store.FlagQuery{Limit: 10}); return err },
+		"Deliveries": func() error {
+			_, _, err := s.Deliveries(done, "R", 0, 10)
+			return err
+		},
+		"Delivery": func() error { _, err := s.Delivery(done, "R", 1); return err },
+		"Check":    func() error { return s.Check(done) },
 	}
 	for name, read := range reads {
 		if err := read(); !errors.Is(err, context.Canceled) {

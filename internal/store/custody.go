@@ -40,21 +40,28 @@ func (s *Store) Retailers(ctx context.Context, after string, limit int) ([]*esta
 // had before this delivery; for each that accept approves, receive folds
 // the retailer's receipt into the stamp's stored state (what a state keeps
 // of its receipts is custody's policy): one commit for a whole delivery.
-// It returns the records accept saw, by intake. Records of the same batch
-// share their product and producer. The delivery's audit entry is what
-// entry returns once every intake was seen.
+// Records of the same batch share their product and producer.
+//
+// Once every intake was seen, done returns the delivery's audit entry and
+// its account, which the same commit keeps under a new delivery id, with
+// its suspected copies flagged and what the retailer received counted
+// per product (insight.go). ReceiveStamps returns the records accept saw,
+// by intake, and the delivery id.
 func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []record.Intake, ch audit.Change,
 	accept func(i int, rec *record.Stamp, before []*record.Receipt) bool,
 	receive func(st *record.StampState, retailerID string, at time.Time),
-	entry func() audit.Entry,
-) ([]*record.Stamp, error) {
+	done func() (audit.Entry, record.Delivery),
+) ([]*record.Stamp, uint64, error) {
 	out := make([]*record.Stamp, len(items))
+	var deliveryID uint64
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if err := retailerKind.existsTx(tx, retailerID); err != nil {
 			return err
 		}
 		stamps := tx.Bucket(bucketStamps)
 		cache := map[uint64]*record.Stamp{}
+		shops := shopTally{}
+		at := ch.Time.UnixNano()
 		for i, it := range items {
 			base, ok := cache[it.BatchID]
 			if !ok {
@@ -64,7 +71,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 				}
 				cache[it.BatchID], base = r, r
 			}
-			if base == nil || it.Serial < base.Batch.FirstSerial || it.Serial-base.Batch.FirstSerial >= uint64(base.Batch.Quantity) {
+			if base == nil || !holds(base.Batch, it.Serial) {
 				accept(i, nil, nil)
 				continue
 			}
@@ -85,17 +92,26 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 			if !accept(i, rec, before) {
 				continue
 			}
+			fresh := !receivedBy(st, retailerID)
 			receive(st, retailerID, ch.Time)
 			if err := putStampState(stamps, it.Serial, st); err != nil {
 				return err
 			}
+			if fresh {
+				shops.at(shopOf{base.Producer.Id, base.Product.Id, retailerID}, at, at).Stamps++
+			}
 		}
-		return appendAudit(tx, ch, entry())
+		e, d := done()
+		var err error
+		if deliveryID, err = keepDelivery(tx, retailerID, ch, d, cache, shops); err != nil {
+			return err
+		}
+		return appendAudit(tx, ch, e)
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return out, nil
+	return out, deliveryID, nil
 }
 
 func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)) }

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -21,16 +23,159 @@ import (
 
 // migrations[v] upgrades a database from schema v to v+1, inside the
 // transaction that opens it: a crash mid-migration leaves schema v intact.
-// ch is the server acting on its own, at the store's clock.
 //
 // Migrations are the one change the store makes on its own, so it writes
 // their audit entries' words itself (upgrade).
-var migrations = map[uint64]func(*bolt.Tx, audit.Change) error{
+var migrations = map[uint64]func(*bolt.Tx, upgrading) error{
 	1: migrate1to2,
 	2: migrate2to3,
 	3: migrate3to4,
 	4: migrate4to5,
 	5: migrate5to6,
+	6: migrate6to7,
+}
+
+// upgrading is what a migration knows of the store that opens the file.
+type upgrading struct {
+	// ch is the server acting on its own, at the store's clock.
+	ch audit.Change
+	// manyScans is the MANY_SCANS threshold the store flags stamps at
+	// (Options.ManyScans).
+	manyScans uint64
+}
+
+// migrate6to7 fills InsightService's counters from what schema 6 kept,
+// so that an upgraded database shows its history: each stamp's state
+// gives its scans per day (its first scans one by one, later ones per
+// day), its first scan, and the retailers that received it; each batch
+// its issue day and size.
+//
+// A state keeps 90 days of daily counts, so scans on days it dropped
+// count in their batch's total but on no day. A stamp past the MANY_SCANS
+// threshold is flagged at the moment its count passed it, as far as its
+// state tells (manyScansTime), and one received by two retailers or more
+// at the second's first intake. Deliveries were not kept before: the list
+// of a retailer's deliveries starts with the upgrade.
+func migrate6to7(tx *bolt.Tx, up upgrading) error {
+	scans, shops, batches := newScanTally(), shopTally{}, newBatchFinder(tx)
+	type flagged struct {
+		serial uint64
+		f      flagging
+	}
+	var flags []flagged
+	err := tx.Bucket(bucketStamps).ForEach(func(k, v []byte) error {
+		serial := binary.BigEndian.Uint64(k)
+		st, err := decodeStampState(v)
+		if err != nil {
+			return fmt.Errorf("stamp %d: %w", serial, err)
+		}
+		b, err := batches.find(serial)
+		if err != nil || b == nil {
+			return err
+		}
+		producer, err := batches.producerOf(b.ProductId)
+		if err != nil {
+			return err
+		}
+		dated := uint64(len(st.EarlyScansUnixNano))
+		for _, n := range st.EarlyScansUnixNano {
+			scans.scans(b.Id, ocop.Day(record.Time(n)), 1)
+		}
+		for _, d := range st.DailyScans {
+			scans.scans(b.Id, d.Day, uint64(d.Count))
+			dated += uint64(d.Count)
+		}
+		if st.ScanCount > dated {
+			scans.undated(b.Id, st.ScanCount-dated)
+		}
+		if st.FirstScanUnixNano != 0 {
+			scans.first(b.Id, ocop.Day(record.Time(st.FirstScanUnixNano)))
+		}
+		if up.manyScans > 0 && st.ScanCount > up.manyScans {
+			flags = append(flags, flagged{serial, flagging{kind: estampv1.FlagKind_FLAG_KIND_MANY_SCANS, at: manyScansTime(st, up.manyScans),
+				batch: b, producer: producer, scanCount: st.ScanCount}})
+		}
+		retailers := retailersOf(st)
+		for _, r := range st.Receipts {
+			shop := shops.at(shopOf{producer, b.ProductId, r.RetailerId}, r.FirstUnixNano, r.LastUnixNano)
+			shop.Stamps++
+			// Every intake by a retailer after the first was of a
+			// stamp another had received.
+			if r.RetailerId != retailers[0] {
+				shop.SuspectedCopies += uint64(r.Count)
+			}
+		}
+		if len(retailers) > 1 {
+			// Flagged at the second retailer's first intake; every
+			// intake anywhere after it was of a copy, the latest too.
+			f := flagging{kind: estampv1.FlagKind_FLAG_KIND_SUSPECTED_COPY, batch: b, producer: producer, scanCount: st.ScanCount, retailers: retailers}
+			var latest int64
+			for _, r := range st.Receipts {
+				if r.RetailerId == retailers[1] {
+					f.at = record.Time(r.FirstUnixNano)
+				}
+				latest = max(latest, r.LastUnixNano)
+			}
+			f.latest = record.Time(latest)
+			flags = append(flags, flagged{serial, f})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// In the order they happened, so that a flag's kinds are in the order
+	// first seen and its first time is its earliest.
+	slices.SortStableFunc(flags, func(a, b flagged) int { return a.f.at.Compare(b.f.at) })
+	for _, f := range flags {
+		if err := raiseFlag(tx, f.serial, f.f); err != nil {
+			return err
+		}
+	}
+	err = tx.Bucket(bucketBatches).ForEach(func(k, v []byte) error {
+		b, err := batchTable.decode(k, v)
+		if err != nil {
+			return err
+		}
+		return countIssue(tx, b, b.GetIssueTime().AsTime())
+	})
+	if err != nil {
+		return err
+	}
+	if err := scans.writeTx(tx); err != nil {
+		return err
+	}
+	if err := shops.writeTx(tx); err != nil {
+		return err
+	}
+	stamps := map[uint64]bool{}
+	for _, f := range flags {
+		stamps[f.serial] = true
+	}
+	return appendAudit(tx, up.ch, upgrade(fmt.Sprintf("6 -> 7: scans per batch and day, receipts per shop and flags of %d stamps, from the stamps' states", len(stamps))))
+}
+
+// manyScansTime is when a stamp's scan count first passed n, as far as
+// its state tells: its first scans are kept one by one, later ones per day
+// (the start of the day then), and a day its state dropped leaves its
+// first kept day as the earliest moment the state vouches for.
+func manyScansTime(st *storagev1.StampState, n uint64) time.Time {
+	early := st.EarlyScansUnixNano
+	if n < uint64(len(early)) {
+		return record.Time(early[n])
+	}
+	// Scans before the days kept: the early ones, and those of the days
+	// dropped.
+	seen := st.ScanCount
+	for _, d := range st.DailyScans {
+		seen -= min(seen, uint64(d.Count))
+	}
+	for _, d := range st.DailyScans {
+		if seen += uint64(d.Count); seen > n {
+			return ocop.DayStart(d.Day)
+		}
+	}
+	return record.Time(st.LastScanUnixNano)
 }
 
 // migrate5to6 rewrites every producer, product, retailer and batch from
@@ -53,7 +198,7 @@ var migrations = map[uint64]func(*bolt.Tx, audit.Change) error{
 // upgrade: one edited in the file, or that no entry wrote, is rewritten
 // all the same but keeps disagreeing with the log, so that `audit verify`
 // goes on naming it.
-func migrate5to6(tx *bolt.Tx, ch audit.Change) error {
+func migrate5to6(tx *bolt.Tx, up upgrading) error {
 	latest := map[string]recorded{}
 	if _, _, _, err := verifyChain(tx, latest, func() error { return nil }); err != nil {
 		return err
@@ -75,7 +220,7 @@ func migrate5to6(tx *bolt.Tx, ch audit.Change) error {
 	if unvouched > 0 {
 		detail += fmt.Sprintf(", but for %d that did not match the log before", unvouched)
 	}
-	return appendAudit(tx, ch, upgrade(detail), digests...)
+	return appendAudit(tx, up.ch, upgrade(detail), digests...)
 }
 
 // rewrite5 re-encodes every record of t from the estamp.v1 message schema
@@ -159,7 +304,7 @@ func schema5Get[M proto.Message](tx *bolt.Tx, k kind, key []byte, id string) (M,
 // one range of serials, under the same version (clients sync by version).
 // Each stamp so revoked then refers to its entry, which holds its time,
 // reason and actor.
-func migrate4to5(tx *bolt.Tx, ch audit.Change) error {
+func migrate4to5(tx *bolt.Tx, up upgrading) error {
 	list, stamps := tx.Bucket(bucketRevocations), tx.Bucket(bucketStamps)
 	type legacy struct {
 		version uint64
@@ -206,7 +351,7 @@ func migrate4to5(tx *bolt.Tx, ch audit.Change) error {
 			return err
 		}
 	}
-	return appendAudit(tx, ch, upgrade("4 -> 5: the revocation list keeps who revoked and serials as ranges; revoked stamps refer to their entry"))
+	return appendAudit(tx, up.ch, upgrade("4 -> 5: the revocation list keeps who revoked and serials as ranges; revoked stamps refer to their entry"))
 }
 
 // upgrade is the audit entry of a migration: the whole database is its
@@ -273,8 +418,8 @@ func addLegacyEntry(tx *bolt.Tx, e *estampv1.RevocationEntry, serial uint64) err
 // revocation list (offline verifiers then know renewals and revocations
 // made before), and writes one audit entry hashing every record as it
 // stands, so that `audit verify` can check records from here on.
-func migrate3to4(tx *bolt.Tx, ch audit.Change) error {
-	now := ch.Time
+func migrate3to4(tx *bolt.Tx, up upgrading) error {
+	now := up.ch.Time
 	requests, batches := tx.Bucket(bucketRequests), tx.Bucket(bucketBatches)
 	type rekey struct{ old, new, batch []byte }
 	var moves []rekey
@@ -336,21 +481,21 @@ func migrate3to4(tx *bolt.Tx, ch audit.Change) error {
 			return err
 		}
 	}
-	return appendAudit(tx, ch, upgrade("3 -> 4: hashes of every record as it stands"), digests...)
+	return appendAudit(tx, up.ch, upgrade("3 -> 4: hashes of every record as it stands"), digests...)
 }
 
 // migrate2to3 needs no data moved: the new buckets exist already. It
 // starts the audit log with the upgrade itself, so that the log says from
 // when on it is complete.
-func migrate2to3(tx *bolt.Tx, ch audit.Change) error {
-	return appendAudit(tx, ch, upgrade("2 -> 3"))
+func migrate2to3(tx *bolt.Tx, up upgrading) error {
+	return appendAudit(tx, up.ch, upgrade("2 -> 3"))
 }
 
 // migrate1to2 re-encodes stamp states from the fixed binary layout of
 // schema 1 (scan count, first scan, last scan, revoke time as uint64 Unix
 // nanoseconds, then the revocation reason), indexes batches by serial range
 // and writes the revocation list of what was revoked so far.
-func migrate1to2(tx *bolt.Tx, _ audit.Change) error {
+func migrate1to2(tx *bolt.Tx, _ upgrading) error {
 	batches, ranges := tx.Bucket(bucketBatches), tx.Bucket(bucketBatchRanges)
 	err := batches.ForEach(func(k, _ []byte) error {
 		b := new(estampv1.Batch)

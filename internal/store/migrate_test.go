@@ -215,13 +215,14 @@ func TestMigrateSchema5(t *testing.T) {
 	}
 	defer func() { s.Close() }()
 
+	// The upgrades' entries: 5 -> 6, then 6 -> 7 (TestMigrateSchema6).
 	check, err := s.VerifyAudit(ctx)
-	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != entries5+1 {
-		t.Fatalf("audit right after the upgrade = %+v, %v; want %d entries intact", check, err, entries5+1)
+	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != entries5+2 {
+		t.Fatalf("audit right after the upgrade = %+v, %v; want %d entries intact", check, err, entries5+2)
 	}
 	log, _, err := s.AuditEntries(ctx, entries5, 10)
-	if err != nil || len(log) != 1 {
-		t.Fatalf("the upgrade's audit entry: %v, %v", log, err)
+	if err != nil || len(log) != 2 || log[1].Record.Action != "schema.upgrade" || !strings.HasPrefix(log[1].Record.Detail, "6 -> 7: ") {
+		t.Fatalf("the upgrades' audit entries: %v, %v", log, err)
 	}
 	up := log[0].Record
 	var rewritten []string

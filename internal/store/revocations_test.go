@@ -151,12 +151,14 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen string
-	_, err = s.ReceiveStamps(ctx, "R", []record.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *record.Stamp, _ []*record.Receipt) bool {
+	_, _, err = s.ReceiveStamps(ctx, "R", []record.Intake{{Serial: 6, BatchID: 1}}, at(t0), func(_ int, rec *record.Stamp, _ []*record.Receipt) bool {
 		seen = rec.State.GetRevocation().GetReason()
 		return true
 	}, func(st *record.StampState, retailerID string, at time.Time) {
 		st.Receipts = append(st.Receipts, &record.Receipt{RetailerId: retailerID, FirstUnixNano: at.UnixNano(), LastUnixNano: at.UnixNano(), Count: 1})
-	}, func() audit.Entry { return audit.Entry{Action: audit.DeliveryReceive, Target: "R", Detail: "1 code"} })
+	}, func() (audit.Entry, record.Delivery) {
+		return audit.Entry{Action: audit.DeliveryReceive, Target: "R", Detail: "1 code"}, record.Delivery{Codes: 1}
+	})
 	if err != nil || seen != "lý do: some revoked before" {
 		t.Errorf("intake of a revoked stamp saw %q, %v", seen, err)
 	}
@@ -329,8 +331,9 @@ func TestMigrateSchema4(t *testing.T) {
 	if _, list, _, _ := s.Revocations(ctx, store.RevocationPage{After: 4, Limit: 10}); !slices.Equal(entries(list), []string{"1: 5-6"}) {
 		t.Errorf("entry after the upgrade = %q", entries(list))
 	}
-	// The upgrades' entries (4 -> 5, 5 -> 6), then the revocation's.
-	if check, err := s.VerifyAudit(ctx); err != nil || check.FirstBroken != 0 || check.Checked != 3 {
+	// The upgrades' entries (4 -> 5, 5 -> 6, 6 -> 7), then the
+	// revocation's.
+	if check, err := s.VerifyAudit(ctx); err != nil || check.FirstBroken != 0 || check.Checked != 4 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
 	}
 }

@@ -67,12 +67,42 @@ var (
 	// the account changes that end them are.
 	bucketSessions = []byte("sessions")
 
+	// The counters of InsightService (insight.go): what a
+	// report needs, kept up to date in the commits that record scans,
+	// intakes and issuance, so that no report walks the stamps. They are
+	// derived (schema 7 backfilled them from the stamps' states) and not
+	// audited.
+	//
+	// scanDays: batch id (uint64), day (uint32, days since 1970-01-01 in
+	// Vietnam, ocop.Day) -> estamp.storage.v1.ScanCounts: the batch's
+	// scans that day, and its stamps first scanned that day.
+	bucketScanDays = []byte("scan_days")
+	// batchScans: batch id (uint64) -> estamp.storage.v1.ScanCounts: the
+	// batch's scans ever, and its stamps scanned at least once.
+	bucketBatchScans = []byte("batch_scans")
+	// days: day (uint32, as in scan_days) -> estamp.storage.v1.DayCounts:
+	// the whole service's scans and issuance that day.
+	bucketDays = []byte("days")
+	// flags: serial (uint64) -> estamp.storage.v1.FlagRecord: a stamp that
+	// looks copied (many scans, or a second retailer's intake).
+	bucketFlags = []byte("flags")
+	// deliveries: retailer id, 0x00, delivery id (uint64) ->
+	// estamp.storage.v1.DeliveryRecord: one intake of a retailer, with
+	// the codes it did not accept. Ids come from keyNextDelivery, one
+	// sequence for every retailer.
+	bucketDeliveries = []byte("deliveries")
+	// shopReceipts: producer id, 0x00, product id, 0x00, retailer id ->
+	// estamp.storage.v1.ShopReceipts: what the retailer received of the
+	// product. A producer's shops are one prefix, a product's another.
+	bucketShopReceipts = []byte("shop_receipts")
+
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
 		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs,
 		bucketTokens, bucketKeyStates, bucketAudit, bucketAccounts,
 		bucketSessions,
+		bucketScanDays, bucketBatchScans, bucketDays, bucketFlags, bucketDeliveries, bucketShopReceipts,
 	}
 
 	// The kinds of records kept by id, each in its bucket, with what
@@ -125,6 +155,8 @@ var (
 	keyNextAudit = []byte("next_audit")
 	// keyAuditHead is the SHA-256 of the newest audit record.
 	keyAuditHead = []byte("audit_head")
+	// keyNextDelivery is the next delivery id (uint64).
+	keyNextDelivery = []byte("next_delivery")
 )
 
 // schemaVersion is the layout this code reads and writes. Bump it with a
@@ -142,4 +174,7 @@ var (
 //	   stamp states refer to their entry instead of copying its reason.
 //	6: producers, products, retailers and batches as their own
 //	   estamp.storage.v1 records instead of the estamp.v1 messages.
-const schemaVersion = 6
+//	7: InsightService's counters: scans per batch and day, the service's
+//	   days, flags of stamps that look copied, deliveries, and what each
+//	   shop received of each product.
+const schemaVersion = 7

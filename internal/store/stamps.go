@@ -37,15 +37,21 @@ func putStampState(b *bolt.Bucket, serial uint64, st *storagev1.StampState) erro
 // (a revocation with its reason, as Stamp returns it). count folds one
 // scan into a stamp's stored state; what it keeps is verification's
 // policy, not the store's.
+//
+// The same commit counts the scans per batch and day, and flags a stamp
+// whose count passes the MANY_SCANS threshold (insight.go): each counter
+// once a commit, not once a scan.
 func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func(st *record.StampState, at time.Time)) ([]*record.StampState, error) {
 	states := make([]*record.StampState, len(scans))
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStamps)
+		tally, batches := newScanTally(), newBatchFinder(tx)
 		for i, sc := range scans {
 			st, err := decodeStampState(b.Get(u64(sc.Serial)))
 			if err != nil {
 				return err
 			}
+			before := st.ScanCount
 			count(st, sc.Time)
 			if err := putStampState(b, sc.Serial, st); err != nil {
 				return err
@@ -53,8 +59,11 @@ func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func
 			if states[i], err = stampView(tx, st); err != nil {
 				return err
 			}
+			if err := s.countScan(tx, tally, batches, sc, before, st); err != nil {
+				return err
+			}
 		}
-		return nil
+		return tally.writeTx(tx)
 	})
 	if err != nil {
 		return nil, err

@@ -55,6 +55,12 @@ type Options struct {
 	// Now is the clock of the changes the store makes on its own (schema
 	// migrations); time.Now when nil.
 	Now func() time.Time
+	// ManyScans is verification's MANY_SCANS threshold: a stamp whose scan
+	// count first passes it is flagged in the commit of that scan, and the
+	// upgrade to schema 7 flags the stamps past it already. estampd sets
+	// it to the threshold verification warns at, so that a flag and the
+	// warning a buyer sees agree. Zero flags no stamp for its scans.
+	ManyScans uint64
 }
 
 // Store is the bbolt-backed store.
@@ -64,6 +70,7 @@ type Store struct {
 	hw         *highWater
 	skipped    Skipped
 	now        func() time.Time
+	manyScans  uint64
 }
 
 // Open opens or creates the database at path with mode 0600.
@@ -90,7 +97,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now}
+	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now, manyScans: opts.ManyScans}
 	if err := s.initSafely(path); err != nil {
 		db.Close()
 		return nil, err
@@ -172,8 +179,9 @@ func (s *Store) init() error {
 		if have > schemaVersion {
 			return fmt.Errorf("store: database schema version %d, this binary reads up to %d", have, schemaVersion)
 		}
+		up := upgrading{ch: audit.Change{Actor: auth.ServerActor, Time: s.now()}, manyScans: s.manyScans}
 		for ; have < schemaVersion; have++ {
-			if err := migrations[have](tx, audit.Change{Actor: auth.ServerActor, Time: s.now()}); err != nil {
+			if err := migrations[have](tx, up); err != nil {
 				return fmt.Errorf("store: migrating schema %d to %d: %w", have, have+1, err)
 			}
 		}

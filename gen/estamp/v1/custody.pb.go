@@ -191,7 +191,11 @@ type ReceiveDeliveryRequest struct {
 	RetailerId string `protobuf:"bytes,1,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
 	// Codes as the scanner typed them: URL or bare token, any case, stray
 	// whitespace; blank entries are skipped. At most 10000.
-	Codes         []string `protobuf:"bytes,2,rep,name=codes,proto3" json:"codes,omitempty"`
+	Codes []string `protobuf:"bytes,2,rep,name=codes,proto3" json:"codes,omitempty"`
+	// The retailer's reference for the delivery, e.g. its delivery note
+	// number, up to 200 characters; may be empty. Kept with the delivery
+	// (InsightService.GetDelivery).
+	Reference     string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +242,13 @@ func (x *ReceiveDeliveryRequest) GetCodes() []string {
 		return x.Codes
 	}
 	return nil
+}
+
+func (x *ReceiveDeliveryRequest) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
 }
 
 // IntakeItem is the outcome for one code.
@@ -534,7 +545,10 @@ type ReceiveDeliveryResponse struct {
 	// Counts per product lot, for issued stamps.
 	Lots []*LotCount `protobuf:"bytes,3,rep,name=lots,proto3" json:"lots,omitempty"`
 	// Whether every code was accepted or already received.
-	AllGenuine    bool `protobuf:"varint,4,opt,name=all_genuine,json=allGenuine,proto3" json:"all_genuine,omitempty"`
+	AllGenuine bool `protobuf:"varint,4,opt,name=all_genuine,json=allGenuine,proto3" json:"all_genuine,omitempty"`
+	// The delivery as kept: InsightService.GetDelivery returns it again,
+	// with the codes that were not accepted.
+	DeliveryId    uint64 `protobuf:"varint,5,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -595,6 +609,13 @@ func (x *ReceiveDeliveryResponse) GetAllGenuine() bool {
 		return x.AllGenuine
 	}
 	return false
+}
+
+func (x *ReceiveDeliveryResponse) GetDeliveryId() uint64 {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return 0
 }
 
 // GetStampHistoryRequest names a stamp.
@@ -1271,11 +1292,12 @@ var File_estamp_v1_custody_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\n" +
-	"\x17estamp/v1/custody.proto\x12\testamp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"O\n" +
+	"\x17estamp/v1/custody.proto\x12\testamp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n" +
 	"\x16ReceiveDeliveryRequest\x12\x1f\n" +
 	"\vretailer_id\x18\x01 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
-	"\x05codes\x18\x02 \x03(\tR\x05codes\"\x81\x03\n" +
+	"\x05codes\x18\x02 \x03(\tR\x05codes\x12\x1c\n" +
+	"\treference\x18\x03 \x01(\tR\treference\"\x81\x03\n" +
 	"\n" +
 	"IntakeItem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x12\n" +
@@ -1302,13 +1324,15 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\fproduct_name\x18\x02 \x01(\tR\vproductName\x12\x10\n" +
 	"\x03lot\x18\x03 \x01(\tR\x03lot\x12\x18\n" +
 	"\ascanned\x18\x04 \x01(\rR\ascanned\x12\x1a\n" +
-	"\baccepted\x18\x05 \x01(\rR\baccepted\"\xc5\x01\n" +
+	"\baccepted\x18\x05 \x01(\rR\baccepted\"\xe6\x01\n" +
 	"\x17ReceiveDeliveryResponse\x12+\n" +
 	"\x05items\x18\x01 \x03(\v2\x15.estamp.v1.IntakeItemR\x05items\x123\n" +
 	"\bverdicts\x18\x02 \x03(\v2\x17.estamp.v1.VerdictCountR\bverdicts\x12'\n" +
 	"\x04lots\x18\x03 \x03(\v2\x13.estamp.v1.LotCountR\x04lots\x12\x1f\n" +
 	"\vall_genuine\x18\x04 \x01(\bR\n" +
-	"allGenuine\"0\n" +
+	"allGenuine\x12\x1f\n" +
+	"\vdelivery_id\x18\x05 \x01(\x04R\n" +
+	"deliveryId\"0\n" +
 	"\x16GetStampHistoryRequest\x12\x16\n" +
 	"\x06serial\x18\x01 \x01(\x04R\x06serial\"\xdb\x01\n" +
 	"\n" +
