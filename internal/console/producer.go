@@ -109,10 +109,14 @@ type productRow struct {
 	Cert certBadge
 }
 
-// certBadge is a certificate's status in words and colour: revoked and
-// expired are bad, fewer than certWarnDays left a warning.
+// badge is a state in words and colour: its class is ok, warn or bad
+// (console.css).
+type badge struct{ Class, Text string }
+
+// certBadge is a certificate's status: revoked and expired are bad,
+// fewer than certWarnDays left a warning.
 type certBadge struct {
-	Class, Text string
+	badge
 	// Active is a certificate in force.
 	Active bool
 }
@@ -125,12 +129,12 @@ func (h *Handler) certBadge(rq *Request, c *estampv1.Certificate) certBadge {
 	say := func(key string) string { return h.words.say(rq.Lang, key) }
 	switch c.GetStatus() {
 	case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
-		return certBadge{Class: "bad", Text: say("producer.cert.revoked")}
+		return certBadge{badge: badge{"bad", say("producer.cert.revoked")}}
 	case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
-		return certBadge{Class: "bad", Text: h.fmtWords(rq, "producer.cert.expired", ocop.ShowDate(c.GetValidUntil(), rq.Lang))}
+		return certBadge{badge: badge{"bad", h.fmtWords(rq, "producer.cert.expired", ocop.ShowDate(c.GetValidUntil(), rq.Lang))}}
 	}
 	left := daysLeft(c.GetValidUntil(), h.cfg.Now())
-	b := certBadge{Class: "ok", Active: true, Text: h.fmtWords(rq, "producer.cert.days", left)}
+	b := certBadge{badge: badge{"ok", h.fmtWords(rq, "producer.cert.days", left)}, Active: true}
 	if left < certWarnDays {
 		b.Class = "warn"
 	}

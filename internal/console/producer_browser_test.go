@@ -76,13 +76,7 @@ func TestProducerBrowser(t *testing.T) {
 	e := start(t, false)
 	const producer, product = "HTX-BANH-GAI-TU-TRU", "RUOU-NEP-TU-TRU"
 	once := e.newAccount(t, "hoa.tutru", estampv1.Role_ROLE_PRODUCER, producer)
-	// An earlier batch, issued through the API, so that the home page
-	// has a history.
-	if _, err := e.admin.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{
-		ProductId: product, Lot: "RN-2026-10", ProductionDate: "2026-10-15", Quantity: 500, RequestId: "earlier",
-	}); err != nil {
-		t.Fatal(err)
-	}
+	history(t, e, product)
 	ctx := chrome(t)
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -201,9 +195,71 @@ func TestProducerBrowser(t *testing.T) {
 		t.Errorf("the scanned stamp: %v %v", v, err)
 	}
 
+	// The scan is today's: in the chart's last bar and the table's first
+	// row.
+	run("scans", chromedp.Navigate(e.web.URL+"/console/producer/scans"), chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
+	today, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.querySelector("figure.chart svg g.day:last-of-type title").textContent,
+		Array.from(document.querySelectorAll("table.compact tbody tr:first-child td")).map(td => td.textContent).join("|"),
+		document.querySelector("figure.chart svg").getAttribute("role")]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"28/11/2026: 1 lượt quét, 1 tem quét lần đầu", "28/11/2026|1|1", "img"}; !slices.Equal(today, want) {
+		t.Errorf("today on the scans page: %q, want %q", today, want)
+	}
+	screenshot(t, ctx, "console-producer-scans")
+
 	run("home", chromedp.Navigate(e.web.URL+"/console/producer"), chromedp.WaitVisible(chromedp.CSS(".cards")))
 	if p := text("main"); !strings.Contains(p, "512") || !strings.Contains(p, "Hết hiệu lực sau ngày 22/12/2022") {
 		t.Errorf("home after issuing: %q", p)
 	}
 	screenshot(t, ctx, "console-producer")
+}
+
+// history gives the producer three weeks behind it: a batch issued 20
+// days ago, scanned by buyers every day since (some stamps more than
+// once, one of them too often), and delivered to two shops, one of which
+// received a stamp the other had. Today has no scans yet.
+func history(t *testing.T, e *env, product string) {
+	t.Helper()
+	ctx := context.Background()
+	now := e.clock.Now()
+	e.clock.Advance(-20 * 24 * time.Hour)
+	defer func() { e.clock.Advance(now.Sub(e.clock.Now())) }()
+	issued, err := e.admin.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{
+		ProductId: product, Lot: "RN-2026-10", ProductionDate: "2026-10-15", Quantity: 500, RequestId: "earlier",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := e.codesOf(t, issued.Batch.Id)
+	deliver := func(shop string, codes []string) {
+		t.Helper()
+		if _, err := e.admin.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: shop, Codes: codes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver(shopA, codes[:120])
+	next := 0
+	for day, n := range []int{0, 1, 2, 1, 3, 4, 2, 5, 6, 4, 7, 9, 5, 8, 6, 10, 12, 7, 11, 13} {
+		switch day {
+		case 12:
+			deliver(shopB, append(codes[120:180:180], codes[7]))
+		case 15:
+			// One stamp scanned far too often: its label was copied.
+			for range 8 {
+				e.verdict(t, codes[3])
+			}
+		}
+		for range n {
+			e.verdict(t, codes[next])
+			next++
+		}
+		// A buyer checks again now and then.
+		if next > 0 && day%3 == 0 {
+			e.verdict(t, codes[next-1])
+		}
+		e.clock.Advance(24 * time.Hour)
+	}
 }

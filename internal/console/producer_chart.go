@@ -10,11 +10,11 @@ import (
 // viewBox units; CSS scales it to the page's width.
 const (
 	chartW      = 720
-	chartH      = 240
-	chartLeft   = 44 // room for the y axis's numbers
+	chartH      = 320
+	chartLeft   = 48 // room for the y axis's numbers
 	chartRight  = 8
 	chartTop    = 14
-	chartBottom = 30 // room for the first and last days
+	chartBottom = 34 // room for the first and last days
 )
 
 // dayScans is one day of the chart: an API date and its counts.

@@ -3,6 +3,8 @@ package console
 import (
 	"math"
 	"testing"
+
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 func TestNiceCeil(t *testing.T) {
@@ -47,5 +49,22 @@ func TestChartBars(t *testing.T) {
 	}
 	if empty := newChart(nil); len(empty.Bars) != 0 || empty.Ticks[len(empty.Ticks)-1].Value != 1 {
 		t.Errorf("no days: %+v", empty)
+	}
+}
+
+func TestPercent(t *testing.T) {
+	for _, tt := range []struct {
+		rate float64
+		lang ocop.Lang
+		want string
+	}{
+		{0, ocop.VI, "0,0\u00a0%"},
+		{0.0833, ocop.VI, "8,3\u00a0%"},
+		{1, ocop.VI, "100,0\u00a0%"},
+		{0.417, ocop.EN, "41.7%"},
+	} {
+		if got := percent(tt.rate, tt.lang); got != tt.want {
+			t.Errorf("percent(%g, %s) = %q, want %q", tt.rate, tt.lang, got, tt.want)
+		}
 	}
 }
