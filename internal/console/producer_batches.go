@@ -1,7 +1,6 @@
 package console
 
 import (
-	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -92,8 +91,12 @@ func (h *Handler) issueForm(rq *Request) error {
 
 // requestID is a new idempotency key: 128 random bits.
 func (h *Handler) requestID() (string, error) {
+	src := h.cfg.Rand
+	if src == nil {
+		src = rand.Reader
+	}
 	b := make([]byte, 16)
-	if _, err := io.ReadFull(cmp.Or[io.Reader](h.cfg.Rand, rand.Reader), b); err != nil {
+	if _, err := io.ReadFull(src, b); err != nil {
 		return "", err
 	}
 	return "console-" + hex.EncodeToString(b), nil
@@ -101,8 +104,8 @@ func (h *Handler) requestID() (string, error) {
 
 func (h *Handler) issueBatch(rq *Request) error {
 	r := rq.R
-	form := map[string]string{}
-	for _, f := range append(issueFields, "request_id") {
+	form := map[string]string{"request_id": r.PostFormValue("request_id")}
+	for _, f := range issueFields {
 		form[f] = strings.TrimSpace(r.PostFormValue(f))
 	}
 	products, err := h.myProducts(rq)
