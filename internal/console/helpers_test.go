@@ -275,7 +275,9 @@ func regexpFind(t testing.TB, s, pattern string) string {
 
 // chrome starts headless Chromium at phone size (390 × 844), with extra
 // flags (e.g. a fake camera), and returns its context, which ends with
-// the test or after two minutes.
+// the test or after two minutes. It tries again when the browser dies at
+// its start: Debian's Chromium here segfaults in a few starts out of a
+// hundred, before it has opened a page.
 func chrome(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if testing.Short() {
@@ -293,18 +295,31 @@ func chrome(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context
 		chromedp.WindowSize(390, 844),
 	)
 	opts = append(opts, flags...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancel()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
+	var err error
+	for range 3 {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		// Started without a deadline: a timeout on the first Run would
+		// stop the whole browser (chromedp.Run's doc).
+		if err = chromedp.Do(ctx); err != nil {
+			cancel()
+			cancelAlloc()
+			t.Logf("starting the browser: %v", err)
+			continue
+		}
+		ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+		t.Cleanup(func() {
+			cancelTimeout()
+			cancel()
+			cancelAlloc()
+		})
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+			t.Fatal(err)
+		}
+		return ctx
 	}
-	return ctx
+	t.Fatalf("the browser did not start in 3 tries: %v", err)
+	return nil
 }
 
 // screenshot saves the page as docs/<name>.png when ESTAMP_SCREENSHOTS

@@ -30,6 +30,10 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 	}
 	batchB := issued.Batch
 	e.newAccount(t, "con.nguoi.khac", estampv1.Role_ROLE_RETAILER, shopB)
+	// A delivery of shop B, with a problem row (a code twice) for its
+	// page to show.
+	_, stampsB := e.issue(t, productB, "CHIEU-B-02", 1)
+	deliveryB := e.receive(t, shopB, "PHIEU-B-01", stampsB[0], stampsB[0]).DeliveryId
 	params := map[string]string{
 		"product":  productB,
 		"batch":    strconv.FormatUint(batchB.Id, 10),
@@ -37,12 +41,13 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"producer": producerB,
 		"retailer": shopB,
 		"username": "con.nguoi.khac",
+		"delivery": strconv.FormatUint(deliveryB, 10),
 		// Jobs are their account's alone; no one else finds one (jobs.go).
 		"job": "0123456789abcdef0123456789abcdef",
 	}
 	// What only B's own pages may show: a producer or shop that is not B
 	// must never see it.
-	secrets := []string{"Chiếu cói Nga Sơn", "CHIEU-B-01"}
+	secrets := []string{"Chiếu cói Nga Sơn", "CHIEU-B-01", "CHIEU-B-02", "PHIEU-B-01"}
 
 	type who struct {
 		name  string

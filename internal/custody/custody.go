@@ -9,6 +9,7 @@ package custody
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"runtime"
@@ -42,6 +43,8 @@ type Store interface {
 		done func() (audit.Entry, record.Delivery),
 	) ([]*record.Stamp, uint64, error)
 	StampOf(ctx context.Context, serial uint64) (*record.Stamp, error)
+	Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error)
+	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
 	Revocations(ctx context.Context, p store.RevocationPage) (upto uint64, list []*estampv1.RevocationEntry, more bool, err error)
 	BatchBaseURLs(ctx context.Context) ([]*estampv1.BatchBaseUrl, error)
 }
@@ -155,6 +158,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		for _, r := range before {
 			if r.RetailerId != retailer {
 				it.Verdict, it.OtherRetailerId = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY, r.RetailerId
+				it.OtherReceiveTime = timestamppb.New(record.Time(r.FirstUnixNano))
 			}
 		}
 		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {
@@ -186,7 +190,70 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		w := verdict.IntakeSentence(it.Verdict, outcomes[i])
 		it.Message, it.MessageEn = w.VI, w.EN
 	}
+	s.nameOthers(ctx, items)
 	resp.DeliveryId = id
+	return resp, nil
+}
+
+// nameOthers fills in the names of the other retailers of suspected
+// copies, so that a shop can ask the one that received its stamp. It runs
+// after the delivery's commit (a read of its own inside the store's write
+// transaction could deadlock it), and so a retailer it cannot read only
+// goes unnamed: failing the call now would hide a delivery that is
+// recorded, and a retry would find every code already received.
+func (s *Service) nameOthers(ctx context.Context, items []*estampv1.IntakeItem) {
+	names := map[string]string{}
+	for _, it := range items {
+		id := it.OtherRetailerId
+		if id == "" {
+			continue
+		}
+		name, ok := names[id]
+		if !ok {
+			if r, err := s.store.Retailer(ctx, id); err == nil {
+				name = r.Name
+			}
+			names[id] = name
+		}
+		it.OtherRetailerName = name
+	}
+}
+
+// DescribeCode implements estampv1.CustodyServiceServer: the verdict steps
+// of Verify on the code and the stamp's record, without recording a scan.
+func (s *Service) DescribeCode(ctx context.Context, req *estampv1.DescribeCodeRequest) (*estampv1.DescribeCodeResponse, error) {
+	if err := ocop.CheckID("retailer_id", req.GetRetailerId()); err != nil {
+		return nil, err
+	}
+	code := strings.TrimSpace(req.GetCode())
+	switch {
+	case code == "":
+		return nil, ocop.Invalid("code", "required: the scanned text of the QR code")
+	case len(code) > verify.MaxCodeLength:
+		return nil, ocop.Invalid("code", "%d bytes, at most %d", len(code), verify.MaxCodeLength)
+	}
+	c := s.checker.Check(code, verdict.Scanned)
+	var rec *record.Stamp
+	if c.Signed() {
+		var err error
+		rec, err = s.store.Stamp(ctx, uint64(c.Claims.BatchID), c.Claims.Serial)
+		if errors.As(err, new(*ocop.NotFoundError)) {
+			rec, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	o := s.checker.Decide(c, verify.RecordOf(rec), s.now())
+	resp := &estampv1.DescribeCodeResponse{Verdict: o.Verdict}
+	if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
+		resp.Serial = o.Claims.Serial
+	}
+	// The same rule as an intake row's: what the record says only where
+	// the code is the issuer's own stamp (intake's describe).
+	it := &estampv1.IntakeItem{Verdict: verdict.IntakeOf(o.Verdict)}
+	describe(it, rec, o.Reason)
+	resp.BatchId, resp.ProductId, resp.ProductName, resp.Lot = it.BatchId, it.ProductId, it.ProductName, it.Lot
 	return resp, nil
 }
 

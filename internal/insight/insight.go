@@ -352,8 +352,13 @@ func deliveryOf(d store.Delivery, problems bool) *estampv1.Delivery {
 		return out
 	}
 	for _, p := range r.Problems {
-		out.Problems = append(out.Problems, &estampv1.DeliveryProblem{Line: p.Line, Serial: p.Serial, BatchId: p.BatchId, ProductId: p.ProductId,
-			Lot: p.Lot, Verdict: estampv1.IntakeVerdict(p.Verdict), OtherRetailerId: p.OtherRetailerId, RevocationReason: p.RevocationReason})
+		row := &estampv1.DeliveryProblem{Line: p.Line, Serial: p.Serial, BatchId: p.BatchId, ProductId: p.ProductId,
+			Lot: p.Lot, Verdict: estampv1.IntakeVerdict(p.Verdict), OtherRetailerId: p.OtherRetailerId, RevocationReason: p.RevocationReason,
+			OtherRetailerName: p.OtherRetailerName}
+		if p.OtherReceiveUnixNano != 0 {
+			row.OtherReceiveTime = timestamppb.New(record.Time(p.OtherReceiveUnixNano))
+		}
+		out.Problems = append(out.Problems, row)
 	}
 	return out
 }

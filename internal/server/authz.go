@@ -205,6 +205,11 @@ var rules = map[string]rule{
 	estampv1.CustodyService_ReceiveDelivery_FullMethodName: {retailer: func(req any) string {
 		return req.(*estampv1.ReceiveDeliveryRequest).GetRetailerId()
 	}},
+	// Describing a code records nothing, but it is a shop's tool: a
+	// buyer has Verify and the stamp page.
+	estampv1.CustodyService_DescribeCode_FullMethodName: {retailer: func(req any) string {
+		return req.(*estampv1.DescribeCodeRequest).GetRetailerId()
+	}},
 	estampv1.CustodyService_GetStampHistory_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
 		return serialOwners(ctx, o, []uint64{req.(*estampv1.GetStampHistoryRequest).GetSerial()})
 	}},

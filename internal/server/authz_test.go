@@ -280,6 +280,15 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-B", Codes: []string{mine.Stamps[1].Code}})
 			return err
 		}},
+		{method: "CustodyService/DescribeCode", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Custody.DescribeCode(ctx, &estampv1.DescribeCodeRequest{RetailerId: "CH-A", Code: code})
+			return err
+		}},
+		// A retailer describing codes as another shop.
+		{method: "CustodyService/DescribeCode", allowed: []caller{retailerB, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Custody.DescribeCode(ctx, &estampv1.DescribeCodeRequest{RetailerId: "CH-B", Code: code})
+			return err
+		}},
 		{method: "CustodyService/GetStampHistory", allowed: owners, call: func(ctx context.Context, c clients) error {
 			_, err := c.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
 			return err

@@ -385,10 +385,22 @@ func keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Deli
 	}
 	for _, p := range d.Problems {
 		if len(rec.Problems) < MaxDeliveryProblems {
-			rec.Problems = append(rec.Problems, &storagev1.DeliveryProblem{
+			row := &storagev1.DeliveryProblem{
 				Line: p.Line, Serial: p.Serial, BatchId: p.BatchId, ProductId: p.ProductId, Lot: p.Lot,
 				Verdict: int32(p.Verdict), OtherRetailerId: p.OtherRetailerId, RevocationReason: p.RevocationReason,
-			})
+			}
+			if id := p.OtherRetailerId; id != "" {
+				// The name as it is now, read in this transaction: the
+				// delivery's page names the shop to ask, as the intake's
+				// answer did.
+				if other, err := retailerTable.getTx(tx, []byte(id), id); err == nil {
+					row.OtherRetailerName = other.Name
+				}
+				if t := p.OtherReceiveTime; t != nil {
+					row.OtherReceiveUnixNano = t.AsTime().UnixNano()
+				}
+			}
+			rec.Problems = append(rec.Problems, row)
 		} else {
 			rec.ProblemsLeftOut++
 		}

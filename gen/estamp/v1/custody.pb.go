@@ -279,9 +279,15 @@ type IntakeItem struct {
 	// The other retailer, for suspected copies.
 	OtherRetailerId string `protobuf:"bytes,11,opt,name=other_retailer_id,json=otherRetailerId,proto3" json:"other_retailer_id,omitempty"`
 	// The same sentence as message, in English.
-	MessageEn     string `protobuf:"bytes,12,opt,name=message_en,json=messageEn,proto3" json:"message_en,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MessageEn string `protobuf:"bytes,12,opt,name=message_en,json=messageEn,proto3" json:"message_en,omitempty"`
+	// The other retailer's name, for suspected copies; empty if it could
+	// not be read.
+	OtherRetailerName string `protobuf:"bytes,13,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
+	// When the other retailer first received the stamp, for suspected
+	// copies.
+	OtherReceiveTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=other_receive_time,json=otherReceiveTime,proto3" json:"other_receive_time,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *IntakeItem) Reset() {
@@ -396,6 +402,20 @@ func (x *IntakeItem) GetMessageEn() string {
 		return x.MessageEn
 	}
 	return ""
+}
+
+func (x *IntakeItem) GetOtherRetailerName() string {
+	if x != nil {
+		return x.OtherRetailerName
+	}
+	return ""
+}
+
+func (x *IntakeItem) GetOtherReceiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherReceiveTime
+	}
+	return nil
 }
 
 // VerdictCount counts the codes of one verdict.
@@ -618,6 +638,157 @@ func (x *ReceiveDeliveryResponse) GetDeliveryId() uint64 {
 	return 0
 }
 
+// DescribeCodeRequest carries one scanned code.
+type DescribeCodeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The retailer asking: a retailer's token or account describes codes as
+	// itself only.
+	RetailerId string `protobuf:"bytes,1,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// The code as the scanner read it: URL or bare token, any case, stray
+	// whitespace.
+	Code          string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeCodeRequest) Reset() {
+	*x = DescribeCodeRequest{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeCodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeCodeRequest) ProtoMessage() {}
+
+func (x *DescribeCodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeCodeRequest.ProtoReflect.Descriptor instead.
+func (*DescribeCodeRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DescribeCodeRequest) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *DescribeCodeRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+// DescribeCodeResponse is what the code is, as Verify would tell it, but
+// without scans: nothing is recorded, so there are no warnings.
+type DescribeCodeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The verdict on the code.
+	Verdict Verdict `protobuf:"varint,1,opt,name=verdict,proto3,enum=estamp.v1.Verdict" json:"verdict,omitempty"`
+	// Serial read from the code; 0 when unreadable or malformed.
+	Serial uint64 `protobuf:"varint,2,opt,name=serial,proto3" json:"serial,omitempty"`
+	// Batch of the stamp, for issued stamps (verdicts GENUINE, REVOKED,
+	// CERTIFICATE_EXPIRED, CERTIFICATE_REVOKED); unset for the others,
+	// under which nothing the code names can be trusted.
+	BatchId uint64 `protobuf:"varint,3,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	// Product id, for issued stamps.
+	ProductId string `protobuf:"bytes,4,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Product name, for issued stamps.
+	ProductName string `protobuf:"bytes,5,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
+	// Lot, for issued stamps.
+	Lot           string `protobuf:"bytes,6,opt,name=lot,proto3" json:"lot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeCodeResponse) Reset() {
+	*x = DescribeCodeResponse{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeCodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeCodeResponse) ProtoMessage() {}
+
+func (x *DescribeCodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeCodeResponse.ProtoReflect.Descriptor instead.
+func (*DescribeCodeResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DescribeCodeResponse) GetVerdict() Verdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return Verdict_VERDICT_UNSPECIFIED
+}
+
+func (x *DescribeCodeResponse) GetSerial() uint64 {
+	if x != nil {
+		return x.Serial
+	}
+	return 0
+}
+
+func (x *DescribeCodeResponse) GetBatchId() uint64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
+func (x *DescribeCodeResponse) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *DescribeCodeResponse) GetProductName() string {
+	if x != nil {
+		return x.ProductName
+	}
+	return ""
+}
+
+func (x *DescribeCodeResponse) GetLot() string {
+	if x != nil {
+		return x.Lot
+	}
+	return ""
+}
+
 // GetStampHistoryRequest names a stamp.
 type GetStampHistoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -629,7 +800,7 @@ type GetStampHistoryRequest struct {
 
 func (x *GetStampHistoryRequest) Reset() {
 	*x = GetStampHistoryRequest{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[5]
+	mi := &file_estamp_v1_custody_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -641,7 +812,7 @@ func (x *GetStampHistoryRequest) String() string {
 func (*GetStampHistoryRequest) ProtoMessage() {}
 
 func (x *GetStampHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[5]
+	mi := &file_estamp_v1_custody_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -654,7 +825,7 @@ func (x *GetStampHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStampHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetStampHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{5}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetStampHistoryRequest) GetSerial() uint64 {
@@ -686,7 +857,7 @@ type StampEvent struct {
 
 func (x *StampEvent) Reset() {
 	*x = StampEvent{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[6]
+	mi := &file_estamp_v1_custody_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +869,7 @@ func (x *StampEvent) String() string {
 func (*StampEvent) ProtoMessage() {}
 
 func (x *StampEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[6]
+	mi := &file_estamp_v1_custody_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +882,7 @@ func (x *StampEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StampEvent.ProtoReflect.Descriptor instead.
 func (*StampEvent) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{6}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StampEvent) GetEventTime() *timestamppb.Timestamp {
@@ -775,7 +946,7 @@ type GetStampHistoryResponse struct {
 
 func (x *GetStampHistoryResponse) Reset() {
 	*x = GetStampHistoryResponse{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[7]
+	mi := &file_estamp_v1_custody_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +958,7 @@ func (x *GetStampHistoryResponse) String() string {
 func (*GetStampHistoryResponse) ProtoMessage() {}
 
 func (x *GetStampHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[7]
+	mi := &file_estamp_v1_custody_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -800,7 +971,7 @@ func (x *GetStampHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStampHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetStampHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{7}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetStampHistoryResponse) GetSerial() uint64 {
@@ -855,7 +1026,7 @@ type ListRevocationsRequest struct {
 
 func (x *ListRevocationsRequest) Reset() {
 	*x = ListRevocationsRequest{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[8]
+	mi := &file_estamp_v1_custody_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1038,7 @@ func (x *ListRevocationsRequest) String() string {
 func (*ListRevocationsRequest) ProtoMessage() {}
 
 func (x *ListRevocationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[8]
+	mi := &file_estamp_v1_custody_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1051,7 @@ func (x *ListRevocationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevocationsRequest.ProtoReflect.Descriptor instead.
 func (*ListRevocationsRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{8}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListRevocationsRequest) GetSinceVersion() uint64 {
@@ -935,7 +1106,7 @@ type RevocationEntry struct {
 
 func (x *RevocationEntry) Reset() {
 	*x = RevocationEntry{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[9]
+	mi := &file_estamp_v1_custody_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -947,7 +1118,7 @@ func (x *RevocationEntry) String() string {
 func (*RevocationEntry) ProtoMessage() {}
 
 func (x *RevocationEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[9]
+	mi := &file_estamp_v1_custody_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -960,7 +1131,7 @@ func (x *RevocationEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevocationEntry.ProtoReflect.Descriptor instead.
 func (*RevocationEntry) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{9}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RevocationEntry) GetVersion() uint64 {
@@ -1025,7 +1196,7 @@ type SerialRange struct {
 
 func (x *SerialRange) Reset() {
 	*x = SerialRange{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1208,7 @@ func (x *SerialRange) String() string {
 func (*SerialRange) ProtoMessage() {}
 
 func (x *SerialRange) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[10]
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1221,7 @@ func (x *SerialRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SerialRange.ProtoReflect.Descriptor instead.
 func (*SerialRange) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{10}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SerialRange) GetFirst() uint64 {
@@ -1087,7 +1258,7 @@ type CertificateChange struct {
 
 func (x *CertificateChange) Reset() {
 	*x = CertificateChange{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[11]
+	mi := &file_estamp_v1_custody_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1270,7 @@ func (x *CertificateChange) String() string {
 func (*CertificateChange) ProtoMessage() {}
 
 func (x *CertificateChange) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[11]
+	mi := &file_estamp_v1_custody_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1283,7 @@ func (x *CertificateChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateChange.ProtoReflect.Descriptor instead.
 func (*CertificateChange) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{11}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CertificateChange) GetProductNumber() uint32 {
@@ -1169,7 +1340,7 @@ type ListRevocationsResponse struct {
 
 func (x *ListRevocationsResponse) Reset() {
 	*x = ListRevocationsResponse{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	mi := &file_estamp_v1_custody_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1352,7 @@ func (x *ListRevocationsResponse) String() string {
 func (*ListRevocationsResponse) ProtoMessage() {}
 
 func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	mi := &file_estamp_v1_custody_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1365,7 @@ func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevocationsResponse.ProtoReflect.Descriptor instead.
 func (*ListRevocationsResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListRevocationsResponse) GetVersion() uint64 {
@@ -1246,7 +1417,7 @@ type BatchBaseUrl struct {
 
 func (x *BatchBaseUrl) Reset() {
 	*x = BatchBaseUrl{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[13]
+	mi := &file_estamp_v1_custody_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1258,7 +1429,7 @@ func (x *BatchBaseUrl) String() string {
 func (*BatchBaseUrl) ProtoMessage() {}
 
 func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[13]
+	mi := &file_estamp_v1_custody_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1271,7 +1442,7 @@ func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchBaseUrl.ProtoReflect.Descriptor instead.
 func (*BatchBaseUrl) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{13}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchBaseUrl) GetFirstBatchId() uint64 {
@@ -1292,12 +1463,12 @@ var File_estamp_v1_custody_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\n" +
-	"\x17estamp/v1/custody.proto\x12\testamp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n" +
+	"\x17estamp/v1/custody.proto\x12\testamp.v1\x1a\x1cestamp/v1/verification.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n" +
 	"\x16ReceiveDeliveryRequest\x12\x1f\n" +
 	"\vretailer_id\x18\x01 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
 	"\x05codes\x18\x02 \x03(\tR\x05codes\x12\x1c\n" +
-	"\treference\x18\x03 \x01(\tR\treference\"\x81\x03\n" +
+	"\treference\x18\x03 \x01(\tR\treference\"\xfb\x03\n" +
 	"\n" +
 	"IntakeItem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x12\n" +
@@ -1314,7 +1485,9 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	" \x01(\tR\x10revocationReason\x12*\n" +
 	"\x11other_retailer_id\x18\v \x01(\tR\x0fotherRetailerId\x12\x1d\n" +
 	"\n" +
-	"message_en\x18\f \x01(\tR\tmessageEn\"X\n" +
+	"message_en\x18\f \x01(\tR\tmessageEn\x12.\n" +
+	"\x13other_retailer_name\x18\r \x01(\tR\x11otherRetailerName\x12H\n" +
+	"\x12other_receive_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\"X\n" +
 	"\fVerdictCount\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.estamp.v1.IntakeVerdictR\averdict\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\rR\x05count\"\x94\x01\n" +
@@ -1332,7 +1505,19 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\vall_genuine\x18\x04 \x01(\bR\n" +
 	"allGenuine\x12\x1f\n" +
 	"\vdelivery_id\x18\x05 \x01(\x04R\n" +
-	"deliveryId\"0\n" +
+	"deliveryId\"J\n" +
+	"\x13DescribeCodeRequest\x12\x1f\n" +
+	"\vretailer_id\x18\x01 \x01(\tR\n" +
+	"retailerId\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"\xcb\x01\n" +
+	"\x14DescribeCodeResponse\x12,\n" +
+	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x16\n" +
+	"\x06serial\x18\x02 \x01(\x04R\x06serial\x12\x19\n" +
+	"\bbatch_id\x18\x03 \x01(\x04R\abatchId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x04 \x01(\tR\tproductId\x12!\n" +
+	"\fproduct_name\x18\x05 \x01(\tR\vproductName\x12\x10\n" +
+	"\x03lot\x18\x06 \x01(\tR\x03lot\"0\n" +
 	"\x16GetStampHistoryRequest\x12\x16\n" +
 	"\x06serial\x18\x01 \x01(\x04R\x06serial\"\xdb\x01\n" +
 	"\n" +
@@ -1408,9 +1593,10 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x18STAMP_EVENT_KIND_SCANNED\x10\x03\x12#\n" +
 	"\x1fSTAMP_EVENT_KIND_SCANNED_ON_DAY\x10\x04\x12\x1c\n" +
 	"\x18STAMP_EVENT_KIND_REVOKED\x10\x05\x12\"\n" +
-	"\x1eSTAMP_EVENT_KIND_BATCH_REVOKED\x10\x062\x9e\x02\n" +
+	"\x1eSTAMP_EVENT_KIND_BATCH_REVOKED\x10\x062\xef\x02\n" +
 	"\x0eCustodyService\x12X\n" +
-	"\x0fReceiveDelivery\x12!.estamp.v1.ReceiveDeliveryRequest\x1a\".estamp.v1.ReceiveDeliveryResponse\x12X\n" +
+	"\x0fReceiveDelivery\x12!.estamp.v1.ReceiveDeliveryRequest\x1a\".estamp.v1.ReceiveDeliveryResponse\x12O\n" +
+	"\fDescribeCode\x12\x1e.estamp.v1.DescribeCodeRequest\x1a\x1f.estamp.v1.DescribeCodeResponse\x12X\n" +
 	"\x0fGetStampHistory\x12!.estamp.v1.GetStampHistoryRequest\x1a\".estamp.v1.GetStampHistoryResponse\x12X\n" +
 	"\x0fListRevocations\x12!.estamp.v1.ListRevocationsRequest\x1a\".estamp.v1.ListRevocationsResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
@@ -1427,7 +1613,7 @@ func file_estamp_v1_custody_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_custody_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_estamp_v1_custody_proto_goTypes = []any{
 	(IntakeVerdict)(0),              // 0: estamp.v1.IntakeVerdict
 	(StampEventKind)(0),             // 1: estamp.v1.StampEventKind
@@ -1436,42 +1622,49 @@ var file_estamp_v1_custody_proto_goTypes = []any{
 	(*VerdictCount)(nil),            // 4: estamp.v1.VerdictCount
 	(*LotCount)(nil),                // 5: estamp.v1.LotCount
 	(*ReceiveDeliveryResponse)(nil), // 6: estamp.v1.ReceiveDeliveryResponse
-	(*GetStampHistoryRequest)(nil),  // 7: estamp.v1.GetStampHistoryRequest
-	(*StampEvent)(nil),              // 8: estamp.v1.StampEvent
-	(*GetStampHistoryResponse)(nil), // 9: estamp.v1.GetStampHistoryResponse
-	(*ListRevocationsRequest)(nil),  // 10: estamp.v1.ListRevocationsRequest
-	(*RevocationEntry)(nil),         // 11: estamp.v1.RevocationEntry
-	(*SerialRange)(nil),             // 12: estamp.v1.SerialRange
-	(*CertificateChange)(nil),       // 13: estamp.v1.CertificateChange
-	(*ListRevocationsResponse)(nil), // 14: estamp.v1.ListRevocationsResponse
-	(*BatchBaseUrl)(nil),            // 15: estamp.v1.BatchBaseUrl
-	(*timestamppb.Timestamp)(nil),   // 16: google.protobuf.Timestamp
+	(*DescribeCodeRequest)(nil),     // 7: estamp.v1.DescribeCodeRequest
+	(*DescribeCodeResponse)(nil),    // 8: estamp.v1.DescribeCodeResponse
+	(*GetStampHistoryRequest)(nil),  // 9: estamp.v1.GetStampHistoryRequest
+	(*StampEvent)(nil),              // 10: estamp.v1.StampEvent
+	(*GetStampHistoryResponse)(nil), // 11: estamp.v1.GetStampHistoryResponse
+	(*ListRevocationsRequest)(nil),  // 12: estamp.v1.ListRevocationsRequest
+	(*RevocationEntry)(nil),         // 13: estamp.v1.RevocationEntry
+	(*SerialRange)(nil),             // 14: estamp.v1.SerialRange
+	(*CertificateChange)(nil),       // 15: estamp.v1.CertificateChange
+	(*ListRevocationsResponse)(nil), // 16: estamp.v1.ListRevocationsResponse
+	(*BatchBaseUrl)(nil),            // 17: estamp.v1.BatchBaseUrl
+	(*timestamppb.Timestamp)(nil),   // 18: google.protobuf.Timestamp
+	(Verdict)(0),                    // 19: estamp.v1.Verdict
 }
 var file_estamp_v1_custody_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.IntakeItem.verdict:type_name -> estamp.v1.IntakeVerdict
-	0,  // 1: estamp.v1.VerdictCount.verdict:type_name -> estamp.v1.IntakeVerdict
-	3,  // 2: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
-	4,  // 3: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
-	5,  // 4: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	16, // 5: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
-	1,  // 6: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
-	8,  // 7: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
-	16, // 8: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
-	13, // 9: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
-	12, // 10: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
-	11, // 11: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
-	15, // 12: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
-	2,  // 13: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
-	7,  // 14: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
-	10, // 15: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
-	6,  // 16: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
-	9,  // 17: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
-	14, // 18: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
-	16, // [16:19] is the sub-list for method output_type
-	13, // [13:16] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	18, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
+	0,  // 2: estamp.v1.VerdictCount.verdict:type_name -> estamp.v1.IntakeVerdict
+	3,  // 3: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
+	4,  // 4: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
+	5,  // 5: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
+	19, // 6: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
+	18, // 7: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
+	1,  // 8: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
+	10, // 9: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
+	18, // 10: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
+	15, // 11: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
+	14, // 12: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
+	13, // 13: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
+	17, // 14: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
+	2,  // 15: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
+	7,  // 16: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
+	9,  // 17: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
+	12, // 18: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
+	6,  // 19: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
+	8,  // 20: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
+	11, // 21: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
+	16, // 22: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
+	19, // [19:23] is the sub-list for method output_type
+	15, // [15:19] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_custody_proto_init() }
@@ -1479,13 +1672,14 @@ func file_estamp_v1_custody_proto_init() {
 	if File_estamp_v1_custody_proto != nil {
 		return
 	}
+	file_estamp_v1_verification_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_custody_proto_rawDesc), len(file_estamp_v1_custody_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	CustodyService_ReceiveDelivery_FullMethodName = "/estamp.v1.CustodyService/ReceiveDelivery"
+	CustodyService_DescribeCode_FullMethodName    = "/estamp.v1.CustodyService/DescribeCode"
 	CustodyService_GetStampHistory_FullMethodName = "/estamp.v1.CustodyService/GetStampHistory"
 	CustodyService_ListRevocations_FullMethodName = "/estamp.v1.CustodyService/ListRevocations"
 )
@@ -35,6 +36,12 @@ type CustodyServiceClient interface {
 	// ReceiveDelivery checks every code a retailer scanned from a delivery,
 	// records the genuine ones as received, and flags copies and problems.
 	ReceiveDelivery(ctx context.Context, in *ReceiveDeliveryRequest, opts ...grpc.CallOption) (*ReceiveDeliveryResponse, error)
+	// DescribeCode tells what one scanned code is and, for an issued stamp,
+	// its product and lot, and records nothing: no scan, no receipt. A
+	// shop's scanner calls it for each code as it collects a delivery, to
+	// count the goods by lot before ReceiveDelivery; Verify would count
+	// each of those calls as a buyer's scan.
+	DescribeCode(ctx context.Context, in *DescribeCodeRequest, opts ...grpc.CallOption) (*DescribeCodeResponse, error)
 	// GetStampHistory lists what happened to one stamp, in time order.
 	GetStampHistory(ctx context.Context, in *GetStampHistoryRequest, opts ...grpc.CallOption) (*GetStampHistoryResponse, error)
 	// ListRevocations pages through the revocation list, whole or after a
@@ -55,6 +62,16 @@ func (c *custodyServiceClient) ReceiveDelivery(ctx context.Context, in *ReceiveD
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ReceiveDeliveryResponse)
 	err := c.cc.Invoke(ctx, CustodyService_ReceiveDelivery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *custodyServiceClient) DescribeCode(ctx context.Context, in *DescribeCodeRequest, opts ...grpc.CallOption) (*DescribeCodeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeCodeResponse)
+	err := c.cc.Invoke(ctx, CustodyService_DescribeCode_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +109,12 @@ type CustodyServiceServer interface {
 	// ReceiveDelivery checks every code a retailer scanned from a delivery,
 	// records the genuine ones as received, and flags copies and problems.
 	ReceiveDelivery(context.Context, *ReceiveDeliveryRequest) (*ReceiveDeliveryResponse, error)
+	// DescribeCode tells what one scanned code is and, for an issued stamp,
+	// its product and lot, and records nothing: no scan, no receipt. A
+	// shop's scanner calls it for each code as it collects a delivery, to
+	// count the goods by lot before ReceiveDelivery; Verify would count
+	// each of those calls as a buyer's scan.
+	DescribeCode(context.Context, *DescribeCodeRequest) (*DescribeCodeResponse, error)
 	// GetStampHistory lists what happened to one stamp, in time order.
 	GetStampHistory(context.Context, *GetStampHistoryRequest) (*GetStampHistoryResponse, error)
 	// ListRevocations pages through the revocation list, whole or after a
@@ -110,6 +133,9 @@ type UnimplementedCustodyServiceServer struct{}
 
 func (UnimplementedCustodyServiceServer) ReceiveDelivery(context.Context, *ReceiveDeliveryRequest) (*ReceiveDeliveryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReceiveDelivery not implemented")
+}
+func (UnimplementedCustodyServiceServer) DescribeCode(context.Context, *DescribeCodeRequest) (*DescribeCodeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DescribeCode not implemented")
 }
 func (UnimplementedCustodyServiceServer) GetStampHistory(context.Context, *GetStampHistoryRequest) (*GetStampHistoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStampHistory not implemented")
@@ -152,6 +178,24 @@ func _CustodyService_ReceiveDelivery_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CustodyServiceServer).ReceiveDelivery(ctx, req.(*ReceiveDeliveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustodyService_DescribeCode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeCodeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServiceServer).DescribeCode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustodyService_DescribeCode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServiceServer).DescribeCode(ctx, req.(*DescribeCodeRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -202,6 +246,10 @@ var CustodyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReceiveDelivery",
 			Handler:    _CustodyService_ReceiveDelivery_Handler,
+		},
+		{
+			MethodName: "DescribeCode",
+			Handler:    _CustodyService_DescribeCode_Handler,
 		},
 		{
 			MethodName: "GetStampHistory",

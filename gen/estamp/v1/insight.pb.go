@@ -1475,6 +1475,12 @@ type DeliveryProblem struct {
 	OtherRetailerId string `protobuf:"bytes,7,opt,name=other_retailer_id,json=otherRetailerId,proto3" json:"other_retailer_id,omitempty"`
 	// Why it was revoked, for a revoked stamp or certificate.
 	RevocationReason string `protobuf:"bytes,8,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
+	// The other retailer's name when the delivery was received, for a
+	// suspected copy.
+	OtherRetailerName string `protobuf:"bytes,9,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
+	// When the other retailer first received the stamp, for a suspected
+	// copy.
+	OtherReceiveTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=other_receive_time,json=otherReceiveTime,proto3" json:"other_receive_time,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1563,6 +1569,20 @@ func (x *DeliveryProblem) GetRevocationReason() string {
 		return x.RevocationReason
 	}
 	return ""
+}
+
+func (x *DeliveryProblem) GetOtherRetailerName() string {
+	if x != nil {
+		return x.OtherRetailerName
+	}
+	return ""
+}
+
+func (x *DeliveryProblem) GetOtherReceiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherReceiveTime
+	}
+	return nil
 }
 
 // ListDeliveriesResponse is one page of deliveries.
@@ -1862,7 +1882,7 @@ const file_estamp_v1_insight_proto_rawDesc = "" +
 	"\rproblem_count\x18\b \x01(\rR\fproblemCount\x126\n" +
 	"\bproblems\x18\t \x03(\v2\x1a.estamp.v1.DeliveryProblemR\bproblems\x12*\n" +
 	"\x11problems_left_out\x18\n" +
-	" \x01(\rR\x0fproblemsLeftOut\"\x96\x02\n" +
+	" \x01(\rR\x0fproblemsLeftOut\"\x90\x03\n" +
 	"\x0fDeliveryProblem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x16\n" +
 	"\x06serial\x18\x02 \x01(\x04R\x06serial\x12\x19\n" +
@@ -1872,7 +1892,10 @@ const file_estamp_v1_insight_proto_rawDesc = "" +
 	"\x03lot\x18\x05 \x01(\tR\x03lot\x122\n" +
 	"\averdict\x18\x06 \x01(\x0e2\x18.estamp.v1.IntakeVerdictR\averdict\x12*\n" +
 	"\x11other_retailer_id\x18\a \x01(\tR\x0fotherRetailerId\x12+\n" +
-	"\x11revocation_reason\x18\b \x01(\tR\x10revocationReason\"u\n" +
+	"\x11revocation_reason\x18\b \x01(\tR\x10revocationReason\x12.\n" +
+	"\x13other_retailer_name\x18\t \x01(\tR\x11otherRetailerName\x12H\n" +
+	"\x12other_receive_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\"u\n" +
 	"\x16ListDeliveriesResponse\x123\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.estamp.v1.DeliveryR\n" +
@@ -1960,25 +1983,26 @@ var file_estamp_v1_insight_proto_depIdxs = []int32{
 	22, // 18: estamp.v1.Delivery.verdicts:type_name -> estamp.v1.VerdictCount
 	17, // 19: estamp.v1.Delivery.problems:type_name -> estamp.v1.DeliveryProblem
 	23, // 20: estamp.v1.DeliveryProblem.verdict:type_name -> estamp.v1.IntakeVerdict
-	16, // 21: estamp.v1.ListDeliveriesResponse.deliveries:type_name -> estamp.v1.Delivery
-	16, // 22: estamp.v1.GetDeliveryResponse.delivery:type_name -> estamp.v1.Delivery
-	1,  // 23: estamp.v1.InsightService.GetOverview:input_type -> estamp.v1.GetOverviewRequest
-	6,  // 24: estamp.v1.InsightService.GetScanReport:input_type -> estamp.v1.GetScanReportRequest
-	11, // 25: estamp.v1.InsightService.ListFlags:input_type -> estamp.v1.ListFlagsRequest
-	13, // 26: estamp.v1.InsightService.ReviewFlag:input_type -> estamp.v1.ReviewFlagRequest
-	15, // 27: estamp.v1.InsightService.ListDeliveries:input_type -> estamp.v1.ListDeliveriesRequest
-	19, // 28: estamp.v1.InsightService.GetDelivery:input_type -> estamp.v1.GetDeliveryRequest
-	5,  // 29: estamp.v1.InsightService.GetOverview:output_type -> estamp.v1.GetOverviewResponse
-	9,  // 30: estamp.v1.InsightService.GetScanReport:output_type -> estamp.v1.GetScanReportResponse
-	12, // 31: estamp.v1.InsightService.ListFlags:output_type -> estamp.v1.ListFlagsResponse
-	14, // 32: estamp.v1.InsightService.ReviewFlag:output_type -> estamp.v1.ReviewFlagResponse
-	18, // 33: estamp.v1.InsightService.ListDeliveries:output_type -> estamp.v1.ListDeliveriesResponse
-	20, // 34: estamp.v1.InsightService.GetDelivery:output_type -> estamp.v1.GetDeliveryResponse
-	29, // [29:35] is the sub-list for method output_type
-	23, // [23:29] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	21, // 21: estamp.v1.DeliveryProblem.other_receive_time:type_name -> google.protobuf.Timestamp
+	16, // 22: estamp.v1.ListDeliveriesResponse.deliveries:type_name -> estamp.v1.Delivery
+	16, // 23: estamp.v1.GetDeliveryResponse.delivery:type_name -> estamp.v1.Delivery
+	1,  // 24: estamp.v1.InsightService.GetOverview:input_type -> estamp.v1.GetOverviewRequest
+	6,  // 25: estamp.v1.InsightService.GetScanReport:input_type -> estamp.v1.GetScanReportRequest
+	11, // 26: estamp.v1.InsightService.ListFlags:input_type -> estamp.v1.ListFlagsRequest
+	13, // 27: estamp.v1.InsightService.ReviewFlag:input_type -> estamp.v1.ReviewFlagRequest
+	15, // 28: estamp.v1.InsightService.ListDeliveries:input_type -> estamp.v1.ListDeliveriesRequest
+	19, // 29: estamp.v1.InsightService.GetDelivery:input_type -> estamp.v1.GetDeliveryRequest
+	5,  // 30: estamp.v1.InsightService.GetOverview:output_type -> estamp.v1.GetOverviewResponse
+	9,  // 31: estamp.v1.InsightService.GetScanReport:output_type -> estamp.v1.GetScanReportResponse
+	12, // 32: estamp.v1.InsightService.ListFlags:output_type -> estamp.v1.ListFlagsResponse
+	14, // 33: estamp.v1.InsightService.ReviewFlag:output_type -> estamp.v1.ReviewFlagResponse
+	18, // 34: estamp.v1.InsightService.ListDeliveries:output_type -> estamp.v1.ListDeliveriesResponse
+	20, // 35: estamp.v1.InsightService.GetDelivery:output_type -> estamp.v1.GetDeliveryResponse
+	30, // [30:36] is the sub-list for method output_type
+	24, // [24:30] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_insight_proto_init() }

@@ -474,8 +474,13 @@ type DeliveryProblem struct {
 	OtherRetailerId string `protobuf:"bytes,7,opt,name=other_retailer_id,json=otherRetailerId,proto3" json:"other_retailer_id,omitempty"`
 	// Why it was revoked, for a revoked stamp or certificate.
 	RevocationReason string `protobuf:"bytes,8,opt,name=revocation_reason,json=revocationReason,proto3" json:"revocation_reason,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The other retailer's name when the delivery was received, for a
+	// suspected copy: the shop asks that one, by name.
+	OtherRetailerName string `protobuf:"bytes,9,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
+	// When the other retailer first received the stamp, Unix nanoseconds.
+	OtherReceiveUnixNano int64 `protobuf:"varint,10,opt,name=other_receive_unix_nano,json=otherReceiveUnixNano,proto3" json:"other_receive_unix_nano,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *DeliveryProblem) Reset() {
@@ -562,6 +567,20 @@ func (x *DeliveryProblem) GetRevocationReason() string {
 		return x.RevocationReason
 	}
 	return ""
+}
+
+func (x *DeliveryProblem) GetOtherRetailerName() string {
+	if x != nil {
+		return x.OtherRetailerName
+	}
+	return ""
+}
+
+func (x *DeliveryProblem) GetOtherReceiveUnixNano() int64 {
+	if x != nil {
+		return x.OtherReceiveUnixNano
+	}
+	return 0
 }
 
 // ShopReceipts counts what one retailer received of one product (the
@@ -683,7 +702,7 @@ const file_estamp_storage_v1_insight_proto_rawDesc = "" +
 	"\x11problems_left_out\x18\a \x01(\rR\x0fproblemsLeftOut\">\n" +
 	"\fVerdictTally\x12\x18\n" +
 	"\averdict\x18\x01 \x01(\x05R\averdict\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\rR\x05count\"\xfc\x01\n" +
+	"\x05count\x18\x02 \x01(\rR\x05count\"\xe3\x02\n" +
 	"\x0fDeliveryProblem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x16\n" +
 	"\x06serial\x18\x02 \x01(\x04R\x06serial\x12\x19\n" +
@@ -693,7 +712,10 @@ const file_estamp_storage_v1_insight_proto_rawDesc = "" +
 	"\x03lot\x18\x05 \x01(\tR\x03lot\x12\x18\n" +
 	"\averdict\x18\x06 \x01(\x05R\averdict\x12*\n" +
 	"\x11other_retailer_id\x18\a \x01(\tR\x0fotherRetailerId\x12+\n" +
-	"\x11revocation_reason\x18\b \x01(\tR\x10revocationReason\"\x9f\x01\n" +
+	"\x11revocation_reason\x18\b \x01(\tR\x10revocationReason\x12.\n" +
+	"\x13other_retailer_name\x18\t \x01(\tR\x11otherRetailerName\x125\n" +
+	"\x17other_receive_unix_nano\x18\n" +
+	" \x01(\x03R\x14otherReceiveUnixNano\"\x9f\x01\n" +
 	"\fShopReceipts\x12\x16\n" +
 	"\x06stamps\x18\x01 \x01(\x04R\x06stamps\x12)\n" +
 	"\x10suspected_copies\x18\x02 \x01(\x04R\x0fsuspectedCopies\x12&\n" +
