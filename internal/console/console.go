@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -85,6 +86,9 @@ type Handler struct {
 	assets   fs.FS
 	mux      *http.ServeMux
 	crossOri *http.CrossOriginProtection
+	// jobs render large files in the background (jobs.go); Close ends
+	// them.
+	jobs *jobs
 }
 
 // New builds the console.
@@ -121,6 +125,8 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc(Prefix+"{path...}", func(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, nil)
 	})
+	// Last: nothing after it can fail and leave its janitor running.
+	h.jobs = newJobs(os.TempDir(), cfg.Now, jobLimits{perProducer: jobsPerProducer, total: jobsTotal, ttl: jobTTL})
 	return h, nil
 }
 

@@ -19,10 +19,11 @@ var formats = []struct {
 	{estampv1.LabelFormat_LABEL_FORMAT_PDF, FormatPDF},
 	{estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, FormatPNG},
 	{estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP, FormatSVG},
+	{estampv1.LabelFormat_LABEL_FORMAT_PNG_PAGE, FormatPage},
 }
 
 // formatNames lists the formats a request may name, for errors.
-const formatNames = "LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP or LABEL_FORMAT_SVG_ZIP"
+const formatNames = "LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP, LABEL_FORMAT_SVG_ZIP or LABEL_FORMAT_PNG_PAGE"
 
 // JobFromRequest checks a RenderLabelsRequest's format, layout and image
 // size (not its batch).
@@ -32,10 +33,10 @@ func JobFromRequest(req *estampv1.RenderLabelsRequest) (Job, error) {
 	}
 	for _, f := range formats {
 		if f.api == req.GetFormat() {
-			return ParseJob(Options{
+			return parseJob(Options{
 				Format: f.job, Layout: req.GetLayout(),
 				SizePx: int(req.GetImageSizePx()), DPI: int(req.GetDpi()), SizeMM: req.GetImageSizeMm(),
-			})
+			}, true)
 		}
 	}
 	return Job{}, ocop.Invalid("format", "unknown value %d: want %s", req.GetFormat(), formatNames)

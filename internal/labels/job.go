@@ -31,9 +31,11 @@ type Options struct {
 
 // Job is a checked render request.
 type Job struct {
-	Format string // FormatPDF, FormatPNG or FormatSVG
-	Layout Layout // for FormatPDF
+	Format string // FormatPDF, FormatPNG, FormatSVG or FormatPage
+	Layout Layout // for FormatPDF and FormatPage
 	Images ImageOptions
+	// PageDPI is FormatPage's resolution.
+	PageDPI int
 	// asked is the request as given, not as checked: rendering on a
 	// server sends it, and the server checks it again.
 	asked Options
@@ -41,11 +43,19 @@ type Job struct {
 
 // ParseJob checks what to render; errors name the field (ocop.Invalid),
 // which the server reports as InvalidArgument and the CLI as a usage error.
-func ParseJob(o Options) (Job, error) {
+func ParseJob(o Options) (Job, error) { return parseJob(o, false) }
+
+// parseJob is ParseJob; api admits FormatPage, a preview the API offers
+// and the CLI does not (it writes files to print).
+func parseJob(o Options, api bool) (Job, error) {
 	j := Job{Format: strings.ToLower(o.Format), asked: o}
-	switch j.Format {
-	case "", FormatPDF:
-		j.Format = FormatPDF
+	switch {
+	case j.Format == FormatPage && !api:
+		return j, ocop.Invalid("format", "%q: want pdf, png or svg", o.Format)
+	case j.Format == "" || j.Format == FormatPDF || j.Format == FormatPage:
+		if j.Format == "" {
+			j.Format = FormatPDF
+		}
 		layout := o.Layout
 		if layout == "" {
 			layout = DefaultLayout
@@ -55,7 +65,16 @@ func ParseJob(o Options) (Job, error) {
 			return j, ocop.Invalid("layout", "%v", err)
 		}
 		j.Layout = l
-	case FormatPNG, FormatSVG:
+		if j.Format == FormatPage {
+			j.PageDPI = o.DPI
+			if j.PageDPI == 0 {
+				j.PageDPI = 300
+			}
+			if err := checkPage(l, j.PageDPI); err != nil {
+				return j, ocop.Invalid("dpi", "%v", err)
+			}
+		}
+	case j.Format == FormatPNG || j.Format == FormatSVG:
 		j.Images = ImageOptions{Format: j.Format, SizePx: o.SizePx, DPI: o.DPI, SizeMM: o.SizeMM}
 		if err := j.Images.Validate(); err != nil {
 			return j, ocop.Invalid("format", "%v", err)
@@ -68,25 +87,50 @@ func ParseJob(o Options) (Job, error) {
 
 // FileName suggests a name for the job's file of a batch.
 func (j Job) FileName(batchID uint64) string {
-	if j.Format == FormatPDF {
+	switch j.Format {
+	case FormatPDF:
 		return fmt.Sprintf("tem-lo-%d.pdf", batchID)
+	case FormatPage:
+		return fmt.Sprintf("tem-lo-%d-trang-1.png", batchID)
 	}
 	return fmt.Sprintf("tem-lo-%d-%s.zip", batchID, j.Format)
 }
 
 // ContentType is the media type of the job's file.
 func (j Job) ContentType() string {
-	if j.Format == FormatPDF {
+	switch j.Format {
+	case FormatPDF:
 		return "application/pdf"
+	case FormatPage:
+		return "image/png"
 	}
 	return "application/zip"
 }
 
-// Render writes the job's file for b to w: a PDF, or the images in a zip.
-// (Images into a directory: Images with DirSink.)
+// Labels is how many labels the job draws of a batch of n stamps: all of
+// them, or a page's for a preview.
+func (j Job) Labels(n int) int {
+	if j.Format == FormatPage {
+		return min(n, j.Layout.PerPage())
+	}
+	return n
+}
+
+// Render writes the job's file for b to w: a PDF, the images in a zip,
+// or a preview of the first page. (Images into a directory: Images with
+// DirSink.)
 func (r *Renderer) Render(w io.Writer, b Batch, j Job, progress Progress) error {
-	if j.Format == FormatPDF {
+	switch j.Format {
+	case FormatPDF:
 		return r.PDF(w, b, j.Layout, progress)
+	case FormatPage:
+		if err := r.PagePNG(w, b, j.Layout, j.PageDPI); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(j.Labels(len(b.Stamps)), j.Labels(len(b.Stamps)))
+		}
+		return nil
 	}
 	return r.Images(ZipSink(w), b, j.Images, progress)
 }

@@ -88,8 +88,8 @@ func TestJobFromRequestNeedsAFormat(t *testing.T) {
 		format estampv1.LabelFormat
 		want   string
 	}{
-		{"unspecified", estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED, "format: required: LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP or LABEL_FORMAT_SVG_ZIP"},
-		{"unknown", 99, "format: unknown value 99: want LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP or LABEL_FORMAT_SVG_ZIP"},
+		{"unspecified", estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED, "format: required: LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP, LABEL_FORMAT_SVG_ZIP or LABEL_FORMAT_PNG_PAGE"},
+		{"unknown", 99, "format: unknown value 99: want LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP, LABEL_FORMAT_SVG_ZIP or LABEL_FORMAT_PNG_PAGE"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			j, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 1, Format: tt.format, Layout: labels.DefaultLayout})
@@ -107,6 +107,7 @@ func TestJobFromRequestNeedsAFormat(t *testing.T) {
 		{estampv1.LabelFormat_LABEL_FORMAT_PDF, labels.FormatPDF},
 		{estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, labels.FormatPNG},
 		{estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP, labels.FormatSVG},
+		{estampv1.LabelFormat_LABEL_FORMAT_PNG_PAGE, labels.FormatPage},
 	} {
 		j, err := labels.JobFromRequest(&estampv1.RenderLabelsRequest{BatchId: 1, Format: tt.format})
 		if err != nil || j.Format != tt.want {

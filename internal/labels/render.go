@@ -1,6 +1,8 @@
 // Package labels renders issued stamps for printing: PDF label sheets and
 // rolls with the QR code drawn as vector shapes and Vietnamese text in an
-// embedded font, and single QR images (PNG, SVG) in a zip or a directory.
+// embedded font, single QR images (PNG, SVG) in a zip or a directory, and
+// a PNG preview of a sheet's first page drawn from the same art as the
+// PDF (preview.go).
 //
 // Rendering streams: a PDF page is written as soon as it is drawn, so a
 // 100,000-stamp batch needs no more memory than a small one.
@@ -136,15 +138,68 @@ func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, progress Progress) error 
 // compressed content stream.
 func (r *Renderer) drawPage(pdf *pdfWriter, l Layout, b Batch, start, end int) ([]byte, error) {
 	var content strings.Builder
+	c := canvas{out: &content, pageH: l.PageHeight}
 	for i := start; i < end; i++ {
-		slot := i - start
-		x := l.MarginLeft + float64(slot%l.Columns)*(l.LabelWidth+l.GapX)
-		y := l.MarginTop + float64(slot/l.Columns)*(l.LabelHeight+l.GapY)
-		if err := r.drawLabel(&content, pdf, l, x, y, b, b.Stamps[i]); err != nil {
+		art, err := r.labelArt(l, i-start, b, b.Stamps[i])
+		if err != nil {
 			return nil, err
 		}
+		c.draw(pdf, art)
 	}
 	return deflate([]byte(content.String())), nil
+}
+
+// art is one label as it is drawn, placed on its page in millimetres
+// from the page's top-left corner: the PDF and the PNG preview of a page
+// draw the same art, so that the preview shows what will print.
+type art struct {
+	// qx, qy is the QR code's top-left corner, quiet zone included;
+	// module is the side of one module.
+	qx, qy, module float64
+	runs           []run
+	// column is the text column, which clips the text; text is false when
+	// the label has no room for one.
+	text   bool
+	column rect
+	lines  []lineAt
+}
+
+// rect is a rectangle in millimetres.
+type rect struct{ x, y, w, h float64 }
+
+// lineAt is a line of text: its left end on its baseline, in mm, and its
+// size in points.
+type lineAt struct {
+	x, baseline float64
+	size        float64
+	text        string
+}
+
+// labelArt places the label of stamp s in slot (0 top-left, across then
+// down) of a page of layout l.
+func (r *Renderer) labelArt(l Layout, slot int, b Batch, s Stamp) (art, error) {
+	x := l.MarginLeft + float64(slot%l.Columns)*(l.LabelWidth+l.GapX)
+	y := l.MarginTop + float64(slot/l.Columns)*(l.LabelHeight+l.GapY)
+	box := l.box()
+	q, err := qrcode.New(s.Code, qrcode.Medium)
+	if err != nil {
+		return art{}, fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
+	}
+	bitmap := q.Bitmap() // quiet zone of 4 modules included
+	n := len(bitmap)
+	if n > maxQRModules {
+		return art{}, fmt.Errorf("labels: serial %d needs a QR code of %d modules, more than the %d a label has room for; use a shorter --base-url", s.Serial, n, maxQRModules)
+	}
+	// Smaller codes centre in the square sized for the largest.
+	side := box.module * float64(n)
+	a := art{
+		qx:     snap(x + box.pad/2 + (box.module*maxQRModules-side)/2),
+		qy:     snap(y + (l.LabelHeight-side)/2),
+		module: box.module,
+		runs:   runs(bitmap),
+	}
+	r.placeText(&a, l, box, x, y, b, s)
+	return a, nil
 }
 
 // canvas converts label millimetres (origin top-left of the page) to PDF
@@ -158,37 +213,33 @@ func (c canvas) rect(x, y, w, h float64) {
 	fmt.Fprintf(c.out, "%s %s %s %s re\n", num(x*ptPerMM), num((c.pageH-y-h)*ptPerMM), num(w*ptPerMM), num(h*ptPerMM))
 }
 
-func (r *Renderer) drawLabel(out *strings.Builder, pdf *pdfWriter, l Layout, x, y float64, b Batch, s Stamp) error {
-	c := canvas{out: out, pageH: l.PageHeight}
-	box := l.box()
-	q, err := qrcode.New(s.Code, qrcode.Medium)
-	if err != nil {
-		return fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
-	}
-	bitmap := q.Bitmap() // quiet zone of 4 modules included
-	n := len(bitmap)
-	if n > maxQRModules {
-		return fmt.Errorf("labels: serial %d needs a QR code of %d modules, more than the %d a label has room for; use a shorter --base-url", s.Serial, n, maxQRModules)
-	}
-	// Smaller codes centre in the square sized for the largest.
-	module, side := box.module, box.module*float64(n)
-	qx := snap(x + box.pad/2 + (box.module*maxQRModules-side)/2)
-	qy := snap(y + (l.LabelHeight-side)/2)
+// draw writes a label's art to the page's content stream.
+func (c canvas) draw(pdf *pdfWriter, a art) {
+	out := c.out
 	// Draw in units of 1/16 dot (1/4800 inch, 0.015 pt) from the code's
 	// top-left corner, y downwards: every coordinate is then an integer,
 	// which is short to write and compresses well. Rasterisers widen
 	// anti-aliased fills by a fraction of a pixel, which leaves a grey halo
 	// around modules that confuses scanners; insetting each rectangle by one
 	// unit keeps module edges crisp.
-	unit := int(math.Round(module / dot * 16))
-	fmt.Fprintf(out, "q 0 g 0.015 0 0 -0.015 %s %s cm\n", num(qx*ptPerMM), num((c.pageH-qy)*ptPerMM))
-	for _, rn := range runs(bitmap) {
+	unit := int(math.Round(a.module / dot * 16))
+	fmt.Fprintf(out, "q 0 g 0.015 0 0 -0.015 %s %s cm\n", num(a.qx*ptPerMM), num((c.pageH-a.qy)*ptPerMM))
+	for _, rn := range a.runs {
 		out.WriteString(strconv.Itoa(rn.col*unit+1) + " " + strconv.Itoa(rn.row*unit+1) + " " +
 			strconv.Itoa(rn.width*unit-2) + " " + strconv.Itoa(rn.height*unit-2) + " re\n")
 	}
 	out.WriteString("f Q\n")
-	r.drawText(c, pdf, l, box, x, y, b, s)
-	return nil
+	if !a.text {
+		return
+	}
+	// Clip to the text column: whatever happens, text never reaches the QR.
+	out.WriteString("q\n")
+	c.rect(a.column.x, a.column.y, a.column.w, a.column.h)
+	out.WriteString("W n\nBT\n")
+	for _, ln := range a.lines {
+		fmt.Fprintf(out, "/F1 %s Tf 1 0 0 1 %s %s Tm %s Tj\n", num(ln.size), num(ln.x*ptPerMM), num((c.pageH-ln.baseline)*ptPerMM), pdf.text(ln.text))
+	}
+	out.WriteString("ET\nQ\n")
 }
 
 // run is a rectangle of dark modules.
@@ -240,7 +291,9 @@ type placed struct {
 	size float64 // points
 }
 
-func (r *Renderer) drawText(c canvas, pdf *pdfWriter, l Layout, box labelBox, x, y float64, b Batch, s Stamp) {
+// placeText lays out the label's text column: the grade, the product,
+// the lot, the serial and the invitation to scan, as large as fits.
+func (r *Renderer) placeText(a *art, l Layout, box labelBox, x, y float64, b Batch, s Stamp) {
 	if box.textW < 3 {
 		return // no room for text beside the QR code
 	}
@@ -266,21 +319,16 @@ func (r *Renderer) drawText(c canvas, pdf *pdfWriter, l Layout, box labelBox, x,
 		}
 	}
 	top := y + math.Max(box.pad, (l.LabelHeight-height(lines, leading))/2)
-
-	// Clip to the text column: whatever happens, text never reaches the QR.
-	c.out.WriteString("q\n")
-	c.rect(x+box.textX, y, box.textW, l.LabelHeight)
-	c.out.WriteString("W n\nBT\n")
-	tx := (x + box.textX) * ptPerMM
+	a.text = true
+	a.column = rect{x + box.textX, y, box.textW, l.LabelHeight}
 	for _, ln := range lines {
 		baseline := top + ln.size/ptPerMM*r.face.ascent/1000
 		if baseline > y+l.LabelHeight {
 			break
 		}
-		fmt.Fprintf(c.out, "/F1 %s Tf 1 0 0 1 %s %s Tm %s Tj\n", num(ln.size), num(tx), num((c.pageH-baseline)*ptPerMM), pdf.text(ln.text))
+		a.lines = append(a.lines, lineAt{x: x + box.textX, baseline: baseline, size: ln.size, text: ln.text})
 		top += ln.size / ptPerMM * leading
 	}
-	c.out.WriteString("ET\nQ\n")
 }
 
 func height(lines []placed, leading float64) float64 {

@@ -69,7 +69,7 @@ func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv
 	if err != nil {
 		return err
 	}
-	w := &chunkWriter{stream: stream, first: &estampv1.RenderLabelsResponse{FileName: job.FileName(req.GetBatchId()), ContentType: job.ContentType()}, total: uint32(len(b.Stamps))}
+	w := &chunkWriter{stream: stream, first: &estampv1.RenderLabelsResponse{FileName: job.FileName(req.GetBatchId()), ContentType: job.ContentType()}, total: uint32(job.Labels(len(b.Stamps)))}
 	if err := s.renderer.Render(w, b, job, func(done, _ int) { w.done = uint32(done) }); err != nil {
 		if w.sendErr != nil {
 			return w.sendErr

@@ -268,6 +268,21 @@ func TestRoleMatrix(t *testing.T) {
 				}
 			}
 		}},
+		// The preview of a page is the batch's owner's, as its PDF is.
+		{method: "LabelService/RenderLabels", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
+			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: theirs.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_PNG_PAGE, Dpi: 72})
+			if err != nil {
+				return err
+			}
+			for {
+				if _, err := stream.Recv(); err != nil {
+					if err == io.EOF {
+						return nil
+					}
+					return err
+				}
+			}
+		}},
 		{method: "CustodyService/ReceiveDelivery", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
 			_, err := c.Custody.ReceiveDelivery(ctx, &estampv1.ReceiveDeliveryRequest{RetailerId: "CH-A", Codes: []string{code}})
 			return err

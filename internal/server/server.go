@@ -120,10 +120,13 @@ type Server struct {
 	// consoleConn the console's connection to it.
 	console     *grpc.Server
 	consoleConn *grpc.ClientConn
-	recorder    *verify.Recorder
-	grace       time.Duration
-	close       sync.Once
-	closeErr    error
+	// desk is the console's HTTP handler, whose background jobs (label
+	// PDFs) stop before its server does.
+	desk     *console.Handler
+	recorder *verify.Recorder
+	grace    time.Duration
+	close    sync.Once
+	closeErr error
 }
 
 // DBPath is where the database lives in a data directory.
@@ -295,7 +298,7 @@ func New(cfg Config) (_ *Server, err error) {
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle("/", pages)
-	return &Server{GRPC: g, console: inproc, consoleConn: conn, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
+	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
 }
 
 // unclean sends every path outside the console to pages as it came:
@@ -343,8 +346,10 @@ func (s *Server) Close() error {
 		if grace <= 0 {
 			grace = 10 * time.Second
 		}
-		// The console's server stops with the network's: a console page
-		// in flight is a call in flight.
+		// The console's jobs first: a label PDF in the making is no
+		// caller to wait for. Then its server stops with the network's:
+		// a console page in flight is a call in flight.
+		s.desk.Close()
 		var wg sync.WaitGroup
 		wg.Go(s.GRPC.GracefulStop)
 		wg.Go(s.console.GracefulStop)

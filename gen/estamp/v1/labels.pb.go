@@ -36,6 +36,11 @@ const (
 	LabelFormat_LABEL_FORMAT_PNG_ZIP LabelFormat = 2
 	// A zip of one SVG QR image per stamp, named by serial.
 	LabelFormat_LABEL_FORMAT_SVG_ZIP LabelFormat = 3
+	// The first page of the PDF the layout gives, as one PNG image at dpi:
+	// a preview for a person to look at before printing, not for printing
+	// (the PDF draws the codes as vector shapes). Its labels_total is the
+	// labels of that page.
+	LabelFormat_LABEL_FORMAT_PNG_PAGE LabelFormat = 4
 )
 
 // Enum value maps for LabelFormat.
@@ -45,12 +50,14 @@ var (
 		1: "LABEL_FORMAT_PDF",
 		2: "LABEL_FORMAT_PNG_ZIP",
 		3: "LABEL_FORMAT_SVG_ZIP",
+		4: "LABEL_FORMAT_PNG_PAGE",
 	}
 	LabelFormat_value = map[string]int32{
 		"LABEL_FORMAT_UNSPECIFIED": 0,
 		"LABEL_FORMAT_PDF":         1,
 		"LABEL_FORMAT_PNG_ZIP":     2,
 		"LABEL_FORMAT_SVG_ZIP":     3,
+		"LABEL_FORMAT_PNG_PAGE":    4,
 	}
 )
 
@@ -314,7 +321,7 @@ type RenderLabelsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Batch whose stamps to render.
 	BatchId uint64 `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
-	// PDF layout: a built-in name (default "a4-3x8") or
+	// Layout of PDF and PNG_PAGE: a built-in name (default "a4-3x8") or
 	// "custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]", e.g.
 	// "custom:210x297,4x10,48x25,9x23.5,0x0" (mm, WIDTHxHEIGHT pairs).
 	Layout string `protobuf:"bytes,2,opt,name=layout,proto3" json:"layout,omitempty"`
@@ -322,7 +329,9 @@ type RenderLabelsRequest struct {
 	Format LabelFormat `protobuf:"varint,3,opt,name=format,proto3,enum=estamp.v1.LabelFormat" json:"format,omitempty"`
 	// PNG side in pixels; when 0, dpi and image_size_mm give it.
 	ImageSizePx uint32 `protobuf:"varint,4,opt,name=image_size_px,json=imageSizePx,proto3" json:"image_size_px,omitempty"`
-	// PNG resolution for image_size_mm; 300 when 0.
+	// PNG resolution: of image_size_mm for PNG_ZIP, 72 to 2400; of the page
+	// for PNG_PAGE, 72 to 300, and at most 16 million pixels a page. 300
+	// when 0.
 	Dpi uint32 `protobuf:"varint,5,opt,name=dpi,proto3" json:"dpi,omitempty"`
 	// Printed side of a QR image in mm (PNG and SVG); 25 when 0.
 	ImageSizeMm   float64 `protobuf:"fixed64,6,opt,name=image_size_mm,json=imageSizeMm,proto3" json:"image_size_mm,omitempty"`
@@ -519,12 +528,13 @@ const file_estamp_v1_labels_proto_rawDesc = "" +
 	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x1f\n" +
 	"\vlabels_done\x18\x04 \x01(\rR\n" +
 	"labelsDone\x12!\n" +
-	"\flabels_total\x18\x05 \x01(\rR\vlabelsTotal*u\n" +
+	"\flabels_total\x18\x05 \x01(\rR\vlabelsTotal*\x90\x01\n" +
 	"\vLabelFormat\x12\x1c\n" +
 	"\x18LABEL_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10LABEL_FORMAT_PDF\x10\x01\x12\x18\n" +
 	"\x14LABEL_FORMAT_PNG_ZIP\x10\x02\x12\x18\n" +
-	"\x14LABEL_FORMAT_SVG_ZIP\x10\x032\xbe\x01\n" +
+	"\x14LABEL_FORMAT_SVG_ZIP\x10\x03\x12\x19\n" +
+	"\x15LABEL_FORMAT_PNG_PAGE\x10\x042\xbe\x01\n" +
 	"\fLabelService\x12[\n" +
 	"\x10ListLabelLayouts\x12\".estamp.v1.ListLabelLayoutsRequest\x1a#.estamp.v1.ListLabelLayoutsResponse\x12Q\n" +
 	"\fRenderLabels\x12\x1e.estamp.v1.RenderLabelsRequest\x1a\x1f.estamp.v1.RenderLabelsResponse0\x01B1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
