@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,47 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/browsertest"
 )
-
-// findChromium finds a headless-capable browser. CI installs Debian's
-// chromium (.ci/run), so there a missing browser fails the test.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; .ci/run should have installed it")
-	}
-	t.Skip("chromium not installed (Debian: chromium)")
-	return ""
-}
-
-// startBrowser starts Chromium, trying again when it dies at its start:
-// Debian's Chromium segfaults in a few starts out of a hundred, before it
-// has opened a page.
-func startBrowser(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	var err error
-	for range 3 {
-		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancel := chromedp.NewContext(allocCtx)
-		// Without a deadline: a timeout on the first Run would stop the
-		// whole browser.
-		if err = chromedp.Do(ctx); err == nil {
-			t.Cleanup(cancelAlloc)
-			t.Cleanup(cancel)
-			return ctx
-		}
-		cancel()
-		cancelAlloc()
-		t.Logf("starting the browser: %v", err)
-	}
-	t.Fatalf("the browser did not start in 3 tries: %v", err)
-	return nil
-}
 
 func freePort(t *testing.T) string {
 	t.Helper()
@@ -75,7 +35,6 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs estampd and a browser")
 	}
-	browser := findChromium(t)
 	httpAddr := freePort(t)
 	d := startDaemon(t, buildDaemon(t), filepath.Join(t.TempDir(), "data"),
 		"--http-addr", httpAddr, "--base-url", "http://"+httpAddr)
@@ -86,17 +45,7 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	c := code[100:101]
 	tampered := code[:100] + map[bool]string{true: "B", false: "A"}[c == "A"] + code[101:]
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.WindowSize(390, 844),
-	)
-	ctx := startBrowser(t, opts)
+	ctx := browsertest.Start(t, browsertest.Options(t))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
 

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,6 +24,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/account"
+	"github.com/ocopvn/estamp/internal/browsertest"
 	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/server"
@@ -248,22 +248,6 @@ func (e *env) person(t testing.TB, username string, role estampv1.Role, subject 
 	return b
 }
 
-// findChromium finds a headless-capable browser. CI installs Debian's
-// chromium (.ci/run), so there a missing browser fails the test.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; .ci/run should have installed it")
-	}
-	t.Skip("chromium not installed (Debian: chromium)")
-	return ""
-}
-
 func regexpFind(t testing.TB, s, pattern string) string {
 	t.Helper()
 	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
@@ -283,43 +267,13 @@ func chrome(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context
 	if testing.Short() {
 		t.Skip("runs a browser")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(findChromium(t)),
-		chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("lang", "vi-VN"),
-		chromedp.WindowSize(390, 844),
-	)
-	opts = append(opts, flags...)
-	var err error
-	for range 3 {
-		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancel := chromedp.NewContext(allocCtx)
-		// Started without a deadline: a timeout on the first Run would
-		// stop the whole browser (chromedp.Run's doc).
-		if err = chromedp.Do(ctx); err != nil {
-			cancel()
-			cancelAlloc()
-			t.Logf("starting the browser: %v", err)
-			continue
-		}
-		ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-		t.Cleanup(func() {
-			cancelTimeout()
-			cancel()
-			cancelAlloc()
-		})
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-			t.Fatal(err)
-		}
-		return ctx
+	ctx := browsertest.Start(t, browsertest.Options(t, append([]chromedp.ExecAllocatorOption{chromedp.Flag("lang", "vi-VN")}, flags...)...))
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("the browser did not start in 3 tries: %v", err)
-	return nil
+	return ctx
 }
 
 // screenshot saves the page as docs/<name>.png when ESTAMP_SCREENSHOTS

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/skip2/go-qrcode"
 
+	"github.com/ocopvn/estamp/internal/browsertest"
 	"github.com/ocopvn/estamp/internal/fakecam"
 )
 
@@ -73,23 +73,6 @@ document.addEventListener('submit', () => {
     tracks: (window.cameraTracks || []).map((t) => t.readyState),
   }));
 });`
-
-// findChromium finds a headless-capable browser, as cmd/estampd's
-// TestPhoneOpensStampPage does. CI installs Debian's chromium (.ci/run),
-// so there a missing browser fails the test.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; .ci/run should have installed it")
-	}
-	t.Skip("chromium not installed (Debian: chromium)")
-	return ""
-}
 
 // writeCamera writes the fake camera's video: each label for 1.5 s, then
 // white for 0.5 s while the clerk moves to the next; Chromium loops it.
@@ -265,30 +248,6 @@ func (c *console) all() []string {
 	return out
 }
 
-// startBrowser starts Chromium, trying again when it dies at its start:
-// Debian's Chromium here segfaults in a few starts out of a hundred,
-// camera flags or none, before it has opened a page.
-func startBrowser(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	var err error
-	for range 3 {
-		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancel := chromedp.NewContext(allocCtx)
-		// Without a deadline: a timeout on the first Run would stop the
-		// whole browser (chromedp.Run's doc).
-		if err = chromedp.Do(ctx); err == nil {
-			t.Cleanup(cancelAlloc)
-			t.Cleanup(cancel)
-			return ctx
-		}
-		cancel()
-		cancelAlloc()
-		t.Logf("starting the browser: %v", err)
-	}
-	t.Fatalf("the browser did not start in 3 tries: %v", err)
-	return nil
-}
-
 // waitFor evaluates expr until it is true. chromedp.Poll would compile
 // its predicate with new Function, which the page's CSP forbids and
 // reports; Runtime.evaluate from the test is not the page's code.
@@ -330,27 +289,17 @@ func TestCameraScansLabels(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a browser")
 	}
-	browser := findChromium(t)
 	camera := writeCamera(t)
 	s := &shop{}
 	srv := httptest.NewServer(s.handler(t))
 	defer srv.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
+	browserCtx := browsertest.Start(t, browsertest.Options(t,
 		// A camera without a camera, and a yes to the permission prompt.
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-file-for-fake-video-capture", camera),
-		chromedp.WindowSize(390, 844),
-	)
-	browserCtx := startBrowser(t, opts)
+	))
 
 	for _, tt := range []struct {
 		name, decoder, lookup string

@@ -1,0 +1,73 @@
+// Package browsertest starts headless Chromium for the tests that drive
+// estamp's pages as a person's phone does: the stamp page, the console
+// and the camera at intake. It is imported by tests only.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Path finds a headless-capable browser. CI installs Debian's chromium
+// (.ci/run), so there a missing browser fails the test; elsewhere the
+// test skips.
+func Path(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/run should have installed it")
+	}
+	t.Skip("chromium not installed (Debian: chromium)")
+	return ""
+}
+
+// Options are the flags every test starts Chromium with — headless (the
+// defaults), no sandbox, nothing fetched from elsewhere — at a phone's
+// width, 390 × 844, plus extra.
+func Options(t testing.TB, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(Path(t)),
+		chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(390, 844),
+	)
+	return append(opts, extra...)
+}
+
+// Start starts Chromium with opts and returns its context, which ends
+// with the test. It tries again when the browser dies at its start:
+// Debian's Chromium segfaults in a few starts out of a hundred, camera
+// flags or none, before it has opened a page.
+func Start(t testing.TB, opts []chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	var err error
+	for range 3 {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		// Without a deadline: a timeout on the first Run would stop the
+		// whole browser.
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(cancelAlloc)
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		cancelAlloc()
+		t.Logf("starting the browser: %v", err)
+	}
+	t.Fatalf("the browser did not start in 3 tries: %v", err)
+	return nil
+}
