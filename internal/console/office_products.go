@@ -44,9 +44,9 @@ var (
 type productRow struct {
 	*estampv1.Product
 	Status string
-	// Tone is the badge's: ok (in force), warn (expired) or bad
-	// (revoked). Which certificates expire soon is the overview's to
-	// say (GetOverview).
+	// Tone is the badge's, as on a producer's pages: bad (revoked or
+	// expired), warn (in force, with fewer than ocop.ExpiryNotice days
+	// left) or ok.
 	Tone string
 	// DaysLeft counts the days after today the certificate is in force:
 	// 0 on its last day. Set only for a certificate in force.
@@ -65,13 +65,13 @@ func (h *Handler) productRows(rq *Request, list []*estampv1.Product) []productRo
 
 func (h *Handler) productRow(rq *Request, p *estampv1.Product) productRow {
 	c := p.GetCertificate()
-	row := productRow{Product: p, Status: ocop.StatusName(c.GetStatus(), rq.Lang), Tone: "warn"}
-	switch c.GetStatus() {
-	case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
-		row.Tone = "bad"
-	case estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE:
+	row := productRow{Product: p, Status: ocop.StatusName(c.GetStatus(), rq.Lang), Tone: "bad"}
+	if c.GetStatus() == estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE {
 		row.DaysLeft, row.InForce = daysLeft(c.GetValidUntil(), h.cfg.Now())
 		row.Tone = "ok"
+		if row.DaysLeft < ocop.ExpiryNotice {
+			row.Tone = "warn"
+		}
 	}
 	return row
 }

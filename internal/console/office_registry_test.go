@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 // officeProducer is a producer form as the office fills it in.
@@ -151,11 +153,22 @@ func TestOfficeCreatesProducts(t *testing.T) {
 	p = office.get("/console/office/products")
 	for _, want := range []string{
 		`<a href="/console/office/products/CHE-LAM-DAC-BIET">Chè lam đặc biệt</a>`, "còn 630 ngày",
-		`<span class="badge bad">Đã thu hồi</span>`, `<span class="badge warn">Hết hạn</span>`,
+		`<span class="badge bad">Đã thu hồi</span>`, `<span class="badge bad">Hết hạn</span>`,
 	} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the product list lacks %q", want)
 		}
+	}
+	// Within ocop.ExpiryNotice days of its end a certificate in force is
+	// a warning, as on the producer's pages.
+	if strings.Contains(p.body, `<span class="badge warn">`) {
+		t.Error("a warning before any certificate is near its end")
+	}
+	e.clock.Advance(time.Duration(630-ocop.ExpiryNotice+1) * 24 * time.Hour)
+	office = e.browser(t) // the session ended long ago
+	office.signIn("van.phong", "mật khẩu mới của van.phong", "")
+	if p := office.get("/console/office/products"); !strings.Contains(p.body, `<span class="badge warn">`) || !strings.Contains(p.body, "còn 89 ngày") {
+		t.Errorf("no warning 89 days before the end:\n%s", p.body)
 	}
 }
 

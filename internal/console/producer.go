@@ -113,16 +113,12 @@ type myProductRow struct {
 type badge struct{ Class, Text string }
 
 // certBadge is a certificate's status: revoked and expired are bad,
-// fewer than certWarnDays left a warning.
+// fewer than ocop.ExpiryNotice days left a warning.
 type certBadge struct {
 	badge
 	// Active is a certificate in force.
 	Active bool
 }
-
-// certWarnDays is when a certificate's end starts to show: three months
-// are the time a re-evaluation by the office takes.
-const certWarnDays = 90
 
 func (h *Handler) certBadge(rq *Request, c *estampv1.Certificate) certBadge {
 	say := func(key string) string { return h.words.say(rq.Lang, key) }
@@ -134,7 +130,7 @@ func (h *Handler) certBadge(rq *Request, c *estampv1.Certificate) certBadge {
 	}
 	left, _ := daysLeft(c.GetValidUntil(), h.cfg.Now())
 	b := certBadge{badge: badge{"ok", h.fmtWords(rq, "producer.cert.days", left)}, Active: true}
-	if left < certWarnDays {
+	if left < ocop.ExpiryNotice {
 		b.Class = "warn"
 	}
 	return b

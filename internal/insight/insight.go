@@ -36,9 +36,6 @@ const (
 	// request says 0, and at most: a year, leap day included.
 	DefaultDays = 30
 	MaxDays     = 366
-	// ExpiryNotice is how many days ahead a certificate counts as
-	// expiring: the time a producer needs to be re-assessed.
-	ExpiryNotice = 90
 	// maxCertificates bounds each list of certificates in the overview;
 	// the counts beside them say how many in all.
 	maxCertificates = 1000
@@ -117,7 +114,7 @@ func (s *Service) GetOverview(ctx context.Context, req *estampv1.GetOverviewRequ
 }
 
 // certificatesDue lists the certificates in force that expire within
-// ExpiryNotice days of now, soonest first, and those that have expired,
+// ocop.ExpiryNotice days of now, soonest first, and those that have expired,
 // most recently first. A revoked certificate is in neither: it ended by
 // decision, not by date.
 func certificatesDue(o *store.Overview, now time.Time) (expiring, expired []*estampv1.CertificateDue) {
@@ -125,7 +122,7 @@ func certificatesDue(o *store.Overview, now time.Time) (expiring, expired []*est
 	for _, p := range o.Producers {
 		names[p.Id] = p.Name
 	}
-	horizon := ocop.Today(now).AddDate(0, 0, ExpiryNotice)
+	horizon := ocop.Today(now).AddDate(0, 0, ocop.ExpiryNotice)
 	for _, p := range o.Products {
 		c := p.GetCertificate()
 		if c == nil {

@@ -26,6 +26,10 @@ const (
 	// CertificateValidity is how long a certificate lasts unless the
 	// decision says otherwise.
 	CertificateValidity = 36 // months
+	// ExpiryNotice is how many days ahead a certificate counts as
+	// expiring — the office's overview lists it, a producer's pages warn —
+	// the time a producer needs to be re-assessed.
+	ExpiryNotice = 90 // days
 	// MinCertifiedGrade is the lowest grade that is certified.
 	MinCertifiedGrade = 3
 )
