@@ -86,6 +86,8 @@ type Handler struct {
 	assets   fs.FS
 	mux      *http.ServeMux
 	crossOri *http.CrossOriginProtection
+	// sent are the intake forms already sent (shop_sent.go).
+	sent *sentDeliveries
 	// jobs render large files in the background (jobs.go); Close ends
 	// them.
 	jobs *jobs
@@ -104,7 +106,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{
-		cfg: cfg, words: words, mux: http.NewServeMux(), crossOri: http.NewCrossOriginProtection(),
+		cfg: cfg, words: words, mux: http.NewServeMux(), crossOri: http.NewCrossOriginProtection(), sent: newSentDeliveries(),
 		api: clients{
 			registry: estampv1.NewRegistryServiceClient(cfg.Conn), issuance: estampv1.NewIssuanceServiceClient(cfg.Conn),
 			verify: estampv1.NewVerificationServiceClient(cfg.Conn), labels: estampv1.NewLabelServiceClient(cfg.Conn),

@@ -47,10 +47,16 @@ func retailerOf(rq *Request) string { return rq.Session.Account.RetailerId }
 // errors.
 type intakeForm struct {
 	Codes, Reference string
+	// Key marks one sending of the form (sentDeliveries).
+	Key string
 }
 
 func (h *Handler) intakePage(rq *Request) error {
-	return h.render(rq, http.StatusOK, "shop/intake", &Page{Title: "nav.shop.intake", Data: &intakeForm{}})
+	key, err := h.requestID()
+	if err != nil {
+		return err
+	}
+	return h.render(rq, http.StatusOK, "shop/intake", &Page{Title: "nav.shop.intake", Data: &intakeForm{Key: key}})
 }
 
 // codeLines are the codes of the form, one a line as a handheld scanner
@@ -65,7 +71,7 @@ func codeLines(text string) []string {
 }
 
 func (h *Handler) receive(rq *Request) error {
-	form := &intakeForm{Codes: rq.R.PostFormValue("codes"), Reference: strings.TrimSpace(rq.R.PostFormValue("reference"))}
+	form := &intakeForm{Codes: rq.R.PostFormValue("codes"), Reference: strings.TrimSpace(rq.R.PostFormValue("reference")), Key: rq.R.PostFormValue("intake_key")}
 	again := func(fields map[string]string) error {
 		return h.render(rq, http.StatusBadRequest, "shop/intake", &Page{Title: "nav.shop.intake", Data: form, Errors: fields, Problem: fields[""]})
 	}
@@ -73,7 +79,27 @@ func (h *Handler) receive(rq *Request) error {
 	if codes == nil {
 		return again(map[string]string{"codes": h.words.say(rq.Lang, "shop.codes.none")})
 	}
+	if form.Key != "" {
+		sent := rq.Session.Account.Username + "\x00" + form.Key
+		first, id := h.sent.begin(sent)
+		if !first && id != 0 {
+			http.Redirect(rq.W, rq.R, shopDeliveries+"/"+strconv.FormatUint(id, 10), http.StatusSeeOther)
+			return nil
+		}
+		var got uint64
+		defer func() { h.sent.finish(sent, got) }()
+		resp, err := h.api.custody.ReceiveDelivery(rq.Ctx(), &estampv1.ReceiveDeliveryRequest{RetailerId: retailerOf(rq), Codes: codes, Reference: form.Reference})
+		if err == nil {
+			got = resp.DeliveryId
+		}
+		return h.answerDelivery(rq, form, resp, err, again)
+	}
 	resp, err := h.api.custody.ReceiveDelivery(rq.Ctx(), &estampv1.ReceiveDeliveryRequest{RetailerId: retailerOf(rq), Codes: codes, Reference: form.Reference})
+	return h.answerDelivery(rq, form, resp, err, again)
+}
+
+// answerDelivery shows what intake answered.
+func (h *Handler) answerDelivery(rq *Request, form *intakeForm, resp *estampv1.ReceiveDeliveryResponse, err error, again func(map[string]string) error) error {
 	if err != nil {
 		fields, ok := h.formErrors(rq, err)
 		if !ok {

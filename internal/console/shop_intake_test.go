@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -312,5 +313,68 @@ func TestShopSeesItsOwnDeliveries(t *testing.T) {
 		if p.code != http.StatusForbidden && p.code != http.StatusNotFound || strings.Contains(p.body, "PHIEU-") {
 			t.Errorf("delivery %s as shop A: %d, want 403 or 404 and nothing of it", id, p.code)
 		}
+	}
+}
+
+// TestIntakeFormIsSentOnce: a double tap on "Nhận hàng", or a resend of
+// the answer, takes the delivery in once; the second request is sent to
+// the first's delivery page. A form shown afresh is a new delivery.
+func TestIntakeFormIsSentOnce(t *testing.T) {
+	e := start(t, false)
+	_, stamps := e.issue(t, productA, "CHE-ONCE", 4)
+	b := e.person(t, "shop.a", estampv1.Role_ROLE_RETAILER, shopA)
+	form := func() url.Values {
+		p := b.get("/console/shop")
+		key := regexpFind(t, p.body, `name="intake_key" value="([^"]+)"`)
+		return url.Values{"intake_key": {key}, "codes": {stamps[0].Code + "\n" + stamps[1].Code}}
+	}
+	f := form()
+	first := b.post("/console/shop", f)
+	if first.code != http.StatusOK {
+		t.Fatalf("first: %d %s", first.code, first.body)
+	}
+	id := regexpFind(t, first.body, `href="/console/shop/deliveries/(\d+)"`)
+	again := b.post("/console/shop", f)
+	if again.code != http.StatusSeeOther || again.location != "/console/shop/deliveries/"+id {
+		t.Fatalf("the same form again: %d %q, want the first's delivery %s", again.code, again.location, id)
+	}
+	if n := deliveries(t, e, shopA); n != 1 {
+		t.Fatalf("%d deliveries after sending one form twice", n)
+	}
+	// Two at once (a double tap): one delivery.
+	f = form()
+	f.Set("codes", stamps[2].Code)
+	f.Set("csrf", b.csrf)
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, e.web.URL+"/console/shop", strings.NewReader(f.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", e.web.URL)
+			resp, err := b.http.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	got := []int{<-codes, <-codes}
+	slices.Sort(got)
+	if got[0] != http.StatusOK || got[1] != http.StatusSeeOther {
+		t.Errorf("a double tap answered %v, want one answer and one redirect", got)
+	}
+	if n := deliveries(t, e, shopA); n != 2 {
+		t.Errorf("%d deliveries after a double tap, want 2 in all", n)
+	}
+	// A form shown afresh is a new delivery.
+	f = form()
+	f.Set("codes", stamps[3].Code)
+	if p := b.post("/console/shop", f); p.code != http.StatusOK {
+		t.Fatalf("a new form: %d", p.code)
+	}
+	if n := deliveries(t, e, shopA); n != 3 {
+		t.Errorf("%d deliveries, want 3", n)
 	}
 }
