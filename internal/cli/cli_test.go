@@ -219,6 +219,10 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"unknown command", []string{"fly"}, 2, "fly"},
 		{"bad kind", []string{"producers", "add", "--kind", "club"}, 2, "--kind"},
 		{"missing arg", []string{"verify"}, 2, "verify CODE"},
+		{"empty code", []string{"verify", ""}, 2, "empty"},
+		{"issue without a lot", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--quantity", "2"}, 2, "--lot"},
+		{"issue without a quantity", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1"}, 2, "--quantity"},
+		{"issue without a product", []string{"issue", "--lot", "L1", "--quantity", "2"}, 2, "--product"},
 		{"server refuses", []string{"issue", "--product", "BANH-GAI-TU-TRU", "--lot", "X", "--quantity", "1"}, 1, "FailedPrecondition"},
 		{"not found", []string{"products", "show", "KHONG-CO"}, 1, "NotFound"},
 		{"invalid", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "X", "--quantity", "0"}, 1, "quantity"},
@@ -444,4 +448,29 @@ func TestRevokeCommands(t *testing.T) {
 func estampEnv(t *testing.T, addr, cache string, args ...string) result {
 	t.Helper()
 	return runIn(cli.Run, map[string]string{"ESTAMP_SERVER": addr, "ESTAMP_CACHE": cache}, args...)
+}
+
+// TestIssueUsageNeedsNoServer: an issue command missing what it cannot
+// do without is a usage error (exit 2) before anything is dialled: the
+// server here does not exist, and a call would fail with exit 1.
+func TestIssueUsageNeedsNoServer(t *testing.T) {
+	for _, args := range [][]string{
+		{"issue", "--product", "P", "--quantity", "2"},
+		{"issue", "--product", "P", "--lot", "L"},
+		{"issue", "--lot", "L", "--quantity", "2"},
+	} {
+		r := runIn(cli.Run, map[string]string{"ESTAMP_SERVER": "127.0.0.1:1", "ESTAMP_TOKEN": "estamp_0123456789abcdef_" + strings.Repeat("A", 43)}, args...)
+		if cli.ExitCode(r.err) != 2 {
+			t.Errorf("%v: exit %d, %v", args, cli.ExitCode(r.err), r.err)
+		}
+	}
+}
+
+// TestVerifyHelpShowsOfflineAsASwitch: --offline takes no value, and the
+// help must not print one after it.
+func TestVerifyHelpShowsOfflineAsASwitch(t *testing.T) {
+	r := runIn(cli.Run, map[string]string{}, "verify", "--help")
+	if !strings.Contains(r.errOut+r.out, "-offline\n") {
+		t.Errorf("verify --help:\n%s%s", r.out, r.errOut)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -224,6 +225,16 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if err := needArgs(pos, 0, "flags only"); err != nil {
 		return err
 	}
+	// A flag the command cannot do without, not given, is a usage error
+	// found before anything is dialled or issued; the values given are
+	// the server's to judge (--quantity 0 is its InvalidArgument).
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, name := range []string{"product", "lot", "quantity"} {
+		if !given[name] {
+			return fmt.Errorf("%w: issue needs --%s (estamp issue --product ID --lot LOT --quantity N)", ErrUsage, name)
+		}
+	}
 	if quantity > 1<<31 {
 		return fmt.Errorf("%w: --quantity %d is too large", ErrUsage, quantity)
 	}
@@ -441,7 +452,9 @@ func (s *serialList) Set(v string) error {
 func (a *app) verify(ctx context.Context, args []string) error {
 	fs := a.flags("verify")
 	var offline bool
-	fs.BoolVar(&offline, "offline", false, "check against the cache of `estamp sync`, without the server")
+	// No backquotes: the flag package would print a quoted word as the
+	// flag's value, as if --offline took one.
+	fs.BoolVar(&offline, "offline", false, "check against the keys and revocations that estamp sync cached, without the server")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
