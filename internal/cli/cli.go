@@ -106,18 +106,21 @@ type env func(string) string
 type app struct {
 	// Clients are the server's services, once dial has connected.
 	client.Clients
-	out     io.Writer
-	json    bool
-	server  string
-	now     func() time.Time
-	stdin   io.Reader
-	token   string
-	tlsCA   string
-	useTLS  bool
-	envRead bool
-	getenv  env
-	stderr  io.Writer
-	timeout time.Duration
+	// lastFlags is the flag set of the command being run, the latest
+	// flags made: its --help is answered with its name's help.
+	lastFlags *flag.FlagSet
+	out       io.Writer
+	json      bool
+	server    string
+	now       func() time.Time
+	stdin     io.Reader
+	token     string
+	tlsCA     string
+	useTLS    bool
+	envRead   bool
+	getenv    env
+	stderr    io.Writer
+	timeout   time.Duration
 	// tokenSet is --token given; otherwise dial takes ESTAMP_TOKEN.
 	tokenSet bool
 	// commit puts a finished output file in place: (*safefile.File).Commit,
@@ -140,6 +143,15 @@ func newApp(getenv func(string) string, stdout, stderr io.Writer) *app {
 func (a *app) run(ctx context.Context, args []string) error {
 	fs := a.flags("estamp")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			// --help and -h answer like `estamp help`, with the flags
+			// every command takes.
+			fmt.Fprint(a.out, usage)
+			fmt.Fprintln(a.out, "\nFlags of every command:")
+			fs.SetOutput(a.out)
+			fs.PrintDefaults()
+			return nil
+		}
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	rest := fs.Args()
@@ -149,6 +161,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	if rest[0] == "help" {
 		fmt.Fprint(a.out, usage)
+		return nil
+	}
+	if n := len(rest); n > 1 && isHelpFlag(rest[n-1]) && a.groupHelp(rest[:n-1]) {
 		return nil
 	}
 	if err := checkCommand(rest); err != nil {
@@ -184,7 +199,12 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}()
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
-	return h(ctx, rest)
+	err := h(ctx, rest)
+	if errors.Is(err, flag.ErrHelp) && a.lastFlags != nil {
+		a.commandHelpFor(a.lastFlags)
+		return nil
+	}
+	return err
 }
 
 // commands is every command the CLI has, by the words that name it. Run
@@ -250,6 +270,10 @@ func checkCommand(args []string) error {
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
+	// A mistake prints its one line to stderr; --help is answered on
+	// stdout, with the command's own words (commandHelpFor).
+	fs.Usage = func() {}
+	a.lastFlags = fs
 	if !a.envRead {
 		a.envRead = true
 		a.server = a.getenv("ESTAMP_SERVER")

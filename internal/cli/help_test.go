@@ -2,9 +2,8 @@ package cli_test
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,7 +45,7 @@ func TestHelpNeverShowsTheToken(t *testing.T) {
 	}
 
 	const (
-		help     = "help"  // the flag set's help: ErrHelp, the flags on stderr
+		help     = "help"  // the command's help on stdout, exit 0
 		misuse   = "usage" // a usage error: exit status 2
 		anything = ""      // only: no token
 	)
@@ -87,11 +86,11 @@ func TestHelpNeverShowsTheToken(t *testing.T) {
 			}
 			switch r.want {
 			case help:
-				if !errors.Is(err, flag.ErrHelp) {
-					t.Errorf("error %v, want the flags' help", err)
+				if err != nil || cli.ExitCode(err) != 0 {
+					t.Errorf("error %v, want the help and exit 0", err)
 				}
-				if !strings.Contains(errOut.String(), "-token TOKEN") || !strings.Contains(errOut.String(), "(default: $ESTAMP_TOKEN)") {
-					t.Errorf("help does not explain --token:\n%s", errOut.String())
+				if !strings.Contains(out.String(), "-token TOKEN") || !strings.Contains(out.String(), "(default: $ESTAMP_TOKEN)") {
+					t.Errorf("help on stdout does not explain --token:\n%s", out.String())
 				}
 			case misuse:
 				if cli.ExitCode(err) != 2 {
@@ -128,5 +127,41 @@ func TestTokenFlagOverridesTheEnvironment(t *testing.T) {
 				t.Errorf("error %v, want %q", r.err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestEveryCommandHasHelp: `estamp CMD --help` says what the command
+// does, its arguments and an example, and lists its flags, on stdout with
+// exit 0; `estamp GROUP --help` lists the group's commands.
+func TestEveryCommandHasHelp(t *testing.T) {
+	getenv := func(string) string { return "" }
+	groups := map[string]bool{}
+	for _, c := range cli.Commands {
+		words := strings.Fields(c)
+		for i := 1; i < len(words); i++ {
+			groups[strings.Join(words[:i], " ")] = true
+		}
+		var out, errOut strings.Builder
+		err := cli.Run(context.Background(), append(words, "--help"), getenv, &out, &errOut)
+		text := out.String()
+		if err != nil || !strings.HasPrefix(text, "estamp "+c+" — ") || !strings.Contains(text, "\nExample:\n  estamp "+c) || !strings.Contains(text, "-json") {
+			t.Errorf("%s --help: %v\n%s%s", c, err, text, errOut.String())
+		}
+		if line := strings.SplitN(text, "\n", 2)[0]; strings.HasSuffix(line, "— ") {
+			t.Errorf("%s --help says nothing of what it does", c)
+		}
+	}
+	for g := range groups {
+		if slices.Contains(cli.Commands, g) {
+			continue
+		}
+		var out, errOut strings.Builder
+		err := cli.Run(context.Background(), append(strings.Fields(g), "--help"), getenv, &out, &errOut)
+		if err != nil || !strings.Contains(out.String(), "estamp "+g+" ") {
+			t.Errorf("%s --help: %v\n%s%s", g, err, out.String(), errOut.String())
+		}
+	}
+	if len(groups) < 6 {
+		t.Fatalf("only %d groups", len(groups))
 	}
 }
