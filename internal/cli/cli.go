@@ -70,8 +70,13 @@ const usage = `estamp: command-line client of the OCOP e-stamp server (estampd)
 
 Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] COMMAND ...
 
-  producers list | show ID | add --id ... --name ... --kind ... --province ... --commune ...
-  products  list [--producer ID] | show ID | add ... | renew ID ... | revoke ID --reason ...
+  producers list | show ID
+  producers add --id ID --name TEXT --kind cooperative|enterprise|household|group --province TEXT --commune TEXT
+                [--street TEXT] [--legacy-district TEXT] [--tax-code CODE] [--phone PHONE]
+  products  list [--producer ID] | show ID | renew ID ... | revoke ID --reason TEXT
+  products  add --id ID --producer ID --name TEXT --group food|beverage|herbal|handicraft|ornamental|tourism
+                --stars 3-5 --decision NO --decision-date YYYY-MM-DD [--valid-until YYYY-MM-DD]
+                [--authority provincial|central|district]
   issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE [--force]]
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]

@@ -21,7 +21,7 @@ var commandHelp = map[string]helpEntry{
 	"products list":   {"List certified products, all or one producer's (a producer's token must name itself).", "", "estamp products list --producer HKD-CHE-LAM-PHU-QUANG"},
 	"products show":   {"Show one product with its OCOP certificate and its status.", "ID", "estamp products show CHE-LAM-PHU-QUANG"},
 	"products add":    {"Register a certified product: grade 3-5 stars, decision number and date (YYYY-MM-DD).", "", `estamp products add --id CHE-LAM --producer HKD-CHE-LAM-PHU-QUANG --name "Chè lam" --group food --stars 4 --decision 3012/QĐ-UBND --decision-date 2025-03-10`},
-	"products renew":  {"Renew a product's certificate with a new decision (YYYY-MM-DD dates).", "ID", "estamp products renew CHE-LAM-PHU-QUANG --decision 88/QĐ-UBND --decision-date 2028-03-01"},
+	"products renew":  {"Renew a product's certificate with a new decision (YYYY-MM-DD dates).", "ID", "estamp products renew CHE-LAM-PHU-QUANG --stars 4 --decision 88/QĐ-UBND --decision-date 2028-03-01"},
 	"products revoke": {"Revoke a product's certificate: its stamps then show the revocation to buyers.", "ID", `estamp products revoke CHE-LAM-PHU-QUANG --reason "Không đạt khi tái đánh giá"`},
 	"issue":           {"Issue a batch of stamps for a lot of a certified product.", "", "estamp issue --product CHE-LAM-PHU-QUANG --lot L2026-11 --quantity 100 --out codes.txt"},
 	"batches list":    {"List a product's batches.", "", "estamp batches list --product CHE-LAM-PHU-QUANG"},

@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"context"
+	"io"
 	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -163,5 +165,32 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	}
 	if len(groups) < 6 {
 		t.Fatalf("only %d groups", len(groups))
+	}
+}
+
+// TestUsageListsTheAddFlags: the command list shows every flag that
+// producers add and products add take, as their own help lists them.
+func TestUsageListsTheAddFlags(t *testing.T) {
+	getenv := func(string) string { return "" }
+	var usage strings.Builder
+	if err := cli.Run(context.Background(), []string{"help"}, getenv, &usage, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	global := map[string]bool{"server": true, "token": true, "tls": true, "tls-ca": true, "json": true}
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
+	for _, c := range []string{"producers add", "products add"} {
+		var help strings.Builder
+		if err := cli.Run(context.Background(), append(strings.Fields(c), "--help"), getenv, &help, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		flags := flagLine.FindAllStringSubmatch(help.String(), -1)
+		if len(flags) < 8 {
+			t.Fatalf("%s: only %d flags in its help", c, len(flags))
+		}
+		for _, f := range flags {
+			if !global[f[1]] && !strings.Contains(usage.String(), "--"+f[1]+" ") {
+				t.Errorf("the command list does not show %s --%s", c, f[1])
+			}
+		}
 	}
 }
