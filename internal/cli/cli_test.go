@@ -370,7 +370,7 @@ func TestIntakeRevokeHistoryAndOffline(t *testing.T) {
 		t.Fatalf("sync: %v\n%s", r.err, r.out)
 	}
 	r = estampEnv(t, "127.0.0.1:1", filepath.Join(dir, "cache.json"), "verify", "--offline", codes[5])
-	if r.err != nil || !strings.Contains(r.out, "CHÍNH HÃNG") || !strings.Contains(r.out, "NGOẠI TUYẾN") {
+	if r.err != nil || !strings.Contains(r.out, "CHÍNH HÃNG") || !strings.Contains(r.out, "NGOẠI TUYẾN") || !strings.Contains(r.out, "(vừa xong)") {
 		t.Fatalf("offline genuine: %v\n%s", r.err, r.out)
 	}
 	r = estampEnv(t, "127.0.0.1:1", filepath.Join(dir, "cache.json"), "verify", "--offline", codes[3])

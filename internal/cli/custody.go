@@ -504,8 +504,7 @@ func (a *app) verifyOffline(code string) error {
 			// What the code itself says; the rest is on the server.
 			fmt.Fprintf(a.out, "Sê-ri %d, lô tem %d, sản phẩm số %d, %s.\n", o.Claims.Serial, o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade)))
 		}
-		age := now.Sub(c.SyncedAt).Round(time.Minute)
-		fmt.Fprintf(a.out, "Kiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (cách đây %s); tình trạng mới hơn chưa được biết.\n", ocop.ShowTime(c.SyncedAt, ocop.VI), age)
+		fmt.Fprintf(a.out, "Kiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (%s); tình trạng mới hơn chưa được biết.\n", ocop.ShowTime(c.SyncedAt, ocop.VI), ocop.Ago(now.Sub(c.SyncedAt), ocop.VI))
 	}
 	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		return &VerdictError{Verdict: o.Verdict}

@@ -1,6 +1,7 @@
 package ocop
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -88,4 +89,35 @@ func ShowTime(t time.Time, lang Lang) string {
 // compare it with logs.
 func TableTime(t time.Time) string {
 	return t.In(vietnam).Format("2006-01-02 15:04:05 -07:00")
+}
+
+// Ago says how long ago something happened as people say it: "vừa xong"
+// under a minute, then minutes, hours and days ("5 phút trước", "3 hours
+// ago"), never "0s".
+func Ago(d time.Duration, lang Lang) string {
+	type unit struct {
+		size   time.Duration
+		vi, en string
+	}
+	if d < time.Minute {
+		if lang == EN {
+			return "just now"
+		}
+		return "vừa xong"
+	}
+	u := unit{time.Minute, "phút", "minute"}
+	switch {
+	case d >= 48*time.Hour:
+		u = unit{24 * time.Hour, "ngày", "day"}
+	case d >= time.Hour:
+		u = unit{time.Hour, "giờ", "hour"}
+	}
+	n := int(d / u.size)
+	if lang == EN {
+		if n == 1 {
+			return "1 " + u.en + " ago"
+		}
+		return strconv.Itoa(n) + " " + u.en + "s ago"
+	}
+	return strconv.Itoa(n) + " " + u.vi + " trước"
 }

@@ -148,3 +148,26 @@ func TestVietnamTimeIsComputedInOnePlace(t *testing.T) {
 		t.Errorf("Vietnam's zone is computed in %v, want only %v", found, want)
 	}
 }
+
+func TestAgo(t *testing.T) {
+	for _, c := range []struct {
+		d      time.Duration
+		vi, en string
+	}{
+		{0, "vừa xong", "just now"},
+		{59 * time.Second, "vừa xong", "just now"},
+		{time.Minute, "1 phút trước", "1 minute ago"},
+		{59*time.Minute + 59*time.Second, "59 phút trước", "59 minutes ago"},
+		{time.Hour, "1 giờ trước", "1 hour ago"},
+		{47 * time.Hour, "47 giờ trước", "47 hours ago"},
+		{48 * time.Hour, "2 ngày trước", "2 days ago"},
+		{400 * 24 * time.Hour, "400 ngày trước", "400 days ago"},
+	} {
+		if got := ocop.Ago(c.d, ocop.VI); got != c.vi {
+			t.Errorf("Ago(%v, vi) = %q, want %q", c.d, got, c.vi)
+		}
+		if got := ocop.Ago(c.d, ocop.EN); got != c.en {
+			t.Errorf("Ago(%v, en) = %q, want %q", c.d, got, c.en)
+		}
+	}
+}
