@@ -254,15 +254,20 @@ func TestLabelsCommand(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	dir := t.TempDir()
-	for _, args := range [][]string{
-		{"--out", filepath.Join(dir, "local.pdf"), "--layout", "roll-40x30"},
-		{"--out", filepath.Join(dir, "remote.pdf"), "--remote"},
-		{"--out", filepath.Join(dir, "png"), "--size", "300"},
-		{"--out", filepath.Join(dir, "svg.zip"), "--format", "svg", "--remote"},
+	// Each says how many labels, and on how many pages, it wrote: 30
+	// labels are 30 roll labels, or 2 A4 sheets of 24.
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--out", filepath.Join(dir, "local.pdf"), "--layout", "roll-40x30"}, ": 30 nhãn trên 30 trang"},
+		{[]string{"--out", filepath.Join(dir, "remote.pdf"), "--remote"}, ": 30 nhãn trên 2 trang"},
+		{[]string{"--out", filepath.Join(dir, "png"), "--size", "300"}, ": 30 nhãn, mỗi nhãn một ảnh png"},
+		{[]string{"--out", filepath.Join(dir, "svg.zip"), "--format", "svg", "--remote"}, ": 30 nhãn, mỗi nhãn một ảnh svg"},
 	} {
-		r := estamp(t, addr, append([]string{"labels", "--batch", "1"}, args...)...)
-		if r.err != nil || !strings.Contains(r.out, "Đã ghi") {
-			t.Fatalf("labels %v: %v\n%s", args, r.err, r.out)
+		r := estamp(t, addr, append([]string{"labels", "--batch", "1"}, c.args...)...)
+		if r.err != nil || !strings.Contains(r.out, "Đã ghi") || !strings.Contains(r.out, c.says) {
+			t.Fatalf("labels %v: %v, want it to say %q\n%s", c.args, r.err, c.says, r.out)
 		}
 	}
 	for _, pdf := range []string{"local.pdf", "remote.pdf"} {

@@ -88,7 +88,13 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	if err := a.dial(); err != nil {
 		return err
 	}
-	progress := a.progress(quiet)
+	show := a.progress(quiet)
+	// The count of labels drawn, for the closing line.
+	drawn := 0
+	progress := func(done, total int) {
+		drawn = done
+		show(done, total)
+	}
 	start := time.Now()
 	if remote {
 		err = a.renderRemote(ctx, job.Request(batchID), file, progress)
@@ -103,7 +109,13 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}
-	fmt.Fprintf(a.out, "Đã ghi %s (%s, %.1f giây).\n", out, job.Format, time.Since(start).Seconds())
+	took := time.Since(start).Seconds()
+	if job.Format == labels.FormatPDF {
+		per := max(1, job.Layout.PerPage())
+		fmt.Fprintf(a.out, "Đã ghi %s: %d nhãn trên %d trang (%s, %.1f giây).\n", out, drawn, (drawn+per-1)/per, job.Format, took)
+	} else {
+		fmt.Fprintf(a.out, "Đã ghi %s: %d nhãn, mỗi nhãn một ảnh %s (%.1f giây).\n", out, drawn, job.Format, took)
+	}
 	return nil
 }
 
