@@ -141,3 +141,17 @@ func (h *Handler) done(rq *Request, notices map[string]string) string {
 	}
 	return ""
 }
+
+// addressFields are the address fields of a form, for the one fieldset
+// every form with an address shows (layout.html, "address-fieldset").
+type addressFields struct {
+	P                                 *Page
+	Province, Commune, Street, Legacy Field
+}
+
+// AddressFields are the address fields of form f whose names start with
+// prefix, e.g. producer.address.province.
+func (p *Page) AddressFields(f *form, prefix string) addressFields {
+	a := prefix + ".address."
+	return addressFields{P: p, Province: f.F(a + "province"), Commune: f.F(a + "commune"), Street: f.F(a + "street"), Legacy: f.F(a + "legacy_district")}
+}
