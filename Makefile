@@ -11,7 +11,8 @@ FUZZTIME  ?= 20000x
 # Every parser of outside input, as Fuzz target:package.
 FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
-	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging FuzzCheck:./internal/photo
+	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging FuzzCheck:./internal/photo \
+	FuzzParseSerial:./internal/ocop
 
 .PHONY: all build run test bench bench-go generate lint breaking ci clean screenshots
 
