@@ -335,7 +335,13 @@ func (s *Store) RevokeStamps(ctx context.Context, r record.Revocation, revoked f
 			}
 			named.Revoked, named.RevocationReason, named.RevokedBy = true, r.Reason, r.Change.Actor
 			named.RevokeTime = timestamppb.New(r.Change.Time)
-			count = int(named.Quantity)
+			// Stamps revoked one by one before the recall stay as they
+			// were: the recall newly revokes the rest.
+			already, err := revokedSerialsTx(tx, named)
+			if err != nil {
+				return err
+			}
+			count = int(named.Quantity) - len(already)
 			d, err := batchTable.putTx(tx, u64(named.Id), named)
 			if err != nil {
 				return err
@@ -438,7 +444,8 @@ func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (ver
 		if err != nil {
 			return nil, 0, err
 		}
-		if st.Revocation == nil {
+		// A stamp of a recalled batch is revoked already, by the recall.
+		if st.Revocation == nil && !batch.Revoked {
 			fresh = append(fresh, pendingStamp{serial, st})
 		}
 	}

@@ -73,7 +73,11 @@ func TestRevokeStampsMakesOneEntryPerBatch(t *testing.T) {
 		{name: "serial never issued", serials: []uint64{1, 5000}, bad: "serial 5000 (index 1) was never issued"},
 		{name: "serial 0", serials: []uint64{0}, bad: "serial 0 (index 0) was never issued"},
 		{name: "more ranges than an entry holds", serials: scattered, count: 1050, entries: []string{"3: " + strings.Repeat("x ", 1000), "3: " + strings.Repeat("x ", 50)}},
-		{name: "a whole batch", batch: 1, count: 10, entries: []string{"1: whole"}},
+		// Serials 3 to 8 of batch 1 were revoked one by one above: the
+		// recall newly revokes the other four.
+		{name: "a whole batch", batch: 1, count: 4, entries: []string{"1: whole"}},
+		{name: "a serial of a recalled batch", serials: []uint64{9, 10}},
+		{name: "a recalled batch again", batch: 1},
 	}
 	var version uint64
 	for _, st := range steps {
@@ -335,5 +339,48 @@ func TestMigrateSchema4(t *testing.T) {
 	// revocation's.
 	if check, err := s.VerifyAudit(ctx); err != nil || check.FirstBroken != 0 || check.Checked != 4 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
+	}
+}
+
+// RevokedSerials lists the serials revoked one by one as ranges, never the
+// serials of a recall, and only of the batch asked for.
+func TestRevokedSerials(t *testing.T) {
+	s, _ := newStore(t)
+	seed(t, s, "A", "A1")
+	for i := range 2 {
+		if _, _, err := s.IssueBatch(ctx, fmt.Sprint("r", i), "A1", at(t0), planOf(10), issued); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revoke := func(batch uint64, serials ...uint64) {
+		t.Helper()
+		if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{BatchID: batch, Serials: serials, Reason: "mất", Change: audit.Change{Actor: "HTX", Time: t0}}, revoked); err != nil {
+			t.Fatal(err)
+		}
+	}
+	show := func(batch uint64) string {
+		t.Helper()
+		b, rs, err := s.RevokedSerials(ctx, batch)
+		if err != nil || b.Id != batch {
+			t.Fatalf("RevokedSerials(%d) = %v, %v", batch, b, err)
+		}
+		return fmt.Sprint(b.Revoked, " ", ranges(&estampv1.RevocationEntry{SerialRanges: rs}))
+	}
+	if got := show(1); got != "false " {
+		t.Errorf("before any revocation: %q", got)
+	}
+	revoke(0, 2, 3, 4, 9, 11, 12)
+	if got, want := show(1), "false 2-4 9"; got != want {
+		t.Errorf("batch 1 = %q, want %q", got, want)
+	}
+	if got, want := show(2), "false 11-12"; got != want {
+		t.Errorf("batch 2 = %q, want %q", got, want)
+	}
+	revoke(2)
+	if got, want := show(2), "true 11-12"; got != want {
+		t.Errorf("recalled batch 2 = %q, want %q", got, want)
+	}
+	if _, _, err := s.RevokedSerials(ctx, 3); !errors.As(err, new(*ocop.NotFoundError)) {
+		t.Errorf("batch 3: %v, want not found", err)
 	}
 }

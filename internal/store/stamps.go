@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/record"
 )
 
@@ -72,3 +74,44 @@ func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func
 }
 
 func formatUint(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// RevokedSerials returns the serials of a batch that were revoked one by
+// one, as ascending ranges, with the batch. A recall of the whole batch is
+// the batch's Revoked field, not a list of every serial: callers that
+// print or count stamps ask both. Only stamps with a stored state are
+// read (scanned, received or revoked ones), never the whole range.
+func (s *Store) RevokedSerials(ctx context.Context, batchID uint64) (*estampv1.Batch, []*estampv1.SerialRange, error) {
+	var (
+		batch   *estampv1.Batch
+		serials []uint64
+	)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		if batch, err = batchTx(tx, batchID); err != nil {
+			return err
+		}
+		serials, err = revokedSerialsTx(tx, batch)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return batch, serialRanges(serials), nil
+}
+
+// revokedSerialsTx lists, ascending, the serials of batch revoked one by one.
+func revokedSerialsTx(tx *bolt.Tx, batch *estampv1.Batch) ([]uint64, error) {
+	var out []uint64
+	last := batch.FirstSerial + uint64(batch.Quantity) - 1
+	c := tx.Bucket(bucketStamps).Cursor()
+	for k, v := c.Seek(u64(batch.FirstSerial)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
+		st, err := decodeStampState(v)
+		if err != nil {
+			return nil, err
+		}
+		if st.Revocation != nil {
+			out = append(out, binary.BigEndian.Uint64(k))
+		}
+	}
+	return out, nil
+}
