@@ -35,6 +35,7 @@ const (
 type Store interface {
 	IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (*estampv1.Batch, bool, error)
 	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
+	RevokedSerials(ctx context.Context, batchID uint64) (*estampv1.Batch, []*estampv1.SerialRange, error)
 	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
 	RevokeStamps(ctx context.Context, r record.Revocation, revoked func(record.Revocation, record.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error)
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
@@ -243,11 +244,11 @@ func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (
 	if req.GetId() == 0 {
 		return nil, ocop.Invalid("id", "required")
 	}
-	b, err := s.store.Batch(ctx, req.GetId())
+	b, revoked, err := s.store.RevokedSerials(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
-	return &estampv1.GetBatchResponse{Batch: b}, nil
+	return &estampv1.GetBatchResponse{Batch: b, RevokedSerials: revoked}, nil
 }
 
 // BatchStamps returns a batch and every stamp's code, e.g. for printing.

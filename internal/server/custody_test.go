@@ -481,3 +481,39 @@ func TestRevocationListPages(t *testing.T) {
 		})
 	}
 }
+
+// The counts a revocation reports are what it changed: after one serial of
+// a 10-stamp batch, a recall of the batch newly revokes 9, and a serial of
+// a recalled batch 0. GetBatch lists the serials revoked one by one.
+func TestRevocationCountsWhatItChanged(t *testing.T) {
+	e := start(t)
+	e.seedRegistry(t)
+	stamps := e.issue(t, "NEM-CHUA", 10, "lot").Stamps
+	ctx := context.Background()
+	revoke := func(target *estampv1.RevokeStampsRequest) uint32 {
+		t.Helper()
+		target.Reason, target.Actor = "Tem bị mất cắp", "HTX"
+		r, err := e.Issuance.RevokeStamps(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.RevokedCount
+	}
+	batch := stamps[0].Serial // the first serial; the batch is 1
+	if n := revoke(&estampv1.RevokeStampsRequest{Target: someStamps(stamps[3].Serial)}); n != 1 {
+		t.Errorf("one serial: %d revoked", n)
+	}
+	got, err := e.Issuance.GetBatch(ctx, &estampv1.GetBatchRequest{Id: 1})
+	if err != nil || len(got.RevokedSerials) != 1 || got.RevokedSerials[0].First != stamps[3].Serial || got.RevokedSerials[0].Last != stamps[3].Serial {
+		t.Errorf("GetBatch revoked serials = %v, %v; want serial %d", got.GetRevokedSerials(), err, stamps[3].Serial)
+	}
+	if n := revoke(&estampv1.RevokeStampsRequest{Target: wholeBatch(1)}); n != 9 {
+		t.Errorf("recall after one serial: %d newly revoked, want 9", n)
+	}
+	if n := revoke(&estampv1.RevokeStampsRequest{Target: someStamps(batch + 5)}); n != 0 {
+		t.Errorf("a serial of a recalled batch: %d newly revoked, want 0", n)
+	}
+	if got, err := e.Issuance.GetBatch(ctx, &estampv1.GetBatchRequest{Id: 1}); err != nil || !got.Batch.Revoked || len(got.RevokedSerials) != 1 {
+		t.Errorf("after the recall: revoked %v, serials %v, %v", got.GetBatch().GetRevoked(), got.GetRevokedSerials(), err)
+	}
+}

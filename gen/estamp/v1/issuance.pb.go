@@ -475,9 +475,12 @@ func (x *GetBatchRequest) GetId() uint64 {
 type GetBatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The batch.
-	Batch         *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
+	// Serials of the batch revoked one by one, as ascending ranges. A
+	// recall of the whole batch is batch.revoked, not listed here.
+	RevokedSerials []*SerialRange `protobuf:"bytes,3,rep,name=revoked_serials,json=revokedSerials,proto3" json:"revoked_serials,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GetBatchResponse) Reset() {
@@ -513,6 +516,13 @@ func (*GetBatchResponse) Descriptor() ([]byte, []int) {
 func (x *GetBatchResponse) GetBatch() *Batch {
 	if x != nil {
 		return x.Batch
+	}
+	return nil
+}
+
+func (x *GetBatchResponse) GetRevokedSerials() []*SerialRange {
+	if x != nil {
+		return x.RevokedSerials
 	}
 	return nil
 }
@@ -992,7 +1002,7 @@ var File_estamp_v1_issuance_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\n" +
-	"\x18estamp/v1/issuance.proto\x12\testamp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x05\n" +
+	"\x18estamp/v1/issuance.proto\x12\testamp.v1\x1a\x17estamp/v1/custody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x05\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x1d\n" +
 	"\n" +
@@ -1037,9 +1047,10 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\x13IssueStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batchJ\x04\b\x02\x10\x03R\x06stamps\"7\n" +
 	"\x0fGetBatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x04R\x02idJ\x04\b\x02\x10\x03R\x0einclude_stamps\"H\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02idJ\x04\b\x02\x10\x03R\x0einclude_stamps\"\x89\x01\n" +
 	"\x10GetBatchResponse\x12&\n" +
-	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batchJ\x04\b\x02\x10\x03R\x06stamps\"f\n" +
+	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12?\n" +
+	"\x0frevoked_serials\x18\x03 \x03(\v2\x16.estamp.v1.SerialRangeR\x0erevokedSerialsJ\x04\b\x02\x10\x03R\x06stamps\"f\n" +
 	"\x13StreamStampsRequest\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12$\n" +
 	"\vfrom_serial\x18\x02 \x01(\x04H\x00R\n" +
@@ -1107,32 +1118,34 @@ var file_estamp_v1_issuance_proto_goTypes = []any{
 	(*SerialSet)(nil),             // 11: estamp.v1.SerialSet
 	(*RevokeStampsResponse)(nil),  // 12: estamp.v1.RevokeStampsResponse
 	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*SerialRange)(nil),           // 14: estamp.v1.SerialRange
 }
 var file_estamp_v1_issuance_proto_depIdxs = []int32{
 	13, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
 	13, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.IssueStampsResponse.batch:type_name -> estamp.v1.Batch
 	0,  // 3: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
-	0,  // 4: estamp.v1.StreamStampsResponse.batch:type_name -> estamp.v1.Batch
-	1,  // 5: estamp.v1.StreamStampsResponse.stamps:type_name -> estamp.v1.Stamp
-	0,  // 6: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
-	11, // 7: estamp.v1.RevokeStampsRequest.stamps:type_name -> estamp.v1.SerialSet
-	0,  // 8: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
-	2,  // 9: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
-	4,  // 10: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
-	6,  // 11: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
-	8,  // 12: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
-	10, // 13: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
-	3,  // 14: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
-	5,  // 15: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
-	7,  // 16: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
-	9,  // 17: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
-	12, // 18: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	14, // 4: estamp.v1.GetBatchResponse.revoked_serials:type_name -> estamp.v1.SerialRange
+	0,  // 5: estamp.v1.StreamStampsResponse.batch:type_name -> estamp.v1.Batch
+	1,  // 6: estamp.v1.StreamStampsResponse.stamps:type_name -> estamp.v1.Stamp
+	0,  // 7: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
+	11, // 8: estamp.v1.RevokeStampsRequest.stamps:type_name -> estamp.v1.SerialSet
+	0,  // 9: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
+	2,  // 10: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
+	4,  // 11: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
+	6,  // 12: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
+	8,  // 13: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
+	10, // 14: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
+	3,  // 15: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
+	5,  // 16: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
+	7,  // 17: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
+	9,  // 18: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
+	12, // 19: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
+	15, // [15:20] is the sub-list for method output_type
+	10, // [10:15] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_issuance_proto_init() }
@@ -1140,6 +1153,7 @@ func file_estamp_v1_issuance_proto_init() {
 	if File_estamp_v1_issuance_proto != nil {
 		return
 	}
+	file_estamp_v1_custody_proto_init()
 	file_estamp_v1_issuance_proto_msgTypes[6].OneofWrappers = []any{}
 	file_estamp_v1_issuance_proto_msgTypes[10].OneofWrappers = []any{
 		(*RevokeStampsRequest_BatchId)(nil),
