@@ -72,8 +72,8 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
 
   producers list | show ID
   producers add --id ID --name TEXT --kind cooperative|enterprise|household|group --province TEXT --commune TEXT
-                [--street TEXT] [--legacy-district TEXT] [--tax-code CODE] [--phone PHONE]
-  products  list [--producer ID] | show ID | renew ID ... | revoke ID --reason TEXT
+                [--street TEXT] [--legacy-district TEXT] [--tax-code CODE] [--phone PHONE] [--allow-duplicate-name]
+  products  list [--producer ID] | show ID | renew ID ... [--force] | revoke ID --reason TEXT
   products  add --id ID --producer ID --name TEXT --group food|beverage|herbal|handicraft|ornamental|tourism
                 --stars 3-5 --decision NO --decision-date YYYY-MM-DD [--valid-until YYYY-MM-DD]
                 [--authority provincial|central|district]

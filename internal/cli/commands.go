@@ -62,6 +62,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		fs.StringVar(&p.Address.Street, "street", "", "street or village line (optional)")
 		fs.StringVar(&p.Address.LegacyDistrict, "legacy-district", "", "pre-2025 district (optional)")
 		fs.StringVar(&p.Phone, "phone", "", "phone (optional)")
+		allowSameName := fs.Bool("allow-duplicate-name", false, "register it even if another producer has the same name")
 		pos, err := parse(fs, args[1:])
 		if err != nil {
 			return err
@@ -75,7 +76,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err := a.dial(); err != nil {
 			return err
 		}
-		resp, err := a.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p})
+		resp, err := a.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: p, AllowDuplicateName: *allowSameName})
 		if err != nil {
 			return err
 		}
@@ -159,6 +160,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		var stars int
 		fs.IntVar(&stars, "stars", 0, "new star grade 1-5")
 		certFlags(fs, r.Certificate, &authority)
+		force := fs.Bool("force", false, "renew even if the certificate would already be expired or end before stamps already issued")
 		pos, err := parse(fs, args[1:])
 		if err != nil {
 			return err
@@ -170,7 +172,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if r.Certificate.Authority, err = certAuthority(authority); err != nil {
 			return err
 		}
-		return a.updateCert(ctx, &estampv1.UpdateCertificationRequest{ProductId: pos[0], Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: r}})
+		return a.updateCert(ctx, &estampv1.UpdateCertificationRequest{ProductId: pos[0], Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: r}, Force: *force})
 	case "revoke":
 		var reason string
 		fs.StringVar(&reason, "reason", "", "why the certificate is revoked")

@@ -85,8 +85,8 @@ func TestOfflineAgreesWithServer(t *testing.T) {
 	run("revoke", "--serial", serial(ranged[3]), "--serial", serial(ranged[0]), "--serial", serial(ranged[1]), "--reason", "Tem in lỗi")
 	run("batches", "revoke", "2", "--reason", "Thu hồi lô")
 	run("products", "revoke", "TUI-COI-NGA-SON", "--reason", "Không đạt")
-	run("products", "renew", "MAM-TEP-HA-YEN", "--stars", "3", "--decision", "9/QĐ-UBND", "--decision-date", "2021-01-04")
-	run("products", "renew", "RUOU-NEP-TU-TRU", "--stars", "3", "--decision", "8/QĐ-UBND", "--decision-date", "2021-01-04")
+	run("products", "renew", "MAM-TEP-HA-YEN", "--stars", "3", "--decision", "9/QĐ-UBND", "--decision-date", "2021-01-04", "--force")
+	run("products", "renew", "RUOU-NEP-TU-TRU", "--stars", "3", "--decision", "8/QĐ-UBND", "--decision-date", "2021-01-04", "--force")
 	run("products", "renew", "RUOU-NEP-TU-TRU", "--stars", "4", "--decision", "10/QĐ-UBND", "--decision-date", "2026-10-01")
 	token := func(code string) string { return code[strings.LastIndex(code, "/")+1:] }
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -17,12 +17,13 @@ import (
 
 // Store is what the registry needs from storage.
 type Store interface {
-	CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error
+	CreateProducer(ctx context.Context, p *estampv1.Producer, allowSameName bool, ch audit.Change, e audit.Entry) error
 	Producer(ctx context.Context, id string) (*estampv1.Producer, error)
 	Producers(ctx context.Context, after string, limit int) ([]*estampv1.Producer, bool, error)
 	CreateProduct(ctx context.Context, p *estampv1.Product, ch audit.Change, e audit.Entry) error
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
 	Products(ctx context.Context, producerID, after string, limit int) ([]*estampv1.Product, bool, error)
+	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
 	UpdateProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, error)) (*estampv1.Product, error)
 	EditProduct(ctx context.Context, id string, ch audit.Change, change func(*estampv1.Product) (audit.Entry, bool, error)) (*estampv1.Product, error)
 	SetProductPhoto(ctx context.Context, id string, ph *photo.Photo, ch audit.Change, e audit.Entry) (*estampv1.Product, error)
@@ -55,7 +56,7 @@ func (s *Service) CreateProducer(ctx context.Context, req *estampv1.CreateProduc
 		return nil, err
 	}
 	e := audit.Entry{Action: audit.ProducerCreate, Target: p.Id, Detail: p.Name}
-	if err := s.store.CreateProducer(ctx, p, s.change(ctx, s.now()), e); err != nil {
+	if err := s.store.CreateProducer(ctx, p, req.GetAllowDuplicateName(), s.change(ctx, s.now()), e); err != nil {
 		return nil, err
 	}
 	return &estampv1.CreateProducerResponse{Producer: p}, nil
@@ -143,6 +144,11 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 		if err := ocop.NormalizeCertification(r.GetStarGrade(), r.GetCertificate(), "renewal"); err != nil {
 			return nil, err
 		}
+		if !req.GetForce() {
+			if err := s.checkRenewal(ctx, id, r.Certificate, now); err != nil {
+				return nil, err
+			}
+		}
 		change = func(p *estampv1.Product) (audit.Entry, error) {
 			p.StarGrade, p.Certificate = r.StarGrade, r.Certificate
 			return audit.Entry{Action: audit.CertificateRenew, Target: id, Detail: fmt.Sprintf("%d stars, decision %s", r.StarGrade, r.Certificate.GetDecisionNumber())}, nil
@@ -160,6 +166,36 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 		return nil, err
 	}
 	return &estampv1.UpdateCertificationResponse{Product: ocop.WithStatus(p, now)}, nil
+}
+
+// checkRenewal refuses a renewal whose dates are nearly always a typing
+// mistake: a certificate that would already be expired (and so would have
+// ended before any stamp issued since), or that would end before the last
+// day that stamps already issued under the same decision carry. The
+// office can still record such a decision with force.
+func (s *Service) checkRenewal(ctx context.Context, productID string, c *estampv1.Certificate, now time.Time) error {
+	until, err := time.Parse(ocop.DateLayout, c.ValidUntil)
+	if err != nil {
+		return err
+	}
+	if ocop.Today(now).After(until) {
+		return ocop.Precondition("the certificate of decision %s (%s) would already be expired: valid until %s; check the dates, or force the renewal", c.DecisionNumber, c.DecisionDate, c.ValidUntil)
+	}
+	for after := uint64(0); ; {
+		batches, more, err := s.store.Batches(ctx, productID, after, paging.MaxSize)
+		if err != nil {
+			return err
+		}
+		for _, b := range batches {
+			if b.CertificateDecisionNumber == c.DecisionNumber && b.ValidUntil > c.ValidUntil {
+				return ocop.Precondition("the stamps of batch %d, issued under decision %s, say it is valid until %s, after %s; check the dates, or force the renewal", b.Id, c.DecisionNumber, b.ValidUntil, c.ValidUntil)
+			}
+			after = b.Id
+		}
+		if !more {
+			return nil
+		}
+	}
 }
 
 // SetProductPhoto implements estampv1.RegistryServiceServer.

@@ -15,7 +15,7 @@ import (
 
 func TestAccountsAndSessions(t *testing.T) {
 	s, path := newStore(t)
-	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said(audit.ProducerCreate, "P")); err != nil {
 		t.Fatal(err)
 	}
 	acct := func(name, producerID string) *storagev1.AccountRecord {

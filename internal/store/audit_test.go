@@ -27,7 +27,7 @@ func auditFixture(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "estamp.db")
 	s := open(t, path)
 	defer s.Close()
-	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said(audit.ProducerCreate, "P")); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"A", "B"} {
@@ -68,7 +68,7 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 		t.Errorf("page after 3: %v %v %v", page, more, err)
 	}
 	// A failed change leaves no entry.
-	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err == nil {
+	if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said(audit.ProducerCreate, "P")); err == nil {
 		t.Fatal("duplicate producer accepted")
 	}
 	if check, err := s.VerifyAudit(ctx); err != nil || check.Checked != 5 || check.FirstBroken != 0 {
@@ -151,7 +151,7 @@ func TestTokensAndKeyStates(t *testing.T) {
 	if any, err := s.HasTokens(ctx); err != nil || any {
 		t.Fatal("fresh store has tokens", err)
 	}
-	if err := s.CreateProducer(ctx, producer("P"), at(t0), said(audit.ProducerCreate, "P")); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said(audit.ProducerCreate, "P")); err != nil {
 		t.Fatal(err)
 	}
 	tok := func(id, producerID string) *storagev1.TokenRecord {
@@ -356,7 +356,7 @@ func TestMigrateSchema3(t *testing.T) {
 func TestAuditEntryIsTheCallersWords(t *testing.T) {
 	s, _ := newStore(t)
 	words := audit.Entry{Action: audit.ProducerCreate, Target: "P", Detail: "Hợp tác xã P, as the registry says it"}
-	if err := s.CreateProducer(ctx, producer("P"), at(t0), words); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), false, at(t0), words); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CreateProduct(ctx, product("A", "P"), at(t0), said(audit.ProductCreate, "A")); err != nil {

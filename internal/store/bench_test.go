@@ -19,7 +19,7 @@ func BenchmarkRecordScans(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.CreateProducer(ctx, producer("P"), at(t0), said("producer.create", "P")); err != nil {
+	if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said("producer.create", "P")); err != nil {
 		b.Fatal(err)
 	}
 	if err := s.CreateProduct(ctx, product("A", "P"), at(t0), said("product.create", "A")); err != nil {

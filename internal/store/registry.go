@@ -16,12 +16,34 @@ import (
 
 // CreateProducer stores a new producer, stamping its create time, with
 // the audit entry e.
-func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, ch audit.Change, e audit.Entry) error {
+//
+// Unless allowSameName, a producer named as another (NFC, whatever the
+// letter case) is refused: it is usually one registered twice.
+func (s *Store) CreateProducer(ctx context.Context, p *estampv1.Producer, allowSameName bool, ch audit.Change, e audit.Entry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		return producerTable.createTx(tx, p.Id, p, ch, e, func() error {
+			if !allowSameName {
+				if err := sameProducerName(tx.Bucket(bucketProducers), p); err != nil {
+					return err
+				}
+			}
 			p.CreateTime = timestamppb.New(ch.Time)
 			return nil
 		})
+	})
+}
+
+// sameProducerName refuses a producer named as another.
+func sameProducerName(b *bolt.Bucket, p *estampv1.Producer) error {
+	return b.ForEach(func(k, v []byte) error {
+		other, err := producerTable.decode(k, v)
+		if err != nil {
+			return err
+		}
+		if strings.EqualFold(other.Name, p.Name) {
+			return &ocop.ConflictError{What: "producer named", ID: p.Name, Detail: fmt.Sprintf(": %s (allow_duplicate_name registers a second one)", other.Id)}
+		}
+		return nil
 	})
 }
 

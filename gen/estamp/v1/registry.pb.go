@@ -711,9 +711,14 @@ func (x *Product) GetPhotoHeight() int32 {
 type CreateProducerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The producer; create_time is ignored.
-	Producer      *Producer `protobuf:"bytes,1,opt,name=producer,proto3" json:"producer,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Producer *Producer `protobuf:"bytes,1,opt,name=producer,proto3" json:"producer,omitempty"`
+	// A producer whose name equals another's (NFC, whatever the letter case)
+	// is refused with AlreadyExists unless this is set: two producers of one
+	// name are usually one registered twice, and buyers could not tell them
+	// apart on the stamp page.
+	AllowDuplicateName bool `protobuf:"varint,2,opt,name=allow_duplicate_name,json=allowDuplicateName,proto3" json:"allow_duplicate_name,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CreateProducerRequest) Reset() {
@@ -751,6 +756,13 @@ func (x *CreateProducerRequest) GetProducer() *Producer {
 		return x.Producer
 	}
 	return nil
+}
+
+func (x *CreateProducerRequest) GetAllowDuplicateName() bool {
+	if x != nil {
+		return x.AllowDuplicateName
+	}
+	return false
 }
 
 // CreateProducerResponse returns the stored producer.
@@ -1417,7 +1429,12 @@ type UpdateCertificationRequest struct {
 	//
 	//	*UpdateCertificationRequest_Renewal
 	//	*UpdateCertificationRequest_Revocation
-	Change        isUpdateCertificationRequest_Change `protobuf_oneof:"change"`
+	Change isUpdateCertificationRequest_Change `protobuf_oneof:"change"`
+	// A renewal whose certificate would already be expired, or would end
+	// before the last day that stamps already issued under the same decision
+	// carry, is refused with FailedPrecondition saying why, unless this is
+	// set: such dates are nearly always a typing mistake.
+	Force         bool `protobuf:"varint,4,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1482,6 +1499,13 @@ func (x *UpdateCertificationRequest) GetRevocation() *Revocation {
 		}
 	}
 	return nil
+}
+
+func (x *UpdateCertificationRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type isUpdateCertificationRequest_Change interface {
@@ -2173,9 +2197,10 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	" \x01(\tR\bphotoUrl\x12\x1f\n" +
 	"\vphoto_width\x18\v \x01(\x05R\n" +
 	"photoWidth\x12!\n" +
-	"\fphoto_height\x18\f \x01(\x05R\vphotoHeight\"H\n" +
+	"\fphoto_height\x18\f \x01(\x05R\vphotoHeight\"z\n" +
 	"\x15CreateProducerRequest\x12/\n" +
-	"\bproducer\x18\x01 \x01(\v2\x13.estamp.v1.ProducerR\bproducer\"I\n" +
+	"\bproducer\x18\x01 \x01(\v2\x13.estamp.v1.ProducerR\bproducer\x120\n" +
+	"\x14allow_duplicate_name\x18\x02 \x01(\bR\x12allowDuplicateName\"I\n" +
 	"\x16CreateProducerResponse\x12/\n" +
 	"\bproducer\x18\x01 \x01(\v2\x13.estamp.v1.ProducerR\bproducer\"$\n" +
 	"\x12GetProducerRequest\x12\x0e\n" +
@@ -2212,14 +2237,15 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\vcertificate\x18\x02 \x01(\v2\x16.estamp.v1.CertificateR\vcertificate\"$\n" +
 	"\n" +
 	"Revocation\x12\x16\n" +
-	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xae\x01\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xc4\x01\n" +
 	"\x1aUpdateCertificationRequest\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12.\n" +
 	"\arenewal\x18\x02 \x01(\v2\x12.estamp.v1.RenewalH\x00R\arenewal\x127\n" +
 	"\n" +
 	"revocation\x18\x03 \x01(\v2\x15.estamp.v1.RevocationH\x00R\n" +
-	"revocationB\b\n" +
+	"revocation\x12\x14\n" +
+	"\x05force\x18\x04 \x01(\bR\x05forceB\b\n" +
 	"\x06change\"K\n" +
 	"\x1bUpdateCertificationResponse\x12,\n" +
 	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct\"\xb4\x01\n" +
