@@ -24,8 +24,9 @@ build:
 
 ## run: serve on localhost with an embedded database and demo data
 run: build
-	@echo "estampd writes the first admin token to $(DATA_DIR)/admin.token on its first start."
-	@echo "In another shell: export PATH=\$$PWD/bin:\$$PATH ESTAMP_TOKEN=\$$(cat $(DATA_DIR)/admin.token); estamp products list"
+	@test -f $(DATA_DIR)/admin.token || { \
+		echo "estampd writes the first admin token to $(DATA_DIR)/admin.token on its first start."; \
+		echo "In another shell: export PATH=\$$PWD/bin:\$$PATH ESTAMP_TOKEN=\$$(cat $(DATA_DIR)/admin.token); estamp products list"; }
 	@echo "Console for the office, producers and shops: http://localhost:8080/console/ (demo accounts and one-time passwords: $(DATA_DIR)/demo-accounts.txt)"
 	./bin/estampd --data-dir $(DATA_DIR) --demo
 

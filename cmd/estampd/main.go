@@ -228,6 +228,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Deferred before Close, so that it is said when everything has
+	// stopped and the database is closed.
+	defer log.Info("estampd stopped")
 	defer srv.Close()
 
 	if cfg.demo {

@@ -60,8 +60,14 @@ func TestRunShutsDownGracefully(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return after cancellation")
 	}
-	if !strings.Contains(stderr.String(), "shutting down") {
-		t.Errorf("no shutdown in log:\n%s", stderr.String())
+	log := stderr.String()
+	for _, want := range []string{"created an issuer key", "key_id=", "keys/", "shutting down", "estampd stopped"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log does not say %q:\n%s", want, log)
+		}
+	}
+	if strings.Index(log, "estampd stopped") < strings.Index(log, "shutting down") {
+		t.Errorf("stopped before shutting down:\n%s", log)
 	}
 	// The database was released: a second run can open it.
 	ctx2, cancel2 := context.WithCancel(context.Background())

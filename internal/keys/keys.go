@@ -67,20 +67,24 @@ type Ring struct {
 }
 
 // LoadOrCreate reads every key in dir, creating one with entropy from rand
-// when there is none. passphrase, when not empty, decrypts the keys and
-// encrypts a new one.
-func LoadOrCreate(dir string, now time.Time, rand io.Reader, passphrase []byte) (*Ring, error) {
+// when there is none, and returns the key it created (nil when it found
+// keys): a new issuer key is news the operator must hear of, since it
+// signs what counts as genuine. passphrase, when not empty, decrypts the
+// keys and encrypts a new one.
+func LoadOrCreate(dir string, now time.Time, rand io.Reader, passphrase []byte) (*Ring, *Key, error) {
 	ring, err := Load(dir, passphrase)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(ring.sorted) > 0 {
-		return ring, nil
+		return ring, nil, nil
 	}
-	if _, err := Generate(dir, now, rand, passphrase); err != nil {
-		return nil, err
+	created, err := Generate(dir, now, rand, passphrase)
+	if err != nil {
+		return nil, nil, err
 	}
-	return Load(dir, passphrase)
+	ring, err = Load(dir, passphrase)
+	return ring, created, err
 }
 
 // Load reads every *.pem key in dir; a missing dir is an empty ring. A key

@@ -18,13 +18,16 @@ import (
 func TestLoadOrCreateMakesOnePrivateKeyFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
 	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	ring, err := keys.LoadOrCreate(dir, now, rand.Reader, nil)
+	ring, created, err := keys.LoadOrCreate(dir, now, rand.Reader, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	active := ring.Active()
 	if active == nil || !active.Created.Equal(now) {
 		t.Fatalf("active key = %+v", active)
+	}
+	if created == nil || created.ID != active.ID {
+		t.Errorf("LoadOrCreate says it created %v, want the active key %s", created, active.ID)
 	}
 	if active.ID != stampcode.KeyIDOf(active.Public) {
 		t.Error("key id does not derive from the public key")
@@ -38,11 +41,11 @@ func TestLoadOrCreateMakesOnePrivateKeyFile(t *testing.T) {
 		t.Errorf("key file mode = %o, want 600", mode)
 	}
 
-	again, err := keys.LoadOrCreate(dir, now.Add(time.Hour), rand.Reader, nil)
+	again, createdAgain, err := keys.LoadOrCreate(dir, now.Add(time.Hour), rand.Reader, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Active().ID != active.ID || len(again.All()) != 1 {
+	if again.Active().ID != active.ID || len(again.All()) != 1 || createdAgain != nil {
 		t.Errorf("restart made a new key: %v", again.All())
 	}
 }

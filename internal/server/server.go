@@ -180,8 +180,12 @@ func New(cfg Config) (_ *Server, err error) {
 	}()
 	ring := cfg.Ring
 	if ring == nil {
-		if ring, err = keys.LoadOrCreate(KeyDir(cfg.DataDir), cfg.Now(), cfg.Rand, cfg.KeyPassphrase); err != nil {
+		var created *keys.Key
+		if ring, created, err = keys.LoadOrCreate(KeyDir(cfg.DataDir), cfg.Now(), cfg.Rand, cfg.KeyPassphrase); err != nil {
 			return nil, err
+		}
+		if created != nil {
+			cfg.Log.Info("created an issuer key: back it up, it signs every stamp", "key_id", created.ID.String(), "path", keys.Path(KeyDir(cfg.DataDir), created.ID))
 		}
 	}
 	// Start-up serves no caller yet: nothing but the process's end may
