@@ -27,6 +27,7 @@ const listSize = 200
 var producerFields = []string{
 	"producer.id", "producer.name", "producer.kind", "producer.tax_code", "producer.phone",
 	"producer.address.province", "producer.address.commune", "producer.address.street", "producer.address.legacy_district",
+	"allow_duplicate_name",
 }
 
 // option is one choice of a select.
@@ -96,7 +97,7 @@ func (h *Handler) createProducer(rq *Request) error {
 			Province: v("producer.address.province"), Commune: v("producer.address.commune"),
 			Street: v("producer.address.street"), LegacyDistrict: v("producer.address.legacy_district"),
 		},
-	}})
+	}, AllowDuplicateName: v("allow_duplicate_name") == "yes"})
 	if err != nil {
 		problem, ok := h.refused(rq, err, f)
 		if !ok {

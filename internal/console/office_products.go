@@ -34,7 +34,7 @@ var (
 	detailFields  = []string{"description", "photo", "photo.remove"}
 	renewalFields = []string{
 		"renewal.star_grade", "renewal.certificate.decision_number", "renewal.certificate.decision_date",
-		"renewal.certificate.valid_until", "renewal.certificate.authority",
+		"renewal.certificate.valid_until", "renewal.certificate.authority", "renewal.force",
 	}
 	revocationFields = []string{"revocation.reason"}
 )
@@ -322,7 +322,8 @@ func (h *Handler) renewCertificate(rq *Request) error {
 		return h.productFormRefused(rq, err, f, renewal)
 	}
 	_, err = h.api.registry.UpdateCertification(rq.Ctx(), &estampv1.UpdateCertificationRequest{ProductId: id,
-		Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: enumValue(f.Value("renewal.star_grade")), Certificate: cert}}})
+		Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: enumValue(f.Value("renewal.star_grade")), Certificate: cert}},
+		Force: f.Value("renewal.force") == "yes"})
 	if err != nil {
 		return h.productFormRefused(rq, err, f, renewal)
 	}

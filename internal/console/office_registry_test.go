@@ -73,6 +73,16 @@ func TestOfficeCreatesProducers(t *testing.T) {
 	if p.code != http.StatusBadRequest || !strings.Contains(p.body, "already exists") {
 		t.Errorf("a second producer with the id: %d", p.code)
 	}
+	// Another id with the same name is refused, until the office says
+	// that it is another producer.
+	other := officeProducer(func(f url.Values) { f.Set("producer.id", "HTX-MAY-TRE-2") })
+	if p := office.post("/console/office/producers", other); p.code != http.StatusBadRequest || !strings.Contains(p.body, "HTX-MAY-TRE-NGA-SON") || !strings.Contains(p.body, `name="allow_duplicate_name"`) {
+		t.Errorf("a second producer with the name: %d", p.code)
+	}
+	other.Set("allow_duplicate_name", "yes")
+	if p := office.post("/console/office/producers", other); p.code != http.StatusSeeOther {
+		t.Errorf("a second producer with the name, allowed: %d", p.code)
+	}
 	// Listed, with a link to its page.
 	if p := office.get("/console/office/producers"); !strings.Contains(p.body, `<a href="/console/office/producers/HTX-MAY-TRE-NGA-SON">Hợp tác xã Mây tre Nga Sơn</a>`) {
 		t.Error("the list does not link the new producer")
@@ -228,6 +238,18 @@ func TestOfficeCertifies(t *testing.T) {
 	if p := office.post(path+"/renew", renewal); p.code != http.StatusBadRequest || fieldError(p.body, "renewal.certificate.decision_date") != "Ngày dạng dd/mm/yyyy" {
 		t.Errorf("renew with no date: %d %q", p.code, fieldError(p.body, "renewal.certificate.decision_date"))
 	}
+	// A decision that would already be expired is nearly always a typing
+	// mistake: refused, saying why, unless the office ticks that it is
+	// meant.
+	renewal.Set("renewal.certificate.decision_date", "20/11/2020")
+	if p := office.post(path+"/renew", renewal); p.code != http.StatusBadRequest || !strings.Contains(p.body, "would already be expired") || !strings.Contains(p.body, `name="renewal.force"`) {
+		t.Errorf("renew with an expired decision: %d", p.code)
+	}
+	renewal.Set("renewal.force", "yes")
+	if p := office.post(path+"/renew", renewal); p.code != http.StatusSeeOther {
+		t.Errorf("renew with an expired decision, forced: %d", p.code)
+	}
+	renewal.Del("renewal.force")
 	renewal.Set("renewal.certificate.decision_date", "20/11/2026")
 	if p := office.post(path+"/renew", renewal); p.code != http.StatusSeeOther {
 		t.Fatalf("renew: %d %s", p.code, p.body)
