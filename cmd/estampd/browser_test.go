@@ -16,6 +16,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/browsertest"
+	"github.com/ocopvn/estamp/internal/demo"
 )
 
 func freePort(t *testing.T) string {
@@ -28,25 +29,79 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// Scripts the browser test runs in the page, to read what a person sees.
+const (
+	// wrappedLabels are the field labels laid out on more than one line.
+	wrappedLabels = `Array.from(document.querySelectorAll("dt")).filter(e => e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight)).map(e => e.textContent)`
+	// smallTargets are links and buttons smaller than 44 × 44 px.
+	smallTargets = `Array.from(document.querySelectorAll("a[href], button")).filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44 }).map(e => e.outerHTML)`
+	// styledValid are the elements classed or coloured as valid: the
+	// genuine verdict's class or green text, background or border.
+	styledValid = `Array.from(document.querySelectorAll("*")).filter(e => {
+		if (e.matches(".ok, .status-ok")) return true;
+		const s = getComputedStyle(e);
+		return [s.color, s.backgroundColor, s.borderTopColor, s.borderLeftColor].some(c => {
+			const m = c.match(/rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/);
+			if (!m || m[4] === "0") return false;
+			const [r, g, b] = [+m[1], +m[2], +m[3]];
+			return g > r + 40 && g > b + 20;
+		});
+	}).map(e => e.tagName + "." + e.className)`
+	// starColours are the computed colours of the drawn stars.
+	starColours = `Array.from(document.querySelectorAll(".stars span")).map(e => getComputedStyle(e).color)`
+)
+
 // TestPhoneOpensStampPage drives headless Chromium, at phone size, to the
-// URL in a real stamp served by a real estampd. With ESTAMP_SCREENSHOTS=DIR
-// it also saves the screenshots the README shows.
+// URLs in real stamps served by a real estampd, one in each state a buyer
+// may meet. With ESTAMP_SCREENSHOTS=DIR it also saves the screenshots the
+// README shows.
 func TestPhoneOpensStampPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs estampd and a browser")
 	}
 	httpAddr := freePort(t)
+	// --demo: the demo registry, and the placeholder contact for fakes.
 	d := startDaemon(t, buildDaemon(t), filepath.Join(t.TempDir(), "data"),
 		"--http-addr", httpAddr, "--base-url", "http://"+httpAddr)
+	bg := context.Background()
 	_, stamps := d.issue(t, &estampv1.IssueStampsRequest{
-		ProductId: "CHE-LAM-PHU-QUANG", Lot: "CL-2026-11", ProductionDate: "2026-01-10", ExpiryDate: "2026-12-31", Quantity: 3, RequestId: "browser",
+		ProductId: "NEM-CHUA-TH-5S", Lot: "NC-2026-11", ProductionDate: "2026-11-20", ExpiryDate: "2026-12-20", Quantity: 4, RequestId: "browser",
 	})
-	code, typed := stamps[0].Code, stamps[1].Code
+	genuine, many, stolen, typed := stamps[0], stamps[1], stamps[2], stamps[3]
+	// A shop received the genuine stamp: its page names the shop.
+	if _, err := d.Custody.ReceiveDelivery(bg, &estampv1.ReceiveDeliveryRequest{RetailerId: demo.Retailers[0].Id, Codes: []string{genuine.Code}}); err != nil {
+		t.Fatal(err)
+	}
+	// A token holder's every check counts: six make a suspected copy.
+	for range 6 {
+		if _, err := d.Verification.Verify(bg, &estampv1.VerifyRequest{Code: many.Code}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Issuance.RevokeStamps(bg, &estampv1.RevokeStampsRequest{Target: &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: []uint64{stolen.Serial}}},
+		Reason: "Tem bị mất cắp tại kho", Actor: "browser test"}); err != nil {
+		t.Fatal(err)
+	}
+	lot, recalled := d.issue(t, &estampv1.IssueStampsRequest{
+		ProductId: "CHIEU-COI-NGA-SON", Lot: "CC-2026-10", ProductionDate: "2026-10-01", Quantity: 1, RequestId: "browser-lot",
+	})
+	if _, err := d.Issuance.RevokeStamps(bg, &estampv1.RevokeStampsRequest{Target: &estampv1.RevokeStampsRequest_BatchId{BatchId: lot.Id},
+		Reason: "Lỗi bao bì: chiếu bị mốc", Actor: "browser test"}); err != nil {
+		t.Fatal(err)
+	}
+	_, uncertified := d.issue(t, &estampv1.IssueStampsRequest{
+		ProductId: "TUI-COI-NGA-SON", Lot: "TC-2026-09", ProductionDate: "2026-09-01", Quantity: 1, RequestId: "browser-cert",
+	})
+	if _, err := d.Registry.UpdateCertification(bg, &estampv1.UpdateCertificationRequest{ProductId: "TUI-COI-NGA-SON",
+		Change: &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: "Không đạt khi tái đánh giá"}}}); err != nil {
+		t.Fatal(err)
+	}
+	code := genuine.Code
 	c := code[100:101]
 	tampered := code[:100] + map[bool]string{true: "B", false: "A"}[c == "A"] + code[101:]
 
 	ctx := browsertest.Start(t, browsertest.Options(t))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
 	defer cancelTimeout()
 
 	// Ask for Vietnamese, as a phone in Vietnam does; the page's default.
@@ -64,15 +119,8 @@ func TestPhoneOpensStampPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	shots := os.Getenv("ESTAMP_SCREENSHOTS")
-	visit := func(url, verdict string, shot string) string {
+	shoot := func(shot string) {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(".verdict."+verdict))); err != nil {
-			t.Fatalf("%s: %v", url, err)
-		}
-		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
-		if err != nil {
-			t.Fatal(err)
-		}
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
@@ -82,18 +130,49 @@ func TestPhoneOpensStampPage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		return text
+	}
+	bodyText := func() string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	eval := func(script string) []string {
+		t.Helper()
+		out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// A person reads every label whole and can hit every link with a
+	// thumb.
+	layout := func(page string) {
+		t.Helper()
+		if w := eval(wrappedLabels); len(w) > 0 {
+			t.Errorf("%s: labels wrap at 390 px: %q", page, w)
+		}
+		if s := eval(smallTargets); len(s) > 0 {
+			t.Errorf("%s: tap targets under 44 px: %q", page, s)
+		}
+	}
+	visit := func(url, verdict string, shot string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(".verdict."+verdict))); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		shoot(shot)
+		layout(shot)
+		return bodyText()
 	}
 
 	// links are where every link and form of the page leads, as the
 	// browser resolves them.
 	links := func() []string {
 		t.Helper()
-		hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("a[href], form[action], link[href]")).map(e => e.href || e.action)`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return hrefs
+		return eval(`Array.from(document.querySelectorAll("a[href], form[action], link[href]")).map(e => e.href || e.action)`)
 	}
 	onThisSite := func(page string) {
 		t.Helper()
@@ -103,8 +182,27 @@ func TestPhoneOpensStampPage(t *testing.T) {
 		}
 		for _, h := range hrefs {
 			u, err := url.Parse(h)
+			if err == nil && u.Scheme == "tel" {
+				continue // the producer's phone
+			}
 			if err != nil || u.Host != httpAddr || u.Scheme != "http" {
 				t.Errorf("%s: a link leads to %s, off this site", page, h)
+			}
+		}
+	}
+	scans := func(serial uint64) uint64 {
+		t.Helper()
+		h, err := d.Custody.GetStampHistory(bg, &estampv1.GetStampHistoryRequest{Serial: serial})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.ScanCount
+	}
+	contains := func(page, text string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q:\n%s", page, w, text)
 			}
 		}
 	}
@@ -112,13 +210,58 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	// The URL exactly as the QR code holds it, upper case and all.
 	text := visit(code, "ok", "screenshot-genuine.png")
 	onThisSite("genuine page")
-	for _, want := range []string{"Sản phẩm chính hãng", "Chè lam Phủ Quảng", "4 sao", "Thanh Hóa", "Hộ kinh doanh Chè lam Phủ Quảng"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("genuine page lacks %q:\n%s", want, text)
+	contains("genuine page", text, "Sản phẩm chính hãng", "Đây là lần quét đầu tiên của tem này.", "Nem chua Thanh Hóa", "5 sao", "Hợp tác xã Nem chua Thanh Hóa",
+		"0237 385 1234", demo.Retailers[0].Name, "Phường Hạc Thành, Thanh Hóa", "Nghi hàng giả?", demo.ReportContact)
+	if tel := eval(`Array.from(document.querySelectorAll("a.tel")).map(e => e.href)`); len(tel) != 1 || tel[0] != "tel:+842373851234" {
+		t.Errorf("the producer's phone is not a link that dials: %q", tel)
+	}
+	// A reload and a switch of language and back are the same person
+	// looking at the same stamp: one scan.
+	err = chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".verdict.ok")),
+		chromedp.Click(chromedp.CSS("a.lang")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] .verdict.ok`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains("English page", bodyText(), "Genuine product", "Hợp tác xã Nem chua Thanh Hóa")
+	layout("English page")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("a.lang")), chromedp.WaitVisible(chromedp.CSS(`html[lang="vi"] .verdict.ok`))); err != nil {
+		t.Fatal(err)
+	}
+	if n := scans(genuine.Serial); n != 1 {
+		t.Errorf("a view, a reload and a language switch and back made %d scans, want 1", n)
+	}
+
+	text = visit(many.Code, "warn", "screenshot-many-scans.png")
+	contains("many-scans page", text, "Tem có thể đã bị sao chép", "Tem đã được quét 7 lần kể từ ngày", "Hãy hỏi người bán")
+
+	// Withdrawn stamps, a recalled lot and a revoked certificate: nothing
+	// on their pages is styled as valid, and the stars are grey.
+	for _, tt := range []struct {
+		name, code, shot string
+		want             []string
+	}{
+		{"stamp revoked", stolen.Code, "screenshot-revoked.png", []string{"Tem đã bị thu hồi", "Riêng tem này đã bị hủy.", "Tem bị mất cắp tại kho", "Từ lúc", "Chỉ để tham khảo"}},
+		{"lot recalled", recalled[0].Code, "screenshot-batch-recalled.png", []string{"Lô hàng đã bị thu hồi", "rút khỏi thị trường", "Lỗi bao bì: chiếu bị mốc", "Từ lúc", "mang trả lại nơi bán"}},
+		{"certificate revoked", uncertified[0].Code, "screenshot-certificate-revoked.png", []string{"Chứng nhận OCOP đã bị thu hồi", "Không đạt khi tái đánh giá", "Đã thu hồi"}},
+	} {
+		text = visit(tt.code, "bad", tt.shot)
+		contains(tt.name, text, tt.want...)
+		if valid := eval(styledValid); len(valid) > 0 {
+			t.Errorf("%s: styled as valid: %q", tt.name, valid)
+		}
+		stars := eval(starColours)
+		if len(stars) != 1 || stars[0] != "rgb(107, 114, 128)" {
+			t.Errorf("%s: stars coloured %q, want grey", tt.name, stars)
 		}
 	}
+	// The genuine page does use green, or the check above proves nothing.
+	visit(code, "ok", "")
+	if valid := eval(styledValid); len(valid) == 0 {
+		t.Error("the genuine page has nothing styled as valid")
+	}
+
 	text = visit(tampered, "bad", "screenshot-not-genuine.png")
-	if !strings.Contains(text, "Không phải tem chính hãng") || strings.Contains(text, "Chè lam Phủ Quảng") {
+	if !strings.Contains(text, "Không phải tem chính hãng") || !strings.Contains(text, "Mã trên tem đã bị sửa hoặc là mã giả.") || strings.Contains(text, "Nem chua Thanh Hóa") {
 		t.Errorf("tampered page:\n%s", text)
 	}
 	onThisSite("tampered page")
@@ -136,21 +279,31 @@ func TestPhoneOpensStampPage(t *testing.T) {
 		onThisSite(path)
 	}
 
+	// An address that is not a page gets the site's own page, with a way
+	// home.
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+httpAddr+"/khong-co"), chromedp.WaitVisible(chromedp.CSS("a.button"))); err != nil {
+		t.Fatal(err)
+	}
+	contains("404 page", bodyText(), "Không tìm thấy trang", "Về trang kiểm tra tem")
+	layout("404 page")
+
 	// A retailer types the code into the form on the home page.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate("http://"+httpAddr+"/"),
 		chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.SendKeys(chromedp.ID("code"), typed),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shoot("screenshot-form.png")
+	layout("form")
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("code"), typed.Code),
 		chromedp.Click(chromedp.CSS("form.check button")),
 		chromedp.WaitVisible(chromedp.CSS(".verdict.ok")),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body"))); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(text, "Sản phẩm chính hãng") || !strings.Contains(text, "CL-2026-11") {
-		t.Errorf("form result:\n%s", text)
-	}
+	contains("form result", bodyText(), "Sản phẩm chính hãng", "NC-2026-11")
 }

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/server"
@@ -59,7 +60,12 @@ type config struct {
 	debugAddr      string
 	shutdownGrace  time.Duration
 	checkDB        bool
+	reportContact  string
 }
+
+// maxReportContact bounds --report-contact: it is shown on every stamp
+// page, which must stay small.
+const maxReportContact = 200
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -83,12 +89,22 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish before they are cancelled")
+	fs.StringVar(&c.reportContact, "report-contact", "", "who buyers report a suspected fake to, shown on every stamp page, e.g. \"Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 …\" (--demo: a placeholder marked as one; otherwise no such line)")
 	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.reportContact = strings.TrimSpace(c.reportContact)
+	switch {
+	case len([]rune(c.reportContact)) > maxReportContact:
+		return c, fmt.Errorf("--report-contact: %d characters, at most %d: a name and a phone number", len([]rune(c.reportContact)), maxReportContact)
+	case strings.ContainsFunc(c.reportContact, unicode.IsControl):
+		return c, errors.New("--report-contact: one line, without control characters")
+	case c.reportContact == "" && c.demo:
+		c.reportContact = demo.ReportContact
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together")
@@ -224,6 +240,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		DataDir: cfg.dataDir, BaseURL: cfg.baseURL, Log: log, ManyScans: cfg.many,
 		TLS: tlsCfg, KeyPassphrase: pass, VerifyRate: cfg.verifyRate, VerifyBurst: cfg.verifyBurst,
 		TokenCodeRate: cfg.codeRate, TokenCodeBurst: cfg.codeBurst, ShutdownTimeout: cfg.shutdownGrace,
+		ReportContact: cfg.reportContact,
 	})
 	if err != nil {
 		return err

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocopvn/estamp/internal/demo"
 )
 
 func TestRunRefusesBadConfig(t *testing.T) {
@@ -29,6 +32,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"negative code rate", []string{"--token-code-rate", "-1"}, "--token-code-rate"},
 		{"negative code burst", []string{"--token-code-burst", "-1"}, "--token-code-burst"},
 		{"missing passphrase file", []string{"--key-passphrase-file", "/nonexistent/pass"}, "--key-passphrase-file"},
+		{"report contact too long for the page", []string{"--report-contact", strings.Repeat("Văn phòng OCOP ", 20)}, "--report-contact"},
+		{"report contact on two lines", []string{"--report-contact", "Văn phòng OCOP\n0237 385 2016"}, "--report-contact"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,5 +79,32 @@ func TestRunShutsDownGracefully(t *testing.T) {
 	cancel2()
 	if err := run(ctx2, []string{"--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, &stderr); err != nil {
 		t.Errorf("restart: %v", err)
+	}
+}
+
+// Whom buyers report a suspected fake to is the operator's to say; the
+// demo says a placeholder that calls itself one, and nothing else makes
+// one up.
+func TestReportContactFlag(t *testing.T) {
+	const office = "Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 385 2016"
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"none", nil, ""},
+		{"given", []string{"--report-contact", "  " + office + " "}, office},
+		{"demo", []string{"--demo"}, demo.ReportContact},
+		{"demo, given", []string{"--demo", "--report-contact", office}, office},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseFlags(tt.args, io.Discard)
+			if err != nil || c.reportContact != tt.want {
+				t.Errorf("--report-contact = %q (%v), want %q", c.reportContact, err, tt.want)
+			}
+		})
+	}
+	if !strings.HasPrefix(demo.ReportContact, "(ví dụ)") {
+		t.Errorf("the demo's contact %q does not say it is a placeholder", demo.ReportContact)
 	}
 }

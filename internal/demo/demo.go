@@ -22,6 +22,11 @@ type Registry interface {
 	CreateRetailer(context.Context, *estampv1.CreateRetailerRequest) (*estampv1.CreateRetailerResponse, error)
 }
 
+// ReportContact is the demo's contact for suspected fakes (estampd
+// --report-contact): a placeholder that says it is one, so that a demo
+// page never sends a buyer to a real office's phone.
+const ReportContact = "(ví dụ) Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 xxx xxxx"
+
 // Retailers are two Thanh Hóa shops that sell OCOP goods.
 var Retailers = []*estampv1.Retailer{
 	{Id: "CH-OCOP-HAC-THANH", Name: "Cửa hàng OCOP Hạc Thành", TaxCode: "2805678901",

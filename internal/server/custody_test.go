@@ -186,7 +186,7 @@ func TestRecallAndRevocationList(t *testing.T) {
 	}
 	hs := httptest.NewServer(e.srv.HTTP)
 	defer hs.Close()
-	if p := get(t, hs.URL+path(lot[0].Code)); !strings.Contains(p.body, "Tem đã bị thu hồi") || !strings.Contains(p.body, "nhiễm khuẩn") {
+	if p := get(t, hs.URL+path(lot[0].Code)); !strings.Contains(p.body, "Lô hàng đã bị thu hồi") || !strings.Contains(p.body, "nhiễm khuẩn") {
 		t.Errorf("recall page:\n%s", p.body)
 	}
 

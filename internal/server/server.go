@@ -100,6 +100,10 @@ type Config struct {
 	// ShutdownTimeout bounds how long Close waits for calls in flight
 	// before cutting them off; 10 s when zero.
 	ShutdownTimeout time.Duration
+	// ReportContact is who the stamp page tells buyers to report a
+	// suspected fake to: the issuing office's name and phone. The page
+	// has no such line without it.
+	ReportContact string
 	// Passwords are the Argon2id costs of console passwords;
 	// account.DefaultParams when zero. Tests make them cheap.
 	Passwords account.Params
@@ -262,7 +266,7 @@ func New(cfg Config) (_ *Server, err error) {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(g)
-	pages, err := web.New(counted, ver.Checker().BasePath(), ring, cust, st, cfg.Log)
+	pages, err := web.New(web.Config{Verifier: counted, BasePath: ver.Checker().BasePath(), Keys: ring, Revocations: cust, Photos: st, ReportContact: cfg.ReportContact, Log: cfg.Log})
 	if err != nil {
 		rec.Close()
 		return nil, err

@@ -73,9 +73,9 @@ func TestStampPageForEveryVerdict(t *testing.T) {
 	}{
 		{"genuine", path(good[0].Code), "ok", "Sản phẩm chính hãng", "Genuine product"},
 		{"genuine, lower-cased by the scanner", strings.ToLower(path(good[3].Code)), "ok", "Sản phẩm chính hãng", "Genuine product"},
-		{"scanned many times", path(good[2].Code), "warn", "cần lưu ý", "take care"},
+		{"scanned many times", path(good[2].Code), "warn", "Tem có thể đã bị sao chép", "This stamp may have been copied"},
 		{"certificate revoked", path(five), "bad", "Chứng nhận OCOP đã bị thu hồi", "OCOP certificate revoked"},
-		{"stamp revoked", path(good[1].Code), "bad", "Tem đã bị thu hồi", "Stamp revoked"},
+		{"stamp revoked", path(good[1].Code), "bad", "Tem đã bị thu hồi", "Stamp withdrawn"},
 		{"tampered", path(tampered), "bad", "Không phải tem chính hãng", "Not a genuine stamp"},
 		{"another issuer's key", path(forged), "bad", "Không xác thực được tem", "Stamp cannot be verified"},
 		{"never issued", path(notIssued), "bad", "Tem chưa từng được phát hành", "Stamp never issued"},
@@ -108,16 +108,16 @@ func TestStampPageForEveryVerdict(t *testing.T) {
 	// phones make three.
 	p := get(t, hs.URL+path(good[0].Code))
 	for _, want := range []string{"Nem chua NEM-CHUA", "★★★★☆", "4 sao", "Thực phẩm", "Hợp tác xã Nem chua Thanh Hóa", "Phường Hạc Thành, Thanh Hóa",
-		"Thành phố Thanh Hóa", "1/QĐ-UBND", "UBND tỉnh", "20/08/2025", "19/08/2028", "Còn hiệu lực", "L-2026-11", "20/11/2026", "20/05/2027", "Lần quét đầu tiên (10:00, 28/11/2026)"} {
+		"Thành phố Thanh Hóa", "1/QĐ-UBND", "UBND tỉnh", "20/08/2025", "19/08/2028", "Còn hiệu lực", "L-2026-11", "20/11/2026", "20/05/2027", "<dt>Lần quét đầu</dt><dd>10:00, 28/11/2026</dd>"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("genuine page lacks %q", want)
 		}
 	}
 	get(t, hs.URL+path(good[0].Code), "User-Agent", "phone 2")
-	if p := get(t, hs.URL+path(good[0].Code), "User-Agent", "phone 3"); !strings.Contains(p.body, "Đã quét 3 lần, lần đầu lúc 10:00, 28/11/2026") {
+	if p := get(t, hs.URL+path(good[0].Code), "User-Agent", "phone 3"); !strings.Contains(p.body, "<dt>Số lần quét</dt><dd>3 lần</dd>") {
 		t.Errorf("a third phone's view:\n%s", p.body)
 	}
-	if p := get(t, hs.URL+path(good[0].Code)+"?lang=en", "User-Agent", "phone 3"); !strings.Contains(p.body, "20 Aug 2025") || !strings.Contains(p.body, "4 stars") || !strings.Contains(p.body, "Scanned 3 times") {
+	if p := get(t, hs.URL+path(good[0].Code)+"?lang=en", "User-Agent", "phone 3"); !strings.Contains(p.body, "20 Aug 2025") || !strings.Contains(p.body, "4 stars") || !strings.Contains(p.body, "<dt>Scans</dt><dd>3 times</dd>") {
 		t.Errorf("English page conventions:\n%s", p.body)
 	}
 

@@ -1,7 +1,10 @@
 package verdict
 
 import (
+	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
@@ -39,6 +42,12 @@ const (
 )
 
 // Telling is how a verdict is told to a person, besides its sentence.
+//
+// On the page a verdict is three lines that each say something else: the
+// headline what the code is, the sentence (Verify's message) what the
+// records say of this very code, the advice what to do now. Pages that said
+// "genuine" three times over told a buyer nothing more the second time
+// (TestNoPageSaysAThingTwice).
 type Telling struct {
 	// Label is the CLI's short label, in capitals.
 	Label Words
@@ -49,92 +58,109 @@ type Telling struct {
 	Tone   Tone
 }
 
+// byCause is how one cause of a verdict is told where it differs from the
+// verdict's own headline and advice: a recalled lot is not a stolen stamp.
+type byCause struct{ Headline, Advice Words }
+
 type told struct {
 	Telling
 	// sentences say the verdict in one sentence, by cause (NoCause for a
 	// verdict that has one). A reason, where there is one, follows it.
 	sentences map[Cause]Words
+	causes    map[Cause]byCause
 }
 
 var verdicts = map[estampv1.Verdict]told{
-	estampv1.Verdict_VERDICT_GENUINE: {Telling{
+	estampv1.Verdict_VERDICT_GENUINE: {Telling: Telling{
 		Label:    Words{"CHÍNH HÃNG", "GENUINE"},
 		Headline: Words{"Sản phẩm chính hãng", "Genuine product"},
-		Advice:   Words{"Tem hợp lệ và do cơ quan OCOP phát hành. Bạn có thể yên tâm về nguồn gốc.", "The stamp is valid and was issued by the OCOP authority. Its origin is confirmed."},
+		Advice:   Words{"Hãy xem tên hàng, số lô và hạn sử dụng dưới đây có khớp với nhãn trên món hàng không.", "Check that the name, lot and expiry date below match the label on the item."},
 		Tone:     ToneOK,
-	}, map[Cause]Words{NoCause: {"Tem chính hãng.", "Genuine stamp."}}},
-	estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: {Telling{
+	}, sentences: map[Cause]Words{NoCause: {"Tem do cơ quan OCOP phát hành và chưa bị thu hồi.", "Issued by the OCOP office and not withdrawn."}}},
+	estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED: {Telling: Telling{
 		Label:    Words{"CHỨNG NHẬN OCOP HẾT HẠN", "OCOP CERTIFICATE EXPIRED"},
 		Headline: Words{"Chứng nhận OCOP đã hết hạn", "OCOP certificate expired"},
-		Advice:   Words{"Sản phẩm có nguồn gốc rõ ràng, nhưng chứng nhận OCOP đã hết hiệu lực nên hạng sao chưa được xác nhận lại.", "The origin is confirmed, but the OCOP certificate has lapsed, so the star grade is not currently confirmed."},
+		Advice:   Words{"Nguồn gốc là thật; đừng chọn mua chỉ vì số sao.", "The origin is real; do not choose it for its stars alone."},
 		Tone:     ToneWarn,
-	}, map[Cause]Words{NoCause: {"Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã hết hạn.", "Genuine stamp, but the product's OCOP certificate has expired."}}},
-	estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: {Telling{
+	}, sentences: map[Cause]Words{NoCause: {"Tem do cơ quan OCOP phát hành, nhưng hạng sao trên nhãn chưa được đánh giá lại.", "The OCOP office issued this stamp, but the stars on the label have not been re-assessed."}}},
+	estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED: {Telling: Telling{
 		Label:    Words{"CHỨNG NHẬN OCOP BỊ THU HỒI", "OCOP CERTIFICATE REVOKED"},
 		Headline: Words{"Chứng nhận OCOP đã bị thu hồi", "OCOP certificate revoked"},
-		Advice:   Words{"Sản phẩm không còn được công nhận OCOP. Hãy cân nhắc trước khi mua.", "The product is no longer OCOP certified. Think twice before buying."},
+		Advice:   Words{"Đừng chọn mua vì nhãn OCOP hay số sao trên bao bì.", "Do not choose it for the OCOP label or the stars on the package."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{NoCause: {"Tem thật, nhưng giấy chứng nhận OCOP của sản phẩm đã bị thu hồi.", "Genuine stamp, but the product's OCOP certificate has been revoked."}}},
-	estampv1.Verdict_VERDICT_REVOKED: {Telling{
+	}, sentences: map[Cause]Words{NoCause: {"Sản phẩm đã mất danh hiệu OCOP, dù tem là tem thật.", "The product has lost its OCOP status, though the stamp is real."}}},
+	estampv1.Verdict_VERDICT_REVOKED: {Telling: Telling{
 		Label:    Words{"TEM ĐÃ BỊ THU HỒI", "STAMP REVOKED"},
-		Headline: Words{"Tem đã bị thu hồi", "Stamp revoked"},
-		Advice:   Words{"Tem này không còn giá trị. Đừng mua sản phẩm; hãy báo người bán hoặc cơ quan quản lý.", "This stamp is no longer valid. Do not buy the product; tell the seller or the authorities."},
+		Headline: Words{"Tem đã bị thu hồi", "Stamp withdrawn"},
+		Advice:   Words{"Đừng mua món hàng mang tem này và hãy báo cơ quan quản lý.", "Do not buy the item that carries it, and report it."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{
-		StampRevoked: {"Tem này đã bị thu hồi:", "This stamp has been revoked:"},
-		BatchRevoked: {"Cả lô hàng mang tem này đã bị thu hồi:", "The whole lot this stamp belongs to has been recalled:"},
+	}, sentences: map[Cause]Words{
+		StampRevoked: {"Riêng tem này đã bị hủy.", "This one stamp was cancelled."},
+		BatchRevoked: {"Mọi sản phẩm cùng lô với tem này đã bị rút khỏi thị trường.", "Every item of this stamp's lot was withdrawn from sale."},
+	}, causes: map[Cause]byCause{
+		BatchRevoked: {
+			Headline: Words{"Lô hàng đã bị thu hồi", "Lot recalled"},
+			Advice:   Words{"Đừng dùng món hàng này; nếu đã mua, hãy mang trả lại nơi bán.", "Do not use this item; if you bought it, take it back to the shop."},
+		},
 	}},
-	estampv1.Verdict_VERDICT_BAD_SIGNATURE: {Telling{
+	estampv1.Verdict_VERDICT_BAD_SIGNATURE: {Telling: Telling{
 		Label:    Words{"TEM GIẢ HOẶC MÃ ĐÃ BỊ SỬA", "FAKE OR ALTERED CODE"},
 		Headline: Words{"Không phải tem chính hãng", "Not a genuine stamp"},
 		Advice:   Words{"Đừng mua sản phẩm này và hãy báo cơ quan quản lý thị trường.", "Do not buy this product, and tell the market authorities."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{NoCause: {"Mã trên tem đã bị sửa hoặc là mã giả.", "The code was altered or is a fake."}}},
-	estampv1.Verdict_VERDICT_UNKNOWN_KEY: {Telling{
+	}, sentences: map[Cause]Words{NoCause: {"Mã trên tem đã bị sửa hoặc là mã giả.", "The code was altered or is a fake."}}},
+	estampv1.Verdict_VERDICT_UNKNOWN_KEY: {Telling: Telling{
 		Label:    Words{"KHÔNG XÁC THỰC ĐƯỢC TEM", "CANNOT BE VERIFIED"},
 		Headline: Words{"Không xác thực được tem", "Stamp cannot be verified"},
 		Advice:   Words{"Đừng tin vào thông tin trên nhãn; hãy hỏi người bán hoặc báo cơ quan quản lý.", "Do not trust what the label says; ask the seller or tell the authorities."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{NoCause: {"Tem không do hệ thống tem OCOP này phát hành.", "The stamp was not issued by this OCOP stamp service."}}},
-	estampv1.Verdict_VERDICT_KEY_COMPROMISED: {Telling{
+	}, sentences: map[Cause]Words{NoCause: {"Tem không do hệ thống tem OCOP này phát hành.", "The stamp was not issued by this OCOP stamp service."}}},
+	estampv1.Verdict_VERDICT_KEY_COMPROMISED: {Telling: Telling{
 		Label:    Words{"KHÔNG CÒN XÁC THỰC ĐƯỢC TEM", "CAN NO LONGER BE VERIFIED"},
 		Headline: Words{"Không còn xác thực được tem", "Stamp can no longer be verified"},
-		Advice:   Words{"Đừng dựa vào tem này để mua hàng; hãy hỏi người bán hoặc cơ quan quản lý.", "Do not rely on this stamp when buying; ask the seller or the authorities."},
+		Advice:   Words{"Đừng dựa vào tem này khi mua; hãy hỏi người bán hoặc cơ quan quản lý.", "Do not rely on this stamp when buying; ask the seller or the authorities."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{NoCause: {
-		"Khóa ký của đơn vị cấp tem đã bị lộ, nên không còn gì chứng minh tem này là thật. Lý do:",
-		"The issuer's signing key was compromised, so nothing proves this stamp genuine any more. Reason:",
+	}, sentences: map[Cause]Words{NoCause: {
+		"Mã bí mật dùng để tạo tem đã bị lộ, nên tem này có thể là giả dù trông như thật.",
+		"The secret used to make stamps has leaked, so this one may be a fake that looks real.",
 	}}},
-	estampv1.Verdict_VERDICT_NOT_ISSUED: {Telling{
+	estampv1.Verdict_VERDICT_NOT_ISSUED: {Telling: Telling{
 		Label:    Words{"TEM CHƯA TỪNG ĐƯỢC PHÁT HÀNH", "NEVER ISSUED"},
 		Headline: Words{"Tem chưa từng được phát hành", "Stamp never issued"},
 		Advice:   Words{"Đừng mua sản phẩm và hãy báo cơ quan quản lý.", "Do not buy the product, and tell the authorities."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{NoCause: {"Mã trông như mã thật nhưng không có tem nào như vậy trong hồ sơ phát hành.", "The code looks real, but no such stamp was ever issued."}}},
-	estampv1.Verdict_VERDICT_MALFORMED: {Telling{
+	}, sentences: map[Cause]Words{NoCause: {"Mã có vẻ hợp lệ nhưng không khớp với tem nào trong hồ sơ.", "The code looks valid but matches no stamp on record."}}},
+	estampv1.Verdict_VERDICT_MALFORMED: {Telling: Telling{
 		Label:    Words{"KHÔNG PHẢI MÃ TEM OCOP", "NOT AN OCOP STAMP"},
 		Headline: Words{"Không nhận ra mã", "Code not recognised"},
-		Advice:   Words{"Hãy quét lại, hoặc gõ mã in dưới tem.", "Scan again, or type the code printed under the stamp."},
+		Advice:   Words{"Hãy quét lại đúng con tem, hoặc gõ mã in dưới tem.", "Scan the stamp itself again, or type the characters printed under it."},
 		Tone:     ToneBad,
-	}, map[Cause]Words{
-		NotACode:    {"Đây không phải mã tem điện tử OCOP.", "This is not an OCOP e-stamp code."},
+	}, sentences: map[Cause]Words{
+		NotACode:    {"Đây không theo mẫu mã tem OCOP; có thể camera đã đọc một mã QR khác trên bao bì.", "This is not in the form of an OCOP stamp code; the camera may have read another QR code on the package."},
 		NewerFormat: {"Mã tem theo định dạng mới mà hệ thống này chưa đọc được.", "The stamp uses a newer format than this service reads."},
 		LookAlike:   {"Địa chỉ trong mã không thuộc hệ thống tem OCOP này.", "The address in the code does not belong to this OCOP stamp service."},
 	}},
 }
 
-// copied tells a genuine stamp that shows signs of being copied.
-var copied = told{Telling{
+// copied tells a genuine stamp that shows signs of being copied: a
+// photocopied label verifies like the original, so the product is not
+// called genuine.
+var copied = told{Telling: Telling{
 	Label:    Words{"CHÍNH HÃNG — CẦN LƯU Ý", "GENUINE — TAKE CARE"},
-	Headline: Words{"Sản phẩm chính hãng — cần lưu ý", "Genuine product — take care"},
-	Advice:   Words{"Nhãn này có thể là bản sao. Nếu bạn vừa mua hàng, hãy hỏi người bán hoặc báo cơ quan quản lý.", "This label may be a copy. If you just bought the product, ask the seller or tell the authorities."},
+	Headline: Words{"Tem có thể đã bị sao chép", "This stamp may have been copied"},
+	Advice:   Words{"Hãy hỏi người bán nguồn hàng; nếu nhãn trông như bản in lại, đừng mua và hãy báo cơ quan quản lý.", "Ask the seller where the goods came from; if the label looks reprinted, do not buy, and report it."},
 	Tone:     ToneWarn,
-}, map[Cause]Words{NoCause: {"Mã tem hợp lệ nhưng có dấu hiệu bị sao chép: tem đã được quét nhiều lần hoặc đã được nhiều cửa hàng nhận.", "The code is valid but shows signs of copying: it was scanned many times or received by several shops."}}}
+}}
 
-// A genuine stamp checked online is told by its scans.
+// A genuine stamp checked online is told by its scans, and a copied one
+// by the sign that gives it away: its count of scans and since when, or
+// the shops that received it. They are format strings.
 var (
-	firstScan     = Words{"Tem chính hãng. Đây là lần quét đầu tiên.", "Genuine stamp. This is its first scan."}
-	scannedBefore = Words{"Tem chính hãng. Tem đã được quét trước đó; nếu bạn vừa mua hàng, hãy xem lịch sử quét.", "Genuine stamp. It has been scanned before; if you just bought this, check the scan history."}
+	firstScan     = Words{"Đây là lần quét đầu tiên của tem này.", "This is the first time this stamp has been scanned."}
+	scannedBefore = Words{"Tem đã được quét trước lần này; lịch sử quét cho biết khi nào.", "It has been scanned before; its scan history says when."}
+	manyScans     = Words{"Tem đã được quét %d lần kể từ ngày %s, nhiều hơn một món hàng thường được quét.", "Scanned %d times since %s, more than one item usually is."}
+	severalShops  = Words{"Tem đã được %d cửa hàng nhận, trong khi mỗi tem chỉ đi cùng một món hàng.", "Received by %d shops, yet each stamp goes with one item only."}
+	shopsAndScans = Words{"Tem đã được %d cửa hàng nhận và được quét %d lần kể từ ngày %s.", "Received by %d shops and scanned %d times since %s."}
 	reasonLead    = Words{"Lý do:", "Reason:"}
 )
 
@@ -184,34 +210,89 @@ func Tell(v estampv1.Verdict, ws []estampv1.VerifyWarning) Telling {
 	return tellingOf(v, ws).Telling
 }
 
-// Sentence says an outcome in one sentence for a person, with its reason
-// (a revocation's, a compromised key's): what an offline check, and an
-// online one without scans, says.
+// TellCause is Tell for a verdict whose cause is known: a recalled lot
+// has a headline and advice of its own.
+func TellCause(v estampv1.Verdict, c Cause, ws []estampv1.VerifyWarning) Telling {
+	t := tellingOf(v, ws)
+	tl := t.Telling
+	if bc, ok := t.causes[c]; ok {
+		tl.Headline, tl.Advice = bc.Headline, bc.Advice
+	}
+	return tl
+}
+
+// CauseOf is the cause a Verify answer shows: whether the stamp itself or
+// its lot was revoked. Other causes are told in its sentence only.
+func CauseOf(r *estampv1.VerifyResponse) Cause {
+	switch {
+	case r.GetVerdict() != estampv1.Verdict_VERDICT_REVOKED:
+		return NoCause
+	case r.GetStampRevokeTime() != nil || r.GetStampRevocationReason() != "":
+		return StampRevoked
+	}
+	return BatchRevoked
+}
+
+// Sentence says an outcome in one sentence for a person, then its reason
+// (a revocation's, a compromised key's), if any: what an offline check,
+// and an online one without scans, says.
 func Sentence(o Outcome, lang ocop.Lang) string {
 	words, ok := verdicts[o.Verdict].sentences[o.Cause]
 	if !ok {
 		words = verdicts[estampv1.Verdict_VERDICT_MALFORMED].sentences[NotACode]
 	}
 	s := words.In(lang)
-	switch {
-	case o.Cause == StampRevoked || o.Cause == BatchRevoked || o.Verdict == estampv1.Verdict_VERDICT_KEY_COMPROMISED:
-		s += " " + o.Reason
-	case o.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED && o.Reason != "":
-		s += " " + reasonLead.In(lang) + " " + o.Reason
+	switch o.Verdict {
+	case estampv1.Verdict_VERDICT_REVOKED, estampv1.Verdict_VERDICT_KEY_COMPROMISED, estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED:
+		if o.Reason != "" {
+			s += " " + reasonLead.In(lang) + " " + o.Reason
+		}
 	}
 	return s
 }
 
+// SplitReason splits a sentence of Sentence or Message in lang before the
+// reason that ends it, which is in the words of whoever gave it (mostly
+// Vietnamese, on the English page too); reason is "" when there is none.
+func SplitReason(s string, lang ocop.Lang) (sentence, reason string) {
+	lead := reasonLead.In(lang)
+	before, after, ok := strings.Cut(s, " "+lead+" ")
+	if !ok {
+		return s, ""
+	}
+	return before + " " + lead, after
+}
+
+// Scans is what Message tells a genuine stamp by.
+type Scans struct {
+	// Count is how often the stamp was scanned, this scan included, and
+	// First when it was first.
+	Count uint64
+	First time.Time
+	// Shops is how many shops received the stamp.
+	Shops int
+}
+
 // Message is Verify's sentence for an outcome (VerifyResponse.message and
-// message_en): an issued genuine stamp is told by its scans and warnings.
-func Message(o Outcome, scans uint64, ws []estampv1.VerifyWarning) Words {
+// message_en): an issued genuine stamp is told by its scans, and one with
+// signs of copying by the sign that applies, in numbers.
+func Message(o Outcome, s Scans, ws []estampv1.VerifyWarning) Words {
+	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+		return Words{Sentence(o, ocop.VI), Sentence(o, ocop.EN)}
+	}
+	since := func(lang ocop.Lang) string { return ocop.ShowDate(ocop.FormatDate(ocop.Today(s.First)), lang) }
+	many := slices.Contains(ws, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS)
+	several := slices.Contains(ws, estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS)
 	switch {
-	case o.Verdict != estampv1.Verdict_VERDICT_GENUINE:
-	case Copied(ws):
-		return copied.sentences[NoCause]
-	case scans == 1:
+	case many && several:
+		return Words{fmt.Sprintf(shopsAndScans.VI, s.Shops, s.Count, since(ocop.VI)), fmt.Sprintf(shopsAndScans.EN, s.Shops, s.Count, since(ocop.EN))}
+	case several:
+		return Words{fmt.Sprintf(severalShops.VI, s.Shops), fmt.Sprintf(severalShops.EN, s.Shops)}
+	case many:
+		return Words{fmt.Sprintf(manyScans.VI, s.Count, since(ocop.VI)), fmt.Sprintf(manyScans.EN, s.Count, since(ocop.EN))}
+	case s.Count == 1:
 		return firstScan
-	case scans > 1:
+	case s.Count > 1:
 		return scannedBefore
 	}
 	return Words{Sentence(o, ocop.VI), Sentence(o, ocop.EN)}

@@ -68,6 +68,21 @@ func public(r *estampv1.VerifyResponse, rec *record.Stamp, st *record.StampState
 		r.Scans.LastScanTime = timestamppb.New(record.Time(st.GetLastScanUnixNano()))
 	}
 	r.StampRevocationReason = st.GetRevocation().GetReason()
+	if t := st.GetRevocation().GetTimeUnixNano(); t != 0 {
+		r.StampRevokeTime = timestamppb.New(record.Time(t))
+	}
+}
+
+// receipt is what a buyer sees of a shop's intake of a stamp: the shop's
+// name and place, and when it first received the stamp; not its id, tax
+// code or street, nor how often it scanned the stamp.
+func receipt(shop *estampv1.Retailer, rc *record.Receipt) *estampv1.PublicReceipt {
+	return &estampv1.PublicReceipt{
+		RetailerName: shop.GetName(),
+		Commune:      shop.GetAddress().GetCommune(),
+		Province:     shop.GetAddress().GetProvince(),
+		ReceiveTime:  timestamppb.New(record.Time(rc.GetFirstUnixNano())),
+	}
 }
 
 // timestamp copies a stored time, so that the answer shares nothing with

@@ -59,6 +59,11 @@ var shown = map[string]string{
 	"scans.first_scan_time":                 "state.first_scan_unix_nano",
 	"scans.last_scan_time":                  "state.last_scan_unix_nano",
 	"stamp_revocation_reason":               "state.revocation.reason",
+	"stamp_revoke_time":                     "state.revocation.time_unix_nano",
+	"received_by.retailer_name":             "retailer.name",
+	"received_by.commune":                   "retailer.address.commune",
+	"received_by.province":                  "retailer.address.province",
+	"received_by.receive_time":              "state.receipts.first_unix_nano",
 }
 
 // TestPublicAnswerIsTheAllowList fills every field of the stored records
@@ -70,19 +75,22 @@ var shown = map[string]string{
 // stored field nobody chose never reaches a buyer.
 func TestPublicAnswerIsTheAllowList(t *testing.T) {
 	rec := &record.Stamp{Producer: &estampv1.Producer{}, Product: &estampv1.Product{}, Batch: &estampv1.Batch{}, State: &record.StampState{}}
+	shop := &estampv1.Retailer{}
 	stored := map[string]string{}
 	n := 100
 	fill(rec.Producer.ProtoReflect(), "producer.", &n, stored)
 	fill(rec.Product.ProtoReflect(), "product.", &n, stored)
 	fill(rec.Batch.ProtoReflect(), "batch.", &n, stored)
 	fill(rec.State.ProtoReflect(), "state.", &n, stored)
-	for _, must := range []string{"producer.tax_code", "product.certificate.revoke_time", "batch.request_id", "batch.revoked_by", "state.revocation.actor", "state.receipts.retailer_id"} {
+	fill(shop.ProtoReflect(), "retailer.", &n, stored)
+	for _, must := range []string{"producer.tax_code", "product.certificate.revoke_time", "batch.request_id", "batch.revoked_by", "state.revocation.actor",
+		"state.receipts.retailer_id", "state.receipts.count", "retailer.tax_code", "retailer.address.street"} {
 		if _, ok := stored[must]; !ok {
 			t.Fatalf("the filler missed %s", must)
 		}
 	}
 	// A stored unix-nano field is shown as a timestamp.
-	for _, f := range []string{"state.first_scan_unix_nano", "state.last_scan_unix_nano"} {
+	for _, f := range []string{"state.first_scan_unix_nano", "state.last_scan_unix_nano", "state.revocation.time_unix_nano", "state.receipts.first_unix_nano"} {
 		var ns int64
 		fmt.Sscan(stored[f], &ns)
 		stored[f] = record.Time(ns).String()
@@ -98,7 +106,7 @@ func TestPublicAnswerIsTheAllowList(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
-	svc, err := verify.New(fakeStore{proto.Clone(rec.Producer).(*estampv1.Producer), proto.Clone(rec.Product).(*estampv1.Product), proto.Clone(rec.Batch).(*estampv1.Batch), rec.State},
+	svc, err := verify.New(fakeStore{proto.Clone(rec.Producer).(*estampv1.Producer), proto.Clone(rec.Product).(*estampv1.Product), proto.Clone(rec.Batch).(*estampv1.Batch), rec.State, shop},
 		fakeScans{rec.State}, keys.NewRing(key), []string{"https://tem.example"}, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -170,10 +178,19 @@ type fakeStore struct {
 	product  *estampv1.Product
 	batch    *estampv1.Batch
 	state    *record.StampState
+	// shop is every retailer.
+	shop *estampv1.Retailer
 }
 
 func (f fakeStore) Stamp(context.Context, uint64, uint64) (*record.Stamp, error) {
 	return &record.Stamp{Producer: f.producer, Product: f.product, Batch: f.batch, State: f.state}, nil
+}
+
+func (f fakeStore) Retailer(_ context.Context, id string) (*estampv1.Retailer, error) {
+	if f.shop == nil {
+		return nil, &ocop.NotFoundError{What: "retailer", ID: id}
+	}
+	return f.shop, nil
 }
 
 // fakeScans records nothing: the stored state is the state after the scan.
@@ -254,6 +271,12 @@ func leaves(m protoreflect.Message, prefix string, out map[string]string) {
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		path := prefix + string(fd.Name())
 		switch {
+		case fd.IsList() && fd.Message() != nil:
+			// Each element's fields, by the list's path: the filled
+			// records hold one.
+			for i := range v.List().Len() {
+				leaves(v.List().Get(i).Message(), path+".", out)
+			}
 		case fd.IsList():
 			var items []any
 			for i := range v.List().Len() {

@@ -4,6 +4,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -11,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +33,9 @@ const MaxCodeLength = 4096
 // Store is what verification reads.
 type Store interface {
 	Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error)
+	// Retailer names a shop that received a stamp: a buyer is shown
+	// which shops the goods came through.
+	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
 }
 
 // ScanRecorder records one scan durably.
@@ -188,11 +193,18 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 		}
 		return r, nil
 	}
+	// Shops are read before the scan is recorded: a failed read then
+	// leaves no scan behind for a retry to count again. Scans do not
+	// change receipts.
+	shops, err := s.shops(ctx, rec.State)
+	if err != nil {
+		return nil, err
+	}
 	state, recorded, err := s.record(ctx, caller, rec, o.Claims.Serial, now)
 	if err != nil {
 		return nil, err
 	}
-	resp := s.details(o, rec, state, now)
+	resp := s.details(o, rec, state, shops, now)
 	if !recorded {
 		resp.Warnings = append(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED)
 	}
@@ -245,14 +257,36 @@ func (s *Service) warnings(st *record.StampState) []estampv1.VerifyWarning {
 
 // details builds the answer for an issued stamp: the verdict told in words,
 // the warnings, and what the public sees of its records.
-func (s *Service) details(o verdict.Outcome, rec *record.Stamp, st *record.StampState, now time.Time) *estampv1.VerifyResponse {
+func (s *Service) details(o verdict.Outcome, rec *record.Stamp, st *record.StampState, shops []*estampv1.PublicReceipt, now time.Time) *estampv1.VerifyResponse {
 	r := &estampv1.VerifyResponse{Verdict: o.Verdict}
 	warnings := s.warnings(st)
-	msg := verdict.Message(o, st.GetScanCount(), warnings)
+	msg := verdict.Message(o, verdict.Scans{Count: st.GetScanCount(), First: record.Time(st.GetFirstScanUnixNano()), Shops: len(st.GetReceipts())}, warnings)
 	r.Message, r.MessageEn = msg.VI, msg.EN
 	r.Warnings = warnings
 	public(r, rec, st, now)
+	r.ReceivedBy = shops
 	return r
+}
+
+// shops are the shops that received a stamp as a buyer sees them, the
+// first first. A shop the registry no longer has goes unnamed rather than
+// failing the verdict.
+func (s *Service) shops(ctx context.Context, st *record.StampState) ([]*estampv1.PublicReceipt, error) {
+	receipts := slices.SortedStableFunc(slices.Values(st.GetReceipts()), func(a, b *record.Receipt) int {
+		return cmp.Compare(a.GetFirstUnixNano(), b.GetFirstUnixNano())
+	})
+	var out []*estampv1.PublicReceipt
+	for _, rc := range receipts {
+		shop, err := s.store.Retailer(ctx, rc.GetRetailerId())
+		switch {
+		case errors.As(err, new(*ocop.NotFoundError)):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, receipt(shop, rc))
+	}
+	return out, nil
 }
 
 // ListIssuerKeys implements estampv1.VerificationServiceServer.

@@ -53,7 +53,7 @@ func checkedPhoto(t *testing.T, format string) *photo.Photo {
 
 func newHandler(t *testing.T, v Verifier, photos fakePhotos) *Handler {
 	t.Helper()
-	h, err := New(v, "", keys.NewRing(), fakeRevocations{}, photos, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := New(Config{Verifier: v, Keys: keys.NewRing(), Revocations: fakeRevocations{}, Photos: photos, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestStampPageShowsPhotoAndDescription(t *testing.T) {
 	body := page(describedVerifier{photo: p.URL(), description: "Dệt tay <từ> cói.\n\nBền, mát."})
 	for _, want := range []string{
 		`<img class="photo" src="` + p.URL() + `" alt="Chiếu cói &lt;Nga Sơn&gt;" width="3" height="2">`,
-		`<p class="description">Dệt tay &lt;từ&gt; cói.` + "\n\n" + `Bền, mát.</p>`,
+		`<p class="description" lang="vi">Dệt tay &lt;từ&gt; cói.` + "\n\n" + `Bền, mát.</p>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %s:\n%s", want, body)

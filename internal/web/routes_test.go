@@ -16,7 +16,7 @@ import (
 // the rate limit applies and how metrics label it; the server asks it
 // instead of listing paths of its own.
 func TestRouteTable(t *testing.T) {
-	h, err := New(fakeVerifier{}, "/QR", keys.NewRing(), fakeRevocations{}, fakePhotos{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := New(Config{Verifier: fakeVerifier{}, BasePath: "/QR", Keys: keys.NewRing(), Revocations: fakeRevocations{}, Photos: fakePhotos{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

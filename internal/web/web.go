@@ -71,24 +71,40 @@ type RevocationList interface {
 	ListRevocations(ctx context.Context, req *estampv1.ListRevocationsRequest) (*estampv1.ListRevocationsResponse, error)
 }
 
+// Config is what the handler is built from.
+type Config struct {
+	Verifier Verifier
+	// BasePath is the path of the base URL stamps are issued under (""
+	// at the root, else e.g. "/QR", upper case): links to a stamp page
+	// are built from it, never from the request.
+	BasePath    string
+	Keys        KeyRing
+	Revocations RevocationList
+	Photos      Photos
+	// ReportContact is who a buyer tells of a suspected fake, as the
+	// operator wrote it (estampd --report-contact): the issuing office's
+	// name and phone. Without it the page has no such line: a made-up
+	// contact would send reports nowhere.
+	ReportContact string
+	Log           *slog.Logger
+}
+
 // Handler serves the web pages.
 type Handler struct {
 	verifier Verifier
-	// basePath is the path of the service's base URL ("" at the root):
-	// links to a stamp page are built from it, never from the request.
 	basePath string
 	keys     KeyRing
 	revoked  RevocationList
 	photos   Photos
+	report   string
 	log      *slog.Logger
 	page     *template.Template
 	css      []byte
 	mux      *http.ServeMux
 }
 
-// New builds the handler; basePath is the path of the base URL stamps are
-// issued under ("" at the root, else e.g. "/QR", upper case).
-func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, photos Photos, log *slog.Logger) (*Handler, error) {
+// New builds the handler.
+func New(cfg Config) (*Handler, error) {
 	page, err := template.New("page").Parse(pageTemplate)
 	if err != nil {
 		return nil, err
@@ -97,7 +113,8 @@ func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, phot
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{verifier: v, basePath: basePath, keys: ring, revoked: revoked, photos: photos, log: log, page: page, css: css, mux: http.NewServeMux()}
+	h := &Handler{verifier: cfg.Verifier, basePath: cfg.BasePath, keys: cfg.Keys, revoked: cfg.Revocations, photos: cfg.Photos,
+		report: strings.TrimSpace(cfg.ReportContact), log: cfg.Log, page: page, css: css, mux: http.NewServeMux()}
 	for _, rt := range routes {
 		pattern := "GET " + rt.path
 		if rt.path == "/" {
@@ -106,9 +123,11 @@ func New(v Verifier, basePath string, ring KeyRing, revoked RevocationList, phot
 		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(h, w, r) })
 	}
 	h.mux.HandleFunc("GET "+photo.Dir+"{file}", h.photo)
-	// Any other path is not found. It is registered for GET so that any
-	// other method gets 405 on every path, as it did before the table.
-	h.mux.HandleFunc("GET /{path...}", http.NotFound)
+	// Any other path is not found, and any other method not allowed:
+	// both on the site's own page, which a person who mistyped an
+	// address can read and leave by a link home.
+	h.mux.HandleFunc("GET /{path...}", h.notFound)
+	h.mux.HandleFunc("/{path...}", h.notAllowed)
 	return h, nil
 }
 
@@ -124,8 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// address rule refuses would turn genuine.
 	if lastStampSegment(r.URL.Path) >= 0 {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			hd.Set("Allow", "GET, HEAD")
-			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			h.notAllowed(w, r)
 			return
 		}
 		h.stamp(w, r)
@@ -151,7 +169,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) stamp(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	if i := lastStampSegment(path); i+len(stampcode.PathSegment) == len(path) {
-		http.NotFound(w, r)
+		h.notFound(w, r)
 		return
 	}
 	h.verify(w, r, path, true)
@@ -188,9 +206,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string, is
 		return
 	case err != nil:
 		h.log.Error("verify from web", "err", err)
-		t := textsFor(language(r))
-		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, t.ServerError, http.StatusInternalServerError)
+		h.serverError(w, r)
 		return
 	}
 	// Each view is a scan with its own count: never from a shared cache.
@@ -200,7 +216,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, code string, is
 		b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(resp)
 		if err != nil {
 			h.log.Error("verify from web: JSON", "err", err)
-			http.Error(w, textsFor(language(r)).ServerError, http.StatusInternalServerError)
+			h.serverError(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -218,6 +234,31 @@ func clientOf(r *http.Request) string {
 		host = r.RemoteAddr
 	}
 	return host + "\x00" + r.UserAgent()
+}
+
+// notFound is the site's own 404 page.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, http.StatusNotFound)
+}
+
+// notAllowed is the site's own 405 page: every page here is only read.
+func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	h.fail(w, r, http.StatusMethodNotAllowed)
+}
+
+// serverError is the site's own 500 page, never kept: the next try may
+// well work.
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	h.fail(w, r, http.StatusInternalServerError)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int) {
+	v := h.view(r, nil, nil, "")
+	e := v.T.errors[status]
+	v.Error, v.Title = &e, e.Title
+	h.render(w, r, status, v)
 }
 
 // typed is the code a page answers: a stamp path or a code from the form.
@@ -267,24 +308,49 @@ type pageView struct {
 	Title                     string
 	Code, FormError           string
 	Result                    *resultView
+	// Report is who to tell of a suspected fake, on result pages.
+	Report string
+	// Error is an error page's title and text.
+	Error *errorText
 }
 
 type resultView struct {
-	Kind, Icon, Headline, Explain, Advice         string
+	Kind, Icon, Headline, Advice string
+	// Explain is what the records say of this code (Verify's message),
+	// and Reason the reason that ends it, in the words of whoever gave
+	// it: it is marked Vietnamese on the English page.
+	Explain, Reason string
+	// Since is when the stamp or its lot was revoked, on a revoked one.
+	Since string
+	// Void means the stamp or its lot was revoked: nothing on the page
+	// vouches for the item any more, and nothing is styled as valid.
+	// StarsVoid means the grade on the label does not hold.
+	Void, StarsVoid                               bool
 	Product, StarsDrawn, StarsText, Group         string
-	Producer, ProducerKind, Phone, Origin         string
-	LegacyDistrict                                string
+	Producer, ProducerKind, Phone                 string
+	Tel                                           template.URL
+	Origin, LegacyDistrict                        string
 	Decision, Authority, DecisionDate, ValidUntil string
 	Status, StatusKind, RevocationReason          string
 	Lot, Produced, Expiry, Serial, Issued         string
 	Recalled, RecallReason                        string
-	ScanText, ScanNote                            string
+	Shops                                         []shopView
+	MoreShops                                     string
+	ScanCount, FirstScan, LastScan, ScanNote      string
 	// Description is the producer's text for buyers; Photo the
 	// product's photo's path, with its size in pixels.
 	Description             string
 	Photo                   string
 	PhotoWidth, PhotoHeight int32
 }
+
+// shopView is a shop that received the stamp: its name, its place and the
+// day it did.
+type shopView struct{ Name, Place, Date string }
+
+// maxShops is how many shops the page names; a stamp received by more is
+// a copy many times over, and the rest are counted.
+const maxShops = 3
 
 func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, in *typed, formError string) *pageView {
 	lang := language(r)
@@ -302,6 +368,7 @@ func (h *Handler) view(r *http.Request, resp *estampv1.VerifyResponse, in *typed
 	}
 	v.Result = result(resp, lang, t)
 	v.Title = v.Result.Headline
+	v.Report = h.report
 	return v
 }
 
@@ -325,7 +392,8 @@ func (h *Handler) switchURL(in *typed, lang ocop.Lang) string {
 }
 
 func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView {
-	tell := verdict.Tell(resp.Verdict, resp.Warnings)
+	cause := verdict.CauseOf(resp)
+	tell := verdict.TellCause(resp.Verdict, cause, resp.Warnings)
 	msg := resp.Message
 	if lang == ocop.EN {
 		msg = resp.MessageEn
@@ -333,12 +401,23 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	// The icon says the verdict besides the colour, for readers who do
 	// not see colour.
 	icons := map[verdict.Tone]string{verdict.ToneOK: "✓", verdict.ToneWarn: "!", verdict.ToneBad: "✗"}
-	rv := &resultView{Kind: string(tell.Tone), Icon: icons[tell.Tone], Headline: tell.Headline.In(lang), Explain: msg, Advice: tell.Advice.In(lang)}
+	rv := &resultView{Kind: string(tell.Tone), Icon: icons[tell.Tone], Headline: tell.Headline.In(lang), Advice: tell.Advice.In(lang)}
+	rv.Explain, rv.Reason = verdict.SplitReason(msg, lang)
+	switch cause {
+	case verdict.StampRevoked:
+		rv.Since = since(resp.GetStampRevokeTime(), lang, t)
+	case verdict.BatchRevoked:
+		rv.Since = since(resp.GetBatch().GetRevokeTime(), lang, t)
+	}
 	if resp.Product == nil {
 		return rv
 	}
 	p, c, b, o, s := resp.Product, resp.Product.GetCertificate(), resp.Batch, resp.Origin, resp.Scans
 	grade := p.GetStarGrade()
+	rv.Void = resp.Verdict == estampv1.Verdict_VERDICT_REVOKED
+	// The grade the label claims holds only while the stamp and the
+	// certificate do.
+	rv.StarsVoid = rv.Void || resp.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED || resp.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED
 	rv.Product = p.GetName()
 	rv.Description = p.GetDescription()
 	rv.Photo, rv.PhotoWidth, rv.PhotoHeight = p.GetPhotoUrl(), p.GetPhotoWidth(), p.GetPhotoHeight()
@@ -348,6 +427,7 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	rv.Producer = resp.Producer.GetName()
 	rv.ProducerKind = ocop.KindName(resp.Producer.GetKind(), lang)
 	rv.Phone = resp.Producer.GetPhone()
+	rv.Tel = telURL(rv.Phone)
 	rv.Origin = joinNonEmpty(", ", resp.Producer.GetAddress().GetStreet(), o.GetCommune(), o.GetProvince())
 	rv.LegacyDistrict = o.GetLegacyDistrict()
 	rv.Decision = c.GetDecisionNumber()
@@ -360,27 +440,77 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED: "warn",
 		estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED: "bad",
 	}[c.GetStatus()]
-	rv.RevocationReason = c.GetRevocationReason()
+	if rv.Void && rv.StatusKind == "ok" {
+		// A certificate in force says nothing for a withdrawn stamp.
+		rv.StatusKind = "void"
+	}
+	// The banner gives the reason of the verdict; the card gives only
+	// what the banner does not.
+	if resp.Verdict != estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED {
+		rv.RevocationReason = c.GetRevocationReason()
+	}
 	rv.Lot = b.GetLot()
 	rv.Produced = date(b.GetProductionDate(), lang, t)
 	rv.Expiry = date(b.GetExpiryDate(), lang, t)
-	rv.Serial = fmt.Sprint(resp.Serial)
+	rv.Serial = ocop.ShowSerial(resp.Serial)
 	rv.Issued = when(b.GetIssueTime(), lang)
-	if b.GetRevoked() {
+	if b.GetRevoked() && cause != verdict.BatchRevoked {
 		rv.Recalled, rv.RecallReason = when(b.GetRevokeTime(), lang), b.GetRevocationReason()
 	}
-	switch {
-	case s.GetScanCount() == 0:
-		rv.ScanText = t.NoScans
-	case s.GetScanCount() == 1:
-		rv.ScanText = fmt.Sprintf(t.ScanCountFirst, when(s.GetFirstScanTime(), lang))
-	default:
-		rv.ScanText = fmt.Sprintf(t.ScanCount, s.GetScanCount(), when(s.GetFirstScanTime(), lang))
+	for i, shop := range resp.GetReceivedBy() {
+		if i == maxShops {
+			rv.MoreShops = fmt.Sprintf(t.MoreShops, len(resp.GetReceivedBy())-maxShops)
+			break
+		}
+		rv.Shops = append(rv.Shops, shopView{Name: shop.GetRetailerName(), Place: joinNonEmpty(", ", shop.GetCommune(), shop.GetProvince()),
+			Date: ocop.ShowDate(ocop.FormatDate(ocop.Today(shop.GetReceiveTime().AsTime())), lang)})
 	}
+	switch n := s.GetScanCount(); {
+	case n == 0:
+		rv.ScanCount = t.NoScans
+	case n == 1:
+		rv.ScanCount = t.ScanOnce
+	default:
+		rv.ScanCount = fmt.Sprintf(t.ScanTimes, n)
+		rv.LastScan = when(s.GetLastScanTime(), lang)
+	}
+	rv.FirstScan = when(s.GetFirstScanTime(), lang)
 	if slices.Contains(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED) {
 		rv.ScanNote = verdict.Warning(estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED).In(lang)
 	}
 	return rv
+}
+
+// since says when a stamp or its lot was revoked, or "" if not known.
+func since(ts *timestamppb.Timestamp, lang ocop.Lang, t *texts) string {
+	if ts == nil {
+		return ""
+	}
+	return fmt.Sprintf(t.Since, when(ts, lang))
+}
+
+// telURL is a tel: link that dials phone from anywhere: the registry's
+// phones are digits, spaces and dots, with an optional leading '+', and a
+// national number's leading 0 becomes Vietnam's +84. html/template
+// refuses tel: links from text, so the link is built here from digits
+// alone.
+func telURL(phone string) template.URL {
+	var digits strings.Builder
+	for _, r := range phone {
+		if r >= '0' && r <= '9' {
+			digits.WriteRune(r)
+		}
+	}
+	d := digits.String()
+	switch {
+	case len(d) < 7 || len(d) > 15:
+		return ""
+	case strings.HasPrefix(strings.TrimSpace(phone), "+"):
+		return template.URL("tel:+" + d)
+	case strings.HasPrefix(d, "0"):
+		return template.URL("tel:+84" + d[1:])
+	}
+	return template.URL("tel:" + d)
 }
 
 func joinNonEmpty(sep string, parts ...string) string {
@@ -412,12 +542,17 @@ func when(ts *timestamppb.Timestamp, lang ocop.Lang) string {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v *pageView) {
 	var buf bytes.Buffer
 	if err := h.page.ExecuteTemplate(&buf, "page", v); err != nil {
+		// The page itself failed: plain text is all that is left.
 		h.log.Error("render page", "err", err)
-		http.Error(w, v.T.ServerError, http.StatusInternalServerError)
+		http.Error(w, v.T.errors[http.StatusInternalServerError].Text, http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", v.Lang)
+	if w.Header().Get("Vary") == "" {
+		// Every page is in the language the request asked for.
+		w.Header().Set("Vary", "Accept-Language")
+	}
 	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
@@ -433,21 +568,21 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, v *
 func (h *Handler) photo(w http.ResponseWriter, r *http.Request) {
 	sum, ct, ok := photo.ParseURL(r.URL.Path)
 	if !ok {
-		http.NotFound(w, r)
+		h.notFound(w, r)
 		return
 	}
 	data, err := h.photos.Photo(r.Context(), sum)
 	var missing *ocop.NotFoundError
 	switch {
 	case errors.As(err, &missing):
-		http.NotFound(w, r)
+		h.notFound(w, r)
 		return
 	case err != nil:
 		h.log.Error("photo", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		h.serverError(w, r)
 		return
 	case photo.TypeOf(data) != ct:
-		http.NotFound(w, r)
+		h.notFound(w, r)
 		return
 	}
 	hd := w.Header()

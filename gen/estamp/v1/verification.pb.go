@@ -414,6 +414,9 @@ func (x *ScanHistory) GetLastScanTime() *timestamppb.Timestamp {
 //     request id of its issuance;
 //   - who revoked a stamp, a batch or a certificate (actors, token ids),
 //     and when a certificate was revoked (its reason is shown);
+//   - of the shops that received the stamp, anything but their names, their
+//     communes and provinces and the day they received it: not their ids,
+//     tax codes or streets, nor how often they scanned it;
 //   - the product's grade today, when it differs from the label's: the
 //     certificate's decision and status say whether the label's holds;
 //   - and anything added to the registry's records later.
@@ -442,7 +445,13 @@ type VerifyResponse struct {
 	// Whether this very stamp (not its batch) was revoked, and why.
 	StampRevocationReason string `protobuf:"bytes,11,opt,name=stamp_revocation_reason,json=stampRevocationReason,proto3" json:"stamp_revocation_reason,omitempty"`
 	// Signs that a genuine stamp may have been copied; empty when none.
-	Warnings      []VerifyWarning `protobuf:"varint,12,rep,packed,name=warnings,proto3,enum=estamp.v1.VerifyWarning" json:"warnings,omitempty"`
+	Warnings []VerifyWarning `protobuf:"varint,12,rep,packed,name=warnings,proto3,enum=estamp.v1.VerifyWarning" json:"warnings,omitempty"`
+	// When this very stamp (not its batch) was revoked; unset unless it was.
+	StampRevokeTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=stamp_revoke_time,json=stampRevokeTime,proto3" json:"stamp_revoke_time,omitempty"`
+	// The shops that received this stamp at intake, the first first, for
+	// issued stamps; empty when none did. More than one means that one of
+	// them holds a copy (the SEVERAL_RETAILERS warning).
+	ReceivedBy    []*PublicReceipt `protobuf:"bytes,17,rep,name=received_by,json=receivedBy,proto3" json:"received_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -561,6 +570,95 @@ func (x *VerifyResponse) GetWarnings() []VerifyWarning {
 	return nil
 }
 
+func (x *VerifyResponse) GetStampRevokeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StampRevokeTime
+	}
+	return nil
+}
+
+func (x *VerifyResponse) GetReceivedBy() []*PublicReceipt {
+	if x != nil {
+		return x.ReceivedBy
+	}
+	return nil
+}
+
+// PublicReceipt is a shop's intake of a stamp as a buyer sees it: which
+// shop, where, and since when, so that a buyer can tell whether the goods
+// came through the shop they stand in.
+type PublicReceipt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shop's name, as registered.
+	RetailerName string `protobuf:"bytes,1,opt,name=retailer_name,json=retailerName,proto3" json:"retailer_name,omitempty"`
+	// Commune, ward or special zone of the shop.
+	Commune string `protobuf:"bytes,2,opt,name=commune,proto3" json:"commune,omitempty"`
+	// Province or city of the shop.
+	Province string `protobuf:"bytes,3,opt,name=province,proto3" json:"province,omitempty"`
+	// When the shop first received the stamp.
+	ReceiveTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=receive_time,json=receiveTime,proto3" json:"receive_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicReceipt) Reset() {
+	*x = PublicReceipt{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicReceipt) ProtoMessage() {}
+
+func (x *PublicReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicReceipt.ProtoReflect.Descriptor instead.
+func (*PublicReceipt) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PublicReceipt) GetRetailerName() string {
+	if x != nil {
+		return x.RetailerName
+	}
+	return ""
+}
+
+func (x *PublicReceipt) GetCommune() string {
+	if x != nil {
+		return x.Commune
+	}
+	return ""
+}
+
+func (x *PublicReceipt) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+func (x *PublicReceipt) GetReceiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceiveTime
+	}
+	return nil
+}
+
 // PublicProduct is what a buyer sees of the product a stamp is for: what
 // it is, the grade its label claims, and whether that grade still holds.
 type PublicProduct struct {
@@ -589,7 +687,7 @@ type PublicProduct struct {
 
 func (x *PublicProduct) Reset() {
 	*x = PublicProduct{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	mi := &file_estamp_v1_verification_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +699,7 @@ func (x *PublicProduct) String() string {
 func (*PublicProduct) ProtoMessage() {}
 
 func (x *PublicProduct) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	mi := &file_estamp_v1_verification_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +712,7 @@ func (x *PublicProduct) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicProduct.ProtoReflect.Descriptor instead.
 func (*PublicProduct) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{4}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PublicProduct) GetName() string {
@@ -697,7 +795,7 @@ type PublicCertificate struct {
 
 func (x *PublicCertificate) Reset() {
 	*x = PublicCertificate{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	mi := &file_estamp_v1_verification_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +807,7 @@ func (x *PublicCertificate) String() string {
 func (*PublicCertificate) ProtoMessage() {}
 
 func (x *PublicCertificate) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	mi := &file_estamp_v1_verification_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +820,7 @@ func (x *PublicCertificate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicCertificate.ProtoReflect.Descriptor instead.
 func (*PublicCertificate) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{5}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PublicCertificate) GetDecisionNumber() string {
@@ -785,7 +883,7 @@ type PublicProducer struct {
 
 func (x *PublicProducer) Reset() {
 	*x = PublicProducer{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	mi := &file_estamp_v1_verification_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +895,7 @@ func (x *PublicProducer) String() string {
 func (*PublicProducer) ProtoMessage() {}
 
 func (x *PublicProducer) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	mi := &file_estamp_v1_verification_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,7 +908,7 @@ func (x *PublicProducer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicProducer.ProtoReflect.Descriptor instead.
 func (*PublicProducer) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{6}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PublicProducer) GetName() string {
@@ -858,7 +956,7 @@ type PublicAddress struct {
 
 func (x *PublicAddress) Reset() {
 	*x = PublicAddress{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[7]
+	mi := &file_estamp_v1_verification_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -870,7 +968,7 @@ func (x *PublicAddress) String() string {
 func (*PublicAddress) ProtoMessage() {}
 
 func (x *PublicAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[7]
+	mi := &file_estamp_v1_verification_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -883,7 +981,7 @@ func (x *PublicAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicAddress.ProtoReflect.Descriptor instead.
 func (*PublicAddress) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{7}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PublicAddress) GetProvince() string {
@@ -939,7 +1037,7 @@ type PublicBatch struct {
 
 func (x *PublicBatch) Reset() {
 	*x = PublicBatch{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[8]
+	mi := &file_estamp_v1_verification_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -951,7 +1049,7 @@ func (x *PublicBatch) String() string {
 func (*PublicBatch) ProtoMessage() {}
 
 func (x *PublicBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[8]
+	mi := &file_estamp_v1_verification_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -964,7 +1062,7 @@ func (x *PublicBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicBatch.ProtoReflect.Descriptor instead.
 func (*PublicBatch) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{8}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PublicBatch) GetLot() string {
@@ -1025,7 +1123,7 @@ type ListIssuerKeysRequest struct {
 
 func (x *ListIssuerKeysRequest) Reset() {
 	*x = ListIssuerKeysRequest{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[9]
+	mi := &file_estamp_v1_verification_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1135,7 @@ func (x *ListIssuerKeysRequest) String() string {
 func (*ListIssuerKeysRequest) ProtoMessage() {}
 
 func (x *ListIssuerKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[9]
+	mi := &file_estamp_v1_verification_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1148,7 @@ func (x *ListIssuerKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuerKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListIssuerKeysRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{9}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{10}
 }
 
 // IssuerKey is a public key stamps are signed with.
@@ -1081,7 +1179,7 @@ type IssuerKey struct {
 
 func (x *IssuerKey) Reset() {
 	*x = IssuerKey{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[10]
+	mi := &file_estamp_v1_verification_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1191,7 @@ func (x *IssuerKey) String() string {
 func (*IssuerKey) ProtoMessage() {}
 
 func (x *IssuerKey) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[10]
+	mi := &file_estamp_v1_verification_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1204,7 @@ func (x *IssuerKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssuerKey.ProtoReflect.Descriptor instead.
 func (*IssuerKey) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{10}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *IssuerKey) GetKeyId() string {
@@ -1183,7 +1281,7 @@ type ListIssuerKeysResponse struct {
 
 func (x *ListIssuerKeysResponse) Reset() {
 	*x = ListIssuerKeysResponse{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[11]
+	mi := &file_estamp_v1_verification_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1195,7 +1293,7 @@ func (x *ListIssuerKeysResponse) String() string {
 func (*ListIssuerKeysResponse) ProtoMessage() {}
 
 func (x *ListIssuerKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[11]
+	mi := &file_estamp_v1_verification_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1208,7 +1306,7 @@ func (x *ListIssuerKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuerKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListIssuerKeysResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{11}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListIssuerKeysResponse) GetKeys() []*IssuerKey {
@@ -1233,7 +1331,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\x98\x04\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\x9b\x05\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
@@ -1248,8 +1346,16 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x05scans\x18\n" +
 	" \x01(\v2\x16.estamp.v1.ScanHistoryR\x05scans\x126\n" +
 	"\x17stamp_revocation_reason\x18\v \x01(\tR\x15stampRevocationReason\x124\n" +
-	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarningsJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
-	"\"\xb4\x02\n" +
+	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarnings\x12F\n" +
+	"\x11stamp_revoke_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\x0fstampRevokeTime\x129\n" +
+	"\vreceived_by\x18\x11 \x03(\v2\x18.estamp.v1.PublicReceiptR\n" +
+	"receivedByJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"\"\xa9\x01\n" +
+	"\rPublicReceipt\x12#\n" +
+	"\rretailer_name\x18\x01 \x01(\tR\fretailerName\x12\x18\n" +
+	"\acommune\x18\x02 \x01(\tR\acommune\x12\x1a\n" +
+	"\bprovince\x18\x03 \x01(\tR\bprovince\x12=\n" +
+	"\freceive_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\"\xb4\x02\n" +
 	"\rPublicProduct\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\x05group\x18\x02 \x01(\x0e2\x17.estamp.v1.ProductGroupR\x05group\x12\x1d\n" +
@@ -1342,7 +1448,7 @@ func file_estamp_v1_verification_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_estamp_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),                   // 0: estamp.v1.Verdict
 	(VerifyWarning)(0),             // 1: estamp.v1.VerifyWarning
@@ -1351,51 +1457,55 @@ var file_estamp_v1_verification_proto_goTypes = []any{
 	(*Origin)(nil),                 // 4: estamp.v1.Origin
 	(*ScanHistory)(nil),            // 5: estamp.v1.ScanHistory
 	(*VerifyResponse)(nil),         // 6: estamp.v1.VerifyResponse
-	(*PublicProduct)(nil),          // 7: estamp.v1.PublicProduct
-	(*PublicCertificate)(nil),      // 8: estamp.v1.PublicCertificate
-	(*PublicProducer)(nil),         // 9: estamp.v1.PublicProducer
-	(*PublicAddress)(nil),          // 10: estamp.v1.PublicAddress
-	(*PublicBatch)(nil),            // 11: estamp.v1.PublicBatch
-	(*ListIssuerKeysRequest)(nil),  // 12: estamp.v1.ListIssuerKeysRequest
-	(*IssuerKey)(nil),              // 13: estamp.v1.IssuerKey
-	(*ListIssuerKeysResponse)(nil), // 14: estamp.v1.ListIssuerKeysResponse
-	(*timestamppb.Timestamp)(nil),  // 15: google.protobuf.Timestamp
-	(ProductGroup)(0),              // 16: estamp.v1.ProductGroup
-	(CertifyingAuthority)(0),       // 17: estamp.v1.CertifyingAuthority
-	(CertificateStatus)(0),         // 18: estamp.v1.CertificateStatus
-	(ProducerKind)(0),              // 19: estamp.v1.ProducerKind
+	(*PublicReceipt)(nil),          // 7: estamp.v1.PublicReceipt
+	(*PublicProduct)(nil),          // 8: estamp.v1.PublicProduct
+	(*PublicCertificate)(nil),      // 9: estamp.v1.PublicCertificate
+	(*PublicProducer)(nil),         // 10: estamp.v1.PublicProducer
+	(*PublicAddress)(nil),          // 11: estamp.v1.PublicAddress
+	(*PublicBatch)(nil),            // 12: estamp.v1.PublicBatch
+	(*ListIssuerKeysRequest)(nil),  // 13: estamp.v1.ListIssuerKeysRequest
+	(*IssuerKey)(nil),              // 14: estamp.v1.IssuerKey
+	(*ListIssuerKeysResponse)(nil), // 15: estamp.v1.ListIssuerKeysResponse
+	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(ProductGroup)(0),              // 17: estamp.v1.ProductGroup
+	(CertifyingAuthority)(0),       // 18: estamp.v1.CertifyingAuthority
+	(CertificateStatus)(0),         // 19: estamp.v1.CertificateStatus
+	(ProducerKind)(0),              // 20: estamp.v1.ProducerKind
 }
 var file_estamp_v1_verification_proto_depIdxs = []int32{
-	15, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
-	15, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
+	16, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
+	16, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerifyResponse.verdict:type_name -> estamp.v1.Verdict
-	7,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.PublicProduct
-	9,  // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.PublicProducer
+	8,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.PublicProduct
+	10, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.PublicProducer
 	4,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
-	11, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.PublicBatch
+	12, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.PublicBatch
 	5,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
 	1,  // 8: estamp.v1.VerifyResponse.warnings:type_name -> estamp.v1.VerifyWarning
-	16, // 9: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
-	8,  // 10: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
-	17, // 11: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
-	18, // 12: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
-	19, // 13: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
-	10, // 14: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
-	15, // 15: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
-	15, // 16: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
-	15, // 17: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
-	15, // 18: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
-	2,  // 19: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
-	13, // 20: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
-	3,  // 21: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
-	12, // 22: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	6,  // 23: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	14, // 24: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	23, // [23:25] is the sub-list for method output_type
-	21, // [21:23] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	16, // 9: estamp.v1.VerifyResponse.stamp_revoke_time:type_name -> google.protobuf.Timestamp
+	7,  // 10: estamp.v1.VerifyResponse.received_by:type_name -> estamp.v1.PublicReceipt
+	16, // 11: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
+	17, // 12: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
+	9,  // 13: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
+	18, // 14: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
+	19, // 15: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
+	20, // 16: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
+	11, // 17: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
+	16, // 18: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
+	16, // 19: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
+	16, // 20: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
+	16, // 21: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
+	2,  // 22: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
+	14, // 23: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
+	3,  // 24: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
+	13, // 25: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
+	6,  // 26: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	15, // 27: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	26, // [26:28] is the sub-list for method output_type
+	24, // [24:26] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_verification_proto_init() }
@@ -1410,7 +1520,7 @@ func file_estamp_v1_verification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_verification_proto_rawDesc), len(file_estamp_v1_verification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
