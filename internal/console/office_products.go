@@ -323,7 +323,7 @@ func (h *Handler) renewCertificate(rq *Request) error {
 	}
 	_, err = h.api.registry.UpdateCertification(rq.Ctx(), &estampv1.UpdateCertificationRequest{ProductId: id,
 		Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: enumValue(f.Value("renewal.star_grade")), Certificate: cert}},
-		Force: f.Value("renewal.force") == "yes"})
+		Force:  f.Value("renewal.force") == "yes"})
 	if err != nil {
 		return h.productFormRefused(rq, err, f, renewal)
 	}

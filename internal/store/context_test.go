@@ -31,7 +31,9 @@ func TestCancelledContextIsRefusedBeforeAnyWrite(t *testing.T) {
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	writes := map[string]func() error{
-		"CreateProducer": func() error { return s.CreateProducer(done, producer("B"), false, at(t0), said(audit.ProducerCreate, "B")) },
+		"CreateProducer": func() error {
+			return s.CreateProducer(done, producer("B"), false, at(t0), said(audit.ProducerCreate, "B"))
+		},
 		"CreateProduct": func() error {
 			return s.CreateProduct(done, product("A2", "A"), at(t0), said(audit.ProductCreate, "A2"))
 		},
@@ -144,7 +146,9 @@ func TestContextDoneWhileWaitingForTheWriterIsRefused(t *testing.T) {
 	waiting, cancel := context.WithCancel(context.Background())
 	refused := make(chan error, 1)
 	time.Sleep(20 * time.Millisecond) // let A take the lock
-	wg.Go(func() { refused <- s.CreateProducer(waiting, producer("B"), false, at(t0), said(audit.ProducerCreate, "B")) })
+	wg.Go(func() {
+		refused <- s.CreateProducer(waiting, producer("B"), false, at(t0), said(audit.ProducerCreate, "B"))
+	})
 	time.Sleep(20 * time.Millisecond) // let B wait for it
 	cancel()
 	close(release)
