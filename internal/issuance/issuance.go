@@ -125,7 +125,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 		case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
 			return nil, ocop.Precondition("giấy chứng nhận %s của sản phẩm %s đã bị thu hồi: %s", "certificate %s of product %s was revoked: %s", p.Certificate.DecisionNumber, p.Id, p.Certificate.RevocationReason)
 		case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
-			return nil, ocop.Precondition("giấy chứng nhận %s của sản phẩm %s đã hết hạn ngày %s", "certificate %s of product %s expired on %s", p.Certificate.DecisionNumber, p.Id, p.Certificate.ValidUntil)
+			return nil, ocop.Precondition("giấy chứng nhận %[1]s của sản phẩm %[2]s đã hết hạn ngày %[4]s", "certificate %[1]s of product %[2]s expired on %[3]s", p.Certificate.DecisionNumber, p.Id, p.Certificate.ValidUntil, ocop.ShowDate(p.Certificate.ValidUntil, ocop.VI))
 		}
 		return &estampv1.Batch{
 			Lot:                       r.lot,

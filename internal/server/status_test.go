@@ -31,7 +31,7 @@ func TestErrorsSayItInVietnamese(t *testing.T) {
 		{"expired certificate", func() error {
 			_, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA-CU", Lot: "L", Quantity: 1, ProductionDate: "2026-11-01", RequestId: "r1"})
 			return err
-		}, codes.FailedPrecondition, "expired on 2024-01-03", "đã hết hạn ngày 2024-01-03"},
+		}, codes.FailedPrecondition, "expired on 2024-01-03", "đã hết hạn ngày 03/01/2024"},
 		{"invalid quantity", func() error {
 			_, err := e.Issuance.IssueStamps(ctx, &estampv1.IssueStampsRequest{ProductId: "NEM-CHUA", Lot: "L", Quantity: 0, ProductionDate: "2026-11-01", RequestId: "r2"})
 			return err
