@@ -30,7 +30,7 @@ func (a *app) admin(ctx context.Context, args []string) error {
 	}
 	h, ok := sub[args[0]]
 	if !ok {
-		return usage(sayWantWord, "admin", args[0], "tokens, accounts, keys, audit hoặc backup", "tokens, accounts, keys, audit or backup")
+		return wantWord("admin", args[0], "tokens", "accounts", "keys", "audit", "backup")
 	}
 	return h(ctx, args[1], args[2:])
 }
@@ -102,7 +102,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		fmt.Fprint(a.out, a.say(sayTokenRevoked, resp.Token.Id))
 		return nil
 	}
-	return usage(sayWantWord, "admin tokens", verb, "create, list hoặc revoke", "create, list or revoke")
+	return wantWord("admin tokens", verb, "create", "list", "revoke")
 }
 
 // adminAccounts manages people's console accounts. A one-time password
@@ -196,7 +196,7 @@ func (a *app) adminAccounts(ctx context.Context, verb string, args []string) err
 		fmt.Fprint(a.out, a.say(sayAccountDisable, resp.Account.Username))
 		return nil
 	}
-	return usage(sayWantWord, "admin accounts", verb, "create, list, reset hoặc disable", "create, list, reset or disable")
+	return wantWord("admin accounts", verb, "create", "list", "reset", "disable")
 }
 
 func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
@@ -235,7 +235,7 @@ func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
 		}
 		key = resp.Key
 	default:
-		return usage(sayWantWord, "admin keys", verb, "rotate, retire hoặc compromised", "rotate, retire or compromised")
+		return wantWord("admin keys", verb, "rotate", "retire", "compromised")
 	}
 	if a.json {
 		return a.printJSON(key)
@@ -303,7 +303,7 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		}
 		return nil
 	}
-	return usage(sayWantWord, "admin audit", verb, "list hoặc verify", "list or verify")
+	return wantWord("admin audit", verb, "list", "verify")
 }
 
 // auditTable shows audit entries, or with --json the list as one

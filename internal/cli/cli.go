@@ -270,18 +270,25 @@ func checkCommand(args []string) error {
 	if longest == 0 {
 		return usage(sayUnknownCommand, args[0])
 	}
-	// The words that may follow, listed as "a, b or c" in each language.
-	list := func(or string) string {
-		s := strings.Join(next[:len(next)-1], ", ")
-		if len(next) > 1 {
-			s += or
-		}
-		return s + next[len(next)-1]
-	}
 	if longest < len(args) {
-		return usage(sayWantWord, strings.Join(args[:longest], " "), args[longest], list(" hoặc "), list(" or "))
+		return wantWord(strings.Join(args[:longest], " "), args[longest], next...)
 	}
-	return usage(sayWantNextWord, strings.Join(args, " "), list(" hoặc "), list(" or "))
+	return usage(sayWantNextWord, strings.Join(args, " "), oneOf(next, ocop.VI), oneOf(next, ocop.EN))
+}
+
+// wantWord is the mistake of got after the words cmd, where one of want
+// may follow.
+func wantWord(cmd, got string, want ...string) error {
+	return usage(sayWantWord, cmd, got, oneOf(want, ocop.VI), oneOf(want, ocop.EN))
+}
+
+// oneOf lists words as "a, b or c" in lang.
+func oneOf(list []string, lang ocop.Lang) string {
+	s := strings.Join(list[:len(list)-1], ", ")
+	if len(list) > 1 {
+		s += sayOr.in(lang)
+	}
+	return s + list[len(list)-1]
 }
 
 // commandOf is the command of commands that args start with.
@@ -378,7 +385,7 @@ func (a *app) dial() error {
 	a.hasToken = token != ""
 	c, err := client.Dial(a.server, token, tlsConfig)
 	if err != nil {
-		return usage(sayBadServer, a.server, err)
+		return failed(sayBadServer, a.server, err)
 	}
 	a.Clients = c
 	return nil

@@ -84,7 +84,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		}
 		return a.producerDetails(resp.Producer)
 	}
-	return usage(sayWantWord, "producers", args[0], "list, show hoặc add", "list, show or add")
+	return wantWord("producers", args[0], "list", "show", "add")
 }
 
 func (a *app) products(ctx context.Context, args []string) error {
@@ -189,7 +189,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		}
 		return a.updateCert(ctx, &estampv1.UpdateCertificationRequest{ProductId: pos[0], Change: &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: reason}}})
 	}
-	return usage(sayWantWord, "products", args[0], "list, show, add, renew hoặc revoke", "list, show, add, renew or revoke")
+	return wantWord("products", args[0], "list", "show", "add", "renew", "revoke")
 }
 
 func (a *app) updateCert(ctx context.Context, req *estampv1.UpdateCertificationRequest) error {
@@ -397,7 +397,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		fmt.Fprint(a.out, a.say(sayBatchRevoked, resp.RevokedCount, resp.Batch.Id))
 		return nil
 	}
-	return usage(sayWantWord, "batches", args[0], "list, show hoặc revoke", "list, show or revoke")
+	return wantWord("batches", args[0], "list", "show", "revoke")
 }
 
 // showCodes prints a batch and its codes as they stream in: a table, or

@@ -79,7 +79,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		}
 		return a.showRetailer(resp.Retailer)
 	}
-	return usage(sayWantWord, "retailers", args[0], "list, show hoặc add", "list, show or add")
+	return wantWord("retailers", args[0], "list", "show", "add")
 }
 
 func (a *app) showRetailer(r *estampv1.Retailer) error {

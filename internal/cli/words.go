@@ -326,6 +326,7 @@ var (
 	// estamp producers fly: the words that may follow, in each language.
 	sayWantWord     = words{"%[1]s %[2]q: cần %[3]s", "%[1]s %[2]q: want %[4]s"}
 	sayWantNextWord = words{"%[1]s: cần %[2]s", "%[1]s: want %[3]s"}
+	sayOr           = words{" hoặc ", " or "}
 	sayWantSub      = words{"%s: cần %s", "%s: want %s"}
 	sayWantArgs     = words{"cần: estamp %s", "want: estamp %s"}
 	sayWantOneOf    = words{"--%s %q: cần một trong %s", "--%s %q: want one of %s"}
