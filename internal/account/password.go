@@ -78,9 +78,9 @@ var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 func CheckUsername(field, name string) error {
 	switch {
 	case name == "":
-		return ocop.Invalid(field, "required")
+		return ocop.Invalid(field, "bắt buộc", "required")
 	case !usernamePattern.MatchString(name):
-		return ocop.Invalid(field, "3 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+		return ocop.Invalid(field, "từ 3 đến 64 ký tự: chữ thường, chữ số, '.', '_' hoặc '-', bắt đầu bằng chữ hoặc số", "3 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	return nil
 }
@@ -90,13 +90,13 @@ func CheckPassword(field, password, username string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
-		return ocop.Invalid(field, "not valid UTF-8")
+		return ocop.Invalid(field, "không phải văn bản UTF-8 hợp lệ", "not valid UTF-8")
 	case n < MinPassword:
-		return ocop.Invalid(field, "at least %d characters", MinPassword)
+		return ocop.Invalid(field, "ít nhất %d ký tự", "at least %d characters", MinPassword)
 	case n > MaxPassword:
-		return ocop.Invalid(field, "at most %d characters", MaxPassword)
+		return ocop.Invalid(field, "tối đa %d ký tự", "at most %d characters", MaxPassword)
 	case strings.EqualFold(strings.TrimSpace(password), username):
-		return ocop.Invalid(field, "must not be the username")
+		return ocop.Invalid(field, "không được trùng tên đăng nhập", "must not be the username")
 	}
 	return nil
 }

@@ -246,7 +246,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, current, ne
 		return nil, err
 	}
 	if next == current {
-		return nil, ocop.Invalid("new_password", "must differ from the current password")
+		return nil, ocop.Invalid("new_password", "phải khác mật khẩu hiện tại", "must differ from the current password")
 	}
 	if err := s.accounts.Check(username); err != nil {
 		return nil, err
@@ -261,7 +261,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, current, ne
 			// A guess at the password of a session left open counts as
 			// a failed sign-in.
 			s.accounts.Allow(username)
-			return audit.Entry{}, false, ocop.Invalid("current_password", "wrong password")
+			return audit.Entry{}, false, ocop.Invalid("current_password", "sai mật khẩu", "wrong password")
 		}
 		a.Password, a.MustChangePassword, a.PasswordChangeUnixNano = h, false, ch.Time.UnixNano()
 		return audit.Entry{Action: audit.AccountPasswordChange, Target: username}, true, nil

@@ -88,7 +88,7 @@ func (s *Service) ListAccounts(ctx context.Context, req *estampv1.ListAccountsRe
 // ResetAccountPassword implements estampv1.AdminServiceServer.
 func (s *Service) ResetAccountPassword(ctx context.Context, req *estampv1.ResetAccountPasswordRequest) (*estampv1.ResetAccountPasswordResponse, error) {
 	if req.GetUsername() == "" {
-		return nil, ocop.Invalid("username", "required")
+		return nil, ocop.Invalid("username", "bắt buộc", "required")
 	}
 	password, hash, err := s.oneTimePassword()
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Service) ResetAccountPassword(ctx context.Context, req *estampv1.ResetA
 	ch := s.change(ctx)
 	a, err := s.store.UpdateAccount(ctx, req.GetUsername(), ch, func(a *storagev1.AccountRecord) (audit.Entry, bool, error) {
 		if a.DisableUnixNano != 0 {
-			return audit.Entry{}, false, &ocop.PreconditionError{Reason: "account " + a.Username + " is disabled: create a new account instead"}
+			return audit.Entry{}, false, ocop.Precondition("tài khoản %s đã bị khóa: hãy tạo tài khoản mới", "account %s is disabled: create a new account instead", a.Username)
 		}
 		a.Password, a.MustChangePassword, a.PasswordChangeUnixNano = hash, true, ch.Time.UnixNano()
 		return audit.Entry{Action: audit.AccountPasswordReset, Target: a.Username}, true, nil
@@ -112,7 +112,7 @@ func (s *Service) ResetAccountPassword(ctx context.Context, req *estampv1.ResetA
 // account again changes nothing and writes no entry.
 func (s *Service) DisableAccount(ctx context.Context, req *estampv1.DisableAccountRequest) (*estampv1.DisableAccountResponse, error) {
 	if req.GetUsername() == "" {
-		return nil, ocop.Invalid("username", "required")
+		return nil, ocop.Invalid("username", "bắt buộc", "required")
 	}
 	ch := s.change(ctx)
 	a, err := s.store.UpdateAccount(ctx, req.GetUsername(), ch, func(a *storagev1.AccountRecord) (audit.Entry, bool, error) {

@@ -138,10 +138,13 @@ func tokenRecord(req *estampv1.CreateTokenRequest) (*storagev1.TokenRecord, erro
 // subject checks that a token or an account (what) of a role names
 // exactly the producer or retailer the role acts for, and returns them.
 func subject(what string, role estampv1.Role, producer, retailer string) (string, string, error) {
+	// The errors say what in both languages: %[1]s in English, %[2]s in
+	// Vietnamese.
+	whatVI := map[string]string{"token": "token", "account": "tài khoản"}[what]
 	switch role {
 	case estampv1.Role_ROLE_ADMIN:
 		if producer != "" || retailer != "" {
-			return "", "", ocop.Invalid("role", "an admin %s acts for the whole office: give neither producer_id nor retailer_id", what)
+			return "", "", ocop.Invalid("role", "%[2]s quản trị dùng cho cả văn phòng: không ghi producer_id hay retailer_id", "an admin %[1]s acts for the whole office: give neither producer_id nor retailer_id", what, whatVI)
 		}
 		return "", "", nil
 	case estampv1.Role_ROLE_PRODUCER:
@@ -149,7 +152,7 @@ func subject(what string, role estampv1.Role, producer, retailer string) (string
 			return "", "", err
 		}
 		if retailer != "" {
-			return "", "", ocop.Invalid("retailer_id", "a producer %s cannot act for a retailer", what)
+			return "", "", ocop.Invalid("retailer_id", "%[2]s của chủ thể không thể thay mặt cửa hàng", "a producer %[1]s cannot act for a retailer", what, whatVI)
 		}
 		return producer, "", nil
 	case estampv1.Role_ROLE_RETAILER:
@@ -157,11 +160,11 @@ func subject(what string, role estampv1.Role, producer, retailer string) (string
 			return "", "", err
 		}
 		if producer != "" {
-			return "", "", ocop.Invalid("producer_id", "a retailer %s cannot act for a producer", what)
+			return "", "", ocop.Invalid("producer_id", "%[2]s của cửa hàng không thể thay mặt chủ thể", "a retailer %[1]s cannot act for a producer", what, whatVI)
 		}
 		return "", retailer, nil
 	}
-	return "", "", ocop.Invalid("role", "required: ROLE_ADMIN, ROLE_PRODUCER or ROLE_RETAILER")
+	return "", "", ocop.Invalid("role", "bắt buộc: ROLE_ADMIN, ROLE_PRODUCER hoặc ROLE_RETAILER", "required: ROLE_ADMIN, ROLE_PRODUCER or ROLE_RETAILER")
 }
 
 // TokenProto describes a stored token without its hash.
@@ -192,7 +195,7 @@ func (s *Service) ListTokens(ctx context.Context, req *estampv1.ListTokensReques
 // RevokeToken implements estampv1.AdminServiceServer.
 func (s *Service) RevokeToken(ctx context.Context, req *estampv1.RevokeTokenRequest) (*estampv1.RevokeTokenResponse, error) {
 	if req.GetId() == "" {
-		return nil, ocop.Invalid("id", "required: the token id from ListTokens")
+		return nil, ocop.Invalid("id", "bắt buộc: mã token, như ListTokens trả về", "required: the token id from ListTokens")
 	}
 	t, err := s.store.RevokeToken(ctx, req.GetId(), s.change(ctx), audit.Entry{Action: audit.TokenRevoke, Target: req.GetId()})
 	if err != nil {
@@ -247,7 +250,7 @@ func (s *Service) RetireKey(ctx context.Context, req *estampv1.RetireKeyRequest)
 	defer s.keyMu.Unlock()
 	switch s.ring.State(id).Status {
 	case estampv1.KeyStatus_KEY_STATUS_COMPROMISED:
-		return nil, ocop.Precondition("key %s is compromised; it stays so", id)
+		return nil, ocop.Precondition("khóa %s đã bị lộ và sẽ luôn bị coi là lộ", "key %s is compromised; it stays so", id)
 	case estampv1.KeyStatus_KEY_STATUS_ACTIVE:
 		if err := s.setState(ctx, id, keys.State{Status: estampv1.KeyStatus_KEY_STATUS_RETIRED}, audit.KeyRetire, ""); err != nil {
 			return nil, err
@@ -282,7 +285,7 @@ func (s *Service) MarkKeyCompromised(ctx context.Context, req *estampv1.MarkKeyC
 func (s *Service) keyID(hex string) (stampcode.KeyID, error) {
 	id, err := stampcode.ParseKeyID(hex)
 	if err != nil {
-		return id, ocop.Invalid("key_id", "8 hex digits, as `estamp keys list` shows")
+		return id, ocop.Invalid("key_id", "8 chữ số hex, như `estamp keys list` hiển thị", "8 hex digits, as `estamp keys list` shows")
 	}
 	if _, ok := s.ring.Key(id); !ok {
 		return id, &ocop.NotFoundError{What: "key", ID: hex}

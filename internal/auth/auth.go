@@ -135,15 +135,28 @@ func Actor(ctx context.Context) string {
 
 // UnauthenticatedError is a request without a usable token: none where
 // one is needed, or one that is malformed, unknown or revoked.
-type UnauthenticatedError struct{ Reason string }
+type UnauthenticatedError struct{ Reason, ReasonVI string }
+
+// Unauthenticated returns an *UnauthenticatedError: the reason in
+// Vietnamese, then in English (package ocop's errors say why both).
+func Unauthenticated(vi, en string) error { return &UnauthenticatedError{Reason: en, ReasonVI: vi} }
 
 func (e *UnauthenticatedError) Error() string { return e.Reason }
 
+// Vietnamese is the error for a person.
+func (e *UnauthenticatedError) Vietnamese() string { return e.ReasonVI }
+
 // DeniedError is a request whose token may not do what it asks. Its
 // message never says whether the thing asked about exists.
-type DeniedError struct{ Reason string }
+type DeniedError struct{ Reason, ReasonVI string }
+
+// Denied returns a *DeniedError, Vietnamese first.
+func Denied(vi, en string) error { return &DeniedError{Reason: en, ReasonVI: vi} }
 
 func (e *DeniedError) Error() string { return e.Reason }
+
+// Vietnamese is the error for a person.
+func (e *DeniedError) Vietnamese() string { return e.ReasonVI }
 
 // Bearer sends a token with every call of a gRPC connection
 // (credentials.PerRPCCredentials).

@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
-	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
@@ -21,7 +20,7 @@ func (a *app) admin(ctx context.Context, args []string) error {
 		return a.backup(ctx, args[1:])
 	}
 	if len(args) < 2 {
-		return fmt.Errorf("%w: admin tokens|accounts|keys|audit ...", ErrUsage)
+		return usage(sayWantSub, "admin", "tokens | accounts | keys | audit | backup")
 	}
 	sub := map[string]func(context.Context, string, []string) error{
 		"tokens":   a.adminTokens,
@@ -31,7 +30,7 @@ func (a *app) admin(ctx context.Context, args []string) error {
 	}
 	h, ok := sub[args[0]]
 	if !ok {
-		return fmt.Errorf("%w: admin %q: want tokens, accounts, keys, audit or backup", ErrUsage, args[0])
+		return wantWord("admin", args[0], "tokens", "accounts", "keys", "audit", "backup")
 	}
 	return h(ctx, args[1], args[2:])
 }
@@ -52,12 +51,12 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		fs.StringVar(&req.ProducerId, "producer", "", "producer the token acts for (role producer)")
 		fs.StringVar(&req.RetailerId, "retailer", "", "retailer the token acts for (role retailer)")
 		fs.StringVar(&req.Description, "description", "", "whom the token is for")
-		if _, err := a.connect(fs, args, 0, "flags only"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin tokens create --role ROLE [--producer ID | --retailer ID]"); err != nil {
 			return err
 		}
 		r, ok := roles[role]
 		if !ok {
-			return fmt.Errorf("%w: --role %q: want admin, producer or retailer", ErrUsage, role)
+			return usage(sayWantOneOf, "role", role, "admin, producer, retailer")
 		}
 		req.Role = r
 		resp, err := a.Admin.CreateToken(ctx, req)
@@ -67,11 +66,10 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		if a.json {
 			return a.printJSON(resp)
 		}
-		fmt.Fprintf(a.out, "Đã tạo token %s (%s %s%s).\nToken chỉ hiện MỘT LẦN; hãy lưu vào nơi an toàn:\n\n%s\n\nDùng: export ESTAMP_TOKEN=<token>  hoặc  estamp --token <token> ...\n",
-			resp.Token.Id, auth.RoleName(resp.Token.Role), resp.Token.ProducerId, resp.Token.RetailerId, resp.Secret)
+		fmt.Fprint(a.out, a.say(sayTokenCreated, resp.Token.Id, a.role(resp.Token.Role), resp.Token.ProducerId+resp.Token.RetailerId, resp.Secret))
 		return nil
 	case "list":
-		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin tokens list"); err != nil {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Token, string, error) {
@@ -84,13 +82,9 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		if a.json {
 			return a.printJSON(&estampv1.ListTokensResponse{Tokens: all})
 		}
-		return a.table("TOKEN\tVAI TRÒ\tCHO\tTẠO LÚC\tTẠO BỞI\tTHU HỒI\tGHI CHÚ", func(w *tabwriter.Writer) {
+		return a.table(headTokens, func(w *tabwriter.Writer) {
 			for _, t := range all {
-				revoked := "—"
-				if t.RevokeTime != nil {
-					revoked = date(t.RevokeTime)
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, auth.RoleName(t.Role), t.ProducerId+t.RetailerId, date(t.CreateTime), t.CreatedBy, revoked, t.Description)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, a.role(t.Role), t.ProducerId+t.RetailerId, a.when(t.CreateTime), t.CreatedBy, a.when(t.RevokeTime), t.Description)
 			}
 		})
 	case "revoke":
@@ -105,10 +99,10 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 		if a.json {
 			return a.printJSON(resp)
 		}
-		fmt.Fprintf(a.out, "Đã thu hồi token %s.\n", resp.Token.Id)
+		fmt.Fprint(a.out, a.say(sayTokenRevoked, resp.Token.Id))
 		return nil
 	}
-	return fmt.Errorf("%w: admin tokens %q: want create, list or revoke", ErrUsage, verb)
+	return wantWord("admin tokens", verb, "create", "list", "revoke")
 }
 
 // adminAccounts manages people's console accounts. A one-time password
@@ -117,8 +111,7 @@ func (a *app) adminTokens(ctx context.Context, verb string, args []string) error
 func (a *app) adminAccounts(ctx context.Context, verb string, args []string) error {
 	fs := a.flags("admin accounts " + verb)
 	once := func(acc *estampv1.Account, password string) {
-		fmt.Fprintf(a.out, "Mật khẩu dùng một lần của %s (%s) — chỉ hiện MỘT LẦN; hãy trao tận tay:\n\n%s\n\nĐăng nhập tại <địa chỉ máy chủ>/console/ ; lần đăng nhập đầu tiên sẽ phải đổi mật khẩu.\n",
-			acc.Username, acc.DisplayName, password)
+		fmt.Fprint(a.out, a.say(sayOneTimePassword, acc.Username, acc.DisplayName, password))
 	}
 	switch verb {
 	case "create":
@@ -129,12 +122,12 @@ func (a *app) adminAccounts(ctx context.Context, verb string, args []string) err
 		fs.StringVar(&role, "role", "", "admin, producer or retailer")
 		fs.StringVar(&req.ProducerId, "producer", "", "producer the account acts for (role producer)")
 		fs.StringVar(&req.RetailerId, "retailer", "", "retailer the account acts for (role retailer)")
-		if _, err := a.connect(fs, args, 0, "flags only"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin accounts create --username NAME --name TEXT --role ROLE"); err != nil {
 			return err
 		}
 		r, ok := roles[role]
 		if !ok {
-			return fmt.Errorf("%w: --role %q: want admin, producer or retailer", ErrUsage, role)
+			return usage(sayWantOneOf, "role", role, "admin, producer, retailer")
 		}
 		req.Role = r
 		resp, err := a.Admin.CreateAccount(ctx, req)
@@ -144,11 +137,11 @@ func (a *app) adminAccounts(ctx context.Context, verb string, args []string) err
 		if a.json {
 			return a.printJSON(resp)
 		}
-		fmt.Fprintf(a.out, "Đã tạo tài khoản %s (%s %s%s).\n", resp.Account.Username, auth.RoleName(resp.Account.Role), resp.Account.ProducerId, resp.Account.RetailerId)
+		fmt.Fprint(a.out, a.say(sayAccountCreated, resp.Account.Username, a.role(resp.Account.Role), resp.Account.ProducerId+resp.Account.RetailerId))
 		once(resp.Account, resp.Password)
 		return nil
 	case "list":
-		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin accounts list"); err != nil {
 			return err
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Account, string, error) {
@@ -161,16 +154,16 @@ func (a *app) adminAccounts(ctx context.Context, verb string, args []string) err
 		if a.json {
 			return a.printJSON(&estampv1.ListAccountsResponse{Accounts: all})
 		}
-		return a.table("TÀI KHOẢN\tTÊN\tVAI TRÒ\tCHO\tTẠO LÚC\tTÌNH TRẠNG", func(w *tabwriter.Writer) {
+		return a.table(headAccounts, func(w *tabwriter.Writer) {
 			for _, acc := range all {
-				state := "đang dùng"
+				state := a.say(sayAccountInUse)
 				switch {
 				case acc.DisableTime != nil:
-					state = "đã khóa " + date(acc.DisableTime)
+					state = a.say(sayAccountDisabled, a.when(acc.DisableTime))
 				case acc.MustChangePassword:
-					state = "chờ đổi mật khẩu"
+					state = a.say(sayAccountMustChange)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", acc.Username, acc.DisplayName, auth.RoleName(acc.Role), acc.ProducerId+acc.RetailerId, date(acc.CreateTime), state)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", acc.Username, acc.DisplayName, a.role(acc.Role), acc.ProducerId+acc.RetailerId, a.when(acc.CreateTime), state)
 			}
 		})
 	case "reset":
@@ -185,7 +178,7 @@ func (a *app) adminAccounts(ctx context.Context, verb string, args []string) err
 		if a.json {
 			return a.printJSON(resp)
 		}
-		fmt.Fprintf(a.out, "Đã cấp lại mật khẩu; các phiên đăng nhập của %s đã kết thúc.\n", resp.Account.Username)
+		fmt.Fprint(a.out, a.say(sayAccountReset, resp.Account.Username))
 		once(resp.Account, resp.Password)
 		return nil
 	case "disable":
@@ -200,10 +193,10 @@ func (a *app) adminAccounts(ctx context.Context, verb string, args []string) err
 		if a.json {
 			return a.printJSON(resp)
 		}
-		fmt.Fprintf(a.out, "Đã khóa tài khoản %s: không đăng nhập được nữa, mọi phiên đã kết thúc.\n", resp.Account.Username)
+		fmt.Fprint(a.out, a.say(sayAccountDisable, resp.Account.Username))
 		return nil
 	}
-	return fmt.Errorf("%w: admin accounts %q: want create, list, reset or disable", ErrUsage, verb)
+	return wantWord("admin accounts", verb, "create", "list", "reset", "disable")
 }
 
 func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
@@ -211,7 +204,7 @@ func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
 	var key *estampv1.IssuerKey
 	switch verb {
 	case "rotate":
-		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin keys rotate"); err != nil {
 			return err
 		}
 		resp, err := a.Admin.RotateKey(ctx, &estampv1.RotateKeyRequest{})
@@ -242,7 +235,7 @@ func (a *app) adminKeys(ctx context.Context, verb string, args []string) error {
 		}
 		key = resp.Key
 	default:
-		return fmt.Errorf("%w: admin keys %q: want rotate, retire or compromised", ErrUsage, verb)
+		return wantWord("admin keys", verb, "rotate", "retire", "compromised")
 	}
 	if a.json {
 		return a.printJSON(key)
@@ -258,11 +251,11 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		var limit int
 		fs.Uint64Var(&after, "after", 0, "entries after this sequence number")
 		fs.IntVar(&limit, "limit", 0, "at most this many entries (default all)")
-		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin audit list [--after N] [--limit N]"); err != nil {
 			return err
 		}
 		if limit < 0 {
-			return fmt.Errorf("%w: --limit %d is negative", ErrUsage, limit)
+			return usage(sayNegativeLimit, limit)
 		}
 		if after == math.MaxUint64 {
 			// Nothing comes after the largest sequence number, and
@@ -278,7 +271,7 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		}
 		return a.auditTable(all)
 	case "verify":
-		if _, err := a.connect(fs, args, 0, "no arguments"); err != nil {
+		if _, err := a.connect(fs, args, 0, "admin audit verify"); err != nil {
 			return err
 		}
 		resp, err := a.Admin.VerifyAuditLog(ctx, &estampv1.VerifyAuditLogRequest{})
@@ -292,11 +285,11 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		} else {
 			switch {
 			case resp.FirstBrokenSequence != 0:
-				fmt.Fprintf(a.out, "NHẬT KÝ KIỂM TOÁN BỊ HỎNG tại mục %d: %s (%d mục trước đó khớp).\n", resp.FirstBrokenSequence, resp.Problem, resp.Checked)
+				fmt.Fprint(a.out, a.say(sayAuditBroken, resp.FirstBrokenSequence, resp.Problem, resp.Checked))
 			case resp.Intact:
-				fmt.Fprintf(a.out, "Nhật ký kiểm toán nguyên vẹn: %d mục, chuỗi băm khớp, mọi bản ghi khớp với nhật ký.\n", resp.Checked)
+				fmt.Fprint(a.out, a.say(sayAuditIntact, resp.Checked))
 			default:
-				fmt.Fprintf(a.out, "Chuỗi băm khớp (%d mục), nhưng có bản ghi KHÔNG KHỚP với nhật ký kiểm toán (bị sửa ngoài hệ thống):\n", resp.Checked)
+				fmt.Fprint(a.out, a.say(sayAuditMismatch, resp.Checked))
 			}
 			for _, m := range resp.Mismatches {
 				fmt.Fprintf(a.out, "  %s %s: %s\n", m.Kind, m.Id, m.Problem)
@@ -304,13 +297,13 @@ func (a *app) adminAudit(ctx context.Context, verb string, args []string) error 
 		}
 		switch {
 		case resp.FirstBrokenSequence != 0:
-			return fmt.Errorf("%w at entry %d: %s", ErrAuditBroken, resp.FirstBrokenSequence, resp.Problem)
+			return standsFor(ErrAuditBroken, sayAuditBrokenError, resp.FirstBrokenSequence, resp.Problem)
 		case len(resp.Mismatches) > 0:
-			return fmt.Errorf("%w: %d records differ from it", ErrAuditBroken, len(resp.Mismatches))
+			return standsFor(ErrAuditBroken, sayAuditMismatchError, len(resp.Mismatches))
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: admin audit %q: want list or verify", ErrUsage, verb)
+	return wantWord("admin audit", verb, "list", "verify")
 }
 
 // auditTable shows audit entries, or with --json the list as one
@@ -319,9 +312,9 @@ func (a *app) auditTable(all []*estampv1.AuditEntry) error {
 	if a.json {
 		return a.printJSON(&estampv1.ListAuditEntriesResponse{Entries: all})
 	}
-	return a.table("SỐ\tTHỜI GIAN\tAI\tVIỆC\tĐỐI TƯỢNG\tCHI TIẾT", func(w *tabwriter.Writer) {
+	return a.table(headAudit, func(w *tabwriter.Writer) {
 		for _, e := range all {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, date(e.ChangeTime), e.Actor, e.Action, e.Target, e.Detail)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Sequence, a.when(e.ChangeTime), e.Actor, a.action(e.Action), e.Target, e.Detail)
 		}
 	})
 }
@@ -339,7 +332,7 @@ func (a *app) backup(ctx context.Context, args []string) error {
 		return err
 	}
 	if out == "" {
-		return fmt.Errorf("%w: --out FILE is required", ErrUsage)
+		return usage(sayWantArgs, "admin backup --out FILE")
 	}
 	// Checked before the server starts streaming. Mode 0600: the database
 	// holds the audit log and token hashes, and estampd keeps it 0600 too.
@@ -355,6 +348,6 @@ func (a *app) backup(ctx context.Context, args []string) error {
 	if err := a.commit(file); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	fmt.Fprintf(a.out, "Đã sao lưu cơ sở dữ liệu (%d byte) vào %s. Khóa ký (thư mục keys/) cần sao lưu riêng.\n", written, out)
+	fmt.Fprint(a.out, a.say(sayBackedUp, written, out))
 	return nil
 }

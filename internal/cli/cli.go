@@ -17,14 +17,12 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/grpc/status"
-
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/client"
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/paging"
 	"github.com/ocopvn/estamp/internal/safefile"
-	"github.com/ocopvn/estamp/internal/verdict"
 )
 
 // DefaultServer is used when neither --server nor ESTAMP_SERVER is set.
@@ -54,23 +52,20 @@ func ExitCode(err error) int {
 	return 1
 }
 
-// Describe turns an error into one line for a person.
+// Describe turns an error of Run into what the person reads: one line in
+// the run's language, and a line of advice when there is one.
 func Describe(err error) string {
-	var v *VerdictError
-	if errors.As(err, &v) {
-		return verdict.Tell(v.Verdict, nil).Label.VI + " (" + strings.TrimPrefix(v.Verdict.String(), "VERDICT_") + ")"
+	var s *shownError
+	if errors.As(err, &s) {
+		return s.text
 	}
-	if s, ok := status.FromError(err); ok {
-		return fmt.Sprintf("%s: %s", s.Code(), s.Message())
-	}
-	return err.Error()
+	return (&app{lang: ocop.VI}).describe(err)
 }
 
-const usage = `estamp: command-line client of the OCOP e-stamp server (estampd)
-
-Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] COMMAND ...
-
-  producers list | show ID
+// synopsis is every command with its flags, the same in both languages;
+// a {word} is a note said in the run's language (usageNotes). usageText
+// puts it between the usage's first lines and its last.
+const synopsis = `  producers list | show ID
   producers add --id ID --name TEXT --kind cooperative|enterprise|household|group --province TEXT --commune TEXT
                 [--street TEXT] [--legacy-district TEXT] [--tax-code CODE] [--phone PHONE] [--allow-duplicate-name]
   products  list [--producer ID] | show ID | renew ID ... [--force] | revoke ID --reason TEXT
@@ -81,27 +76,20 @@ Usage: estamp [--server ADDR] [--token TOKEN] [--tls | --tls-ca FILE] [--json] C
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]
   retailers list | show ID | add --id ... --name ... --province ... --commune ...
-  intake    --retailer ID [FILE|-]        codes one per line, as a scanner types them
+  intake    --retailer ID [FILE|-]        {intake}
   revoke    --batch ID --reason TEXT | --serial S [--serial S...] --reason TEXT [--by WHO]
   history   SERIAL
-  sync                                    cache keys and revocations for verify --offline
+  sync                                    {sync}
   keys      list
   labels    --batch ID --out FILE [--force] [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
   labels    layouts
   admin     tokens create --role admin|producer|retailer [--producer ID | --retailer ID] [--description TEXT]
   admin     tokens list | tokens revoke ID
   admin     accounts create --username NAME --name TEXT --role admin|producer|retailer [--producer ID | --retailer ID]
-  admin     accounts list | accounts reset USERNAME | accounts disable USERNAME    people's console accounts
+  admin     accounts list | accounts reset USERNAME | accounts disable USERNAME    {accounts}
   admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
   admin     audit list [--after N] [--limit N] | audit verify
-  admin     backup --out FILE [--force]       consistent snapshot of the database while serving
-
---server defaults to $ESTAMP_SERVER, else localhost:50051; --token to $ESTAMP_TOKEN
-(producer, retailer and admin commands need one; verify, keys and sync do not);
---tls-ca to $ESTAMP_TLS_CA. Dates are YYYY-MM-DD. A file named by --out is written whole or
-not at all, and an existing one is replaced only with --force.
-Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine,
-or the audit log is broken.
+  admin     backup --out FILE [--force]       {backup}
 `
 
 // env reads environment variables; os.Getenv in production.
@@ -128,12 +116,24 @@ type app struct {
 	timeout   time.Duration
 	// tokenSet is --token given; otherwise dial takes ESTAMP_TOKEN.
 	tokenSet bool
+	// hasToken is a token sent with the calls, once dialled.
+	hasToken bool
 	// commit puts a finished output file in place: (*safefile.File).Commit,
 	// or in tests a failure after the work is done.
 	commit func(*safefile.File) error
 	// pageSize is the page size of every list read (everyPage): the most
 	// the server gives, or in tests a small one, so that they page.
 	pageSize int32
+	// lang is the language of what the person reads: --lang, else the
+	// locale of the environment, else Vietnamese.
+	lang ocop.Lang
+	// command names the command being run, for the advice after a
+	// mistake in it ("" until one is known).
+	command string
+	// denied is the advice for a PermissionDenied the command expects
+	// for a reason of its own, set by the command; nil for the general
+	// one.
+	denied *words
 }
 
 // Run executes one command line.
@@ -142,30 +142,40 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func newApp(getenv func(string) string, stdout, stderr io.Writer) *app {
-	return &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin, commit: (*safefile.File).Commit, pageSize: paging.MaxSize}
+	return &app{out: stdout, stderr: stderr, getenv: getenv, now: time.Now, timeout: 5 * time.Minute, stdin: os.Stdin, commit: (*safefile.File).Commit, pageSize: paging.MaxSize, lang: envLang(getenv)}
 }
 
+// run runs a command line; its error, if any, is said in the run's
+// language (Describe).
 func (a *app) run(ctx context.Context, args []string) error {
+	// The language is known before any flag is parsed: a mistake in the
+	// flags before --lang is said in its language too.
+	if err := a.langFromArgs(args); err != nil {
+		return a.finish(err)
+	}
+	return a.finish(a.dispatch(ctx, args))
+}
+
+func (a *app) dispatch(ctx context.Context, args []string) error {
 	fs := a.flags("estamp")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			// --help and -h answer like `estamp help`, with the flags
 			// every command takes.
-			fmt.Fprint(a.out, usage)
-			fmt.Fprintln(a.out, "\nFlags of every command:")
-			fs.SetOutput(a.out)
-			fs.PrintDefaults()
+			fmt.Fprint(a.out, a.usageText())
+			fmt.Fprint(a.out, a.say(sayEveryCommandsFlags))
+			a.printFlags(fs)
 			return nil
 		}
-		return fmt.Errorf("%w: %w", ErrUsage, err)
+		return flagMistake(err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fmt.Fprint(a.stderr, usage)
-		return ErrUsage
+		fmt.Fprint(a.stderr, a.usageText())
+		return usage(sayNoCommand)
 	}
 	if rest[0] == "help" {
-		fmt.Fprint(a.out, usage)
+		fmt.Fprint(a.out, a.usageText())
 		return nil
 	}
 	if n := len(rest); n > 1 && isHelpFlag(rest[n-1]) && a.groupHelp(rest[:n-1]) {
@@ -173,10 +183,11 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	if err := checkCommand(rest); err != nil {
 		if !slices.ContainsFunc(commands, func(c string) bool { return strings.Fields(c)[0] == rest[0] }) {
-			fmt.Fprint(a.stderr, usage)
+			fmt.Fprint(a.stderr, a.usageText())
 		}
 		return err
 	}
+	a.command = commandOf(rest)
 	cmd, rest := rest[0], rest[1:]
 	handlers := map[string]func(context.Context, []string) error{
 		"producers": a.producers,
@@ -257,26 +268,49 @@ func checkCommand(args []string) error {
 		}
 	}
 	if longest == 0 {
-		return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0])
+		return usage(sayUnknownCommand, args[0])
 	}
-	want := strings.Join(next[:len(next)-1], ", ")
-	if len(next) > 1 {
-		want += " or "
-	}
-	want += next[len(next)-1]
 	if longest < len(args) {
-		return fmt.Errorf("%w: %s %q: want %s", ErrUsage, strings.Join(args[:longest], " "), args[longest], want)
+		return wantWord(strings.Join(args[:longest], " "), args[longest], next...)
 	}
-	return fmt.Errorf("%w: %s: want %s", ErrUsage, strings.Join(args, " "), want)
+	return usage(sayWantNextWord, strings.Join(args, " "), oneOf(next, ocop.VI), oneOf(next, ocop.EN))
+}
+
+// wantWord is the mistake of got after the words cmd, where one of want
+// may follow.
+func wantWord(cmd, got string, want ...string) error {
+	return usage(sayWantWord, cmd, got, oneOf(want, ocop.VI), oneOf(want, ocop.EN))
+}
+
+// oneOf lists words as "a, b or c" in lang.
+func oneOf(list []string, lang ocop.Lang) string {
+	s := strings.Join(list[:len(list)-1], ", ")
+	if len(list) > 1 {
+		s += sayOr.in(lang)
+	}
+	return s + list[len(list)-1]
+}
+
+// commandOf is the command of commands that args start with.
+func commandOf(args []string) string {
+	best := ""
+	for _, c := range commands {
+		words := strings.Fields(c)
+		if len(words) <= len(args) && slices.Equal(words, args[:len(words)]) && len(c) > len(best) {
+			best = c
+		}
+	}
+	return best
 }
 
 // flags returns a flag set holding the global flags, so they may appear
 // before or after a subcommand.
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	// A mistake prints its one line to stderr; --help is answered on
-	// stdout, with the command's own words (commandHelpFor).
+	// A mistake is said once, in the run's language, by Describe; --help
+	// is answered on stdout, with the command's own words
+	// (commandHelpFor).
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	a.lastFlags = fs
 	if !a.envRead {
@@ -295,6 +329,7 @@ func (a *app) flags(name string) *flag.FlagSet {
 	fs.StringVar(&a.tlsCA, "tls-ca", a.tlsCA, "connect with TLS, trusting this CA certificate file (env ESTAMP_TLS_CA)")
 	fs.BoolVar(&a.useTLS, "tls", a.useTLS, "connect with TLS, trusting the system's CAs")
 	fs.BoolVar(&a.json, "json", a.json, "print JSON instead of tables")
+	fs.Var(langFlag{a}, "lang", "language of the messages: `vi|en` (default from LC_ALL, LC_MESSAGES, LANG; else Vietnamese)")
 	return fs
 }
 
@@ -317,8 +352,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			// %w twice: errors.Is(err, flag.ErrHelp) tells --help apart.
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+			return nil, flagMistake(err)
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -345,12 +379,13 @@ func (a *app) dial() error {
 	}
 	if token != "" {
 		if _, err := auth.ParseToken(token); err != nil {
-			return fmt.Errorf("%w: --token / ESTAMP_TOKEN is not an estamp token", ErrUsage)
+			return usage(sayNotAToken)
 		}
 	}
+	a.hasToken = token != ""
 	c, err := client.Dial(a.server, token, tlsConfig)
 	if err != nil {
-		return fmt.Errorf("--server %q: %w", a.server, err)
+		return failed(sayBadServer, a.server, err)
 	}
 	a.Clients = c
 	return nil
@@ -364,38 +399,71 @@ func newRequestID() string {
 
 // connect parses a subcommand's flags and exactly n positional arguments,
 // then dials the server.
-func (a *app) connect(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+func (a *app) connect(fs *flag.FlagSet, args []string, n int, synopsis string) ([]string, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	if err := needArgs(pos, n, usage); err != nil {
+	if err := needArgs(pos, n, synopsis); err != nil {
 		return nil, err
 	}
 	return pos, a.dial()
 }
 
-// connectNumber is connect for a command whose one argument is a number,
-// such as a batch id or a serial; what names it in the error when it is
-// not. A bad number is a usage error found before dialling.
-func (a *app) connectNumber(fs *flag.FlagSet, args []string, usage, what string) (uint64, error) {
+// connectNumber is connect for a command whose one argument is a batch
+// id. A bad number is a usage error found before dialling.
+func (a *app) connectNumber(fs *flag.FlagSet, args []string, synopsis string) (uint64, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, err
 	}
-	if err := needArgs(pos, 1, usage); err != nil {
+	if err := needArgs(pos, 1, synopsis); err != nil {
 		return 0, err
 	}
 	n, err := strconv.ParseUint(pos[0], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s %q is not a number", ErrUsage, what, pos[0])
+		return 0, usage(sayNotABatchID, pos[0])
 	}
 	return n, a.dial()
 }
 
-func needArgs(pos []string, n int, what string) error {
+// connectSerial is connect for a command whose one argument is a serial,
+// typed as a label shows it ("1 234 567") or in plain digits.
+func (a *app) connectSerial(fs *flag.FlagSet, args []string, synopsis string) (uint64, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	// A serial copied from a label without quotes comes as several
+	// words: "history 1 234 567".
+	if len(pos) > 1 && !slices.ContainsFunc(pos, func(w string) bool { return strings.Trim(w, "0123456789") != "" }) {
+		pos = []string{strings.Join(pos, " ")}
+	}
+	if err := needArgs(pos, 1, synopsis); err != nil {
+		return 0, err
+	}
+	n, err := parseSerial(pos[0])
+	if err != nil {
+		return 0, err
+	}
+	return n, a.dial()
+}
+
+// parseSerial reads a serial as a person types it; not one is a usage
+// error.
+func parseSerial(s string) (uint64, error) {
+	n, err := ocop.ParseSerial("serial", s)
+	if err != nil {
+		return 0, usage(sayNotASerial, s)
+	}
+	return n, nil
+}
+
+// needArgs checks that a command has n positional arguments; synopsis is
+// how it is written ("producers show ID"), for the error.
+func needArgs(pos []string, n int, synopsis string) error {
 	if len(pos) != n {
-		return fmt.Errorf("%w: want %s", ErrUsage, what)
+		return usage(sayWantArgs, synopsis)
 	}
 	return nil
 }

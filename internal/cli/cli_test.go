@@ -127,7 +127,7 @@ func TestTour(t *testing.T) {
 	}
 	codes := filepath.Join(t.TempDir(), "codes.txt")
 	r = estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L2026-11", "--quantity", "10", "--expiry-date", "2027-05-01", "--out", codes)
-	if r.err != nil || !strings.Contains(r.out, "Số lượng:") {
+	if r.err != nil || !strings.Contains(r.out, "Đã phát hành lô tem 1: 10 tem") {
 		t.Fatalf("issue: %v\n%s%s", r.err, r.out, r.errOut)
 	}
 	data, err := os.ReadFile(codes)
@@ -190,7 +190,7 @@ func TestRegistryCommands(t *testing.T) {
 	}
 	r = estamp(t, addr, "products", "add", "--id", "MAM-TEP", "--producer", "HTX-MAM-TEP", "--name", "Mắm tép", "--group", "food",
 		"--stars", "3", "--decision", "77/QĐ-UBND", "--decision-date", "2025-10-01")
-	if r.err != nil || !strings.Contains(r.out, "2028-09-30") || !strings.Contains(r.out, "UBND tỉnh") {
+	if r.err != nil || !strings.Contains(r.out, "30/09/2028") || !strings.Contains(r.out, "UBND tỉnh") {
 		t.Fatalf("products add: %v\n%s", r.err, r.out)
 	}
 	r = estamp(t, addr, "products", "revoke", "MAM-TEP", "--reason", "Vi phạm chất lượng")
@@ -219,7 +219,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"unknown command", []string{"fly"}, 2, "fly"},
 		{"bad kind", []string{"producers", "add", "--kind", "club"}, 2, "--kind"},
 		{"missing arg", []string{"verify"}, 2, "verify CODE"},
-		{"empty code", []string{"verify", ""}, 2, "empty"},
+		{"empty code", []string{"verify", ""}, 2, "mã trống"},
 		{"issue without a lot", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--quantity", "2"}, 2, "--lot"},
 		{"issue without a quantity", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1"}, 2, "--quantity"},
 		{"issue without a product", []string{"issue", "--lot", "L1", "--quantity", "2"}, 2, "--product"},
@@ -227,9 +227,9 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"not found", []string{"products", "show", "KHONG-CO"}, 1, "NotFound"},
 		{"invalid", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "X", "--quantity", "0"}, 1, "quantity"},
 		{"not a stamp", []string{"verify", "https://example.com"}, 3, "MALFORMED"},
-		{"unknown subcommand", []string{"producers", "fly"}, 2, `producers "fly": want list, show or add`},
-		{"no subcommand", []string{"admin"}, 2, "admin: want tokens, accounts, keys, audit or backup"},
-		{"no sub-subcommand", []string{"admin", "tokens"}, 2, "admin tokens: want create, list or revoke"},
+		{"unknown subcommand", []string{"producers", "fly"}, 2, `producers "fly": cần list, show hoặc add`},
+		{"no subcommand", []string{"admin"}, 2, "admin: cần tokens, accounts, keys, audit hoặc backup"},
+		{"no sub-subcommand", []string{"admin", "tokens"}, 2, "admin tokens: cần create, list hoặc revoke"},
 		{"unknown top-level flag", []string{"--fly", "keys", "list"}, 2, "-fly"},
 	}
 	for _, tt := range tests {
@@ -421,16 +421,16 @@ func TestRevokeCommands(t *testing.T) {
 		exit int
 		want string // in the output, or in the error
 	}{
-		{[]string{"batches", "revoke", "1", "--serial", "4", "--reason", "Tem bị mất"}, 1, "stamps.serials: serial 4 (index 0) is not in batch 1"},
-		{[]string{"batches", "revoke", "1", "--serial", "9", "--reason", "Tem bị mất"}, 1, "stamps.serials: serial 9 (index 0) was never issued"},
+		{[]string{"batches", "revoke", "1", "--serial", "4", "--reason", "Tem bị mất"}, 1, "stamps.serials: sê-ri 4 (vị trí 0) không thuộc lô tem 1"},
+		{[]string{"batches", "revoke", "1", "--serial", "9", "--reason", "Tem bị mất"}, 1, "stamps.serials: sê-ri 9 (vị trí 0) chưa từng được phát hành"},
 		{[]string{"batches", "revoke", "1", "--serial", "2", "--reason", "Tem bị mất"}, 0, "Đã thu hồi 1 tem của lô 1."},
 		{[]string{"revoke", "--serial", "4", "--serial", "2", "--reason", "Tem bị mất"}, 0, "Đã thu hồi thêm 1 tem"},
 		{[]string{"batches", "revoke", "2", "--reason", "Thu hồi lô"}, 0, "tem của lô 2."},
 		// Serial 2 of the 3 was revoked above: the recall adds the other 2.
 		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 2 tem"},
 		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 0 tem"},
-		{[]string{"revoke", "--batch", "1", "--serial", "3", "--reason", "x"}, 2, "revoke --batch ID"},
-		{[]string{"revoke", "--batch", "0", "--reason", "x"}, 2, "revoke --batch ID"},
+		{[]string{"revoke", "--batch", "1", "--serial", "3", "--reason", "x"}, 2, "revoke --batch MÃ"},
+		{[]string{"revoke", "--batch", "0", "--reason", "x"}, 2, "revoke --batch MÃ"},
 	}
 	for _, tt := range tests {
 		r := estamp(t, addr, tt.args...)

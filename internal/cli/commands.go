@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/client"
@@ -17,12 +17,12 @@ import (
 
 func (a *app) producers(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: producers list|show|add", ErrUsage)
+		return usage(sayWantSub, "producers", "list | show | add")
 	}
 	fs := a.flags("producers " + args[0])
 	switch args[0] {
 	case "list":
-		_, err := a.connect(fs, args[1:], 0, "no arguments")
+		_, err := a.connect(fs, args[1:], 0, "producers list")
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := needArgs(pos, 0, "flags only"); err != nil {
+		if err := needArgs(pos, 0, "producers add --id ID --name TEXT --kind KIND --province TEXT --commune TEXT"); err != nil {
 			return err
 		}
 		if p.Kind, err = producerKind(kind); err != nil {
@@ -85,21 +85,27 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		}
 		return a.producerDetails(resp.Producer)
 	}
-	return fmt.Errorf("%w: producers %q: want list, show or add", ErrUsage, args[0])
+	return wantWord("producers", args[0], "list", "show", "add")
 }
 
 func (a *app) products(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: products list|show|add|renew|revoke", ErrUsage)
+		return usage(sayWantSub, "products", "list | show | add | renew | revoke")
 	}
 	fs := a.flags("products " + args[0])
 	switch args[0] {
 	case "list":
 		var producer string
 		fs.StringVar(&producer, "producer", "", "only products of this producer")
-		_, err := a.connect(fs, args[1:], 0, "no arguments")
+		_, err := a.connect(fs, args[1:], 0, "products list [--producer ID]")
 		if err != nil {
 			return err
+		}
+		if producer == "" {
+			// The server lists every product to the office only: a
+			// producer's token is refused, and no call tells the CLI
+			// whose token it is, so the refusal says what to type.
+			a.denied = &sayProductsOfProducer
 		}
 		all, err := everyPage(a.pageSize, 0, func(size int32, token string) ([]*estampv1.Product, string, error) {
 			resp, err := a.Registry.ListProducts(ctx, &estampv1.ListProductsRequest{PageSize: size, PageToken: token, ProducerId: producer})
@@ -136,7 +142,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := needArgs(pos, 0, "flags only"); err != nil {
+		if err := needArgs(pos, 0, "products add --id ID --producer ID --name TEXT --group GROUP --stars N --decision NO --decision-date D"); err != nil {
 			return err
 		}
 		p.StarGrade = int32(stars)
@@ -185,7 +191,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		}
 		return a.updateCert(ctx, &estampv1.UpdateCertificationRequest{ProductId: pos[0], Change: &estampv1.UpdateCertificationRequest_Revocation{Revocation: &estampv1.Revocation{Reason: reason}}})
 	}
-	return fmt.Errorf("%w: products %q: want list, show, add, renew or revoke", ErrUsage, args[0])
+	return wantWord("products", args[0], "list", "show", "add", "renew", "revoke")
 }
 
 func (a *app) updateCert(ctx context.Context, req *estampv1.UpdateCertificationRequest) error {
@@ -224,7 +230,7 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := needArgs(pos, 0, "flags only"); err != nil {
+	if err := needArgs(pos, 0, "issue --product ID --lot LOT --quantity N"); err != nil {
 		return err
 	}
 	// A flag the command cannot do without, not given, is a usage error
@@ -234,11 +240,11 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	for _, name := range []string{"product", "lot", "quantity"} {
 		if !given[name] {
-			return fmt.Errorf("%w: issue needs --%s (estamp issue --product ID --lot LOT --quantity N)", ErrUsage, name)
+			return usage(sayIssueNeeds, name)
 		}
 	}
 	if quantity > 1<<31 {
-		return fmt.Errorf("%w: --quantity %d is too large", ErrUsage, quantity)
+		return usage(sayQuantityTooLarge, quantity)
 	}
 	req.Quantity = uint32(quantity)
 	if req.RequestId == "" {
@@ -271,18 +277,22 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	if a.json {
 		return a.printJSON(resp)
 	}
-	if err := a.batchDetails(resp.Batch); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.out)
+	b := resp.Batch
 	if file != nil {
-		fmt.Fprintf(a.out, "Đã ghi %d mã vào %s.\nBước tiếp theo, in nhãn:  estamp labels --batch %d --out tem.pdf\n", resp.Batch.Quantity, out, resp.Batch.Id)
+		// The codes are in the file: a few lines say what was issued
+		// and what comes next.
+		product := b.ProductId
+		if p, err := a.Registry.GetProduct(ctx, &estampv1.GetProductRequest{Id: b.ProductId}); err == nil {
+			product = p.Product.GetName() + " (" + b.ProductId + ")"
+		}
+		fmt.Fprint(a.out, a.say(sayIssuedTo, b.Id, b.Quantity, serials(b.FirstSerial, b.Quantity), product, b.Lot, out, b.Id))
 		return nil
 	}
+	if err := a.batchDetails(b); err != nil {
+		return err
+	}
 	// A batch can hold 100,000 codes: they go to a file, not the terminal.
-	fmt.Fprintf(a.out, "Lấy mã:   estamp batches show %d --codes\n"+
-		"In nhãn:  estamp labels --batch %d --out tem.pdf\n"+
-		"(Codes are not printed here: get them with  estamp batches show %d --codes , or issue with --out FILE.)\n", resp.Batch.Id, resp.Batch.Id, resp.Batch.Id)
+	fmt.Fprint(a.out, a.say(sayIssuedNext, b.Id, b.Id))
 	return nil
 }
 
@@ -312,18 +322,13 @@ func (a *app) writeCodes(ctx context.Context, file *safefile.File, batchID uint6
 // written to --out: the batch exists, so the person must learn its id and
 // how to get the codes without issuing another batch.
 func (a *app) unwritten(req *estampv1.IssueStampsRequest, b *estampv1.Batch, out string, err error) error {
-	fmt.Fprintf(a.stderr, "Lô tem %d ĐÃ ĐƯỢC PHÁT HÀNH (%d tem, mã yêu cầu %s), nhưng chưa ghi được mã vào %s: %v\n"+
-		"Lấy lại mã, không phát hành thêm:\n"+
-		"  estamp batches show %d --codes\n"+
-		"hoặc chạy lại đúng lệnh issue với  --request-id %s --production-date %s  (cùng sản phẩm, số lô, số lượng): máy chủ trả lại chính lô %d, không tạo lô mới.\n"+
-		"(Batch %d was issued, request id %s; get its codes with the commands above.)\n",
-		b.Id, b.Quantity, req.RequestId, out, err, b.Id, req.RequestId, req.ProductionDate, b.Id, b.Id, req.RequestId)
-	return fmt.Errorf("--out: lô tem %d đã phát hành nhưng chưa ghi được mã vào %s (batch %d issued, codes not written): %w", b.Id, out, b.Id, err)
+	fmt.Fprint(a.stderr, a.say(sayUnwritten, b.Id, b.Quantity, req.RequestId, out, a.describe(err), req.ProductionDate))
+	return wrapped(err, sayUnwrittenError, b.Id, out)
 }
 
 func (a *app) batches(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: batches list|show|revoke", ErrUsage)
+		return usage(sayWantSub, "batches", "list | show | revoke")
 	}
 	fs := a.flags("batches " + args[0])
 	switch args[0] {
@@ -331,6 +336,12 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		var product string
 		fs.StringVar(&product, "product", "", "product id")
 		_, err := a.connect(fs, args[1:], 0, "batches list --product ID")
+		if err != nil {
+			return err
+		}
+		if product == "" {
+			return usage(sayBatchesNeedProduct)
+		}
 		if err != nil {
 			return err
 		}
@@ -348,7 +359,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 	case "show":
 		var codes bool
 		fs.BoolVar(&codes, "codes", false, "list every stamp's code, streamed from the server")
-		id, err := a.connectNumber(fs, args[1:], "batches show ID", "batch id")
+		id, err := a.connectNumber(fs, args[1:], "batches show ID")
 		if err != nil {
 			return err
 		}
@@ -365,11 +376,11 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		return a.batchDetails(resp.Batch)
 	case "revoke":
 		var reason, actor string
-		var serials serialList
+		var serials []uint64
 		fs.StringVar(&reason, "reason", "", "why the stamps are revoked")
 		fs.StringVar(&actor, "by", a.actor(), "who revokes, recorded with the revocation")
-		fs.Var(&serials, "serial", "revoke only this serial of the batch (repeatable); default the whole batch")
-		id, err := a.connectNumber(fs, args[1:], "batches revoke ID --reason TEXT", "batch id")
+		fs.Var(serialsFlag{&serials, &a.lang}, "serial", "revoke only this serial of the batch (repeatable); default the whole batch")
+		id, err := a.connectNumber(fs, args[1:], "batches revoke ID --reason TEXT")
 		if err != nil {
 			return err
 		}
@@ -385,10 +396,10 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if a.json {
 			return a.printJSON(resp)
 		}
-		fmt.Fprintf(a.out, "Đã thu hồi %d tem của lô %d.\n", resp.RevokedCount, resp.Batch.Id)
+		fmt.Fprint(a.out, a.say(sayBatchRevoked, resp.RevokedCount, resp.Batch.Id))
 		return nil
 	}
-	return fmt.Errorf("%w: batches %q: want list, show or revoke", ErrUsage, args[0])
+	return wantWord("batches", args[0], "list", "show", "revoke")
 }
 
 // showCodes prints a batch and its codes as they stream in: a table, or
@@ -399,8 +410,8 @@ func (a *app) showCodes(ctx context.Context, id uint64) error {
 	width := 0
 	_, err := client.Stamps(ctx, a.Issuance, id, func(b *estampv1.Batch, _ uint32, stamps []*estampv1.Stamp) error {
 		if width == 0 {
-			// fmt pads to a width in runes: "SÊ-RI" is 5.
-			width = max(5, len(strconv.FormatUint(b.FirstSerial+uint64(b.Quantity)-1, 10)))
+			// fmt pads to a width in runes, as the heading is counted.
+			width = max(utf8.RuneCountInString(sayCodesSerial.in(a.lang)), len(ocop.ShowSerial(b.FirstSerial+uint64(b.Quantity)-1)))
 			if a.json {
 				batch, err := jsonOpts.Marshal(b)
 				if err != nil {
@@ -411,7 +422,7 @@ func (a *app) showCodes(ctx context.Context, id uint64) error {
 				if err := a.batchDetails(b); err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "\n%-*s  MÃ QR\n", width, "SÊ-RI")
+				fmt.Fprintf(w, "\n%-*s  %s\n", width, sayCodesSerial.in(a.lang), sayCodesCode.in(a.lang))
 			}
 		}
 		for _, s := range stamps {
@@ -423,7 +434,7 @@ func (a *app) showCodes(ctx context.Context, id uint64) error {
 				}
 				fmt.Fprintf(w, "%s\n    {\"serial\": \"%d\", \"code\": %s}", sep, s.Serial, code)
 			} else {
-				fmt.Fprintf(w, "%-*d  %s\n", width, s.Serial, s.Code)
+				fmt.Fprintf(w, "%-*s  %s\n", width, ocop.ShowSerial(s.Serial), s.Code)
 			}
 		}
 		return nil
@@ -439,15 +450,27 @@ func (a *app) showCodes(ctx context.Context, id uint64) error {
 	return w.Flush()
 }
 
-type serialList []uint64
+// serialsFlag is a repeatable --serial into list, each typed as a label
+// shows it ("1 234 567") or in plain digits. The flag package says an
+// error of Set in words of its own around Set's: Set's are in lang.
+type serialsFlag struct {
+	list *[]uint64
+	lang *ocop.Lang
+}
 
-func (s *serialList) String() string { return fmt.Sprint(*s) }
-func (s *serialList) Set(v string) error {
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return fmt.Errorf("serial %q is not a number", v)
+func (s serialsFlag) String() string {
+	if s.list == nil {
+		return "[]"
 	}
-	*s = append(*s, n)
+	return fmt.Sprint(*s.list)
+}
+
+func (s serialsFlag) Set(v string) error {
+	n, err := ocop.ParseSerial("serial", v)
+	if err != nil {
+		return fmt.Errorf(sayNotASerial.in(*s.lang), v)
+	}
+	*s.list = append(*s.list, n)
 	return nil
 }
 
@@ -466,7 +489,7 @@ func (a *app) verify(ctx context.Context, args []string) error {
 	}
 	// Nothing scanned is not a code to judge, online or offline.
 	if strings.TrimSpace(pos[0]) == "" {
-		return fmt.Errorf("%w: verify CODE: the code is empty", ErrUsage)
+		return usage(sayEmptyCode)
 	}
 	if offline {
 		return a.verifyOffline(pos[0])
@@ -494,10 +517,10 @@ func (a *app) verify(ctx context.Context, args []string) error {
 
 func (a *app) keys(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "list" {
-		return fmt.Errorf("%w: keys list", ErrUsage)
+		return usage(sayWantArgs, "keys list")
 	}
 	fs := a.flags("keys list")
-	_, err := a.connect(fs, args[1:], 0, "no arguments")
+	_, err := a.connect(fs, args[1:], 0, "keys list")
 	if err != nil {
 		return err
 	}

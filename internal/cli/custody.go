@@ -27,12 +27,12 @@ var ErrNotAllGenuine = errors.New("not every code of the delivery is genuine")
 
 func (a *app) retailers(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: retailers list|show|add", ErrUsage)
+		return usage(sayWantSub, "retailers", "list | show | add")
 	}
 	fs := a.flags("retailers " + args[0])
 	switch args[0] {
 	case "list":
-		_, err := a.connect(fs, args[1:], 0, "no arguments")
+		_, err := a.connect(fs, args[1:], 0, "retailers list")
 		if err != nil {
 			return err
 		}
@@ -46,9 +46,9 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		if a.json {
 			return a.printJSON(&estampv1.ListRetailersResponse{Retailers: all})
 		}
-		return a.table("MÃ\tTÊN CỬA HÀNG\tĐỊA CHỈ", func(w *tabwriter.Writer) {
+		return a.table(headRetailers, func(w *tabwriter.Writer) {
 			for _, r := range all {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Id, r.Name, address(r.Address))
+				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Id, r.Name, a.address(r.Address))
 			}
 		})
 	case "show":
@@ -69,7 +69,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		fs.StringVar(&r.Address.Province, "province", "", "province")
 		fs.StringVar(&r.Address.Commune, "commune", "", "commune or ward")
 		fs.StringVar(&r.Address.Street, "street", "", "street (optional)")
-		_, err := a.connect(fs, args[1:], 0, "flags only")
+		_, err := a.connect(fs, args[1:], 0, "retailers add --id ID --name TEXT --province TEXT --commune TEXT")
 		if err != nil {
 			return err
 		}
@@ -79,14 +79,14 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		}
 		return a.showRetailer(resp.Retailer)
 	}
-	return fmt.Errorf("%w: retailers %q: want list, show or add", ErrUsage, args[0])
+	return wantWord("retailers", args[0], "list", "show", "add")
 }
 
 func (a *app) showRetailer(r *estampv1.Retailer) error {
 	if a.json {
 		return a.printJSON(r)
 	}
-	return a.fields("Mã", r.Id, "Tên", r.Name, "Mã số thuế", orDash(r.TaxCode), "Địa chỉ", address(r.Address), "Đăng ký lúc", date(r.CreateTime))
+	return a.fields(field{fieldID, r.Id}, field{fieldName, r.Name}, field{fieldTaxCode, orDash(r.TaxCode)}, field{fieldAddress, a.address(r.Address)}, field{fieldRegistered, a.when(r.CreateTime)})
 }
 
 // intake reads codes one per line, as a handheld scanner types them, from a
@@ -99,8 +99,13 @@ func (a *app) intake(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if retailer == "" || len(pos) > 1 {
-		return fmt.Errorf("%w: intake --retailer ID [FILE|-]", ErrUsage)
+	if retailer == "" {
+		// No call tells the CLI whose token it is: the person is told
+		// which id to give.
+		return usage(sayIntakeNeedsRetailer)
+	}
+	if len(pos) > 1 {
+		return usage(sayWantArgs, "intake --retailer ID [FILE|-]")
 	}
 	in := io.Reader(a.stdin)
 	if len(pos) == 1 && pos[0] != "-" {
@@ -137,17 +142,17 @@ func (a *app) intake(ctx context.Context, args []string) error {
 }
 
 func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
-	fmt.Fprintf(a.out, "Đã kiểm tra %d mã.\n\n", len(resp.Items))
-	if err := a.table("KẾT QUẢ\tSỐ MÃ", func(w *tabwriter.Writer) {
+	fmt.Fprint(a.out, a.say(sayIntakeChecked, len(resp.Items)))
+	if err := a.table(headIntakeVerdicts, func(w *tabwriter.Writer) {
 		for _, c := range resp.Verdicts {
-			fmt.Fprintf(w, "%s\t%d\n", verdict.IntakeLabel(c.Verdict).VI, c.Count)
+			fmt.Fprintf(w, "%s\t%d\n", verdict.IntakeLabel(c.Verdict).In(a.lang), c.Count)
 		}
 	}); err != nil {
 		return err
 	}
 	if len(resp.Lots) > 0 {
 		fmt.Fprintln(a.out)
-		if err := a.table("SẢN PHẨM\tSỐ LÔ\tĐÃ QUÉT\tCHẤP NHẬN", func(w *tabwriter.Writer) {
+		if err := a.table(headIntakeLots, func(w *tabwriter.Writer) {
 			for _, l := range resp.Lots {
 				fmt.Fprintf(w, "%s\t%s\t%d\t%d\n", l.ProductName, l.Lot, l.Scanned, l.Accepted)
 			}
@@ -162,21 +167,36 @@ func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
 		}
 	}
 	if len(problems) == 0 {
-		fmt.Fprintln(a.out, "\nMọi mã đều chính hãng.")
+		fmt.Fprint(a.out, a.say(sayIntakeAllGenuine))
 		return nil
 	}
-	fmt.Fprintf(a.out, "\nMã có vấn đề (%d):\n", len(problems))
-	return a.table("DÒNG\tKẾT QUẢ\tSÊ-RI\tCHI TIẾT\tMÃ", func(w *tabwriter.Writer) {
+	fmt.Fprint(a.out, a.say(sayIntakeProblems, len(problems)))
+	// A row says which stamp, by what its label shows (serial, product,
+	// lot): the codes of one delivery share their beginning, so a code's
+	// first characters told the rows apart from nothing.
+	return a.table(headIntakeProblems, func(w *tabwriter.Writer) {
 		for _, it := range problems {
 			detail := it.Message // a revocation's reason included
+			if a.lang == ocop.EN {
+				detail = it.MessageEn
+			}
 			if it.OtherRetailerId != "" {
-				detail += " (" + it.OtherRetailerId + ")"
+				shop := it.OtherRetailerName
+				if shop == "" {
+					shop = it.OtherRetailerId
+				}
+				if it.OtherReceiveTime != nil {
+					detail += a.say(sayReceivedBy, shop, a.when(it.OtherReceiveTime))
+				} else {
+					detail += " (" + shop + ")"
+				}
 			}
-			code := strings.TrimSpace(it.Code)
-			if len(code) > 40 {
-				code = code[:37] + "..."
+			// An unreadable code has no serial: the line tells it.
+			serial := "—"
+			if it.Serial != 0 {
+				serial = ocop.ShowSerial(it.Serial)
 			}
-			fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\n", it.Line, verdict.IntakeLabel(it.Verdict).VI, it.Serial, detail, code)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Line, verdict.IntakeLabel(it.Verdict).In(a.lang), serial, orDash(it.ProductName), orDash(it.Lot), detail)
 		}
 	})
 }
@@ -186,11 +206,11 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	fs := a.flags("revoke")
 	var (
 		batch          uint64
-		serials        serialList
+		serials        []uint64
 		reason, byWhom string
 	)
 	fs.Uint64Var(&batch, "batch", 0, "revoke (recall) this whole batch")
-	fs.Var(&serials, "serial", "revoke this serial (repeatable)")
+	fs.Var(serialsFlag{&serials, &a.lang}, "serial", "revoke this serial (repeatable)")
 	fs.StringVar(&reason, "reason", "", "why; shown to whoever scans the stamps")
 	fs.StringVar(&byWhom, "by", a.actor(), "who revokes, recorded with the revocation")
 	pos, err := parse(fs, args)
@@ -198,7 +218,7 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) > 0 || (batch == 0) == (len(serials) == 0) {
-		return fmt.Errorf("%w: revoke --batch ID --reason TEXT, or revoke --serial S [--serial S...] --reason TEXT", ErrUsage)
+		return usage(sayRevokeTarget)
 	}
 	if err := a.dial(); err != nil {
 		return err
@@ -214,21 +234,12 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	if a.json {
 		return a.printJSON(resp)
 	}
-	fmt.Fprintf(a.out, "Đã thu hồi thêm %d tem (danh sách thu hồi phiên bản %d).\n", resp.RevokedCount, resp.RevocationVersion)
+	fmt.Fprint(a.out, a.say(sayRevoked, resp.RevokedCount, resp.RevocationVersion))
 	return nil
 }
 
-var eventLabels = map[estampv1.StampEventKind]string{
-	estampv1.StampEventKind_STAMP_EVENT_KIND_ISSUED:         "Phát hành",
-	estampv1.StampEventKind_STAMP_EVENT_KIND_RECEIVED:       "Cửa hàng nhận",
-	estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED:        "Quét",
-	estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY: "Quét trong ngày",
-	estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED:        "Thu hồi tem",
-	estampv1.StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED:  "Thu hồi cả lô",
-}
-
 func (a *app) history(ctx context.Context, args []string) error {
-	serial, err := a.connectNumber(a.flags("history"), args, "history SERIAL", "serial")
+	serial, err := a.connectSerial(a.flags("history"), args, "history SERIAL")
 	if err != nil {
 		return err
 	}
@@ -239,17 +250,17 @@ func (a *app) history(ctx context.Context, args []string) error {
 	if a.json {
 		return a.printJSON(resp)
 	}
-	fmt.Fprintf(a.out, "Tem %d — lô tem %d, sản phẩm %s, quét %d lần\n\n", resp.Serial, resp.BatchId, resp.ProductId, resp.ScanCount)
-	return a.table("THỜI GIAN\tSỰ KIỆN\tCHI TIẾT", func(w *tabwriter.Writer) {
+	fmt.Fprint(a.out, a.say(sayHistory, ocop.ShowSerial(resp.Serial), resp.BatchId, resp.ProductId, resp.ScanCount))
+	return a.table(headHistory, func(w *tabwriter.Writer) {
 		for _, e := range resp.Events {
 			detail := e.RetailerId
 			if e.Count > 1 {
-				detail = strings.TrimSpace(detail + fmt.Sprintf(" %d lần", e.Count))
+				detail = strings.TrimSpace(detail + a.say(sayTimes, e.Count))
 			}
 			if e.Reason != "" {
 				detail = e.Reason + " (" + e.Actor + ")"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", date(e.EventTime), eventLabels[e.Kind], detail)
+			fmt.Fprintf(w, "%s\t%s\t%s\n", a.when(e.EventTime), events[e.Kind].in(a.lang), detail)
 		}
 	})
 }
@@ -349,7 +360,7 @@ func loadCache(path string) (*offlineCache, error) {
 }
 
 // errOldCache is a cache written by an earlier version of estamp.
-var errOldCache = errors.New("the offline cache predates this version: run `estamp sync` while online")
+var errOldCache = errors.New("the offline cache predates this version")
 
 // stampRevocation is the reason a serial was revoked, if it was: the
 // server keeps the first revocation of a stamp, so the first range in
@@ -400,7 +411,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := needArgs(pos, 0, "no arguments"); err != nil {
+	if err := needArgs(pos, 0, "sync"); err != nil {
 		return err
 	}
 	path := a.cachePath()
@@ -468,7 +479,7 @@ func (a *app) sync(ctx context.Context, args []string) error {
 	if err := writeFileSafely(path, true, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Đã đồng bộ %d khóa, %d mục thu hồi tem và %d thay đổi chứng nhận mới (phiên bản %d) vào %s.\n", len(c.Keys), revoked, certs, c.Version, path)
+	fmt.Fprint(a.out, a.say(saySynced, len(c.Keys), revoked, certs, c.Version, path))
 	return nil
 }
 
@@ -479,9 +490,9 @@ func (a *app) verifyOffline(code string) error {
 	c, err := loadCache(path)
 	switch {
 	case errors.Is(err, errOldCache):
-		return err
+		return standsFor(err, sayOldCache, path)
 	case err != nil:
-		return fmt.Errorf("no offline cache (%v): run `estamp sync` while online", err)
+		return failed(sayNoCache, err)
 	}
 	checker, err := verdict.New([]string{c.BaseURL}, c)
 	if err != nil {
@@ -499,12 +510,12 @@ func (a *app) verifyOffline(code string) error {
 		out, _ := json.Marshal(map[string]any{"verdict": o.Verdict.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": vi, "message_en": en})
 		fmt.Fprintln(a.out, string(out))
 	} else {
-		fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdict.Tell(o.Verdict, nil).Label.VI, vi, en)
+		fmt.Fprintf(a.out, "%s\n%s\n", verdict.Tell(o.Verdict, nil).Label.In(a.lang), verdict.Sentence(o, a.lang))
 		if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
 			// What the code itself says; the rest is on the server.
-			fmt.Fprintf(a.out, "Sê-ri %d, lô tem %d, sản phẩm số %d, %s.\n", o.Claims.Serial, o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade)))
+			fmt.Fprint(a.out, a.say(sayOfflineClaims, ocop.ShowSerial(o.Claims.Serial), o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade))))
 		}
-		fmt.Fprintf(a.out, "Kiểm tra NGOẠI TUYẾN theo dữ liệu đồng bộ lúc %s (%s); tình trạng mới hơn chưa được biết.\n", ocop.ShowTime(c.SyncedAt, ocop.VI), ocop.Ago(now.Sub(c.SyncedAt), ocop.VI))
+		fmt.Fprint(a.out, a.say(sayOffline, ocop.ShowTime(c.SyncedAt, a.lang), ocop.Ago(now.Sub(c.SyncedAt), a.lang)))
 	}
 	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		return &VerdictError{Verdict: o.Verdict}
@@ -529,7 +540,7 @@ func readCodes(in io.Reader) ([]string, error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("line %d is longer than %d bytes: not a file of scanned codes", len(codes)+1, maxIntakeLine)
+			return nil, failed(sayLineTooLong, len(codes)+1, maxIntakeLine)
 		}
 		return nil, err
 	}

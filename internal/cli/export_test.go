@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"io"
 
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -24,4 +26,26 @@ func RunWithPageSize(ctx context.Context, args []string, getenv func(string) str
 	a := newApp(getenv, stdout, stderr)
 	a.pageSize = size
 	return a.run(ctx, args)
+}
+
+// FlagsWithoutVietnamese runs `CMD --help` and returns the flags of CMD
+// that have no Vietnamese help.
+func FlagsWithoutVietnamese(cmd []string) []string {
+	a := newApp(func(string) string { return "" }, io.Discard, io.Discard)
+	if err := a.run(context.Background(), append(cmd, "--help")); err != nil || a.lastFlags == nil {
+		return []string{"(--help failed)"}
+	}
+	var missing []string
+	a.lastFlags.VisitAll(func(f *flag.Flag) {
+		if flagHelpVI(a.lastFlags.Name(), f.Name) == "" {
+			missing = append(missing, f.Name)
+		}
+	})
+	return missing
+}
+
+// ActionWords is how the audit list says an action, in Vietnamese and in
+// English.
+func ActionWords(action string) (vi, en string) {
+	return (&app{lang: ocop.VI}).action(action), (&app{lang: ocop.EN}).action(action)
 }

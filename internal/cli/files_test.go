@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocopvn/estamp/internal/cli"
 	"github.com/ocopvn/estamp/internal/labels"
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 	"github.com/ocopvn/estamp/internal/server"
 )
@@ -225,7 +226,7 @@ func TestIssueWriteFailureNamesTheBatch(t *testing.T) {
 			// The advice works: the same request id returns the same batch.
 			again := filepath.Join(t.TempDir(), "codes.txt")
 			r = estamp(t, addr, "issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "L1", "--quantity", "2", "--request-id", reqID[1], "--out", again)
-			if r.err != nil || !strings.Contains(r.out, "Lô tem:") || !strings.Contains(r.out, " "+id+"\n") {
+			if r.err != nil || !strings.Contains(r.out, "Đã phát hành lô tem "+id+":") {
 				t.Errorf("re-run with --request-id: %v\n%s", r.err, r.out)
 			}
 			if n := batchCount(t, addr, "CHE-LAM-PHU-QUANG"); n != i+1 {
@@ -235,9 +236,10 @@ func TestIssueWriteFailureNamesTheBatch(t *testing.T) {
 	}
 }
 
-// With --out, issue prints the batch and where the codes went, not every
-// code; without it the batch and how to get the codes, never the codes (a
-// batch can hold 100,000); --json prints the batch.
+// With --out, issue prints a short summary (batch, serials as the label
+// shows them, product, lot), where the codes went and the next step, not
+// every code; without it the batch and how to get the codes, never the
+// codes (a batch can hold 100,000); --json prints the batch.
 func TestIssueOutPrintsASummary(t *testing.T) {
 	addr := startServer(t)
 	out := filepath.Join(t.TempDir(), "codes.txt")
@@ -247,10 +249,13 @@ func TestIssueOutPrintsASummary(t *testing.T) {
 	if r.err != nil || err != nil || len(codes) != 3 {
 		t.Fatalf("issue --out: %v %v, %d codes", r.err, err, len(codes))
 	}
-	for _, want := range []string{"Lô tem:", "Số lượng:", "Đã ghi 3 mã vào " + out + ".", "estamp labels --batch 1 --out tem.pdf"} {
+	for _, want := range []string{"Đã phát hành lô tem 1: 3 tem, sê-ri 1 – 3, sản phẩm Chè lam Phủ Quảng (CHE-LAM-PHU-QUANG), số lô L1.", "Đã ghi mã vào " + out + ".", "estamp labels --batch 1 --out tem.pdf"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, r.out)
 		}
+	}
+	if lines := strings.Count(r.out, "\n"); lines > 4 {
+		t.Errorf("the summary is %d lines:\n%s", lines, r.out)
 	}
 	for _, c := range codes {
 		if strings.Contains(r.out, c) {
@@ -294,12 +299,16 @@ func TestBatchesShowCodesStreams(t *testing.T) {
 	codes := strings.Fields(string(data))
 
 	r := estamp(t, addr, "batches", "show", "1", "--codes")
-	rows := regexp.MustCompile(`(?m)^(\d+) +(HTTP://\S+)$`).FindAllStringSubmatch(r.out, -1)
+	// Serials as the label shows them: 30 000.
+	rows := regexp.MustCompile(`(?m)^(\d{1,3}(?: \d{3})*) +(HTTP://\S+)$`).FindAllStringSubmatch(r.out, -1)
 	if r.err != nil || !strings.Contains(r.out, "Số lượng:       30000") || len(rows) != len(codes) {
 		t.Fatalf("batches show --codes: %v, %d rows, want %d", r.err, len(rows), len(codes))
 	}
+	if last := rows[len(rows)-1]; last[1] != "30 000" || last[2] != codes[len(codes)-1] {
+		t.Errorf("the last row is %q %q", last[1], last[2])
+	}
 	for i, row := range rows {
-		if row[1] != itoa(uint64(i+1)) || row[2] != codes[i] {
+		if row[1] != ocop.ShowSerial(uint64(i+1)) || row[2] != codes[i] {
 			t.Fatalf("row %d: %q, want serial %d and %s", i, row[0], i+1, codes[i])
 		}
 	}
@@ -343,7 +352,7 @@ func TestIssueOutWhenTheCodesAreRefused(t *testing.T) {
 	if cli.ExitCode(r.err) != 1 || !strings.Contains(cli.Describe(r.err), "lô tem 2") || !strings.Contains(cli.Describe(r.err), "ResourceExhausted") {
 		t.Errorf("exit %d, error %q; want 1 naming batch 2 and ResourceExhausted", cli.ExitCode(r.err), cli.Describe(r.err))
 	}
-	for _, want := range []string{"Lô tem 2 ĐÃ ĐƯỢC PHÁT HÀNH", "mã yêu cầu cli-", "estamp batches show 2 --codes", "retry after"} {
+	for _, want := range []string{"Lô tem 2 ĐÃ ĐƯỢC PHÁT HÀNH", "mã yêu cầu cli-", "estamp batches show 2 --codes", "thử lại sau"} {
 		if !strings.Contains(r.errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.errOut)
 		}

@@ -48,7 +48,7 @@ func pick[T any](m map[string]T, flagName, v string) (T, error) {
 				names = append(names, k)
 			}
 		}
-		return t, fmt.Errorf("%w: --%s %q: want one of %s", ErrUsage, flagName, v, strings.Join(slices.Sorted(slices.Values(names)), ", "))
+		return t, usage(sayWantOneOf, flagName, v, strings.Join(slices.Sorted(slices.Values(names)), ", "))
 	}
 	return t, nil
 }
@@ -74,11 +74,30 @@ func Stars(n int32) string {
 	return strings.Repeat("★", int(n)) + strings.Repeat("☆", 5-int(n))
 }
 
-func date(ts *timestamppb.Timestamp) string {
+// when is a moment as people read it in the run's language, in Vietnam's
+// time: "15:04, 02/01/2006".
+func (a *app) when(ts *timestamppb.Timestamp) string {
 	if ts == nil {
 		return "—"
 	}
-	return ocop.TableTime(ts.AsTime())
+	return ocop.ShowTime(ts.AsTime(), a.lang)
+}
+
+// day is an API date (YYYY-MM-DD) as people read it: 02/01/2006 in
+// Vietnamese, 2 Jan 2006 in English; "—" when there is none.
+func (a *app) day(d string) string {
+	if d == "" {
+		return "—"
+	}
+	return ocop.ShowDate(d, a.lang)
+}
+
+// serials is a range of serials as a label shows them.
+func serials(first uint64, n uint32) string {
+	if n == 0 {
+		return "—"
+	}
+	return ocop.ShowSerial(first) + " – " + ocop.ShowSerial(first+uint64(n)-1)
 }
 
 func orDash(s string) string {
@@ -88,25 +107,33 @@ func orDash(s string) string {
 	return s
 }
 
-func (a *app) table(header string, rows func(w *tabwriter.Writer)) error {
+// table writes a table whose columns are named by header, in the run's
+// language (tab-separated).
+func (a *app) table(header words, rows func(w *tabwriter.Writer)) error {
 	w := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, header)
+	fmt.Fprintln(w, header.in(a.lang))
 	rows(w)
 	return w.Flush()
 }
 
-func (a *app) fields(pairs ...string) error {
+// field is one line of a record: its name and its value.
+type field struct {
+	name  words
+	value string
+}
+
+func (a *app) fields(fs ...field) error {
 	w := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-	for i := 0; i+1 < len(pairs); i += 2 {
-		fmt.Fprintf(w, "%s:\t%s\n", pairs[i], pairs[i+1])
+	for _, f := range fs {
+		fmt.Fprintf(w, "%s:\t%s\n", f.name.in(a.lang), f.value)
 	}
 	return w.Flush()
 }
 
 func (a *app) producerTable(list []*estampv1.Producer) error {
-	return a.table("MÃ\tTÊN CHỦ THỂ\tLOẠI HÌNH\tXÃ/PHƯỜNG\tTỈNH", func(w *tabwriter.Writer) {
+	return a.table(headProducers, func(w *tabwriter.Writer) {
 		for _, p := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, ocop.KindName(p.Kind, ocop.VI), p.GetAddress().GetCommune(), p.GetAddress().GetProvince())
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, ocop.KindName(p.Kind, a.lang), p.GetAddress().GetCommune(), p.GetAddress().GetProvince())
 		}
 	})
 }
@@ -114,17 +141,17 @@ func (a *app) producerTable(list []*estampv1.Producer) error {
 func (a *app) producerDetails(p *estampv1.Producer) error {
 	ad := p.GetAddress()
 	return a.fields(
-		"Mã", p.Id,
-		"Tên", p.Name,
-		"Loại hình", ocop.KindName(p.Kind, ocop.VI),
-		"Mã số thuế", orDash(p.TaxCode),
-		"Địa chỉ", address(ad),
-		"Điện thoại", orDash(p.Phone),
-		"Đăng ký lúc", date(p.CreateTime),
+		field{fieldID, p.Id},
+		field{fieldName, p.Name},
+		field{fieldKind, ocop.KindName(p.Kind, a.lang)},
+		field{fieldTaxCode, orDash(p.TaxCode)},
+		field{fieldAddress, a.address(ad)},
+		field{fieldPhone, orDash(p.Phone)},
+		field{fieldRegistered, a.when(p.CreateTime)},
 	)
 }
 
-func address(ad *estampv1.Address) string {
+func (a *app) address(ad *estampv1.Address) string {
 	parts := []string{}
 	for _, s := range []string{ad.GetStreet(), ad.GetCommune(), ad.GetProvince()} {
 		if s != "" {
@@ -133,140 +160,149 @@ func address(ad *estampv1.Address) string {
 	}
 	s := strings.Join(parts, ", ")
 	if ad.GetLegacyDistrict() != "" {
-		s += " (trước 2025: " + ad.GetLegacyDistrict() + ")"
+		s += a.say(sayLegacyDistrict, ad.GetLegacyDistrict())
 	}
 	return s
 }
 
 func (a *app) productTable(list []*estampv1.Product) error {
-	return a.table("MÃ\tTÊN SẢN PHẨM\tHẠNG\tNHÓM\tQUYẾT ĐỊNH\tHIỆU LỰC ĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
+	return a.table(headProducts, func(w *tabwriter.Writer) {
 		for _, p := range list {
 			c := p.GetCertificate()
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, Stars(p.StarGrade), ocop.GroupName(p.Group, ocop.VI), c.GetDecisionNumber(), c.GetValidUntil(), ocop.StatusName(c.GetStatus(), ocop.VI))
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Id, p.Name, Stars(p.StarGrade), ocop.GroupName(p.Group, a.lang), c.GetDecisionNumber(), a.day(c.GetValidUntil()), ocop.StatusName(c.GetStatus(), a.lang))
 		}
 	})
+}
+
+// decision is a certificate's decision: its number, date and authority.
+func (a *app) decision(c interface {
+	GetDecisionNumber() string
+	GetDecisionDate() string
+	GetAuthority() estampv1.CertifyingAuthority
+}) string {
+	return a.say(sayDecision, c.GetDecisionNumber(), a.day(c.GetDecisionDate()), ocop.AuthorityName(c.GetAuthority(), a.lang))
 }
 
 func (a *app) productDetails(p *estampv1.Product) error {
 	c := p.GetCertificate()
-	pairs := []string{
-		"Mã", p.Id,
-		"Số hiệu", fmt.Sprint(p.Number),
-		"Tên", p.Name,
-		"Chủ thể", p.ProducerId,
-		"Nhóm", ocop.GroupName(p.Group, ocop.VI),
-		"Hạng", Stars(p.StarGrade) + " OCOP",
-		"Quyết định", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + ocop.AuthorityName(c.GetAuthority(), ocop.VI) + ")",
-		"Hiệu lực đến", c.GetValidUntil(),
-		"Trạng thái", ocop.StatusName(c.GetStatus(), ocop.VI),
+	fs := []field{
+		{fieldID, p.Id},
+		{fieldNumber, fmt.Sprint(p.Number)},
+		{fieldName, p.Name},
+		{fieldProducer, p.ProducerId},
+		{fieldGroup, ocop.GroupName(p.Group, a.lang)},
+		{fieldGrade, Stars(p.StarGrade) + " OCOP"},
+		{fieldDecision, a.decision(c)},
+		{fieldValidUntil, a.day(c.GetValidUntil())},
+		{fieldStatus, ocop.StatusName(c.GetStatus(), a.lang)},
 	}
 	if c.GetRevocationReason() != "" {
-		pairs = append(pairs, "Lý do thu hồi", c.GetRevocationReason())
+		fs = append(fs, field{fieldRevocationReason, c.GetRevocationReason()})
 	}
-	return a.fields(pairs...)
+	return a.fields(fs...)
 }
 
 func (a *app) batchDetails(b *estampv1.Batch) error {
-	pairs := []string{
-		"Lô tem", fmt.Sprint(b.Id),
-		"Sản phẩm", b.ProductId,
-		"Số lô", b.Lot,
-		"Ngày sản xuất", b.ProductionDate,
-		"Hạn sử dụng", orDash(b.ExpiryDate),
-		"Số lượng", fmt.Sprint(b.Quantity),
-		"Số sê-ri", fmt.Sprintf("%d – %d", b.FirstSerial, b.FirstSerial+uint64(b.Quantity)-1),
-		"Hạng", Stars(b.StarGrade),
-		"Quyết định", b.CertificateDecisionNumber,
-		"Khóa ký", b.KeyId,
-		"Phát hành lúc", date(b.IssueTime),
+	fs := []field{
+		{fieldBatch, fmt.Sprint(b.Id)},
+		{fieldProduct, b.ProductId},
+		{fieldLot, b.Lot},
+		{fieldProductionDate, a.day(b.ProductionDate)},
+		{fieldExpiryDate, a.day(b.ExpiryDate)},
+		{fieldQuantity, fmt.Sprint(b.Quantity)},
+		{fieldSerials, serials(b.FirstSerial, b.Quantity)},
+		{fieldGrade, Stars(b.StarGrade)},
+		{fieldDecision, b.CertificateDecisionNumber},
+		{fieldKey, b.KeyId},
+		{fieldIssued, a.when(b.IssueTime)},
 	}
 	if b.Revoked {
-		pairs = append(pairs, "Thu hồi", b.RevocationReason)
+		fs = append(fs, field{fieldRevoked, b.RevocationReason})
 	}
-	return a.fields(pairs...)
+	return a.fields(fs...)
 }
 
 func (a *app) batchTable(list []*estampv1.Batch) error {
-	return a.table("LÔ TEM\tSỐ LÔ\tNGÀY SX\tSỐ LƯỢNG\tSÊ-RI ĐẦU\tPHÁT HÀNH LÚC\tTHU HỒI", func(w *tabwriter.Writer) {
+	return a.table(headBatches, func(w *tabwriter.Writer) {
 		for _, b := range list {
 			revoked := ""
 			if b.Revoked {
-				revoked = "có"
+				revoked = a.say(sayYes)
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", b.Id, b.Lot, b.ProductionDate, b.Quantity, b.FirstSerial, date(b.IssueTime), revoked)
-		}
-	})
-}
-
-func (a *app) stampTable(list []*estampv1.Stamp) error {
-	return a.table("SÊ-RI\tMÃ QR", func(w *tabwriter.Writer) {
-		for _, s := range list {
-			fmt.Fprintf(w, "%d\t%s\n", s.Serial, s.Code)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", b.Id, b.Lot, a.day(b.ProductionDate), b.Quantity, serials(b.FirstSerial, b.Quantity), a.when(b.IssueTime), revoked)
 		}
 	})
 }
 
 func (a *app) verifyDetails(r *estampv1.VerifyResponse) error {
-	fmt.Fprintf(a.out, "%s\n%s\n%s\n", verdict.Tell(r.Verdict, r.Warnings).Label.VI, r.Message, r.MessageEn)
+	message := r.Message
+	if a.lang == ocop.EN {
+		message = r.MessageEn
+	}
+	fmt.Fprintf(a.out, "%s\n%s\n", verdict.Tell(r.Verdict, r.Warnings).Label.In(a.lang), message)
 	for _, w := range r.Warnings {
-		fmt.Fprintf(a.out, "CẢNH BÁO: %s\n", verdict.Warning(w).VI)
+		fmt.Fprint(a.out, a.say(sayWarning, verdict.Warning(w).In(a.lang)))
 	}
 	if r.Product == nil {
 		if r.KeyId != "" {
-			fmt.Fprintf(a.out, "Sê-ri trong mã: %d, khóa: %s\n", r.Serial, r.KeyId)
+			fmt.Fprint(a.out, a.say(sayCodeSerialKey, ocop.ShowSerial(r.Serial), r.KeyId))
 		}
 		return nil
 	}
 	fmt.Fprintln(a.out)
 	p, c, b, s := r.Product, r.Product.GetCertificate(), r.Batch, r.Scans
-	pairs := []string{
-		"Sản phẩm", p.GetName(),
-		"Nhóm", ocop.GroupName(p.GetGroup(), ocop.VI),
-		"Hạng OCOP", Stars(p.GetStarGrade()),
-		"Chứng nhận", c.GetDecisionNumber() + " ngày " + c.GetDecisionDate() + " (" + ocop.AuthorityName(c.GetAuthority(), ocop.VI) + ")",
-		"Hiệu lực đến", c.GetValidUntil() + " — " + ocop.StatusName(c.GetStatus(), ocop.VI),
-		"Chủ thể", r.Producer.GetName() + " (" + ocop.KindName(r.Producer.GetKind(), ocop.VI) + ")",
+	first := a.when(s.GetFirstScanTime())
+	if t := s.GetFirstScanTime(); t != nil {
+		first += " (" + ocop.Ago(a.now().Sub(t.AsTime()), a.lang) + ")"
+	}
+	fs := []field{
+		{fieldProduct, p.GetName()},
+		{fieldGroup, ocop.GroupName(p.GetGroup(), a.lang)},
+		{fieldOCOPGrade, Stars(p.GetStarGrade())},
+		{fieldCertificate, a.decision(c)},
+		{fieldValidUntil, a.day(c.GetValidUntil()) + " — " + ocop.StatusName(c.GetStatus(), a.lang)},
+		{fieldProducer, r.Producer.GetName() + " (" + ocop.KindName(r.Producer.GetKind(), a.lang) + ")"},
 		// The origin is where the producer is, as on the page.
-		"Xuất xứ", publicAddress(r.Producer.GetAddress()),
-		"Điện thoại", orDash(r.Producer.GetPhone()),
-		"Số lô", b.GetLot(),
-		"Ngày sản xuất", b.GetProductionDate(),
-		"Hạn sử dụng", orDash(b.GetExpiryDate()),
-		"Sê-ri", fmt.Sprint(r.Serial),
-		"Khóa ký", r.KeyId,
-		"Phát hành lúc", date(b.GetIssueTime()),
-		"Số lần quét", fmt.Sprint(s.GetScanCount()),
-		"Quét lần đầu", date(s.GetFirstScanTime()),
+		{fieldOrigin, a.publicAddress(r.Producer.GetAddress())},
+		{fieldPhone, orDash(r.Producer.GetPhone())},
+		{fieldLot, b.GetLot()},
+		{fieldProductionDate, a.day(b.GetProductionDate())},
+		{fieldExpiryDate, a.day(b.GetExpiryDate())},
+		{fieldSerial, ocop.ShowSerial(r.Serial)},
+		{fieldKey, r.KeyId},
+		{fieldIssued, a.when(b.GetIssueTime())},
+		{fieldScans, fmt.Sprint(s.GetScanCount())},
+		{fieldFirstScan, first},
 	}
 	if c.GetRevocationReason() != "" {
-		pairs = append(pairs, "Lý do thu hồi chứng nhận", c.GetRevocationReason())
+		fs = append(fs, field{fieldCertRevocationReason, c.GetRevocationReason()})
 	}
 	if b.GetRevoked() {
-		pairs = append(pairs, "Lô hàng bị thu hồi lúc", date(b.GetRevokeTime()), "Lý do thu hồi lô", b.GetRevocationReason())
+		fs = append(fs, field{fieldBatchRevokedAt, a.when(b.GetRevokeTime())}, field{fieldBatchRevocationReason, b.GetRevocationReason()})
 	}
 	if r.StampRevocationReason != "" {
-		pairs = append(pairs, "Lý do thu hồi tem", r.StampRevocationReason)
+		fs = append(fs, field{fieldStampRevocationReason, r.StampRevocationReason})
 	}
-	return a.fields(pairs...)
+	return a.fields(fs...)
 }
 
 // publicAddress is a producer's address as Verify shows it.
-func publicAddress(ad *estampv1.PublicAddress) string {
-	return address(&estampv1.Address{Province: ad.GetProvince(), Commune: ad.GetCommune(), Street: ad.GetStreet(), LegacyDistrict: ad.GetLegacyDistrict()})
+func (a *app) publicAddress(ad *estampv1.PublicAddress) string {
+	return a.address(&estampv1.Address{Province: ad.GetProvince(), Commune: ad.GetCommune(), Street: ad.GetStreet(), LegacyDistrict: ad.GetLegacyDistrict()})
 }
 
 func (a *app) keyTable(list []*estampv1.IssuerKey) error {
-	return a.table("KHÓA\tTHUẬT TOÁN\tHIỆU LỰC TỪ\tĐẾN\tTRẠNG THÁI", func(w *tabwriter.Writer) {
+	return a.table(headKeys, func(w *tabwriter.Writer) {
 		for _, k := range list {
 			until := "—"
 			if k.NotAfterTime != nil {
-				until = date(k.NotAfterTime)
+				until = a.when(k.NotAfterTime)
 			}
-			state := keyStatusLabels[k.Status]
+			state := keyStates[k.Status].in(a.lang)
 			if k.CompromiseReason != "" {
 				state += ": " + k.CompromiseReason
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, date(k.NotBeforeTime), until, state)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.KeyId, k.Algorithm, a.when(k.NotBeforeTime), until, state)
 		}
 	})
 }
@@ -280,10 +316,4 @@ func (a *app) printJSON(m proto.Message) error {
 	}
 	_, err = fmt.Fprintln(a.out, string(b))
 	return err
-}
-
-var keyStatusLabels = map[estampv1.KeyStatus]string{
-	estampv1.KeyStatus_KEY_STATUS_ACTIVE:      "đang ký tem",
-	estampv1.KeyStatus_KEY_STATUS_RETIRED:     "ngừng ký, vẫn xác thực",
-	estampv1.KeyStatus_KEY_STATUS_COMPROMISED: "BỊ LỘ — tem không còn hợp lệ",
 }

@@ -3,13 +3,59 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 // helpEntry is what `estamp CMD --help` says of a command besides its
-// flags: what it does, its positional arguments, and one example.
+// flags: what it does (in English; commandWhatVI says it in Vietnamese),
+// its positional arguments, and one example.
 type helpEntry struct{ what, args, example string }
+
+// commandWhatVI is what each command of commands does, in Vietnamese: the
+// first line of its help, and its line in its group's help
+// (TestEveryCommandHasHelp).
+var commandWhatVI = map[string]string{
+	"producers list":         "Liệt kê các chủ thể OCOP đã đăng ký.",
+	"producers show":         "Xem một chủ thể: loại hình, mã số thuế, địa chỉ, điện thoại.",
+	"producers add":          "Đăng ký chủ thể (hợp tác xã, doanh nghiệp, hộ kinh doanh hoặc tổ hợp tác).",
+	"products list":          "Liệt kê sản phẩm được công nhận, tất cả hoặc của một chủ thể (token của chủ thể phải ghi --producer là chính mình).",
+	"products show":          "Xem một sản phẩm, giấy chứng nhận OCOP và tình trạng của nó.",
+	"products add":           "Đăng ký sản phẩm được công nhận: hạng 3-5 sao, số và ngày quyết định (YYYY-MM-DD).",
+	"products renew":         "Gia hạn giấy chứng nhận của sản phẩm theo quyết định mới (ngày dạng YYYY-MM-DD).",
+	"products revoke":        "Thu hồi giấy chứng nhận của sản phẩm: tem của nó sẽ báo việc thu hồi cho người mua.",
+	"issue":                  "Phát hành một lô tem cho một lô hàng của sản phẩm được công nhận.",
+	"batches list":           "Liệt kê các lô tem của một sản phẩm.",
+	"batches show":           "Xem một lô tem; thêm --codes để xem mã của từng tem.",
+	"batches revoke":         "Thu hồi cả lô tem, hoặc chỉ một số sê-ri của lô với --serial.",
+	"verify":                 "Kiểm tra mã trên tem: có chính hãng không, và tem nói gì về sản phẩm.",
+	"retailers list":         "Liệt kê các cửa hàng đã đăng ký.",
+	"retailers show":         "Xem một cửa hàng.",
+	"retailers add":          "Đăng ký cửa hàng.",
+	"intake":                 "Nhận một lần giao hàng: mỗi dòng một mã, như máy quét cầm tay gõ; in kết quả của từng mã.",
+	"revoke":                 "Thu hồi cả lô tem, hoặc từng tem theo số sê-ri.",
+	"history":                "Xem lịch sử của một tem: các lần quét và các cửa hàng đã nhận.",
+	"sync":                   "Lưu khóa công khai và danh sách thu hồi về máy để dùng verify --offline.",
+	"keys list":              "Liệt kê khóa công khai của đơn vị cấp tem và trạng thái của chúng.",
+	"labels":                 "Dựng nhãn của một lô tem để in: PDF, PNG hoặc SVG.",
+	"labels layouts":         "Liệt kê các bố cục nhãn có sẵn.",
+	"admin tokens create":    "Tạo token API cho một máy; bí mật của token chỉ hiện một lần.",
+	"admin tokens list":      "Liệt kê các token API, không kèm bí mật.",
+	"admin tokens revoke":    "Thu hồi ngay một token API.",
+	"admin accounts create":  "Tạo tài khoản bảng điều khiển cho một người; mật khẩu dùng một lần chỉ hiện một lần.",
+	"admin accounts list":    "Liệt kê các tài khoản bảng điều khiển.",
+	"admin accounts reset":   "Cấp lại mật khẩu dùng một lần cho tài khoản và đăng xuất nó ở mọi nơi.",
+	"admin accounts disable": "Khóa tài khoản, không cho đăng nhập nữa, và đăng xuất nó ở mọi nơi.",
+	"admin keys rotate":      "Tạo khóa ký mới; khóa cũ vẫn xác thực các tem nó đã ký.",
+	"admin keys retire":      "Ngừng dùng một khóa để ký; tem nó đã ký vẫn chính hãng.",
+	"admin keys compromised": "Đánh dấu khóa bị lộ: mọi tem nó đã ký sẽ không còn được xác thực.",
+	"admin audit list":       "Liệt kê nhật ký kiểm toán, cũ nhất trước.",
+	"admin audit verify":     "Kiểm tra chuỗi băm của nhật ký kiểm toán và các bản ghi nó bảo vệ.",
+	"admin backup":           "Ghi bản sao lưu nhất quán của cơ sở dữ liệu trong khi máy chủ vẫn chạy.",
+}
 
 // commandHelp has an entry for every command of commands
 // (TestEveryCommandHasHelp).
@@ -54,6 +100,109 @@ var commandHelp = map[string]helpEntry{
 	"admin backup":           {"Write a consistent snapshot of the database while the server serves.", "", "estamp admin backup --out estamp-backup.db"},
 }
 
+// flagWordsVI is each flag's help in Vietnamese, by command and flag
+// ("issue lot"), or by the flag alone where it means the same in every
+// command ("json"); its English is where the flag is defined. Every flag
+// of every command has one (TestEveryFlagHasVietnameseHelp). A word in
+// backquotes names the flag's value, as in the English.
+var flagWordsVI = map[string]string{
+	// Every command's.
+	"server": "địa chỉ gRPC của estampd (biến môi trường ESTAMP_SERVER)",
+	"token":  "`TOKEN` của API (mặc định: $ESTAMP_TOKEN)",
+	"tls-ca": "kết nối TLS, tin chứng chỉ CA trong tệp này (biến môi trường ESTAMP_TLS_CA)",
+	"tls":    "kết nối TLS, tin các CA của hệ thống",
+	"json":   "in JSON thay cho bảng",
+	"lang":   "ngôn ngữ của lời nhắn: `vi|en` (mặc định theo LC_ALL, LC_MESSAGES, LANG; nếu không có: tiếng Việt)",
+
+	"producers add id":              "mã chủ thể (A-Z a-z 0-9 . _ -)",
+	"producers add name":            "tên, ví dụ \"Hợp tác xã Nem chua Thanh Hóa\"",
+	"producers add kind":            "cooperative (hợp tác xã) | enterprise (doanh nghiệp) | household (hộ kinh doanh) | group (tổ hợp tác)",
+	"producers add tax-code":        "mã số thuế (không bắt buộc)",
+	"producers add province":        "tỉnh, ví dụ \"Thanh Hóa\"",
+	"producers add commune":         "xã hoặc phường",
+	"producers add street":          "số nhà, đường hoặc thôn (không bắt buộc)",
+	"producers add legacy-district": "huyện trước năm 2025 (không bắt buộc)",
+	"producers add phone":           "điện thoại (không bắt buộc)",
+
+	"products list producer": "chỉ sản phẩm của chủ thể này",
+	"products add id":        "mã sản phẩm (A-Z a-z 0-9 . _ -)",
+	"products add producer":  "mã chủ thể",
+	"products add name":      "tên, ví dụ \"Chè lam Phủ Quảng\"",
+	"products add group":     "food (thực phẩm) | beverage (đồ uống) | herbal (dược liệu) | handicraft (thủ công mỹ nghệ) | ornamental (sinh vật cảnh) | tourism (dịch vụ du lịch)",
+	"products add stars":     "hạng sao 1-5",
+	"products renew stars":   "hạng sao mới 1-5",
+	"decision":               "số quyết định, ví dụ 5445/QĐ-UBND",
+	"decision-date":          "ngày quyết định: YYYY-MM-DD",
+	"valid-until":            "ngày hiệu lực cuối cùng: YYYY-MM-DD (mặc định: ngày trước tròn 36 tháng kể từ ngày quyết định)",
+	"authority":              "provincial (tỉnh) | central (trung ương) | district (huyện) (mặc định theo hạng sao)",
+	"products revoke reason": "lý do thu hồi giấy chứng nhận",
+
+	"issue product":         "mã sản phẩm",
+	"issue lot":             "số lô",
+	"issue production-date": "ngày sản xuất: YYYY-MM-DD, theo giờ Việt Nam (UTC+7)",
+	"issue expiry-date":     "hạn sử dụng: YYYY-MM-DD (không bắt buộc)",
+	"issue quantity":        "số tem, 1-100000",
+	"issue request-id":      "khóa chống trùng; dùng lại để thử lại an toàn (mặc định: ngẫu nhiên)",
+	"issue out":             "ghi mã vào tệp này, mỗi dòng một mã (không có thì chỉ in lô tem)",
+	"issue force":           "ghi đè --out nếu tệp đã có",
+
+	"batches list product":  "mã sản phẩm",
+	"batches show codes":    "liệt kê mã của từng tem, nhận dần từ máy chủ",
+	"reason":                "lý do; người quét tem sẽ thấy",
+	"by":                    "ai thu hồi, ghi cùng việc thu hồi",
+	"batches revoke serial": "chỉ thu hồi sê-ri này của lô (lặp lại được); mặc định cả lô",
+
+	"verify offline": "kiểm tra theo khóa và danh sách thu hồi mà estamp sync đã lưu, không cần máy chủ",
+
+	"retailers add id":       "mã cửa hàng",
+	"retailers add name":     "tên cửa hàng",
+	"retailers add tax-code": "mã số thuế (không bắt buộc)",
+	"retailers add province": "tỉnh",
+	"retailers add commune":  "xã hoặc phường",
+	"retailers add street":   "số nhà, đường (không bắt buộc)",
+
+	"intake retailer": "cửa hàng nhận hàng: mã cửa hàng mà token của bạn thay mặt",
+	"revoke batch":    "thu hồi cả lô tem này",
+	"revoke serial":   "thu hồi tem có sê-ri này (lặp lại được; nhận cả dạng 1 234 567)",
+
+	"labels batch":  "mã lô tem",
+	"labels out":    "tệp ra: tệp .pdf; với png/svg là tệp .zip hoặc một thư mục",
+	"labels layout": "bố cục PDF: a4-3x8, a4-5x13, roll-40x30, custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]; 'list' để liệt kê",
+	"labels format": "pdf | png | svg (mặc định: pdf nếu --out là .pdf, còn lại png)",
+	"labels size":   "cạnh ảnh PNG tính bằng điểm ảnh (mặc định: --mm theo --dpi)",
+	"labels dpi":    "độ phân giải PNG (mặc định 300)",
+	"labels mm":     "cạnh in của mỗi ảnh QR, tính bằng mm (mặc định 25)",
+	"labels remote": "dựng trên máy chủ rồi tải tệp về",
+	"labels quiet":  "không hiện tiến độ trên màn hình",
+	"labels force":  "ghi đè --out, hoặc các tệp ảnh trong thư mục --out, nếu đã có",
+
+	"admin tokens create role":        "admin, producer hoặc retailer",
+	"admin tokens create producer":    "chủ thể mà token thay mặt (vai trò producer)",
+	"admin tokens create retailer":    "cửa hàng mà token thay mặt (vai trò retailer)",
+	"admin tokens create description": "token dành cho ai, cho máy nào",
+
+	"admin accounts create username": "tên đăng nhập: 3-64 chữ thường, chữ số, '.', '_' hoặc '-'",
+	"admin accounts create name":     "họ tên đầy đủ của người dùng",
+	"admin accounts create role":     "admin, producer hoặc retailer",
+	"admin accounts create producer": "chủ thể mà tài khoản thay mặt (vai trò producer)",
+	"admin accounts create retailer": "cửa hàng mà tài khoản thay mặt (vai trò retailer)",
+
+	"admin keys compromised reason": "vì sao khóa không còn tin được (người quét tem sẽ thấy)",
+	"admin audit list after":        "các mục sau số thứ tự này",
+	"admin audit list limit":        "nhiều nhất bấy nhiêu mục (mặc định: tất cả)",
+	"admin backup out":              "tệp để ghi bản sao lưu cơ sở dữ liệu",
+	"admin backup force":            "ghi đè --out nếu tệp đã có",
+}
+
+// flagHelpVI is a flag's help in Vietnamese for the command name, "" if
+// there is none.
+func flagHelpVI(name, flagName string) string {
+	if s, ok := flagWordsVI[name+" "+flagName]; ok {
+		return s
+	}
+	return flagWordsVI[flagName]
+}
+
 // isHelpFlag is a word that asks for help.
 func isHelpFlag(w string) bool { return w == "-h" || w == "--help" || w == "-help" }
 
@@ -74,12 +223,20 @@ func (a *app) groupHelp(words []string) (ok bool) {
 	if len(in) == 0 {
 		return false
 	}
-	fmt.Fprintf(a.out, "estamp %s: its commands (estamp COMMAND --help for one):\n\n", prefix)
+	fmt.Fprint(a.out, a.say(sayGroupHelp, prefix))
 	for _, c := range in {
 		e := commandHelp[c]
-		fmt.Fprintf(a.out, "  estamp %-26s %s\n", strings.TrimSpace(c+" "+e.args), e.what)
+		fmt.Fprintf(a.out, "  estamp %-26s %s\n", strings.TrimSpace(c+" "+e.args), a.what(c))
 	}
 	return true
+}
+
+// what is what a command does, in the run's language.
+func (a *app) what(name string) string {
+	if a.lang == ocop.EN {
+		return commandHelp[name].what
+	}
+	return commandWhatVI[name]
 }
 
 // commandHelpFor writes `estamp CMD --help`: what the command does, its
@@ -87,8 +244,60 @@ func (a *app) groupHelp(words []string) (ok bool) {
 func (a *app) commandHelpFor(fs *flag.FlagSet) {
 	name := fs.Name()
 	e := commandHelp[name]
-	fmt.Fprintf(a.out, "estamp %s — %s\n\nUsage: estamp %s [flags]\n\nFlags:\n", name, e.what, strings.TrimSpace(name+" "+e.args))
-	fs.SetOutput(a.out)
-	fs.PrintDefaults()
-	fmt.Fprintf(a.out, "\nExample:\n  %s\n", e.example)
+	fmt.Fprint(a.out, a.say(sayCommandHelp, name, a.what(name), strings.TrimSpace(name+" "+e.args)))
+	a.printFlags(fs)
+	fmt.Fprint(a.out, a.say(sayExample, e.example))
+}
+
+// printFlags lists the flags of fs as flag.PrintDefaults does, each with
+// its help in the run's language and its default.
+func (a *app) printFlags(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if a.lang != ocop.EN {
+			if vi := flagHelpVI(fs.Name(), f.Name); vi != "" {
+				// UnquoteUsage reads the value's name from the help.
+				f = &flag.Flag{Name: f.Name, Usage: vi, Value: f.Value, DefValue: f.DefValue}
+			}
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "  -%s", f.Name)
+		value, usage := flag.UnquoteUsage(f)
+		if value != "" {
+			b.WriteString(" " + value)
+		}
+		// A short name fits before the help, as flag.PrintDefaults does.
+		if b.Len() <= 4 {
+			b.WriteString("\t")
+		} else {
+			b.WriteString("\n    \t")
+		}
+		b.WriteString(strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if !zeroDefault(f) {
+			def := f.DefValue
+			if g, ok := f.Value.(flag.Getter); ok {
+				if _, isString := g.Get().(string); isString {
+					def = fmt.Sprintf("%q", def)
+				}
+			}
+			b.WriteString(a.say(sayDefault, def))
+		}
+		fmt.Fprintln(a.out, b.String())
+	})
+}
+
+// zeroDefault reports whether a flag's default is its type's zero value,
+// which, as flag.PrintDefaults, the help leaves unsaid.
+func zeroDefault(f *flag.Flag) bool {
+	switch f.DefValue {
+	case "", "false", "0", "[]":
+		return true
+	}
+	// A value of a type of our own is zero when it prints as a new one.
+	t := reflect.TypeOf(f.Value)
+	if t.Kind() == reflect.Pointer {
+		if v, ok := reflect.New(t.Elem()).Interface().(flag.Value); ok {
+			return f.DefValue == v.String()
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode"
 
 	"github.com/ocopvn/estamp/internal/cli"
 )
@@ -91,7 +92,7 @@ func TestHelpNeverShowsTheToken(t *testing.T) {
 				if err != nil || cli.ExitCode(err) != 0 {
 					t.Errorf("error %v, want the help and exit 0", err)
 				}
-				if !strings.Contains(out.String(), "-token TOKEN") || !strings.Contains(out.String(), "(default: $ESTAMP_TOKEN)") {
+				if !strings.Contains(out.String(), "-token TOKEN") || !strings.Contains(out.String(), ": $ESTAMP_TOKEN)") {
 					t.Errorf("help on stdout does not explain --token:\n%s", out.String())
 				}
 			case misuse:
@@ -134,37 +135,75 @@ func TestTokenFlagOverridesTheEnvironment(t *testing.T) {
 
 // TestEveryCommandHasHelp: `estamp CMD --help` says what the command
 // does, its arguments and an example, and lists its flags, on stdout with
-// exit 0; `estamp GROUP --help` lists the group's commands.
+// exit 0, in Vietnamese and in English (LANG=en); `estamp GROUP --help`
+// lists the group's commands.
 func TestEveryCommandHasHelp(t *testing.T) {
-	getenv := func(string) string { return "" }
-	groups := map[string]bool{}
+	for _, lang := range []struct {
+		env, example string
+	}{
+		{"", "Ví dụ:"},
+		{"en_US.UTF-8", "Example:"},
+	} {
+		getenv := func(k string) string { return map[string]string{"LANG": lang.env}[k] }
+		groups := map[string]bool{}
+		firstLines := map[string]string{}
+		for _, c := range cli.Commands {
+			words := strings.Fields(c)
+			for i := 1; i < len(words); i++ {
+				groups[strings.Join(words[:i], " ")] = true
+			}
+			var out, errOut strings.Builder
+			err := cli.Run(context.Background(), append(words, "--help"), getenv, &out, &errOut)
+			text := out.String()
+			if err != nil || !strings.HasPrefix(text, "estamp "+c+" — ") || !strings.Contains(text, "\n"+lang.example+"\n  estamp "+c) || !strings.Contains(text, "-json") {
+				t.Errorf("LANG=%s %s --help: %v\n%s%s", lang.env, c, err, text, errOut.String())
+			}
+			line := strings.SplitN(text, "\n", 2)[0]
+			if strings.HasSuffix(line, "— ") {
+				t.Errorf("LANG=%s %s --help says nothing of what it does", lang.env, c)
+			}
+			firstLines[c] = line
+		}
+		for g := range groups {
+			if slices.Contains(cli.Commands, g) {
+				continue
+			}
+			var out, errOut strings.Builder
+			err := cli.Run(context.Background(), append(strings.Fields(g), "--help"), getenv, &out, &errOut)
+			if err != nil || !strings.Contains(out.String(), "estamp "+g+" ") {
+				t.Errorf("%s --help: %v\n%s%s", g, err, out.String(), errOut.String())
+			}
+		}
+		if len(groups) < 6 {
+			t.Fatalf("only %d groups", len(groups))
+		}
+		helpFirstLines[lang.env] = firstLines
+	}
+	// Each says what it does in its own language: Vietnamese is not the
+	// English again.
+	for c, vi := range helpFirstLines[""] {
+		if vi == helpFirstLines["en_US.UTF-8"][c] || !hasVietnamese(vi) {
+			t.Errorf("%s --help in Vietnamese: %q", c, vi)
+		}
+	}
+}
+
+// helpFirstLines are the first lines of every command's help, by LANG.
+var helpFirstLines = map[string]map[string]string{}
+
+// hasVietnamese reports whether s has a letter with a Vietnamese mark.
+func hasVietnamese(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r > unicode.MaxASCII && unicode.IsLetter(r) })
+}
+
+// Every flag of every command is explained in Vietnamese: in the
+// Vietnamese help, no flag's line is its English.
+func TestEveryFlagHasVietnameseHelp(t *testing.T) {
 	for _, c := range cli.Commands {
-		words := strings.Fields(c)
-		for i := 1; i < len(words); i++ {
-			groups[strings.Join(words[:i], " ")] = true
+		missing := cli.FlagsWithoutVietnamese(strings.Fields(c))
+		if len(missing) > 0 {
+			t.Errorf("%s: no Vietnamese help for %v", c, missing)
 		}
-		var out, errOut strings.Builder
-		err := cli.Run(context.Background(), append(words, "--help"), getenv, &out, &errOut)
-		text := out.String()
-		if err != nil || !strings.HasPrefix(text, "estamp "+c+" — ") || !strings.Contains(text, "\nExample:\n  estamp "+c) || !strings.Contains(text, "-json") {
-			t.Errorf("%s --help: %v\n%s%s", c, err, text, errOut.String())
-		}
-		if line := strings.SplitN(text, "\n", 2)[0]; strings.HasSuffix(line, "— ") {
-			t.Errorf("%s --help says nothing of what it does", c)
-		}
-	}
-	for g := range groups {
-		if slices.Contains(cli.Commands, g) {
-			continue
-		}
-		var out, errOut strings.Builder
-		err := cli.Run(context.Background(), append(strings.Fields(g), "--help"), getenv, &out, &errOut)
-		if err != nil || !strings.Contains(out.String(), "estamp "+g+" ") {
-			t.Errorf("%s --help: %v\n%s%s", g, err, out.String(), errOut.String())
-		}
-	}
-	if len(groups) < 6 {
-		t.Fatalf("only %d groups", len(groups))
 	}
 }
 

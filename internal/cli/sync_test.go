@@ -134,7 +134,7 @@ func TestOfflineCacheOfAnEarlierFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := estampEnv(t, "127.0.0.1:1", cache, "verify", "--offline", codes[0])
-	if r.err == nil || cli.ExitCode(r.err) == 3 || !strings.Contains(r.err.Error(), "predates this version: run `estamp sync`") {
+	if r.err == nil || cli.ExitCode(r.err) == 3 || !strings.Contains(r.err.Error(), "do phiên bản cũ hơn ghi: hãy chạy `estamp sync`") {
 		t.Errorf("verify with an old cache: exit %d, %v\n%s", cli.ExitCode(r.err), r.err, r.out)
 	}
 	if r := estampEnv(t, addr, cache, "sync"); r.err != nil || strings.Contains(r.out, "phiên bản 99") {

@@ -24,7 +24,7 @@ func TestOfficeTokens(t *testing.T) {
 	office.get("/console/office/tokens")
 
 	p := office.post("/console/office/tokens", url.Values{"role": {"producer"}, "description": {"Máy in tem"}})
-	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "producer_id"), "required") || !strings.Contains(p.body, `value="Máy in tem"`) {
+	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "producer_id"), "bắt buộc") || !strings.Contains(p.body, `value="Máy in tem"`) {
 		t.Errorf("a producer token without its producer: %d %q", p.code, fieldError(p.body, "producer_id"))
 	}
 	// A shop chosen as well is not sent with a producer's role.
@@ -124,7 +124,7 @@ func TestOfficeKeys(t *testing.T) {
 		t.Errorf("compromise without confirming: %d %q", p.code, fieldError(p.body, "confirm"))
 	}
 	p = office.post(compromise, url.Values{"confirm": {"yes"}})
-	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "reason"), "required") {
+	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "reason"), "bắt buộc") {
 		t.Errorf("compromise without a reason: %d %q", p.code, fieldError(p.body, "reason"))
 	}
 	if v := verdict(); v != estampv1.Verdict_VERDICT_GENUINE {

@@ -131,7 +131,7 @@ func TestOfficeDashboard(t *testing.T) {
 		}
 	}
 	review := fmt.Sprintf("/console/office/flags/%d/review", copied.Serial)
-	if p := office.post(review, url.Values{"note": {strings.Repeat("dài ", 200)}}); p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "note"), "at most 500") {
+	if p := office.post(review, url.Values{"note": {strings.Repeat("dài ", 200)}}); p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "note"), "tối đa 500") {
 		t.Errorf("a note too long: %d %q", p.code, fieldError(p.body, "note"))
 	}
 	p = office.post(review, url.Values{"note": {"Đã gọi hai cửa hàng: ST-SAM-SON nhận hàng trôi nổi."}})
@@ -148,7 +148,7 @@ func TestOfficeDashboard(t *testing.T) {
 	if p := office.get("/console/office"); !strings.Contains(p.body, "<strong>1</strong> tem nghi sao chép chờ xem") {
 		t.Error("the overview still counts the reviewed flag")
 	}
-	if p := office.post("/console/office/flags/999999/review", nil); p.code != http.StatusBadRequest || !strings.Contains(p.body, "not found") {
+	if p := office.post("/console/office/flags/999999/review", nil); p.code != http.StatusBadRequest || !strings.Contains(p.body, "không tìm thấy") {
 		t.Errorf("a stamp that is not flagged: %d", p.code)
 	}
 }

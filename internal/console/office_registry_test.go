@@ -37,11 +37,11 @@ func TestOfficeCreatesProducers(t *testing.T) {
 		name, field, reason string
 		edit                func(url.Values)
 	}{
-		{"no name", "producer.name", "required", func(f url.Values) { f.Del("producer.name") }},
-		{"no kind", "producer.kind", "required", func(f url.Values) { f.Set("producer.kind", "") }},
-		{"bad tax code", "producer.tax_code", "is not 10 digits", func(f url.Values) { f.Set("producer.tax_code", "28-0987") }},
-		{"no commune", "producer.address.commune", "required", func(f url.Values) { f.Del("producer.address.commune") }},
-		{"bad id", "producer.id", "may hold only", func(f url.Values) { f.Set("producer.id", "HTX Mây tre") }},
+		{"no name", "producer.name", "bắt buộc", func(f url.Values) { f.Del("producer.name") }},
+		{"no kind", "producer.kind", "bắt buộc", func(f url.Values) { f.Set("producer.kind", "") }},
+		{"bad tax code", "producer.tax_code", "không phải 10 chữ số", func(f url.Values) { f.Set("producer.tax_code", "28-0987") }},
+		{"no commune", "producer.address.commune", "bắt buộc", func(f url.Values) { f.Del("producer.address.commune") }},
+		{"bad id", "producer.id", "chỉ được chứa", func(f url.Values) { f.Set("producer.id", "HTX Mây tre") }},
 	} {
 		p := office.post("/console/office/producers", officeProducer(tt.edit))
 		if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, tt.field), tt.reason) {
@@ -54,6 +54,12 @@ func TestOfficeCreatesProducers(t *testing.T) {
 			t.Errorf("%s: the form forgot what was typed", tt.name)
 		}
 	}
+	// The service's reasons are in the page's language: English too.
+	office.switchLanguage(ocop.EN)
+	if p := office.post("/console/office/producers", officeProducer(func(f url.Values) { f.Set("producer.tax_code", "28-0987") })); !strings.Contains(fieldError(p.body, "producer.tax_code"), "is not 10 digits") {
+		t.Errorf("in English: %d %q", p.code, fieldError(p.body, "producer.tax_code"))
+	}
+	office.switchLanguage(ocop.VI)
 	if _, err := e.admin.Registry.GetProducer(context.Background(), &estampv1.GetProducerRequest{Id: "HTX-MAY-TRE-NGA-SON"}); err == nil {
 		t.Fatal("a refused form created the producer")
 	}
@@ -70,7 +76,7 @@ func TestOfficeCreatesProducers(t *testing.T) {
 	}
 	// The same id again is refused, whatever its letter case.
 	p = office.post("/console/office/producers", officeProducer(func(f url.Values) { f.Set("producer.id", "htx-may-tre-nga-son") }))
-	if p.code != http.StatusBadRequest || !strings.Contains(p.body, "already exists") {
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, "đã có") {
 		t.Errorf("a second producer with the id: %d", p.code)
 	}
 	// Another id with the same name is refused, until the office says
@@ -123,14 +129,14 @@ func TestOfficeCreatesProducts(t *testing.T) {
 		edit                func(url.Values)
 	}{
 		{"no such date", "product.certificate.decision_date", "Ngày dạng dd/mm/yyyy", func(f url.Values) { f.Set("product.certificate.decision_date", "31/02/2025") }},
-		{"no grade", "product.star_grade", "outside 1..5", func(f url.Values) { f.Del("product.star_grade") }},
-		{"5 stars by the province", "product.certificate.authority", "central level", func(f url.Values) {
+		{"no grade", "product.star_grade", "nằm ngoài khoảng 1..5", func(f url.Values) { f.Del("product.star_grade") }},
+		{"5 stars by the province", "product.certificate.authority", "Trung ương", func(f url.Values) {
 			f.Set("product.star_grade", "5")
 			f.Set("product.certificate.authority", "1")
 		}},
-		{"no producer", "product.producer_id", "required", func(f url.Values) { f.Del("product.producer_id") }},
-		{"valid until before the decision", "product.certificate.valid_until", "before the decision date", func(f url.Values) { f.Set("product.certificate.valid_until", "2025-01-01") }},
-		{"description too long", "product.description", "at most 2000", func(f url.Values) { f.Set("product.description", strings.Repeat("chè ", 600)) }},
+		{"no producer", "product.producer_id", "bắt buộc", func(f url.Values) { f.Del("product.producer_id") }},
+		{"valid until before the decision", "product.certificate.valid_until", "trước ngày quyết định", func(f url.Values) { f.Set("product.certificate.valid_until", "2025-01-01") }},
+		{"description too long", "product.description", "tối đa 2000", func(f url.Values) { f.Set("product.description", strings.Repeat("chè ", 600)) }},
 	} {
 		p := office.postMultipart("/console/office/products", officeProduct(tt.edit))
 		if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, tt.field), tt.reason) {
@@ -213,7 +219,7 @@ func TestOfficeCertifies(t *testing.T) {
 		t.Fatalf("an unconfirmed revocation: %v", v)
 	}
 	p = office.post(path+"/revoke", url.Values{"confirm": {"yes"}})
-	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "revocation.reason"), "required") {
+	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "revocation.reason"), "bắt buộc") {
 		t.Errorf("revoke without a reason: %d %q", p.code, fieldError(p.body, "revocation.reason"))
 	}
 	p = office.post(path+"/revoke", url.Values{"confirm": {"yes"}, "revocation.reason": {"Không đạt khi tái đánh giá"}})
@@ -297,9 +303,9 @@ func TestOfficeProductPhoto(t *testing.T) {
 		file   upload
 		reason string
 	}{
-		{"gif", upload{"photo", "che-lam.gif", picture(t, "gif", 8, 8)}, "only JPEG or PNG"},
-		{"301 KB", upload{"photo", "che-lam.png", big}, "at most 300 KB"},
-		{"not an image", upload{"photo", "che-lam.png", []byte("Chè lam Phủ Quảng, không phải ảnh")}, "not a JPEG or PNG image"},
+		{"gif", upload{"photo", "che-lam.gif", picture(t, "gif", 8, 8)}, "chỉ nhận JPEG hoặc PNG"},
+		{"301 KB", upload{"photo", "che-lam.png", big}, "tối đa 300 KB"},
+		{"not an image", upload{"photo", "che-lam.png", []byte("Chè lam Phủ Quảng, không phải ảnh")}, "không phải ảnh JPEG hay PNG"},
 	} {
 		p := office.postMultipart(details, url.Values{"description": {"Chè lam gừng."}}, tt.file)
 		if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "photo"), tt.reason) {
@@ -315,7 +321,7 @@ func TestOfficeProductPhoto(t *testing.T) {
 		f.Set("product.id", "CHE-LAM-GIF")
 		f.Set("product.name", "Chè lam ảnh GIF")
 	}), upload{"photo", "x.gif", picture(t, "gif", 4, 4)})
-	if p.code != http.StatusBadRequest || !strings.Contains(p.body, "Đã thêm sản phẩm.") || !strings.Contains(fieldError(p.body, "photo"), "only JPEG or PNG") {
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, "Đã thêm sản phẩm.") || !strings.Contains(fieldError(p.body, "photo"), "chỉ nhận JPEG hoặc PNG") {
 		t.Errorf("create with a GIF: %d %q", p.code, fieldError(p.body, "photo"))
 	}
 
@@ -367,7 +373,7 @@ func TestOfficeCreatesRetailers(t *testing.T) {
 	office.get("/console/office/retailers")
 	shop := url.Values{"retailer.id": {"CH-OCOP-BIM-SON"}, "retailer.name": {"Cửa hàng OCOP Bỉm Sơn"}, "retailer.address.province": {"Thanh Hóa"}, "retailer.address.commune": {"Phường Bỉm Sơn"}, "retailer.tax_code": {"28"}}
 	p := office.post("/console/office/retailers", shop)
-	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "retailer.tax_code"), "is not 10 digits") {
+	if p.code != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "retailer.tax_code"), "không phải 10 chữ số") {
 		t.Errorf("a bad tax code: %d %q", p.code, fieldError(p.body, "retailer.tax_code"))
 	}
 	shop.Del("retailer.tax_code")

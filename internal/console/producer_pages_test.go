@@ -115,13 +115,13 @@ func TestIssueFormShowsErrorsNextToFields(t *testing.T) {
 	}{
 		{"quantity not a number", url.Values{"quantity": {"mười hai"}}, "quantity", "Phải là một số nguyên dương"},
 		{"quantity zero", url.Values{"quantity": {"0"}}, "quantity", "Phải là một số nguyên dương"},
-		{"quantity too many", url.Values{"quantity": {"100.001"}}, "quantity", "100001 is outside"},
-		{"no lot", url.Values{"lot": {""}}, "lot", "required"},
+		{"quantity too many", url.Values{"quantity": {"100.001"}}, "quantity", "100001 nằm ngoài khoảng"},
+		{"no lot", url.Values{"lot": {""}}, "lot", "bắt buộc"},
 		{"lot too long", url.Values{"lot": {strings.Repeat("L", 65)}}, "lot", "64"},
 		{"no product", url.Values{"product_id": {""}}, "product_id", "Hãy chọn một sản phẩm"},
 		{"date not a date", url.Values{"production_date": {"31/02/2026"}}, "production_date", "dd/mm/yyyy"},
-		{"made tomorrow", url.Values{"production_date": {"29/11/2026"}}, "production_date", "in the future"},
-		{"expires before it is made", url.Values{"expiry_date": {"2026-11-01"}}, "expiry_date", "before the production date"},
+		{"made tomorrow", url.Values{"production_date": {"29/11/2026"}}, "production_date", "trong tương lai"},
+		{"expires before it is made", url.Values{"expiry_date": {"2026-11-01"}}, "expiry_date", "trước ngày sản xuất"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			form := b.issueForm(productA, "L-01", "12")
@@ -348,13 +348,13 @@ func TestRevokingNeedsConfirmationAndReason(t *testing.T) {
 		says  string
 	}{
 		{"recall unconfirmed", url.Values{"target": {"batch"}, "reason": {"Lô bị lỗi bao bì"}}, "recall-confirm", "không hoàn tác được"},
-		{"recall without reason", url.Values{"target": {"batch"}, "confirm": {"yes"}}, "recall-reason", "required"},
+		{"recall without reason", url.Values{"target": {"batch"}, "confirm": {"yes"}}, "recall-reason", "bắt buộc"},
 		{"serials unconfirmed", url.Values{"target": {"stamps"}, "serials": {serial(1)}, "reason": {"Nhãn in hỏng"}}, "serials-confirm", "không hoàn tác được"},
-		{"serials without reason", url.Values{"target": {"stamps"}, "serials": {serial(1)}, "confirm": {"yes"}}, "serials-reason", "required"},
+		{"serials without reason", url.Values{"target": {"stamps"}, "serials": {serial(1)}, "confirm": {"yes"}}, "serials-reason", "bắt buộc"},
 		{"no serials", url.Values{"target": {"stamps"}, "reason": {"Nhãn in hỏng"}, "confirm": {"yes"}}, "serials", "Bắt buộc"},
 		{"not a serial", url.Values{"target": {"stamps"}, "serials": {"tem số 3"}, "reason": {"Nhãn in hỏng"}, "confirm": {"yes"}}, "serials", "Sê-ri là một số"},
-		{"a serial of another batch", url.Values{"target": {"stamps"}, "serials": {strconv.FormatUint(e.batchesOf(t, productA)[1].FirstSerial, 10)}, "reason": {"Nhãn in hỏng"}, "confirm": {"yes"}}, "serials", "batch " + strconv.FormatUint(id, 10)},
-		{"a serial never issued", url.Values{"target": {"stamps"}, "serials": {"99999"}, "reason": {"Nhãn in hỏng"}, "confirm": {"yes"}}, "serials", "never issued"},
+		{"a serial of another batch", url.Values{"target": {"stamps"}, "serials": {strconv.FormatUint(e.batchesOf(t, productA)[1].FirstSerial, 10)}, "reason": {"Nhãn in hỏng"}, "confirm": {"yes"}}, "serials", "lô tem " + strconv.FormatUint(id, 10)},
+		{"a serial never issued", url.Values{"target": {"stamps"}, "serials": {"99999"}, "reason": {"Nhãn in hỏng"}, "confirm": {"yes"}}, "serials", "chưa từng được phát hành"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := b.post(batch+"/revoke", tt.form)

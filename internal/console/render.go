@@ -20,6 +20,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/auth"
+	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/ratelimit"
 )
@@ -220,11 +221,11 @@ func (h *Handler) fail(rq *Request, err error) {
 	case codes.NotFound:
 		h.problem(rq, http.StatusNotFound, say("notfound"))
 	case codes.InvalidArgument:
-		h.problem(rq, http.StatusBadRequest, say("invalid")+": "+st.Message())
+		h.problem(rq, http.StatusBadRequest, say("invalid")+": "+client.Message(st, rq.Lang))
 	case codes.AlreadyExists:
-		h.problem(rq, http.StatusConflict, say("conflict")+": "+st.Message())
+		h.problem(rq, http.StatusConflict, say("conflict")+": "+client.Message(st, rq.Lang))
 	case codes.FailedPrecondition:
-		h.problem(rq, http.StatusConflict, say("precondition")+": "+st.Message())
+		h.problem(rq, http.StatusConflict, say("precondition")+": "+client.Message(st, rq.Lang))
 	case codes.ResourceExhausted:
 		h.problem(rq, http.StatusTooManyRequests, say("exhausted"))
 	default:
@@ -245,15 +246,17 @@ func (h *Handler) formErrors(rq *Request, err error) (fields map[string]string, 
 	if !isStatus {
 		return nil, false
 	}
+	// The service's words in the page's language: "field: reason" both.
+	msg := client.Message(st, rq.Lang)
 	switch st.Code() {
 	case codes.InvalidArgument:
-		field, reason, found := strings.Cut(st.Message(), ": ")
+		field, reason, found := strings.Cut(msg, ": ")
 		if !found {
-			return map[string]string{"": st.Message()}, true
+			return map[string]string{"": msg}, true
 		}
 		return map[string]string{field: reason}, true
 	case codes.AlreadyExists, codes.FailedPrecondition, codes.NotFound:
-		return map[string]string{"": st.Message()}, true
+		return map[string]string{"": msg}, true
 	}
 	return nil, false
 }

@@ -79,7 +79,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 		return nil, err
 	}
 	if len(req.GetCodes()) > MaxDelivery {
-		return nil, ocop.Invalid("codes", "%d codes, at most %d in one delivery", len(req.GetCodes()), MaxDelivery)
+		return nil, ocop.Invalid("codes", "%d mã, mỗi lần giao tối đa %d mã", "%d codes, at most %d in one delivery", len(req.GetCodes()), MaxDelivery)
 	}
 	reference, err := ocop.Text("reference", req.GetReference(), false, ocop.MaxTextLength)
 	if err != nil {
@@ -228,9 +228,9 @@ func (s *Service) DescribeCode(ctx context.Context, req *estampv1.DescribeCodeRe
 	code := strings.TrimSpace(req.GetCode())
 	switch {
 	case code == "":
-		return nil, ocop.Invalid("code", "required: the scanned text of the QR code")
+		return nil, ocop.Invalid("code", "bắt buộc: nội dung quét được từ mã QR", "required: the scanned text of the QR code")
 	case len(code) > verify.MaxCodeLength:
-		return nil, ocop.Invalid("code", "%d bytes, at most %d", len(code), verify.MaxCodeLength)
+		return nil, ocop.Invalid("code", "%d byte, tối đa %d", "%d bytes, at most %d", len(code), verify.MaxCodeLength)
 	}
 	c := s.checker.Check(code, verdict.Scanned)
 	var rec *record.Stamp
@@ -339,7 +339,7 @@ func summarize(items []*estampv1.IntakeItem) *estampv1.ReceiveDeliveryResponse {
 // GetStampHistory implements estampv1.CustodyServiceServer.
 func (s *Service) GetStampHistory(ctx context.Context, req *estampv1.GetStampHistoryRequest) (*estampv1.GetStampHistoryResponse, error) {
 	if req.GetSerial() == 0 {
-		return nil, ocop.Invalid("serial", "required")
+		return nil, ocop.Invalid("serial", "bắt buộc", "required")
 	}
 	rec, err := s.store.StampOf(ctx, req.GetSerial())
 	if err != nil {
@@ -404,7 +404,7 @@ func (s *Service) ListRevocations(ctx context.Context, req *estampv1.ListRevocat
 		// A token is made only when entries remain after the last one
 		// up to the first page's version.
 		if ns[0] >= ns[1] {
-			return nil, ocop.Invalid("page_token", "not a token returned by a previous page")
+			return nil, ocop.Invalid("page_token", "không phải mã trang do trang trước trả về", "not a token returned by a previous page")
 		}
 		page.After, page.Upto = max(page.After, ns[0]), ns[1]
 	}

@@ -75,7 +75,7 @@ func window(days uint32, now time.Time) (from, to int32, err error) {
 	case days == 0:
 		days = DefaultDays
 	case days > MaxDays:
-		return 0, 0, ocop.Invalid("days", "%d, at most %d", days, MaxDays)
+		return 0, 0, ocop.Invalid("days", "%d, tối đa %d", "%d, at most %d", days, MaxDays)
 	}
 	to = ocop.Day(now)
 	return to - int32(days) + 1, to, nil
@@ -259,7 +259,7 @@ func (s *Service) ListFlags(ctx context.Context, req *estampv1.ListFlagsRequest)
 // ReviewFlag implements estampv1.InsightServiceServer.
 func (s *Service) ReviewFlag(ctx context.Context, req *estampv1.ReviewFlagRequest) (*estampv1.ReviewFlagResponse, error) {
 	if req.GetSerial() == 0 {
-		return nil, ocop.Invalid("serial", "required")
+		return nil, ocop.Invalid("serial", "bắt buộc", "required")
 	}
 	note, err := ocop.Text("note", req.GetNote(), false, ocop.MaxReasonLength)
 	if err != nil {
@@ -319,7 +319,7 @@ func (s *Service) GetDelivery(ctx context.Context, req *estampv1.GetDeliveryRequ
 		return nil, err
 	}
 	if req.GetDeliveryId() == 0 {
-		return nil, ocop.Invalid("delivery_id", "required")
+		return nil, ocop.Invalid("delivery_id", "bắt buộc", "required")
 	}
 	d, err := s.store.Delivery(ctx, req.GetRetailerId(), req.GetDeliveryId())
 	if err != nil {

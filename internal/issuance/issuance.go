@@ -79,14 +79,14 @@ func parseIssue(req *estampv1.IssueStampsRequest) (*issueRequest, error) {
 	}
 	r := &issueRequest{quantity: req.GetQuantity()}
 	if n := len(req.GetRequestId()); n == 0 || n > MaxRequestIDSize {
-		return nil, ocop.Invalid("request_id", "required, 1 to %d bytes; reuse it when retrying", MaxRequestIDSize)
+		return nil, ocop.Invalid("request_id", "bắt buộc, từ 1 đến %d byte; khi thử lại hãy dùng lại đúng mã này", "required, 1 to %d bytes; reuse it when retrying", MaxRequestIDSize)
 	}
 	var err error
 	if r.lot, err = ocop.Text("lot", req.GetLot(), true, MaxLotLength); err != nil {
 		return nil, err
 	}
 	if r.quantity < 1 || r.quantity > MaxQuantity {
-		return nil, ocop.Invalid("quantity", "%d is outside 1..%d", r.quantity, MaxQuantity)
+		return nil, ocop.Invalid("quantity", "%d nằm ngoài khoảng 1..%d", "%d is outside 1..%d", r.quantity, MaxQuantity)
 	}
 	if r.production, err = ocop.ParseDate("production_date", req.GetProductionDate()); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func parseIssue(req *estampv1.IssueStampsRequest) (*issueRequest, error) {
 			return nil, err
 		}
 		if r.expiry.Before(r.production) {
-			return nil, ocop.Invalid("expiry_date", "%s is before the production date %s", req.GetExpiryDate(), r.productionS)
+			return nil, ocop.Invalid("expiry_date", "%s trước ngày sản xuất %s", "%s is before the production date %s", req.GetExpiryDate(), r.productionS)
 		}
 		r.expiryS = ocop.FormatDate(r.expiry)
 	}
@@ -116,17 +116,17 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	}
 	now := s.now()
 	if r.production.After(ocop.Today(now)) {
-		return nil, ocop.Invalid("production_date", "%s is in the future", r.productionS)
+		return nil, ocop.Invalid("production_date", "%s là ngày trong tương lai", "%s is in the future", r.productionS)
 	}
 	batch, created, err := s.store.IssueBatch(ctx, req.GetRequestId(), req.GetProductId(), audit.Change{Actor: auth.Actor(ctx), Time: now}, func(p *estampv1.Product) (*estampv1.Batch, error) {
 		if p.StarGrade < ocop.MinCertifiedGrade {
-			return nil, ocop.Precondition("product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
+			return nil, ocop.Precondition("sản phẩm %s xếp hạng %d★; chỉ sản phẩm từ 3★ trở lên được công nhận OCOP", "product %s is graded %d★; only 3★ and above are certified", p.Id, p.StarGrade)
 		}
 		switch ocop.CertificateStatus(p.Certificate, now) {
 		case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
-			return nil, ocop.Precondition("certificate %s of product %s was revoked: %s", p.Certificate.DecisionNumber, p.Id, p.Certificate.RevocationReason)
+			return nil, ocop.Precondition("giấy chứng nhận %s của sản phẩm %s đã bị thu hồi: %s", "certificate %s of product %s was revoked: %s", p.Certificate.DecisionNumber, p.Id, p.Certificate.RevocationReason)
 		case estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED:
-			return nil, ocop.Precondition("certificate %s of product %s expired on %s", p.Certificate.DecisionNumber, p.Id, p.Certificate.ValidUntil)
+			return nil, ocop.Precondition("giấy chứng nhận %[1]s của sản phẩm %[2]s đã hết hạn ngày %[4]s", "certificate %[1]s of product %[2]s expired on %[3]s", p.Certificate.DecisionNumber, p.Id, p.Certificate.ValidUntil, ocop.ShowDate(p.Certificate.ValidUntil, ocop.VI))
 		}
 		return &estampv1.Batch{
 			Lot:                       r.lot,
@@ -144,7 +144,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 		return nil, err
 	}
 	if !created && !sameRequest(batch, req.GetProductId(), r) {
-		return nil, ocop.Precondition("request_id %q was already used for batch %d with other parameters", req.GetRequestId(), batch.Id)
+		return nil, ocop.Precondition("request_id %q đã được dùng cho lô tem %d với thông số khác", "request_id %q was already used for batch %d with other parameters", req.GetRequestId(), batch.Id)
 	}
 	return &estampv1.IssueStampsResponse{Batch: batch}, nil
 }
@@ -182,7 +182,7 @@ type signer struct {
 func (s *Service) signerFor(ctx context.Context, b *estampv1.Batch) (*signer, error) {
 	issuer, ok := s.issuers.Issuer(b.KeyId)
 	if !ok {
-		return nil, ocop.Precondition("key %s that signed batch %d is no longer available", b.KeyId, b.Id)
+		return nil, ocop.Precondition("khóa %s đã ký lô tem %d không còn dùng được", "key %s that signed batch %d is no longer available", b.KeyId, b.Id)
 	}
 	validUntil, err := time.Parse(ocop.DateLayout, b.ValidUntil)
 	if err != nil {
@@ -242,7 +242,7 @@ func (g *signer) sign(ctx context.Context, first uint64, n int) ([]*estampv1.Sta
 // GetBatch implements estampv1.IssuanceServiceServer.
 func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (*estampv1.GetBatchResponse, error) {
 	if req.GetId() == 0 {
-		return nil, ocop.Invalid("id", "required")
+		return nil, ocop.Invalid("id", "bắt buộc", "required")
 	}
 	b, revoked, err := s.store.RevokedSerials(ctx, req.GetId())
 	if err != nil {
@@ -286,7 +286,7 @@ func StreamRange(b *estampv1.Batch, fromSerial *uint64) (first uint64, n uint32,
 	}
 	last := b.FirstSerial + uint64(b.Quantity) - 1
 	if *fromSerial < b.FirstSerial || *fromSerial > last {
-		return 0, 0, ocop.Invalid("from_serial", "%d is not a serial of batch %d (%d to %d)", *fromSerial, b.Id, b.FirstSerial, last)
+		return 0, 0, ocop.Invalid("from_serial", "%d không phải sê-ri của lô tem %d (từ %d đến %d)", "%d is not a serial of batch %d (%d to %d)", *fromSerial, b.Id, b.FirstSerial, last)
 	}
 	return *fromSerial, uint32(last - *fromSerial + 1), nil
 }
@@ -304,7 +304,7 @@ func perMessage(b *estampv1.Batch) int {
 // a client that goes away stops the signing.
 func (s *Service) StreamStamps(req *estampv1.StreamStampsRequest, stream estampv1.IssuanceService_StreamStampsServer) error {
 	if req.GetBatchId() == 0 {
-		return ocop.Invalid("batch_id", "required")
+		return ocop.Invalid("batch_id", "bắt buộc", "required")
 	}
 	b, err := s.store.Batch(stream.Context(), req.GetBatchId())
 	if err != nil {
@@ -387,25 +387,25 @@ func revocationTarget(req *estampv1.RevokeStampsRequest) (batchID uint64, serial
 	switch t := req.GetTarget().(type) {
 	case *estampv1.RevokeStampsRequest_BatchId:
 		if t.BatchId == 0 {
-			return 0, nil, ocop.Invalid("batch_id", "0 is not a batch id")
+			return 0, nil, ocop.Invalid("batch_id", "0 không phải mã lô tem", "0 is not a batch id")
 		}
 		return t.BatchId, nil, nil
 	case *estampv1.RevokeStampsRequest_Stamps:
 		set := t.Stamps
 		switch n := len(set.GetSerials()); {
 		case n == 0:
-			return 0, nil, ocop.Invalid("stamps.serials", "required: 1 to %d serials", MaxQuantity)
+			return 0, nil, ocop.Invalid("stamps.serials", "bắt buộc: từ 1 đến %d sê-ri", "required: 1 to %d serials", MaxQuantity)
 		case n > MaxQuantity:
-			return 0, nil, ocop.Invalid("stamps.serials", "%d serials, at most %d", n, MaxQuantity)
+			return 0, nil, ocop.Invalid("stamps.serials", "%d sê-ri, tối đa %d", "%d serials, at most %d", n, MaxQuantity)
 		}
 		// Set to 0, it would name no batch: refused rather than read as
 		// "any batch", which leaving it unset says.
 		if set.BatchId != nil && set.GetBatchId() == 0 {
-			return 0, nil, ocop.Invalid("stamps.batch_id", "0 is not a batch id; leave it unset for serials of any batches")
+			return 0, nil, ocop.Invalid("stamps.batch_id", "0 không phải mã lô tem; để trống nếu các sê-ri thuộc nhiều lô", "0 is not a batch id; leave it unset for serials of any batches")
 		}
 		return set.GetBatchId(), set.GetSerials(), nil
 	}
-	return 0, nil, ocop.Invalid("target", "required: batch_id (a whole batch) or stamps (serials)")
+	return 0, nil, ocop.Invalid("target", "bắt buộc: batch_id (cả lô tem) hoặc stamps (các sê-ri)", "required: batch_id (a whole batch) or stamps (serials)")
 }
 
 // RevokeStamps implements estampv1.IssuanceServiceServer.
@@ -433,7 +433,7 @@ func (s *Service) RevokeStamps(ctx context.Context, req *estampv1.RevokeStampsRe
 	// in stamps.
 	var inv *ocop.InvalidError
 	if errors.As(err, &inv) && inv.Field == "serials" {
-		return nil, ocop.Invalid("stamps.serials", "%s", inv.Reason)
+		return nil, &ocop.InvalidError{Field: "stamps.serials", Reason: inv.Reason, ReasonVI: inv.ReasonVI}
 	}
 	if err != nil {
 		return nil, err

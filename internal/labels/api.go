@@ -29,7 +29,7 @@ const formatNames = "LABEL_FORMAT_PDF, LABEL_FORMAT_PNG_ZIP, LABEL_FORMAT_SVG_ZI
 // size (not its batch).
 func JobFromRequest(req *estampv1.RenderLabelsRequest) (Job, error) {
 	if req.GetFormat() == estampv1.LabelFormat_LABEL_FORMAT_UNSPECIFIED {
-		return Job{}, ocop.Invalid("format", "required: %s", formatNames)
+		return Job{}, ocop.Invalid("format", "bắt buộc: %s", "required: %s", formatNames)
 	}
 	for _, f := range formats {
 		if f.api == req.GetFormat() {
@@ -39,7 +39,7 @@ func JobFromRequest(req *estampv1.RenderLabelsRequest) (Job, error) {
 			}, true)
 		}
 	}
-	return Job{}, ocop.Invalid("format", "unknown value %d: want %s", req.GetFormat(), formatNames)
+	return Job{}, ocop.Invalid("format", "giá trị %d không xác định: cần %s", "unknown value %d: want %s", req.GetFormat(), formatNames)
 }
 
 // Request asks the server to render the job for a batch. It sends the

@@ -51,7 +51,7 @@ func parseJob(o Options, api bool) (Job, error) {
 	j := Job{Format: strings.ToLower(o.Format), asked: o}
 	switch {
 	case j.Format == FormatPage && !api:
-		return j, ocop.Invalid("format", "%q: want pdf, png or svg", o.Format)
+		return j, ocop.Invalid("format", "%q: cần pdf, png hoặc svg", "%q: want pdf, png or svg", o.Format)
 	case j.Format == "" || j.Format == FormatPDF || j.Format == FormatPage:
 		if j.Format == "" {
 			j.Format = FormatPDF
@@ -62,7 +62,7 @@ func parseJob(o Options, api bool) (Job, error) {
 		}
 		l, err := FindLayout(layout)
 		if err != nil {
-			return j, ocop.Invalid("layout", "%v", err)
+			return j, ocop.Invalid("layout", "bố cục không dùng được: %v", "%v", err)
 		}
 		j.Layout = l
 		if j.Format == FormatPage {
@@ -71,16 +71,16 @@ func parseJob(o Options, api bool) (Job, error) {
 				j.PageDPI = 300
 			}
 			if err := checkPage(l, j.PageDPI); err != nil {
-				return j, ocop.Invalid("dpi", "%v", err)
+				return j, ocop.Invalid("dpi", "độ phân giải không dùng được: %v", "%v", err)
 			}
 		}
 	case j.Format == FormatPNG || j.Format == FormatSVG:
 		j.Images = ImageOptions{Format: j.Format, SizePx: o.SizePx, DPI: o.DPI, SizeMM: o.SizeMM}
 		if err := j.Images.Validate(); err != nil {
-			return j, ocop.Invalid("format", "%v", err)
+			return j, ocop.Invalid("format", "kích thước ảnh không dùng được: %v", "%v", err)
 		}
 	default:
-		return j, ocop.Invalid("format", "%q: want pdf, png or svg", o.Format)
+		return j, ocop.Invalid("format", "%q: cần pdf, png hoặc svg", "%q: want pdf, png or svg", o.Format)
 	}
 	return j, nil
 }

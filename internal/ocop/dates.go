@@ -21,14 +21,14 @@ var vietnam = time.FixedZone("ICT", 7*60*60)
 // ParseDate reads a YYYY-MM-DD date of a named field.
 func ParseDate(field, s string) (time.Time, error) {
 	if s == "" {
-		return time.Time{}, Invalid(field, "required, as YYYY-MM-DD")
+		return time.Time{}, Invalid(field, "bắt buộc, dạng YYYY-MM-DD", "required, as YYYY-MM-DD")
 	}
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
-		return time.Time{}, Invalid(field, "%q is not a date of the form YYYY-MM-DD", s)
+		return time.Time{}, Invalid(field, "%q không phải ngày dạng YYYY-MM-DD", "%q is not a date of the form YYYY-MM-DD", s)
 	}
 	if t.Year() < 1990 || t.Year() > 2149 {
-		return time.Time{}, Invalid(field, "%q is outside 1990..2149", s)
+		return time.Time{}, Invalid(field, "%q nằm ngoài khoảng 1990..2149", "%q is outside 1990..2149", s)
 	}
 	return t, nil
 }

@@ -47,11 +47,11 @@ var (
 func CheckID(field, id string) error {
 	switch {
 	case id == "":
-		return Invalid(field, "required")
+		return Invalid(field, "bắt buộc", "required")
 	case len(id) > MaxIDLength:
-		return Invalid(field, "longer than %d characters", MaxIDLength)
+		return Invalid(field, "dài quá %d ký tự", "longer than %d characters", MaxIDLength)
 	case !idPattern.MatchString(id):
-		return Invalid(field, "%q may hold only A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit", id)
+		return Invalid(field, "%q chỉ được chứa A-Z, a-z, 0-9, '.', '_' và '-', bắt đầu bằng chữ hoặc số", "%q may hold only A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit", id)
 	}
 	return nil
 }
@@ -61,27 +61,27 @@ func CheckID(field, id string) error {
 // decomposed; NFC makes equal names equal bytes.
 func Text(field, s string, required bool, maxLen int) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Invalid(field, "not valid UTF-8")
+		return "", Invalid(field, "không phải văn bản UTF-8 hợp lệ", "not valid UTF-8")
 	}
 	s = strings.Join(strings.Fields(norm.NFC.String(s)), " ")
 	if s == "" {
 		if required {
-			return "", Invalid(field, "required")
+			return "", Invalid(field, "bắt buộc", "required")
 		}
 		return "", nil
 	}
 	if n := utf8.RuneCountInString(s); n > maxLen {
-		return "", Invalid(field, "%d characters, at most %d allowed", n, maxLen)
+		return "", Invalid(field, "%d ký tự, tối đa %d", "%d characters, at most %d allowed", n, maxLen)
 	}
 	for _, r := range s {
 		switch {
 		case unicode.IsControl(r):
-			return "", Invalid(field, "contains a control character")
+			return "", Invalid(field, "chứa ký tự điều khiển", "contains a control character")
 		case unicode.Is(unicode.Cf, r):
 			// Bidi overrides (U+202E), zero-width characters (U+200B)
 			// and the like reorder or hide text in tables and on the
 			// stamp page: a name would not read as it compares.
-			return "", Invalid(field, "contains the invisible formatting character U+%04X", r)
+			return "", Invalid(field, "chứa ký tự định dạng vô hình U+%04X", "contains the invisible formatting character U+%04X", r)
 		}
 	}
 	return s, nil
@@ -93,7 +93,7 @@ func Text(field, s string, required bool, maxLen int) (string, error) {
 // line breaks included.
 func Paragraphs(field, s string, maxLen int) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Invalid(field, "not valid UTF-8")
+		return "", Invalid(field, "không phải văn bản UTF-8 hợp lệ", "not valid UTF-8")
 	}
 	var lines []string
 	gap := false
@@ -114,7 +114,7 @@ func Paragraphs(field, s string, maxLen int) (string, error) {
 	}
 	out := strings.Join(lines, "\n")
 	if n := utf8.RuneCountInString(out); n > maxLen {
-		return "", Invalid(field, "%d characters, at most %d allowed", n, maxLen)
+		return "", Invalid(field, "%d ký tự, tối đa %d", "%d characters, at most %d allowed", n, maxLen)
 	}
 	return out, nil
 }
@@ -122,7 +122,7 @@ func Paragraphs(field, s string, maxLen int) (string, error) {
 // NormalizeProducer validates p in place for creation.
 func NormalizeProducer(p *estampv1.Producer) error {
 	if p == nil {
-		return Invalid("producer", "required")
+		return Invalid("producer", "bắt buộc", "required")
 	}
 	if err := CheckID("producer.id", p.Id); err != nil {
 		return err
@@ -132,15 +132,15 @@ func NormalizeProducer(p *estampv1.Producer) error {
 		return err
 	}
 	if _, ok := estampv1.ProducerKind_name[int32(p.Kind)]; !ok || p.Kind == estampv1.ProducerKind_PRODUCER_KIND_UNSPECIFIED {
-		return Invalid("producer.kind", "required: cooperative, enterprise, household business or cooperative group")
+		return Invalid("producer.kind", "bắt buộc: hợp tác xã, doanh nghiệp, hộ kinh doanh hoặc tổ hợp tác", "required: cooperative, enterprise, household business or cooperative group")
 	}
 	p.TaxCode = strings.TrimSpace(p.TaxCode)
 	if p.TaxCode != "" && !taxCodePattern.MatchString(p.TaxCode) {
-		return Invalid("producer.tax_code", "%q is not 10 digits or 10 digits, '-' and 3 digits", p.TaxCode)
+		return Invalid("producer.tax_code", "%q không phải 10 chữ số, hoặc 10 chữ số, '-' và 3 chữ số", "%q is not 10 digits or 10 digits, '-' and 3 digits", p.TaxCode)
 	}
 	p.Phone = strings.TrimSpace(p.Phone)
 	if p.Phone != "" && !phonePattern.MatchString(p.Phone) {
-		return Invalid("producer.phone", "%q is not a phone number (digits, optional leading '+')", p.Phone)
+		return Invalid("producer.phone", "%q không phải số điện thoại (chữ số, có thể bắt đầu bằng '+')", "%q is not a phone number (digits, optional leading '+')", p.Phone)
 	}
 	if err := normalizeAddress("producer.address", p.Address); err != nil {
 		return err
@@ -153,7 +153,7 @@ func NormalizeProducer(p *estampv1.Producer) error {
 // existence is checked by the store, inside the transaction that writes.
 func NormalizeProduct(p *estampv1.Product) error {
 	if p == nil {
-		return Invalid("product", "required")
+		return Invalid("product", "bắt buộc", "required")
 	}
 	if err := CheckID("product.id", p.Id); err != nil {
 		return err
@@ -166,7 +166,7 @@ func NormalizeProduct(p *estampv1.Product) error {
 		return err
 	}
 	if _, ok := estampv1.ProductGroup_name[int32(p.Group)]; !ok || p.Group == estampv1.ProductGroup_PRODUCT_GROUP_UNSPECIFIED {
-		return Invalid("product.group", "required: one of the six groups of Decision 148/QĐ-TTg")
+		return Invalid("product.group", "bắt buộc: một trong sáu nhóm sản phẩm theo Quyết định 148/QĐ-TTg", "required: one of the six groups of Decision 148/QĐ-TTg")
 	}
 	if err := NormalizeCertification(p.StarGrade, p.Certificate, "product"); err != nil {
 		return err
@@ -186,11 +186,11 @@ func NormalizeProduct(p *estampv1.Product) error {
 // authority and valid-until defaults, and clears output-only fields.
 func NormalizeCertification(grade int32, c *estampv1.Certificate, prefix string) error {
 	if grade < 1 || grade > 5 {
-		return Invalid(prefix+".star_grade", "%d is outside 1..5", grade)
+		return Invalid(prefix+".star_grade", "%d nằm ngoài khoảng 1..5", "%d is outside 1..5", grade)
 	}
 	field := prefix + ".certificate"
 	if c == nil {
-		return Invalid(field, "required")
+		return Invalid(field, "bắt buộc", "required")
 	}
 	var err error
 	if c.DecisionNumber, err = Text(field+".decision_number", c.DecisionNumber, true, 100); err != nil {
@@ -208,15 +208,15 @@ func NormalizeCertification(grade int32, c *estampv1.Certificate, prefix string)
 		return err
 	}
 	if until.Before(decided) {
-		return Invalid(field+".valid_until", "%s is before the decision date %s", c.ValidUntil, c.DecisionDate)
+		return Invalid(field+".valid_until", "%s trước ngày quyết định %s", "%s is before the decision date %s", c.ValidUntil, c.DecisionDate)
 	}
 	// Every stamp carries its certificate's last day: a later one would
 	// be accepted here and fail each time its codes were signed.
 	if until.After(stampcode.LastValidUntil) {
-		return Invalid(field+".valid_until", "%s is after %s, the last day a stamp can carry", c.ValidUntil, FormatDate(stampcode.LastValidUntil))
+		return Invalid(field+".valid_until", "%s sau %s, ngày cuối cùng tem có thể ghi", "%s is after %s, the last day a stamp can carry", c.ValidUntil, FormatDate(stampcode.LastValidUntil))
 	}
 	if _, ok := estampv1.CertifyingAuthority_name[int32(c.Authority)]; !ok {
-		return Invalid(field+".authority", "unknown value %d", c.Authority)
+		return Invalid(field+".authority", "giá trị %d không xác định", "unknown value %d", c.Authority)
 	}
 	if c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_UNSPECIFIED {
 		c.Authority = estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_PROVINCIAL
@@ -226,13 +226,13 @@ func NormalizeCertification(grade int32, c *estampv1.Certificate, prefix string)
 	}
 	switch {
 	case grade == 5 && c.Authority != estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL:
-		return Invalid(field+".authority", "5★ is certified at the central level only")
+		return Invalid(field+".authority", "hạng 5★ chỉ do Trung ương công nhận", "5★ is certified at the central level only")
 	case grade < 5 && c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_CENTRAL:
-		return Invalid(field+".authority", "the central level certifies 5★ only; %d★ is provincial", grade)
+		return Invalid(field+".authority", "Trung ương chỉ công nhận hạng 5★; hạng %d★ do cấp tỉnh công nhận", "the central level certifies 5★ only; %d★ is provincial", grade)
 	case c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT && grade != 3:
-		return Invalid(field+".authority", "a district could certify 3★ only")
+		return Invalid(field+".authority", "cấp huyện chỉ được công nhận hạng 3★", "a district could certify 3★ only")
 	case c.Authority == estampv1.CertifyingAuthority_CERTIFYING_AUTHORITY_DISTRICT && !decided.Before(ReformDate):
-		return Invalid(field+".authority", "districts were abolished on 2025-07-01; decision dated %s", c.DecisionDate)
+		return Invalid(field+".authority", "cấp huyện đã bỏ từ ngày 01/07/2025; quyết định ghi ngày %s", "districts were abolished on 2025-07-01; decision dated %s", c.DecisionDate)
 	}
 	c.Status = estampv1.CertificateStatus_CERTIFICATE_STATUS_UNSPECIFIED
 	c.RevocationReason = ""
@@ -267,7 +267,7 @@ func Revoke(c *estampv1.Certificate, reason string, now time.Time) error {
 		return err
 	}
 	if c.GetRevokeTime() != nil {
-		return Precondition("certificate %s is already revoked", c.DecisionNumber)
+		return Precondition("giấy chứng nhận %s đã bị thu hồi từ trước", "certificate %s is already revoked", c.DecisionNumber)
 	}
 	c.RevocationReason = r
 	c.RevokeTime = timestamppb.New(now)
@@ -277,7 +277,7 @@ func Revoke(c *estampv1.Certificate, reason string, now time.Time) error {
 // NormalizeRetailer validates r in place for creation.
 func NormalizeRetailer(r *estampv1.Retailer) error {
 	if r == nil {
-		return Invalid("retailer", "required")
+		return Invalid("retailer", "bắt buộc", "required")
 	}
 	if err := CheckID("retailer.id", r.Id); err != nil {
 		return err
@@ -288,7 +288,7 @@ func NormalizeRetailer(r *estampv1.Retailer) error {
 	}
 	r.TaxCode = strings.TrimSpace(r.TaxCode)
 	if r.TaxCode != "" && !taxCodePattern.MatchString(r.TaxCode) {
-		return Invalid("retailer.tax_code", "%q is not 10 digits or 10 digits, '-' and 3 digits", r.TaxCode)
+		return Invalid("retailer.tax_code", "%q không phải 10 chữ số, hoặc 10 chữ số, '-' và 3 chữ số", "%q is not 10 digits or 10 digits, '-' and 3 digits", r.TaxCode)
 	}
 	if err := normalizeAddress("retailer.address", r.Address); err != nil {
 		return err
@@ -301,7 +301,7 @@ func NormalizeRetailer(r *estampv1.Retailer) error {
 // street and the pre-2025 district optional.
 func normalizeAddress(field string, a *estampv1.Address) error {
 	if a == nil {
-		return Invalid(field, "required")
+		return Invalid(field, "bắt buộc", "required")
 	}
 	var err error
 	if a.Province, err = Text(field+".province", a.Province, true, MaxTextLength); err != nil {

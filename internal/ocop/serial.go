@@ -45,7 +45,7 @@ func ParseSerial(field, s string) (uint64, error) {
 	}, strings.TrimSpace(s))
 	n, err := strconv.ParseUint(clean, 10, 64)
 	if err != nil || clean == "" {
-		return 0, Invalid(field, "%q is not a serial number (digits, e.g. 1 234 567)", s)
+		return 0, Invalid(field, "%q không phải số sê-ri (chữ số, ví dụ 1 234 567)", "%q is not a serial number (digits, e.g. 1 234 567)", s)
 	}
 	return n, nil
 }

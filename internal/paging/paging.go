@@ -31,7 +31,7 @@ func Size(n int32) (int, error) { return SizeOr(n, DefaultSize) }
 func SizeOr(n int32, def int) (int, error) {
 	switch {
 	case n < 0:
-		return 0, ocop.Invalid("page_size", "%d is negative", n)
+		return 0, ocop.Invalid("page_size", "%d là số âm", "%d is negative", n)
 	case n == 0:
 		return def, nil
 	case n > MaxSize:
@@ -42,7 +42,7 @@ func SizeOr(n int32, def int) (int, error) {
 
 // errToken is every malformed page_token: the client can only have made
 // it up or cut it short.
-var errToken = ocop.Invalid("page_token", "not a token returned by a previous page")
+var errToken = ocop.Invalid("page_token", "không phải mã trang do trang trước trả về", "not a token returned by a previous page")
 
 var encoding = base64.RawURLEncoding
 

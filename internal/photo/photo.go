@@ -67,27 +67,27 @@ func (p *Photo) URL() string { return URL(p.Sum[:], p.ContentType) }
 // a browser would not cope with anyway.
 func Check(field string, data []byte) (*Photo, error) {
 	if len(data) > MaxBytes {
-		return nil, ocop.Invalid(field, "%d bytes; at most 300 KB (%d bytes)", len(data), MaxBytes)
+		return nil, ocop.Invalid(field, "%d byte; tối đa 300 KB (%d byte)", "%d bytes; at most 300 KB (%d bytes)", len(data), MaxBytes)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if errors.Is(err, image.ErrFormat) {
-		return nil, ocop.Invalid(field, "not a JPEG or PNG image")
+		return nil, ocop.Invalid(field, "không phải ảnh JPEG hay PNG", "not a JPEG or PNG image")
 	}
 	if err != nil {
-		return nil, ocop.Invalid(field, "a damaged %s image: %v", strings.ToUpper(format), err)
+		return nil, ocop.Invalid(field, "ảnh %s bị hỏng: %v", "a damaged %s image: %v", strings.ToUpper(format), err)
 	}
 	ct, ok := formats[format]
 	if !ok {
-		return nil, ocop.Invalid(field, "a %s image; only JPEG or PNG", strings.ToUpper(format))
+		return nil, ocop.Invalid(field, "ảnh %s; chỉ nhận JPEG hoặc PNG", "a %s image; only JPEG or PNG", strings.ToUpper(format))
 	}
 	// Go's decoders forgive what a browser, which tells an image by its
 	// first bytes, would not show: a JPEG with junk before its first
 	// marker.
 	if TypeOf(data) != ct {
-		return nil, ocop.Invalid(field, "a damaged %s image: it does not start as one", strings.ToUpper(format))
+		return nil, ocop.Invalid(field, "ảnh %s bị hỏng: phần đầu tệp không đúng định dạng", "a damaged %s image: it does not start as one", strings.ToUpper(format))
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxSide || cfg.Height > MaxSide {
-		return nil, ocop.Invalid(field, "%d × %d pixels; at most %d a side", cfg.Width, cfg.Height, MaxSide)
+		return nil, ocop.Invalid(field, "%d × %d điểm ảnh; mỗi cạnh tối đa %d", "%d × %d pixels; at most %d a side", cfg.Width, cfg.Height, MaxSide)
 	}
 	return &Photo{Data: data, Sum: sha256.Sum256(data), ContentType: ct, Width: cfg.Width, Height: cfg.Height}, nil
 }

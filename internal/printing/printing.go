@@ -59,7 +59,7 @@ func Load(ctx context.Context, batches Batches, products Products, batchID uint6
 // RenderLabels implements estampv1.LabelServiceServer.
 func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv1.LabelService_RenderLabelsServer) error {
 	if req.GetBatchId() == 0 {
-		return ocop.Invalid("batch_id", "required")
+		return ocop.Invalid("batch_id", "bắt buộc", "required")
 	}
 	job, err := labels.JobFromRequest(req)
 	if err != nil {
@@ -74,7 +74,7 @@ func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv
 		if w.sendErr != nil {
 			return w.sendErr
 		}
-		return ocop.Precondition("rendering batch %d: %v", req.GetBatchId(), err)
+		return ocop.Precondition("không dựng được nhãn của lô tem %d: %v", "rendering batch %d: %v", req.GetBatchId(), err)
 	}
 	return w.flush()
 }

@@ -18,6 +18,8 @@ type ExceededError struct {
 	// Reason says which limit, for the client; "too many requests from
 	// this client" when empty.
 	Reason string
+	// ReasonVI is Reason in Vietnamese, for a person.
+	ReasonVI string
 }
 
 func (e *ExceededError) Error() string {
@@ -26,6 +28,15 @@ func (e *ExceededError) Error() string {
 		reason = "too many requests from this client"
 	}
 	return fmt.Sprintf("%s; retry after %s", reason, e.RetryAfter.Round(time.Second))
+}
+
+// Vietnamese is the error for a person.
+func (e *ExceededError) Vietnamese() string {
+	reason := e.ReasonVI
+	if reason == "" {
+		reason = "máy này gửi quá nhiều yêu cầu"
+	}
+	return fmt.Sprintf("%s; hãy thử lại sau %d giây", reason, int64(e.RetryAfter.Round(time.Second)/time.Second))
 }
 
 // maxClients bounds the table: beyond it, buckets that have refilled are

@@ -159,7 +159,7 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 			return audit.Entry{Action: audit.CertificateRevoke, Target: id, Detail: reason}, ocop.Revoke(p.Certificate, reason, now)
 		}
 	default:
-		return nil, ocop.Invalid("change", "required: renewal or revocation")
+		return nil, ocop.Invalid("change", "bắt buộc: gia hạn (renewal) hoặc thu hồi (revocation)", "required: renewal or revocation")
 	}
 	p, err := s.store.UpdateProduct(ctx, id, s.change(ctx, now), change)
 	if err != nil {

@@ -302,7 +302,7 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 	r, ok := rules[method]
 	if !ok {
 		a.log.Error("method missing from the access table", "method", method)
-		return nil, nil, &auth.DeniedError{Reason: "this method is not open to anyone"}
+		return nil, nil, auth.Denied("phương thức này không mở cho ai", "this method is not open to anyone")
 	}
 	p, hasToken, err := a.authenticate(ctx)
 	if err != nil {
@@ -310,7 +310,7 @@ func (a *authorizer) admit(ctx context.Context, method string) (context.Context,
 	}
 	if !hasToken {
 		if !r.public {
-			return nil, nil, &auth.UnauthenticatedError{Reason: "this call needs an API token (authorization: Bearer ...)"}
+			return nil, nil, auth.Unauthenticated("lệnh này cần token API (authorization: Bearer ...)", "this call needs an API token (authorization: Bearer ...)")
 		}
 		if r.limited {
 			if err := a.limiter.Allow(clientOf(ctx)); err != nil {
@@ -356,7 +356,7 @@ func (a *authorizer) ownerCheck(ctx context.Context, r rule, p auth.Principal, m
 	}
 	deny := func() error {
 		a.log.Info("permission denied", "method", method, "principal", p.String())
-		return &auth.DeniedError{Reason: "this token may not make this call on what it names"}
+		return auth.Denied("token này không được làm việc này với đối tượng đã nêu", "this token may not make this call on what it names")
 	}
 	switch {
 	case p.Role == estampv1.Role_ROLE_PRODUCER && r.producer != nil:
@@ -404,6 +404,7 @@ func (a *authorizer) charge(ctx context.Context, r rule, p auth.Principal) func(
 		if errors.As(err, &ex) {
 			a.log.Warn("token code budget spent", "principal", p.String(), "codes", n)
 			ex.Reason = fmt.Sprintf("this call would sign %d codes, more than this API token may have signed now (a budget of %d codes, refilled at %g a second)", n, a.codeBurst, a.codeRate)
+			ex.ReasonVI = fmt.Sprintf("lệnh này sẽ ký %d mã, nhiều hơn số token API này được ký lúc này (hạn mức %d mã, nạp lại %g mã mỗi giây)", n, a.codeBurst, a.codeRate)
 		}
 		return err
 	}
@@ -416,18 +417,18 @@ func (a *authorizer) authenticate(ctx context.Context) (auth.Principal, bool, er
 	if len(vals) == 0 {
 		return auth.Principal{}, false, nil
 	}
-	bad := &auth.UnauthenticatedError{Reason: "invalid or revoked API token"}
+	bad := auth.Unauthenticated("token API không hợp lệ hoặc đã bị thu hồi", "invalid or revoked API token")
 	scheme, token, ok := strings.Cut(vals[0], " ")
 	token = strings.TrimSpace(token)
 	if a.sessions != nil && ok && len(vals) == 1 && scheme == "Session" {
 		sess, err := a.sessions.Session(ctx, token)
 		if err != nil {
-			return auth.Principal{}, false, &auth.UnauthenticatedError{Reason: "signed out: sign in again"}
+			return auth.Principal{}, false, auth.Unauthenticated("đã đăng xuất: hãy đăng nhập lại", "signed out: sign in again")
 		}
 		return sess.Principal(), true, nil
 	}
 	if len(vals) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") {
-		return auth.Principal{}, false, &auth.UnauthenticatedError{Reason: "authorization must be one \"Bearer <token>\""}
+		return auth.Principal{}, false, auth.Unauthenticated("authorization phải là đúng một \"Bearer <token>\"", "authorization must be one \"Bearer <token>\"")
 	}
 	id, err := auth.ParseToken(token)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/ocopvn/estamp/internal/auth"
@@ -23,6 +24,10 @@ import (
 // errors from package ocop carry client-safe messages; anything else is
 // logged in full, with the call's request id, and reported as a bare
 // internal error.
+//
+// The status message is English, for API clients and logs; beside it goes
+// the same message in Vietnamese (errdetails.LocalizedMessage, locale
+// vi-VN), which the CLI and the console show to people.
 func toStatus(ctx context.Context, log *slog.Logger, method string, err error) error {
 	if err == nil {
 		return nil
@@ -39,43 +44,50 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	)
 	switch {
 	case errors.As(err, &invalid):
-		return status.Error(codes.InvalidArgument, invalid.Error())
+		return said(codes.InvalidArgument, invalid.Error(), invalid.Vietnamese())
 	case errors.As(err, &notFound):
-		return status.Error(codes.NotFound, notFound.Error())
+		return said(codes.NotFound, notFound.Error(), notFound.Vietnamese())
 	case errors.As(err, &conflict):
-		return status.Error(codes.AlreadyExists, conflict.Error())
+		return said(codes.AlreadyExists, conflict.Error(), conflict.Vietnamese())
 	case errors.As(err, &precond):
-		return status.Error(codes.FailedPrecondition, precond.Error())
+		return said(codes.FailedPrecondition, precond.Error(), precond.Vietnamese())
 	case errors.As(err, &exhausted):
-		return status.Error(codes.ResourceExhausted, exhausted.Error())
+		return said(codes.ResourceExhausted, exhausted.Error(), exhausted.Vietnamese())
 	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request canceled")
+		return said(codes.Canceled, "request canceled", "yêu cầu đã bị hủy")
 	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+		return said(codes.DeadlineExceeded, "deadline exceeded", "quá thời hạn chờ")
 	case errors.As(err, &unauth):
-		return status.Error(codes.Unauthenticated, unauth.Error())
+		return said(codes.Unauthenticated, unauth.Error(), unauth.Vietnamese())
 	case errors.As(err, &denied):
-		return status.Error(codes.PermissionDenied, denied.Error())
+		return said(codes.PermissionDenied, denied.Error(), denied.Vietnamese())
 	case errors.As(err, &limited):
-		st, derr := status.New(codes.ResourceExhausted, limited.Error()).WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(limited.RetryAfter)})
-		if derr != nil {
-			return status.Error(codes.ResourceExhausted, limited.Error())
-		}
-		return st.Err()
+		return said(codes.ResourceExhausted, limited.Error(), limited.Vietnamese(), &errdetails.RetryInfo{RetryDelay: durationpb.New(limited.RetryAfter)})
 	case errors.Is(err, verify.ErrRecorderClosed):
-		return status.Error(codes.Unavailable, "server is shutting down")
+		return said(codes.Unavailable, "server is shutting down", "máy chủ đang tắt")
 	case errors.Is(err, store.ErrStorageFull):
 		log.Error("storage full", "method", method, "request_id", requestIDOf(ctx), "err", err)
-		return status.Error(codes.Unavailable, "server storage is full, try again later")
+		return said(codes.Unavailable, "server storage is full, try again later", "bộ nhớ của máy chủ đã đầy, hãy thử lại sau")
 	case errors.Is(err, keys.ErrNoKey):
 		log.Error("no issuer key", "method", method, "request_id", requestIDOf(ctx), "err", err)
-		return status.Error(codes.FailedPrecondition, "the server has no issuer key")
+		return said(codes.FailedPrecondition, "the server has no issuer key", "máy chủ chưa có khóa ký tem")
 	}
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
 	log.Error("internal error", "method", method, "request_id", requestIDOf(ctx), "err", err)
-	return status.Error(codes.Internal, "internal error")
+	return said(codes.Internal, "internal error", "lỗi bên trong máy chủ")
+}
+
+// said is a status with message en and, beside it, vi and more details.
+func said(code codes.Code, en, vi string, more ...protoadapt.MessageV1) error {
+	details := append([]protoadapt.MessageV1{&errdetails.LocalizedMessage{Locale: ocop.LocaleVI, Message: vi}}, more...)
+	st, err := status.New(code, en).WithDetails(details...)
+	if err != nil {
+		// Details that do not marshal are none: the message alone.
+		return status.Error(code, en)
+	}
+	return st.Err()
 }
 
 func unaryErrors(log *slog.Logger) grpc.UnaryServerInterceptor {

@@ -430,13 +430,13 @@ func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (ver
 			b, err := batchOfSerial(tx, serial)
 			var nf *ocop.NotFoundError
 			if errors.As(err, &nf) {
-				return nil, 0, ocop.Invalid("serials", "serial %d (index %d) was never issued", serial, i)
+				return nil, 0, ocop.Invalid("serials", "sê-ri %d (vị trí %d) chưa từng được phát hành", "serial %d (index %d) was never issued", serial, i)
 			}
 			if err != nil {
 				return nil, 0, err
 			}
 			if named != nil && b.Id != named.Id {
-				return nil, 0, ocop.Invalid("serials", "serial %d (index %d) is not in batch %d", serial, i, named.Id)
+				return nil, 0, ocop.Invalid("serials", "sê-ri %d (vị trí %d) không thuộc lô tem %d", "serial %d (index %d) is not in batch %d", serial, i, named.Id)
 			}
 			batch = b
 		}

@@ -210,7 +210,7 @@ func productsOf(ctx context.Context, tx *bolt.Tx, producerID, productID string) 
 			return nil, err
 		}
 		if p.ProducerId != producerID {
-			return nil, ocop.Invalid("product_id", "%q is a product of another producer than %q", productID, producerID)
+			return nil, ocop.Invalid("product_id", "%q là sản phẩm của chủ thể khác, không phải của %q", "%q is a product of another producer than %q", productID, producerID)
 		}
 		out[p.Id] = p
 		return out, nil

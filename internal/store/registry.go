@@ -91,7 +91,7 @@ func sameName(b *bolt.Bucket, p *estampv1.Product) error {
 			return err
 		}
 		if other.ProducerId == p.ProducerId && strings.EqualFold(other.Name, p.Name) {
-			return &ocop.ConflictError{What: "product named", ID: p.Name, Detail: fmt.Sprintf(" for producer %s: %q", p.ProducerId, other.Id)}
+			return &ocop.ConflictError{What: "product named", ID: p.Name, Detail: fmt.Sprintf(" for producer %s: %q", p.ProducerId, other.Id), DetailVI: fmt.Sprintf(" ở chủ thể %s: %q", p.ProducerId, other.Id)}
 		}
 		return nil
 	})

@@ -416,6 +416,7 @@ func conflictFold(b *bolt.Bucket, what, id string) error {
 			e := &ocop.ConflictError{What: what, ID: id}
 			if string(k) != id {
 				e.Detail = fmt.Sprintf(" as %q: ids are the same whatever their letter case", k)
+				e.DetailVI = fmt.Sprintf(" (là %q: mã không phân biệt chữ hoa, chữ thường)", k)
 			}
 			return e
 		}

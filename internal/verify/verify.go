@@ -160,9 +160,9 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	code := strings.TrimSpace(req.GetCode())
 	switch {
 	case code == "":
-		return nil, ocop.Invalid("code", "required: the scanned text of the QR code")
+		return nil, ocop.Invalid("code", "bắt buộc: nội dung quét được từ mã QR", "required: the scanned text of the QR code")
 	case len(code) > MaxCodeLength:
-		return nil, ocop.Invalid("code", "%d bytes, at most %d", len(code), MaxCodeLength)
+		return nil, ocop.Invalid("code", "%d byte, tối đa %d", "%d bytes, at most %d", len(code), MaxCodeLength)
 	}
 	caller := callerOf(ctx)
 	form := verdict.Scanned

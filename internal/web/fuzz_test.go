@@ -25,7 +25,7 @@ type fakeVerifier struct{}
 func (fakeVerifier) Verify(_ context.Context, req *estampv1.VerifyRequest) (*estampv1.VerifyResponse, error) {
 	code := strings.TrimSpace(req.GetCode())
 	if code == "" || len(code) > verify.MaxCodeLength {
-		return nil, ocop.Invalid("code", "bad length")
+		return nil, ocop.Invalid("code", "sai độ dài", "bad length")
 	}
 	if strings.HasPrefix(strings.ToUpper(code), "AG") {
 		return &estampv1.VerifyResponse{Verdict: estampv1.Verdict_VERDICT_GENUINE, Message: "ok " + code,
