@@ -248,7 +248,7 @@ func TestOfficeCertifies(t *testing.T) {
 	// mistake: refused, saying why, unless the office ticks that it is
 	// meant.
 	renewal.Set("renewal.certificate.decision_date", "20/11/2020")
-	if p := office.post(path+"/renew", renewal); p.code != http.StatusBadRequest || !strings.Contains(p.body, "would already be expired") || !strings.Contains(p.body, `name="renewal.force"`) {
+	if p := office.post(path+"/renew", renewal); p.code != http.StatusBadRequest || !strings.Contains(p.body, "sẽ hết hạn ngay: hiệu lực đến 19/11/2023") || !strings.Contains(p.body, `name="renewal.force"`) {
 		t.Errorf("renew with an expired decision: %d", p.code)
 	}
 	renewal.Set("renewal.force", "yes")

@@ -113,6 +113,7 @@ var whatVI = map[string]string{
 	"producer":             "chủ thể",
 	"product":              "sản phẩm",
 	"product named":        "sản phẩm tên",
+	"producer named":       "chủ thể tên",
 	"retailer":             "cửa hàng",
 	"batch":                "lô tem",
 	"stamp":                "tem",

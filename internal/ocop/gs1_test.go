@@ -51,7 +51,7 @@ func TestCheckGTIN(t *testing.T) {
 		{in: "8935000000041", reason: "check digit should be 5, not 1"},  // two digits swapped
 		{in: "18934588012228", reason: "check digit should be 5, not 8"}, // GTIN-13 digit after a GTIN-14 prefix
 		{in: "893458801222", reason: "check digit should be 6, not 2"},   // a GTIN-13 short of its check digit reads as a GTIN-12
-		{in: "89345880122", reason: "11 digits; a GTIN has 8, 12, 13 or 14 digits"},
+		{in: "89345880122", reason: "11 digits; a GTIN has 8/12/13/14 digits"},
 		{in: "893458801222800", reason: "15 digits"},
 		{in: "1234567", reason: "7 digits"},
 		{in: "893 4588 012228", reason: "only the digits 0-9"},

@@ -179,7 +179,7 @@ func (s *Service) checkRenewal(ctx context.Context, productID string, c *estampv
 		return err
 	}
 	if ocop.Today(now).After(until) {
-		return ocop.Precondition("the certificate of decision %s (%s) would already be expired: valid until %s; check the dates, or force the renewal", c.DecisionNumber, c.DecisionDate, c.ValidUntil)
+		return ocop.Precondition("giấy chứng nhận theo quyết định %[1]s (%[4]s) sẽ hết hạn ngay: hiệu lực đến %[5]s; hãy kiểm tra lại các ngày, hoặc buộc gia hạn (force)", "the certificate of decision %[1]s (%[2]s) would already be expired: valid until %[3]s; check the dates, or force the renewal", c.DecisionNumber, c.DecisionDate, c.ValidUntil, ocop.ShowDate(c.DecisionDate, ocop.VI), ocop.ShowDate(c.ValidUntil, ocop.VI))
 	}
 	for after := uint64(0); ; {
 		batches, more, err := s.store.Batches(ctx, productID, after, paging.MaxSize)
@@ -188,7 +188,7 @@ func (s *Service) checkRenewal(ctx context.Context, productID string, c *estampv
 		}
 		for _, b := range batches {
 			if b.CertificateDecisionNumber == c.DecisionNumber && b.ValidUntil > c.ValidUntil {
-				return ocop.Precondition("the stamps of batch %d, issued under decision %s, say it is valid until %s, after %s; check the dates, or force the renewal", b.Id, c.DecisionNumber, b.ValidUntil, c.ValidUntil)
+				return ocop.Precondition("tem của lô %[1]d, cấp theo quyết định %[2]s, ghi hiệu lực đến %[5]s, sau ngày %[6]s; hãy kiểm tra lại các ngày, hoặc buộc gia hạn (force)", "the stamps of batch %[1]d, issued under decision %[2]s, say it is valid until %[3]s, after %[4]s; check the dates, or force the renewal", b.Id, c.DecisionNumber, b.ValidUntil, c.ValidUntil, ocop.ShowDate(b.ValidUntil, ocop.VI), ocop.ShowDate(c.ValidUntil, ocop.VI))
 			}
 			after = b.Id
 		}

@@ -41,7 +41,7 @@ func sameProducerName(b *bolt.Bucket, p *estampv1.Producer) error {
 			return err
 		}
 		if strings.EqualFold(other.Name, p.Name) {
-			return &ocop.ConflictError{What: "producer named", ID: p.Name, Detail: fmt.Sprintf(": %s (allow_duplicate_name registers a second one)", other.Id)}
+			return &ocop.ConflictError{What: "producer named", ID: p.Name, Detail: fmt.Sprintf(": %s (allow_duplicate_name registers a second one)", other.Id), DetailVI: fmt.Sprintf(": %s (allow_duplicate_name để đăng ký thêm một chủ thể cùng tên)", other.Id)}
 		}
 		return nil
 	})
