@@ -424,11 +424,17 @@ func TestRevokeCommands(t *testing.T) {
 		{[]string{"batches", "revoke", "1", "--serial", "4", "--reason", "Tem bị mất"}, 1, "stamps.serials: sê-ri 4 (vị trí 0) không thuộc lô tem 1"},
 		{[]string{"batches", "revoke", "1", "--serial", "9", "--reason", "Tem bị mất"}, 1, "stamps.serials: sê-ri 9 (vị trí 0) chưa từng được phát hành"},
 		{[]string{"batches", "revoke", "1", "--serial", "2", "--reason", "Tem bị mất"}, 0, "Đã thu hồi 1 tem của lô 1."},
+		{[]string{"batches", "show", "1"}, 0, "Sê-ri đã thu hồi:  2\n"},
+		{[]string{"revoke", "--serial", "2", "--serial", "3", "--reason", "Tem bị mất"}, 0, "Đã thu hồi thêm 1 tem"},
+		{[]string{"batches", "show", "1"}, 0, "Sê-ri đã thu hồi:  2 – 3\n"},
+		{[]string{"--lang", "en", "batches", "show", "1"}, 0, "Revoked serials:  2 – 3\n"},
 		{[]string{"revoke", "--serial", "4", "--serial", "2", "--reason", "Tem bị mất"}, 0, "Đã thu hồi thêm 1 tem"},
 		{[]string{"batches", "revoke", "2", "--reason", "Thu hồi lô"}, 0, "tem của lô 2."},
-		// Serial 2 of the 3 was revoked above: the recall adds the other 2.
-		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 2 tem"},
+		// Serials 2 and 3 of the 3 were revoked above: the recall adds
+		// the other one, and a serial of the recalled batch adds none.
+		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 1 tem"},
 		{[]string{"revoke", "--batch", "1", "--reason", "Thu hồi lô"}, 0, "Đã thu hồi thêm 0 tem"},
+		{[]string{"revoke", "--serial", "1", "--reason", "Tem bị mất"}, 0, "Đã thu hồi thêm 0 tem"},
 		{[]string{"revoke", "--batch", "1", "--serial", "3", "--reason", "x"}, 2, "revoke --batch MÃ"},
 		{[]string{"revoke", "--batch", "0", "--reason", "x"}, 2, "revoke --batch MÃ"},
 	}

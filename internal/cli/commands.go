@@ -373,7 +373,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if a.json {
 			return a.printJSON(resp)
 		}
-		return a.batchDetails(resp.Batch)
+		return a.batchDetails(resp.Batch, resp.RevokedSerials...)
 	case "revoke":
 		var reason, actor string
 		var serials []uint64

@@ -100,6 +100,27 @@ func serials(first uint64, n uint32) string {
 	return ocop.ShowSerial(first) + " – " + ocop.ShowSerial(first+uint64(n)-1)
 }
 
+// maxRangesShown bounds the serial ranges a field lists: a batch with
+// thousands of scattered revocations is one line, with a count of the rest.
+const maxRangesShown = 20
+
+// serialRanges lists ranges as "3, 5 – 8", and how many more there are.
+func (a *app) serialRanges(rs []*estampv1.SerialRange) string {
+	var parts []string
+	for _, r := range rs[:min(len(rs), maxRangesShown)] {
+		if r.First == r.Last {
+			parts = append(parts, ocop.ShowSerial(r.First))
+		} else {
+			parts = append(parts, ocop.ShowSerial(r.First)+" – "+ocop.ShowSerial(r.Last))
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if more := len(rs) - maxRangesShown; more > 0 {
+		out += a.say(sayMoreRanges, more)
+	}
+	return out
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "—"
@@ -202,7 +223,9 @@ func (a *app) productDetails(p *estampv1.Product) error {
 	return a.fields(fs...)
 }
 
-func (a *app) batchDetails(b *estampv1.Batch) error {
+// batchDetails shows a batch; revoked, when given, are the serials of it
+// revoked one by one (GetBatch's revoked_serials).
+func (a *app) batchDetails(b *estampv1.Batch, revoked ...*estampv1.SerialRange) error {
 	fs := []field{
 		{fieldBatch, fmt.Sprint(b.Id)},
 		{fieldProduct, b.ProductId},
@@ -218,6 +241,9 @@ func (a *app) batchDetails(b *estampv1.Batch) error {
 	}
 	if b.Revoked {
 		fs = append(fs, field{fieldRevoked, b.RevocationReason})
+	}
+	if len(revoked) > 0 {
+		fs = append(fs, field{fieldRevokedSerials, a.serialRanges(revoked)})
 	}
 	return a.fields(fs...)
 }

@@ -400,6 +400,8 @@ var (
 	fieldKey                   = words{"Khóa ký", "Signing key"}
 	fieldIssued                = words{"Phát hành lúc", "Issued"}
 	fieldRevoked               = words{"Thu hồi", "Revoked"}
+	fieldRevokedSerials        = words{"Sê-ri đã thu hồi", "Revoked serials"}
+	sayMoreRanges              = words{" và %d khoảng khác", " and %d more ranges"}
 	fieldOrigin                = words{"Xuất xứ", "Origin"}
 	fieldScans                 = words{"Số lần quét", "Scans"}
 	fieldFirstScan             = words{"Quét lần đầu", "First scan"}
