@@ -28,6 +28,9 @@ const (
 	BatchRevoke Action = "batch.revoke"
 	// StampsRevoke is the revocation of single stamps, by serial.
 	StampsRevoke Action = "stamps.revoke"
+	// StampsActivate binds stamps printed ahead to the lot they were put
+	// on at packing.
+	StampsActivate Action = "stamps.activate"
 )
 
 // Custody: CustodyService. One entry per delivery, with its counts.

@@ -535,6 +535,7 @@ var actionWords = map[audit.Action]words{
 	audit.StampsIssue:           {"phát hành tem", "stamps issued"},
 	audit.BatchRevoke:           {"thu hồi cả lô", "batch recalled"},
 	audit.StampsRevoke:          {"thu hồi tem", "stamps revoked"},
+	audit.StampsActivate:        {"kích hoạt tem", "stamps activated"},
 	audit.DeliveryReceive:       {"cửa hàng nhận hàng", "delivery received"},
 	audit.FlagReview:            {"xem cảnh báo sao chép", "copy flag reviewed"},
 	audit.TokenCreate:           {"tạo token", "token created"},

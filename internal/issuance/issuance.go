@@ -36,6 +36,8 @@ type Store interface {
 	IssueBatch(ctx context.Context, requestID, productID string, ch audit.Change, plan func(*estampv1.Product) (*estampv1.Batch, error), issued func(*estampv1.Batch) audit.Entry) (*estampv1.Batch, bool, error)
 	Batch(ctx context.Context, id uint64) (*estampv1.Batch, error)
 	RevokedSerials(ctx context.Context, batchID uint64) (*estampv1.Batch, []*estampv1.SerialRange, error)
+	Activations(ctx context.Context, batchID uint64) ([]*estampv1.Activation, error)
+	ActivateStamps(ctx context.Context, a record.Activation, activated func(record.Activation, *estampv1.Batch, int) audit.Entry) (*estampv1.Batch, int, uint64, error)
 	Batches(ctx context.Context, productID string, after uint64, limit int) ([]*estampv1.Batch, bool, error)
 	RevokeStamps(ctx context.Context, r record.Revocation, revoked func(record.Revocation, record.Revoked) audit.Entry) (*estampv1.Batch, int, uint64, error)
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
@@ -68,9 +70,11 @@ func New(store Store, issuers Issuers, baseURL string, now func() time.Time) (*S
 
 type issueRequest struct {
 	lot                  string
-	production, expiry   time.Time
+	production           time.Time
 	productionS, expiryS string
 	quantity             uint32
+	// inactive: a roll printed ahead, without lot or dates.
+	inactive bool
 }
 
 func parseIssue(req *estampv1.IssueStampsRequest) (*issueRequest, error) {
@@ -81,27 +85,53 @@ func parseIssue(req *estampv1.IssueStampsRequest) (*issueRequest, error) {
 	if n := len(req.GetRequestId()); n == 0 || n > MaxRequestIDSize {
 		return nil, ocop.Invalid("request_id", "bắt buộc, từ 1 đến %d byte; khi thử lại hãy dùng lại đúng mã này", "required, 1 to %d bytes; reuse it when retrying", MaxRequestIDSize)
 	}
-	var err error
-	if r.lot, err = ocop.Text("lot", req.GetLot(), true, MaxLotLength); err != nil {
-		return nil, err
-	}
 	if r.quantity < 1 || r.quantity > MaxQuantity {
 		return nil, ocop.Invalid("quantity", "%d nằm ngoài khoảng 1..%d", "%d is outside 1..%d", r.quantity, MaxQuantity)
 	}
-	if r.production, err = ocop.ParseDate("production_date", req.GetProductionDate()); err != nil {
+	// A roll printed ahead: no lot, no dates, until activation.
+	if req.GetLot() == "" && req.GetProductionDate() == "" && req.GetExpiryDate() == "" {
+		r.inactive = true
+		return r, nil
+	}
+	l, err := parseLot(req.GetLot(), req.GetProductionDate(), req.GetExpiryDate())
+	if err != nil {
 		return nil, err
 	}
-	r.productionS = ocop.FormatDate(r.production)
-	if req.GetExpiryDate() != "" {
-		if r.expiry, err = ocop.ParseDate("expiry_date", req.GetExpiryDate()); err != nil {
+	r.lot, r.production, r.productionS, r.expiryS = l.lot, l.production, l.productionS, l.expiryS
+	return r, nil
+}
+
+// lotOf is a lot with its dates, as issuance and activation take them.
+type lotOf struct {
+	lot                  string
+	production           time.Time
+	productionS, expiryS string
+}
+
+// parseLot checks a lot and its dates: the lot 1 to MaxLotLength
+// characters, the production date a day, the expiry date none or a day not
+// before it.
+func parseLot(lot, production, expiry string) (*lotOf, error) {
+	l := &lotOf{}
+	var err error
+	if l.lot, err = ocop.Text("lot", lot, true, MaxLotLength); err != nil {
+		return nil, err
+	}
+	if l.production, err = ocop.ParseDate("production_date", production); err != nil {
+		return nil, err
+	}
+	l.productionS = ocop.FormatDate(l.production)
+	if expiry != "" {
+		e, err := ocop.ParseDate("expiry_date", expiry)
+		if err != nil {
 			return nil, err
 		}
-		if r.expiry.Before(r.production) {
-			return nil, ocop.Invalid("expiry_date", "%s trước ngày sản xuất %s", "%s is before the production date %s", req.GetExpiryDate(), r.productionS)
+		if e.Before(l.production) {
+			return nil, ocop.Invalid("expiry_date", "%s trước ngày sản xuất %s", "%s is before the production date %s", expiry, l.productionS)
 		}
-		r.expiryS = ocop.FormatDate(r.expiry)
+		l.expiryS = ocop.FormatDate(e)
 	}
-	return r, nil
+	return l, nil
 }
 
 // IssueStamps implements estampv1.IssuanceServiceServer.
@@ -138,6 +168,7 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 			ValidUntil:                p.Certificate.ValidUntil,
 			KeyId:                     issuer.KeyID().String(),
 			BaseUrl:                   s.prefix,
+			IssuedInactive:            r.inactive,
 		}, nil
 	}, issueEntry)
 	if err != nil {
@@ -149,6 +180,41 @@ func (s *Service) IssueStamps(ctx context.Context, req *estampv1.IssueStampsRequ
 	return &estampv1.IssueStampsResponse{Batch: batch}, nil
 }
 
+// ActivateStamps implements estampv1.IssuanceServiceServer.
+func (s *Service) ActivateStamps(ctx context.Context, req *estampv1.ActivateStampsRequest) (*estampv1.ActivateStampsResponse, error) {
+	if req.GetBatchId() == 0 {
+		return nil, ocop.Invalid("batch_id", "bắt buộc", "required")
+	}
+	if (req.GetFirstSerial() == 0) != (req.GetLastSerial() == 0) {
+		return nil, ocop.Invalid("last_serial", "cần cả first_serial và last_serial, hoặc không cái nào (cả lô)", "give both first_serial and last_serial, or neither (the whole batch)")
+	}
+	now := s.now()
+	production := req.GetProductionDate()
+	if production == "" {
+		production = ocop.FormatDate(ocop.Today(now))
+	}
+	l, err := parseLot(req.GetLot(), production, req.GetExpiryDate())
+	if err != nil {
+		return nil, err
+	}
+	if l.production.After(ocop.Today(now)) {
+		return nil, ocop.Invalid("production_date", "%s là ngày trong tương lai", "%s is in the future", l.productionS)
+	}
+	a := record.Activation{BatchID: req.GetBatchId(), First: req.GetFirstSerial(), Last: req.GetLastSerial(),
+		Lot: l.lot, ProductionDate: l.productionS, ExpiryDate: l.expiryS, Change: audit.Change{Actor: auth.Actor(ctx), Time: now}}
+	b, n, version, err := s.store.ActivateStamps(ctx, a, activationEntry)
+	if err != nil {
+		return nil, err
+	}
+	return &estampv1.ActivateStampsResponse{Batch: b, ActivatedCount: uint32(n), RevocationVersion: version}, nil
+}
+
+// activationEntry is the audit entry of an activation.
+func activationEntry(a record.Activation, b *estampv1.Batch, n int) audit.Entry {
+	return audit.Entry{Action: audit.StampsActivate, Target: strconv.FormatUint(b.Id, 10), Detail: fmt.Sprintf("lot %s, %d stamps from serial %d to %d, produced %s, expiry %s",
+		a.Lot, n, a.First, a.Last, a.ProductionDate, a.ExpiryDate)}
+}
+
 // issueEntry is the audit entry of a batch as issued.
 func issueEntry(b *estampv1.Batch) audit.Entry {
 	return audit.Entry{Action: audit.StampsIssue, Target: strconv.FormatUint(b.Id, 10), Detail: fmt.Sprintf("product %s, lot %s, %d stamps, serials %d-%d, key %s",
@@ -157,7 +223,7 @@ func issueEntry(b *estampv1.Batch) audit.Entry {
 
 func sameRequest(b *estampv1.Batch, productID string, r *issueRequest) bool {
 	return b.ProductId == productID && b.Lot == r.lot && b.Quantity == r.quantity &&
-		b.ProductionDate == r.productionS && b.ExpiryDate == r.expiryS
+		b.ProductionDate == r.productionS && b.ExpiryDate == r.expiryS && b.IssuedInactive == r.inactive
 }
 
 // productNumber is the number stamps carry for the batch's product.
@@ -248,7 +314,13 @@ func (s *Service) GetBatch(ctx context.Context, req *estampv1.GetBatchRequest) (
 	if err != nil {
 		return nil, err
 	}
-	return &estampv1.GetBatchResponse{Batch: b, RevokedSerials: revoked}, nil
+	resp := &estampv1.GetBatchResponse{Batch: b, RevokedSerials: revoked}
+	if b.IssuedInactive {
+		if resp.Activations, err = s.store.Activations(ctx, b.Id); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
 }
 
 // BatchStamps returns a batch and every stamp's code, e.g. for printing.

@@ -34,6 +34,16 @@ type Stamp struct {
 	Product  *estampv1.Product
 	Producer *estampv1.Producer
 	State    *StampState
+	// Activation binds the stamp to its lot when its batch was issued
+	// without one; nil for other batches, and for a stamp of such a
+	// batch that was never activated.
+	Activation *estampv1.Activation
+}
+
+// NotActivated reports whether the stamp belongs to a batch printed ahead
+// and no activation covers it.
+func (s *Stamp) NotActivated() bool {
+	return s.Batch.GetIssuedInactive() && s.Activation == nil
 }
 
 // Scan is one verification of an issued stamp.
@@ -64,6 +74,18 @@ type Delivery struct {
 	// in line order, every one of them: the store keeps the first
 	// thousand, and flags each suspected copy.
 	Problems []*estampv1.IntakeItem
+}
+
+// Activation is one request to bind serials of a batch issued without a
+// lot to the lot they were put on.
+type Activation struct {
+	BatchID uint64
+	// First and Last are the serials, both included; both 0 for the whole
+	// batch.
+	First, Last                     uint64
+	Lot, ProductionDate, ExpiryDate string
+	// Change.Actor is recorded with the revocation-list entry.
+	Change audit.Change
 }
 
 // Revocation is one request to revoke: a whole batch, or serials.

@@ -145,6 +145,13 @@ func TestDateFieldsRefuseOtherForms(t *testing.T) {
 			Change: &estampv1.UpdateCertificationRequest_Renewal{Renewal: &estampv1.Renewal{StarGrade: 4, Certificate: c}}})
 		return err
 	}
+	roll := e.issueInactive(t, "NEM-CHUA", 2, "roll")
+	activate := func(edit func(*estampv1.ActivateStampsRequest)) error {
+		r := &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id, Lot: "L1", ProductionDate: "2026-11-20", ExpiryDate: "2027-05-20"}
+		edit(r)
+		_, err := e.Issuance.ActivateStamps(ctx, r)
+		return err
+	}
 	fields := []struct {
 		name string // in the API
 		path string // in the request, as errors name it
@@ -155,6 +162,12 @@ func TestDateFieldsRefuseOtherForms(t *testing.T) {
 		}},
 		{"estamp.v1.IssueStampsRequest.expiry_date", "expiry_date", func(v string) error {
 			return issue(func(r *estampv1.IssueStampsRequest) { r.ExpiryDate = v })
+		}},
+		{"estamp.v1.ActivateStampsRequest.production_date", "production_date", func(v string) error {
+			return activate(func(r *estampv1.ActivateStampsRequest) { r.ProductionDate = v })
+		}},
+		{"estamp.v1.ActivateStampsRequest.expiry_date", "expiry_date", func(v string) error {
+			return activate(func(r *estampv1.ActivateStampsRequest) { r.ExpiryDate = v })
 		}},
 		{"estamp.v1.Certificate.decision_date", "product.certificate.decision_date", func(v string) error {
 			return create(func(c *estampv1.Certificate) { c.DecisionDate = v })
@@ -195,6 +208,9 @@ func TestDateFieldsRefuseOtherForms(t *testing.T) {
 	}
 	if err := issue(func(*estampv1.IssueStampsRequest) {}); err != nil {
 		t.Errorf("a batch with good dates: %v", err)
+	}
+	if err := activate(func(*estampv1.ActivateStampsRequest) {}); err != nil {
+		t.Errorf("an activation with good dates: %v", err)
 	}
 	want := requestDates(t)
 	if len(want) < 4 {

@@ -77,6 +77,7 @@ func TestRoleMatrix(t *testing.T) {
 	e.retailer(t, "CH-B")
 	mine := e.issue(t, "NEM-CHUA", 4, "mine")
 	theirs := e.issue(t, "CHIEU-COI", 2, "theirs")
+	roll := e.issueInactive(t, "NEM-CHUA", 2, "roll")
 	recall := e.issue(t, "NEM-CHUA", 1, "recall")
 	code, serial, batch := mine.Stamps[0].Code, mine.Stamps[0].Serial, mine.Batch.Id
 
@@ -207,6 +208,10 @@ func TestRoleMatrix(t *testing.T) {
 		}},
 		{method: "IssuanceService/ListBatches", allowed: owners, call: func(ctx context.Context, c clients) error {
 			_, err := c.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
+			return err
+		}},
+		{method: "IssuanceService/ActivateStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
+			_, err := c.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id, Lot: "L1"})
 			return err
 		}},
 		{method: "IssuanceService/RevokeStamps", allowed: owners, call: func(ctx context.Context, c clients) error {

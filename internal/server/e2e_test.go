@@ -244,6 +244,19 @@ func (e *env) issue(t testing.TB, product string, n uint32, requestID string) *i
 	return &issued{Batch: resp.Batch, Stamps: e.stamps(t, resp.Batch.Id)}
 }
 
+// issueInactive issues a roll printed ahead: no lot, no dates.
+func (e *env) issueInactive(t testing.TB, product string, n uint32, requestID string) *issued {
+	t.Helper()
+	resp, err := e.Issuance.IssueStamps(context.Background(), &estampv1.IssueStampsRequest{ProductId: product, Quantity: n, RequestId: requestID})
+	if err != nil {
+		t.Fatalf("issue %s inactive: %v", product, err)
+	}
+	if !resp.Batch.IssuedInactive {
+		t.Fatalf("batch %d issued without a lot is not inactive", resp.Batch.Id)
+	}
+	return &issued{Batch: resp.Batch, Stamps: e.stamps(t, resp.Batch.Id)}
+}
+
 // wholeBatch, someStamps and stampsOfBatch are what RevokeStamps revokes:
 // a batch, serials of any batches, or serials that must all be of batch.
 func wholeBatch(id uint64) *estampv1.RevokeStampsRequest_BatchId {

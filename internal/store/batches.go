@@ -96,6 +96,14 @@ func (s *Store) IssueBatch(ctx context.Context, requestID, productID string, ch 
 		if err := countIssue(tx, b, ch.Time); err != nil {
 			return err
 		}
+		// Offline verifiers learn from the list that the batch's stamps
+		// are not active until an activation covers them.
+		if b.IssuedInactive {
+			pending := &estampv1.RevocationEntry{Activation: &estampv1.Activation{BatchId: id, Pending: true, ActivateTime: b.IssueTime}}
+			if _, err := addListEntry(tx, pending, ch.Actor); err != nil {
+				return err
+			}
+		}
 		batch, created = b, true
 		return appendAudit(tx, ch, issued(b), d)
 	})
@@ -211,7 +219,10 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 		if err != nil {
 			return err
 		}
-		rec.State, err = stampView(tx, st)
+		if rec.State, err = stampView(tx, st); err != nil {
+			return err
+		}
+		rec.Activation, err = activationTx(tx, rec.Batch, serial)
 		return err
 	})
 	if err != nil {

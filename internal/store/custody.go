@@ -86,6 +86,9 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 				return err
 			}
 			rec := &record.Stamp{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
+			if rec.Activation, err = activationTx(tx, base.Batch, it.Serial); err != nil {
+				return err
+			}
 			// Copied: view may be st itself, which receive changes.
 			before := append([]*record.Receipt(nil), st.Receipts...)
 			out[i] = rec
@@ -149,7 +152,10 @@ func (s *Store) StampOf(ctx context.Context, serial uint64) (*record.Stamp, erro
 		if err != nil {
 			return err
 		}
-		rec.State, err = stampView(tx, st)
+		if rec.State, err = stampView(tx, st); err != nil {
+			return err
+		}
+		rec.Activation, err = activationTx(tx, rec.Batch, serial)
 		return err
 	})
 	return rec, err

@@ -166,6 +166,7 @@ func batchRecord(b *estampv1.Batch) *storagev1.BatchRecord {
 		RevokeUnixNano:            unixNano(b.RevokeTime),
 		RevokedBy:                 b.RevokedBy,
 		BaseUrl:                   b.BaseUrl,
+		IssuedInactive:            b.IssuedInactive,
 	}
 }
 
@@ -190,6 +191,7 @@ func batchOf(key []byte, r *storagev1.BatchRecord) *estampv1.Batch {
 		RevokeTime:                timestamp(r.RevokeUnixNano),
 		RevokedBy:                 r.RevokedBy,
 		BaseUrl:                   r.BaseUrl,
+		IssuedInactive:            r.IssuedInactive,
 	}
 }
 

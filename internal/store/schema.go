@@ -48,6 +48,12 @@ var (
 	// "/V/") of that batch and the batches after it, up to the next key:
 	// the addresses offline verifiers accept codes under.
 	bucketBaseURLs = []byte("base_urls")
+	// activations: batch id (uint64), first serial (uint64) -> version
+	// (uint64) of the revocation-list entry that activated the range
+	// starting there: finds a serial's activation with one cursor seek.
+	// The entry holds the range, lot and dates once, for the service and
+	// offline verifiers alike. Only batches issued without a lot have any.
+	bucketActivations = []byte("activations")
 
 	// tokens: token id -> estamp.storage.v1.TokenRecord (protobuf), with
 	// the SHA-256 of the secret, never the secret.
@@ -104,7 +110,7 @@ var (
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
 		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
-		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs,
+		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs, bucketActivations,
 		bucketTokens, bucketKeyStates, bucketAudit, bucketAccounts,
 		bucketSessions, bucketPhotos,
 		bucketScanDays, bucketBatchScans, bucketDays, bucketFlags, bucketDeliveries, bucketShopReceipts,

@@ -91,8 +91,11 @@ type Record struct {
 	ProductNumber uint32
 	StampRevoked  bool
 	StampReason   string
-	BatchRevoked  bool
-	BatchReason   string
+	// NotActivated means the stamp's batch was printed ahead without a
+	// lot and no activation covers the stamp.
+	NotActivated bool
+	BatchRevoked bool
+	BatchReason  string
 	// Certificate is the product's OCOP certificate as it stands now.
 	Certificate *estampv1.Certificate
 }
@@ -287,13 +290,18 @@ func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
 }
 
 // Status is the verdict of an issued stamp: its own revocation first, then
-// its batch's, then its product's certificate as it stands on now's day.
+// its batch's, then whether it was activated, then its product's
+// certificate as it stands on now's day.
 func Status(rec *Record, now time.Time) (estampv1.Verdict, Cause, string) {
 	switch {
 	case rec.StampRevoked:
 		return estampv1.Verdict_VERDICT_REVOKED, StampRevoked, rec.StampReason
 	case rec.BatchRevoked:
 		return estampv1.Verdict_VERDICT_REVOKED, BatchRevoked, rec.BatchReason
+	// A label never put on goods vouches for nothing, whatever its
+	// product's certificate says.
+	case rec.NotActivated:
+		return estampv1.Verdict_VERDICT_NOT_ACTIVATED, NoCause, ""
 	}
 	switch ocop.CertificateStatus(rec.Certificate, now) {
 	case estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED:
@@ -316,6 +324,7 @@ var intakeOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
 	estampv1.Verdict_VERDICT_MALFORMED:           estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED,
 	estampv1.Verdict_VERDICT_NOT_ISSUED:          estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED,
 	estampv1.Verdict_VERDICT_KEY_COMPROMISED:     estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED,
+	estampv1.Verdict_VERDICT_NOT_ACTIVATED:       estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ACTIVATED,
 }
 
 // IntakeOf is the intake outcome of a verdict.

@@ -130,6 +130,15 @@ var verdicts = map[estampv1.Verdict]told{
 		Advice:   Words{"Đừng mua sản phẩm và hãy báo cơ quan quản lý.", "Do not buy the product, and tell the authorities."},
 		Tone:     ToneBad,
 	}, sentences: map[Cause]Words{NoCause: {"Mã có vẻ hợp lệ nhưng không khớp với tem nào trong hồ sơ.", "The code looks valid but matches no stamp on record."}}},
+	estampv1.Verdict_VERDICT_NOT_ACTIVATED: {Telling: Telling{
+		Label:    Words{"TEM CHƯA ĐƯỢC KÍCH HOẠT", "STAMP NOT ACTIVATED"},
+		Headline: Words{"Tem chưa được kích hoạt", "Stamp not activated"},
+		Advice:   Words{"Đừng mua sản phẩm này; nếu người bán nói hàng thật, hãy báo cơ quan quản lý.", "Do not buy this product; if the seller says it is genuine, tell the authorities."},
+		Tone:     ToneBad,
+	}, sentences: map[Cause]Words{NoCause: {
+		"Nhãn được in sẵn nhưng chủ thể chưa từng dán lên hàng: có thể là nhãn bị lấy cắp hoặc in thừa.",
+		"The label was printed ahead but its producer never put it on goods: it may be stolen or surplus.",
+	}}},
 	estampv1.Verdict_VERDICT_MALFORMED: {Telling: Telling{
 		Label:    Words{"KHÔNG PHẢI MÃ TEM OCOP", "NOT AN OCOP STAMP"},
 		Headline: Words{"Không nhận ra mã", "Code not recognised"},

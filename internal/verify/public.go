@@ -53,10 +53,16 @@ func public(r *estampv1.VerifyResponse, rec *record.Stamp, st *record.StampState
 		Phone: rec.Producer.GetPhone(),
 	}
 	r.Origin = &estampv1.Origin{Commune: a.GetCommune(), Province: a.GetProvince(), LegacyDistrict: a.GetLegacyDistrict()}
+	// A batch printed ahead has its lot and dates in the activation that
+	// covers the stamp.
+	lot := struct{ Lot, ProductionDate, ExpiryDate string }{b.GetLot(), b.GetProductionDate(), b.GetExpiryDate()}
+	if a := rec.Activation; a != nil {
+		lot.Lot, lot.ProductionDate, lot.ExpiryDate = a.GetLot(), a.GetProductionDate(), a.GetExpiryDate()
+	}
 	r.Batch = &estampv1.PublicBatch{
-		Lot:              b.GetLot(),
-		ProductionDate:   b.GetProductionDate(),
-		ExpiryDate:       b.GetExpiryDate(),
+		Lot:              lot.Lot,
+		ProductionDate:   lot.ProductionDate,
+		ExpiryDate:       lot.ExpiryDate,
 		IssueTime:        timestamp(b.GetIssueTime()),
 		Revoked:          b.GetRevoked(),
 		RevocationReason: b.GetRevocationReason(),

@@ -126,6 +126,7 @@ func RecordOf(rec *record.Stamp) *verdict.Record {
 	if rv := rec.State.GetRevocation(); rv != nil {
 		r.StampRevoked, r.StampReason = true, rv.Reason
 	}
+	r.NotActivated = rec.NotActivated()
 	return r
 }
 

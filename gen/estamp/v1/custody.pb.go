@@ -52,6 +52,8 @@ const (
 	IntakeVerdict_INTAKE_VERDICT_MALFORMED IntakeVerdict = 11
 	// Signed by an issuer key since marked compromised.
 	IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED IntakeVerdict = 12
+	// Refused: issued in a batch printed ahead, but never activated.
+	IntakeVerdict_INTAKE_VERDICT_NOT_ACTIVATED IntakeVerdict = 13
 )
 
 // Enum value maps for IntakeVerdict.
@@ -70,6 +72,7 @@ var (
 		10: "INTAKE_VERDICT_NOT_ISSUED",
 		11: "INTAKE_VERDICT_MALFORMED",
 		12: "INTAKE_VERDICT_KEY_COMPROMISED",
+		13: "INTAKE_VERDICT_NOT_ACTIVATED",
 	}
 	IntakeVerdict_value = map[string]int32{
 		"INTAKE_VERDICT_UNSPECIFIED":           0,
@@ -85,6 +88,7 @@ var (
 		"INTAKE_VERDICT_NOT_ISSUED":            10,
 		"INTAKE_VERDICT_MALFORMED":             11,
 		"INTAKE_VERDICT_KEY_COMPROMISED":       12,
+		"INTAKE_VERDICT_NOT_ACTIVATED":         13,
 	}
 )
 
@@ -1099,7 +1103,12 @@ type RevocationEntry struct {
 	// one entry for each batch its serials belong to (more for a batch
 	// whose serials make more than 1000 ranges), holding only the serials
 	// it newly revoked.
-	SerialRanges  []*SerialRange `protobuf:"bytes,8,rep,name=serial_ranges,json=serialRanges,proto3" json:"serial_ranges,omitempty"`
+	SerialRanges []*SerialRange `protobuf:"bytes,8,rep,name=serial_ranges,json=serialRanges,proto3" json:"serial_ranges,omitempty"`
+	// Set when the entry is not a revocation but an activation: then
+	// key_id, batch_id, serial_ranges and reason are unset (so that a
+	// verifier that does not know activations revokes nothing), and the
+	// batch and serials are the activation's own.
+	Activation    *Activation `protobuf:"bytes,9,opt,name=activation,proto3" json:"activation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1183,6 +1192,117 @@ func (x *RevocationEntry) GetSerialRanges() []*SerialRange {
 	return nil
 }
 
+func (x *RevocationEntry) GetActivation() *Activation {
+	if x != nil {
+		return x.Activation
+	}
+	return nil
+}
+
+// Activation binds stamps of a batch printed ahead, without a lot, to the
+// lot they were put on at packing. A stamp of such a batch that no
+// activation covers is NOT_ACTIVATED.
+type Activation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The batch.
+	BatchId uint64 `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	// The serials activated, ascending, none twice; empty with pending.
+	SerialRanges []*SerialRange `protobuf:"bytes,2,rep,name=serial_ranges,json=serialRanges,proto3" json:"serial_ranges,omitempty"`
+	// Lot (số lô) the stamps were put on.
+	Lot string `protobuf:"bytes,3,opt,name=lot,proto3" json:"lot,omitempty"`
+	// Production date: a calendar day in Vietnam (UTC+7), as YYYY-MM-DD.
+	ProductionDate string `protobuf:"bytes,4,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), as
+	// YYYY-MM-DD; empty for none.
+	ExpiryDate string `protobuf:"bytes,5,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	// When.
+	ActivateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=activate_time,json=activateTime,proto3" json:"activate_time,omitempty"`
+	// Set on the entry that announces a batch issued without a lot: every
+	// stamp of it is NOT_ACTIVATED until an activation covers it.
+	Pending       bool `protobuf:"varint,7,opt,name=pending,proto3" json:"pending,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Activation) Reset() {
+	*x = Activation{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Activation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Activation) ProtoMessage() {}
+
+func (x *Activation) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Activation.ProtoReflect.Descriptor instead.
+func (*Activation) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Activation) GetBatchId() uint64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
+func (x *Activation) GetSerialRanges() []*SerialRange {
+	if x != nil {
+		return x.SerialRanges
+	}
+	return nil
+}
+
+func (x *Activation) GetLot() string {
+	if x != nil {
+		return x.Lot
+	}
+	return ""
+}
+
+func (x *Activation) GetProductionDate() string {
+	if x != nil {
+		return x.ProductionDate
+	}
+	return ""
+}
+
+func (x *Activation) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+func (x *Activation) GetActivateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ActivateTime
+	}
+	return nil
+}
+
+func (x *Activation) GetPending() bool {
+	if x != nil {
+		return x.Pending
+	}
+	return false
+}
+
 // SerialRange is the serials from first to last, both included.
 type SerialRange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1196,7 +1316,7 @@ type SerialRange struct {
 
 func (x *SerialRange) Reset() {
 	*x = SerialRange{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	mi := &file_estamp_v1_custody_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1328,7 @@ func (x *SerialRange) String() string {
 func (*SerialRange) ProtoMessage() {}
 
 func (x *SerialRange) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[12]
+	mi := &file_estamp_v1_custody_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1341,7 @@ func (x *SerialRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SerialRange.ProtoReflect.Descriptor instead.
 func (*SerialRange) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{12}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SerialRange) GetFirst() uint64 {
@@ -1258,7 +1378,7 @@ type CertificateChange struct {
 
 func (x *CertificateChange) Reset() {
 	*x = CertificateChange{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[13]
+	mi := &file_estamp_v1_custody_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1390,7 @@ func (x *CertificateChange) String() string {
 func (*CertificateChange) ProtoMessage() {}
 
 func (x *CertificateChange) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[13]
+	mi := &file_estamp_v1_custody_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1403,7 @@ func (x *CertificateChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateChange.ProtoReflect.Descriptor instead.
 func (*CertificateChange) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{13}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CertificateChange) GetProductNumber() uint32 {
@@ -1340,7 +1460,7 @@ type ListRevocationsResponse struct {
 
 func (x *ListRevocationsResponse) Reset() {
 	*x = ListRevocationsResponse{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[14]
+	mi := &file_estamp_v1_custody_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1472,7 @@ func (x *ListRevocationsResponse) String() string {
 func (*ListRevocationsResponse) ProtoMessage() {}
 
 func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[14]
+	mi := &file_estamp_v1_custody_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1485,7 @@ func (x *ListRevocationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevocationsResponse.ProtoReflect.Descriptor instead.
 func (*ListRevocationsResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{14}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListRevocationsResponse) GetVersion() uint64 {
@@ -1417,7 +1537,7 @@ type BatchBaseUrl struct {
 
 func (x *BatchBaseUrl) Reset() {
 	*x = BatchBaseUrl{}
-	mi := &file_estamp_v1_custody_proto_msgTypes[15]
+	mi := &file_estamp_v1_custody_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1549,7 @@ func (x *BatchBaseUrl) String() string {
 func (*BatchBaseUrl) ProtoMessage() {}
 
 func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_custody_proto_msgTypes[15]
+	mi := &file_estamp_v1_custody_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1562,7 @@ func (x *BatchBaseUrl) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchBaseUrl.ProtoReflect.Descriptor instead.
 func (*BatchBaseUrl) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{15}
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchBaseUrl) GetFirstBatchId() uint64 {
@@ -1542,7 +1662,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xbd\x02\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xf4\x02\n" +
 	"\x0fRevocationEntry\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x19\n" +
@@ -1551,7 +1671,20 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\vrevoke_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"revokeTime\x12>\n" +
 	"\vcertificate\x18\a \x01(\v2\x1c.estamp.v1.CertificateChangeR\vcertificate\x12;\n" +
-	"\rserial_ranges\x18\b \x03(\v2\x16.estamp.v1.SerialRangeR\fserialRangesJ\x04\b\x04\x10\x05R\x06serial\"7\n" +
+	"\rserial_ranges\x18\b \x03(\v2\x16.estamp.v1.SerialRangeR\fserialRanges\x125\n" +
+	"\n" +
+	"activation\x18\t \x01(\v2\x15.estamp.v1.ActivationR\n" +
+	"activationJ\x04\b\x04\x10\x05R\x06serial\"\x9b\x02\n" +
+	"\n" +
+	"Activation\x12\x19\n" +
+	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12;\n" +
+	"\rserial_ranges\x18\x02 \x03(\v2\x16.estamp.v1.SerialRangeR\fserialRanges\x12\x10\n" +
+	"\x03lot\x18\x03 \x01(\tR\x03lot\x12'\n" +
+	"\x0fproduction_date\x18\x04 \x01(\tR\x0eproductionDate\x12\x1f\n" +
+	"\vexpiry_date\x18\x05 \x01(\tR\n" +
+	"expiryDate\x12?\n" +
+	"\ractivate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\factivateTime\x12\x18\n" +
+	"\apending\x18\a \x01(\bR\apending\"7\n" +
 	"\vSerialRange\x12\x14\n" +
 	"\x05first\x18\x01 \x01(\x04R\x05first\x12\x12\n" +
 	"\x04last\x18\x02 \x01(\x04R\x04last\"\x94\x01\n" +
@@ -1570,7 +1703,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x05 \x01(\tR\rnextPageToken\"O\n" +
 	"\fBatchBaseUrl\x12$\n" +
 	"\x0efirst_batch_id\x18\x01 \x01(\x04R\ffirstBatchId\x12\x19\n" +
-	"\bbase_url\x18\x02 \x01(\tR\abaseUrl*\xcd\x03\n" +
+	"\bbase_url\x18\x02 \x01(\tR\abaseUrl*\xef\x03\n" +
 	"\rIntakeVerdict\x12\x1e\n" +
 	"\x1aINTAKE_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTAKE_VERDICT_ACCEPTED\x10\x01\x12#\n" +
@@ -1585,7 +1718,8 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x19INTAKE_VERDICT_NOT_ISSUED\x10\n" +
 	"\x12\x1c\n" +
 	"\x18INTAKE_VERDICT_MALFORMED\x10\v\x12\"\n" +
-	"\x1eINTAKE_VERDICT_KEY_COMPROMISED\x10\f*\xf3\x01\n" +
+	"\x1eINTAKE_VERDICT_KEY_COMPROMISED\x10\f\x12 \n" +
+	"\x1cINTAKE_VERDICT_NOT_ACTIVATED\x10\r*\xf3\x01\n" +
 	"\x0eStampEventKind\x12 \n" +
 	"\x1cSTAMP_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17STAMP_EVENT_KIND_ISSUED\x10\x01\x12\x1d\n" +
@@ -1613,7 +1747,7 @@ func file_estamp_v1_custody_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_custody_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_estamp_v1_custody_proto_goTypes = []any{
 	(IntakeVerdict)(0),              // 0: estamp.v1.IntakeVerdict
 	(StampEventKind)(0),             // 1: estamp.v1.StampEventKind
@@ -1629,42 +1763,46 @@ var file_estamp_v1_custody_proto_goTypes = []any{
 	(*GetStampHistoryResponse)(nil), // 11: estamp.v1.GetStampHistoryResponse
 	(*ListRevocationsRequest)(nil),  // 12: estamp.v1.ListRevocationsRequest
 	(*RevocationEntry)(nil),         // 13: estamp.v1.RevocationEntry
-	(*SerialRange)(nil),             // 14: estamp.v1.SerialRange
-	(*CertificateChange)(nil),       // 15: estamp.v1.CertificateChange
-	(*ListRevocationsResponse)(nil), // 16: estamp.v1.ListRevocationsResponse
-	(*BatchBaseUrl)(nil),            // 17: estamp.v1.BatchBaseUrl
-	(*timestamppb.Timestamp)(nil),   // 18: google.protobuf.Timestamp
-	(Verdict)(0),                    // 19: estamp.v1.Verdict
+	(*Activation)(nil),              // 14: estamp.v1.Activation
+	(*SerialRange)(nil),             // 15: estamp.v1.SerialRange
+	(*CertificateChange)(nil),       // 16: estamp.v1.CertificateChange
+	(*ListRevocationsResponse)(nil), // 17: estamp.v1.ListRevocationsResponse
+	(*BatchBaseUrl)(nil),            // 18: estamp.v1.BatchBaseUrl
+	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
+	(Verdict)(0),                    // 20: estamp.v1.Verdict
 }
 var file_estamp_v1_custody_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.IntakeItem.verdict:type_name -> estamp.v1.IntakeVerdict
-	18, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
+	19, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerdictCount.verdict:type_name -> estamp.v1.IntakeVerdict
 	3,  // 3: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 4: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
 	5,  // 5: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	19, // 6: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
-	18, // 7: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
+	20, // 6: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
+	19, // 7: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 8: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
 	10, // 9: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
-	18, // 10: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
-	15, // 11: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
-	14, // 12: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
-	13, // 13: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
-	17, // 14: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
-	2,  // 15: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
-	7,  // 16: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
-	9,  // 17: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
-	12, // 18: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
-	6,  // 19: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
-	8,  // 20: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
-	11, // 21: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
-	16, // 22: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	19, // 10: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
+	16, // 11: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
+	15, // 12: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
+	14, // 13: estamp.v1.RevocationEntry.activation:type_name -> estamp.v1.Activation
+	15, // 14: estamp.v1.Activation.serial_ranges:type_name -> estamp.v1.SerialRange
+	19, // 15: estamp.v1.Activation.activate_time:type_name -> google.protobuf.Timestamp
+	13, // 16: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
+	18, // 17: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
+	2,  // 18: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
+	7,  // 19: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
+	9,  // 20: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
+	12, // 21: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
+	6,  // 22: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
+	8,  // 23: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
+	11, // 24: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
+	17, // 25: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
+	22, // [22:26] is the sub-list for method output_type
+	18, // [18:22] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_custody_proto_init() }
@@ -1679,7 +1817,7 @@ func file_estamp_v1_custody_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_custody_proto_rawDesc), len(file_estamp_v1_custody_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -65,9 +65,13 @@ type Batch struct {
 	// When the batch was revoked; unset unless revoked.
 	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
 	// Who revoked the batch.
-	RevokedBy     string `protobuf:"bytes,18,opt,name=revoked_by,json=revokedBy,proto3" json:"revoked_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RevokedBy string `protobuf:"bytes,18,opt,name=revoked_by,json=revokedBy,proto3" json:"revoked_by,omitempty"`
+	// Issued without a lot (a roll printed ahead): its stamps are
+	// NOT_ACTIVATED until ActivateStamps binds them to a lot; lot and dates
+	// are then empty here and live in the activations.
+	IssuedInactive bool `protobuf:"varint,19,opt,name=issued_inactive,json=issuedInactive,proto3" json:"issued_inactive,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Batch) Reset() {
@@ -226,6 +230,13 @@ func (x *Batch) GetRevokedBy() string {
 	return ""
 }
 
+func (x *Batch) GetIssuedInactive() bool {
+	if x != nil {
+		return x.IssuedInactive
+	}
+	return false
+}
+
 // Stamp is one issued stamp.
 type Stamp struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -287,7 +298,9 @@ type IssueStampsRequest struct {
 	// Product to issue for; must be certified at 3★ or above, not revoked and
 	// not expired.
 	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	// Lot (số lô); 1 to 64 characters.
+	// Lot (số lô); 1 to 64 characters. Empty, with production_date and
+	// expiry_date empty too, issues a batch printed ahead: its stamps are
+	// NOT_ACTIVATED until ActivateStamps binds them to a lot.
 	Lot string `protobuf:"bytes,2,opt,name=lot,proto3" json:"lot,omitempty"`
 	// Production date: a calendar day in Vietnam (UTC+7), exactly YYYY-MM-DD
 	// (e.g. "2026-11-20"), from 1990 on and not after today in Vietnam.
@@ -479,8 +492,10 @@ type GetBatchResponse struct {
 	// Serials of the batch revoked one by one, as ascending ranges. A
 	// recall of the whole batch is batch.revoked, not listed here.
 	RevokedSerials []*SerialRange `protobuf:"bytes,3,rep,name=revoked_serials,json=revokedSerials,proto3" json:"revoked_serials,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// For a batch issued without a lot, its activations in serial order.
+	Activations   []*Activation `protobuf:"bytes,4,rep,name=activations,proto3" json:"activations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetBatchResponse) Reset() {
@@ -523,6 +538,13 @@ func (x *GetBatchResponse) GetBatch() *Batch {
 func (x *GetBatchResponse) GetRevokedSerials() []*SerialRange {
 	if x != nil {
 		return x.RevokedSerials
+	}
+	return nil
+}
+
+func (x *GetBatchResponse) GetActivations() []*Activation {
+	if x != nil {
+		return x.Activations
 	}
 	return nil
 }
@@ -998,11 +1020,172 @@ func (x *RevokeStampsResponse) GetRevocationVersion() uint64 {
 	return 0
 }
 
+// ActivateStampsRequest binds serials of a batch issued without a lot to a
+// lot at packing.
+type ActivateStampsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The batch.
+	BatchId uint64 `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	// First serial to activate; with last_serial 0 as well, the whole batch.
+	FirstSerial uint64 `protobuf:"varint,2,opt,name=first_serial,json=firstSerial,proto3" json:"first_serial,omitempty"`
+	// Last serial to activate, included; first_serial itself for one.
+	LastSerial uint64 `protobuf:"varint,3,opt,name=last_serial,json=lastSerial,proto3" json:"last_serial,omitempty"`
+	// Lot (số lô); 1 to 64 characters.
+	Lot string `protobuf:"bytes,4,opt,name=lot,proto3" json:"lot,omitempty"`
+	// Production date: a calendar day in Vietnam (UTC+7), exactly
+	// YYYY-MM-DD, not after today in Vietnam; empty for today. Anything else
+	// is InvalidArgument naming the field.
+	ProductionDate string `protobuf:"bytes,5,opt,name=production_date,json=productionDate,proto3" json:"production_date,omitempty"`
+	// Expiry date (hạn sử dụng): a calendar day in Vietnam (UTC+7), exactly
+	// YYYY-MM-DD, not before the production date; optional, empty for none.
+	ExpiryDate    string `protobuf:"bytes,6,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateStampsRequest) Reset() {
+	*x = ActivateStampsRequest{}
+	mi := &file_estamp_v1_issuance_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateStampsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateStampsRequest) ProtoMessage() {}
+
+func (x *ActivateStampsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_issuance_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateStampsRequest.ProtoReflect.Descriptor instead.
+func (*ActivateStampsRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ActivateStampsRequest) GetBatchId() uint64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
+func (x *ActivateStampsRequest) GetFirstSerial() uint64 {
+	if x != nil {
+		return x.FirstSerial
+	}
+	return 0
+}
+
+func (x *ActivateStampsRequest) GetLastSerial() uint64 {
+	if x != nil {
+		return x.LastSerial
+	}
+	return 0
+}
+
+func (x *ActivateStampsRequest) GetLot() string {
+	if x != nil {
+		return x.Lot
+	}
+	return ""
+}
+
+func (x *ActivateStampsRequest) GetProductionDate() string {
+	if x != nil {
+		return x.ProductionDate
+	}
+	return ""
+}
+
+func (x *ActivateStampsRequest) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+// ActivateStampsResponse says what changed.
+type ActivateStampsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The batch.
+	Batch *Batch `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
+	// How many stamps this request newly activated (0 when they already
+	// were, with the same data).
+	ActivatedCount uint32 `protobuf:"varint,2,opt,name=activated_count,json=activatedCount,proto3" json:"activated_count,omitempty"`
+	// Revocation-list version after the activation: offline verifiers that
+	// synced it know the stamps are active.
+	RevocationVersion uint64 `protobuf:"varint,3,opt,name=revocation_version,json=revocationVersion,proto3" json:"revocation_version,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ActivateStampsResponse) Reset() {
+	*x = ActivateStampsResponse{}
+	mi := &file_estamp_v1_issuance_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateStampsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateStampsResponse) ProtoMessage() {}
+
+func (x *ActivateStampsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_issuance_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateStampsResponse.ProtoReflect.Descriptor instead.
+func (*ActivateStampsResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_issuance_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ActivateStampsResponse) GetBatch() *Batch {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
+}
+
+func (x *ActivateStampsResponse) GetActivatedCount() uint32 {
+	if x != nil {
+		return x.ActivatedCount
+	}
+	return 0
+}
+
+func (x *ActivateStampsResponse) GetRevocationVersion() uint64 {
+	if x != nil {
+		return x.RevocationVersion
+	}
+	return 0
+}
+
 var File_estamp_v1_issuance_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\n" +
-	"\x18estamp/v1/issuance.proto\x12\testamp.v1\x1a\x17estamp/v1/custody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x05\n" +
+	"\x18estamp/v1/issuance.proto\x12\testamp.v1\x1a\x17estamp/v1/custody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x05\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x1d\n" +
 	"\n" +
@@ -1030,7 +1213,8 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\vrevoke_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"revokeTime\x12\x1d\n" +
 	"\n" +
-	"revoked_by\x18\x12 \x01(\tR\trevokedBy\"3\n" +
+	"revoked_by\x18\x12 \x01(\tR\trevokedBy\x12'\n" +
+	"\x0fissued_inactive\x18\x13 \x01(\bR\x0eissuedInactive\"3\n" +
 	"\x05Stamp\x12\x16\n" +
 	"\x06serial\x18\x01 \x01(\x04R\x06serial\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\"\xca\x01\n" +
@@ -1047,10 +1231,11 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\x13IssueStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batchJ\x04\b\x02\x10\x03R\x06stamps\"7\n" +
 	"\x0fGetBatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x04R\x02idJ\x04\b\x02\x10\x03R\x0einclude_stamps\"\x89\x01\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02idJ\x04\b\x02\x10\x03R\x0einclude_stamps\"\xc2\x01\n" +
 	"\x10GetBatchResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12?\n" +
-	"\x0frevoked_serials\x18\x03 \x03(\v2\x16.estamp.v1.SerialRangeR\x0erevokedSerialsJ\x04\b\x02\x10\x03R\x06stamps\"f\n" +
+	"\x0frevoked_serials\x18\x03 \x03(\v2\x16.estamp.v1.SerialRangeR\x0erevokedSerials\x127\n" +
+	"\vactivations\x18\x04 \x03(\v2\x15.estamp.v1.ActivationR\vactivationsJ\x04\b\x02\x10\x03R\x06stamps\"f\n" +
 	"\x13StreamStampsRequest\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12$\n" +
 	"\vfrom_serial\x18\x02 \x01(\x04H\x00R\n" +
@@ -1082,12 +1267,26 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\x14RevokeStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12#\n" +
 	"\rrevoked_count\x18\x02 \x01(\rR\frevokedCount\x12-\n" +
-	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion2\x96\x03\n" +
+	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion\"\xd2\x01\n" +
+	"\x15ActivateStampsRequest\x12\x19\n" +
+	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12!\n" +
+	"\ffirst_serial\x18\x02 \x01(\x04R\vfirstSerial\x12\x1f\n" +
+	"\vlast_serial\x18\x03 \x01(\x04R\n" +
+	"lastSerial\x12\x10\n" +
+	"\x03lot\x18\x04 \x01(\tR\x03lot\x12'\n" +
+	"\x0fproduction_date\x18\x05 \x01(\tR\x0eproductionDate\x12\x1f\n" +
+	"\vexpiry_date\x18\x06 \x01(\tR\n" +
+	"expiryDate\"\x98\x01\n" +
+	"\x16ActivateStampsResponse\x12&\n" +
+	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12'\n" +
+	"\x0factivated_count\x18\x02 \x01(\rR\x0eactivatedCount\x12-\n" +
+	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion2\xed\x03\n" +
 	"\x0fIssuanceService\x12L\n" +
 	"\vIssueStamps\x12\x1d.estamp.v1.IssueStampsRequest\x1a\x1e.estamp.v1.IssueStampsResponse\x12C\n" +
 	"\bGetBatch\x12\x1a.estamp.v1.GetBatchRequest\x1a\x1b.estamp.v1.GetBatchResponse\x12Q\n" +
 	"\fStreamStamps\x12\x1e.estamp.v1.StreamStampsRequest\x1a\x1f.estamp.v1.StreamStampsResponse0\x01\x12L\n" +
-	"\vListBatches\x12\x1d.estamp.v1.ListBatchesRequest\x1a\x1e.estamp.v1.ListBatchesResponse\x12O\n" +
+	"\vListBatches\x12\x1d.estamp.v1.ListBatchesRequest\x1a\x1e.estamp.v1.ListBatchesResponse\x12U\n" +
+	"\x0eActivateStamps\x12 .estamp.v1.ActivateStampsRequest\x1a!.estamp.v1.ActivateStampsResponse\x12O\n" +
 	"\fRevokeStamps\x12\x1e.estamp.v1.RevokeStampsRequest\x1a\x1f.estamp.v1.RevokeStampsResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
@@ -1102,50 +1301,57 @@ func file_estamp_v1_issuance_proto_rawDescGZIP() []byte {
 	return file_estamp_v1_issuance_proto_rawDescData
 }
 
-var file_estamp_v1_issuance_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_estamp_v1_issuance_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_estamp_v1_issuance_proto_goTypes = []any{
-	(*Batch)(nil),                 // 0: estamp.v1.Batch
-	(*Stamp)(nil),                 // 1: estamp.v1.Stamp
-	(*IssueStampsRequest)(nil),    // 2: estamp.v1.IssueStampsRequest
-	(*IssueStampsResponse)(nil),   // 3: estamp.v1.IssueStampsResponse
-	(*GetBatchRequest)(nil),       // 4: estamp.v1.GetBatchRequest
-	(*GetBatchResponse)(nil),      // 5: estamp.v1.GetBatchResponse
-	(*StreamStampsRequest)(nil),   // 6: estamp.v1.StreamStampsRequest
-	(*StreamStampsResponse)(nil),  // 7: estamp.v1.StreamStampsResponse
-	(*ListBatchesRequest)(nil),    // 8: estamp.v1.ListBatchesRequest
-	(*ListBatchesResponse)(nil),   // 9: estamp.v1.ListBatchesResponse
-	(*RevokeStampsRequest)(nil),   // 10: estamp.v1.RevokeStampsRequest
-	(*SerialSet)(nil),             // 11: estamp.v1.SerialSet
-	(*RevokeStampsResponse)(nil),  // 12: estamp.v1.RevokeStampsResponse
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(*SerialRange)(nil),           // 14: estamp.v1.SerialRange
+	(*Batch)(nil),                  // 0: estamp.v1.Batch
+	(*Stamp)(nil),                  // 1: estamp.v1.Stamp
+	(*IssueStampsRequest)(nil),     // 2: estamp.v1.IssueStampsRequest
+	(*IssueStampsResponse)(nil),    // 3: estamp.v1.IssueStampsResponse
+	(*GetBatchRequest)(nil),        // 4: estamp.v1.GetBatchRequest
+	(*GetBatchResponse)(nil),       // 5: estamp.v1.GetBatchResponse
+	(*StreamStampsRequest)(nil),    // 6: estamp.v1.StreamStampsRequest
+	(*StreamStampsResponse)(nil),   // 7: estamp.v1.StreamStampsResponse
+	(*ListBatchesRequest)(nil),     // 8: estamp.v1.ListBatchesRequest
+	(*ListBatchesResponse)(nil),    // 9: estamp.v1.ListBatchesResponse
+	(*RevokeStampsRequest)(nil),    // 10: estamp.v1.RevokeStampsRequest
+	(*SerialSet)(nil),              // 11: estamp.v1.SerialSet
+	(*RevokeStampsResponse)(nil),   // 12: estamp.v1.RevokeStampsResponse
+	(*ActivateStampsRequest)(nil),  // 13: estamp.v1.ActivateStampsRequest
+	(*ActivateStampsResponse)(nil), // 14: estamp.v1.ActivateStampsResponse
+	(*timestamppb.Timestamp)(nil),  // 15: google.protobuf.Timestamp
+	(*SerialRange)(nil),            // 16: estamp.v1.SerialRange
+	(*Activation)(nil),             // 17: estamp.v1.Activation
 }
 var file_estamp_v1_issuance_proto_depIdxs = []int32{
-	13, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
-	13, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
+	15, // 0: estamp.v1.Batch.issue_time:type_name -> google.protobuf.Timestamp
+	15, // 1: estamp.v1.Batch.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.IssueStampsResponse.batch:type_name -> estamp.v1.Batch
 	0,  // 3: estamp.v1.GetBatchResponse.batch:type_name -> estamp.v1.Batch
-	14, // 4: estamp.v1.GetBatchResponse.revoked_serials:type_name -> estamp.v1.SerialRange
-	0,  // 5: estamp.v1.StreamStampsResponse.batch:type_name -> estamp.v1.Batch
-	1,  // 6: estamp.v1.StreamStampsResponse.stamps:type_name -> estamp.v1.Stamp
-	0,  // 7: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
-	11, // 8: estamp.v1.RevokeStampsRequest.stamps:type_name -> estamp.v1.SerialSet
-	0,  // 9: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
-	2,  // 10: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
-	4,  // 11: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
-	6,  // 12: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
-	8,  // 13: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
-	10, // 14: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
-	3,  // 15: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
-	5,  // 16: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
-	7,  // 17: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
-	9,  // 18: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
-	12, // 19: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	16, // 4: estamp.v1.GetBatchResponse.revoked_serials:type_name -> estamp.v1.SerialRange
+	17, // 5: estamp.v1.GetBatchResponse.activations:type_name -> estamp.v1.Activation
+	0,  // 6: estamp.v1.StreamStampsResponse.batch:type_name -> estamp.v1.Batch
+	1,  // 7: estamp.v1.StreamStampsResponse.stamps:type_name -> estamp.v1.Stamp
+	0,  // 8: estamp.v1.ListBatchesResponse.batches:type_name -> estamp.v1.Batch
+	11, // 9: estamp.v1.RevokeStampsRequest.stamps:type_name -> estamp.v1.SerialSet
+	0,  // 10: estamp.v1.RevokeStampsResponse.batch:type_name -> estamp.v1.Batch
+	0,  // 11: estamp.v1.ActivateStampsResponse.batch:type_name -> estamp.v1.Batch
+	2,  // 12: estamp.v1.IssuanceService.IssueStamps:input_type -> estamp.v1.IssueStampsRequest
+	4,  // 13: estamp.v1.IssuanceService.GetBatch:input_type -> estamp.v1.GetBatchRequest
+	6,  // 14: estamp.v1.IssuanceService.StreamStamps:input_type -> estamp.v1.StreamStampsRequest
+	8,  // 15: estamp.v1.IssuanceService.ListBatches:input_type -> estamp.v1.ListBatchesRequest
+	13, // 16: estamp.v1.IssuanceService.ActivateStamps:input_type -> estamp.v1.ActivateStampsRequest
+	10, // 17: estamp.v1.IssuanceService.RevokeStamps:input_type -> estamp.v1.RevokeStampsRequest
+	3,  // 18: estamp.v1.IssuanceService.IssueStamps:output_type -> estamp.v1.IssueStampsResponse
+	5,  // 19: estamp.v1.IssuanceService.GetBatch:output_type -> estamp.v1.GetBatchResponse
+	7,  // 20: estamp.v1.IssuanceService.StreamStamps:output_type -> estamp.v1.StreamStampsResponse
+	9,  // 21: estamp.v1.IssuanceService.ListBatches:output_type -> estamp.v1.ListBatchesResponse
+	14, // 22: estamp.v1.IssuanceService.ActivateStamps:output_type -> estamp.v1.ActivateStampsResponse
+	12, // 23: estamp.v1.IssuanceService.RevokeStamps:output_type -> estamp.v1.RevokeStampsResponse
+	18, // [18:24] is the sub-list for method output_type
+	12, // [12:18] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_issuance_proto_init() }
@@ -1166,7 +1372,7 @@ func file_estamp_v1_issuance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_issuance_proto_rawDesc), len(file_estamp_v1_issuance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

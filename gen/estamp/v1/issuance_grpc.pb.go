@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IssuanceService_IssueStamps_FullMethodName  = "/estamp.v1.IssuanceService/IssueStamps"
-	IssuanceService_GetBatch_FullMethodName     = "/estamp.v1.IssuanceService/GetBatch"
-	IssuanceService_StreamStamps_FullMethodName = "/estamp.v1.IssuanceService/StreamStamps"
-	IssuanceService_ListBatches_FullMethodName  = "/estamp.v1.IssuanceService/ListBatches"
-	IssuanceService_RevokeStamps_FullMethodName = "/estamp.v1.IssuanceService/RevokeStamps"
+	IssuanceService_IssueStamps_FullMethodName    = "/estamp.v1.IssuanceService/IssueStamps"
+	IssuanceService_GetBatch_FullMethodName       = "/estamp.v1.IssuanceService/GetBatch"
+	IssuanceService_StreamStamps_FullMethodName   = "/estamp.v1.IssuanceService/StreamStamps"
+	IssuanceService_ListBatches_FullMethodName    = "/estamp.v1.IssuanceService/ListBatches"
+	IssuanceService_ActivateStamps_FullMethodName = "/estamp.v1.IssuanceService/ActivateStamps"
+	IssuanceService_RevokeStamps_FullMethodName   = "/estamp.v1.IssuanceService/RevokeStamps"
 )
 
 // IssuanceServiceClient is the client API for IssuanceService service.
@@ -50,6 +51,12 @@ type IssuanceServiceClient interface {
 	StreamStamps(ctx context.Context, in *StreamStampsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStampsResponse], error)
 	// ListBatches pages through the batches of one product, oldest first.
 	ListBatches(ctx context.Context, in *ListBatchesRequest, opts ...grpc.CallOption) (*ListBatchesResponse, error)
+	// ActivateStamps binds stamps of a batch issued without a lot (a roll
+	// printed ahead) to the lot they were put on at packing: a range of
+	// serials, or the whole batch. Idempotent: activating again with the
+	// same data changes nothing. Refused for revoked stamps, for a batch
+	// issued with a lot, and for serials already activated with other data.
+	ActivateStamps(ctx context.Context, in *ActivateStampsRequest, opts ...grpc.CallOption) (*ActivateStampsResponse, error)
 	// RevokeStamps revokes a whole batch or some of its stamps, e.g. when
 	// labels were stolen or misprinted.
 	RevokeStamps(ctx context.Context, in *RevokeStampsRequest, opts ...grpc.CallOption) (*RevokeStampsResponse, error)
@@ -112,6 +119,16 @@ func (c *issuanceServiceClient) ListBatches(ctx context.Context, in *ListBatches
 	return out, nil
 }
 
+func (c *issuanceServiceClient) ActivateStamps(ctx context.Context, in *ActivateStampsRequest, opts ...grpc.CallOption) (*ActivateStampsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActivateStampsResponse)
+	err := c.cc.Invoke(ctx, IssuanceService_ActivateStamps_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *issuanceServiceClient) RevokeStamps(ctx context.Context, in *RevokeStampsRequest, opts ...grpc.CallOption) (*RevokeStampsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RevokeStampsResponse)
@@ -146,6 +163,12 @@ type IssuanceServiceServer interface {
 	StreamStamps(*StreamStampsRequest, grpc.ServerStreamingServer[StreamStampsResponse]) error
 	// ListBatches pages through the batches of one product, oldest first.
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesResponse, error)
+	// ActivateStamps binds stamps of a batch issued without a lot (a roll
+	// printed ahead) to the lot they were put on at packing: a range of
+	// serials, or the whole batch. Idempotent: activating again with the
+	// same data changes nothing. Refused for revoked stamps, for a batch
+	// issued with a lot, and for serials already activated with other data.
+	ActivateStamps(context.Context, *ActivateStampsRequest) (*ActivateStampsResponse, error)
 	// RevokeStamps revokes a whole batch or some of its stamps, e.g. when
 	// labels were stolen or misprinted.
 	RevokeStamps(context.Context, *RevokeStampsRequest) (*RevokeStampsResponse, error)
@@ -170,6 +193,9 @@ func (UnimplementedIssuanceServiceServer) StreamStamps(*StreamStampsRequest, grp
 }
 func (UnimplementedIssuanceServiceServer) ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListBatches not implemented")
+}
+func (UnimplementedIssuanceServiceServer) ActivateStamps(context.Context, *ActivateStampsRequest) (*ActivateStampsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivateStamps not implemented")
 }
 func (UnimplementedIssuanceServiceServer) RevokeStamps(context.Context, *RevokeStampsRequest) (*RevokeStampsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeStamps not implemented")
@@ -260,6 +286,24 @@ func _IssuanceService_ListBatches_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IssuanceService_ActivateStamps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivateStampsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IssuanceServiceServer).ActivateStamps(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IssuanceService_ActivateStamps_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IssuanceServiceServer).ActivateStamps(ctx, req.(*ActivateStampsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _IssuanceService_RevokeStamps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RevokeStampsRequest)
 	if err := dec(in); err != nil {
@@ -296,6 +340,10 @@ var IssuanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListBatches",
 			Handler:    _IssuanceService_ListBatches_Handler,
+		},
+		{
+			MethodName: "ActivateStamps",
+			Handler:    _IssuanceService_ActivateStamps_Handler,
 		},
 		{
 			MethodName: "RevokeStamps",

@@ -47,21 +47,26 @@ const (
 	// Signed by an issuer key that has since been marked compromised: the
 	// signature proves nothing.
 	Verdict_VERDICT_KEY_COMPROMISED Verdict = 9
+	// Signed by us and issued in a batch printed ahead without a lot, but
+	// never activated: its producer never put the label on goods, so it
+	// vouches for nothing (a stolen or surplus label).
+	Verdict_VERDICT_NOT_ACTIVATED Verdict = 10
 )
 
 // Enum value maps for Verdict.
 var (
 	Verdict_name = map[int32]string{
-		0: "VERDICT_UNSPECIFIED",
-		1: "VERDICT_GENUINE",
-		2: "VERDICT_REVOKED",
-		3: "VERDICT_CERTIFICATE_EXPIRED",
-		4: "VERDICT_CERTIFICATE_REVOKED",
-		5: "VERDICT_UNKNOWN_KEY",
-		6: "VERDICT_BAD_SIGNATURE",
-		7: "VERDICT_MALFORMED",
-		8: "VERDICT_NOT_ISSUED",
-		9: "VERDICT_KEY_COMPROMISED",
+		0:  "VERDICT_UNSPECIFIED",
+		1:  "VERDICT_GENUINE",
+		2:  "VERDICT_REVOKED",
+		3:  "VERDICT_CERTIFICATE_EXPIRED",
+		4:  "VERDICT_CERTIFICATE_REVOKED",
+		5:  "VERDICT_UNKNOWN_KEY",
+		6:  "VERDICT_BAD_SIGNATURE",
+		7:  "VERDICT_MALFORMED",
+		8:  "VERDICT_NOT_ISSUED",
+		9:  "VERDICT_KEY_COMPROMISED",
+		10: "VERDICT_NOT_ACTIVATED",
 	}
 	Verdict_value = map[string]int32{
 		"VERDICT_UNSPECIFIED":         0,
@@ -74,6 +79,7 @@ var (
 		"VERDICT_MALFORMED":           7,
 		"VERDICT_NOT_ISSUED":          8,
 		"VERDICT_KEY_COMPROMISED":     9,
+		"VERDICT_NOT_ACTIVATED":       10,
 	}
 )
 
@@ -1409,7 +1415,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x06status\x18\b \x01(\x0e2\x14.estamp.v1.KeyStatusR\x06status\x12+\n" +
 	"\x11compromise_reason\x18\t \x01(\tR\x10compromiseReason\"B\n" +
 	"\x16ListIssuerKeysResponse\x12(\n" +
-	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\x8e\x02\n" +
+	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\xa9\x02\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fVERDICT_GENUINE\x10\x01\x12\x13\n" +
@@ -1420,7 +1426,9 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x15VERDICT_BAD_SIGNATURE\x10\x06\x12\x15\n" +
 	"\x11VERDICT_MALFORMED\x10\a\x12\x16\n" +
 	"\x12VERDICT_NOT_ISSUED\x10\b\x12\x1b\n" +
-	"\x17VERDICT_KEY_COMPROMISED\x10\t*\x9a\x01\n" +
+	"\x17VERDICT_KEY_COMPROMISED\x10\t\x12\x19\n" +
+	"\x15VERDICT_NOT_ACTIVATED\x10\n" +
+	"*\x9a\x01\n" +
 	"\rVerifyWarning\x12\x1e\n" +
 	"\x1aVERIFY_WARNING_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19VERIFY_WARNING_MANY_SCANS\x10\x01\x12$\n" +

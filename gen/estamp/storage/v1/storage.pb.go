@@ -1315,9 +1315,12 @@ type BatchRecord struct {
 	// Upper-cased base URL followed by "/V/": the text every code of the
 	// batch starts with, so that codes are reproduced exactly after the
 	// service's base URL changes.
-	BaseUrl       string `protobuf:"bytes,17,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	BaseUrl string `protobuf:"bytes,17,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	// Issued without a lot (a roll printed ahead): activations bind its
+	// stamps to lots.
+	IssuedInactive bool `protobuf:"varint,18,opt,name=issued_inactive,json=issuedInactive,proto3" json:"issued_inactive,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *BatchRecord) Reset() {
@@ -1469,6 +1472,13 @@ func (x *BatchRecord) GetBaseUrl() string {
 	return ""
 }
 
+func (x *BatchRecord) GetIssuedInactive() bool {
+	if x != nil {
+		return x.IssuedInactive
+	}
+	return false
+}
+
 var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
@@ -1576,7 +1586,7 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12:\n" +
 	"\aaddress\x18\x02 \x01(\v2 .estamp.storage.v1.AddressRecordR\aaddress\x12\x19\n" +
 	"\btax_code\x18\x03 \x01(\tR\ataxCode\x12(\n" +
-	"\x10create_unix_nano\x18\x04 \x01(\x03R\x0ecreateUnixNano\"\xd0\x04\n" +
+	"\x10create_unix_nano\x18\x04 \x01(\x03R\x0ecreateUnixNano\"\xf9\x04\n" +
 	"\vBatchRecord\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x10\n" +
@@ -1601,7 +1611,8 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\x10revoke_unix_nano\x18\x0f \x01(\x03R\x0erevokeUnixNano\x12\x1d\n" +
 	"\n" +
 	"revoked_by\x18\x10 \x01(\tR\trevokedBy\x12\x19\n" +
-	"\bbase_url\x18\x11 \x01(\tR\abaseUrlB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
+	"\bbase_url\x18\x11 \x01(\tR\abaseUrl\x12'\n" +
+	"\x0fissued_inactive\x18\x12 \x01(\bR\x0eissuedInactiveB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_estamp_storage_v1_storage_proto_rawDescOnce sync.Once
