@@ -73,6 +73,9 @@ const synopsis = `  producers list | show ID
                 --stars 3-5 --decision NO --decision-date YYYY-MM-DD [--valid-until YYYY-MM-DD]
                 [--authority provincial|central|district]
   issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE [--force]]
+  issue     --product ID --inactive --quantity N [--request-id R] [--out FILE [--force]]    {inactive}
+  activate  --from CODE --to CODE --lot LOT [--production-date D] [--expiry-date D]
+  activate  --batch ID [--first S --last S] --lot LOT [--production-date D] [--expiry-date D]
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]
   retailers list | show ID | add --id ... --name ... --province ... --commune ...
@@ -193,6 +196,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		"producers": a.producers,
 		"products":  a.products,
 		"issue":     a.issue,
+		"activate":  a.activate,
 		"batches":   a.batches,
 		"verify":    a.verify,
 		"keys":      a.keys,
@@ -230,7 +234,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 var commands = []string{
 	"producers list", "producers show", "producers add",
 	"products list", "products show", "products add", "products renew", "products revoke",
-	"issue",
+	"issue", "activate",
 	"batches list", "batches show", "batches revoke",
 	"verify",
 	"retailers list", "retailers show", "retailers add",

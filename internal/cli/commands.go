@@ -217,8 +217,9 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	req := &estampv1.IssueStampsRequest{}
 	var quantity uint
 	var out string
-	var force bool
+	var force, inactive bool
 	fs.StringVar(&req.ProductId, "product", "", "product id")
+	fs.BoolVar(&inactive, "inactive", false, "a roll printed ahead, without lot or dates: its stamps are not valid until estamp activate")
 	fs.StringVar(&req.Lot, "lot", "", "lot number (số lô)")
 	fs.StringVar(&req.ProductionDate, "production-date", ocop.FormatDate(ocop.Today(a.now())), "production date: YYYY-MM-DD, a day in Vietnam (UTC+7)")
 	fs.StringVar(&req.ExpiryDate, "expiry-date", "", "expiry date: YYYY-MM-DD (optional)")
@@ -238,7 +239,16 @@ func (a *app) issue(ctx context.Context, args []string) error {
 	// the server's to judge (--quantity 0 is its InvalidArgument).
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for _, name := range []string{"product", "lot", "quantity"} {
+	needed := []string{"product", "lot", "quantity"}
+	if inactive {
+		for _, name := range []string{"lot", "production-date", "expiry-date"} {
+			if given[name] {
+				return usage(sayIssueInactive, name)
+			}
+		}
+		needed, req.ProductionDate = []string{"product", "quantity"}, ""
+	}
+	for _, name := range needed {
 		if !given[name] {
 			return usage(sayIssueNeeds, name)
 		}
@@ -373,7 +383,7 @@ func (a *app) batches(ctx context.Context, args []string) error {
 		if a.json {
 			return a.printJSON(resp)
 		}
-		return a.batchDetails(resp.Batch, resp.RevokedSerials...)
+		return a.batchDetails(resp.Batch, resp)
 	case "revoke":
 		var reason, actor string
 		var serials []uint64

@@ -279,16 +279,19 @@ type offlineCache struct {
 	BaseURL       string            `json:"base_url"`
 	BatchBaseURLs []batchBase       `json:"batch_base_urls"`
 
-	stamps  []revokedRange                   // in list order: the first that holds a serial revoked it
-	batches map[uint64]string                // revoked batches -> reason
-	certs   map[uint32]*estampv1.Certificate // by product number: the latest change
-	keys    map[string]cachedKey             // by key id
+	stamps  []revokedRange                     // in list order: the first that holds a serial revoked it
+	batches map[uint64]string                  // revoked batches -> reason
+	pending map[uint64]bool                    // batches issued without a lot
+	active  map[uint64][]*estampv1.SerialRange // their activated serials
+	certs   map[uint32]*estampv1.Certificate   // by product number: the latest change
+	keys    map[string]cachedKey               // by key id
 }
 
 // cacheFormat is the layout of the cache. 2: revocation entries name
 // serials as ranges (format 1, unmarked, had a serial per entry, which
-// this version would not read).
-const cacheFormat = 2
+// this version would not read). 3: the list carries activations, which a
+// cache of format 2 dropped.
+const cacheFormat = 3
 
 // revokedRange is serials revoked together, and why.
 type revokedRange struct {
@@ -333,6 +336,7 @@ func loadCache(path string) (*offlineCache, error) {
 		return nil, fmt.Errorf("%s: %w", path, errOldCache)
 	}
 	c.batches, c.certs, c.keys = map[uint64]string{}, map[uint32]*estampv1.Certificate{}, map[string]cachedKey{}
+	c.pending, c.active = map[uint64]bool{}, map[uint64][]*estampv1.SerialRange{}
 	for _, k := range c.Keys {
 		c.keys[k.KeyID] = k
 	}
@@ -341,7 +345,11 @@ func loadCache(path string) (*offlineCache, error) {
 		if err := protojson.Unmarshal(raw, e); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		switch {
+		switch a := e.Activation; {
+		case a != nil && a.Pending:
+			c.pending[a.BatchId] = true
+		case a != nil:
+			c.active[a.BatchId] = append(c.active[a.BatchId], a.SerialRanges...)
 		case e.Certificate != nil:
 			cert := &estampv1.Certificate{ValidUntil: e.Certificate.ValidUntil}
 			if e.Certificate.Revoked {
@@ -375,6 +383,17 @@ func (c *offlineCache) stampRevocation(serial uint64) (string, bool) {
 	return "", false
 }
 
+// activated reports whether an activation covers a serial of a batch
+// printed ahead.
+func (c *offlineCache) activated(batch, serial uint64) bool {
+	for _, r := range c.active[batch] {
+		if r.First <= serial && serial <= r.Last {
+			return true
+		}
+	}
+	return false
+}
+
 // Key implements verdict.Keys with the synced public keys.
 func (c *offlineCache) Key(id stampcode.KeyID) (verdict.Key, bool) {
 	k, ok := c.keys[id.String()]
@@ -397,6 +416,7 @@ func (c *offlineCache) record(claims stampcode.Claims) *verdict.Record {
 	}
 	r.StampReason, r.StampRevoked = c.stampRevocation(claims.Serial)
 	r.BatchReason, r.BatchRevoked = c.batches[uint64(claims.BatchID)]
+	r.NotActivated = c.pending[uint64(claims.BatchID)] && !c.activated(uint64(claims.BatchID), claims.Serial)
 	if cert, ok := c.certs[claims.ProductNumber]; ok {
 		r.Certificate = cert
 	}

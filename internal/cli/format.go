@@ -223,13 +223,17 @@ func (a *app) productDetails(p *estampv1.Product) error {
 	return a.fields(fs...)
 }
 
-// batchDetails shows a batch; revoked, when given, are the serials of it
-// revoked one by one (GetBatch's revoked_serials).
-func (a *app) batchDetails(b *estampv1.Batch, revoked ...*estampv1.SerialRange) error {
+// batchDetails shows a batch; with GetBatch's answer, also the serials of
+// it revoked one by one and, for a roll printed ahead, its activations.
+func (a *app) batchDetails(b *estampv1.Batch, more ...*estampv1.GetBatchResponse) error {
+	lot := b.Lot
+	if b.IssuedInactive {
+		lot = a.say(sayPrintedAhead)
+	}
 	fs := []field{
 		{fieldBatch, fmt.Sprint(b.Id)},
 		{fieldProduct, b.ProductId},
-		{fieldLot, b.Lot},
+		{fieldLot, lot},
 		{fieldProductionDate, a.day(b.ProductionDate)},
 		{fieldExpiryDate, a.day(b.ExpiryDate)},
 		{fieldQuantity, fmt.Sprint(b.Quantity)},
@@ -242,8 +246,17 @@ func (a *app) batchDetails(b *estampv1.Batch, revoked ...*estampv1.SerialRange) 
 	if b.Revoked {
 		fs = append(fs, field{fieldRevoked, b.RevocationReason})
 	}
-	if len(revoked) > 0 {
-		fs = append(fs, field{fieldRevokedSerials, a.serialRanges(revoked)})
+	for _, r := range more {
+		if len(r.RevokedSerials) > 0 {
+			fs = append(fs, field{fieldRevokedSerials, a.serialRanges(r.RevokedSerials)})
+		}
+		for i, act := range r.Activations {
+			if i == maxRangesShown {
+				fs = append(fs, field{fieldActivated, a.say(sayMoreRanges, len(r.Activations)-i)})
+				break
+			}
+			fs = append(fs, field{fieldActivated, a.say(sayActivation, a.serialRanges(act.SerialRanges), act.Lot, a.day(act.ProductionDate), a.day(act.ExpiryDate))})
+		}
 	}
 	return a.fields(fs...)
 }

@@ -282,6 +282,7 @@ func (a *app) usageText() string {
 // usageNotes are the notes of synopsis.
 var usageNotes = map[string]words{
 	"intake":   {"mỗi dòng một mã, như máy quét gõ", "codes one per line, as a scanner types them"},
+	"inactive": {"cuộn nhãn in sẵn, chưa có số lô: kích hoạt khi đóng gói", "a roll printed ahead, without a lot: activate it at packing"},
 	"sync":     {"lưu khóa và danh sách thu hồi cho verify --offline", "cache keys and revocations for verify --offline"},
 	"accounts": {"tài khoản bảng điều khiển của từng người", "people's console accounts"},
 	"backup":   {"bản sao lưu nhất quán khi máy chủ vẫn chạy", "consistent snapshot of the database while serving"},
@@ -337,6 +338,13 @@ var (
 		"--token hoặc ESTAMP_TOKEN không phải token estamp (dạng estamp_…): chép lại nguyên token văn phòng OCOP đã cấp",
 		"--token or ESTAMP_TOKEN is not an estamp token (estamp_…): copy the whole token the OCOP office gave you"}
 	sayBadServer           = words{"--server %q: %v", "--server %q: %v"}
+	sayActivateNeeds       = words{"activate cần --%s (estamp activate --from MÃ --to MÃ --lot SỐ-LÔ)", "activate needs --%s (estamp activate --from CODE --to CODE --lot LOT)"}
+	sayActivateRange       = words{"--from và --to đi cùng nhau: mã của nhãn đầu và nhãn cuối", "--from and --to go together: the codes of the first and the last label"}
+	sayActivateEither      = words{"dùng --from/--to, hoặc --batch (với --first/--last), không dùng cả hai", "give --from/--to, or --batch (with --first/--last), not both"}
+	sayActivateTwoBatches  = words{"nhãn đầu thuộc lô tem %d, nhãn cuối thuộc lô tem %d: mỗi lần kích hoạt một lô", "the first label is of batch %d, the last of batch %d: activate one batch at a time"}
+	sayActivateNotACode    = words{"--%s không phải mã tem OCOP", "--%s is not an OCOP stamp code"}
+	sayActivated           = words{"Đã kích hoạt %d tem của lô tem %d (sê-ri %s – %s) cho số lô %s.", "Activated %d stamps of batch %d (serials %s – %s) for lot %s."}
+	sayIssueInactive       = words{"--inactive phát hành cuộn nhãn chưa có số lô: không dùng cùng --%s", "--inactive issues a roll without a lot: not with --%s"}
 	sayIssueNeeds          = words{"issue cần --%s (estamp issue --product MÃ --lot SỐ-LÔ --quantity N)", "issue needs --%s (estamp issue --product ID --lot LOT --quantity N)"}
 	sayQuantityTooLarge    = words{"--quantity %d quá lớn", "--quantity %d is too large"}
 	sayBatchesNeedProduct  = words{"batches list cần --product MÃ-SẢN-PHẨM", "batches list needs --product ID"}
@@ -401,6 +409,9 @@ var (
 	fieldIssued                = words{"Phát hành lúc", "Issued"}
 	fieldRevoked               = words{"Thu hồi", "Revoked"}
 	fieldRevokedSerials        = words{"Sê-ri đã thu hồi", "Revoked serials"}
+	fieldActivated             = words{"Đã kích hoạt", "Activated"}
+	sayActivation              = words{"%s: số lô %s, sản xuất %s, hạn %s", "%s: lot %s, produced %s, best before %s"}
+	sayPrintedAhead            = words{"— (nhãn in sẵn, kích hoạt khi đóng gói)", "— (printed ahead, activated at packing)"}
 	sayMoreRanges              = words{" và %d khoảng khác", " and %d more ranges"}
 	fieldOrigin                = words{"Xuất xứ", "Origin"}
 	fieldScans                 = words{"Số lần quét", "Scans"}
