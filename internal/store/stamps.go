@@ -115,3 +115,32 @@ func revokedSerialsTx(tx *bolt.Tx, batch *estampv1.Batch) ([]uint64, error) {
 	}
 	return out, nil
 }
+
+// SerialState is the state of one stamp that has any.
+type SerialState struct {
+	Serial uint64
+	State  *storagev1.StampState
+}
+
+// StampStates returns, in serial order, the states of the stamps first to
+// last that have one (scanned, received, sold or revoked), as Stamp shows
+// them: a revocation carries its entry's time, reason and actor. Stamps
+// nobody touched are left out, so a quiet batch costs nothing.
+func (s *Store) StampStates(ctx context.Context, first, last uint64) ([]SerialState, error) {
+	var out []SerialState
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketStamps).Cursor()
+		for k, v := c.Seek(u64(first)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
+			st, err := decodeStampState(v)
+			if err != nil {
+				return err
+			}
+			if st, err = stampView(tx, st); err != nil {
+				return err
+			}
+			out = append(out, SerialState{binary.BigEndian.Uint64(k), st})
+		}
+		return nil
+	})
+	return out, err
+}
