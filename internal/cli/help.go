@@ -36,7 +36,7 @@ var commandHelp = map[string]helpEntry{
 	"history":         {"Show a stamp's scans and the shops that received it.", "SERIAL", "estamp history 1234"},
 	"sync":            {"Cache the issuer's keys and revocations for verify --offline.", "", "estamp sync"},
 	"keys list":       {"List the issuer's public keys and their states.", "", "estamp keys list"},
-	"labels":          {"Render a batch's labels to print: PDF, PNG or SVG.", "", "estamp labels --batch 1 --out tem.pdf"},
+	"labels":          {"Render a batch's labels to print: PDF, PNG or SVG, for the printer's dpi; revoked stamps are left out.", "", "estamp labels --batch 1 --out tem.pdf --printer-dpi 203"},
 	"labels layouts":  {"List the built-in label layouts.", "", "estamp labels layouts"},
 	"admin tokens create": {"Create an API token for a machine; its secret is printed once.", "",
 		`estamp admin tokens create --role producer --producer HKD-CHE-LAM-PHU-QUANG --description "Máy in nhãn"`},
