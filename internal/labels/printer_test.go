@@ -276,3 +276,47 @@ func TestLongNameWrapsBetweenWords(t *testing.T) {
 		}
 	}
 }
+
+// The subset font is a font poppler takes: embedded, marked a subset,
+// drawn without a complaint, and the text it draws reads back, Vietnamese
+// diacritics and all.
+func TestSubsetFontDrawsAndReadsBack(t *testing.T) {
+	pdffonts, pdftoppm, pdftotext := needTool(t, "pdffonts"), needTool(t, "pdftoppm"), needTool(t, "pdftotext")
+	r := newRenderer(t)
+	l, err := labels.FindLayout("a4-3x8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Nước mắm cốt nhĩ Ba Làng, Ỵên Ỹ ưỡng ặc ổ ờ"
+	b := batch(t, name, 2)
+	var buf bytes.Buffer
+	if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "labels.pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fonts, err := exec.Command(pdffonts, path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// name, type (two words), encoding, embedded, subset, ToUnicode
+	if f := strings.Fields(strings.Split(strings.TrimSpace(string(fonts)), "\n")[2]); len(f) < 7 || !strings.HasSuffix(f[0], "+DejaVuSansCondensed") || f[3] != "Identity-H" || f[4] != "yes" || f[5] != "yes" || f[6] != "yes" {
+		t.Errorf("pdffonts: %s", fonts)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(pdftoppm, "-r", "72", "-png", path, filepath.Join(dir, "page"))
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Errorf("pdftoppm: %v\n%s", err, stderr.String())
+	}
+	out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(strings.Fields(string(out)), " "); strings.Count(text, name) != 2 {
+		t.Errorf("the name reads back %d times, want 2:\n%s", strings.Count(text, name), out)
+	}
+}
