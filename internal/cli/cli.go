@@ -84,7 +84,7 @@ const synopsis = `  producers list | show ID
   history   SERIAL
   sync                                    {sync}
   keys      list
-  labels    --batch ID --out FILE [--force] [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--remote]
+  labels    --batch ID --out FILE [--force] [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--printer-dpi 203|300|600] [--include-revoked] [--remote]
   labels    layouts
   admin     tokens create --role admin|producer|retailer [--producer ID | --retailer ID] [--description TEXT]
   admin     tokens list | tokens revoke ID

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +14,7 @@ import (
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/client"
 	"github.com/ocopvn/estamp/internal/labels"
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -36,13 +39,15 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 		remote, quiet bool
 		force         bool
 	)
+	fs.IntVar(&opts.PrinterDPI, "printer-dpi", labels.DefaultPrinterDPI, "resolution of the printer: 203 (thermal label printers), 300 or 600; every QR module is a whole number of its dots")
+	fs.BoolVar(&opts.IncludeRevoked, "include-revoked", false, "print revoked stamps too (a recalled batch, serials revoked one by one); without it they are left out, with a warning")
 	fs.Uint64Var(&batchID, "batch", 0, "batch id")
 	fs.StringVar(&out, "out", "", "output: a .pdf file; for png/svg a .zip file or a directory")
 	fs.StringVar(&opts.Layout, "layout", labels.DefaultLayout, "PDF layout: a4-3x8, a4-5x13, roll-40x30, custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]; 'list' lists them")
 	fs.StringVar(&opts.Format, "format", "", "pdf | png | svg (default: pdf for a .pdf --out, png otherwise)")
 	fs.IntVar(&opts.SizePx, "size", 0, "PNG side in pixels (default: --mm at --dpi)")
-	fs.IntVar(&opts.DPI, "dpi", 0, "PNG resolution (default 300)")
-	fs.Float64Var(&opts.SizeMM, "mm", 0, "printed side of each QR image in mm (default 25)")
+	fs.IntVar(&opts.DPI, "dpi", 0, "PNG resolution, which each PNG records (default --printer-dpi)")
+	fs.Float64Var(&opts.SizeMM, "mm", 0, "printed side of each QR image in mm (default 25; QR modules must come to 0.33 mm: at least 18 mm at 300 dpi)")
 	fs.BoolVar(&remote, "remote", false, "render on the server and download the file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on the terminal")
 	fs.BoolVar(&force, "force", false, "replace --out, or the image files in the --out directory, if they exist")
@@ -68,7 +73,10 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	}
 	job, err := labels.ParseJob(opts)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+		return fmt.Errorf("%w: %v", ErrUsage, flagError(err))
+	}
+	for _, w := range job.Warnings {
+		fmt.Fprintln(a.stderr, "Cảnh báo: "+w)
 	}
 	// Images go into a directory unless --out is a .zip file.
 	toDir := job.Format != labels.FormatPDF && !strings.HasSuffix(strings.ToLower(out), ".zip")
@@ -96,10 +104,16 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 		show(done, total)
 	}
 	start := time.Now()
+	// leftOut is how many revoked stamps were left out, told once.
+	leftOut := func(n int) {
+		if n > 0 {
+			fmt.Fprintf(a.stderr, "Bỏ qua %d tem đã bị thu hồi; dùng --include-revoked để in cả chúng\n", n)
+		}
+	}
 	if remote {
-		err = a.renderRemote(ctx, job.Request(batchID), file, progress)
+		err = a.renderRemote(ctx, job.Request(batchID), file, progress, leftOut)
 	} else {
-		err = a.renderLocal(ctx, batchID, job, file, out, force, progress)
+		err = a.renderLocal(ctx, batchID, job, file, out, force, progress, leftOut)
 	}
 	if err != nil {
 		return err
@@ -119,8 +133,26 @@ func (a *app) labelsCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-// batchToPrint fetches a batch with its codes (streamed), and its product.
-func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, error) {
+// flagError names the flag of an error that names a field of the API,
+// which is what the labels package checks.
+func flagError(err error) error {
+	var invalid *ocop.InvalidError
+	if !errors.As(err, &invalid) {
+		return err
+	}
+	flag, ok := map[string]string{
+		"format": "--format", "layout": "--layout", "printer_dpi": "--printer-dpi",
+		"dpi": "--dpi", "image_size_px": "--size", "image_size_mm": "--mm",
+	}[invalid.Field]
+	if !ok {
+		return err
+	}
+	return fmt.Errorf("%s: %s", flag, invalid.Reason)
+}
+
+// batchToPrint fetches a batch with its codes (streamed), and its product;
+// with revoked, which of its stamps are revoked, from the revocation list.
+func (a *app) batchToPrint(ctx context.Context, batchID uint64, revoked bool) (labels.Batch, error) {
 	var stamps []*estampv1.Stamp
 	b, err := client.Stamps(ctx, a.Issuance, batchID, func(_ *estampv1.Batch, total uint32, part []*estampv1.Stamp) error {
 		if stamps == nil {
@@ -136,18 +168,35 @@ func (a *app) batchToPrint(ctx context.Context, batchID uint64) (labels.Batch, e
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	return labels.FromProto(b, p.Product, stamps), nil
+	var entries []*estampv1.RevocationEntry
+	// A recalled batch is revoked whole: no need to look for serials.
+	if revoked && !b.Revoked {
+		got, err := a.Issuance.GetBatch(ctx, &estampv1.GetBatchRequest{Id: batchID})
+		if err != nil {
+			return labels.Batch{}, err
+		}
+		if rs := got.GetRevokedSerials(); len(rs) > 0 {
+			entries = append(entries, &estampv1.RevocationEntry{BatchId: batchID, SerialRanges: rs})
+		}
+	}
+	return labels.FromProto(b, p.Product, stamps, entries), nil
 }
 
 // renderLocal renders on this machine: a PDF or a zip of images into
 // file, or, when file is nil, one image file per stamp into the directory
 // dir.
-func (a *app) renderLocal(ctx context.Context, batchID uint64, job labels.Job, file *safefile.File, dir string, force bool, progress labels.Progress) error {
-	b, err := a.batchToPrint(ctx, batchID)
+// leftOut is told how many revoked stamps are left out.
+func (a *app) renderLocal(ctx context.Context, batchID uint64, job labels.Job, file *safefile.File, dir string, force bool, progress labels.Progress, leftOut func(int)) error {
+	b, err := a.batchToPrint(ctx, batchID, !job.IncludeRevoked)
 	if err != nil {
 		return err
 	}
-	r, err := labels.NewRenderer()
+	b, n, err := job.Select(batchID, b)
+	if err != nil {
+		return err
+	}
+	leftOut(n)
+	r, err := labels.NewRenderer(a.now)
 	if err != nil {
 		return err
 	}
@@ -161,13 +210,19 @@ func (a *app) renderLocal(ctx context.Context, batchID uint64, job labels.Job, f
 	return r.Images(sink, b, job.Images, progress)
 }
 
-// renderRemote has the server render and writes the file it streams.
-func (a *app) renderRemote(ctx context.Context, req *estampv1.RenderLabelsRequest, file io.Writer, progress labels.Progress) error {
+// renderRemote has the server render and writes the file it streams;
+// leftOut is told how many revoked stamps the server left out.
+func (a *app) renderRemote(ctx context.Context, req *estampv1.RenderLabelsRequest, file io.Writer, progress labels.Progress, leftOut func(int)) error {
 	stream, err := a.Labels.RenderLabels(ctx, req)
 	if err != nil {
 		return err
 	}
+	first := true
 	return client.Receive(stream, func(msg *estampv1.RenderLabelsResponse) error {
+		if first {
+			leftOut(int(msg.RevokedLeftOut))
+			first = false
+		}
 		if _, err := file.Write(msg.Chunk); err != nil {
 			return err
 		}
@@ -211,10 +266,23 @@ func (a *app) layoutTable() error {
 		return a.printJSON(labels.LayoutsProto())
 	}
 	w := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "BỐ CỤC\tTRANG (mm)\tLƯỚI\tNHÃN (mm)\tLỀ TRÁI, TRÊN\tMÔ TẢ")
-	for _, l := range labels.Layouts() {
-		fmt.Fprintf(w, "%s\t%gx%g\t%dx%d\t%gx%g\t%g, %g\t%s\n", l.Name, l.PageWidth, l.PageHeight, l.Columns, l.Rows, l.LabelWidth, l.LabelHeight, l.MarginLeft, l.MarginTop, l.Description)
+	// The module at each printer resolution: what --printer-dpi changes.
+	var dpis []string
+	for _, dpi := range labels.PrinterDPIs() {
+		dpis = append(dpis, strconv.Itoa(dpi))
 	}
-	fmt.Fprintln(w, "custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]\t\t\t\t\tví dụ custom:210x297,4x10,48x25,9x23.5,0x0")
+	fmt.Fprintf(w, "BỐ CỤC\tTRANG (mm)\tLƯỚI\tNHÃN (mm)\tLỀ TRÁI, TRÊN\tÔ MÃ QR (mm) Ở %s DPI\tMÔ TẢ\n", strings.Join(dpis, "/"))
+	for _, l := range labels.Layouts() {
+		var modules []string
+		for _, dpi := range labels.PrinterDPIs() {
+			g, err := l.Geometry(dpi)
+			if err != nil {
+				return err
+			}
+			modules = append(modules, strconv.FormatFloat(g.Module(), 'f', 2, 64))
+		}
+		fmt.Fprintf(w, "%s\t%gx%g\t%dx%d\t%gx%g\t%g, %g\t%s\t%s\n", l.Name, l.PageWidth, l.PageHeight, l.Columns, l.Rows, l.LabelWidth, l.LabelHeight, l.MarginLeft, l.MarginTop, strings.Join(modules, "/"), l.Description)
+	}
+	fmt.Fprintln(w, "custom:PAGE,GRID,LABEL[,MARGINS[,GAPS]]\t\t\t\t\t\tví dụ custom:210x297,4x10,48x25,9x23.5,0x0")
 	return w.Flush()
 }

@@ -231,6 +231,12 @@ func (a *app) describe(err error) string {
 	case errors.Is(err, ErrUsage):
 		return a.say(sayUsage, strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrUsage.Error()), ": "))
 	}
+	// A rule of package ocop broken on this machine (labels rendered
+	// locally): its own Vietnamese, as the server would have sent it.
+	var local interface{ Vietnamese() string }
+	if a.lang == ocop.VI && errors.As(err, &local) {
+		return strings.Replace(err.Error(), local.(error).Error(), local.Vietnamese(), 1)
+	}
 	return err.Error()
 }
 

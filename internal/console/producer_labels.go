@@ -74,9 +74,11 @@ func (h *Handler) labelPreview(rq *Request) error {
 	hd := rq.W.Header()
 	hd.Set("Content-Type", "image/png")
 	hd.Set("Content-Length", strconv.Itoa(img.Len()))
-	// A batch's labels never change (its codes are signed once and for
-	// all), so the browser may keep the image; it is the person's alone.
-	hd.Set("Cache-Control", "private, max-age=3600")
+	// The service leaves revoked stamps out, so a batch's first page
+	// changes when its stamps are revoked: the browser asks again each
+	// time rather than keep a page with revoked stamps on it for an hour.
+	// The image is the person's alone.
+	hd.Set("Cache-Control", "private, no-cache")
 	_, err = rq.W.Write(img.Bytes())
 	return err
 }

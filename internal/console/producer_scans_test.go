@@ -2,20 +2,17 @@ package console_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
-// serialOf is a serial as its label prints it.
-func serialOf(n uint64) string {
-	s := fmt.Sprintf("%09d", n)
-	return s[:3] + " " + s[3:6] + " " + s[6:]
-}
+// serialOf is a serial as its label prints it (ocop.ShowSerial).
+func serialOf(n uint64) string { return ocop.ShowSerial(n) }
 
 // The scans page is the producer's InsightService report: today's scans
 // in the chart and its table, each batch's share of stamps scanned, the

@@ -39,7 +39,7 @@ func BenchmarkPDF(b *testing.B) {
 		b.Run(fmt.Sprint("stamps=", n), func(b *testing.B) {
 			peak := watchMemory()
 			for b.Loop() {
-				if err := r.PDF(io.Discard, bt, l, nil); err != nil {
+				if err := r.PDF(io.Discard, bt, l, labels.DefaultPrinterDPI, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,8 +1,6 @@
 package labels
 
 import (
-	"bytes"
-	"compress/zlib"
 	_ "embed"
 	"fmt"
 	"sync"
@@ -29,14 +27,12 @@ type glyph struct {
 
 // face is the parsed embedded font, shared by all renders.
 type face struct {
-	font         *sfnt.Font
-	upem         float64
-	ascent       float64 // thousandths of an em
-	descent      float64 // negative
-	capHeight    float64
-	bbox         [4]float64
-	compressOnce sync.Once
-	compressed   []byte // the font file, zlib-compressed for FontFile2
+	font      *sfnt.Font
+	upem      float64
+	ascent    float64 // thousandths of an em
+	descent   float64 // negative
+	capHeight float64
+	bbox      [4]float64
 
 	mu     sync.Mutex
 	buf    sfnt.Buffer
@@ -64,19 +60,6 @@ func loadFace() (*face, error) {
 	// sfnt bounds grow downwards; PDF's FontBBox grows upwards.
 	fc.bbox = [4]float64{fc.units(b.Min.X), -fc.units(b.Max.Y), fc.units(b.Max.X), -fc.units(b.Min.Y)}
 	return fc, nil
-}
-
-// fontFile is the font file, compressed once, on the first PDF: servers
-// and commands that never render a PDF do not pay for it at start-up.
-func (f *face) fontFile() []byte {
-	f.compressOnce.Do(func() {
-		var z bytes.Buffer
-		zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-		zw.Write(fontData)
-		zw.Close() // writing to memory cannot fail
-		f.compressed = z.Bytes()
-	})
-	return f.compressed
 }
 
 // units converts a value at ppem = units-per-em to thousandths of an em.

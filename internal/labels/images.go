@@ -3,16 +3,23 @@ package labels
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"html"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/skip2/go-qrcode"
 
+	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/safefile"
 )
 
@@ -27,7 +34,9 @@ type ImageOptions struct {
 	Format string // FormatPNG or FormatSVG
 	// SizePx is the PNG's side in pixels; when zero, DPI and SizeMM give it.
 	SizePx int
-	DPI    int
+	// DPI is the PNG's resolution, which it records (pHYs) for the
+	// programs that print it; DefaultPrinterDPI when zero.
+	DPI int
 	// SizeMM is the printed side of the code, quiet zone included; also the
 	// SVG's width and height. Default 25 mm.
 	SizeMM float64
@@ -39,33 +48,60 @@ const (
 	MaxDPI     = 2400
 )
 
-// Validate checks the options and fills in defaults.
+// Validate checks the options and fills in defaults. Errors name the
+// API's field (ocop.Invalid): the CLI names its flags for them.
+//
+// A QR module is a whole number of pixels, at least 2, and at least
+// MinModule on paper: a 10 mm code at 300 dpi has modules of 0.19 mm,
+// which no phone reads.
 func (o *ImageOptions) Validate() error {
 	if o.Format != FormatPNG && o.Format != FormatSVG {
-		return fmt.Errorf("image format %q: want png or svg", o.Format)
+		return ocop.Invalid("format", "định dạng ảnh %q: cần png hoặc svg", "image format %q: want png or svg", o.Format)
 	}
 	if o.SizeMM == 0 {
 		o.SizeMM = 25
 	}
-	if o.SizeMM < 10 || o.SizeMM > 500 || math.IsNaN(o.SizeMM) {
-		return fmt.Errorf("image size %g mm: want 10 to 500 mm", o.SizeMM)
+	if math.IsNaN(o.SizeMM) || o.SizeMM < 0 || o.SizeMM > 500 {
+		return ocop.Invalid("image_size_mm", "%s mm: tối đa 500 mm", "%s mm: want up to 500 mm", mm(o.SizeMM))
 	}
 	if o.Format == FormatSVG {
+		if least := math.Ceil(maxQRModules*MinModule*10) / 10; o.SizeMM < least-1e-9 {
+			return ocop.Invalid("image_size_mm", "%s mm cho ô mã QR %.2f mm, nhỏ hơn %.2f mm mà điện thoại đọc chắc chắn: cần ít nhất %s mm", "%s mm gives QR modules of %.2f mm, smaller than the %.2f mm phones read reliably: want at least %s mm", mm(o.SizeMM), o.SizeMM/maxQRModules, MinModule, mm(least))
+		}
 		return nil
 	}
-	if o.SizePx == 0 {
-		if o.DPI == 0 {
-			o.DPI = 300
-		}
-		if o.DPI < 72 || o.DPI > MaxDPI {
-			return fmt.Errorf("dpi %d: want 72 to %d", o.DPI, MaxDPI)
-		}
-		o.SizePx = int(math.Round(o.SizeMM / 25.4 * float64(o.DPI)))
+	if o.DPI == 0 {
+		o.DPI = DefaultPrinterDPI
 	}
-	if o.SizePx < maxQRModules*2 || o.SizePx > MaxImagePx {
-		return fmt.Errorf("image size %d px: want %d to %d px, so each QR module is at least 2 pixels", o.SizePx, maxQRModules*2, MaxImagePx)
+	if o.DPI < 72 || o.DPI > MaxDPI {
+		return ocop.Invalid("dpi", "%d: cần từ 72 đến %d", "%d: want 72 to %d", o.DPI, MaxDPI)
+	}
+	// The fewest pixels a module takes at this resolution, and the side
+	// of the smallest image that gives them to the largest code.
+	perModule := max(2, int(math.Ceil(MinModule/25.4*float64(o.DPI)-1e-9)))
+	leastPx := perModule * maxQRModules
+	if o.SizePx == 0 {
+		o.SizePx = int(math.Round(o.SizeMM / 25.4 * float64(o.DPI)))
+		if o.SizePx < leastPx {
+			// The smallest size in tenths of a millimetre that rounds to
+			// leastPx pixels or more.
+			least := math.Ceil((float64(leastPx)-0.5)*25.4/float64(o.DPI)*10) / 10
+			return ocop.Invalid("image_size_mm", "%s mm ở %d dpi cho ô mã QR %.2f mm, nhỏ hơn %.2f mm mà điện thoại đọc chắc chắn: cần ít nhất %s mm", "%s mm at %d dpi gives QR modules of %.2f mm, smaller than the %.2f mm phones read reliably: want at least %s mm", mm(o.SizeMM), o.DPI, moduleMM(o.SizePx, o.DPI), MinModule, mm(least))
+		}
+	}
+	if o.SizePx > MaxImagePx {
+		return ocop.Invalid("image_size_px", "%d px: tối đa %d px", "%d px: want at most %d px", o.SizePx, MaxImagePx)
+	}
+	if o.SizePx < leastPx {
+		return ocop.Invalid("image_size_px", "%d px ở %d dpi cho ô mã QR %d px, %.2f mm, nhỏ hơn %.2f mm mà điện thoại đọc chắc chắn: cần ít nhất %d px (%d mỗi ô)", "%d px at %d dpi gives QR modules of %d px, %.2f mm, smaller than the %.2f mm phones read reliably: want at least %d px (%d a module)", o.SizePx, o.DPI, o.SizePx/maxQRModules, moduleMM(o.SizePx, o.DPI), MinModule, leastPx, perModule)
 	}
 	return nil
+}
+
+// moduleMM is the printed side of a module of the largest code in an
+// image of sizePx pixels at dpi: whole pixels.
+func moduleMM(sizePx, dpi int) float64 {
+	return float64(sizePx/maxQRModules) * 25.4 / float64(dpi)
 }
 
 // Sink receives the image files of a batch.
@@ -74,10 +110,16 @@ type Sink interface {
 	Close() error
 }
 
-// ZipSink writes files into a zip archive on w.
-func ZipSink(w io.Writer) Sink { return &zipSink{zw: zip.NewWriter(w)} }
+// ZipSink writes files into a zip archive on w, dated modified: zip
+// entries without a time say 1980 in every file manager.
+func ZipSink(w io.Writer, modified time.Time) Sink {
+	return &zipSink{zw: zip.NewWriter(w), modified: modified.UTC()}
+}
 
-type zipSink struct{ zw *zip.Writer }
+type zipSink struct {
+	zw       *zip.Writer
+	modified time.Time
+}
 
 func (z *zipSink) Add(name string, data []byte) error {
 	// PNG is compressed already; storing it saves time for nothing lost.
@@ -85,7 +127,7 @@ func (z *zipSink) Add(name string, data []byte) error {
 	if filepath.Ext(name) == ".png" {
 		method = zip.Store
 	}
-	f, err := z.zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+	f, err := z.zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: z.modified})
 	if err != nil {
 		return err
 	}
@@ -139,7 +181,7 @@ func (r *Renderer) Images(sink Sink, b Batch, opts ImageOptions, progress Progre
 		}
 		var data []byte
 		if opts.Format == FormatPNG {
-			if data, err = q.PNG(opts.SizePx); err != nil {
+			if data, err = qrPNG(q.Bitmap(), opts.SizePx, opts.DPI); err != nil {
 				return err
 			}
 		} else {
@@ -163,10 +205,73 @@ func svg(bitmap [][]bool, sizeMM float64, s Stamp) []byte {
 		`<svg xmlns="http://www.w3.org/2000/svg" width="%smm" height="%smm" viewBox="0 0 %d %d" shape-rendering="crispEdges">`+"\n"+
 		`<title>%s</title>`+"\n"+
 		`<rect width="%d" height="%d" fill="#fff"/>`+"\n"+`<path fill="#000" d="`,
-		num(sizeMM), num(sizeMM), n, n, html.EscapeString("Sê-ri "+SerialText(s.Serial)+": "+s.Code), n, n)
+		num(sizeMM), num(sizeMM), n, n, html.EscapeString(serialLine(s.Serial)+": "+s.Code), n, n)
 	for _, r := range runs(bitmap) {
 		b.WriteString("M" + strconv.Itoa(r.col) + " " + strconv.Itoa(r.row) + "h" + strconv.Itoa(r.width) + "v" + strconv.Itoa(r.height) + "h-" + strconv.Itoa(r.width) + "z")
 	}
 	b.WriteString(`"/>` + "\n</svg>\n")
 	return b.Bytes()
+}
+
+// qrPNG draws a QR bitmap (quiet zone included) as a black and white PNG
+// of sizePx pixels a side at dpi. Every module is the same whole number
+// of pixels: the pixels left over widen the quiet zone. (Scaled to a
+// side that is not a multiple of the modules, modules came out one pixel
+// wider or narrower than their neighbours.)
+func qrPNG(bitmap [][]bool, sizePx, dpi int) ([]byte, error) {
+	n := len(bitmap)
+	per := sizePx / n
+	if per < 1 {
+		return nil, fmt.Errorf("labels: a QR code of %d modules in %d pixels", n, sizePx)
+	}
+	margin := (sizePx - per*n) / 2
+	img := image.NewPaletted(image.Rect(0, 0, sizePx, sizePx), color.Palette{color.White, color.Black})
+	for row, line := range bitmap {
+		for col, dark := range line {
+			if !dark {
+				continue
+			}
+			for y := margin + row*per; y < margin+(row+1)*per; y++ {
+				start := y*img.Stride + margin + col*per
+				for x := start; x < start+per; x++ {
+					img.Pix[x] = 1
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := writePNG(&b, img, dpi); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writePNG encodes img with a pHYs chunk that gives its resolution, dpi:
+// without one, programs print a PNG at 72 or 96 dpi, three or four times
+// the size it was made for, or at a size of their own.
+func writePNG(w io.Writer, img image.Image, dpi int) error {
+	var b bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&b, img); err != nil {
+		return err
+	}
+	data := b.Bytes()
+	// The signature (8 bytes), then IHDR (4 length, 4 type, 13 data, 4
+	// CRC): pHYs goes after it, before the image data.
+	const afterIHDR = 8 + 4 + 4 + 13 + 4
+	if len(data) < afterIHDR || string(data[12:16]) != "IHDR" {
+		return fmt.Errorf("labels: PNG encoder wrote no IHDR first")
+	}
+	perMetre := uint32(math.Round(float64(dpi) / 0.0254))
+	chunk := binary.BigEndian.AppendUint32(nil, 9)
+	chunk = append(chunk, "pHYs"...)
+	chunk = binary.BigEndian.AppendUint32(chunk, perMetre)
+	chunk = binary.BigEndian.AppendUint32(chunk, perMetre)
+	chunk = append(chunk, 1) // unit: the metre
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	for _, part := range [][]byte{data[:afterIHDR], chunk, data[afterIHDR:]} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
 }

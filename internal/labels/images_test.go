@@ -3,7 +3,9 @@ package labels_test
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,14 +26,14 @@ func TestImagesDecodeToTheSameCodes(t *testing.T) {
 		{"png zip by pixels", labels.ImageOptions{Format: labels.FormatPNG, SizePx: 300}, true},
 		{"png dir by dpi", labels.ImageOptions{Format: labels.FormatPNG, DPI: 300, SizeMM: 20}, false},
 		{"svg zip", labels.ImageOptions{Format: labels.FormatSVG}, true},
-		{"svg dir", labels.ImageOptions{Format: labels.FormatSVG, SizeMM: 15}, false},
+		{"svg dir", labels.ImageOptions{Format: labels.FormatSVG, SizeMM: 18}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			var sink labels.Sink
 			var zipped bytes.Buffer
 			if tt.zip {
-				sink = labels.ZipSink(&zipped)
+				sink = labels.ZipSink(&zipped, testNow())
 			} else {
 				var err error
 				if sink, err = labels.DirSink(dir, false); err != nil {
@@ -81,7 +83,7 @@ func TestImageOptionsRefused(t *testing.T) {
 		{Format: labels.FormatPNG, DPI: 10},
 		{Format: labels.FormatSVG, SizeMM: 5},
 	} {
-		if err := r.Images(labels.ZipSink(new(bytes.Buffer)), b, opts, nil); err == nil || !strings.Contains(err.Error(), "want") {
+		if err := r.Images(labels.ZipSink(new(bytes.Buffer), testNow()), b, opts, nil); err == nil || !strings.Contains(err.Error(), "want") {
 			t.Errorf("%+v: error %v", opts, err)
 		}
 	}
@@ -162,6 +164,128 @@ func TestDirSinkNeverFollowsNorReplacesUnasked(t *testing.T) {
 						t.Errorf("the symlink was replaced: %v %v", info.Mode(), lerr)
 					}
 				})
+			}
+		}
+	}
+}
+
+// chunk is the data of a PNG's first chunk of type name, and whether it
+// comes before the image data.
+func chunk(t *testing.T, data []byte, name string) ([]byte, bool) {
+	t.Helper()
+	if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatal("not a PNG")
+	}
+	seenData := false
+	for at := 8; at+8 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[at:]))
+		typ := string(data[at+4 : at+8])
+		if at+12+n > len(data) {
+			t.Fatalf("chunk %s runs past the end", typ)
+		}
+		if typ == name {
+			return data[at+8 : at+8+n], !seenData
+		}
+		seenData = seenData || typ == "IDAT"
+		at += 12 + n
+	}
+	return nil, false
+}
+
+// A PNG says its resolution (pHYs, in pixels per metre), so that it prints
+// at the size it was made for; its modules are whole pixels, the pixels
+// left over going to the quiet zone.
+func TestPNGSaysItsResolutionAndHasWholePixelModules(t *testing.T) {
+	r := newRenderer(t)
+	b := batch(t, "Mắm tép", 1)
+	for _, tt := range []struct {
+		name     string
+		opts     labels.Options
+		perMetre uint32
+		side     int
+	}{
+		{"25 mm at the printer's 300 dpi", labels.Options{Format: "png"}, 11811, 295},
+		{"25 mm at a 203 dpi printer's", labels.Options{Format: "png", PrinterDPI: 203}, 7992, 200},
+		{"20 mm at 600 dpi", labels.Options{Format: "png", DPI: 600, SizeMM: 20}, 23622, 472},
+		{"300 px at 300 dpi", labels.Options{Format: "png", SizePx: 300}, 11811, 300},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := labels.ParseJob(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var zipped bytes.Buffer
+			if err := r.Render(&zipped, b, j, nil); err != nil {
+				t.Fatal(err)
+			}
+			zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+			if err != nil || len(zr.File) != 1 {
+				t.Fatalf("zip: %v", err)
+			}
+			rc, _ := zr.File[0].Open()
+			var data bytes.Buffer
+			data.ReadFrom(rc)
+			rc.Close()
+			phys, before := chunk(t, data.Bytes(), "pHYs")
+			if len(phys) != 9 || !before {
+				t.Fatalf("pHYs %x (before the image data: %v), want 9 bytes before it", phys, before)
+			}
+			x, y := binary.BigEndian.Uint32(phys), binary.BigEndian.Uint32(phys[4:])
+			if x != tt.perMetre || y != tt.perMetre || phys[8] != 1 {
+				t.Errorf("pHYs %d × %d per unit %d, want %d per metre", x, y, phys[8], tt.perMetre)
+			}
+			img, err := png.Decode(bytes.NewReader(data.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Bounds().Dx() != tt.side || img.Bounds().Dy() != tt.side {
+				t.Errorf("%v pixels, want %d a side", img.Bounds().Size(), tt.side)
+			}
+			// Each module's pixels are of one colour: with 53 modules in
+			// side pixels, a module is side/53 of them, from the margin on.
+			per := tt.side / 53
+			margin := (tt.side - per*53) / 2
+			dark := func(x, y int) bool { r, _, _, _ := img.At(x, y).RGBA(); return r < 0x8000 }
+			mixed := 0
+			for row := range 53 {
+				for col := range 53 {
+					first := dark(margin+col*per, margin+row*per)
+					for dy := range per {
+						for dx := range per {
+							if dark(margin+col*per+dx, margin+row*per+dy) != first {
+								mixed++
+							}
+						}
+					}
+				}
+			}
+			if mixed > 0 {
+				t.Errorf("%d pixels differ from their module's, with modules of %d pixels", mixed, per)
+			}
+		})
+	}
+}
+
+// Zip entries carry the renderer's clock's time, not 1980's.
+func TestZipEntriesCarryTheClocksTime(t *testing.T) {
+	r := newRenderer(t)
+	b := batch(t, "Mắm tép", 3)
+	for _, format := range []string{labels.FormatPNG, labels.FormatSVG} {
+		j, err := labels.ParseJob(labels.Options{Format: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var zipped bytes.Buffer
+		if err := r.Render(&zipped, b, j, nil); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range zr.File {
+			if !f.Modified.Equal(testNow()) {
+				t.Errorf("%s: %s dated %v, want %v", format, f.Name, f.Modified, testNow())
 			}
 		}
 	}

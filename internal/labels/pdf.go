@@ -151,7 +151,8 @@ func (p *pdfWriter) close(title string) error {
 func (p *pdfWriter) writeFont() {
 	f := p.face
 	cid, desc, file, toUnicode := p.reserve(), p.reserve(), p.reserve(), p.reserve()
-	p.object(p.fontID, fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", fontName, cid, toUnicode))
+	name := subsetTag(p.used) + "+" + fontName
+	p.object(p.fontID, fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", name, cid, toUnicode))
 
 	ids := make([]uint16, 0, len(p.used))
 	for id := range p.used {
@@ -163,10 +164,21 @@ func (p *pdfWriter) writeFont() {
 		g, _ := f.glyph(p.used[id])
 		fmt.Fprintf(&w, "%d [%s] ", id, num(g.width))
 	}
-	p.object(cid, fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W [%s] /CIDToGIDMap /Identity >>", fontName, desc, w.String()))
+	p.object(cid, fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W [%s] /CIDToGIDMap /Identity >>", name, desc, w.String()))
 	p.object(desc, fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%s %s %s %s] /ItalicAngle 0 /Ascent %s /Descent %s /CapHeight %s /StemV 80 /FontFile2 %d 0 R >>",
-		fontName, num(f.bbox[0]), num(f.bbox[1]), num(f.bbox[2]), num(f.bbox[3]), num(f.ascent), num(f.descent), num(f.capHeight), file))
-	p.stream(file, f.fontFile(), len(fontData))
+		name, num(f.bbox[0]), num(f.bbox[1]), num(f.bbox[2]), num(f.bbox[3]), num(f.ascent), num(f.descent), num(f.capHeight), file))
+	sub, err := subsetFont(fontData, p.used)
+	if err != nil {
+		if p.err == nil {
+			p.err = err
+		}
+		return
+	}
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zw.Write(sub)
+	zw.Close() // writing to memory cannot fail
+	p.stream(file, z.Bytes(), len(sub))
 
 	var cmap strings.Builder
 	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")

@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"io"
 	"math"
 
@@ -37,16 +36,21 @@ func checkPage(l Layout, dpi int) error {
 		return fmt.Errorf("dpi %d: want 72 to %d for a page preview", dpi, MaxPageDPI)
 	}
 	if w, h := pageSize(l, dpi); w*h > MaxPagePixels {
-		return fmt.Errorf("a %gx%g mm page at %d dpi is %d × %d pixels, more than %d; use a lower dpi", l.PageWidth, l.PageHeight, dpi, w, h, MaxPagePixels)
+		return fmt.Errorf("a %sx%s mm page at %d dpi is %d × %d pixels, more than %d; use a lower dpi", mm(l.PageWidth), mm(l.PageHeight), dpi, w, h, MaxPagePixels)
 	}
 	return nil
 }
 
-// PagePNG writes the first page of b's labels in layout l as a greyscale
-// PNG at dpi: the same art as the PDF's page (labelArt), filled pixel by
-// pixel. It is for the eye; the PDF is what prints and scans.
-func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, dpi int) error {
+// PagePNG writes the first page of b's labels in layout l, for a printer
+// of printerDPI, as a greyscale PNG at dpi: the same art as the PDF's page
+// (labelArt), filled pixel by pixel. It is for the eye; the PDF is what
+// prints and scans.
+func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, printerDPI, dpi int) error {
 	if err := l.Validate(); err != nil {
+		return err
+	}
+	g, err := l.Geometry(printerDPI)
+	if err != nil {
 		return err
 	}
 	if err := checkPage(l, dpi); err != nil {
@@ -60,8 +64,9 @@ func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, dpi int) error {
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	p := &raster{img: img, scale: float64(dpi) / 25.4, dpi: float64(dpi), r: r, faces: map[float64]font.Face{}}
 	defer p.close()
+	plans := r.newTextPlans(g, b)
 	for i := range min(l.PerPage(), len(b.Stamps)) {
-		a, err := r.labelArt(l, i, b, b.Stamps[i])
+		a, err := r.labelArt(plans, i, b.Stamps[i])
 		if err != nil {
 			return err
 		}
@@ -69,7 +74,7 @@ func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, dpi int) error {
 			return err
 		}
 	}
-	return png.Encode(w, img)
+	return writePNG(w, img, dpi)
 }
 
 // raster draws art on an image: millimetres times scale are pixels.
@@ -93,9 +98,6 @@ func (p *raster) draw(a art) error {
 	for _, rn := range a.runs {
 		m := a.module
 		draw.Draw(p.img, p.rect(a.qx+float64(rn.col)*m, a.qy+float64(rn.row)*m, float64(rn.width)*m, float64(rn.height)*m), image.Black, image.Point{}, draw.Src)
-	}
-	if !a.text {
-		return nil
 	}
 	// Clip to the text column, as the PDF does.
 	column := p.img.SubImage(p.rect(a.column.x, a.column.y, a.column.w, a.column.h)).(*image.Gray)
@@ -126,7 +128,7 @@ func (p *raster) face(size float64) (font.Face, error) {
 	}
 	f, err := opentype.NewFace(p.r.face.font, &opentype.FaceOptions{Size: size, DPI: p.dpi, Hinting: font.HintingNone})
 	if err != nil {
-		return nil, fmt.Errorf("labels: font at %g pt: %w", size, err)
+		return nil, fmt.Errorf("labels: font at %.1f pt: %w", size, err)
 	}
 	p.faces[size] = f
 	return f, nil

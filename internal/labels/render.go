@@ -15,18 +15,23 @@ package labels
 import (
 	"fmt"
 	"io"
-	"math"
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/skip2/go-qrcode"
+
+	"github.com/ocopvn/estamp/internal/ocop"
 )
 
 // Stamp is one stamp to print.
 type Stamp struct {
 	Serial uint64
 	Code   string // the exact text the QR code holds
+	// Revoked stamps are left out of a job unless it includes them
+	// (Job.Select).
+	Revoked bool
 }
 
 // Batch is what a label shows besides the QR code.
@@ -47,48 +52,48 @@ type Progress func(done, total int)
 // concurrent use.
 type Renderer struct {
 	face *face
+	// now dates the files of a zip.
+	now func() time.Time
 }
 
-// NewRenderer parses the embedded font.
-func NewRenderer() (*Renderer, error) {
+// NewRenderer parses the embedded font; now is the clock that dates the
+// files of a zip (time.Now when nil).
+func NewRenderer(now func() time.Time) (*Renderer, error) {
 	f, err := loadFace()
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{face: f}, nil
+	if now == nil {
+		now = time.Now
+	}
+	return &Renderer{face: f, now: now}, nil
 }
 
 const ptPerMM = 72 / 25.4
 
-// SerialText is how a serial is printed for people: grouped digits are
-// easier to read out over the phone.
-func SerialText(serial uint64) string {
-	s := strconv.FormatUint(serial, 10)
-	for len(s) < 9 {
-		s = "0" + s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// SerialText is a serial as the label prints it: ocop.ShowSerial, the
+// one way serials are written for people, here for the console, which
+// shows serials as the labels print them.
+func SerialText(serial uint64) string { return ocop.ShowSerial(serial) }
 
-// PDF writes the batch's labels in layout l to w.
+// PDF writes the batch's labels in layout l, for a printer of printerDPI
+// (Layout.Geometry), to w.
 //
 // Pages are drawn and compressed on all cores and written in order; at most
 // a few pages are in memory at once, however large the batch.
-func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, progress Progress) error {
+func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, printerDPI int, progress Progress) error {
 	if err := l.Validate(); err != nil {
+		return err
+	}
+	g, err := l.Geometry(printerDPI)
+	if err != nil {
 		return err
 	}
 	if len(b.Stamps) == 0 {
 		return fmt.Errorf("labels: the batch has no stamps")
 	}
 	pdf := newPDFWriter(w, r.face)
+	plans := r.newTextPlans(g, b)
 	per := l.PerPage()
 	workers := runtime.GOMAXPROCS(0)
 	type page struct {
@@ -113,7 +118,7 @@ func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, progress Progress) error 
 			go func() {
 				defer func() { <-sem }()
 				end := min(start+per, len(b.Stamps))
-				content, err := r.drawPage(pdf, l, b, start, end)
+				content, err := r.drawPage(pdf, plans, b, start, end)
 				f <- page{content: content, end: end, err: err}
 			}()
 		}
@@ -136,11 +141,11 @@ func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, progress Progress) error 
 
 // drawPage draws stamps [start, end) on one page and returns the
 // compressed content stream.
-func (r *Renderer) drawPage(pdf *pdfWriter, l Layout, b Batch, start, end int) ([]byte, error) {
+func (r *Renderer) drawPage(pdf *pdfWriter, plans *textPlans, b Batch, start, end int) ([]byte, error) {
 	var content strings.Builder
-	c := canvas{out: &content, pageH: l.PageHeight}
+	c := canvas{out: &content, pageH: plans.g.Layout.PageHeight}
 	for i := start; i < end; i++ {
-		art, err := r.labelArt(l, i-start, b, b.Stamps[i])
+		art, err := r.labelArt(plans, i-start, b.Stamps[i])
 		if err != nil {
 			return nil, err
 		}
@@ -154,12 +159,11 @@ func (r *Renderer) drawPage(pdf *pdfWriter, l Layout, b Batch, start, end int) (
 // draw the same art, so that the preview shows what will print.
 type art struct {
 	// qx, qy is the QR code's top-left corner, quiet zone included;
-	// module is the side of one module.
+	// module is the side of one module, dots printer dots of dpi.
 	qx, qy, module float64
+	dots, dpi      int
 	runs           []run
-	// column is the text column, which clips the text; text is false when
-	// the label has no room for one.
-	text   bool
+	// column is the text column, which clips the text.
 	column rect
 	lines  []lineAt
 }
@@ -173,14 +177,16 @@ type lineAt struct {
 	x, baseline float64
 	size        float64
 	text        string
+	serial      bool // the serial's line
 }
 
 // labelArt places the label of stamp s in slot (0 top-left, across then
-// down) of a page of layout l.
-func (r *Renderer) labelArt(l Layout, slot int, b Batch, s Stamp) (art, error) {
+// down) of a page.
+func (r *Renderer) labelArt(plans *textPlans, slot int, s Stamp) (art, error) {
+	g := plans.g
+	l := g.Layout
 	x := l.MarginLeft + float64(slot%l.Columns)*(l.LabelWidth+l.GapX)
 	y := l.MarginTop + float64(slot/l.Columns)*(l.LabelHeight+l.GapY)
-	box := l.box()
 	q, err := qrcode.New(s.Code, qrcode.Medium)
 	if err != nil {
 		return art{}, fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
@@ -190,15 +196,21 @@ func (r *Renderer) labelArt(l Layout, slot int, b Batch, s Stamp) (art, error) {
 	if n > maxQRModules {
 		return art{}, fmt.Errorf("labels: serial %d needs a QR code of %d modules, more than the %d a label has room for; use a shorter --base-url", s.Serial, n, maxQRModules)
 	}
-	// Smaller codes centre in the square sized for the largest.
-	side := box.module * float64(n)
+	// Smaller codes centre in the square sized for the largest, by whole
+	// modules (QR sizes differ by 4), so that they stay on the dots.
+	qx, qy := g.QR(slot)
+	shift := float64((maxQRModules-n)/2) * g.Module()
 	a := art{
-		qx:     snap(x + box.pad/2 + (box.module*maxQRModules-side)/2),
-		qy:     snap(y + (l.LabelHeight-side)/2),
-		module: box.module,
+		qx: qx + shift, qy: qy + shift,
+		module: g.Module(), dots: g.ModuleDots, dpi: g.DPI,
 		runs:   runs(bitmap),
+		column: rect{x + g.textX, y, g.textW, l.LabelHeight},
 	}
-	r.placeText(&a, l, box, x, y, b, s)
+	for _, ln := range plans.lines(s.Serial) {
+		ln.x += x
+		ln.baseline += y
+		a.lines = append(a.lines, ln)
+	}
 	return a, nil
 }
 
@@ -216,20 +228,22 @@ func (c canvas) rect(x, y, w, h float64) {
 // draw writes a label's art to the page's content stream.
 func (c canvas) draw(pdf *pdfWriter, a art) {
 	out := c.out
-	// Draw in units of 1/16 dot (1/4800 inch, 0.015 pt) from the code's
-	// top-left corner, y downwards: every coordinate is then an integer,
-	// which is short to write and compresses well. Rasterisers widen
-	// anti-aliased fills by a fraction of a pixel, which leaves a grey halo
-	// around modules that confuses scanners; insetting each rectangle by one
-	// unit keeps module edges crisp.
-	unit := int(math.Round(a.module / dot * 16))
-	fmt.Fprintf(out, "q 0 g 0.015 0 0 -0.015 %s %s cm\n", num(a.qx*ptPerMM), num((c.pageH-a.qy)*ptPerMM))
+	// Draw in units of 1/16 printer dot from the code's top-left corner,
+	// y downwards: every coordinate is then an integer, which is short to
+	// write and compresses well, and the scale is written in full, so
+	// that a module of 3 dots is 3 dots at the far side of the code too.
+	// Rasterisers widen anti-aliased fills by a fraction of a pixel, which
+	// leaves a grey halo around modules that confuses scanners; insetting
+	// each rectangle by one unit keeps module edges crisp.
+	unit := a.dots * 16
+	scale := strconv.FormatFloat(72/float64(16*a.dpi), 'g', 12, 64)
+	fmt.Fprintf(out, "q 0 g %s 0 0 -%s %s %s cm\n", scale, scale, strconv.FormatFloat(a.qx*ptPerMM, 'f', 4, 64), strconv.FormatFloat((c.pageH-a.qy)*ptPerMM, 'f', 4, 64))
 	for _, rn := range a.runs {
 		out.WriteString(strconv.Itoa(rn.col*unit+1) + " " + strconv.Itoa(rn.row*unit+1) + " " +
 			strconv.Itoa(rn.width*unit-2) + " " + strconv.Itoa(rn.height*unit-2) + " re\n")
 	}
 	out.WriteString("f Q\n")
-	if !a.text {
+	if len(a.lines) == 0 {
 		return
 	}
 	// Clip to the text column: whatever happens, text never reaches the QR.
@@ -275,115 +289,4 @@ func runs(bitmap [][]bool) []run {
 		open = next
 	}
 	return out
-}
-
-// textLine is one line of the text column, before wrapping.
-type textLine struct {
-	text     string
-	scale    float64 // of the base size
-	minScale float64 // how far it may shrink to fit before an ellipsis
-	maxLines int     // 2 lets a long name or sentence wrap once
-}
-
-// placed is a line ready to draw.
-type placed struct {
-	text string
-	size float64 // points
-}
-
-// placeText lays out the label's text column: the grade, the product,
-// the lot, the serial and the invitation to scan, as large as fits.
-func (r *Renderer) placeText(a *art, l Layout, box labelBox, x, y float64, b Batch, s Stamp) {
-	if box.textW < 3 {
-		return // no room for text beside the QR code
-	}
-	specs := []textLine{
-		{"OCOP " + strings.Repeat("★", b.StarGrade), 1.1, 0.6, 1},
-		{b.ProductName, 1.0, 0.55, 2},
-		{"Lô: " + b.Lot, 0.8, 0.6, 1},
-		{"Sê-ri: " + SerialText(s.Serial), 0.8, 0.6, 1},
-		{ScanLine, 0.7, 0.7, 2},
-	}
-	const leading = 1.2
-	avail := l.LabelHeight - 2*box.pad
-	maxW := box.textW * ptPerMM
-	// Shrink the base size until every line, wrapped, fits the height.
-	var lines []placed
-	for base := math.Min(9, avail*ptPerMM/(5*leading)); base >= 3; base *= 0.92 {
-		lines = lines[:0]
-		for _, sp := range specs {
-			lines = append(lines, r.wrap(sp, base, maxW)...)
-		}
-		if height(lines, leading) <= avail {
-			break
-		}
-	}
-	top := y + math.Max(box.pad, (l.LabelHeight-height(lines, leading))/2)
-	a.text = true
-	a.column = rect{x + box.textX, y, box.textW, l.LabelHeight}
-	for _, ln := range lines {
-		baseline := top + ln.size/ptPerMM*r.face.ascent/1000
-		if baseline > y+l.LabelHeight {
-			break
-		}
-		a.lines = append(a.lines, lineAt{x: x + box.textX, baseline: baseline, size: ln.size, text: ln.text})
-		top += ln.size / ptPerMM * leading
-	}
-}
-
-func height(lines []placed, leading float64) float64 {
-	h := 0.0
-	for _, ln := range lines {
-		h += ln.size / ptPerMM * leading
-	}
-	return h
-}
-
-// wrap lays a line out at base size: on one line if it fits (shrinking to
-// its minimum scale), else on two at a word boundary, else shortened with
-// an ellipsis.
-func (r *Renderer) wrap(sp textLine, base, maxW float64) []placed {
-	size, minSize := base*sp.scale, math.Max(3.5, base*sp.scale*sp.minScale)
-	if r.face.width(sp.text, size)*sp.minScale <= maxW || sp.maxLines < 2 {
-		t, sz := fit(r.face, sp.text, size, minSize, maxW)
-		return []placed{{t, sz}}
-	}
-	// Split where the longer of the two lines is shortest.
-	words := strings.Fields(sp.text)
-	if len(words) < 2 {
-		t, sz := fit(r.face, sp.text, size, minSize, maxW)
-		return []placed{{t, sz}}
-	}
-	first, rest, best := "", "", math.Inf(1)
-	for k := 1; k < len(words); k++ {
-		a, b := strings.Join(words[:k], " "), strings.Join(words[k:], " ")
-		if w := math.Max(r.face.width(a, size), r.face.width(b, size)); w < best {
-			first, rest, best = a, b, w
-		}
-	}
-	t1, sz1 := fit(r.face, first, size, minSize, maxW)
-	t2, sz2 := fit(r.face, rest, size, minSize, maxW)
-	sz := math.Min(sz1, sz2)
-	return []placed{{t1, sz}, {t2, sz}}
-}
-
-// fit shrinks text down to minSize to fit maxW points, then shortens it
-// with an ellipsis.
-func fit(f *face, text string, size, minSize, maxW float64) (string, float64) {
-	w := f.width(text, size)
-	if w <= maxW {
-		return text, size
-	}
-	if shrunk := size * maxW / w; shrunk >= minSize {
-		return text, shrunk
-	}
-	size = math.Min(size, minSize)
-	runes := []rune(text)
-	for n := len(runes) - 1; n > 0; n-- {
-		t := strings.TrimRight(string(runes[:n]), " ") + "…"
-		if f.width(t, size) <= maxW {
-			return t, size
-		}
-	}
-	return "…", size
 }

@@ -25,17 +25,23 @@ type Products interface {
 	Product(ctx context.Context, id string) (*estampv1.Product, error)
 }
 
+// Revocations says which serials of a batch were revoked one by one.
+type Revocations interface {
+	RevokedSerials(ctx context.Context, batchID uint64) (*estampv1.Batch, []*estampv1.SerialRange, error)
+}
+
 // Service implements estampv1.LabelServiceServer.
 type Service struct {
 	estampv1.UnimplementedLabelServiceServer
-	batches  Batches
-	products Products
-	renderer *labels.Renderer
+	batches     Batches
+	products    Products
+	revocations Revocations
+	renderer    *labels.Renderer
 }
 
 // New returns the service.
-func New(batches Batches, products Products, renderer *labels.Renderer) *Service {
-	return &Service{batches: batches, products: products, renderer: renderer}
+func New(batches Batches, products Products, revocations Revocations, renderer *labels.Renderer) *Service {
+	return &Service{batches: batches, products: products, revocations: revocations, renderer: renderer}
 }
 
 // ListLabelLayouts implements estampv1.LabelServiceServer.
@@ -43,17 +49,29 @@ func (s *Service) ListLabelLayouts(context.Context, *estampv1.ListLabelLayoutsRe
 	return labels.LayoutsProto(), nil
 }
 
-// Load gathers what the labels of a batch show.
-func Load(ctx context.Context, batches Batches, products Products, batchID uint64) (labels.Batch, error) {
-	b, stamps, err := batches.BatchStamps(ctx, batchID)
+// load gathers what the labels of a batch show; with revoked, which of
+// its stamps are revoked (Stamp.Revoked).
+func (s *Service) load(ctx context.Context, batchID uint64, revoked bool) (labels.Batch, error) {
+	b, stamps, err := s.batches.BatchStamps(ctx, batchID)
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	p, err := products.Product(ctx, b.ProductId)
+	p, err := s.products.Product(ctx, b.ProductId)
 	if err != nil {
 		return labels.Batch{}, err
 	}
-	return labels.FromProto(b, p, stamps), nil
+	var entries []*estampv1.RevocationEntry
+	// A recalled batch is revoked whole: no need to look for serials.
+	if revoked && !b.Revoked {
+		_, ranges, err := s.revocations.RevokedSerials(ctx, batchID)
+		if err != nil {
+			return labels.Batch{}, err
+		}
+		if len(ranges) > 0 {
+			entries = append(entries, &estampv1.RevocationEntry{BatchId: batchID, SerialRanges: ranges})
+		}
+	}
+	return labels.FromProto(b, p, stamps, entries), nil
 }
 
 // RenderLabels implements estampv1.LabelServiceServer.
@@ -65,11 +83,20 @@ func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv
 	if err != nil {
 		return err
 	}
-	b, err := Load(stream.Context(), s.batches, s.products, req.GetBatchId())
+	b, err := s.load(stream.Context(), req.GetBatchId(), !job.IncludeRevoked)
 	if err != nil {
 		return err
 	}
-	w := &chunkWriter{stream: stream, first: &estampv1.RenderLabelsResponse{FileName: job.FileName(req.GetBatchId()), ContentType: job.ContentType()}, total: uint32(job.Labels(len(b.Stamps)))}
+	b, leftOut, err := job.Select(req.GetBatchId(), b)
+	if err != nil {
+		return err
+	}
+	w := &chunkWriter{
+		stream:  stream,
+		first:   &estampv1.RenderLabelsResponse{FileName: job.FileName(req.GetBatchId()), ContentType: job.ContentType()},
+		total:   uint32(job.Labels(len(b.Stamps))),
+		leftOut: uint32(leftOut),
+	}
 	if err := s.renderer.Render(w, b, job, func(done, _ int) { w.done = uint32(done) }); err != nil {
 		if w.sendErr != nil {
 			return w.sendErr
@@ -86,6 +113,7 @@ type chunkWriter struct {
 	buf     []byte
 	done    uint32
 	total   uint32
+	leftOut uint32
 	sendErr error
 }
 
@@ -106,7 +134,7 @@ func (c *chunkWriter) send(chunk []byte) error {
 		msg = &estampv1.RenderLabelsResponse{}
 	}
 	c.first = nil
-	msg.Chunk, msg.LabelsDone, msg.LabelsTotal = chunk, c.done, c.total
+	msg.Chunk, msg.LabelsDone, msg.LabelsTotal, msg.RevokedLeftOut = chunk, c.done, c.total, c.leftOut
 	if err := c.stream.Send(msg); err != nil {
 		c.sendErr = err
 		return err

@@ -274,8 +274,9 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}},
 		// The preview of a page is the batch's owner's, as its PDF is.
+		// (The batch is recalled above: only include_revoked has labels.)
 		{method: "LabelService/RenderLabels", allowed: []caller{producerB, admin}, call: func(ctx context.Context, c clients) error {
-			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: theirs.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_PNG_PAGE, Dpi: 72})
+			stream, err := c.Labels.RenderLabels(ctx, &estampv1.RenderLabelsRequest{BatchId: theirs.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_PNG_PAGE, Dpi: 72, IncludeRevoked: true})
 			if err != nil {
 				return err
 			}

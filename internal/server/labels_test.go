@@ -79,7 +79,7 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 		{"unknown batch", &estampv1.RenderLabelsRequest{BatchId: 99, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF}, codes.NotFound, "99"},
 		{"no format", &estampv1.RenderLabelsRequest{BatchId: 1, Layout: "a4-3x8"}, codes.InvalidArgument, "format: required"},
 		{"unknown layout", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "a3-9x9"}, codes.InvalidArgument, "layout"},
-		{"modules too small", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "custom:210x297,10x30,20x9"}, codes.InvalidArgument, "0.25 mm"},
+		{"modules too small", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "custom:210x297,10x30,20x9"}, codes.InvalidArgument, "0.33 mm"},
 		{"tiny PNG", &estampv1.RenderLabelsRequest{BatchId: 1, Format: estampv1.LabelFormat_LABEL_FORMAT_PNG_ZIP, ImageSizePx: 20}, codes.InvalidArgument, "px"},
 	}
 	for _, tt := range tests {

@@ -216,7 +216,7 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	ver.SetManyScans(manyScans)
 	reg := registry.New(st, cfg.Now)
-	renderer, err := labels.NewRenderer()
+	renderer, err := labels.NewRenderer(cfg.Now)
 	if err != nil {
 		rec.Close()
 		return nil, err
@@ -253,7 +253,7 @@ func New(cfg Config) (_ *Server, err error) {
 		cfg.Passwords = account.DefaultParams
 	}
 	svc := services{
-		registry: reg, issuance: iss, verification: counted, labels: printing.New(iss, st, renderer), custody: cust,
+		registry: reg, issuance: iss, verification: counted, labels: printing.New(iss, st, st, renderer), custody: cust,
 		insight: insight.New(st, cfg.Now),
 	}
 	office := admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Passwords, cfg.Now)

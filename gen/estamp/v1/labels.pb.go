@@ -329,14 +329,27 @@ type RenderLabelsRequest struct {
 	Format LabelFormat `protobuf:"varint,3,opt,name=format,proto3,enum=estamp.v1.LabelFormat" json:"format,omitempty"`
 	// PNG side in pixels; when 0, dpi and image_size_mm give it.
 	ImageSizePx uint32 `protobuf:"varint,4,opt,name=image_size_px,json=imageSizePx,proto3" json:"image_size_px,omitempty"`
-	// PNG resolution: of image_size_mm for PNG_ZIP, 72 to 2400; of the page
-	// for PNG_PAGE, 72 to 300, and at most 16 million pixels a page. 300
-	// when 0.
+	// PNG resolution, which each PNG records (pHYs): for PNG_ZIP, 72 to
+	// 2400, printer_dpi when 0; of the page for PNG_PAGE, 72 to 300, and at
+	// most 16 million pixels a page, 300 when 0.
 	Dpi uint32 `protobuf:"varint,5,opt,name=dpi,proto3" json:"dpi,omitempty"`
-	// Printed side of a QR image in mm (PNG and SVG); 25 when 0.
-	ImageSizeMm   float64 `protobuf:"fixed64,6,opt,name=image_size_mm,json=imageSizeMm,proto3" json:"image_size_mm,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Printed side of a QR image in mm (PNG and SVG); 25 when 0. Its QR
+	// modules must come to at least 0.33 mm (for SVG at least 17.5 mm; for
+	// PNG, in whole pixels at dpi): smaller is InvalidArgument naming the
+	// field and the least size.
+	ImageSizeMm float64 `protobuf:"fixed64,6,opt,name=image_size_mm,json=imageSizeMm,proto3" json:"image_size_mm,omitempty"`
+	// Resolution of the printer the labels are for, in dots per inch: 203
+	// (thermal label printers), 300 or 600; 300 when 0. Every QR module of
+	// PDF and PNG_PAGE is a whole number of its dots, and PNG's dpi is it
+	// when dpi is 0. Any other value is InvalidArgument naming the field.
+	PrinterDpi uint32 `protobuf:"varint,7,opt,name=printer_dpi,json=printerDpi,proto3" json:"printer_dpi,omitempty"`
+	// Render revoked stamps too: those of a recalled batch and serials
+	// revoked one by one. By default they are left out, and each response
+	// says how many (revoked_left_out); a batch whose every stamp is
+	// revoked is then FailedPrecondition.
+	IncludeRevoked bool `protobuf:"varint,8,opt,name=include_revoked,json=includeRevoked,proto3" json:"include_revoked,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RenderLabelsRequest) Reset() {
@@ -411,6 +424,20 @@ func (x *RenderLabelsRequest) GetImageSizeMm() float64 {
 	return 0
 }
 
+func (x *RenderLabelsRequest) GetPrinterDpi() uint32 {
+	if x != nil {
+		return x.PrinterDpi
+	}
+	return 0
+}
+
+func (x *RenderLabelsRequest) GetIncludeRevoked() bool {
+	if x != nil {
+		return x.IncludeRevoked
+	}
+	return false
+}
+
 // RenderLabelsResponse is one chunk of the file.
 type RenderLabelsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -423,9 +450,12 @@ type RenderLabelsResponse struct {
 	// Labels rendered so far.
 	LabelsDone uint32 `protobuf:"varint,4,opt,name=labels_done,json=labelsDone,proto3" json:"labels_done,omitempty"`
 	// Labels in the batch.
-	LabelsTotal   uint32 `protobuf:"varint,5,opt,name=labels_total,json=labelsTotal,proto3" json:"labels_total,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LabelsTotal uint32 `protobuf:"varint,5,opt,name=labels_total,json=labelsTotal,proto3" json:"labels_total,omitempty"`
+	// Revoked stamps of the batch left out of the file, not in
+	// labels_total: 0 with include_revoked.
+	RevokedLeftOut uint32 `protobuf:"varint,6,opt,name=revoked_left_out,json=revokedLeftOut,proto3" json:"revoked_left_out,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RenderLabelsResponse) Reset() {
@@ -493,6 +523,13 @@ func (x *RenderLabelsResponse) GetLabelsTotal() uint32 {
 	return 0
 }
 
+func (x *RenderLabelsResponse) GetRevokedLeftOut() uint32 {
+	if x != nil {
+		return x.RevokedLeftOut
+	}
+	return 0
+}
+
 var File_estamp_v1_labels_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_labels_proto_rawDesc = "" +
@@ -514,21 +551,25 @@ const file_estamp_v1_labels_proto_rawDesc = "" +
 	"\bgap_y_mm\x18\f \x01(\x01R\x06gapYMm\"\x19\n" +
 	"\x17ListLabelLayoutsRequest\"L\n" +
 	"\x18ListLabelLayoutsResponse\x120\n" +
-	"\alayouts\x18\x01 \x03(\v2\x16.estamp.v1.LabelLayoutR\alayouts\"\xd2\x01\n" +
+	"\alayouts\x18\x01 \x03(\v2\x16.estamp.v1.LabelLayoutR\alayouts\"\x9c\x02\n" +
 	"\x13RenderLabelsRequest\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12\x16\n" +
 	"\x06layout\x18\x02 \x01(\tR\x06layout\x12.\n" +
 	"\x06format\x18\x03 \x01(\x0e2\x16.estamp.v1.LabelFormatR\x06format\x12\"\n" +
 	"\rimage_size_px\x18\x04 \x01(\rR\vimageSizePx\x12\x10\n" +
 	"\x03dpi\x18\x05 \x01(\rR\x03dpi\x12\"\n" +
-	"\rimage_size_mm\x18\x06 \x01(\x01R\vimageSizeMm\"\xb0\x01\n" +
+	"\rimage_size_mm\x18\x06 \x01(\x01R\vimageSizeMm\x12\x1f\n" +
+	"\vprinter_dpi\x18\a \x01(\rR\n" +
+	"printerDpi\x12'\n" +
+	"\x0finclude_revoked\x18\b \x01(\bR\x0eincludeRevoked\"\xda\x01\n" +
 	"\x14RenderLabelsResponse\x12\x14\n" +
 	"\x05chunk\x18\x01 \x01(\fR\x05chunk\x12\x1b\n" +
 	"\tfile_name\x18\x02 \x01(\tR\bfileName\x12!\n" +
 	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x1f\n" +
 	"\vlabels_done\x18\x04 \x01(\rR\n" +
 	"labelsDone\x12!\n" +
-	"\flabels_total\x18\x05 \x01(\rR\vlabelsTotal*\x90\x01\n" +
+	"\flabels_total\x18\x05 \x01(\rR\vlabelsTotal\x12(\n" +
+	"\x10revoked_left_out\x18\x06 \x01(\rR\x0erevokedLeftOut*\x90\x01\n" +
 	"\vLabelFormat\x12\x1c\n" +
 	"\x18LABEL_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10LABEL_FORMAT_PDF\x10\x01\x12\x18\n" +
