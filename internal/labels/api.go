@@ -84,7 +84,7 @@ func LayoutsProto() *estampv1.ListLabelLayoutsResponse {
 // serials; entries of other batches, and certificate changes, are passed
 // over, so the whole list may be given.
 func FromProto(b *estampv1.Batch, p *estampv1.Product, stamps []*estampv1.Stamp, revocations []*estampv1.RevocationEntry) Batch {
-	lb := Batch{ProductName: p.GetName(), StarGrade: int(b.GetStarGrade()), Lot: b.GetLot(), Stamps: make([]Stamp, len(stamps))}
+	lb := Batch{ProductName: p.GetName(), StarGrade: int(b.GetStarGrade()), Lot: b.GetLot(), PrintedAhead: b.GetIssuedInactive(), Stamps: make([]Stamp, len(stamps))}
 	all := b.GetRevoked()
 	var ranges []*estampv1.SerialRange
 	for _, e := range revocations {

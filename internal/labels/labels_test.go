@@ -267,3 +267,37 @@ func TestSerialText(t *testing.T) {
 		}
 	}
 }
+
+// A roll printed ahead has no lot yet: its labels leave blank lines where a
+// date coder prints the lot and dates at packing, in every built-in
+// layout.
+func TestLabelsPrintedAheadLeaveSpaceForTheCoder(t *testing.T) {
+	pdftotext := needTool(t, "pdftotext")
+	r := newRenderer(t)
+	for _, name := range []string{"a4-3x8", "a4-5x13", "roll-40x30"} {
+		l, err := labels.FindLayout(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := batch(t, "Chè lam Phủ Quảng", 3)
+		b.Lot, b.PrintedAhead = "", true
+		var buf bytes.Buffer
+		if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "labels.pdf")
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(out)), " ")
+		for _, want := range []string{"Lô: " + labels.CoderBlank, "NSX/HSD: " + labels.CoderBlank, "Sê-ri: " + ocop.ShowSerial(b.Stamps[0].Serial)} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: %q missing from the label:\n%s", name, want, text)
+			}
+		}
+	}
+}

@@ -39,6 +39,10 @@ type Batch struct {
 	ProductName string
 	StarGrade   int
 	Lot         string
+	// PrintedAhead is a roll printed before packing (a batch issued
+	// without a lot): its labels leave blank space where a date coder
+	// prints the lot and dates, and packing activates them.
+	PrintedAhead bool
 	Stamps      []Stamp
 }
 

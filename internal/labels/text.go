@@ -105,17 +105,30 @@ func zeroDigits(r rune) rune {
 	return r
 }
 
+// CoderBlank is the blank a label printed ahead leaves for a date coder.
+const CoderBlank = "__________"
+
 // layText lays out the text column of geometry g for batch b with serial
 // as the serial's line: lines from the label's top-left corner.
 func (r *Renderer) layText(g Geometry, b Batch, serial string) []lineAt {
 	l := g.Layout
+	lot := []textLine{{text: "Lô: " + b.Lot, scale: 0.8, minScale: 0.8, maxLines: 2}}
+	if b.PrintedAhead {
+		// Blank lines a date coder prints into at packing.
+		lot = []textLine{
+			{text: "Lô: " + CoderBlank, scale: 0.8, minScale: 0.8, maxLines: 1, keep: true},
+			{text: "NSX/HSD: " + CoderBlank, scale: 0.8, minScale: 0.8, maxLines: 1, keep: true},
+		}
+	}
 	specs := []textLine{
 		{text: "OCOP " + strings.Repeat("★", b.StarGrade), scale: 1.15, minScale: 1.0, maxLines: 1, keep: true},
 		{text: b.ProductName, scale: 1.0, minScale: 0.8, maxLines: 3},
-		{text: "Lô: " + b.Lot, scale: 0.8, minScale: 0.8, maxLines: 2},
-		{text: serial, scale: 0.8, minScale: 0.8, maxLines: 1, keep: true, serial: true},
-		{text: ScanLine, scale: 0.7, minScale: 0.7, maxLines: 2},
 	}
+	specs = append(specs, lot...)
+	specs = append(specs,
+		textLine{text: serial, scale: 0.8, minScale: 0.8, maxLines: 1, keep: true, serial: true},
+		textLine{text: ScanLine, scale: 0.7, minScale: 0.7, maxLines: 2},
+	)
 	avail := l.LabelHeight - 2*g.pad
 	maxW := g.textW * ptPerMM
 	sum := 0.0
