@@ -32,7 +32,9 @@ func producerRoutes() []Route {
 		{Method: "GET", Path: producerBatches, Roles: producers, serve: (*Handler).batchesPage},
 		{Method: "GET", Path: producerBatches + "/new", Roles: producers, serve: (*Handler).issueForm},
 		{Method: "POST", Path: producerBatches, Roles: producers, serve: (*Handler).issueBatch},
-		{Method: "GET", Path: producerBatches + "/{batch}", Roles: producers, serve: (*Handler).batchPage},
+		// A roll printed ahead is activated from its page with the camera.
+		{Method: "GET", Path: producerBatches + "/{batch}", Roles: producers, Script: true, serve: (*Handler).batchPage},
+		{Method: "POST", Path: producerBatches + "/{batch}/activate", Roles: producers, Script: true, serve: (*Handler).activateStamps},
 		{Method: "POST", Path: producerBatches + "/{batch}/revoke", Roles: producers, serve: (*Handler).revokeStamps},
 		{Method: "GET", Path: producerBatches + "/{batch}/labels/preview", Roles: producers, serve: (*Handler).labelPreview},
 		{Method: "POST", Path: producerBatches + "/{batch}/labels", Roles: producers, serve: (*Handler).startLabels},

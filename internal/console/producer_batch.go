@@ -1,11 +1,9 @@
 package console
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -67,53 +65,21 @@ type revoked struct {
 	Count  uint64
 }
 
-// revokedOf reads the revocation list for batch id's revoked serials. The
-// list is the one record of revocations the API gives (the stamp pages
-// check it too); it has no filter by batch, so the whole list is read.
-func (h *Handler) revokedOf(rq *Request, id uint64) (revoked, error) {
+// revokedOf says which stamps of batch id are revoked, and for a roll
+// printed ahead which are activated: GetBatch reads both from the
+// store's indexes, not from the whole revocation list.
+func (h *Handler) revokedOf(rq *Request, id uint64) (revoked, []*estampv1.Activation, error) {
 	var out revoked
-	req := &estampv1.ListRevocationsRequest{PageSize: 1000}
-	for {
-		resp, err := h.api.custody.ListRevocations(rq.Ctx(), req)
-		if err != nil {
-			return out, err
-		}
-		for _, e := range resp.Entries {
-			if e.Certificate != nil || e.BatchId != id {
-				continue
-			}
-			if len(e.SerialRanges) == 0 {
-				out.Whole = true
-			}
-			for _, r := range e.SerialRanges {
-				out.Ranges = append(out.Ranges, serialRange{r.First, r.Last})
-			}
-		}
-		if resp.NextPageToken == "" {
-			break
-		}
-		req.PageToken = resp.NextPageToken
+	resp, err := h.api.issuance.GetBatch(rq.Ctx(), &estampv1.GetBatchRequest{Id: id})
+	if err != nil {
+		return out, nil, err
 	}
-	out.Ranges = mergeRanges(out.Ranges)
-	for _, r := range out.Ranges {
+	out.Whole = resp.Batch.GetRevoked()
+	for _, r := range resp.RevokedSerials {
+		out.Ranges = append(out.Ranges, serialRange{r.First, r.Last})
 		out.Count += r.Last - r.First + 1
 	}
-	return out, nil
-}
-
-// mergeRanges sorts ranges and joins those that overlap or touch: one
-// revocation's serials come in several entries.
-func mergeRanges(rs []serialRange) []serialRange {
-	slices.SortFunc(rs, func(a, b serialRange) int { return cmp.Compare(a.First, b.First) })
-	var out []serialRange
-	for _, r := range rs {
-		if n := len(out); n > 0 && r.First <= out[n-1].Last+1 {
-			out[n-1].Last = max(out[n-1].Last, r.Last)
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
+	return out, resp.Activations, nil
 }
 
 // batchData is a batch's page: what it is, its labels and its
@@ -132,6 +98,24 @@ type batchData struct {
 	Revoke string
 	Form   map[string]string
 	Errors map[string]string
+	// Activated are the activated ranges of a roll printed ahead;
+	// Activate is set when the activation form came back.
+	Activated []activatedRange
+	Activate  bool
+}
+
+// ActivateErrors are the errors of the activation form.
+func (d *batchData) ActivateErrors() map[string]string {
+	if !d.Activate {
+		return nil
+	}
+	return d.Errors
+}
+
+// activatedRange is serials of a roll printed ahead bound to a lot.
+type activatedRange struct {
+	serialRange
+	Lot, ProductionDate, ExpiryDate string
 }
 
 // ErrorsOf are the errors of the revocation form named form: the page
@@ -184,6 +168,8 @@ func (h *Handler) batchPage(rq *Request) error {
 		p.Notice = h.words.say(rq.Lang, "producer.issue.done")
 	case "recalled":
 		p.Notice = h.words.say(rq.Lang, "producer.recall.done")
+	case "activated":
+		p.Notice = h.activatedNotice(rq)
 	case "revoked":
 		n, _ := strconv.ParseUint(q.Get("n"), 10, 32)
 		p.Notice = h.fmtWords(rq, "producer.revoke.done", (&Page{rq: rq}).Num(n)) // Num needs only the language
@@ -196,7 +182,7 @@ func (h *Handler) batchData(rq *Request, b *estampv1.Batch) (*batchData, error) 
 	if err != nil {
 		return nil, err
 	}
-	rev, err := h.revokedOf(rq, b.Id)
+	rev, acts, err := h.revokedOf(rq, b.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +197,11 @@ func (h *Handler) batchData(rq *Request, b *estampv1.Batch) (*batchData, error) 
 		Batch:   h.batchRows([]*estampv1.Batch{b}, []*estampv1.Product{prod.Product})[0],
 		Product: myProductRow{Product: prod.Product, Cert: h.certBadge(rq, prod.Product.Certificate)},
 		Revoked: rev, Form: map[string]string{},
+	}
+	for _, a := range acts {
+		for _, r := range a.SerialRanges {
+			d.Activated = append(d.Activated, activatedRange{serialRange{r.First, r.Last}, a.Lot, a.ProductionDate, a.ExpiryDate})
+		}
 	}
 	for _, l := range layouts.Layouts {
 		d.Layouts = append(d.Layouts, layoutOption{l})

@@ -7,6 +7,20 @@ var producerWords = catalogue{
 	"nav.producer.batches":  {"Lô tem", "Stamp batches"},
 	"nav.producer.scans":    {"Lượt quét", "Scans"},
 
+	// Activation of a roll printed ahead.
+	"producer.printed_ahead":         {"Nhãn in sẵn, chưa có số lô", "Printed ahead, no lot yet"},
+	"producer.activate":              {"Kích hoạt nhãn khi đóng gói", "Activate labels at packing"},
+	"producer.activate.intro":        {"Nhãn in sẵn chưa có giá trị: người mua quét sẽ thấy \"Tem chưa được kích hoạt\". Khi dán nhãn lên hàng, quét nhãn đầu tiên và nhãn cuối cùng của đợt, rồi nhập số lô: mọi nhãn ở giữa được kích hoạt.", "Labels printed ahead vouch for nothing yet: a buyer who scans one sees \"Stamp not activated\". When the labels go on goods, scan the first and the last label of the run and enter the lot: every label between them is activated."},
+	"producer.activate.codes":        {"Mã của nhãn đầu và nhãn cuối", "Codes of the first and the last label"},
+	"producer.activate.codes.hint":   {"Mở camera và quét hai nhãn, hoặc dùng máy quét cầm tay; mỗi dòng một mã.", "Open the camera and scan the two labels, or use a handheld scanner; one code a line."},
+	"producer.activate.codes.needed": {"Hãy quét nhãn đầu và nhãn cuối của đợt.", "Scan the first and the last label of the run."},
+	"producer.activate.notacode":     {"Dòng %d không phải mã tem OCOP.", "Line %d is not an OCOP stamp code."},
+	"producer.activate.other":        {"Dòng %d là nhãn của lô tem %d, không phải lô này.", "Line %d is a label of batch %d, not of this one."},
+	"producer.activate.submit":       {"Kích hoạt", "Activate"},
+	"producer.activate.done":         {"Đã kích hoạt %s tem (sê-ri %s – %s).", "Activated %s stamps (serials %s – %s)."},
+	"producer.activated":             {"Đã kích hoạt", "Activated"},
+	"producer.activated.range":       {"%s – %s: số lô %s, sản xuất %s", "%s – %s: lot %s, produced %s"},
+
 	// Home.
 	"producer.home.intro":     {"Tem điện tử cho sản phẩm OCOP của bạn: phát hành lô tem, in nhãn và theo dõi lượt quét.", "E-stamps for your OCOP products: issue batches, print labels and follow the scans."},
 	"producer.count.products": {"Sản phẩm", "Products"},
