@@ -43,7 +43,7 @@ type Batch struct {
 	// without a lot): its labels leave blank space where a date coder
 	// prints the lot and dates, and packing activates them.
 	PrintedAhead bool
-	Stamps      []Stamp
+	Stamps       []Stamp
 }
 
 // ScanLine invites a consumer to scan.
