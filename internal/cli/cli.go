@@ -76,6 +76,7 @@ const synopsis = `  producers list | show ID
   issue     --product ID --inactive --quantity N [--request-id R] [--out FILE [--force]]    {inactive}
   activate  --from CODE --to CODE --lot LOT [--production-date D] [--expiry-date D]
   activate  --batch ID [--first S --last S] --lot LOT [--production-date D] [--expiry-date D]
+  events    export --product ID [--lot LOT] [--since T] [--until T] --out FILE [--force]    {events}
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]
   retailers list | show ID | add --id ... --name ... --province ... --commune ...
@@ -197,6 +198,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		"products":  a.products,
 		"issue":     a.issue,
 		"activate":  a.activate,
+		"events":    a.eventsCmd,
 		"batches":   a.batches,
 		"verify":    a.verify,
 		"keys":      a.keys,
@@ -234,7 +236,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 var commands = []string{
 	"producers list", "producers show", "producers add",
 	"products list", "products show", "products add", "products renew", "products revoke",
-	"issue", "activate",
+	"issue", "activate", "events export",
 	"batches list", "batches show", "batches revoke",
 	"verify",
 	"retailers list", "retailers show", "retailers add",

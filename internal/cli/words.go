@@ -288,6 +288,7 @@ func (a *app) usageText() string {
 // usageNotes are the notes of synopsis.
 var usageNotes = map[string]words{
 	"intake":   {"mỗi dòng một mã, như máy quét gõ", "codes one per line, as a scanner types them"},
+	"events":   {"sự kiện truy xuất nguồn gốc EPCIS 2.0 (JSON-LD)", "traceability events as EPCIS 2.0 (JSON-LD)"},
 	"inactive": {"cuộn nhãn in sẵn, chưa có số lô: kích hoạt khi đóng gói", "a roll printed ahead, without a lot: activate it at packing"},
 	"sync":     {"lưu khóa và danh sách thu hồi cho verify --offline", "cache keys and revocations for verify --offline"},
 	"accounts": {"tài khoản bảng điều khiển của từng người", "people's console accounts"},
@@ -351,6 +352,8 @@ var (
 	sayActivateNotACode    = words{"--%s không phải mã tem OCOP", "--%s is not an OCOP stamp code"}
 	sayActivated           = words{"Đã kích hoạt %d tem của lô tem %d (sê-ri %s – %s) cho số lô %s.", "Activated %d stamps of batch %d (serials %s – %s) for lot %s."}
 	sayIssueInactive       = words{"--inactive phát hành cuộn nhãn chưa có số lô: không dùng cùng --%s", "--inactive issues a roll without a lot: not with --%s"}
+	sayBadMoment           = words{"--%s %q: cần thời điểm RFC 3339 (2026-11-20T00:00:00+07:00) hoặc ngày YYYY-MM-DD", "--%s %q: want an RFC 3339 time (2026-11-20T00:00:00+07:00) or a day YYYY-MM-DD"}
+	sayEventsWritten       = words{"Đã ghi sự kiện EPCIS 2.0 vào %s (%d byte).", "Wrote the EPCIS 2.0 events to %s (%d bytes)."}
 	sayIssueNeeds          = words{"issue cần --%s (estamp issue --product MÃ --lot SỐ-LÔ --quantity N)", "issue needs --%s (estamp issue --product ID --lot LOT --quantity N)"}
 	sayQuantityTooLarge    = words{"--quantity %d quá lớn", "--quantity %d is too large"}
 	sayBatchesNeedProduct  = words{"batches list cần --product MÃ-SẢN-PHẨM", "batches list needs --product ID"}

@@ -3,59 +3,13 @@ package epcis_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/ocopvn/estamp/internal/epcis/epcistest"
 )
-
-// schemaFile is GS1's EPCIS 2.0 JSON Schema, vendored with its licence
-// and source in testdata/epcis-2.0/README.md.
-const (
-	schemaFile = "testdata/epcis-2.0/EPCIS-JSON-Schema.json"
-	schemaID   = "https://gs1.github.io/EPCIS/EPCIS-JSON-Schema.json"
-)
-
-// noFetch refuses every URL: the schema is one inlined draft-07 file and
-// the draft-07 meta-schema is built into the library, so a test that
-// wanted the network would be validating against something else.
-type noFetch struct{}
-
-func (noFetch) Load(url string) (any, error) {
-	return nil, fmt.Errorf("refusing to fetch %s: tests use the vendored schema only", url)
-}
-
-// negativeLookahead is a pattern ^(?!X): the schema writes two of them to
-// refuse CBV URNs where bare words belong, and Go's regexp has no
-// lookahead.
-var negativeLookahead = regexp.MustCompile(`^\^\(\?!(.*)\)$`)
-
-type notMatching struct {
-	pattern string
-	x       *regexp.Regexp
-}
-
-func (n notMatching) MatchString(s string) bool { return !n.x.MatchString(s) }
-func (n notMatching) String() string            { return n.pattern }
-
-// schemaRegexp compiles the schema's patterns with Go's regexp, reading
-// ^(?!X) as "^X does not match", which is what it means when X has no
-// lookaround of its own; anything else Go cannot compile is an error, so
-// a new kind of pattern in a newer schema cannot pass unnoticed.
-func schemaRegexp(pattern string) (jsonschema.Regexp, error) {
-	if m := negativeLookahead.FindStringSubmatch(pattern); m != nil && !strings.Contains(m[1], "(?") {
-		x, err := regexp.Compile(`^(?:` + m[1] + `)`)
-		if err != nil {
-			return nil, err
-		}
-		return notMatching{pattern, x}, nil
-	}
-	return regexp.Compile(pattern)
-}
 
 // compileSchema returns GS1's schema, with formats (uri, date-time)
 // asserted.
@@ -63,63 +17,26 @@ func compileSchema(t testing.TB) *jsonschema.Schema {
 	return compile(t, false)
 }
 
-// compile returns GS1's schema; with blankNodes, its "uri" format also
-// takes JSON-LD blank node identifiers (_:name). The schema writes "uri"
-// for JSON-LD @id values, which may be blank nodes, and GS1's example
-// names its document "_:document1"; estamp's documents have no blank
-// nodes and are held to the strict format.
+// compile returns GS1's schema; with blankNodes, "uri" also takes JSON-LD
+// blank nodes (epcistest.Compile).
 func compile(t testing.TB, blankNodes bool) *jsonschema.Schema {
 	t.Helper()
-	raw, err := os.ReadFile(schemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.UseLoader(noFetch{})
-	c.UseRegexpEngine(schemaRegexp)
-	c.AssertFormat()
-	if blankNodes {
-		c.RegisterFormat(&jsonschema.Format{Name: "uri", Validate: uriOrBlankNode})
-	}
-	if err := c.AddResource(schemaID, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(schemaID)
+	sch, err := epcistest.Compile(blankNodes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sch
 }
 
-func uriOrBlankNode(v any) error {
-	s, ok := v.(string)
-	if !ok || len(s) > 2 && strings.HasPrefix(s, "_:") {
-		return nil
-	}
-	if u, err := url.Parse(s); err != nil || !u.IsAbs() {
-		return fmt.Errorf("%q is neither an absolute URI nor a blank node", s)
-	}
-	return nil
-}
+func validate(sch *jsonschema.Schema, doc []byte) error { return epcistest.Validate(sch, doc) }
 
-// validate reports why doc is not a valid EPCIS 2.0 document, or nil.
-func validate(sch *jsonschema.Schema, doc []byte) error {
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		return err
-	}
-	return sch.Validate(v)
-}
+var schemaRegexp = epcistest.Regexp
 
 // GS1's own example must pass: a validator set up to refuse it would make
 // every other test here pass or fail for the wrong reason.
 func TestSchemaAcceptsGS1Example(t *testing.T) {
 	sch := compile(t, true)
-	doc, err := os.ReadFile("testdata/epcis-2.0/Example-ObjectEventWithDigitalLink.jsonld")
+	doc, err := bytes.Clone(epcistest.Example), error(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +50,7 @@ func TestSchemaAcceptsGS1Example(t *testing.T) {
 // format, which would pass silently if patterns or formats were ignored.
 func TestSchemaRefuses(t *testing.T) {
 	sch := compile(t, true)
-	example, err := os.ReadFile("testdata/epcis-2.0/Example-ObjectEventWithDigitalLink.jsonld")
+	example, err := bytes.Clone(epcistest.Example), error(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +81,7 @@ func TestSchemaRefuses(t *testing.T) {
 // Held to the strict "uri" format, GS1's example fails on its blank node
 // id and nothing else: formats are asserted for estamp's documents.
 func TestSchemaStrictURI(t *testing.T) {
-	doc, err := os.ReadFile("testdata/epcis-2.0/Example-ObjectEventWithDigitalLink.jsonld")
+	doc, err := bytes.Clone(epcistest.Example), error(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

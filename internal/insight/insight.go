@@ -58,14 +58,15 @@ type Store interface {
 // Service implements estampv1.InsightServiceServer.
 type Service struct {
 	estampv1.UnimplementedInsightServiceServer
-	store Store
-	now   func() time.Time
+	store  Store
+	events Events
+	now    func() time.Time
 }
 
-// New returns the service; now is the clock, whose day in Vietnam ends
-// every daily series.
-func New(st Store, now func() time.Time) *Service {
-	return &Service{store: st, now: now}
+// New returns the service; events writes traceability exports; now is the
+// clock, whose day in Vietnam ends every daily series.
+func New(st Store, events Events, now func() time.Time) *Service {
+	return &Service{store: st, events: events, now: now}
 }
 
 // window is the days of a daily series ending today: `days` of them, 0

@@ -59,7 +59,7 @@ func TestOverviewCertificatesDue(t *testing.T) {
 		certified("REVOKED-EXPIRED", "2025-01-01", true),
 		{Id: "NO-CERTIFICATE", ProducerId: "P", StarGrade: 2},
 	}}
-	o, err := insight.New(st, func() time.Time { return now }).GetOverview(context.Background(), &estampv1.GetOverviewRequest{})
+	o, err := insight.New(st, nil, func() time.Time { return now }).GetOverview(context.Background(), &estampv1.GetOverviewRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestDailySeriesWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		st := &overviewOnly{}
-		o, err := insight.New(st, func() time.Time { return now }).GetOverview(context.Background(), &estampv1.GetOverviewRequest{Days: tt.days})
+		o, err := insight.New(st, nil, func() time.Time { return now }).GetOverview(context.Background(), &estampv1.GetOverviewRequest{Days: tt.days})
 		var inv *ocop.InvalidError
 		switch {
 		case tt.wantErr:

@@ -170,6 +170,9 @@ var rules = map[string]rule{
 	estampv1.IssuanceService_ListBatches_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
 		return productOwner(ctx, o, req.(*estampv1.ListBatchesRequest).GetProductId())
 	}},
+	estampv1.InsightService_ExportEvents_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
+		return productOwner(ctx, o, req.(*estampv1.ExportEventsRequest).GetProductId())
+	}},
 	estampv1.IssuanceService_ActivateStamps_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
 		return batchOwner(ctx, o, req.(*estampv1.ActivateStampsRequest).GetBatchId())
 	}},

@@ -210,6 +210,14 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.Issuance.ListBatches(ctx, &estampv1.ListBatchesRequest{ProductId: "NEM-CHUA"})
 			return err
 		}},
+		{method: "InsightService/ExportEvents", allowed: owners, call: func(ctx context.Context, c clients) error {
+			stream, err := c.Insight.ExportEvents(ctx, &estampv1.ExportEventsRequest{ProductId: mine.Batch.ProductId})
+			if err != nil {
+				return err
+			}
+			_, err = stream.Recv()
+			return err
+		}},
 		{method: "IssuanceService/ActivateStamps", allowed: owners, call: func(ctx context.Context, c clients) error {
 			_, err := c.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id, Lot: "L1"})
 			return err

@@ -30,6 +30,7 @@ import (
 	"github.com/ocopvn/estamp/internal/console"
 	"github.com/ocopvn/estamp/internal/custody"
 	"github.com/ocopvn/estamp/internal/insight"
+	"github.com/ocopvn/estamp/internal/trace"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
@@ -252,9 +253,14 @@ func New(cfg Config) (_ *Server, err error) {
 	if cfg.Passwords == (account.Params{}) {
 		cfg.Passwords = account.DefaultParams
 	}
+	exporter, err := trace.New(st, iss, cfg.BaseURL, cfg.Now)
+	if err != nil {
+		rec.Close()
+		return nil, err
+	}
 	svc := services{
 		registry: reg, issuance: iss, verification: counted, labels: printing.New(iss, st, st, renderer), custody: cust,
-		insight: insight.New(st, cfg.Now),
+		insight: insight.New(st, exporter, cfg.Now),
 	}
 	office := admin.New(st, ring, ver, admin.KeyFiles{Dir: KeyDir(cfg.DataDir), Passphrase: cfg.KeyPassphrase, Rand: cfg.Rand}, cfg.Passwords, cfg.Now)
 	svc.admin = office
@@ -305,6 +311,7 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
+	mux.Handle(EventsPath, eventsHandler{conn})
 	mux.Handle("/", pages)
 	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
 }
@@ -314,7 +321,7 @@ func New(cfg Config) (_ *Server, err error) {
 // where a code the address rule refuses would turn genuine.
 func unclean(mux *http.ServeMux, pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, console.Prefix) || r.URL.Path+"/" == console.Prefix {
+		if strings.HasPrefix(r.URL.Path, console.Prefix) || r.URL.Path+"/" == console.Prefix || r.URL.Path == EventsPath {
 			mux.ServeHTTP(w, r)
 			return
 		}

@@ -1741,6 +1741,126 @@ func (x *GetDeliveryResponse) GetDelivery() *Delivery {
 	return nil
 }
 
+// ExportEventsRequest selects the events to export.
+type ExportEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The product whose stamps' events to export; required.
+	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Only stamps bound to this lot (số lô), when set.
+	Lot string `protobuf:"bytes,2,opt,name=lot,proto3" json:"lot,omitempty"`
+	// Only events at or after this time, when set.
+	SinceTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since_time,json=sinceTime,proto3" json:"since_time,omitempty"`
+	// Only events before this time, when set.
+	UntilTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=until_time,json=untilTime,proto3" json:"until_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportEventsRequest) Reset() {
+	*x = ExportEventsRequest{}
+	mi := &file_estamp_v1_insight_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportEventsRequest) ProtoMessage() {}
+
+func (x *ExportEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_insight_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportEventsRequest.ProtoReflect.Descriptor instead.
+func (*ExportEventsRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_insight_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ExportEventsRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ExportEventsRequest) GetLot() string {
+	if x != nil {
+		return x.Lot
+	}
+	return ""
+}
+
+func (x *ExportEventsRequest) GetSinceTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SinceTime
+	}
+	return nil
+}
+
+func (x *ExportEventsRequest) GetUntilTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UntilTime
+	}
+	return nil
+}
+
+// ExportEventsResponse is one chunk of the EPCIS document; the chunks in
+// order are the document.
+type ExportEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Up to 256 KiB of the document's bytes (UTF-8 JSON-LD).
+	Chunk         []byte `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportEventsResponse) Reset() {
+	*x = ExportEventsResponse{}
+	mi := &file_estamp_v1_insight_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportEventsResponse) ProtoMessage() {}
+
+func (x *ExportEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_insight_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportEventsResponse.ProtoReflect.Descriptor instead.
+func (*ExportEventsResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_insight_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ExportEventsResponse) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
 var File_estamp_v1_insight_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_insight_proto_rawDesc = "" +
@@ -1907,11 +2027,21 @@ const file_estamp_v1_insight_proto_rawDesc = "" +
 	"\vdelivery_id\x18\x02 \x01(\x04R\n" +
 	"deliveryId\"F\n" +
 	"\x13GetDeliveryResponse\x12/\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x13.estamp.v1.DeliveryR\bdelivery*]\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x13.estamp.v1.DeliveryR\bdelivery\"\xbc\x01\n" +
+	"\x13ExportEventsRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x10\n" +
+	"\x03lot\x18\x02 \x01(\tR\x03lot\x129\n" +
+	"\n" +
+	"since_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tsinceTime\x129\n" +
+	"\n" +
+	"until_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tuntilTime\",\n" +
+	"\x14ExportEventsResponse\x12\x14\n" +
+	"\x05chunk\x18\x01 \x01(\fR\x05chunk*]\n" +
 	"\bFlagKind\x12\x19\n" +
 	"\x15FLAG_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FLAG_KIND_MANY_SCANS\x10\x01\x12\x1c\n" +
-	"\x18FLAG_KIND_SUSPECTED_COPY\x10\x022\xea\x03\n" +
+	"\x18FLAG_KIND_SUSPECTED_COPY\x10\x022\xbd\x04\n" +
 	"\x0eInsightService\x12L\n" +
 	"\vGetOverview\x12\x1d.estamp.v1.GetOverviewRequest\x1a\x1e.estamp.v1.GetOverviewResponse\x12R\n" +
 	"\rGetScanReport\x12\x1f.estamp.v1.GetScanReportRequest\x1a .estamp.v1.GetScanReportResponse\x12F\n" +
@@ -1919,7 +2049,8 @@ const file_estamp_v1_insight_proto_rawDesc = "" +
 	"\n" +
 	"ReviewFlag\x12\x1c.estamp.v1.ReviewFlagRequest\x1a\x1d.estamp.v1.ReviewFlagResponse\x12U\n" +
 	"\x0eListDeliveries\x12 .estamp.v1.ListDeliveriesRequest\x1a!.estamp.v1.ListDeliveriesResponse\x12L\n" +
-	"\vGetDelivery\x12\x1d.estamp.v1.GetDeliveryRequest\x1a\x1e.estamp.v1.GetDeliveryResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\vGetDelivery\x12\x1d.estamp.v1.GetDeliveryRequest\x1a\x1e.estamp.v1.GetDeliveryResponse\x12Q\n" +
+	"\fExportEvents\x12\x1e.estamp.v1.ExportEventsRequest\x1a\x1f.estamp.v1.ExportEventsResponse0\x01B1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_insight_proto_rawDescOnce sync.Once
@@ -1934,7 +2065,7 @@ func file_estamp_v1_insight_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_insight_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_estamp_v1_insight_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_estamp_v1_insight_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_estamp_v1_insight_proto_goTypes = []any{
 	(FlagKind)(0),                  // 0: estamp.v1.FlagKind
 	(*GetOverviewRequest)(nil),     // 1: estamp.v1.GetOverviewRequest
@@ -1957,52 +2088,58 @@ var file_estamp_v1_insight_proto_goTypes = []any{
 	(*ListDeliveriesResponse)(nil), // 18: estamp.v1.ListDeliveriesResponse
 	(*GetDeliveryRequest)(nil),     // 19: estamp.v1.GetDeliveryRequest
 	(*GetDeliveryResponse)(nil),    // 20: estamp.v1.GetDeliveryResponse
-	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
-	(*VerdictCount)(nil),           // 22: estamp.v1.VerdictCount
-	(IntakeVerdict)(0),             // 23: estamp.v1.IntakeVerdict
+	(*ExportEventsRequest)(nil),    // 21: estamp.v1.ExportEventsRequest
+	(*ExportEventsResponse)(nil),   // 22: estamp.v1.ExportEventsResponse
+	(*timestamppb.Timestamp)(nil),  // 23: google.protobuf.Timestamp
+	(*VerdictCount)(nil),           // 24: estamp.v1.VerdictCount
+	(IntakeVerdict)(0),             // 25: estamp.v1.IntakeVerdict
 }
 var file_estamp_v1_insight_proto_depIdxs = []int32{
 	3,  // 0: estamp.v1.GetOverviewResponse.grades:type_name -> estamp.v1.GradeCount
 	4,  // 1: estamp.v1.GetOverviewResponse.expiring_certificates:type_name -> estamp.v1.CertificateDue
 	4,  // 2: estamp.v1.GetOverviewResponse.expired_certificates:type_name -> estamp.v1.CertificateDue
 	2,  // 3: estamp.v1.GetOverviewResponse.days:type_name -> estamp.v1.DayCount
-	21, // 4: estamp.v1.BatchScans.issue_time:type_name -> google.protobuf.Timestamp
-	21, // 5: estamp.v1.ShopReceipt.first_receive_time:type_name -> google.protobuf.Timestamp
-	21, // 6: estamp.v1.ShopReceipt.last_receive_time:type_name -> google.protobuf.Timestamp
+	23, // 4: estamp.v1.BatchScans.issue_time:type_name -> google.protobuf.Timestamp
+	23, // 5: estamp.v1.ShopReceipt.first_receive_time:type_name -> google.protobuf.Timestamp
+	23, // 6: estamp.v1.ShopReceipt.last_receive_time:type_name -> google.protobuf.Timestamp
 	2,  // 7: estamp.v1.GetScanReportResponse.days:type_name -> estamp.v1.DayCount
 	7,  // 8: estamp.v1.GetScanReportResponse.batches:type_name -> estamp.v1.BatchScans
 	10, // 9: estamp.v1.GetScanReportResponse.flags:type_name -> estamp.v1.Flag
 	8,  // 10: estamp.v1.GetScanReportResponse.shops:type_name -> estamp.v1.ShopReceipt
 	0,  // 11: estamp.v1.Flag.kinds:type_name -> estamp.v1.FlagKind
-	21, // 12: estamp.v1.Flag.first_time:type_name -> google.protobuf.Timestamp
-	21, // 13: estamp.v1.Flag.latest_time:type_name -> google.protobuf.Timestamp
-	21, // 14: estamp.v1.Flag.review_time:type_name -> google.protobuf.Timestamp
+	23, // 12: estamp.v1.Flag.first_time:type_name -> google.protobuf.Timestamp
+	23, // 13: estamp.v1.Flag.latest_time:type_name -> google.protobuf.Timestamp
+	23, // 14: estamp.v1.Flag.review_time:type_name -> google.protobuf.Timestamp
 	10, // 15: estamp.v1.ListFlagsResponse.flags:type_name -> estamp.v1.Flag
 	10, // 16: estamp.v1.ReviewFlagResponse.flag:type_name -> estamp.v1.Flag
-	21, // 17: estamp.v1.Delivery.receive_time:type_name -> google.protobuf.Timestamp
-	22, // 18: estamp.v1.Delivery.verdicts:type_name -> estamp.v1.VerdictCount
+	23, // 17: estamp.v1.Delivery.receive_time:type_name -> google.protobuf.Timestamp
+	24, // 18: estamp.v1.Delivery.verdicts:type_name -> estamp.v1.VerdictCount
 	17, // 19: estamp.v1.Delivery.problems:type_name -> estamp.v1.DeliveryProblem
-	23, // 20: estamp.v1.DeliveryProblem.verdict:type_name -> estamp.v1.IntakeVerdict
-	21, // 21: estamp.v1.DeliveryProblem.other_receive_time:type_name -> google.protobuf.Timestamp
+	25, // 20: estamp.v1.DeliveryProblem.verdict:type_name -> estamp.v1.IntakeVerdict
+	23, // 21: estamp.v1.DeliveryProblem.other_receive_time:type_name -> google.protobuf.Timestamp
 	16, // 22: estamp.v1.ListDeliveriesResponse.deliveries:type_name -> estamp.v1.Delivery
 	16, // 23: estamp.v1.GetDeliveryResponse.delivery:type_name -> estamp.v1.Delivery
-	1,  // 24: estamp.v1.InsightService.GetOverview:input_type -> estamp.v1.GetOverviewRequest
-	6,  // 25: estamp.v1.InsightService.GetScanReport:input_type -> estamp.v1.GetScanReportRequest
-	11, // 26: estamp.v1.InsightService.ListFlags:input_type -> estamp.v1.ListFlagsRequest
-	13, // 27: estamp.v1.InsightService.ReviewFlag:input_type -> estamp.v1.ReviewFlagRequest
-	15, // 28: estamp.v1.InsightService.ListDeliveries:input_type -> estamp.v1.ListDeliveriesRequest
-	19, // 29: estamp.v1.InsightService.GetDelivery:input_type -> estamp.v1.GetDeliveryRequest
-	5,  // 30: estamp.v1.InsightService.GetOverview:output_type -> estamp.v1.GetOverviewResponse
-	9,  // 31: estamp.v1.InsightService.GetScanReport:output_type -> estamp.v1.GetScanReportResponse
-	12, // 32: estamp.v1.InsightService.ListFlags:output_type -> estamp.v1.ListFlagsResponse
-	14, // 33: estamp.v1.InsightService.ReviewFlag:output_type -> estamp.v1.ReviewFlagResponse
-	18, // 34: estamp.v1.InsightService.ListDeliveries:output_type -> estamp.v1.ListDeliveriesResponse
-	20, // 35: estamp.v1.InsightService.GetDelivery:output_type -> estamp.v1.GetDeliveryResponse
-	30, // [30:36] is the sub-list for method output_type
-	24, // [24:30] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	23, // 24: estamp.v1.ExportEventsRequest.since_time:type_name -> google.protobuf.Timestamp
+	23, // 25: estamp.v1.ExportEventsRequest.until_time:type_name -> google.protobuf.Timestamp
+	1,  // 26: estamp.v1.InsightService.GetOverview:input_type -> estamp.v1.GetOverviewRequest
+	6,  // 27: estamp.v1.InsightService.GetScanReport:input_type -> estamp.v1.GetScanReportRequest
+	11, // 28: estamp.v1.InsightService.ListFlags:input_type -> estamp.v1.ListFlagsRequest
+	13, // 29: estamp.v1.InsightService.ReviewFlag:input_type -> estamp.v1.ReviewFlagRequest
+	15, // 30: estamp.v1.InsightService.ListDeliveries:input_type -> estamp.v1.ListDeliveriesRequest
+	19, // 31: estamp.v1.InsightService.GetDelivery:input_type -> estamp.v1.GetDeliveryRequest
+	21, // 32: estamp.v1.InsightService.ExportEvents:input_type -> estamp.v1.ExportEventsRequest
+	5,  // 33: estamp.v1.InsightService.GetOverview:output_type -> estamp.v1.GetOverviewResponse
+	9,  // 34: estamp.v1.InsightService.GetScanReport:output_type -> estamp.v1.GetScanReportResponse
+	12, // 35: estamp.v1.InsightService.ListFlags:output_type -> estamp.v1.ListFlagsResponse
+	14, // 36: estamp.v1.InsightService.ReviewFlag:output_type -> estamp.v1.ReviewFlagResponse
+	18, // 37: estamp.v1.InsightService.ListDeliveries:output_type -> estamp.v1.ListDeliveriesResponse
+	20, // 38: estamp.v1.InsightService.GetDelivery:output_type -> estamp.v1.GetDeliveryResponse
+	22, // 39: estamp.v1.InsightService.ExportEvents:output_type -> estamp.v1.ExportEventsResponse
+	33, // [33:40] is the sub-list for method output_type
+	26, // [26:33] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_insight_proto_init() }
@@ -2017,7 +2154,7 @@ func file_estamp_v1_insight_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_insight_proto_rawDesc), len(file_estamp_v1_insight_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	InsightService_ReviewFlag_FullMethodName     = "/estamp.v1.InsightService/ReviewFlag"
 	InsightService_ListDeliveries_FullMethodName = "/estamp.v1.InsightService/ListDeliveries"
 	InsightService_GetDelivery_FullMethodName    = "/estamp.v1.InsightService/GetDelivery"
+	InsightService_ExportEvents_FullMethodName   = "/estamp.v1.InsightService/ExportEvents"
 )
 
 // InsightServiceClient is the client API for InsightService service.
@@ -56,6 +57,14 @@ type InsightServiceClient interface {
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 	// GetDelivery returns one delivery of a retailer with its problem rows.
 	GetDelivery(ctx context.Context, in *GetDeliveryRequest, opts ...grpc.CallOption) (*GetDeliveryResponse, error)
+	// ExportEvents writes the traceability events of a product's stamps as
+	// one GS1 EPCIS 2.0 document (JSON-LD): commissioning when labels went on
+	// goods (issuance with a lot, or activation), receiving at shops'
+	// intake, retail selling, recalls and revocations; of one lot when lot
+	// is set, within [since_time, until_time) when those are. The document
+	// comes in chunks; docs/epcis.md maps each step and names the
+	// identifiers.
+	ExportEvents(ctx context.Context, in *ExportEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportEventsResponse], error)
 }
 
 type insightServiceClient struct {
@@ -126,6 +135,25 @@ func (c *insightServiceClient) GetDelivery(ctx context.Context, in *GetDeliveryR
 	return out, nil
 }
 
+func (c *insightServiceClient) ExportEvents(ctx context.Context, in *ExportEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportEventsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InsightService_ServiceDesc.Streams[0], InsightService_ExportEvents_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportEventsRequest, ExportEventsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InsightService_ExportEventsClient = grpc.ServerStreamingClient[ExportEventsResponse]
+
 // InsightServiceServer is the server API for InsightService service.
 // All implementations must embed UnimplementedInsightServiceServer
 // for forward compatibility.
@@ -155,6 +183,14 @@ type InsightServiceServer interface {
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	// GetDelivery returns one delivery of a retailer with its problem rows.
 	GetDelivery(context.Context, *GetDeliveryRequest) (*GetDeliveryResponse, error)
+	// ExportEvents writes the traceability events of a product's stamps as
+	// one GS1 EPCIS 2.0 document (JSON-LD): commissioning when labels went on
+	// goods (issuance with a lot, or activation), receiving at shops'
+	// intake, retail selling, recalls and revocations; of one lot when lot
+	// is set, within [since_time, until_time) when those are. The document
+	// comes in chunks; docs/epcis.md maps each step and names the
+	// identifiers.
+	ExportEvents(*ExportEventsRequest, grpc.ServerStreamingServer[ExportEventsResponse]) error
 	mustEmbedUnimplementedInsightServiceServer()
 }
 
@@ -182,6 +218,9 @@ func (UnimplementedInsightServiceServer) ListDeliveries(context.Context, *ListDe
 }
 func (UnimplementedInsightServiceServer) GetDelivery(context.Context, *GetDeliveryRequest) (*GetDeliveryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDelivery not implemented")
+}
+func (UnimplementedInsightServiceServer) ExportEvents(*ExportEventsRequest, grpc.ServerStreamingServer[ExportEventsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportEvents not implemented")
 }
 func (UnimplementedInsightServiceServer) mustEmbedUnimplementedInsightServiceServer() {}
 func (UnimplementedInsightServiceServer) testEmbeddedByValue()                        {}
@@ -312,6 +351,17 @@ func _InsightService_GetDelivery_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InsightService_ExportEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportEventsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(InsightServiceServer).ExportEvents(m, &grpc.GenericServerStream[ExportEventsRequest, ExportEventsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InsightService_ExportEventsServer = grpc.ServerStreamingServer[ExportEventsResponse]
+
 // InsightService_ServiceDesc is the grpc.ServiceDesc for InsightService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -344,6 +394,12 @@ var InsightService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _InsightService_GetDelivery_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ExportEvents",
+			Handler:       _InsightService_ExportEvents_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "estamp/v1/insight.proto",
 }

@@ -1,0 +1,181 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/epcis/epcistest"
+)
+
+// exportEvents reads a product's EPCIS document over gRPC.
+func (e *env) exportEvents(t testing.TB, req *estampv1.ExportEventsRequest) []byte {
+	t.Helper()
+	stream, err := e.Insight.ExportEvents(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc bytes.Buffer
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return doc.Bytes()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Write(msg.Chunk)
+	}
+}
+
+// epcisEvent is what the test reads of an exported event.
+type epcisEvent struct {
+	EventTime   string   `json:"eventTime"`
+	EventID     string   `json:"eventID"`
+	Action      string   `json:"action"`
+	BizStep     string   `json:"bizStep"`
+	Disposition string   `json:"disposition"`
+	EPCList     []string `json:"epcList"`
+	ReadPoint   struct {
+		ID string `json:"id"`
+	} `json:"readPoint"`
+	ILMD map[string]string `json:"ilmd"`
+}
+
+func eventsOf(t testing.TB, doc []byte) []epcisEvent {
+	t.Helper()
+	sch, err := epcistest.Compile(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := epcistest.Validate(sch, doc); err != nil {
+		t.Fatalf("the export is not a valid EPCIS 2.0 document: %v\n%s", err, doc)
+	}
+	var d struct {
+		Body struct {
+			Events []epcisEvent `json:"eventList"`
+		} `json:"epcisBody"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Body.Events
+}
+
+// A roll printed ahead, from issuance to a shop: NOT_ACTIVATED on every
+// transport until packing activates serials 1–50 by their first and last
+// label; those are GENUINE with the lot, 51+ are not; a shop receives
+// them; the lot's EPCIS export validates against GS1's schema and holds
+// commissioning at activation and receiving at intake, with their times,
+// places and identifiers. The export is the same over HTTP with the
+// token, and refused without it.
+func TestStampLifeFromRollToShop(t *testing.T) {
+	e := start(t)
+	e.seedRegistry(t)
+	e.retailer(t, "SHOP-A")
+	ctx := context.Background()
+	roll := e.issueInactive(t, "NEM-CHUA", 60, "roll")
+	hs := httptest.NewServer(e.srv.HTTP)
+	defer hs.Close()
+
+	if v := e.verify(t, roll.Stamps[0].Code); v.Verdict != estampv1.Verdict_VERDICT_NOT_ACTIVATED || v.Product != nil {
+		t.Errorf("before activation: %v, product shown: %v", v.Verdict, v.Product != nil)
+	}
+	if p := get(t, hs.URL+path(roll.Stamps[0].Code)); !strings.Contains(p.body, "Tem chưa được kích hoạt") {
+		t.Errorf("the page of a label never activated:\n%s", p.body)
+	}
+	if r := e.receive(t, "SHOP-A", roll.Stamps[0].Code); r.Items[0].Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ACTIVATED {
+		t.Errorf("intake of a label never activated: %v", r.Items[0].Verdict)
+	}
+
+	activatedAt := e.clock.Now()
+	resp, err := e.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id,
+		FirstSerial: roll.Stamps[0].Serial, LastSerial: roll.Stamps[49].Serial, Lot: "L-DONG-GOI", ProductionDate: "2026-11-27", ExpiryDate: "2027-05-27"})
+	if err != nil || resp.ActivatedCount != 50 {
+		t.Fatalf("activate: %v, %v", resp, err)
+	}
+	for i, want := range map[int]estampv1.Verdict{0: estampv1.Verdict_VERDICT_GENUINE, 49: estampv1.Verdict_VERDICT_GENUINE, 50: estampv1.Verdict_VERDICT_NOT_ACTIVATED, 59: estampv1.Verdict_VERDICT_NOT_ACTIVATED} {
+		v := e.verify(t, roll.Stamps[i].Code)
+		if v.Verdict != want {
+			t.Errorf("label %d: %v, want %v", i+1, v.Verdict, want)
+		}
+		if want == estampv1.Verdict_VERDICT_GENUINE && (v.Batch.GetLot() != "L-DONG-GOI" || v.Batch.GetProductionDate() != "2026-11-27" || v.Batch.GetExpiryDate() != "2027-05-27") {
+			t.Errorf("label %d shows lot %q, %s, %s", i+1, v.Batch.GetLot(), v.Batch.GetProductionDate(), v.Batch.GetExpiryDate())
+		}
+	}
+	// Refusals: another lot for activated labels, a revoked label.
+	if _, err := e.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id, FirstSerial: roll.Stamps[40].Serial, LastSerial: roll.Stamps[55].Serial, Lot: "KHAC"}); err == nil || !strings.Contains(err.Error(), "already activated with lot L-DONG-GOI") {
+		t.Errorf("overlapping activation with another lot: %v", err)
+	}
+	if _, err := e.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: someStamps(roll.Stamps[59].Serial), Reason: "mất"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id, FirstSerial: roll.Stamps[50].Serial, LastSerial: roll.Stamps[59].Serial, Lot: "L-DONG-GOI"}); err == nil || !strings.Contains(err.Error(), "is revoked and cannot be activated") {
+		t.Errorf("activation over a revoked label: %v", err)
+	}
+
+	e.clock.Set(activatedAt.Add(2 * time.Hour))
+	receivedAt := e.clock.Now()
+	codes := []string{roll.Stamps[0].Code, roll.Stamps[1].Code}
+	if r := e.receive(t, "SHOP-A", codes...); r.Items[0].Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED {
+		t.Fatalf("intake after activation: %v", r.Items[0].Verdict)
+	}
+
+	doc := e.exportEvents(t, &estampv1.ExportEventsRequest{ProductId: "NEM-CHUA", Lot: "L-DONG-GOI"})
+	events := eventsOf(t, doc)
+	stampURL := strings.ToUpper(roll.Stamps[0].Code) // the stamp's own URL: the product has no GTIN
+	var steps []string
+	for _, ev := range events {
+		steps = append(steps, ev.BizStep)
+		if !strings.HasPrefix(ev.EventID, "ni:///sha-256;") {
+			t.Errorf("event id %q is not a CBV event hash", ev.EventID)
+		}
+		switch ev.BizStep {
+		case "commissioning":
+			if ev.Action != "ADD" || len(ev.EPCList) != 50 || ev.EventTime != activatedAt.UTC().Format("2006-01-02T15:04:05.000Z") ||
+				ev.ILMD["cbvmda:lotNumber"] != "L-DONG-GOI" || !strings.HasSuffix(ev.ReadPoint.ID, "/epcis/loc/producer/HTX-NEM-CHUA") {
+				t.Errorf("commissioning: %+v", ev)
+			}
+			if ev.EPCList[0] != stampURL && ev.EPCList[0] != roll.Stamps[0].Code {
+				t.Errorf("commissioning names the first stamp %q, want its URL %q", ev.EPCList[0], roll.Stamps[0].Code)
+			}
+		case "receiving":
+			if ev.Action != "OBSERVE" || len(ev.EPCList) != 2 || ev.EventTime != receivedAt.UTC().Format("2006-01-02T15:04:05.000Z") ||
+				!strings.HasSuffix(ev.ReadPoint.ID, "/epcis/loc/retailer/SHOP-A") {
+				t.Errorf("receiving: %+v", ev)
+			}
+		}
+	}
+	if strings.Join(steps, " ") != "commissioning receiving" {
+		t.Errorf("events %v, want commissioning then receiving", steps)
+	}
+
+	// The same document over HTTP with the office's token; refused without.
+	req, _ := http.NewRequest(http.MethodGet, hs.URL+"/epcis/events?product=NEM-CHUA&lot=L-DONG-GOI", nil)
+	req.Header.Set("Authorization", "Bearer "+e.adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/ld+json" || len(eventsOf(t, body)) != 2 {
+		t.Errorf("GET /epcis/events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	res, err = http.Get(hs.URL + "/epcis/events?product=NEM-CHUA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized || res.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("GET /epcis/events without a token: %d", res.StatusCode)
+	}
+}
