@@ -30,9 +30,12 @@ const (
 	StampsRevoke Action = "stamps.revoke"
 )
 
-// Custody: CustodyService. One entry per delivery, with its counts.
+// Custody: CustodyService. One entry per delivery, and per sale, with its
+// counts.
 const (
 	DeliveryReceive Action = "delivery.receive"
+	// StampsSell is a shop's sale of stamps at its till (RecordSale).
+	StampsSell Action = "stamps.sell"
 )
 
 // Flags of stamps that look copied: InsightService. The office marks
