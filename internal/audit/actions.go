@@ -33,9 +33,12 @@ const (
 	StampsActivate Action = "stamps.activate"
 )
 
-// Custody: CustodyService. One entry per delivery, with its counts.
+// Custody: CustodyService. One entry per delivery, and per sale, with its
+// counts.
 const (
 	DeliveryReceive Action = "delivery.receive"
+	// StampsSell is a shop's sale of stamps at its till (RecordSale).
+	StampsSell Action = "stamps.sell"
 )
 
 // Flags of stamps that look copied: InsightService. The office marks

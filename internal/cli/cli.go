@@ -37,14 +37,15 @@ type VerdictError struct{ Verdict estampv1.Verdict }
 
 func (e *VerdictError) Error() string { return "verdict " + e.Verdict.String() }
 
-// ExitCode is 0 on success, 3 for a non-genuine verdict or a broken audit
-// log, 2 for usage errors and 1 for anything else.
+// ExitCode is 0 on success, 3 for a non-genuine verdict, an intake or a
+// sale not all clean, or a broken audit log, 2 for usage errors and 1 for
+// anything else.
 func ExitCode(err error) int {
 	var v *VerdictError
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &v), errors.Is(err, ErrNotAllGenuine), errors.Is(err, ErrAuditBroken):
+	case errors.As(err, &v), errors.Is(err, ErrNotAllGenuine), errors.Is(err, ErrNotAllSold), errors.Is(err, ErrAuditBroken):
 		return 3
 	case errors.Is(err, ErrUsage), errors.Is(err, flag.ErrHelp):
 		return 2
@@ -67,11 +68,11 @@ func Describe(err error) string {
 // puts it between the usage's first lines and its last.
 const synopsis = `  producers list | show ID
   producers add --id ID --name TEXT --kind cooperative|enterprise|household|group --province TEXT --commune TEXT
-                [--street TEXT] [--legacy-district TEXT] [--tax-code CODE] [--phone PHONE] [--allow-duplicate-name]
+                [--street TEXT] [--legacy-district TEXT] [--tax-code CODE] [--phone PHONE] [--gln GLN] [--allow-duplicate-name]
   products  list [--producer ID] | show ID | renew ID ... [--force] | revoke ID --reason TEXT
   products  add --id ID --producer ID --name TEXT --group food|beverage|herbal|handicraft|ornamental|tourism
                 --stars 3-5 --decision NO --decision-date YYYY-MM-DD [--valid-until YYYY-MM-DD]
-                [--authority provincial|central|district]
+                [--authority provincial|central|district] [--gtin GTIN]
   issue     --product ID --lot LOT --quantity N [--production-date D] [--expiry-date D] [--request-id R] [--out FILE [--force]]
   issue     --product ID --inactive --quantity N [--request-id R] [--out FILE [--force]]    {inactive}
   activate  --from CODE --to CODE --lot LOT [--production-date D] [--expiry-date D]
@@ -79,8 +80,9 @@ const synopsis = `  producers list | show ID
   events    export --product ID [--lot LOT] [--since T] [--until T] --out FILE [--force]    {events}
   batches   list --product ID | show ID [--codes] | revoke ID --reason ... [--serial N]...
   verify    CODE [--offline]
-  retailers list | show ID | add --id ... --name ... --province ... --commune ...
+  retailers list | show ID | add --id ... --name ... --province ... --commune ... [--gln GLN]
   intake    --retailer ID [FILE|-]        {intake}
+  sell      --retailer ID [FILE|- | --code CODE]   {sell}
   revoke    --batch ID --reason TEXT | --serial S [--serial S...] --reason TEXT [--by WHO]
   history   SERIAL
   sync                                    {sync}
@@ -205,6 +207,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		"labels":    a.labelsCmd,
 		"retailers": a.retailers,
 		"intake":    a.intake,
+		"sell":      a.sell,
 		"revoke":    a.revoke,
 		"history":   a.history,
 		"sync":      a.sync,
@@ -240,7 +243,7 @@ var commands = []string{
 	"batches list", "batches show", "batches revoke",
 	"verify",
 	"retailers list", "retailers show", "retailers add",
-	"intake", "revoke", "history", "sync",
+	"intake", "sell", "revoke", "history", "sync",
 	"keys list",
 	"labels", "labels layouts",
 	"admin tokens create", "admin tokens list", "admin tokens revoke",

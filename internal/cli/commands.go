@@ -62,6 +62,7 @@ func (a *app) producers(ctx context.Context, args []string) error {
 		fs.StringVar(&p.Address.Street, "street", "", "street or village line (optional)")
 		fs.StringVar(&p.Address.LegacyDistrict, "legacy-district", "", "pre-2025 district (optional)")
 		fs.StringVar(&p.Phone, "phone", "", "phone (optional)")
+		fs.StringVar(&p.Gln, "gln", "", "GS1 GLN of the premises, 13 digits (optional)")
 		allowSameName := fs.Bool("allow-duplicate-name", false, "register it even if another producer has the same name")
 		pos, err := parse(fs, args[1:])
 		if err != nil {
@@ -137,6 +138,7 @@ func (a *app) products(ctx context.Context, args []string) error {
 		fs.StringVar(&p.Name, "name", "", "name, e.g. \"Chè lam Phủ Quảng\"")
 		fs.StringVar(&group, "group", "", "food | beverage | herbal | handicraft | ornamental | tourism")
 		fs.IntVar(&stars, "stars", 0, "star grade 1-5")
+		fs.StringVar(&p.Gtin, "gtin", "", "barcode number: GTIN-8, -12, -13 or -14 (optional)")
 		certFlags(fs, p.Certificate, &authority)
 		pos, err := parse(fs, args[1:])
 		if err != nil {

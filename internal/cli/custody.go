@@ -25,6 +25,10 @@ import (
 // ErrNotAllGenuine is an intake with any code that is not genuine.
 var ErrNotAllGenuine = errors.New("not every code of the delivery is genuine")
 
+// ErrNotAllSold is a sale with any code that was not sold cleanly: not
+// genuine, sold before, or twice in the list.
+var ErrNotAllSold = errors.New("not every code was sold")
+
 func (a *app) retailers(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usage(sayWantSub, "retailers", "list | show | add")
@@ -69,6 +73,7 @@ func (a *app) retailers(ctx context.Context, args []string) error {
 		fs.StringVar(&r.Address.Province, "province", "", "province")
 		fs.StringVar(&r.Address.Commune, "commune", "", "commune or ward")
 		fs.StringVar(&r.Address.Street, "street", "", "street (optional)")
+		fs.StringVar(&r.Gln, "gln", "", "GS1 GLN of the shop, 13 digits (optional)")
 		_, err := a.connect(fs, args[1:], 0, "retailers add --id ID --name TEXT --province TEXT --commune TEXT")
 		if err != nil {
 			return err
@@ -86,7 +91,7 @@ func (a *app) showRetailer(r *estampv1.Retailer) error {
 	if a.json {
 		return a.printJSON(r)
 	}
-	return a.fields(field{fieldID, r.Id}, field{fieldName, r.Name}, field{fieldTaxCode, orDash(r.TaxCode)}, field{fieldAddress, a.address(r.Address)}, field{fieldRegistered, a.when(r.CreateTime)})
+	return a.fields(field{fieldID, r.Id}, field{fieldName, r.Name}, field{fieldTaxCode, orDash(r.TaxCode)}, field{fieldGLN, orDash(r.Gln)}, field{fieldAddress, a.address(r.Address)}, field{fieldRegistered, a.when(r.CreateTime)})
 }
 
 // intake reads codes one per line, as a handheld scanner types them, from a
@@ -107,16 +112,7 @@ func (a *app) intake(ctx context.Context, args []string) error {
 	if len(pos) > 1 {
 		return usage(sayWantArgs, "intake --retailer ID [FILE|-]")
 	}
-	in := io.Reader(a.stdin)
-	if len(pos) == 1 && pos[0] != "-" {
-		f, err := os.Open(pos[0])
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
-	}
-	codes, err := readCodes(in)
+	codes, err := a.codesFrom(pos)
 	if err != nil {
 		return err
 	}
@@ -130,7 +126,7 @@ func (a *app) intake(ctx context.Context, args []string) error {
 	if a.json {
 		err = a.printJSON(resp)
 	} else {
-		err = a.intakeReport(resp)
+		err = a.codesReport(codesChecked{items: resp.Items, verdicts: resp.Verdicts, lots: resp.Lots, label: verdict.IntakeLabel, good: taken, allGood: sayIntakeAllGenuine})
 	}
 	if err != nil {
 		return err
@@ -141,19 +137,56 @@ func (a *app) intake(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
-	fmt.Fprint(a.out, a.say(sayIntakeChecked, len(resp.Items)))
+// codesFrom reads the codes of a file named by the command's only
+// argument, or of standard input without one or with "-".
+func (a *app) codesFrom(pos []string) ([]string, error) {
+	in := io.Reader(a.stdin)
+	if len(pos) == 1 && pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
+	}
+	return readCodes(in)
+}
+
+// taken reports whether an intake outcome takes the stamp into the shop.
+func taken(v estampv1.IntakeVerdict) bool {
+	return v == estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED || v == estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
+}
+
+// sold reports whether a sale's outcome is a clean sale.
+func sold(v estampv1.IntakeVerdict) bool { return v == estampv1.IntakeVerdict_INTAKE_VERDICT_SOLD }
+
+// codesChecked is what intake or a sale answered for a list of codes, and
+// how to tell it: the outcomes' labels, which outcomes are no problem, and
+// what to say when every one is.
+type codesChecked struct {
+	items    []*estampv1.IntakeItem
+	verdicts []*estampv1.VerdictCount
+	lots     []*estampv1.LotCount
+	label    func(estampv1.IntakeVerdict) verdict.Words
+	good     func(estampv1.IntakeVerdict) bool
+	allGood  words
+}
+
+// codesReport prints the counts by outcome, by product lot where the
+// answer has them, and a row for each code with a problem.
+func (a *app) codesReport(c codesChecked) error {
+	fmt.Fprint(a.out, a.say(sayIntakeChecked, len(c.items)))
 	if err := a.table(headIntakeVerdicts, func(w *tabwriter.Writer) {
-		for _, c := range resp.Verdicts {
-			fmt.Fprintf(w, "%s\t%d\n", verdict.IntakeLabel(c.Verdict).In(a.lang), c.Count)
+		for _, v := range c.verdicts {
+			fmt.Fprintf(w, "%s\t%d\n", c.label(v.Verdict).In(a.lang), v.Count)
 		}
 	}); err != nil {
 		return err
 	}
-	if len(resp.Lots) > 0 {
+	if len(c.lots) > 0 {
 		fmt.Fprintln(a.out)
 		if err := a.table(headIntakeLots, func(w *tabwriter.Writer) {
-			for _, l := range resp.Lots {
+			for _, l := range c.lots {
 				fmt.Fprintf(w, "%s\t%s\t%d\t%d\n", l.ProductName, l.Lot, l.Scanned, l.Accepted)
 			}
 		}); err != nil {
@@ -161,13 +194,13 @@ func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
 		}
 	}
 	var problems []*estampv1.IntakeItem
-	for _, it := range resp.Items {
-		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED && it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED {
+	for _, it := range c.items {
+		if !c.good(it.Verdict) {
 			problems = append(problems, it)
 		}
 	}
 	if len(problems) == 0 {
-		fmt.Fprint(a.out, a.say(sayIntakeAllGenuine))
+		fmt.Fprint(a.out, a.say(c.allGood))
 		return nil
 	}
 	fmt.Fprint(a.out, a.say(sayIntakeProblems, len(problems)))
@@ -176,29 +209,100 @@ func (a *app) intakeReport(resp *estampv1.ReceiveDeliveryResponse) error {
 	// first characters told the rows apart from nothing.
 	return a.table(headIntakeProblems, func(w *tabwriter.Writer) {
 		for _, it := range problems {
-			detail := it.Message // a revocation's reason included
-			if a.lang == ocop.EN {
-				detail = it.MessageEn
-			}
-			if it.OtherRetailerId != "" {
-				shop := it.OtherRetailerName
-				if shop == "" {
-					shop = it.OtherRetailerId
-				}
-				if it.OtherReceiveTime != nil {
-					detail += a.say(sayReceivedBy, shop, a.when(it.OtherReceiveTime))
-				} else {
-					detail += " (" + shop + ")"
-				}
-			}
-			// An unreadable code has no serial: the line tells it.
-			serial := "—"
-			if it.Serial != 0 {
-				serial = ocop.ShowSerial(it.Serial)
-			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Line, verdict.IntakeLabel(it.Verdict).In(a.lang), serial, orDash(it.ProductName), orDash(it.Lot), detail)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Line, c.label(it.Verdict).In(a.lang), a.itemSerial(it), orDash(it.ProductName), orDash(it.Lot), a.itemDetail(it))
 		}
 	})
+}
+
+// itemSerial is an outcome's serial as the label prints it; an
+// unreadable code has none, and its line tells it.
+func (a *app) itemSerial(it *estampv1.IntakeItem) string {
+	if it.Serial == 0 {
+		return "—"
+	}
+	return ocop.ShowSerial(it.Serial)
+}
+
+// itemDetail is an outcome's sentence, a revocation's reason included;
+// a copy two shops took in also names the other shop and when it did (a
+// stamp sold before is named in the sentence itself).
+func (a *app) itemDetail(it *estampv1.IntakeItem) string {
+	detail := it.Message
+	if a.lang == ocop.EN {
+		detail = it.MessageEn
+	}
+	if it.OtherRetailerId == "" || it.OtherSaleTime != nil {
+		return detail
+	}
+	shop := it.OtherRetailerName
+	if shop == "" {
+		shop = it.OtherRetailerId
+	}
+	if it.OtherReceiveTime != nil {
+		return detail + a.say(sayReceivedBy, shop, a.when(it.OtherReceiveTime))
+	}
+	return detail + " (" + shop + ")"
+}
+
+// sell marks stamps sold at a shop: codes one per line from a file or
+// standard input, as intake reads them, or one --code scanned at the till.
+func (a *app) sell(ctx context.Context, args []string) error {
+	fs := a.flags("sell")
+	var retailer, code, requestID string
+	fs.StringVar(&retailer, "retailer", "", "retailer selling the goods")
+	fs.StringVar(&code, "code", "", "one code scanned at the till, instead of a file")
+	fs.StringVar(&requestID, "request-id", "", "idempotency key; reuse it to retry safely (default: random)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if retailer == "" {
+		return usage(saySellNeedsRetailer)
+	}
+	if len(pos) > 1 || code != "" && len(pos) > 0 {
+		return usage(sayWantArgs, "sell --retailer ID [FILE|-] | sell --retailer ID --code CODE")
+	}
+	codes := []string{code}
+	if code == "" {
+		if codes, err = a.codesFrom(pos); err != nil {
+			return err
+		}
+	}
+	if requestID == "" {
+		requestID = newRequestID()
+	}
+	if err := a.dial(); err != nil {
+		return err
+	}
+	resp, err := a.Custody.RecordSale(ctx, &estampv1.RecordSaleRequest{RetailerId: retailer, Codes: codes, RequestId: requestID})
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.json:
+		err = a.printJSON(resp)
+	case code != "":
+		a.tillReport(resp.Items[0])
+	default:
+		err = a.codesReport(codesChecked{items: resp.Items, verdicts: resp.Verdicts, label: verdict.SaleLabel, good: sold, allGood: saySaleAllSold})
+	}
+	if err != nil {
+		return err
+	}
+	if !resp.AllSold {
+		return ErrNotAllSold
+	}
+	return nil
+}
+
+// tillReport tells the outcome of one code scanned at the till, as the
+// clerk needs it before handing the goods over: what it is, why, and
+// which item.
+func (a *app) tillReport(it *estampv1.IntakeItem) {
+	fmt.Fprintf(a.out, "%s\n%s\n", strings.ToUpper(verdict.SaleLabel(it.Verdict).In(a.lang)), a.itemDetail(it))
+	if it.ProductName != "" {
+		fmt.Fprint(a.out, a.say(saySoldItem, a.itemSerial(it), it.ProductName, it.Lot))
+	}
 }
 
 // revoke revokes a batch (a recall) or single serials.

@@ -49,3 +49,12 @@ func FlagsWithoutVietnamese(cmd []string) []string {
 func ActionWords(action string) (vi, en string) {
 	return (&app{lang: ocop.VI}).action(action), (&app{lang: ocop.EN}).action(action)
 }
+
+// RunWithStdin runs like Run, reading standard input from stdin.
+func RunWithStdin(stdin io.Reader) func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+		a := newApp(getenv, stdout, stderr)
+		a.stdin = stdin
+		return a.run(ctx, args)
+	}
+}

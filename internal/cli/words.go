@@ -219,6 +219,8 @@ func (a *app) describe(err error) string {
 		return verdict.Tell(v.Verdict, nil).Label.In(a.lang) + " (" + strings.TrimPrefix(v.Verdict.String(), "VERDICT_") + ")"
 	case errors.Is(err, ErrNotAllGenuine):
 		return a.say(sayNotAllGenuine)
+	case errors.Is(err, ErrNotAllSold):
+		return a.say(sayNotAllSold)
 	case errors.As(err, &said) && said.usage:
 		return a.say(sayUsage, said.text(a.lang))
 	case errors.As(err, &said) && said.cause:
@@ -290,6 +292,7 @@ var usageNotes = map[string]words{
 	"intake":   {"mỗi dòng một mã, như máy quét gõ", "codes one per line, as a scanner types them"},
 	"events":   {"sự kiện truy xuất nguồn gốc EPCIS 2.0 (JSON-LD)", "traceability events as EPCIS 2.0 (JSON-LD)"},
 	"inactive": {"cuộn nhãn in sẵn, chưa có số lô: kích hoạt khi đóng gói", "a roll printed ahead, without a lot: activate it at packing"},
+	"sell":     {"ghi nhận đã bán; một tệp, hoặc một mã quét tại quầy", "record a sale; a file, or one code scanned at the till"},
 	"sync":     {"lưu khóa và danh sách thu hồi cho verify --offline", "cache keys and revocations for verify --offline"},
 	"accounts": {"tài khoản bảng điều khiển của từng người", "people's console accounts"},
 	"backup":   {"bản sao lưu nhất quán khi máy chủ vẫn chạy", "consistent snapshot of the database while serving"},
@@ -308,7 +311,7 @@ var (
 			"Tệp ghi bằng --out được ghi trọn vẹn hoặc không ghi gì; tệp đã có chỉ bị ghi đè khi có --force.\n" +
 			"Lời nhắn bằng tiếng Việt; tiếng Anh với --lang en, hoặc khi LANG (LC_ALL, LC_MESSAGES) là en_….\n" +
 			"Mã thoát: 0 thành công, 1 lỗi, 2 lệnh chưa đúng, 3 mã được kiểm tra hoặc lần giao hàng không hoàn toàn\n" +
-			"chính hãng, hoặc nhật ký kiểm toán bị hỏng.\n" +
+			"chính hãng, lần bán có mã không bán được, hoặc nhật ký kiểm toán bị hỏng.\n" +
 			"Hướng dẫn từng lệnh: estamp LỆNH --help\n",
 		"--server defaults to $ESTAMP_SERVER, else localhost:50051; --token to $ESTAMP_TOKEN\n" +
 			"(producer, retailer and admin commands need one; verify, keys and sync do not);\n" +
@@ -316,7 +319,7 @@ var (
 			"A file named by --out is written whole or not at all, and an existing one is replaced only with --force.\n" +
 			"Messages are in Vietnamese; in English with --lang en, or when LANG (LC_ALL, LC_MESSAGES) is en_….\n" +
 			"Exit status: 0 ok, 1 error, 2 usage, 3 a verified code or a delivery is not all genuine,\n" +
-			"or the audit log is broken.\n" +
+			"a sale has a code not sold, or the audit log is broken.\n" +
 			"Help on a command: estamp COMMAND --help\n"}
 	sayEveryCommandsFlags = words{"\nCờ dùng được với mọi lệnh:\n", "\nFlags of every command:\n"}
 
@@ -361,6 +364,9 @@ var (
 	sayIntakeNeedsRetailer = words{
 		"intake cần --retailer MÃ-CỬA-HÀNG: mã của cửa hàng nhận hàng, là cửa hàng mà token của bạn thay mặt (văn phòng OCOP ghi mã này khi cấp token)",
 		"intake needs --retailer ID: the shop receiving the delivery, the one your token acts for (the OCOP office named it when it issued the token)"}
+	saySellNeedsRetailer = words{
+		"sell cần --retailer MÃ-CỬA-HÀNG: mã của cửa hàng bán hàng, là cửa hàng mà token của bạn thay mặt",
+		"sell needs --retailer ID: the shop selling the goods, the one your token acts for"}
 	sayRevokeTarget = words{
 		"revoke --batch MÃ --reason LÝ-DO, hoặc revoke --serial S [--serial S...] --reason LÝ-DO",
 		"revoke --batch ID --reason TEXT, or revoke --serial S [--serial S...] --reason TEXT"}
@@ -384,6 +390,7 @@ var (
 		"Cannot reach estampd at %s: check --server or ESTAMP_SERVER, and that the server is running."}
 
 	sayNotAllGenuine = words{"không phải mọi mã của lần giao đều chính hãng", "not every code of the delivery is genuine"}
+	sayNotAllSold    = words{"không phải mọi mã đều được ghi nhận bán", "not every code was recorded as sold"}
 	sayLineTooLong   = words{"dòng %d dài hơn %d byte: đây không phải tệp mã quét được", "line %d is longer than %d bytes: not a file of scanned codes"}
 	sayOldCache      = words{"dữ liệu ngoại tuyến %s do phiên bản cũ hơn ghi: hãy chạy `estamp sync` khi có mạng", "the offline cache %s predates this version: run `estamp sync` while online"}
 	sayNoCache       = words{"chưa có dữ liệu ngoại tuyến (%v): hãy chạy `estamp sync` khi có mạng", "no offline cache (%v): run `estamp sync` while online"}
@@ -393,6 +400,8 @@ var (
 	fieldName                  = words{"Tên", "Name"}
 	fieldKind                  = words{"Loại hình", "Kind"}
 	fieldTaxCode               = words{"Mã số thuế", "Tax code"}
+	fieldGLN                   = words{"Mã địa điểm GLN", "GLN"}
+	fieldGTIN                  = words{"Mã vạch GTIN", "GTIN"}
 	fieldAddress               = words{"Địa chỉ", "Address"}
 	fieldPhone                 = words{"Điện thoại", "Phone"}
 	fieldRegistered            = words{"Đăng ký lúc", "Registered"}
@@ -482,6 +491,8 @@ var (
 	sayIntakeAllGenuine = words{"\nMọi mã đều chính hãng.\n", "\nEvery code is genuine.\n"}
 	sayIntakeProblems   = words{"\nMã có vấn đề (%d):\n", "\nCodes with a problem (%d):\n"}
 	sayReceivedBy       = words{" — %s đã nhận lúc %s", " — received by %s on %s"}
+	saySaleAllSold      = words{"\nMọi mã đều chính hãng và đã được ghi nhận bán.\n", "\nEvery code is genuine and recorded as sold.\n"}
+	saySoldItem         = words{"Sê-ri %s · %s · lô %s\n", "Serial %s · %s · lot %s\n"}
 	sayHistory          = words{"Tem %s — lô tem %d, sản phẩm %s, quét %d lần\n\n", "Stamp %s — batch %d, product %s, scanned %d times\n\n"}
 	sayTimes            = words{" %d lần", " %d times"}
 
@@ -519,6 +530,7 @@ var events = map[estampv1.StampEventKind]words{
 	estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED_ON_DAY: {"Quét trong ngày", "Scanned that day"},
 	estampv1.StampEventKind_STAMP_EVENT_KIND_REVOKED:        {"Thu hồi tem", "Stamp revoked"},
 	estampv1.StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED:  {"Thu hồi cả lô", "Lot recalled"},
+	estampv1.StampEventKind_STAMP_EVENT_KIND_SOLD:           {"Cửa hàng bán", "Sold by a shop"},
 }
 
 // keyStates are the states of an issuer's key.
@@ -557,6 +569,7 @@ var actionWords = map[audit.Action]words{
 	audit.StampsRevoke:          {"thu hồi tem", "stamps revoked"},
 	audit.StampsActivate:        {"kích hoạt tem", "stamps activated"},
 	audit.DeliveryReceive:       {"cửa hàng nhận hàng", "delivery received"},
+	audit.StampsSell:            {"cửa hàng bán hàng", "stamps sold"},
 	audit.FlagReview:            {"xem cảnh báo sao chép", "copy flag reviewed"},
 	audit.TokenCreate:           {"tạo token", "token created"},
 	audit.TokenRevoke:           {"thu hồi token", "token revoked"},

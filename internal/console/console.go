@@ -152,7 +152,7 @@ type Route struct {
 // Routes is the console's route table: New serves every route in it, the
 // navigation links to it, and the role walk tests every route of it.
 func Routes() []Route {
-	return slices.Concat(accountRoutes(), officeRoutes(), producerRoutes(), shopRoutes())
+	return slices.Concat(accountRoutes(), officeRoutes(), producerRoutes(), shopRoutes(), shopSaleRoutes())
 }
 
 // Request is one request of a page: who asks, in which language, and the

@@ -43,6 +43,7 @@ var navigation = map[estampv1.Role][]NavItem{
 	},
 	estampv1.Role_ROLE_RETAILER: {
 		{Key: "nav.shop.intake", Path: shopHome},
+		{Key: "nav.shop.sale", Path: shopHome + "/sale"},
 		{Key: "nav.shop.deliveries", Path: shopHome + "/deliveries"},
 	},
 }

@@ -25,7 +25,7 @@ const listSize = 200
 // producerFields are the create form's fields, named as the service
 // names them.
 var producerFields = []string{
-	"producer.id", "producer.name", "producer.kind", "producer.tax_code", "producer.phone",
+	"producer.id", "producer.name", "producer.kind", "producer.tax_code", "producer.phone", "producer.gln",
 	"producer.address.province", "producer.address.commune", "producer.address.street", "producer.address.legacy_district",
 	"allow_duplicate_name",
 }
@@ -92,7 +92,7 @@ func (h *Handler) createProducer(rq *Request) error {
 	v := f.Value
 	resp, err := h.api.registry.CreateProducer(rq.Ctx(), &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
 		Id: v("producer.id"), Name: v("producer.name"), Kind: estampv1.ProducerKind(enumValue(v("producer.kind"))),
-		TaxCode: v("producer.tax_code"), Phone: v("producer.phone"),
+		TaxCode: v("producer.tax_code"), Phone: v("producer.phone"), Gln: v("producer.gln"),
 		Address: &estampv1.Address{
 			Province: v("producer.address.province"), Commune: v("producer.address.commune"),
 			Street: v("producer.address.street"), LegacyDistrict: v("producer.address.legacy_district"),

@@ -29,7 +29,7 @@ var (
 	productFields = []string{
 		"product.producer_id", "product.id", "product.name", "product.group", "product.star_grade",
 		"product.certificate.decision_number", "product.certificate.decision_date", "product.certificate.valid_until",
-		"product.certificate.authority", "product.description", "photo",
+		"product.certificate.authority", "product.description", "photo", "product.gtin",
 	}
 	detailFields  = []string{"description", "photo", "photo.remove"}
 	renewalFields = []string{
@@ -192,7 +192,7 @@ func (h *Handler) createProduct(rq *Request) error {
 	resp, err := h.api.registry.CreateProduct(rq.Ctx(), &estampv1.CreateProductRequest{Product: &estampv1.Product{
 		ProducerId: v("product.producer_id"), Id: v("product.id"), Name: v("product.name"),
 		Group: estampv1.ProductGroup(enumValue(v("product.group"))), StarGrade: enumValue(v("product.star_grade")),
-		Certificate: cert, Description: v("product.description"),
+		Certificate: cert, Description: v("product.description"), Gtin: v("product.gtin"),
 	}})
 	if err != nil {
 		return showAgain(err)

@@ -17,7 +17,7 @@ func officeRetailerRoutes() []Route {
 // retailerFields are the create form's fields, named as the service
 // names them.
 var retailerFields = []string{
-	"retailer.id", "retailer.name", "retailer.tax_code",
+	"retailer.id", "retailer.name", "retailer.tax_code", "retailer.gln",
 	"retailer.address.province", "retailer.address.commune", "retailer.address.street", "retailer.address.legacy_district",
 }
 
@@ -48,7 +48,7 @@ func (h *Handler) createRetailer(rq *Request) error {
 	f := readForm(rq.R, retailerFields...)
 	v := f.Value
 	_, err := h.api.registry.CreateRetailer(rq.Ctx(), &estampv1.CreateRetailerRequest{Retailer: &estampv1.Retailer{
-		Id: v("retailer.id"), Name: v("retailer.name"), TaxCode: v("retailer.tax_code"),
+		Id: v("retailer.id"), Name: v("retailer.name"), TaxCode: v("retailer.tax_code"), Gln: v("retailer.gln"),
 		Address: &estampv1.Address{
 			Province: v("retailer.address.province"), Commune: v("retailer.address.commune"),
 			Street: v("retailer.address.street"), LegacyDistrict: v("retailer.address.legacy_district"),

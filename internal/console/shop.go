@@ -237,7 +237,8 @@ func (h *Handler) itemRow(rq *Request, it *estampv1.IntakeItem) rowView {
 	if rq.Lang == ocop.EN {
 		r.Reason = it.MessageEn
 	}
-	if it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && it.OtherRetailerId != "" {
+	// A stamp sold before is named in the sentence itself, with its sale.
+	if it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && it.OtherRetailerId != "" && it.OtherSaleTime == nil {
 		r.Reason += " " + h.otherShop(rq, it.OtherRetailerId, it.OtherRetailerName, it.OtherReceiveTime)
 	}
 	return r
@@ -333,7 +334,16 @@ func (h *Handler) deliveryPage(rq *Request) error {
 func (h *Handler) problemRow(rq *Request, p *estampv1.DeliveryProblem) rowView {
 	r := rowView{Line: p.Line, Serial: p.Serial, Product: p.ProductId, Lot: p.Lot,
 		Verdict: verdict.IntakeLabel(p.Verdict).In(rq.Lang), Kind: p.Verdict.String(), Tone: toneOf(p.Verdict), Problem: true, Reason: p.RevocationReason}
-	if p.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && p.OtherRetailerId != "" {
+	switch {
+	case p.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY || p.OtherRetailerId == "":
+	case p.OtherSaleTime != nil:
+		// Sold before: the sentence intake gave, from what was kept.
+		name := p.OtherRetailerName
+		if name == "" {
+			name = p.OtherRetailerId
+		}
+		r.Reason = verdict.SoldBefore(name, p.OtherSaleTime.AsTime()).In(rq.Lang)
+	default:
 		r.Reason = h.otherShop(rq, p.OtherRetailerId, p.OtherRetailerName, p.OtherReceiveTime)
 	}
 	return r

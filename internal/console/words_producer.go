@@ -10,7 +10,7 @@ var producerWords = catalogue{
 	// Activation of a roll printed ahead.
 	"producer.printed_ahead":         {"Nhãn in sẵn, chưa có số lô", "Printed ahead, no lot yet"},
 	"producer.activate":              {"Kích hoạt nhãn khi đóng gói", "Activate labels at packing"},
-	"producer.activate.intro":        {"Nhãn in sẵn chưa có giá trị: người mua quét sẽ thấy \"Tem chưa được kích hoạt\". Khi dán nhãn lên hàng, quét nhãn đầu tiên và nhãn cuối cùng của đợt, rồi nhập số lô: mọi nhãn ở giữa được kích hoạt.", "Labels printed ahead vouch for nothing yet: a buyer who scans one sees \"Stamp not activated\". When the labels go on goods, scan the first and the last label of the run and enter the lot: every label between them is activated."},
+	"producer.activate.intro":        {"Nhãn in sẵn chưa có giá trị: người mua quét sẽ được khuyên đừng mua. Khi dán nhãn lên hàng, quét nhãn đầu tiên và nhãn cuối cùng của đợt, rồi nhập số lô: mọi nhãn ở giữa được kích hoạt.", "Labels printed ahead vouch for nothing yet: a buyer who scans one is told not to buy. When the labels go on goods, scan the first and the last label of the run and enter the lot: every label between them is activated."},
 	"producer.activate.codes":        {"Mã của nhãn đầu và nhãn cuối", "Codes of the first and the last label"},
 	"producer.activate.codes.hint":   {"Mở camera và quét hai nhãn, hoặc dùng máy quét cầm tay; mỗi dòng một mã.", "Open the camera and scan the two labels, or use a handheld scanner; one code a line."},
 	"producer.activate.codes.needed": {"Hãy quét nhãn đầu và nhãn cuối của đợt.", "Scan the first and the last label of the run."},

@@ -5,6 +5,7 @@ package console
 var shopWords = catalogue{
 	"nav.shop.intake":     {"Nhận hàng", "Receive goods"},
 	"nav.shop.deliveries": {"Các lần nhận", "Deliveries"},
+	"nav.shop.sale":       {"Bán hàng", "Sell"},
 
 	// Intake, and the camera's words (scan.js says only what the page
 	// gives it).
@@ -57,6 +58,19 @@ var shopWords = catalogue{
 	"shop.leftout":          {"Còn %d mã có vấn đề không được lưu chi tiết.", "%d more problems were not kept in detail."},
 	"shop.copy.other":       {"Đã được %s nhận trước.", "Received before by %s."},
 	"shop.copy.other.on":    {"Đã được %s nhận ngày %s.", "Received by %s on %s."},
+
+	// The till (shop_sale.go): one code at a time.
+	"shop.sale.intro":  {"Quét tem của từng món hàng khi bán. Tem được ghi nhận là đã bán: nếu nhãn này xuất hiện lại ở bất kỳ đâu, đó là nhãn dùng lại hoặc sao chép.", "Scan each item's stamp as you sell it. The stamp is recorded as sold: should its label turn up again anywhere, it is a re-used or copied label."},
+	"shop.sale.code":   {"Mã tem", "Stamp code"},
+	"shop.sale.hint":   {"Máy quét cầm tay điền vào đây rồi tự gửi; cũng có thể dán hoặc gõ mã.", "A handheld scanner fills this in and sends it; you may also paste or type the code."},
+	"shop.sale.submit": {"Ghi nhận bán", "Record the sale"},
+	"shop.sale.none":   {"Chưa có mã: hãy quét tem của món hàng.", "No code yet: scan the item's stamp."},
+	"shop.sale.sold":   {"Đã bán ✓", "Sold ✓"},
+	"shop.sale.before": {"Tem này đã bán trước đây", "This stamp was sold before"},
+	"shop.sale.keep":   {"Đừng giao món hàng này cho khách: giữ lại và báo văn phòng OCOP.", "Do not hand this item to the buyer: keep it and tell the OCOP office."},
+	"shop.sale.last":   {"Kết quả mã vừa quét", "Outcome of the code just scanned"},
+	"shop.sale.wait":   {"Đang ghi nhận…", "Recording…"},
+	"shop.sale.failed": {"Chưa ghi nhận được: mạng hoặc máy chủ có sự cố. Hãy quét lại.", "Not recorded: the network or the server failed. Scan again."},
 
 	// The list of deliveries.
 	"shop.deliveries.intro": {"Các lần nhận hàng của cửa hàng, mới nhất trước.", "The shop's deliveries, newest first."},

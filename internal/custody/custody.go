@@ -1,10 +1,11 @@
 // Package custody implements CustodyService: retailers check deliveries at
-// intake, every stamp has a history, and offline verifiers sync the
-// revocation list.
+// intake and record sales at the till, every stamp has a history, and
+// offline verifiers sync the revocation list.
 //
 // A photocopied label carries a valid signature, so intake records which
 // retailer received each genuine stamp: the same stamp at a second retailer
-// is a suspected copy.
+// is a suspected copy. A sale ends a stamp's custody: a sold stamp taken in
+// or sold again anywhere is one too.
 package custody
 
 import (
@@ -42,6 +43,11 @@ type Store interface {
 		receive func(st *record.StampState, retailerID string, at time.Time),
 		done func() (audit.Entry, record.Delivery),
 	) ([]*record.Stamp, uint64, error)
+	SellStamps(ctx context.Context, retailerID string, items []record.Intake, ch audit.Change,
+		decide func(i int, rec *record.Stamp) record.SaleStep,
+		sell func(st *record.StampState),
+		done func() audit.Entry,
+	) error
 	StampOf(ctx context.Context, serial uint64) (*record.Stamp, error)
 	Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error)
 	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
@@ -85,75 +91,21 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	if err != nil {
 		return nil, err
 	}
-	retailer := req.GetRetailerId()
-	var (
-		items []*estampv1.IntakeItem
-		// outcomes are the verdicts behind items, which tell them.
-		outcomes []verdict.Outcome
-		checks   []verdict.Checked
-		intake   []record.Intake
-		where    []int // index in items of each intake
-		seen     = map[uint64]bool{}
-		now      = s.now()
-	)
-	// Signature checks are most of the work: spread them over the cores.
-	checked := make([]verdict.Checked, len(req.GetCodes()))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(checked); i += workers {
-				if code := strings.TrimSpace(req.Codes[i]); code != "" && len(code) <= verify.MaxCodeLength {
-					checked[i] = s.checker.Check(code, verdict.Scanned)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for i, raw := range req.GetCodes() {
-		code := strings.TrimSpace(raw)
-		if code == "" {
-			continue
-		}
-		it := &estampv1.IntakeItem{Line: uint32(i + 1), Code: raw}
-		items = append(items, it)
-		outcomes = append(outcomes, verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: verdict.NotACode})
-		if len(code) > verify.MaxCodeLength {
-			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED
-			continue
-		}
-		c := checked[i]
-		if !c.Signed() {
-			o := s.checker.Decide(c, nil, now)
-			outcomes[len(items)-1] = o
-			it.Verdict = verdict.IntakeOf(o.Verdict)
-			if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
-				it.Serial = o.Claims.Serial
-			}
-			continue
-		}
-		it.Serial = c.Claims.Serial
-		if seen[c.Claims.Serial] {
-			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY
-			continue
-		}
-		seen[c.Claims.Serial] = true
-		checks = append(checks, c)
-		intake = append(intake, record.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
-		where = append(where, len(items)-1)
-	}
+	retailer, now := req.GetRetailerId(), s.now()
+	sc := s.scan(req.GetCodes(), now)
+	items, outcomes := sc.items, sc.outcomes
 	var resp *estampv1.ReceiveDeliveryResponse
-	_, id, err := s.store.ReceiveStamps(ctx, retailer, intake, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *record.Stamp, before []*record.Receipt) bool {
-		it := items[where[i]]
-		o := s.checker.Decide(checks[i], verify.RecordOf(rec), now)
-		outcomes[where[i]] = o
-		it.Verdict = verdict.IntakeOf(o.Verdict)
-		describe(it, rec, o.Reason)
-		if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
-			if o.Verdict == estampv1.Verdict_VERDICT_MALFORMED {
-				it.Serial = 0
-			}
+	_, id, err := s.store.ReceiveStamps(ctx, retailer, sc.stamps, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *record.Stamp, before []*record.Receipt) bool {
+		it := sc.decide(s.checker, i, rec, now)
+		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED {
 			return false
+		}
+		if sold := rec.State.GetSale(); sold != nil {
+			// Sold goods go to a buyer, not back into a shop: whichever
+			// shop takes it in, even the one that sold it, holds a
+			// re-used or copied label.
+			soldBefore(it, sold)
+			return true
 		}
 		for _, r := range before {
 			if r.RetailerId != retailer {
@@ -186,17 +138,104 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	if err != nil {
 		return nil, err
 	}
+	s.nameOthers(ctx, items)
 	for i, it := range items {
 		w := verdict.IntakeSentence(it.Verdict, outcomes[i])
+		if it.OtherSaleTime != nil {
+			w = soldSentence(it)
+		}
 		it.Message, it.MessageEn = w.VI, w.EN
 	}
-	s.nameOthers(ctx, items)
 	resp.DeliveryId = id
 	return resp, nil
 }
 
+// scanned is a list of codes after the checks that need no records: an
+// item per non-blank code, with its verdict where the code alone decides
+// it, and the signed stamps among them, each once, to look up in the
+// store.
+type scanned struct {
+	items []*estampv1.IntakeItem
+	// outcomes are the verdicts behind items, which tell them.
+	outcomes []verdict.Outcome
+	// checks and stamps are the signed codes to look up, and where
+	// their items are.
+	checks []verdict.Checked
+	stamps []record.Intake
+	where  []int
+}
+
+// scan checks codes as intake and sale receive them.
+func (s *Service) scan(codes []string, now time.Time) *scanned {
+	sc := &scanned{}
+	seen := map[uint64]bool{}
+	// Signature checks are most of the work: spread them over the cores.
+	checked := make([]verdict.Checked, len(codes))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(checked); i += workers {
+				if code := strings.TrimSpace(codes[i]); code != "" && len(code) <= verify.MaxCodeLength {
+					checked[i] = s.checker.Check(code, verdict.Scanned)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, raw := range codes {
+		code := strings.TrimSpace(raw)
+		if code == "" {
+			continue
+		}
+		it := &estampv1.IntakeItem{Line: uint32(i + 1), Code: raw}
+		sc.items = append(sc.items, it)
+		sc.outcomes = append(sc.outcomes, verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: verdict.NotACode})
+		if len(code) > verify.MaxCodeLength {
+			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED
+			continue
+		}
+		c := checked[i]
+		if !c.Signed() {
+			o := s.checker.Decide(c, nil, now)
+			sc.outcomes[len(sc.items)-1] = o
+			it.Verdict = verdict.IntakeOf(o.Verdict)
+			if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
+				it.Serial = o.Claims.Serial
+			}
+			continue
+		}
+		it.Serial = c.Claims.Serial
+		if seen[c.Claims.Serial] {
+			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY
+			continue
+		}
+		seen[c.Claims.Serial] = true
+		sc.checks = append(sc.checks, c)
+		sc.stamps = append(sc.stamps, record.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
+		sc.where = append(sc.where, len(sc.items)-1)
+	}
+	return sc
+}
+
+// decide finishes the i-th stamp looked up with its record (nil when
+// never issued): its verdict, as intake tells it (ACCEPTED for a genuine
+// stamp), and what the item shows of the record. The caller decides what
+// a genuine stamp's custody makes of it.
+func (sc *scanned) decide(checker Checker, i int, rec *record.Stamp, now time.Time) *estampv1.IntakeItem {
+	it := sc.items[sc.where[i]]
+	o := checker.Decide(sc.checks[i], verify.RecordOf(rec), now)
+	sc.outcomes[sc.where[i]] = o
+	it.Verdict = verdict.IntakeOf(o.Verdict)
+	describe(it, rec, o.Reason)
+	if o.Verdict == estampv1.Verdict_VERDICT_MALFORMED {
+		it.Serial = 0
+	}
+	return it
+}
+
 // nameOthers fills in the names of the other retailers of suspected
-// copies, so that a shop can ask the one that received its stamp. It runs
+// copies, so that a shop can ask the one that received or sold its stamp. It runs
 // after the delivery's commit (a read of its own inside the store's write
 // transaction could deadlock it), and so a retailer it cannot read only
 // goes unnamed: failing the call now would hide a delivery that is
@@ -354,6 +393,9 @@ func (s *Service) GetStampHistory(ctx context.Context, req *estampv1.GetStampHis
 	add(b.IssueTime.AsTime(), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_ISSUED})
 	for _, r := range st.GetReceipts() {
 		add(record.Time(r.FirstUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_RECEIVED, RetailerId: r.RetailerId, Count: r.Count})
+	}
+	if sold := st.GetSale(); sold != nil {
+		add(record.Time(sold.TimeUnixNano), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SOLD, RetailerId: sold.RetailerId})
 	}
 	for _, n := range st.GetEarlyScansUnixNano() {
 		add(record.Time(n), &estampv1.StampEvent{Kind: estampv1.StampEventKind_STAMP_EVENT_KIND_SCANNED, Count: 1})

@@ -356,6 +356,9 @@ func deliveryOf(d store.Delivery, problems bool) *estampv1.Delivery {
 		if p.OtherReceiveUnixNano != 0 {
 			row.OtherReceiveTime = timestamppb.New(record.Time(p.OtherReceiveUnixNano))
 		}
+		if p.OtherSaleUnixNano != 0 {
+			row.OtherSaleTime = timestamppb.New(record.Time(p.OtherSaleUnixNano))
+		}
 		out.Problems = append(out.Problems, row)
 	}
 	return out

@@ -145,6 +145,9 @@ func NormalizeProducer(p *estampv1.Producer) error {
 	if err := normalizeAddress("producer.address", p.Address); err != nil {
 		return err
 	}
+	if p.Gln, err = CheckGLN("producer.gln", p.Gln); err != nil {
+		return err
+	}
 	p.CreateTime = nil
 	return nil
 }
@@ -172,6 +175,9 @@ func NormalizeProduct(p *estampv1.Product) error {
 		return err
 	}
 	if p.Description, err = Paragraphs("product.description", p.Description, MaxDescriptionLength); err != nil {
+		return err
+	}
+	if p.Gtin, err = CheckGTIN("product.gtin", p.Gtin); err != nil {
 		return err
 	}
 	p.Number = 0
@@ -291,6 +297,9 @@ func NormalizeRetailer(r *estampv1.Retailer) error {
 		return Invalid("retailer.tax_code", "%q không phải 10 chữ số, hoặc 10 chữ số, '-' và 3 chữ số", "%q is not 10 digits or 10 digits, '-' and 3 digits", r.TaxCode)
 	}
 	if err := normalizeAddress("retailer.address", r.Address); err != nil {
+		return err
+	}
+	if r.Gln, err = CheckGLN("retailer.gln", r.Gln); err != nil {
 		return err
 	}
 	r.CreateTime = nil

@@ -49,6 +49,8 @@ func TestNormalizeProducerRejects(t *testing.T) {
 		{"no address", func(p *estampv1.Producer) { p.Address = nil }, "producer.address"},
 		{"no province", func(p *estampv1.Producer) { p.Address.Province = "" }, "producer.address.province"},
 		{"no commune", func(p *estampv1.Producer) { p.Address.Commune = "" }, "producer.address.commune"},
+		{"GLN with a wrong check digit", func(p *estampv1.Producer) { p.Gln = "8938000001006" }, "producer.gln"},
+		{"GLN of 12 digits", func(p *estampv1.Producer) { p.Gln = "893800000100" }, "producer.gln"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +157,14 @@ func TestNormalizeProduct(t *testing.T) {
 		}, "product.description", nil},
 		{"description with a bidi override", func(p *estampv1.Product) { p.Description = "Nem\n\u202echua" }, "product.description", nil},
 		{"description with a control character", func(p *estampv1.Product) { p.Description = "Nem\n\x00chua" }, "product.description", nil},
+		// A GTIN is kept in the one form Digital Link and EPCIS use.
+		{name: "GTIN-13 kept as GTIN-14", edit: func(p *estampv1.Product) { p.Gtin = " 8934673001335 " }, check: func(t *testing.T, p *estampv1.Product) {
+			if p.Gtin != "08934673001335" {
+				t.Errorf("gtin = %q, want 08934673001335", p.Gtin)
+			}
+		}},
+		{"GTIN with a wrong check digit", func(p *estampv1.Product) { p.Gtin = "8934673001336" }, "product.gtin", nil},
+		{"GTIN with a letter", func(p *estampv1.Product) { p.Gtin = "893467300133X" }, "product.gtin", nil},
 		// Only SetProductPhoto, which checks the image, sets a photo.
 		{name: "photo on create is ignored", edit: func(p *estampv1.Product) {
 			p.PhotoUrl, p.PhotoWidth, p.PhotoHeight = "/photos/x.png", 10, 10
@@ -215,5 +225,33 @@ func TestCertificateStatus(t *testing.T) {
 	var pre *ocop.PreconditionError
 	if err := ocop.Revoke(c, "again", now); !errors.As(err, &pre) {
 		t.Errorf("second revoke: %v, want precondition error", err)
+	}
+}
+
+// A shop's GLN is optional and checked like a producer's, named as the
+// shop's own field.
+func TestNormalizeRetailerGLN(t *testing.T) {
+	for _, tt := range []struct {
+		name, gln, want, field string
+	}{
+		{"none", "", "", ""},
+		{"trimmed", " 8938000001005\n", "8938000001005", ""},
+		{"wrong check digit", "8938000001006", "", "retailer.gln"},
+		{"a GTIN-14's length", "18934673001332", "", "retailer.gln"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &estampv1.Retailer{Id: "CH-A", Name: "Cửa hàng A", Gln: tt.gln, Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Hạc Thành"}}
+			err := ocop.NormalizeRetailer(r)
+			if tt.field == "" {
+				if err != nil || r.Gln != tt.want {
+					t.Errorf("%v, gln %q; want %q", err, r.Gln, tt.want)
+				}
+				return
+			}
+			var inv *ocop.InvalidError
+			if !errors.As(err, &inv) || inv.Field != tt.field {
+				t.Errorf("error = %v, want invalid %s", err, tt.field)
+			}
+		})
 	}
 }

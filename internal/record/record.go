@@ -4,10 +4,10 @@
 // and what it revoked.
 //
 // The store imports these; the services read and write them without the
-// store's vocabulary. What a stamp's state keeps of its scans and receipts
-// is decided by verification (verify.CountScan) and custody
-// (custody.Receive), and the store applies their folds inside its
-// transactions.
+// store's vocabulary. What a stamp's state keeps of its scans, receipts
+// and sale is decided by verification (verify.CountScan) and custody
+// (custody.Receive, custody.Sell), and the store applies their folds
+// inside its transactions.
 package record
 
 import (
@@ -25,6 +25,23 @@ type StampState = storagev1.StampState
 
 // Receipt is one shop's intakes of a stamp.
 type Receipt = storagev1.Receipt
+
+// Sale is a shop's sale of a stamp at its till.
+type Sale = storagev1.Sale
+
+// SaleStep is what a sale does to one stamp, as custody decides it.
+type SaleStep int
+
+const (
+	// SaleNothing records nothing: the code is no genuine stamp, or the
+	// stamp was sold by the very call now retried.
+	SaleNothing SaleStep = iota
+	// SaleSell records the sale in the stamp's state.
+	SaleSell
+	// SaleCopy records nothing in the stamp's state (its first sale
+	// stands) but flags the stamp for the office: it was sold before.
+	SaleCopy
+)
 
 // Stamp is what is on record about one issued stamp, read in one
 // transaction: its batch, product, producer and state. A revoked stamp's

@@ -222,6 +222,10 @@ var rules = map[string]rule{
 	estampv1.CustodyService_DescribeCode_FullMethodName: {retailer: func(req any) string {
 		return req.(*estampv1.DescribeCodeRequest).GetRetailerId()
 	}},
+	// A shop sells as itself, as it takes deliveries in.
+	estampv1.CustodyService_RecordSale_FullMethodName: {retailer: func(req any) string {
+		return req.(*estampv1.RecordSaleRequest).GetRetailerId()
+	}},
 	estampv1.CustodyService_GetStampHistory_FullMethodName: {producer: func(ctx context.Context, o owners, req any) ([]string, error) {
 		return serialOwners(ctx, o, []uint64{req.(*estampv1.GetStampHistoryRequest).GetSerial()})
 	}},

@@ -315,6 +315,15 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.Custody.DescribeCode(ctx, &estampv1.DescribeCodeRequest{RetailerId: "CH-B", Code: code})
 			return err
 		}},
+		{method: "CustodyService/RecordSale", allowed: []caller{retailerA, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Custody.RecordSale(ctx, &estampv1.RecordSaleRequest{RetailerId: "CH-A", Codes: []string{mine.Stamps[3].Code}})
+			return err
+		}},
+		// A retailer selling as another shop.
+		{method: "CustodyService/RecordSale", allowed: []caller{retailerB, admin}, call: func(ctx context.Context, c clients) error {
+			_, err := c.Custody.RecordSale(ctx, &estampv1.RecordSaleRequest{RetailerId: "CH-B", Codes: []string{mine.Stamps[3].Code}})
+			return err
+		}},
 		{method: "CustodyService/GetStampHistory", allowed: owners, call: func(ctx context.Context, c clients) error {
 			_, err := c.Custody.GetStampHistory(ctx, &estampv1.GetStampHistoryRequest{Serial: serial})
 			return err

@@ -30,7 +30,6 @@ import (
 	"github.com/ocopvn/estamp/internal/console"
 	"github.com/ocopvn/estamp/internal/custody"
 	"github.com/ocopvn/estamp/internal/insight"
-	"github.com/ocopvn/estamp/internal/trace"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/labels"
@@ -38,6 +37,7 @@ import (
 	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/registry"
 	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/trace"
 	"github.com/ocopvn/estamp/internal/verify"
 	"github.com/ocopvn/estamp/internal/web"
 )

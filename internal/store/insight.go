@@ -331,6 +331,19 @@ func retailersOf(st *storagev1.StampState) []string {
 	return out
 }
 
+// copyShops lists the retailers a copy flag names: those that received the
+// stamp, first first, then the one that sold it, then others (a shop
+// selling it again), each once.
+func copyShops(st *storagev1.StampState, others ...string) []string {
+	out := retailersOf(st)
+	for _, id := range append([]string{st.GetSale().GetRetailerId()}, others...) {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // receivedBy reports whether a retailer received a stamp before.
 func receivedBy(st *storagev1.StampState, retailerID string) bool {
 	return slices.ContainsFunc(st.GetReceipts(), func(r *storagev1.Receipt) bool { return r.RetailerId == retailerID })
@@ -399,6 +412,9 @@ func keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Deli
 				if t := p.OtherReceiveTime; t != nil {
 					row.OtherReceiveUnixNano = t.AsTime().UnixNano()
 				}
+				if t := p.OtherSaleTime; t != nil {
+					row.OtherSaleUnixNano = t.AsTime().UnixNano()
+				}
 			}
 			rec.Problems = append(rec.Problems, row)
 		} else {
@@ -414,7 +430,7 @@ func keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Deli
 			return 0, err
 		}
 		err = raiseFlag(tx, p.Serial, flagging{kind: estampv1.FlagKind_FLAG_KIND_SUSPECTED_COPY, at: ch.Time, batch: base.Batch,
-			producer: base.Producer.Id, scanCount: st.ScanCount, retailers: retailersOf(st)})
+			producer: base.Producer.Id, scanCount: st.ScanCount, retailers: copyShops(st)})
 		if err != nil {
 			return 0, err
 		}

@@ -26,6 +26,7 @@ func producerRecord(p *estampv1.Producer) *storagev1.ProducerRecord {
 		Address:        addressRecord(p.Address),
 		Phone:          p.Phone,
 		CreateUnixNano: unixNano(p.CreateTime),
+		Gln:            p.Gln,
 	}
 }
 
@@ -38,6 +39,7 @@ func producerOf(key []byte, r *storagev1.ProducerRecord) *estampv1.Producer {
 		Address:    addressOf(r.Address),
 		Phone:      r.Phone,
 		CreateTime: timestamp(r.CreateUnixNano),
+		Gln:        r.Gln,
 	}
 }
 
@@ -66,6 +68,7 @@ func productRecord(p *estampv1.Product) *storagev1.ProductRecord {
 		CreateUnixNano: unixNano(p.CreateTime),
 		Description:    p.Description,
 		Photo:          photoRecord(p),
+		Gtin:           p.Gtin,
 	}
 }
 
@@ -80,6 +83,7 @@ func productOf(key []byte, r *storagev1.ProductRecord) *estampv1.Product {
 		Number:      r.Number,
 		CreateTime:  timestamp(r.CreateUnixNano),
 		Description: r.Description,
+		Gtin:        r.Gtin,
 	}
 	if ph := r.Photo; ph != nil {
 		p.PhotoUrl, p.PhotoWidth, p.PhotoHeight = photo.URL(ph.Sha256, ph.ContentType), ph.Width, ph.Height
@@ -134,6 +138,7 @@ func retailerRecord(r *estampv1.Retailer) *storagev1.RetailerRecord {
 		Address:        addressRecord(r.Address),
 		TaxCode:        r.TaxCode,
 		CreateUnixNano: unixNano(r.CreateTime),
+		Gln:            r.Gln,
 	}
 }
 
@@ -144,6 +149,7 @@ func retailerOf(key []byte, r *storagev1.RetailerRecord) *estampv1.Retailer {
 		Address:    addressOf(r.Address),
 		TaxCode:    r.TaxCode,
 		CreateTime: timestamp(r.CreateUnixNano),
+		Gln:        r.Gln,
 	}
 }
 

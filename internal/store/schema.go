@@ -29,8 +29,10 @@ var (
 	// each producer has its own request ids.
 	bucketRequests = []byte("requests")
 	// stamps: serial (uint64) -> estamp.storage.v1.StampState (protobuf).
-	// Written on first scan, intake or revocation; an issued stamp nobody
-	// touched has no entry. A revoked stamp's state names the version of
+	// Written on first scan, intake, sale or revocation; an issued stamp
+	// nobody touched has no entry. A sold stamp's state holds its sale:
+	// the shop and the time, which is all its history and the
+	// traceability exports ask of it. A revoked stamp's state names the version of
 	// its revocation-list entry, which holds the time, reason and actor.
 	bucketStamps = []byte("stamps")
 	// retailers: retailer id -> estamp.storage.v1.RetailerRecord.

@@ -81,7 +81,7 @@ func (x *Exporter) Export(ctx context.Context, q insight.EventQuery) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	home, err := x.scheme.Producer(producer.Id, glnOf(producer))
+	home, err := x.scheme.Producer(producer.Id, producer.GetGln())
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (x *Exporter) Export(ctx context.Context, q insight.EventQuery) ([]byte, er
 		gln := ""
 		switch {
 		case err == nil:
-			gln = glnOf(r)
+			gln = r.GetGln()
 		case !isNotFound(err):
 			return "", err
 		}
@@ -148,7 +148,7 @@ func (x *Exporter) Export(ctx context.Context, q insight.EventQuery) ([]byte, er
 			for _, rc := range ss.State.GetReceipts() {
 				add(key{"receiving", rc.GetRetailerId(), rc.GetFirstUnixNano()}, ss.Serial)
 			}
-			if s := saleOf(ss.State); s != nil {
+			if s := ss.State.GetSale(); s != nil {
 				add(key{"selling", s.GetRetailerId(), s.GetTimeUnixNano()}, ss.Serial)
 			}
 			if rv := ss.State.GetRevocation(); rv != nil {
@@ -226,7 +226,7 @@ func ilmd(lot, production, expiry string) epcis.ILMD {
 func (x *Exporter) identify(ctx context.Context, p *estampv1.Product, sp span) (map[uint64]string, error) {
 	ids := make(map[uint64]string, sp.last-sp.first+1)
 	var urls map[uint64]string
-	if gtinOf(p) == "" {
+	if p.GetGtin() == "" {
 		_, stamps, err := x.codes.BatchStamps(ctx, sp.batch.Id)
 		if err != nil {
 			return nil, err
@@ -237,7 +237,7 @@ func (x *Exporter) identify(ctx context.Context, p *estampv1.Product, sp span) (
 		}
 	}
 	for s := sp.first; s <= sp.last; s++ {
-		id, err := x.scheme.Stamp(epcis.Stamp{GTIN: gtinOf(p), Lot: sp.lot.Lot, Serial: s, URL: urls[s]})
+		id, err := x.scheme.Stamp(epcis.Stamp{GTIN: p.GetGtin(), Lot: sp.lot.Lot, Serial: s, URL: urls[s]})
 		if err != nil {
 			return nil, fmt.Errorf("trace: stamp %d: %w", s, err)
 		}
@@ -250,13 +250,3 @@ func isNotFound(err error) bool {
 	var nf *ocop.NotFoundError
 	return errors.As(err, &nf)
 }
-
-// TEMPORARY until the registry's GTIN/GLN and sales land in this tree.
-func glnOf(any) string      { return "" }
-func gtinOf(any) string     { return "" }
-func saleOf(any) *saleState { return nil }
-
-type saleState struct{}
-
-func (*saleState) GetRetailerId() string  { return "" }
-func (*saleState) GetTimeUnixNano() int64 { return 0 }

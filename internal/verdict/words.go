@@ -194,6 +194,9 @@ var intake = map[estampv1.IntakeVerdict]struct{ Label, Sentence Words }{
 	estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY: {
 		Words{"NGHI TEM SAO CHÉP", "SUSPECTED COPY"},
 		Words{"Tem đã được cửa hàng khác nhận: nghi tem sao chép.", "Another shop has received this stamp: a suspected copy."}},
+	estampv1.IntakeVerdict_INTAKE_VERDICT_SOLD: {
+		Words{"Đã bán", "Sold"},
+		Words{"Tem chính hãng, đã ghi nhận bán.", "Genuine stamp; its sale is recorded."}},
 }
 
 // Copied reports whether warnings are signs that a stamp was copied.
@@ -336,4 +339,43 @@ func verdictOfIntake(v estampv1.IntakeVerdict) estampv1.Verdict {
 		}
 	}
 	return estampv1.Verdict_VERDICT_MALFORMED
+}
+
+// A sale (CustodyService.RecordSale) says its own outcomes in sale's
+// words where intake's would be wrong (a sale is no delivery; SOLD, its
+// own outcome, is with intake's above). A stamp sold before is a
+// suspected copy wherever it turns up again, at intake or at a till, and
+// is told by where and when it was sold, so that the clerk knows whom to
+// ask. soldBefore is a format string: the shop, then the time
+// (ocop.ShowTime).
+var (
+	sale = map[estampv1.IntakeVerdict]struct{ Label, Sentence Words }{
+		estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY: {
+			Words{"TRÙNG TRONG LẦN BÁN", "DUPLICATE IN SALE"},
+			Words{"Tem này xuất hiện hai lần trong cùng một lần bán.", "This stamp appears twice in the same sale."}},
+	}
+	soldBefore = Words{"Tem này đã bán tại %s lúc %s: nghi tem sao chép.", "This stamp was already sold at %s on %s: a suspected copy."}
+)
+
+// SoldBefore is the sentence of a stamp that turns up, at intake or at a
+// till, after shop sold it at `at`: a suspected copy.
+func SoldBefore(shop string, at time.Time) Words {
+	return Words{fmt.Sprintf(soldBefore.VI, shop, ocop.ShowTime(at, ocop.VI)), fmt.Sprintf(soldBefore.EN, shop, ocop.ShowTime(at, ocop.EN))}
+}
+
+// SaleLabel is the short label of a sale's outcome.
+func SaleLabel(v estampv1.IntakeVerdict) Words {
+	if w, ok := sale[v]; ok {
+		return w.Label
+	}
+	return IntakeLabel(v)
+}
+
+// SaleSentence says a sale's outcome in one sentence, as IntakeSentence
+// says intake's; a suspected copy is told by SoldBefore instead.
+func SaleSentence(v estampv1.IntakeVerdict, o Outcome) Words {
+	if w, ok := sale[v]; ok {
+		return w.Sentence
+	}
+	return IntakeSentence(v, o)
 }

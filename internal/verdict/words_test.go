@@ -89,8 +89,15 @@ func catalogue() map[string]verdict.Words {
 		all[v.String()+" label"] = verdict.IntakeLabel(v)
 		if own[v] {
 			all[v.String()+" sentence"] = verdict.IntakeSentence(v, verdict.Outcome{})
+			all[v.String()+" sale sentence"] = verdict.SaleSentence(v, verdict.Outcome{})
 		}
+		all[v.String()+" sale label"] = verdict.SaleLabel(v)
 	}
+	// The shop is a name from the registry, and a time's words are
+	// ocop.ShowTime's: what is left is the catalogue's.
+	sold := verdict.SoldBefore("7", now)
+	sold.EN = strings.Replace(sold.EN, " (UTC+7)", "", 1)
+	all["sold before"] = sold
 	return all
 }
 

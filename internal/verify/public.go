@@ -39,6 +39,9 @@ func public(r *estampv1.VerifyResponse, rec *record.Stamp, st *record.StampState
 		PhotoUrl:    p.GetPhotoUrl(),
 		PhotoWidth:  p.GetPhotoWidth(),
 		PhotoHeight: p.GetPhotoHeight(),
+		// The product's barcode number: a buyer compares it with the
+		// barcode on the package.
+		Gtin: p.GetGtin(),
 	}
 	a := rec.Producer.GetAddress()
 	r.Producer = &estampv1.PublicProducer{
@@ -88,6 +91,18 @@ func receipt(shop *estampv1.Retailer, rc *record.Receipt) *estampv1.PublicReceip
 		Commune:      shop.GetAddress().GetCommune(),
 		Province:     shop.GetAddress().GetProvince(),
 		ReceiveTime:  timestamppb.New(record.Time(rc.GetFirstUnixNano())),
+	}
+}
+
+// sale is what a buyer sees of a shop's sale of a stamp: as of a receipt,
+// the shop's name and place, and when it sold the stamp; shop is nil
+// when the registry no longer has it.
+func sale(shop *estampv1.Retailer, sl *record.Sale) *estampv1.PublicSale {
+	return &estampv1.PublicSale{
+		RetailerName: shop.GetName(),
+		Commune:      shop.GetAddress().GetCommune(),
+		Province:     shop.GetAddress().GetProvince(),
+		SaleTime:     timestamppb.New(record.Time(sl.GetTimeUnixNano())),
 	}
 }
 

@@ -64,6 +64,11 @@ var shown = map[string]string{
 	"received_by.commune":                   "retailer.address.commune",
 	"received_by.province":                  "retailer.address.province",
 	"received_by.receive_time":              "state.receipts.first_unix_nano",
+	"sold.retailer_name":                    "retailer.name",
+	"sold.commune":                          "retailer.address.commune",
+	"sold.province":                         "retailer.address.province",
+	"sold.sale_time":                        "state.sale.time_unix_nano",
+	"product.gtin":                          "product.gtin",
 }
 
 // TestPublicAnswerIsTheAllowList fills every field of the stored records
@@ -84,13 +89,14 @@ func TestPublicAnswerIsTheAllowList(t *testing.T) {
 	fill(rec.State.ProtoReflect(), "state.", &n, stored)
 	fill(shop.ProtoReflect(), "retailer.", &n, stored)
 	for _, must := range []string{"producer.tax_code", "product.certificate.revoke_time", "batch.request_id", "batch.revoked_by", "state.revocation.actor",
-		"state.receipts.retailer_id", "state.receipts.count", "retailer.tax_code", "retailer.address.street"} {
+		"state.receipts.retailer_id", "state.receipts.count", "retailer.tax_code", "retailer.address.street",
+		"state.sale.retailer_id", "state.sale.request_id", "retailer.gln", "producer.gln"} {
 		if _, ok := stored[must]; !ok {
 			t.Fatalf("the filler missed %s", must)
 		}
 	}
 	// A stored unix-nano field is shown as a timestamp.
-	for _, f := range []string{"state.first_scan_unix_nano", "state.last_scan_unix_nano", "state.revocation.time_unix_nano", "state.receipts.first_unix_nano"} {
+	for _, f := range []string{"state.first_scan_unix_nano", "state.last_scan_unix_nano", "state.revocation.time_unix_nano", "state.receipts.first_unix_nano", "state.sale.time_unix_nano"} {
 		var ns int64
 		fmt.Sscan(stored[f], &ns)
 		stored[f] = record.Time(ns).String()

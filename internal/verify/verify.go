@@ -201,11 +201,16 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	if err != nil {
 		return nil, err
 	}
+	sold, err := s.sold(ctx, rec.State)
+	if err != nil {
+		return nil, err
+	}
 	state, recorded, err := s.record(ctx, caller, rec, o.Claims.Serial, now)
 	if err != nil {
 		return nil, err
 	}
 	resp := s.details(o, rec, state, shops, now)
+	resp.Sold = sold
 	if !recorded {
 		resp.Warnings = append(resp.Warnings, estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED)
 	}
@@ -288,6 +293,21 @@ func (s *Service) shops(ctx context.Context, st *record.StampState) ([]*estampv1
 		out = append(out, receipt(shop, rc))
 	}
 	return out, nil
+}
+
+// sold is the stamp's sale as a buyer sees it, nil when unsold, read as
+// shops are: a shop the registry no longer has goes unnamed, but the sale
+// is still told.
+func (s *Service) sold(ctx context.Context, st *record.StampState) (*estampv1.PublicSale, error) {
+	sl := st.GetSale()
+	if sl == nil {
+		return nil, nil
+	}
+	shop, err := s.store.Retailer(ctx, sl.GetRetailerId())
+	if err != nil && !errors.As(err, new(*ocop.NotFoundError)) {
+		return nil, err
+	}
+	return sale(shop, sl), nil
 }
 
 // ListIssuerKeys implements estampv1.VerificationServiceServer.

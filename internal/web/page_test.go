@@ -35,6 +35,7 @@ var (
 		{RetailerName: "Cửa hàng nông sản sạch Hoằng Hóa", Commune: "Xã Hoằng Hóa", Province: "Thanh Hóa", ReceiveTime: timestamppb.New(issueTime.Add(96 * time.Hour))},
 		{RetailerName: "Gian hàng OCOP chợ Vườn Hoa", Commune: "Phường Hạc Thành", Province: "Thanh Hóa", ReceiveTime: timestamppb.New(issueTime.Add(120 * time.Hour))},
 	}
+	sale = &estampv1.PublicSale{RetailerName: "Cửa hàng OCOP Hạc Thành", Commune: "Phường Hạc Thành", Province: "Thanh Hóa", SaleTime: timestamppb.New(issueTime.Add(50 * time.Hour))}
 	// description is a product's description as long as the registry
 	// takes, in Vietnamese: the longest a page gets.
 	description = string([]rune(strings.Repeat("Nem chua làm từ thịt lợn tươi, bì lợn, thính gạo và lá ổi, ủ chua tự nhiên ba ngày. ", 40))[:ocop.MaxDescriptionLength])
@@ -95,6 +96,10 @@ func answers() []answer {
 	expired.Product.Certificate.Status = estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED
 	uncertified := issued(estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, 0, "Không đạt khi tái đánh giá chất lượng", 1, 1)
 	uncertified.Product.Certificate.Status, uncertified.Product.Certificate.RevocationReason = estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED, "Không đạt khi tái đánh giá chất lượng"
+	// Sold at four shops' worth of a page: the largest a page gets.
+	sold := issued(g, 0, "", 12, 4, many, several)
+	sold.Product.Gtin, sold.Sold = "08934673001335", sale
+	out = append(out, answer{"sold, many scans and four shops, with a GTIN", sold})
 	out = append(out, answer{"stamp revoked", stolen}, answer{"lot recalled", recalled}, answer{"stamp revoked, its lot recalled, its certificate revoked", both},
 		answer{"certificate expired", expired}, answer{"certificate revoked", uncertified})
 	for _, o := range []verdict.Outcome{
@@ -266,6 +271,47 @@ func TestReceivedByShops(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			page := stampPage(t, issued(estampv1.Verdict_VERDICT_GENUINE, 0, "", 1, tt.shops), ocop.VI, "")
+			for _, w := range tt.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("the page lacks %s", w)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(page, w) {
+					t.Errorf("the page shows %s", w)
+				}
+			}
+		})
+	}
+}
+
+// A sold stamp says where and when it was sold, above the details, in the
+// reader's language with the shop's name marked Vietnamese; a product's
+// GTIN is shown as its barcode prints it. Neither shows when unset.
+func TestSoldAndGTIN(t *testing.T) {
+	sold := issued(estampv1.Verdict_VERDICT_GENUINE, 0, "", 2, 1)
+	sold.Sold, sold.Product.Gtin = sale, "08934673001335"
+	lost := proto.Clone(sold).(*estampv1.VerifyResponse)
+	lost.Sold = &estampv1.PublicSale{SaleTime: sale.SaleTime}
+	gtin14 := issued(estampv1.Verdict_VERDICT_GENUINE, 0, "", 2, 1)
+	gtin14.Product.Gtin = "18934673001332"
+	for _, tt := range []struct {
+		name   string
+		r      *estampv1.VerifyResponse
+		lang   ocop.Lang
+		want   []string
+		absent []string
+	}{
+		{"sold", sold, ocop.VI, []string{`<p class="sold">Đã bán tại <span lang="vi">Cửa hàng OCOP Hạc Thành, Phường Hạc Thành, Thanh Hóa</span>, lúc 12:00, 22/11/2026</p>`,
+			`<dt>Mã vạch GTIN</dt><dd class="serial">8934673001335</dd>`}, nil},
+		{"sold, in English", sold, ocop.EN, []string{`<p class="sold">Sold at <span lang="vi">Cửa hàng OCOP Hạc Thành, Phường Hạc Thành, Thanh Hóa</span>, on 22 Nov 2026, 12:00 (UTC&#43;7)</p>`,
+			`<dt>GTIN barcode</dt><dd class="serial">8934673001335</dd>`}, nil},
+		{"sold at a shop the registry lost", lost, ocop.VI, []string{`<p class="sold">Đã bán, lúc 12:00, 22/11/2026</p>`}, []string{"Đã bán tại"}},
+		{"a GTIN-14 keeps its first digit", gtin14, ocop.VI, []string{`<dd class="serial">18934673001332</dd>`}, []string{`class="sold"`}},
+		{"neither", issued(estampv1.Verdict_VERDICT_GENUINE, 0, "", 2, 1), ocop.VI, nil, []string{`class="sold"`, "GTIN"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			page := stampPage(t, tt.r, tt.lang, "")
 			for _, w := range tt.want {
 				if !strings.Contains(page, w) {
 					t.Errorf("the page lacks %s", w)

@@ -16,6 +16,10 @@ type texts struct {
 	DecisionDate, ValidUntil, Status, Stamp, Lot, Produced, Expiry    string
 	Serial, Issued, None, Phone, Recalled, ReceivedBy                 string
 	Scans, ScanOnce, NoScans, FirstScan, LastScan                     string
+	// GTIN names the product's barcode number. SoldAt leads the shop
+	// that sold the stamp and Sold stands alone when the shop is not
+	// known; SoldWhen is a format string of the time.
+	GTIN, Sold, SoldAt, SoldWhen string
 	// Report leads the contact for a suspected fake; Void heads the
 	// details of a withdrawn stamp, which no longer vouch for the item.
 	Report, Void string
@@ -40,6 +44,7 @@ var vi = &texts{
 	None: "Không ghi", Phone: "Điện thoại", Recalled: "Lô bị thu hồi lúc", ReceivedBy: "Cửa hàng đã nhận",
 	Scans: "Số lần quét", ScanOnce: "1 lần", NoScans: "Chưa có lần quét nào được ghi nhận",
 	FirstScan: "Lần quét đầu", LastScan: "Lần quét gần nhất",
+	GTIN: "Mã vạch GTIN", Sold: "Đã bán", SoldAt: "Đã bán tại", SoldWhen: "lúc %s",
 	Report: "Nghi hàng giả? Hãy báo:", Void: "Chỉ để tham khảo: thông tin dưới đây không còn bảo đảm cho món hàng này.",
 	Stars: "%d sao", ScanTimes: "%d lần", MoreShops: "và %d cửa hàng khác", Since: "Từ lúc %s",
 	errors: map[int]errorText{
@@ -61,6 +66,7 @@ var en = &texts{
 	None: "Not given", Phone: "Phone", Recalled: "Lot recalled", ReceivedBy: "Received by",
 	Scans: "Scans", ScanOnce: "Once", NoScans: "No scan recorded yet",
 	FirstScan: "First scan", LastScan: "Latest scan",
+	GTIN: "GTIN barcode", Sold: "Sold", SoldAt: "Sold at", SoldWhen: "on %s",
 	Report: "Suspect a fake? Report it to:", Void: "For reference only: what follows no longer vouches for this item.",
 	Stars: "%d stars", ScanTimes: "%d times", MoreShops: "and %d more shops", Since: "Since %s",
 	errors: map[int]errorText{

@@ -336,13 +336,23 @@ type resultView struct {
 	Recalled, RecallReason                        string
 	Shops                                         []shopView
 	MoreShops                                     string
-	ScanCount, FirstScan, LastScan, ScanNote      string
+	// GTIN is the product's barcode number as the barcode prints it.
+	GTIN string
+	// Sold is the stamp's sale at a shop, nil when unsold: shown above
+	// the details, because a buyer in another shop, or long after the
+	// sale, holds a re-used label.
+	Sold                                     *saleView
+	ScanCount, FirstScan, LastScan, ScanNote string
 	// Description is the producer's text for buyers; Photo the
 	// product's photo's path, with its size in pixels.
 	Description             string
 	Photo                   string
 	PhotoWidth, PhotoHeight int32
 }
+
+// saleView is a shop's sale of the stamp: the shop's name and place
+// (empty when the registry no longer has it), and when, in words.
+type saleView struct{ Place, When string }
 
 // shopView is a shop that received the stamp: its name, its place and the
 // day it did.
@@ -419,6 +429,7 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 	// certificate do.
 	rv.StarsVoid = rv.Void || resp.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED || resp.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED
 	rv.Product = p.GetName()
+	rv.GTIN = barcodeGTIN(p.GetGtin())
 	rv.Description = p.GetDescription()
 	rv.Photo, rv.PhotoWidth, rv.PhotoHeight = p.GetPhotoUrl(), p.GetPhotoWidth(), p.GetPhotoHeight()
 	rv.StarsDrawn = strings.Repeat("★", int(grade)) + strings.Repeat("☆", max(0, 5-int(grade)))
@@ -465,6 +476,9 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.Shops = append(rv.Shops, shopView{Name: shop.GetRetailerName(), Place: joinNonEmpty(", ", shop.GetCommune(), shop.GetProvince()),
 			Date: ocop.ShowDate(ocop.FormatDate(ocop.Today(shop.GetReceiveTime().AsTime())), lang)})
 	}
+	if sl := resp.GetSold(); sl != nil {
+		rv.Sold = &saleView{Place: joinNonEmpty(", ", sl.GetRetailerName(), sl.GetCommune(), sl.GetProvince()), When: fmt.Sprintf(t.SoldWhen, when(sl.GetSaleTime(), lang))}
+	}
 	switch n := s.GetScanCount(); {
 	case n == 0:
 		rv.ScanCount = t.NoScans
@@ -479,6 +493,16 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.ScanNote = verdict.Warning(estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED).In(lang)
 	}
 	return rv
+}
+
+// barcodeGTIN is a GTIN as the product's barcode prints it: the registry
+// keeps 14 digits, and a GTIN-13, the barcode of nearly every product in
+// Vietnam, is those without their leading 0.
+func barcodeGTIN(gtin string) string {
+	if len(gtin) == 14 && gtin[0] == '0' {
+		return gtin[1:]
+	}
+	return gtin
 }
 
 // since says when a stamp or its lot was revoked, or "" if not known.

@@ -54,6 +54,8 @@ const (
 	IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED IntakeVerdict = 12
 	// Refused: issued in a batch printed ahead, but never activated.
 	IntakeVerdict_INTAKE_VERDICT_NOT_ACTIVATED IntakeVerdict = 13
+	// Genuine and now recorded as sold by this retailer (RecordSale only).
+	IntakeVerdict_INTAKE_VERDICT_SOLD IntakeVerdict = 14
 )
 
 // Enum value maps for IntakeVerdict.
@@ -73,6 +75,7 @@ var (
 		11: "INTAKE_VERDICT_MALFORMED",
 		12: "INTAKE_VERDICT_KEY_COMPROMISED",
 		13: "INTAKE_VERDICT_NOT_ACTIVATED",
+		14: "INTAKE_VERDICT_SOLD",
 	}
 	IntakeVerdict_value = map[string]int32{
 		"INTAKE_VERDICT_UNSPECIFIED":           0,
@@ -89,6 +92,7 @@ var (
 		"INTAKE_VERDICT_MALFORMED":             11,
 		"INTAKE_VERDICT_KEY_COMPROMISED":       12,
 		"INTAKE_VERDICT_NOT_ACTIVATED":         13,
+		"INTAKE_VERDICT_SOLD":                  14,
 	}
 )
 
@@ -137,6 +141,8 @@ const (
 	StampEventKind_STAMP_EVENT_KIND_REVOKED StampEventKind = 5
 	// Its whole batch was revoked (a recall).
 	StampEventKind_STAMP_EVENT_KIND_BATCH_REVOKED StampEventKind = 6
+	// Sold at a retailer's till (RecordSale).
+	StampEventKind_STAMP_EVENT_KIND_SOLD StampEventKind = 7
 )
 
 // Enum value maps for StampEventKind.
@@ -149,6 +155,7 @@ var (
 		4: "STAMP_EVENT_KIND_SCANNED_ON_DAY",
 		5: "STAMP_EVENT_KIND_REVOKED",
 		6: "STAMP_EVENT_KIND_BATCH_REVOKED",
+		7: "STAMP_EVENT_KIND_SOLD",
 	}
 	StampEventKind_value = map[string]int32{
 		"STAMP_EVENT_KIND_UNSPECIFIED":    0,
@@ -158,6 +165,7 @@ var (
 		"STAMP_EVENT_KIND_SCANNED_ON_DAY": 4,
 		"STAMP_EVENT_KIND_REVOKED":        5,
 		"STAMP_EVENT_KIND_BATCH_REVOKED":  6,
+		"STAMP_EVENT_KIND_SOLD":           7,
 	}
 )
 
@@ -288,10 +296,15 @@ type IntakeItem struct {
 	// not be read.
 	OtherRetailerName string `protobuf:"bytes,13,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
 	// When the other retailer first received the stamp, for suspected
-	// copies.
+	// copies found by two shops' intakes.
 	OtherReceiveTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=other_receive_time,json=otherReceiveTime,proto3" json:"other_receive_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When the stamp was sold, for suspected copies found because it was
+	// sold before (at intake, or when sold again): other_retailer_id and
+	// other_retailer_name are then the shop that sold it, which may be the
+	// caller itself, and message says where and when.
+	OtherSaleTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=other_sale_time,json=otherSaleTime,proto3" json:"other_sale_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *IntakeItem) Reset() {
@@ -418,6 +431,13 @@ func (x *IntakeItem) GetOtherRetailerName() string {
 func (x *IntakeItem) GetOtherReceiveTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OtherReceiveTime
+	}
+	return nil
+}
+
+func (x *IntakeItem) GetOtherSaleTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherSaleTime
 	}
 	return nil
 }
@@ -847,7 +867,7 @@ type StampEvent struct {
 	EventTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
 	// What happened.
 	Kind StampEventKind `protobuf:"varint,2,opt,name=kind,proto3,enum=estamp.v1.StampEventKind" json:"kind,omitempty"`
-	// Retailer, for receipts.
+	// Retailer, for receipts and the sale.
 	RetailerId string `protobuf:"bytes,3,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
 	// Number of times, for receipts and a day's scans.
 	Count uint32 `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
@@ -1579,6 +1599,147 @@ func (x *BatchBaseUrl) GetBaseUrl() string {
 	return ""
 }
 
+// RecordSaleRequest carries the codes a shop sold: one for a scan at the
+// till, or a day's list.
+type RecordSaleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Retailer selling the goods: a retailer's token or account sells as
+	// itself only.
+	RetailerId string `protobuf:"bytes,1,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// Codes as the scanner typed them: URL or bare token, any case, stray
+	// whitespace; blank entries are skipped. 1 to 10000 non-blank.
+	Codes []string `protobuf:"bytes,2,rep,name=codes,proto3" json:"codes,omitempty"`
+	// Idempotency key chosen by the client, up to 128 bytes; may be empty.
+	// A stamp this retailer sold under the same non-empty key is SOLD again
+	// on a retry, not a suspected copy, and nothing is recorded twice.
+	// Without a key, a retried call finds its stamps sold.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSaleRequest) Reset() {
+	*x = RecordSaleRequest{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSaleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSaleRequest) ProtoMessage() {}
+
+func (x *RecordSaleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSaleRequest.ProtoReflect.Descriptor instead.
+func (*RecordSaleRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RecordSaleRequest) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *RecordSaleRequest) GetCodes() []string {
+	if x != nil {
+		return x.Codes
+	}
+	return nil
+}
+
+func (x *RecordSaleRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// RecordSaleResponse is the outcome for every code and a summary.
+type RecordSaleResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One item per non-blank code, in request order. The verdict is SOLD
+	// for a stamp sold now (or by the retried call of request_id);
+	// SUSPECTED_COPY for one sold before, by any shop, with
+	// other_retailer_id, other_retailer_name and other_sale_time;
+	// DUPLICATE_IN_DELIVERY for a code earlier in the same request; and,
+	// for a code that is not a genuine stamp, the verdict intake gives it
+	// (REVOKED, BAD_SIGNATURE, NOT_ISSUED, …), under which nothing is
+	// recorded.
+	Items []*IntakeItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	// Counts per verdict, in verdict order.
+	Verdicts []*VerdictCount `protobuf:"bytes,2,rep,name=verdicts,proto3" json:"verdicts,omitempty"`
+	// Whether every code was sold now.
+	AllSold       bool `protobuf:"varint,3,opt,name=all_sold,json=allSold,proto3" json:"all_sold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSaleResponse) Reset() {
+	*x = RecordSaleResponse{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSaleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSaleResponse) ProtoMessage() {}
+
+func (x *RecordSaleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSaleResponse.ProtoReflect.Descriptor instead.
+func (*RecordSaleResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RecordSaleResponse) GetItems() []*IntakeItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *RecordSaleResponse) GetVerdicts() []*VerdictCount {
+	if x != nil {
+		return x.Verdicts
+	}
+	return nil
+}
+
+func (x *RecordSaleResponse) GetAllSold() bool {
+	if x != nil {
+		return x.AllSold
+	}
+	return false
+}
+
 var File_estamp_v1_custody_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_custody_proto_rawDesc = "" +
@@ -1588,7 +1749,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\vretailer_id\x18\x01 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
 	"\x05codes\x18\x02 \x03(\tR\x05codes\x12\x1c\n" +
-	"\treference\x18\x03 \x01(\tR\treference\"\xfb\x03\n" +
+	"\treference\x18\x03 \x01(\tR\treference\"\xbf\x04\n" +
 	"\n" +
 	"IntakeItem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x12\n" +
@@ -1607,7 +1768,8 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\n" +
 	"message_en\x18\f \x01(\tR\tmessageEn\x12.\n" +
 	"\x13other_retailer_name\x18\r \x01(\tR\x11otherRetailerName\x12H\n" +
-	"\x12other_receive_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\"X\n" +
+	"\x12other_receive_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\x12B\n" +
+	"\x0fother_sale_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\rotherSaleTime\"X\n" +
 	"\fVerdictCount\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.estamp.v1.IntakeVerdictR\averdict\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\rR\x05count\"\x94\x01\n" +
@@ -1703,7 +1865,17 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x05 \x01(\tR\rnextPageToken\"O\n" +
 	"\fBatchBaseUrl\x12$\n" +
 	"\x0efirst_batch_id\x18\x01 \x01(\x04R\ffirstBatchId\x12\x19\n" +
-	"\bbase_url\x18\x02 \x01(\tR\abaseUrl*\xef\x03\n" +
+	"\bbase_url\x18\x02 \x01(\tR\abaseUrl\"i\n" +
+	"\x11RecordSaleRequest\x12\x1f\n" +
+	"\vretailer_id\x18\x01 \x01(\tR\n" +
+	"retailerId\x12\x14\n" +
+	"\x05codes\x18\x02 \x03(\tR\x05codes\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x91\x01\n" +
+	"\x12RecordSaleResponse\x12+\n" +
+	"\x05items\x18\x01 \x03(\v2\x15.estamp.v1.IntakeItemR\x05items\x123\n" +
+	"\bverdicts\x18\x02 \x03(\v2\x17.estamp.v1.VerdictCountR\bverdicts\x12\x19\n" +
+	"\ball_sold\x18\x03 \x01(\bR\aallSold*\x88\x04\n" +
 	"\rIntakeVerdict\x12\x1e\n" +
 	"\x1aINTAKE_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTAKE_VERDICT_ACCEPTED\x10\x01\x12#\n" +
@@ -1719,7 +1891,8 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x12\x1c\n" +
 	"\x18INTAKE_VERDICT_MALFORMED\x10\v\x12\"\n" +
 	"\x1eINTAKE_VERDICT_KEY_COMPROMISED\x10\f\x12 \n" +
-	"\x1cINTAKE_VERDICT_NOT_ACTIVATED\x10\r*\xf3\x01\n" +
+	"\x1cINTAKE_VERDICT_NOT_ACTIVATED\x10\r\x12\x17\n" +
+	"\x13INTAKE_VERDICT_SOLD\x10\x0e*\x8e\x02\n" +
 	"\x0eStampEventKind\x12 \n" +
 	"\x1cSTAMP_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17STAMP_EVENT_KIND_ISSUED\x10\x01\x12\x1d\n" +
@@ -1727,12 +1900,15 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x18STAMP_EVENT_KIND_SCANNED\x10\x03\x12#\n" +
 	"\x1fSTAMP_EVENT_KIND_SCANNED_ON_DAY\x10\x04\x12\x1c\n" +
 	"\x18STAMP_EVENT_KIND_REVOKED\x10\x05\x12\"\n" +
-	"\x1eSTAMP_EVENT_KIND_BATCH_REVOKED\x10\x062\xef\x02\n" +
+	"\x1eSTAMP_EVENT_KIND_BATCH_REVOKED\x10\x06\x12\x19\n" +
+	"\x15STAMP_EVENT_KIND_SOLD\x10\a2\xba\x03\n" +
 	"\x0eCustodyService\x12X\n" +
 	"\x0fReceiveDelivery\x12!.estamp.v1.ReceiveDeliveryRequest\x1a\".estamp.v1.ReceiveDeliveryResponse\x12O\n" +
 	"\fDescribeCode\x12\x1e.estamp.v1.DescribeCodeRequest\x1a\x1f.estamp.v1.DescribeCodeResponse\x12X\n" +
 	"\x0fGetStampHistory\x12!.estamp.v1.GetStampHistoryRequest\x1a\".estamp.v1.GetStampHistoryResponse\x12X\n" +
-	"\x0fListRevocations\x12!.estamp.v1.ListRevocationsRequest\x1a\".estamp.v1.ListRevocationsResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\x0fListRevocations\x12!.estamp.v1.ListRevocationsRequest\x1a\".estamp.v1.ListRevocationsResponse\x12I\n" +
+	"\n" +
+	"RecordSale\x12\x1c.estamp.v1.RecordSaleRequest\x1a\x1d.estamp.v1.RecordSaleResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_custody_proto_rawDescOnce sync.Once
@@ -1747,7 +1923,7 @@ func file_estamp_v1_custody_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_custody_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_estamp_v1_custody_proto_goTypes = []any{
 	(IntakeVerdict)(0),              // 0: estamp.v1.IntakeVerdict
 	(StampEventKind)(0),             // 1: estamp.v1.StampEventKind
@@ -1768,41 +1944,48 @@ var file_estamp_v1_custody_proto_goTypes = []any{
 	(*CertificateChange)(nil),       // 16: estamp.v1.CertificateChange
 	(*ListRevocationsResponse)(nil), // 17: estamp.v1.ListRevocationsResponse
 	(*BatchBaseUrl)(nil),            // 18: estamp.v1.BatchBaseUrl
-	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
-	(Verdict)(0),                    // 20: estamp.v1.Verdict
+	(*RecordSaleRequest)(nil),       // 19: estamp.v1.RecordSaleRequest
+	(*RecordSaleResponse)(nil),      // 20: estamp.v1.RecordSaleResponse
+	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
+	(Verdict)(0),                    // 22: estamp.v1.Verdict
 }
 var file_estamp_v1_custody_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.IntakeItem.verdict:type_name -> estamp.v1.IntakeVerdict
-	19, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
-	0,  // 2: estamp.v1.VerdictCount.verdict:type_name -> estamp.v1.IntakeVerdict
-	3,  // 3: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
-	4,  // 4: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
-	5,  // 5: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	20, // 6: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
-	19, // 7: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
-	10, // 9: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
-	19, // 10: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
-	16, // 11: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
-	15, // 12: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
-	14, // 13: estamp.v1.RevocationEntry.activation:type_name -> estamp.v1.Activation
-	15, // 14: estamp.v1.Activation.serial_ranges:type_name -> estamp.v1.SerialRange
-	19, // 15: estamp.v1.Activation.activate_time:type_name -> google.protobuf.Timestamp
-	13, // 16: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
-	18, // 17: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
-	2,  // 18: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
-	7,  // 19: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
-	9,  // 20: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
-	12, // 21: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
-	6,  // 22: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
-	8,  // 23: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
-	11, // 24: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
-	17, // 25: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
-	22, // [22:26] is the sub-list for method output_type
-	18, // [18:22] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	21, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
+	21, // 2: estamp.v1.IntakeItem.other_sale_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: estamp.v1.VerdictCount.verdict:type_name -> estamp.v1.IntakeVerdict
+	3,  // 4: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
+	4,  // 5: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
+	5,  // 6: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
+	22, // 7: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
+	21, // 8: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
+	1,  // 9: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
+	10, // 10: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
+	21, // 11: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
+	16, // 12: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
+	15, // 13: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
+	14, // 14: estamp.v1.RevocationEntry.activation:type_name -> estamp.v1.Activation
+	15, // 15: estamp.v1.Activation.serial_ranges:type_name -> estamp.v1.SerialRange
+	21, // 16: estamp.v1.Activation.activate_time:type_name -> google.protobuf.Timestamp
+	13, // 17: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
+	18, // 18: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
+	3,  // 19: estamp.v1.RecordSaleResponse.items:type_name -> estamp.v1.IntakeItem
+	4,  // 20: estamp.v1.RecordSaleResponse.verdicts:type_name -> estamp.v1.VerdictCount
+	2,  // 21: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
+	7,  // 22: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
+	9,  // 23: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
+	12, // 24: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
+	19, // 25: estamp.v1.CustodyService.RecordSale:input_type -> estamp.v1.RecordSaleRequest
+	6,  // 26: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
+	8,  // 27: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
+	11, // 28: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
+	17, // 29: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
+	20, // 30: estamp.v1.CustodyService.RecordSale:output_type -> estamp.v1.RecordSaleResponse
+	26, // [26:31] is the sub-list for method output_type
+	21, // [21:26] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_custody_proto_init() }
@@ -1817,7 +2000,7 @@ func file_estamp_v1_custody_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_custody_proto_rawDesc), len(file_estamp_v1_custody_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

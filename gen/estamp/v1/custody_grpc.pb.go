@@ -23,6 +23,7 @@ const (
 	CustodyService_DescribeCode_FullMethodName    = "/estamp.v1.CustodyService/DescribeCode"
 	CustodyService_GetStampHistory_FullMethodName = "/estamp.v1.CustodyService/GetStampHistory"
 	CustodyService_ListRevocations_FullMethodName = "/estamp.v1.CustodyService/ListRevocations"
+	CustodyService_RecordSale_FullMethodName      = "/estamp.v1.CustodyService/RecordSale"
 )
 
 // CustodyServiceClient is the client API for CustodyService service.
@@ -48,6 +49,12 @@ type CustodyServiceClient interface {
 	// version: revocations of stamps and batches, and products'
 	// certificates after a change.
 	ListRevocations(ctx context.Context, in *ListRevocationsRequest, opts ...grpc.CallOption) (*ListRevocationsResponse, error)
+	// RecordSale marks stamps sold at a shop's till: a buyer scanning a sold
+	// stamp is told where and when it was sold, and the same stamp sold
+	// again or taken in at intake anywhere afterwards is a suspected copy.
+	// Selling is optional: a shop that never sells through estamp changes
+	// nothing, and a stamp need not be received at intake to be sold.
+	RecordSale(ctx context.Context, in *RecordSaleRequest, opts ...grpc.CallOption) (*RecordSaleResponse, error)
 }
 
 type custodyServiceClient struct {
@@ -98,6 +105,16 @@ func (c *custodyServiceClient) ListRevocations(ctx context.Context, in *ListRevo
 	return out, nil
 }
 
+func (c *custodyServiceClient) RecordSale(ctx context.Context, in *RecordSaleRequest, opts ...grpc.CallOption) (*RecordSaleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordSaleResponse)
+	err := c.cc.Invoke(ctx, CustodyService_RecordSale_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustodyServiceServer is the server API for CustodyService service.
 // All implementations must embed UnimplementedCustodyServiceServer
 // for forward compatibility.
@@ -121,6 +138,12 @@ type CustodyServiceServer interface {
 	// version: revocations of stamps and batches, and products'
 	// certificates after a change.
 	ListRevocations(context.Context, *ListRevocationsRequest) (*ListRevocationsResponse, error)
+	// RecordSale marks stamps sold at a shop's till: a buyer scanning a sold
+	// stamp is told where and when it was sold, and the same stamp sold
+	// again or taken in at intake anywhere afterwards is a suspected copy.
+	// Selling is optional: a shop that never sells through estamp changes
+	// nothing, and a stamp need not be received at intake to be sold.
+	RecordSale(context.Context, *RecordSaleRequest) (*RecordSaleResponse, error)
 	mustEmbedUnimplementedCustodyServiceServer()
 }
 
@@ -142,6 +165,9 @@ func (UnimplementedCustodyServiceServer) GetStampHistory(context.Context, *GetSt
 }
 func (UnimplementedCustodyServiceServer) ListRevocations(context.Context, *ListRevocationsRequest) (*ListRevocationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRevocations not implemented")
+}
+func (UnimplementedCustodyServiceServer) RecordSale(context.Context, *RecordSaleRequest) (*RecordSaleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordSale not implemented")
 }
 func (UnimplementedCustodyServiceServer) mustEmbedUnimplementedCustodyServiceServer() {}
 func (UnimplementedCustodyServiceServer) testEmbeddedByValue()                        {}
@@ -236,6 +262,24 @@ func _CustodyService_ListRevocations_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustodyService_RecordSale_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordSaleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServiceServer).RecordSale(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustodyService_RecordSale_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServiceServer).RecordSale(ctx, req.(*RecordSaleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustodyService_ServiceDesc is the grpc.ServiceDesc for CustodyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -258,6 +302,10 @@ var CustodyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListRevocations",
 			Handler:    _CustodyService_ListRevocations_Handler,
+		},
+		{
+			MethodName: "RecordSale",
+			Handler:    _CustodyService_RecordSale_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

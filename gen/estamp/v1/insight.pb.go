@@ -31,7 +31,8 @@ const (
 	// Scanned more often than verification's MANY_SCANS threshold (5 unless
 	// estampd is configured otherwise): one item is rarely scanned so often.
 	FlagKind_FLAG_KIND_MANY_SCANS FlagKind = 1
-	// Received at intake by a second retailer: one of the labels is a copy.
+	// Received at intake by a second retailer, or taken in or sold again
+	// after its sale (RecordSale): one of the labels is a copy.
 	FlagKind_FLAG_KIND_SUSPECTED_COPY FlagKind = 2
 )
 
@@ -890,7 +891,8 @@ type Flag struct {
 	FirstTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=first_time,json=firstTime,proto3" json:"first_time,omitempty"`
 	// When something last made it look copied.
 	LatestTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=latest_time,json=latestTime,proto3" json:"latest_time,omitempty"`
-	// The retailers that received it, for a suspected copy.
+	// The retailers that received it, for a suspected copy, and those that
+	// sold it or tried to sell it again.
 	RetailerIds []string `protobuf:"bytes,5,rep,name=retailer_ids,json=retailerIds,proto3" json:"retailer_ids,omitempty"`
 	// Its batch.
 	BatchId uint64 `protobuf:"varint,6,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
@@ -1479,10 +1481,14 @@ type DeliveryProblem struct {
 	// suspected copy.
 	OtherRetailerName string `protobuf:"bytes,9,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
 	// When the other retailer first received the stamp, for a suspected
-	// copy.
+	// copy two shops' intakes found.
 	OtherReceiveTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=other_receive_time,json=otherReceiveTime,proto3" json:"other_receive_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When the stamp was sold, for a suspected copy found because it was
+	// sold before: other_retailer_id and other_retailer_name are then the
+	// shop that sold it.
+	OtherSaleTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=other_sale_time,json=otherSaleTime,proto3" json:"other_sale_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliveryProblem) Reset() {
@@ -1581,6 +1587,13 @@ func (x *DeliveryProblem) GetOtherRetailerName() string {
 func (x *DeliveryProblem) GetOtherReceiveTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OtherReceiveTime
+	}
+	return nil
+}
+
+func (x *DeliveryProblem) GetOtherSaleTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherSaleTime
 	}
 	return nil
 }
@@ -2002,7 +2015,7 @@ const file_estamp_v1_insight_proto_rawDesc = "" +
 	"\rproblem_count\x18\b \x01(\rR\fproblemCount\x126\n" +
 	"\bproblems\x18\t \x03(\v2\x1a.estamp.v1.DeliveryProblemR\bproblems\x12*\n" +
 	"\x11problems_left_out\x18\n" +
-	" \x01(\rR\x0fproblemsLeftOut\"\x90\x03\n" +
+	" \x01(\rR\x0fproblemsLeftOut\"\xd4\x03\n" +
 	"\x0fDeliveryProblem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x16\n" +
 	"\x06serial\x18\x02 \x01(\x04R\x06serial\x12\x19\n" +
@@ -2015,7 +2028,8 @@ const file_estamp_v1_insight_proto_rawDesc = "" +
 	"\x11revocation_reason\x18\b \x01(\tR\x10revocationReason\x12.\n" +
 	"\x13other_retailer_name\x18\t \x01(\tR\x11otherRetailerName\x12H\n" +
 	"\x12other_receive_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\"u\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\x12B\n" +
+	"\x0fother_sale_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rotherSaleTime\"u\n" +
 	"\x16ListDeliveriesResponse\x123\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.estamp.v1.DeliveryR\n" +
@@ -2117,29 +2131,30 @@ var file_estamp_v1_insight_proto_depIdxs = []int32{
 	17, // 19: estamp.v1.Delivery.problems:type_name -> estamp.v1.DeliveryProblem
 	25, // 20: estamp.v1.DeliveryProblem.verdict:type_name -> estamp.v1.IntakeVerdict
 	23, // 21: estamp.v1.DeliveryProblem.other_receive_time:type_name -> google.protobuf.Timestamp
-	16, // 22: estamp.v1.ListDeliveriesResponse.deliveries:type_name -> estamp.v1.Delivery
-	16, // 23: estamp.v1.GetDeliveryResponse.delivery:type_name -> estamp.v1.Delivery
-	23, // 24: estamp.v1.ExportEventsRequest.since_time:type_name -> google.protobuf.Timestamp
-	23, // 25: estamp.v1.ExportEventsRequest.until_time:type_name -> google.protobuf.Timestamp
-	1,  // 26: estamp.v1.InsightService.GetOverview:input_type -> estamp.v1.GetOverviewRequest
-	6,  // 27: estamp.v1.InsightService.GetScanReport:input_type -> estamp.v1.GetScanReportRequest
-	11, // 28: estamp.v1.InsightService.ListFlags:input_type -> estamp.v1.ListFlagsRequest
-	13, // 29: estamp.v1.InsightService.ReviewFlag:input_type -> estamp.v1.ReviewFlagRequest
-	15, // 30: estamp.v1.InsightService.ListDeliveries:input_type -> estamp.v1.ListDeliveriesRequest
-	19, // 31: estamp.v1.InsightService.GetDelivery:input_type -> estamp.v1.GetDeliveryRequest
-	21, // 32: estamp.v1.InsightService.ExportEvents:input_type -> estamp.v1.ExportEventsRequest
-	5,  // 33: estamp.v1.InsightService.GetOverview:output_type -> estamp.v1.GetOverviewResponse
-	9,  // 34: estamp.v1.InsightService.GetScanReport:output_type -> estamp.v1.GetScanReportResponse
-	12, // 35: estamp.v1.InsightService.ListFlags:output_type -> estamp.v1.ListFlagsResponse
-	14, // 36: estamp.v1.InsightService.ReviewFlag:output_type -> estamp.v1.ReviewFlagResponse
-	18, // 37: estamp.v1.InsightService.ListDeliveries:output_type -> estamp.v1.ListDeliveriesResponse
-	20, // 38: estamp.v1.InsightService.GetDelivery:output_type -> estamp.v1.GetDeliveryResponse
-	22, // 39: estamp.v1.InsightService.ExportEvents:output_type -> estamp.v1.ExportEventsResponse
-	33, // [33:40] is the sub-list for method output_type
-	26, // [26:33] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	23, // 22: estamp.v1.DeliveryProblem.other_sale_time:type_name -> google.protobuf.Timestamp
+	16, // 23: estamp.v1.ListDeliveriesResponse.deliveries:type_name -> estamp.v1.Delivery
+	16, // 24: estamp.v1.GetDeliveryResponse.delivery:type_name -> estamp.v1.Delivery
+	23, // 25: estamp.v1.ExportEventsRequest.since_time:type_name -> google.protobuf.Timestamp
+	23, // 26: estamp.v1.ExportEventsRequest.until_time:type_name -> google.protobuf.Timestamp
+	1,  // 27: estamp.v1.InsightService.GetOverview:input_type -> estamp.v1.GetOverviewRequest
+	6,  // 28: estamp.v1.InsightService.GetScanReport:input_type -> estamp.v1.GetScanReportRequest
+	11, // 29: estamp.v1.InsightService.ListFlags:input_type -> estamp.v1.ListFlagsRequest
+	13, // 30: estamp.v1.InsightService.ReviewFlag:input_type -> estamp.v1.ReviewFlagRequest
+	15, // 31: estamp.v1.InsightService.ListDeliveries:input_type -> estamp.v1.ListDeliveriesRequest
+	19, // 32: estamp.v1.InsightService.GetDelivery:input_type -> estamp.v1.GetDeliveryRequest
+	21, // 33: estamp.v1.InsightService.ExportEvents:input_type -> estamp.v1.ExportEventsRequest
+	5,  // 34: estamp.v1.InsightService.GetOverview:output_type -> estamp.v1.GetOverviewResponse
+	9,  // 35: estamp.v1.InsightService.GetScanReport:output_type -> estamp.v1.GetScanReportResponse
+	12, // 36: estamp.v1.InsightService.ListFlags:output_type -> estamp.v1.ListFlagsResponse
+	14, // 37: estamp.v1.InsightService.ReviewFlag:output_type -> estamp.v1.ReviewFlagResponse
+	18, // 38: estamp.v1.InsightService.ListDeliveries:output_type -> estamp.v1.ListDeliveriesResponse
+	20, // 39: estamp.v1.InsightService.GetDelivery:output_type -> estamp.v1.GetDeliveryResponse
+	22, // 40: estamp.v1.InsightService.ExportEvents:output_type -> estamp.v1.ExportEventsResponse
+	34, // [34:41] is the sub-list for method output_type
+	27, // [27:34] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_insight_proto_init() }

@@ -361,7 +361,11 @@ type Producer struct {
 	// Optional phone number: digits with an optional leading '+', spaces allowed.
 	Phone string `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
 	// When it was registered; set by the server.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Optional GS1 Global Location Number of the producer's premises: 13
+	// digits with a valid check digit. Names the producer in traceability
+	// events.
+	Gln           string `protobuf:"bytes,8,opt,name=gln,proto3" json:"gln,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -443,6 +447,13 @@ func (x *Producer) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Producer) GetGln() string {
+	if x != nil {
+		return x.Gln
+	}
+	return ""
 }
 
 // Certificate is an OCOP certification decision for a product.
@@ -588,7 +599,11 @@ type Product struct {
 	PhotoWidth int32 `protobuf:"varint,11,opt,name=photo_width,json=photoWidth,proto3" json:"photo_width,omitempty"`
 	// The photo's height in pixels; 0 when there is no photo. Ignored on
 	// input.
-	PhotoHeight   int32 `protobuf:"varint,12,opt,name=photo_height,json=photoHeight,proto3" json:"photo_height,omitempty"`
+	PhotoHeight int32 `protobuf:"varint,12,opt,name=photo_height,json=photoHeight,proto3" json:"photo_height,omitempty"`
+	// Optional GTIN of the product's barcode: GTIN-8, -12, -13 or -14 with a
+	// valid check digit (Vietnam's GS1 prefix is 893), stored and returned
+	// as 14 digits, left-padded with zeros. Shown on the stamp page.
+	Gtin          string `protobuf:"bytes,13,opt,name=gtin,proto3" json:"gtin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -705,6 +720,13 @@ func (x *Product) GetPhotoHeight() int32 {
 		return x.PhotoHeight
 	}
 	return 0
+}
+
+func (x *Product) GetGtin() string {
+	if x != nil {
+		return x.Gtin
+	}
+	return ""
 }
 
 // CreateProducerRequest carries the producer to register.
@@ -1584,7 +1606,10 @@ type Retailer struct {
 	// Optional tax code: 10 digits, or 10 digits, '-' and 3 digits.
 	TaxCode string `protobuf:"bytes,4,opt,name=tax_code,json=taxCode,proto3" json:"tax_code,omitempty"`
 	// When it was registered; set by the server.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Optional GS1 Global Location Number of the shop: 13 digits with a
+	// valid check digit. Names the shop in traceability events.
+	Gln           string `protobuf:"bytes,6,opt,name=gln,proto3" json:"gln,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1652,6 +1677,13 @@ func (x *Retailer) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Retailer) GetGln() string {
+	if x != nil {
+		return x.Gln
+	}
+	return ""
 }
 
 // CreateRetailerRequest carries the retailer to register.
@@ -2160,7 +2192,7 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\bprovince\x18\x01 \x01(\tR\bprovince\x12\x18\n" +
 	"\acommune\x18\x02 \x01(\tR\acommune\x12\x16\n" +
 	"\x06street\x18\x03 \x01(\tR\x06street\x12'\n" +
-	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\xf7\x01\n" +
+	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\x89\x02\n" +
 	"\bProducer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12+\n" +
@@ -2169,7 +2201,8 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\aaddress\x18\x05 \x01(\v2\x12.estamp.v1.AddressR\aaddress\x12\x14\n" +
 	"\x05phone\x18\x06 \x01(\tR\x05phone\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xda\x02\n" +
+	"createTime\x12\x10\n" +
+	"\x03gln\x18\b \x01(\tR\x03gln\"\xda\x02\n" +
 	"\vCertificate\x12'\n" +
 	"\x0fdecision_number\x18\x01 \x01(\tR\x0edecisionNumber\x12<\n" +
 	"\tauthority\x18\x02 \x01(\x0e2\x1e.estamp.v1.CertifyingAuthorityR\tauthority\x12#\n" +
@@ -2179,7 +2212,7 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\x06status\x18\x05 \x01(\x0e2\x1c.estamp.v1.CertificateStatusR\x06status\x12+\n" +
 	"\x11revocation_reason\x18\x06 \x01(\tR\x10revocationReason\x12;\n" +
 	"\vrevoke_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"\xae\x03\n" +
+	"revokeTime\"\xc2\x03\n" +
 	"\aProduct\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vproducer_id\x18\x02 \x01(\tR\n" +
@@ -2197,7 +2230,8 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	" \x01(\tR\bphotoUrl\x12\x1f\n" +
 	"\vphoto_width\x18\v \x01(\x05R\n" +
 	"photoWidth\x12!\n" +
-	"\fphoto_height\x18\f \x01(\x05R\vphotoHeight\"z\n" +
+	"\fphoto_height\x18\f \x01(\x05R\vphotoHeight\x12\x12\n" +
+	"\x04gtin\x18\r \x01(\tR\x04gtin\"z\n" +
 	"\x15CreateProducerRequest\x12/\n" +
 	"\bproducer\x18\x01 \x01(\v2\x13.estamp.v1.ProducerR\bproducer\x120\n" +
 	"\x14allow_duplicate_name\x18\x02 \x01(\bR\x12allowDuplicateName\"I\n" +
@@ -2248,14 +2282,15 @@ const file_estamp_v1_registry_proto_rawDesc = "" +
 	"\x05force\x18\x04 \x01(\bR\x05forceB\b\n" +
 	"\x06change\"K\n" +
 	"\x1bUpdateCertificationResponse\x12,\n" +
-	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct\"\xb4\x01\n" +
+	"\aproduct\x18\x01 \x01(\v2\x12.estamp.v1.ProductR\aproduct\"\xc6\x01\n" +
 	"\bRetailer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
 	"\aaddress\x18\x03 \x01(\v2\x12.estamp.v1.AddressR\aaddress\x12\x19\n" +
 	"\btax_code\x18\x04 \x01(\tR\ataxCode\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"H\n" +
+	"createTime\x12\x10\n" +
+	"\x03gln\x18\x06 \x01(\tR\x03gln\"H\n" +
 	"\x15CreateRetailerRequest\x12/\n" +
 	"\bretailer\x18\x01 \x01(\v2\x13.estamp.v1.RetailerR\bretailer\"I\n" +
 	"\x16CreateRetailerResponse\x12/\n" +

@@ -422,7 +422,8 @@ func (x *ScanHistory) GetLastScanTime() *timestamppb.Timestamp {
 //     and when a certificate was revoked (its reason is shown);
 //   - of the shops that received the stamp, anything but their names, their
 //     communes and provinces and the day they received it: not their ids,
-//     tax codes or streets, nor how often they scanned it;
+//     tax codes or streets, nor how often they scanned it; of the shop that
+//     sold it, the same, with the time of the sale;
 //   - the product's grade today, when it differs from the label's: the
 //     certificate's decision and status say whether the label's holds;
 //   - and anything added to the registry's records later.
@@ -457,7 +458,11 @@ type VerifyResponse struct {
 	// The shops that received this stamp at intake, the first first, for
 	// issued stamps; empty when none did. More than one means that one of
 	// them holds a copy (the SEVERAL_RETAILERS warning).
-	ReceivedBy    []*PublicReceipt `protobuf:"bytes,17,rep,name=received_by,json=receivedBy,proto3" json:"received_by,omitempty"`
+	ReceivedBy []*PublicReceipt `protobuf:"bytes,17,rep,name=received_by,json=receivedBy,proto3" json:"received_by,omitempty"`
+	// The shop's sale of this stamp, for issued stamps a shop marked sold
+	// (CustodyService.RecordSale); unset otherwise. A buyer holding goods
+	// whose stamp was sold elsewhere, or long ago, holds a re-used label.
+	Sold          *PublicSale `protobuf:"bytes,18,opt,name=sold,proto3" json:"sold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -590,6 +595,88 @@ func (x *VerifyResponse) GetReceivedBy() []*PublicReceipt {
 	return nil
 }
 
+func (x *VerifyResponse) GetSold() *PublicSale {
+	if x != nil {
+		return x.Sold
+	}
+	return nil
+}
+
+// PublicSale is a shop's sale of a stamp as a buyer sees it: which shop,
+// where and when; not its id, tax code or street.
+type PublicSale struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shop's name, as registered; empty if the registry no longer has
+	// it.
+	RetailerName string `protobuf:"bytes,1,opt,name=retailer_name,json=retailerName,proto3" json:"retailer_name,omitempty"`
+	// Commune, ward or special zone of the shop.
+	Commune string `protobuf:"bytes,2,opt,name=commune,proto3" json:"commune,omitempty"`
+	// Province or city of the shop.
+	Province string `protobuf:"bytes,3,opt,name=province,proto3" json:"province,omitempty"`
+	// When the stamp was sold.
+	SaleTime      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=sale_time,json=saleTime,proto3" json:"sale_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicSale) Reset() {
+	*x = PublicSale{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicSale) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicSale) ProtoMessage() {}
+
+func (x *PublicSale) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicSale.ProtoReflect.Descriptor instead.
+func (*PublicSale) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PublicSale) GetRetailerName() string {
+	if x != nil {
+		return x.RetailerName
+	}
+	return ""
+}
+
+func (x *PublicSale) GetCommune() string {
+	if x != nil {
+		return x.Commune
+	}
+	return ""
+}
+
+func (x *PublicSale) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+func (x *PublicSale) GetSaleTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SaleTime
+	}
+	return nil
+}
+
 // PublicReceipt is a shop's intake of a stamp as a buyer sees it: which
 // shop, where, and since when, so that a buyer can tell whether the goods
 // came through the shop they stand in.
@@ -609,7 +696,7 @@ type PublicReceipt struct {
 
 func (x *PublicReceipt) Reset() {
 	*x = PublicReceipt{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	mi := &file_estamp_v1_verification_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -621,7 +708,7 @@ func (x *PublicReceipt) String() string {
 func (*PublicReceipt) ProtoMessage() {}
 
 func (x *PublicReceipt) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[4]
+	mi := &file_estamp_v1_verification_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -634,7 +721,7 @@ func (x *PublicReceipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicReceipt.ProtoReflect.Descriptor instead.
 func (*PublicReceipt) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{4}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PublicReceipt) GetRetailerName() string {
@@ -686,14 +773,17 @@ type PublicProduct struct {
 	// The photo's width in pixels; 0 when there is no photo.
 	PhotoWidth int32 `protobuf:"varint,7,opt,name=photo_width,json=photoWidth,proto3" json:"photo_width,omitempty"`
 	// The photo's height in pixels; 0 when there is no photo.
-	PhotoHeight   int32 `protobuf:"varint,8,opt,name=photo_height,json=photoHeight,proto3" json:"photo_height,omitempty"`
+	PhotoHeight int32 `protobuf:"varint,8,opt,name=photo_height,json=photoHeight,proto3" json:"photo_height,omitempty"`
+	// The product's GTIN as 14 digits (a barcode's GTIN-13 with a leading
+	// 0); empty when none was registered.
+	Gtin          string `protobuf:"bytes,9,opt,name=gtin,proto3" json:"gtin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PublicProduct) Reset() {
 	*x = PublicProduct{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	mi := &file_estamp_v1_verification_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -705,7 +795,7 @@ func (x *PublicProduct) String() string {
 func (*PublicProduct) ProtoMessage() {}
 
 func (x *PublicProduct) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[5]
+	mi := &file_estamp_v1_verification_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -718,7 +808,7 @@ func (x *PublicProduct) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicProduct.ProtoReflect.Descriptor instead.
 func (*PublicProduct) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{5}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PublicProduct) GetName() string {
@@ -777,6 +867,13 @@ func (x *PublicProduct) GetPhotoHeight() int32 {
 	return 0
 }
 
+func (x *PublicProduct) GetGtin() string {
+	if x != nil {
+		return x.Gtin
+	}
+	return ""
+}
+
 // PublicCertificate is a product's OCOP certificate as a buyer sees it:
 // the decision anyone can look up, and its status. Not public: when it was
 // revoked (the reason says why).
@@ -801,7 +898,7 @@ type PublicCertificate struct {
 
 func (x *PublicCertificate) Reset() {
 	*x = PublicCertificate{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	mi := &file_estamp_v1_verification_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +910,7 @@ func (x *PublicCertificate) String() string {
 func (*PublicCertificate) ProtoMessage() {}
 
 func (x *PublicCertificate) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[6]
+	mi := &file_estamp_v1_verification_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +923,7 @@ func (x *PublicCertificate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicCertificate.ProtoReflect.Descriptor instead.
 func (*PublicCertificate) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{6}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PublicCertificate) GetDecisionNumber() string {
@@ -889,7 +986,7 @@ type PublicProducer struct {
 
 func (x *PublicProducer) Reset() {
 	*x = PublicProducer{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[7]
+	mi := &file_estamp_v1_verification_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +998,7 @@ func (x *PublicProducer) String() string {
 func (*PublicProducer) ProtoMessage() {}
 
 func (x *PublicProducer) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[7]
+	mi := &file_estamp_v1_verification_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1011,7 @@ func (x *PublicProducer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicProducer.ProtoReflect.Descriptor instead.
 func (*PublicProducer) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{7}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PublicProducer) GetName() string {
@@ -962,7 +1059,7 @@ type PublicAddress struct {
 
 func (x *PublicAddress) Reset() {
 	*x = PublicAddress{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[8]
+	mi := &file_estamp_v1_verification_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1071,7 @@ func (x *PublicAddress) String() string {
 func (*PublicAddress) ProtoMessage() {}
 
 func (x *PublicAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[8]
+	mi := &file_estamp_v1_verification_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1084,7 @@ func (x *PublicAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicAddress.ProtoReflect.Descriptor instead.
 func (*PublicAddress) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{8}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PublicAddress) GetProvince() string {
@@ -1043,7 +1140,7 @@ type PublicBatch struct {
 
 func (x *PublicBatch) Reset() {
 	*x = PublicBatch{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[9]
+	mi := &file_estamp_v1_verification_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1152,7 @@ func (x *PublicBatch) String() string {
 func (*PublicBatch) ProtoMessage() {}
 
 func (x *PublicBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[9]
+	mi := &file_estamp_v1_verification_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1165,7 @@ func (x *PublicBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicBatch.ProtoReflect.Descriptor instead.
 func (*PublicBatch) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{9}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PublicBatch) GetLot() string {
@@ -1129,7 +1226,7 @@ type ListIssuerKeysRequest struct {
 
 func (x *ListIssuerKeysRequest) Reset() {
 	*x = ListIssuerKeysRequest{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[10]
+	mi := &file_estamp_v1_verification_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +1238,7 @@ func (x *ListIssuerKeysRequest) String() string {
 func (*ListIssuerKeysRequest) ProtoMessage() {}
 
 func (x *ListIssuerKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[10]
+	mi := &file_estamp_v1_verification_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +1251,7 @@ func (x *ListIssuerKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuerKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListIssuerKeysRequest) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{10}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{11}
 }
 
 // IssuerKey is a public key stamps are signed with.
@@ -1185,7 +1282,7 @@ type IssuerKey struct {
 
 func (x *IssuerKey) Reset() {
 	*x = IssuerKey{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[11]
+	mi := &file_estamp_v1_verification_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +1294,7 @@ func (x *IssuerKey) String() string {
 func (*IssuerKey) ProtoMessage() {}
 
 func (x *IssuerKey) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[11]
+	mi := &file_estamp_v1_verification_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +1307,7 @@ func (x *IssuerKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssuerKey.ProtoReflect.Descriptor instead.
 func (*IssuerKey) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{11}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *IssuerKey) GetKeyId() string {
@@ -1287,7 +1384,7 @@ type ListIssuerKeysResponse struct {
 
 func (x *ListIssuerKeysResponse) Reset() {
 	*x = ListIssuerKeysResponse{}
-	mi := &file_estamp_v1_verification_proto_msgTypes[12]
+	mi := &file_estamp_v1_verification_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1396,7 @@ func (x *ListIssuerKeysResponse) String() string {
 func (*ListIssuerKeysResponse) ProtoMessage() {}
 
 func (x *ListIssuerKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_v1_verification_proto_msgTypes[12]
+	mi := &file_estamp_v1_verification_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1409,7 @@ func (x *ListIssuerKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuerKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListIssuerKeysResponse) Descriptor() ([]byte, []int) {
-	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{12}
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListIssuerKeysResponse) GetKeys() []*IssuerKey {
@@ -1337,7 +1434,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\x9b\x05\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xc6\x05\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
@@ -1355,13 +1452,20 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\bwarnings\x18\f \x03(\x0e2\x18.estamp.v1.VerifyWarningR\bwarnings\x12F\n" +
 	"\x11stamp_revoke_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\x0fstampRevokeTime\x129\n" +
 	"\vreceived_by\x18\x11 \x03(\v2\x18.estamp.v1.PublicReceiptR\n" +
-	"receivedByJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
-	"\"\xa9\x01\n" +
+	"receivedBy\x12)\n" +
+	"\x04sold\x18\x12 \x01(\v2\x15.estamp.v1.PublicSaleR\x04soldJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"\"\xa0\x01\n" +
+	"\n" +
+	"PublicSale\x12#\n" +
+	"\rretailer_name\x18\x01 \x01(\tR\fretailerName\x12\x18\n" +
+	"\acommune\x18\x02 \x01(\tR\acommune\x12\x1a\n" +
+	"\bprovince\x18\x03 \x01(\tR\bprovince\x127\n" +
+	"\tsale_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bsaleTime\"\xa9\x01\n" +
 	"\rPublicReceipt\x12#\n" +
 	"\rretailer_name\x18\x01 \x01(\tR\fretailerName\x12\x18\n" +
 	"\acommune\x18\x02 \x01(\tR\acommune\x12\x1a\n" +
 	"\bprovince\x18\x03 \x01(\tR\bprovince\x12=\n" +
-	"\freceive_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\"\xb4\x02\n" +
+	"\freceive_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\"\xc8\x02\n" +
 	"\rPublicProduct\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\x05group\x18\x02 \x01(\x0e2\x17.estamp.v1.ProductGroupR\x05group\x12\x1d\n" +
@@ -1372,7 +1476,8 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\tphoto_url\x18\x06 \x01(\tR\bphotoUrl\x12\x1f\n" +
 	"\vphoto_width\x18\a \x01(\x05R\n" +
 	"photoWidth\x12!\n" +
-	"\fphoto_height\x18\b \x01(\x05R\vphotoHeight\"\xa3\x02\n" +
+	"\fphoto_height\x18\b \x01(\x05R\vphotoHeight\x12\x12\n" +
+	"\x04gtin\x18\t \x01(\tR\x04gtin\"\xa3\x02\n" +
 	"\x11PublicCertificate\x12'\n" +
 	"\x0fdecision_number\x18\x01 \x01(\tR\x0edecisionNumber\x12#\n" +
 	"\rdecision_date\x18\x02 \x01(\tR\fdecisionDate\x12<\n" +
@@ -1456,7 +1561,7 @@ func file_estamp_v1_verification_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_estamp_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),                   // 0: estamp.v1.Verdict
 	(VerifyWarning)(0),             // 1: estamp.v1.VerifyWarning
@@ -1465,55 +1570,58 @@ var file_estamp_v1_verification_proto_goTypes = []any{
 	(*Origin)(nil),                 // 4: estamp.v1.Origin
 	(*ScanHistory)(nil),            // 5: estamp.v1.ScanHistory
 	(*VerifyResponse)(nil),         // 6: estamp.v1.VerifyResponse
-	(*PublicReceipt)(nil),          // 7: estamp.v1.PublicReceipt
-	(*PublicProduct)(nil),          // 8: estamp.v1.PublicProduct
-	(*PublicCertificate)(nil),      // 9: estamp.v1.PublicCertificate
-	(*PublicProducer)(nil),         // 10: estamp.v1.PublicProducer
-	(*PublicAddress)(nil),          // 11: estamp.v1.PublicAddress
-	(*PublicBatch)(nil),            // 12: estamp.v1.PublicBatch
-	(*ListIssuerKeysRequest)(nil),  // 13: estamp.v1.ListIssuerKeysRequest
-	(*IssuerKey)(nil),              // 14: estamp.v1.IssuerKey
-	(*ListIssuerKeysResponse)(nil), // 15: estamp.v1.ListIssuerKeysResponse
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
-	(ProductGroup)(0),              // 17: estamp.v1.ProductGroup
-	(CertifyingAuthority)(0),       // 18: estamp.v1.CertifyingAuthority
-	(CertificateStatus)(0),         // 19: estamp.v1.CertificateStatus
-	(ProducerKind)(0),              // 20: estamp.v1.ProducerKind
+	(*PublicSale)(nil),             // 7: estamp.v1.PublicSale
+	(*PublicReceipt)(nil),          // 8: estamp.v1.PublicReceipt
+	(*PublicProduct)(nil),          // 9: estamp.v1.PublicProduct
+	(*PublicCertificate)(nil),      // 10: estamp.v1.PublicCertificate
+	(*PublicProducer)(nil),         // 11: estamp.v1.PublicProducer
+	(*PublicAddress)(nil),          // 12: estamp.v1.PublicAddress
+	(*PublicBatch)(nil),            // 13: estamp.v1.PublicBatch
+	(*ListIssuerKeysRequest)(nil),  // 14: estamp.v1.ListIssuerKeysRequest
+	(*IssuerKey)(nil),              // 15: estamp.v1.IssuerKey
+	(*ListIssuerKeysResponse)(nil), // 16: estamp.v1.ListIssuerKeysResponse
+	(*timestamppb.Timestamp)(nil),  // 17: google.protobuf.Timestamp
+	(ProductGroup)(0),              // 18: estamp.v1.ProductGroup
+	(CertifyingAuthority)(0),       // 19: estamp.v1.CertifyingAuthority
+	(CertificateStatus)(0),         // 20: estamp.v1.CertificateStatus
+	(ProducerKind)(0),              // 21: estamp.v1.ProducerKind
 }
 var file_estamp_v1_verification_proto_depIdxs = []int32{
-	16, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
-	16, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
+	17, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
+	17, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerifyResponse.verdict:type_name -> estamp.v1.Verdict
-	8,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.PublicProduct
-	10, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.PublicProducer
+	9,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.PublicProduct
+	11, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.PublicProducer
 	4,  // 5: estamp.v1.VerifyResponse.origin:type_name -> estamp.v1.Origin
-	12, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.PublicBatch
+	13, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.PublicBatch
 	5,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
 	1,  // 8: estamp.v1.VerifyResponse.warnings:type_name -> estamp.v1.VerifyWarning
-	16, // 9: estamp.v1.VerifyResponse.stamp_revoke_time:type_name -> google.protobuf.Timestamp
-	7,  // 10: estamp.v1.VerifyResponse.received_by:type_name -> estamp.v1.PublicReceipt
-	16, // 11: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
-	17, // 12: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
-	9,  // 13: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
-	18, // 14: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
-	19, // 15: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
-	20, // 16: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
-	11, // 17: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
-	16, // 18: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
-	16, // 19: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
-	16, // 20: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
-	16, // 21: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
-	2,  // 22: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
-	14, // 23: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
-	3,  // 24: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
-	13, // 25: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	6,  // 26: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	15, // 27: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	26, // [26:28] is the sub-list for method output_type
-	24, // [24:26] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	17, // 9: estamp.v1.VerifyResponse.stamp_revoke_time:type_name -> google.protobuf.Timestamp
+	8,  // 10: estamp.v1.VerifyResponse.received_by:type_name -> estamp.v1.PublicReceipt
+	7,  // 11: estamp.v1.VerifyResponse.sold:type_name -> estamp.v1.PublicSale
+	17, // 12: estamp.v1.PublicSale.sale_time:type_name -> google.protobuf.Timestamp
+	17, // 13: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
+	18, // 14: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
+	10, // 15: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
+	19, // 16: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
+	20, // 17: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
+	21, // 18: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
+	12, // 19: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
+	17, // 20: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
+	17, // 21: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
+	17, // 22: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
+	17, // 23: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
+	2,  // 24: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
+	15, // 25: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
+	3,  // 26: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
+	14, // 27: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
+	6,  // 28: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	16, // 29: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	28, // [28:30] is the sub-list for method output_type
+	26, // [26:28] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_verification_proto_init() }
@@ -1528,7 +1636,7 @@ func file_estamp_v1_verification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_verification_proto_rawDesc), len(file_estamp_v1_verification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,29 @@
  *   <script src="…/vendor/jsqr/jsQR.js" defer></script>   before scan.js
  *   <script src="…/scan.js" defer></script>
  *
+ * Till mode, for selling one item at a time: the form has data-scan-till
+ * and <input name="code"> instead of the textarea, and each code the
+ * camera reads is sold at once while the camera stays on:
+ *
+ *   <section data-scan-outcome hidden></section>  where the outcome is shown
+ *   <form method="post" data-scan
+ *         data-scan-till="/console/shop/sale/scan"  POST code=…&key=… (a form),
+ *                                              get {"kind", "tone", "icon",
+ *                                              "headline", "detail", "item",
+ *                                              "advice"}
+ *         data-text-selling="Đang ghi nhận…"
+ *         data-text-failed="Chưa ghi nhận được"   the sale did not reach the
+ *                                              server; the code may be scanned
+ *                                              again
+ *         …the camera's texts above>
+ *     <input name="code">                           a handheld scanner types here
+ *     <button type="button" data-scan-open hidden>Mở camera</button>
+ *   </form>
+ *
+ * A code keeps its key for as long as the page is open, so that the camera
+ * seeing a sold item again after a restart is the same sale, not a copy.
+ * scan.js sets data-outcome on the outcome to the outcome's kind.
+ *
  * The button stays hidden where the browser has no camera API. Without
  * jsQR.js only a browser with BarcodeDetector reads codes. scan.js sets on
  * the form, for the page's CSS and for tests:
@@ -58,6 +81,8 @@
     stopped: 'Camera off',
     unknown: '?',
     count: '{label}: {n}',
+    selling: 'Recording…',
+    failed: 'Not recorded; scan again',
   };
   // jsQR's time grows with the pixels; a label that fills the view reads
   // well at 640 wide, and a phone's 1920 would be slow.
@@ -71,7 +96,9 @@
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function wire(form) {
-    const codes = form.querySelector('textarea[name="codes"]');
+    // In till mode each code is sold as it is read; else it joins the list.
+    const till = form.dataset.scanTill || '';
+    const codes = form.querySelector(till ? 'input[name="code"]' : 'textarea[name="codes"]');
     const button = form.querySelector('[data-scan-open]');
     if (!codes || !button || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return; // typing still works
@@ -79,6 +106,8 @@
     const text = (key) => form.dataset['text' + key[0].toUpperCase() + key.slice(1)] || FALLBACK[key];
     const status = form.querySelector('[data-scan-status]');
     const countList = form.querySelector('[data-scan-counts]');
+    const outcome = document.querySelector('[data-scan-outcome]');
+    const keys = new Map(); // code -> the key of its sale, in till mode
     const video = form.querySelector('video[data-scan-video]') || document.createElement('video');
     if (!video.isConnected) button.after(Object.assign(video, { hidden: true }));
     // Muted and inline, or phones refuse to play it or play it full screen.
@@ -194,6 +223,12 @@
       // The label still in view is seen again each frame: one word is enough.
       if (!code || code.includes('\n') || code === last) return;
       last = code;
+      if (till) {
+        beep();
+        if (navigator.vibrate) navigator.vibrate(60);
+        sell(code);
+        return;
+      }
       // The textarea is the list, whatever typed into it, so it is what a
       // duplicate is checked against.
       const have = lines(codes.value);
@@ -227,13 +262,17 @@
       }
     }
 
+    function csrfHeaders() {
+      const meta = document.querySelector('meta[name="csrf-token"]');
+      const token = form.dataset.csrf || (meta && meta.content);
+      return token ? { 'X-CSRF-Token': token } : {};
+    }
+
     async function lookup(code) {
       const url = form.dataset.lookup;
       if (!url) return text('unknown');
-      const meta = document.querySelector('meta[name="csrf-token"]');
-      const token = form.dataset.csrf || (meta && meta.content);
       try {
-        const headers = token ? { 'X-CSRF-Token': token } : {};
+        const headers = csrfHeaders();
         const res = await fetch(url, { method: 'POST', body: code, credentials: 'same-origin', headers });
         if (!res.ok) return text('unknown');
         const body = await res.json();
@@ -241,6 +280,47 @@
       } catch (_) {
         return text('unknown'); // offline: the code is in the list all the same
       }
+    }
+
+    const newKey = () =>
+      'till-' + Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+    async function sell(code) {
+      say(text('selling'));
+      if (!keys.has(code)) keys.set(code, newKey());
+      const headers = Object.assign(csrfHeaders(), { Accept: 'application/json' });
+      try {
+        const body = new URLSearchParams({ code, key: keys.get(code) });
+        const res = await fetch(till, { method: 'POST', body, credentials: 'same-origin', headers });
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        show(await res.json());
+        say(text('ready'));
+      } catch (_) {
+        last = ''; // the same label may be scanned again: same key, one sale
+        say(text('failed'));
+      }
+    }
+
+    const element = (tag, className, content) => {
+      const e = document.createElement(tag);
+      if (className) e.className = className;
+      e.textContent = content;
+      return e;
+    };
+
+    function show(o) {
+      codes.value = '';
+      if (!outcome) return;
+      outcome.className = 'till-outcome ' + (o.tone || '');
+      outcome.dataset.outcome = o.kind || '';
+      const icon = element('p', 'icon', o.icon || '');
+      icon.setAttribute('aria-hidden', 'true');
+      const body = document.createElement('div');
+      body.append(element('h2', '', o.headline || ''), element('p', '', o.detail || ''));
+      if (o.item) body.append(element('p', 'item', o.item));
+      if (o.advice) body.append(element('p', 'advice', o.advice));
+      outcome.replaceChildren(icon, body);
+      outcome.hidden = false;
     }
 
     function showCounts() {

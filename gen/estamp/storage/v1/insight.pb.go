@@ -167,7 +167,8 @@ type FlagRecord struct {
 	// stamp's state, not here.
 	LatestUnixNano int64 `protobuf:"varint,3,opt,name=latest_unix_nano,json=latestUnixNano,proto3" json:"latest_unix_nano,omitempty"`
 	// The retailers that received it, for a suspected copy, in the order
-	// they first did.
+	// they first did; then, for a stamp sold before, the one that sold it
+	// and the one that sold it again.
 	RetailerIds []string `protobuf:"bytes,4,rep,name=retailer_ids,json=retailerIds,proto3" json:"retailer_ids,omitempty"`
 	// Its batch.
 	BatchId uint64 `protobuf:"varint,5,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
@@ -479,8 +480,11 @@ type DeliveryProblem struct {
 	OtherRetailerName string `protobuf:"bytes,9,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
 	// When the other retailer first received the stamp, Unix nanoseconds.
 	OtherReceiveUnixNano int64 `protobuf:"varint,10,opt,name=other_receive_unix_nano,json=otherReceiveUnixNano,proto3" json:"other_receive_unix_nano,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// When the stamp was sold, Unix nanoseconds, for a suspected copy found
+	// because it was sold before (the other retailer sold it).
+	OtherSaleUnixNano int64 `protobuf:"varint,11,opt,name=other_sale_unix_nano,json=otherSaleUnixNano,proto3" json:"other_sale_unix_nano,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DeliveryProblem) Reset() {
@@ -579,6 +583,13 @@ func (x *DeliveryProblem) GetOtherRetailerName() string {
 func (x *DeliveryProblem) GetOtherReceiveUnixNano() int64 {
 	if x != nil {
 		return x.OtherReceiveUnixNano
+	}
+	return 0
+}
+
+func (x *DeliveryProblem) GetOtherSaleUnixNano() int64 {
+	if x != nil {
+		return x.OtherSaleUnixNano
 	}
 	return 0
 }
@@ -702,7 +713,7 @@ const file_estamp_storage_v1_insight_proto_rawDesc = "" +
 	"\x11problems_left_out\x18\a \x01(\rR\x0fproblemsLeftOut\">\n" +
 	"\fVerdictTally\x12\x18\n" +
 	"\averdict\x18\x01 \x01(\x05R\averdict\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\rR\x05count\"\xe3\x02\n" +
+	"\x05count\x18\x02 \x01(\rR\x05count\"\x94\x03\n" +
 	"\x0fDeliveryProblem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x16\n" +
 	"\x06serial\x18\x02 \x01(\x04R\x06serial\x12\x19\n" +
@@ -715,7 +726,8 @@ const file_estamp_storage_v1_insight_proto_rawDesc = "" +
 	"\x11revocation_reason\x18\b \x01(\tR\x10revocationReason\x12.\n" +
 	"\x13other_retailer_name\x18\t \x01(\tR\x11otherRetailerName\x125\n" +
 	"\x17other_receive_unix_nano\x18\n" +
-	" \x01(\x03R\x14otherReceiveUnixNano\"\x9f\x01\n" +
+	" \x01(\x03R\x14otherReceiveUnixNano\x12/\n" +
+	"\x14other_sale_unix_nano\x18\v \x01(\x03R\x11otherSaleUnixNano\"\x9f\x01\n" +
 	"\fShopReceipts\x12\x16\n" +
 	"\x06stamps\x18\x01 \x01(\x04R\x06stamps\x12)\n" +
 	"\x10suspected_copies\x18\x02 \x01(\x04R\x0fsuspectedCopies\x12&\n" +

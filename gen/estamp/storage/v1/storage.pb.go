@@ -40,7 +40,10 @@ type StampState struct {
 	// Set when this stamp (not its batch) was revoked.
 	Revocation *Revocation `protobuf:"bytes,6,opt,name=revocation,proto3" json:"revocation,omitempty"`
 	// Custody: one entry per retailer that received the stamp.
-	Receipts      []*Receipt `protobuf:"bytes,7,rep,name=receipts,proto3" json:"receipts,omitempty"`
+	Receipts []*Receipt `protobuf:"bytes,7,rep,name=receipts,proto3" json:"receipts,omitempty"`
+	// The stamp's sale at a shop's till; unset until sold. Only the first
+	// sale is kept: a later one is a copy's, refused as such.
+	Sale          *Sale `protobuf:"bytes,8,opt,name=sale,proto3" json:"sale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -124,6 +127,78 @@ func (x *StampState) GetReceipts() []*Receipt {
 	return nil
 }
 
+func (x *StampState) GetSale() *Sale {
+	if x != nil {
+		return x.Sale
+	}
+	return nil
+}
+
+// Sale is a retailer's sale of a stamp (RecordSale).
+type Sale struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Retailer id.
+	RetailerId string `protobuf:"bytes,1,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// When, Unix nanoseconds.
+	TimeUnixNano int64 `protobuf:"varint,2,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	// The idempotency key of the call that sold it; empty when none: a retry
+	// of that call by the same retailer is told SOLD again.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Sale) Reset() {
+	*x = Sale{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sale) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sale) ProtoMessage() {}
+
+func (x *Sale) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sale.ProtoReflect.Descriptor instead.
+func (*Sale) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Sale) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *Sale) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *Sale) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // DailyScans counts one day's scans after the first few.
 type DailyScans struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -137,7 +212,7 @@ type DailyScans struct {
 
 func (x *DailyScans) Reset() {
 	*x = DailyScans{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[1]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -149,7 +224,7 @@ func (x *DailyScans) String() string {
 func (*DailyScans) ProtoMessage() {}
 
 func (x *DailyScans) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[1]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -162,7 +237,7 @@ func (x *DailyScans) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DailyScans.ProtoReflect.Descriptor instead.
 func (*DailyScans) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{1}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *DailyScans) GetDay() int32 {
@@ -199,7 +274,7 @@ type Revocation struct {
 
 func (x *Revocation) Reset() {
 	*x = Revocation{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[2]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -211,7 +286,7 @@ func (x *Revocation) String() string {
 func (*Revocation) ProtoMessage() {}
 
 func (x *Revocation) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[2]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -224,7 +299,7 @@ func (x *Revocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Revocation.ProtoReflect.Descriptor instead.
 func (*Revocation) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{2}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Revocation) GetTimeUnixNano() int64 {
@@ -271,7 +346,7 @@ type RevocationRecord struct {
 
 func (x *RevocationRecord) Reset() {
 	*x = RevocationRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -283,7 +358,7 @@ func (x *RevocationRecord) String() string {
 func (*RevocationRecord) ProtoMessage() {}
 
 func (x *RevocationRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -296,7 +371,7 @@ func (x *RevocationRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevocationRecord.ProtoReflect.Descriptor instead.
 func (*RevocationRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{3}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RevocationRecord) GetEntry() *v1.RevocationEntry {
@@ -330,7 +405,7 @@ type Receipt struct {
 
 func (x *Receipt) Reset() {
 	*x = Receipt{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -342,7 +417,7 @@ func (x *Receipt) String() string {
 func (*Receipt) ProtoMessage() {}
 
 func (x *Receipt) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -355,7 +430,7 @@ func (x *Receipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Receipt.ProtoReflect.Descriptor instead.
 func (*Receipt) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Receipt) GetRetailerId() string {
@@ -414,7 +489,7 @@ type TokenRecord struct {
 
 func (x *TokenRecord) Reset() {
 	*x = TokenRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +501,7 @@ func (x *TokenRecord) String() string {
 func (*TokenRecord) ProtoMessage() {}
 
 func (x *TokenRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +514,7 @@ func (x *TokenRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenRecord.ProtoReflect.Descriptor instead.
 func (*TokenRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{5}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TokenRecord) GetId() string {
@@ -521,7 +596,7 @@ type KeyState struct {
 
 func (x *KeyState) Reset() {
 	*x = KeyState{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -533,7 +608,7 @@ func (x *KeyState) String() string {
 func (*KeyState) ProtoMessage() {}
 
 func (x *KeyState) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -546,7 +621,7 @@ func (x *KeyState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyState.ProtoReflect.Descriptor instead.
 func (*KeyState) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *KeyState) GetStatus() int32 {
@@ -596,7 +671,7 @@ type AuditRecord struct {
 
 func (x *AuditRecord) Reset() {
 	*x = AuditRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +683,7 @@ func (x *AuditRecord) String() string {
 func (*AuditRecord) ProtoMessage() {}
 
 func (x *AuditRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +696,7 @@ func (x *AuditRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditRecord.ProtoReflect.Descriptor instead.
 func (*AuditRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{7}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AuditRecord) GetTimeUnixNano() int64 {
@@ -688,7 +763,7 @@ type RecordDigest struct {
 
 func (x *RecordDigest) Reset() {
 	*x = RecordDigest{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -700,7 +775,7 @@ func (x *RecordDigest) String() string {
 func (*RecordDigest) ProtoMessage() {}
 
 func (x *RecordDigest) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -713,7 +788,7 @@ func (x *RecordDigest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordDigest.ProtoReflect.Descriptor instead.
 func (*RecordDigest) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{8}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RecordDigest) GetBucket() string {
@@ -753,13 +828,15 @@ type ProducerRecord struct {
 	Phone string `protobuf:"bytes,5,opt,name=phone,proto3" json:"phone,omitempty"`
 	// Registration, Unix nanoseconds.
 	CreateUnixNano int64 `protobuf:"varint,6,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// GS1 GLN, 13 digits; empty when none was given.
+	Gln           string `protobuf:"bytes,7,opt,name=gln,proto3" json:"gln,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProducerRecord) Reset() {
 	*x = ProducerRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +848,7 @@ func (x *ProducerRecord) String() string {
 func (*ProducerRecord) ProtoMessage() {}
 
 func (x *ProducerRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +861,7 @@ func (x *ProducerRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerRecord.ProtoReflect.Descriptor instead.
 func (*ProducerRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{9}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ProducerRecord) GetName() string {
@@ -829,6 +906,13 @@ func (x *ProducerRecord) GetCreateUnixNano() int64 {
 	return 0
 }
 
+func (x *ProducerRecord) GetGln() string {
+	if x != nil {
+		return x.Gln
+	}
+	return ""
+}
+
 // AddressRecord is an address (estamp.v1.Address) inside a producer's or a
 // retailer's record.
 type AddressRecord struct {
@@ -847,7 +931,7 @@ type AddressRecord struct {
 
 func (x *AddressRecord) Reset() {
 	*x = AddressRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -859,7 +943,7 @@ func (x *AddressRecord) String() string {
 func (*AddressRecord) ProtoMessage() {}
 
 func (x *AddressRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -872,7 +956,7 @@ func (x *AddressRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddressRecord.ProtoReflect.Descriptor instead.
 func (*AddressRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{10}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AddressRecord) GetProvince() string {
@@ -927,14 +1011,16 @@ type ProductRecord struct {
 	Description string `protobuf:"bytes,8,opt,name=description,proto3" json:"description,omitempty"`
 	// The product's photo; unset when none. Its bytes are in the photos
 	// bucket under their SHA-256.
-	Photo         *PhotoRecord `protobuf:"bytes,9,opt,name=photo,proto3" json:"photo,omitempty"`
+	Photo *PhotoRecord `protobuf:"bytes,9,opt,name=photo,proto3" json:"photo,omitempty"`
+	// GTIN as 14 digits; empty when none was given.
+	Gtin          string `protobuf:"bytes,10,opt,name=gtin,proto3" json:"gtin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProductRecord) Reset() {
 	*x = ProductRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1032,7 @@ func (x *ProductRecord) String() string {
 func (*ProductRecord) ProtoMessage() {}
 
 func (x *ProductRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1045,7 @@ func (x *ProductRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductRecord.ProtoReflect.Descriptor instead.
 func (*ProductRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{11}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProductRecord) GetProducerId() string {
@@ -1025,6 +1111,13 @@ func (x *ProductRecord) GetPhoto() *PhotoRecord {
 	return nil
 }
 
+func (x *ProductRecord) GetGtin() string {
+	if x != nil {
+		return x.Gtin
+	}
+	return ""
+}
+
 // PhotoRecord names a product's photo (estamp.v1.Product.photo_url and its
 // size) inside the product's record.
 type PhotoRecord struct {
@@ -1043,7 +1136,7 @@ type PhotoRecord struct {
 
 func (x *PhotoRecord) Reset() {
 	*x = PhotoRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1148,7 @@ func (x *PhotoRecord) String() string {
 func (*PhotoRecord) ProtoMessage() {}
 
 func (x *PhotoRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1161,7 @@ func (x *PhotoRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhotoRecord.ProtoReflect.Descriptor instead.
 func (*PhotoRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PhotoRecord) GetSha256() []byte {
@@ -1126,7 +1219,7 @@ type CertificateRecord struct {
 
 func (x *CertificateRecord) Reset() {
 	*x = CertificateRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1138,7 +1231,7 @@ func (x *CertificateRecord) String() string {
 func (*CertificateRecord) ProtoMessage() {}
 
 func (x *CertificateRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1151,7 +1244,7 @@ func (x *CertificateRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateRecord.ProtoReflect.Descriptor instead.
 func (*CertificateRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{13}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CertificateRecord) GetDecisionNumber() string {
@@ -1208,13 +1301,15 @@ type RetailerRecord struct {
 	TaxCode string `protobuf:"bytes,3,opt,name=tax_code,json=taxCode,proto3" json:"tax_code,omitempty"`
 	// Registration, Unix nanoseconds.
 	CreateUnixNano int64 `protobuf:"varint,4,opt,name=create_unix_nano,json=createUnixNano,proto3" json:"create_unix_nano,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// GS1 GLN, 13 digits; empty when none was given.
+	Gln           string `protobuf:"bytes,5,opt,name=gln,proto3" json:"gln,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RetailerRecord) Reset() {
 	*x = RetailerRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1321,7 @@ func (x *RetailerRecord) String() string {
 func (*RetailerRecord) ProtoMessage() {}
 
 func (x *RetailerRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1334,7 @@ func (x *RetailerRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetailerRecord.ProtoReflect.Descriptor instead.
 func (*RetailerRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{14}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RetailerRecord) GetName() string {
@@ -1268,6 +1363,13 @@ func (x *RetailerRecord) GetCreateUnixNano() int64 {
 		return x.CreateUnixNano
 	}
 	return 0
+}
+
+func (x *RetailerRecord) GetGln() string {
+	if x != nil {
+		return x.Gln
+	}
+	return ""
 }
 
 // BatchRecord is a batch of stamps (estamp.v1.Batch) as stored. The
@@ -1325,7 +1427,7 @@ type BatchRecord struct {
 
 func (x *BatchRecord) Reset() {
 	*x = BatchRecord{}
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[15]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1439,7 @@ func (x *BatchRecord) String() string {
 func (*BatchRecord) ProtoMessage() {}
 
 func (x *BatchRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_estamp_storage_v1_storage_proto_msgTypes[15]
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1452,7 @@ func (x *BatchRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRecord.ProtoReflect.Descriptor instead.
 func (*BatchRecord) Descriptor() ([]byte, []int) {
-	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{15}
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchRecord) GetProductId() string {
@@ -1483,7 +1585,7 @@ var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
-	"\x1festamp/storage/v1/storage.proto\x12\x11estamp.storage.v1\x1a\x17estamp/v1/custody.proto\"\xf5\x02\n" +
+	"\x1festamp/storage/v1/storage.proto\x12\x11estamp.storage.v1\x1a\x17estamp/v1/custody.proto\"\xa2\x03\n" +
 	"\n" +
 	"StampState\x12\x1d\n" +
 	"\n" +
@@ -1496,7 +1598,14 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
 	"revocation\x18\x06 \x01(\v2\x1d.estamp.storage.v1.RevocationR\n" +
 	"revocation\x126\n" +
-	"\breceipts\x18\a \x03(\v2\x1a.estamp.storage.v1.ReceiptR\breceipts\"4\n" +
+	"\breceipts\x18\a \x03(\v2\x1a.estamp.storage.v1.ReceiptR\breceipts\x12+\n" +
+	"\x04sale\x18\b \x01(\v2\x17.estamp.storage.v1.SaleR\x04sale\"l\n" +
+	"\x04Sale\x12\x1f\n" +
+	"\vretailer_id\x18\x01 \x01(\tR\n" +
+	"retailerId\x12$\n" +
+	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"4\n" +
 	"\n" +
 	"DailyScans\x12\x10\n" +
 	"\x03day\x18\x01 \x01(\x05R\x03day\x12\x14\n" +
@@ -1544,19 +1653,20 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\fRecordDigest\x12\x16\n" +
 	"\x06bucket\x18\x01 \x01(\tR\x06bucket\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\fR\x03key\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\fR\x06sha256\"\xcf\x01\n" +
+	"\x06sha256\x18\x03 \x01(\fR\x06sha256\"\xe1\x01\n" +
 	"\x0eProducerRecord\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\x05R\x04kind\x12\x19\n" +
 	"\btax_code\x18\x03 \x01(\tR\ataxCode\x12:\n" +
 	"\aaddress\x18\x04 \x01(\v2 .estamp.storage.v1.AddressRecordR\aaddress\x12\x14\n" +
 	"\x05phone\x18\x05 \x01(\tR\x05phone\x12(\n" +
-	"\x10create_unix_nano\x18\x06 \x01(\x03R\x0ecreateUnixNano\"\x86\x01\n" +
+	"\x10create_unix_nano\x18\x06 \x01(\x03R\x0ecreateUnixNano\x12\x10\n" +
+	"\x03gln\x18\a \x01(\tR\x03gln\"\x86\x01\n" +
 	"\rAddressRecord\x12\x1a\n" +
 	"\bprovince\x18\x01 \x01(\tR\bprovince\x12\x18\n" +
 	"\acommune\x18\x02 \x01(\tR\acommune\x12\x16\n" +
 	"\x06street\x18\x03 \x01(\tR\x06street\x12'\n" +
-	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\xdb\x02\n" +
+	"\x0flegacy_district\x18\x04 \x01(\tR\x0elegacyDistrict\"\xef\x02\n" +
 	"\rProductRecord\x12\x1f\n" +
 	"\vproducer_id\x18\x01 \x01(\tR\n" +
 	"producerId\x12\x12\n" +
@@ -1568,7 +1678,9 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\x06number\x18\x06 \x01(\rR\x06number\x12(\n" +
 	"\x10create_unix_nano\x18\a \x01(\x03R\x0ecreateUnixNano\x12 \n" +
 	"\vdescription\x18\b \x01(\tR\vdescription\x124\n" +
-	"\x05photo\x18\t \x01(\v2\x1e.estamp.storage.v1.PhotoRecordR\x05photo\"v\n" +
+	"\x05photo\x18\t \x01(\v2\x1e.estamp.storage.v1.PhotoRecordR\x05photo\x12\x12\n" +
+	"\x04gtin\x18\n" +
+	" \x01(\tR\x04gtin\"v\n" +
 	"\vPhotoRecord\x12\x16\n" +
 	"\x06sha256\x18\x01 \x01(\fR\x06sha256\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x14\n" +
@@ -1581,12 +1693,13 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\vvalid_until\x18\x04 \x01(\tR\n" +
 	"validUntil\x12+\n" +
 	"\x11revocation_reason\x18\x05 \x01(\tR\x10revocationReason\x12(\n" +
-	"\x10revoke_unix_nano\x18\x06 \x01(\x03R\x0erevokeUnixNano\"\xa5\x01\n" +
+	"\x10revoke_unix_nano\x18\x06 \x01(\x03R\x0erevokeUnixNano\"\xb7\x01\n" +
 	"\x0eRetailerRecord\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12:\n" +
 	"\aaddress\x18\x02 \x01(\v2 .estamp.storage.v1.AddressRecordR\aaddress\x12\x19\n" +
 	"\btax_code\x18\x03 \x01(\tR\ataxCode\x12(\n" +
-	"\x10create_unix_nano\x18\x04 \x01(\x03R\x0ecreateUnixNano\"\xf9\x04\n" +
+	"\x10create_unix_nano\x18\x04 \x01(\x03R\x0ecreateUnixNano\x12\x10\n" +
+	"\x03gln\x18\x05 \x01(\tR\x03gln\"\xf9\x04\n" +
 	"\vBatchRecord\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x10\n" +
@@ -1626,41 +1739,43 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*StampState)(nil),         // 0: estamp.storage.v1.StampState
-	(*DailyScans)(nil),         // 1: estamp.storage.v1.DailyScans
-	(*Revocation)(nil),         // 2: estamp.storage.v1.Revocation
-	(*RevocationRecord)(nil),   // 3: estamp.storage.v1.RevocationRecord
-	(*Receipt)(nil),            // 4: estamp.storage.v1.Receipt
-	(*TokenRecord)(nil),        // 5: estamp.storage.v1.TokenRecord
-	(*KeyState)(nil),           // 6: estamp.storage.v1.KeyState
-	(*AuditRecord)(nil),        // 7: estamp.storage.v1.AuditRecord
-	(*RecordDigest)(nil),       // 8: estamp.storage.v1.RecordDigest
-	(*ProducerRecord)(nil),     // 9: estamp.storage.v1.ProducerRecord
-	(*AddressRecord)(nil),      // 10: estamp.storage.v1.AddressRecord
-	(*ProductRecord)(nil),      // 11: estamp.storage.v1.ProductRecord
-	(*PhotoRecord)(nil),        // 12: estamp.storage.v1.PhotoRecord
-	(*CertificateRecord)(nil),  // 13: estamp.storage.v1.CertificateRecord
-	(*RetailerRecord)(nil),     // 14: estamp.storage.v1.RetailerRecord
-	(*BatchRecord)(nil),        // 15: estamp.storage.v1.BatchRecord
-	(*v1.RevocationEntry)(nil), // 16: estamp.v1.RevocationEntry
+	(*Sale)(nil),               // 1: estamp.storage.v1.Sale
+	(*DailyScans)(nil),         // 2: estamp.storage.v1.DailyScans
+	(*Revocation)(nil),         // 3: estamp.storage.v1.Revocation
+	(*RevocationRecord)(nil),   // 4: estamp.storage.v1.RevocationRecord
+	(*Receipt)(nil),            // 5: estamp.storage.v1.Receipt
+	(*TokenRecord)(nil),        // 6: estamp.storage.v1.TokenRecord
+	(*KeyState)(nil),           // 7: estamp.storage.v1.KeyState
+	(*AuditRecord)(nil),        // 8: estamp.storage.v1.AuditRecord
+	(*RecordDigest)(nil),       // 9: estamp.storage.v1.RecordDigest
+	(*ProducerRecord)(nil),     // 10: estamp.storage.v1.ProducerRecord
+	(*AddressRecord)(nil),      // 11: estamp.storage.v1.AddressRecord
+	(*ProductRecord)(nil),      // 12: estamp.storage.v1.ProductRecord
+	(*PhotoRecord)(nil),        // 13: estamp.storage.v1.PhotoRecord
+	(*CertificateRecord)(nil),  // 14: estamp.storage.v1.CertificateRecord
+	(*RetailerRecord)(nil),     // 15: estamp.storage.v1.RetailerRecord
+	(*BatchRecord)(nil),        // 16: estamp.storage.v1.BatchRecord
+	(*v1.RevocationEntry)(nil), // 17: estamp.v1.RevocationEntry
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
-	1,  // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
-	2,  // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
-	4,  // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
-	16, // 3: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
-	8,  // 4: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
-	10, // 5: estamp.storage.v1.ProducerRecord.address:type_name -> estamp.storage.v1.AddressRecord
-	13, // 6: estamp.storage.v1.ProductRecord.certificate:type_name -> estamp.storage.v1.CertificateRecord
-	12, // 7: estamp.storage.v1.ProductRecord.photo:type_name -> estamp.storage.v1.PhotoRecord
-	10, // 8: estamp.storage.v1.RetailerRecord.address:type_name -> estamp.storage.v1.AddressRecord
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	2,  // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
+	3,  // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
+	5,  // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
+	1,  // 3: estamp.storage.v1.StampState.sale:type_name -> estamp.storage.v1.Sale
+	17, // 4: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
+	9,  // 5: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
+	11, // 6: estamp.storage.v1.ProducerRecord.address:type_name -> estamp.storage.v1.AddressRecord
+	14, // 7: estamp.storage.v1.ProductRecord.certificate:type_name -> estamp.storage.v1.CertificateRecord
+	13, // 8: estamp.storage.v1.ProductRecord.photo:type_name -> estamp.storage.v1.PhotoRecord
+	11, // 9: estamp.storage.v1.RetailerRecord.address:type_name -> estamp.storage.v1.AddressRecord
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_estamp_storage_v1_storage_proto_init() }
@@ -1674,7 +1789,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

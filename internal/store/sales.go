@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+
+	bolt "go.etcd.io/bbolt"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
+	"github.com/ocopvn/estamp/internal/record"
+)
+
+// SellStamps looks up every stamp of a sale in one transaction and hands
+// each to decide with its record (nil when never issued): for a stamp it
+// decides to sell, sell folds the sale into the stamp's stored state (what
+// a state keeps of its sale is custody's policy); a stamp it finds sold
+// before is flagged for the office, as intake flags a copy. done returns
+// the call's audit entry once every stamp was seen: one commit for the
+// whole sale. The sale is kept in the stamp's state only, which is where
+// its history, the stamp page and traceability exports read it.
+func (s *Store) SellStamps(ctx context.Context, retailerID string, items []record.Intake, ch audit.Change,
+	decide func(i int, rec *record.Stamp) record.SaleStep,
+	sell func(st *record.StampState),
+	done func() audit.Entry,
+) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if err := retailerKind.existsTx(tx, retailerID); err != nil {
+			return err
+		}
+		stamps := tx.Bucket(bucketStamps)
+		cache := map[uint64]*record.Stamp{}
+		for i, it := range items {
+			base, ok := cache[it.BatchID]
+			if !ok {
+				r, err := recordTx(tx, it.BatchID)
+				if err != nil && !isNotFound(err) {
+					return err
+				}
+				cache[it.BatchID], base = r, r
+			}
+			if base == nil || !holds(base.Batch, it.Serial) {
+				decide(i, nil)
+				continue
+			}
+			st, err := decodeStampState(stamps.Get(u64(it.Serial)))
+			if err != nil {
+				return err
+			}
+			view, err := stampView(tx, st)
+			if err != nil {
+				return err
+			}
+			rec := &record.Stamp{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
+			switch decide(i, rec) {
+			case record.SaleSell:
+				sell(st)
+				if err := putStampState(stamps, it.Serial, st); err != nil {
+					return err
+				}
+			case record.SaleCopy:
+				// The shops that took the stamp in, the one that sold it
+				// and the one selling it now: whom the office asks.
+				err := raiseFlag(tx, it.Serial, flagging{kind: estampv1.FlagKind_FLAG_KIND_SUSPECTED_COPY, at: ch.Time, batch: base.Batch,
+					producer: base.Producer.Id, scanCount: st.ScanCount, retailers: copyShops(st, retailerID)})
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return appendAudit(tx, ch, done())
+	})
+}
