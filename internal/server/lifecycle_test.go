@@ -70,13 +70,14 @@ func eventsOf(t testing.TB, doc []byte) []epcisEvent {
 	return d.Body.Events
 }
 
-// A roll printed ahead, from issuance to a shop: NOT_ACTIVATED on every
-// transport until packing activates serials 1–50 by their first and last
-// label; those are GENUINE with the lot, 51+ are not; a shop receives
-// them; the lot's EPCIS export validates against GS1's schema and holds
-// commissioning at activation and receiving at intake, with their times,
-// places and identifiers. The export is the same over HTTP with the
-// token, and refused without it.
+// A roll printed ahead, from issuance to a buyer: NOT_ACTIVATED on every
+// transport until packing activates serials 1–50; those are GENUINE with
+// the lot, 51+ are not; shop A receives and sells one, which the buyer's
+// page shows; the same label at shop B's intake is SUSPECTED_COPY,
+// "already sold". The lot's EPCIS export validates against GS1's schema
+// and holds commissioning at activation, receiving, and retail selling,
+// with their times, places and identifiers. The export is the same over
+// HTTP with the token, and refused without it.
 func TestStampLifeFromRollToShop(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
@@ -129,6 +130,26 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 		t.Fatalf("intake after activation: %v", r.Items[0].Verdict)
 	}
 
+	// Sold at A's till; the buyer's phone says so; the label turning up
+	// at B's intake is a copy, "already sold".
+	e.retailer(t, "SHOP-B")
+	e.clock.Set(receivedAt.Add(24 * time.Hour))
+	soldAt := e.clock.Now()
+	if r := e.sell(t, "SHOP-A", "till-1", roll.Stamps[0].Code); r.Items[0].Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SOLD {
+		t.Fatalf("sale at A: %v", r.Items[0].Verdict)
+	}
+	if v := e.verify(t, roll.Stamps[0].Code); v.Sold.GetRetailerName() != "Cửa hàng SHOP-A" {
+		t.Errorf("Verify after the sale: sold %v", v.Sold)
+	}
+	if p := get(t, hs.URL+path(roll.Stamps[0].Code)); !strings.Contains(p.body, "Đã bán tại") || !strings.Contains(p.body, "Cửa hàng SHOP-A") {
+		t.Errorf("the page of a sold stamp does not say where it was sold:\n%s", p.body)
+	}
+	e.clock.Set(soldAt.Add(time.Hour))
+	atB := e.clock.Now()
+	if r := e.receive(t, "SHOP-B", roll.Stamps[0].Code); r.Items[0].Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY || !strings.Contains(r.Items[0].Message, "đã bán tại Cửa hàng SHOP-A") {
+		t.Errorf("intake at B of a stamp sold at A: %v %q", r.Items[0].Verdict, r.Items[0].Message)
+	}
+
 	doc := e.exportEvents(t, &estampv1.ExportEventsRequest{ProductId: "NEM-CHUA", Lot: "L-DONG-GOI"})
 	events := eventsOf(t, doc)
 	stampURL := strings.ToUpper(roll.Stamps[0].Code) // the stamp's own URL: the product has no GTIN
@@ -148,14 +169,20 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 				t.Errorf("commissioning names the first stamp %q, want its URL %q", ev.EPCList[0], roll.Stamps[0].Code)
 			}
 		case "receiving":
-			if ev.Action != "OBSERVE" || len(ev.EPCList) != 2 || ev.EventTime != receivedAt.UTC().Format("2006-01-02T15:04:05.000Z") ||
-				!strings.HasSuffix(ev.ReadPoint.ID, "/epcis/loc/retailer/SHOP-A") {
+			// A's delivery of two, then B's intake of the sold one.
+			want := map[string]string{receivedAt.UTC().Format("2006-01-02T15:04:05.000Z"): "SHOP-A", atB.UTC().Format("2006-01-02T15:04:05.000Z"): "SHOP-B"}
+			if shop, ok := want[ev.EventTime]; ev.Action != "OBSERVE" || !ok || !strings.HasSuffix(ev.ReadPoint.ID, "/epcis/loc/retailer/"+shop) {
 				t.Errorf("receiving: %+v", ev)
+			}
+		case "retail_selling":
+			if ev.Action != "OBSERVE" || ev.Disposition != "retail_sold" || len(ev.EPCList) != 1 || ev.EventTime != soldAt.UTC().Format("2006-01-02T15:04:05.000Z") ||
+				!strings.HasSuffix(ev.ReadPoint.ID, "/epcis/loc/retailer/SHOP-A") {
+				t.Errorf("retail_selling: %+v", ev)
 			}
 		}
 	}
-	if strings.Join(steps, " ") != "commissioning receiving" {
-		t.Errorf("events %v, want commissioning then receiving", steps)
+	if strings.Join(steps, " ") != "commissioning receiving retail_selling receiving" {
+		t.Errorf("events %v, want commissioning, receiving at A, the sale, receiving at B", steps)
 	}
 
 	// The same document over HTTP with the office's token; refused without.
@@ -167,7 +194,7 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/ld+json" || len(eventsOf(t, body)) != 2 {
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/ld+json" || len(eventsOf(t, body)) != 4 {
 		t.Errorf("GET /epcis/events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	res, err = http.Get(hs.URL + "/epcis/events?product=NEM-CHUA")

@@ -219,10 +219,7 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 		if err != nil {
 			return err
 		}
-		if rec.State, err = stampView(tx, st); err != nil {
-			return err
-		}
-		rec.Activation, err = activationTx(tx, rec.Batch, serial)
+		rec, err = stampOfTx(tx, rec, serial, st)
 		return err
 	})
 	if err != nil {

@@ -81,12 +81,8 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 			}
 			// accept sees the revocation's reason; st is written back as
 			// stored.
-			view, err := stampView(tx, st)
+			rec, err := stampOfTx(tx, base, it.Serial, st)
 			if err != nil {
-				return err
-			}
-			rec := &record.Stamp{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
-			if rec.Activation, err = activationTx(tx, base.Batch, it.Serial); err != nil {
 				return err
 			}
 			// Copied: view may be st itself, which receive changes.
@@ -118,6 +114,22 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 }
 
 func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)) }
+
+// stampOfTx is the record of one stamp of base's batch with its stored
+// state st, as every reader of stamps sees it: a revocation carries its
+// entry's time, reason and actor, and a stamp of a roll printed ahead its
+// activation. st itself is left as stored, to be written back.
+func stampOfTx(tx *bolt.Tx, base *record.Stamp, serial uint64, st *record.StampState) (*record.Stamp, error) {
+	view, err := stampView(tx, st)
+	if err != nil {
+		return nil, err
+	}
+	rec := &record.Stamp{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
+	if rec.Activation, err = activationTx(tx, base.Batch, serial); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
 
 // recordTx loads a batch with its product and producer.
 func recordTx(tx *bolt.Tx, batchID uint64) (*record.Stamp, error) {
@@ -152,10 +164,7 @@ func (s *Store) StampOf(ctx context.Context, serial uint64) (*record.Stamp, erro
 		if err != nil {
 			return err
 		}
-		if rec.State, err = stampView(tx, st); err != nil {
-			return err
-		}
-		rec.Activation, err = activationTx(tx, rec.Batch, serial)
+		rec, err = stampOfTx(tx, rec, serial, st)
 		return err
 	})
 	return rec, err

@@ -46,11 +46,10 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 			if err != nil {
 				return err
 			}
-			view, err := stampView(tx, st)
+			rec, err := stampOfTx(tx, base, it.Serial, st)
 			if err != nil {
 				return err
 			}
-			rec := &record.Stamp{Batch: base.Batch, Product: base.Product, Producer: base.Producer, State: view}
 			switch decide(i, rec) {
 			case record.SaleSell:
 				sell(st)
