@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,40 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusUnauthorized || res.Header.Get("WWW-Authenticate") == "" {
 		t.Errorf("GET /epcis/events without a token: %d", res.StatusCode)
+	}
+}
+
+// A stamp of a product with a GTIN is named in EPCIS by its GS1 Digital
+// Link URI, /01/<GTIN-14>/10/<lot>/21/<serial> under the service's base
+// URL; the producer with a GLN by the GLN's GS1 URI.
+func TestExportNamesStampsByDigitalLink(t *testing.T) {
+	e := start(t)
+	e.seedRegistry(t)
+	ctx := context.Background()
+	_, err := e.Registry.CreateProducer(ctx, &estampv1.CreateProducerRequest{Producer: &estampv1.Producer{
+		Id: "DN-NUOC-MAM", Name: "Doanh nghiệp Nước mắm Hải Thanh", Kind: estampv1.ProducerKind_PRODUCER_KIND_ENTERPRISE, Gln: "8930000000019",
+		Address: &estampv1.Address{Province: "Thanh Hóa", Commune: "Phường Hải Bình"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Registry.CreateProduct(ctx, &estampv1.CreateProductRequest{Product: &estampv1.Product{
+		Id: "NUOC-MAM", ProducerId: "DN-NUOC-MAM", Name: "Nước mắm cốt nhĩ", StarGrade: 4, Gtin: "8930000000026",
+		Group: estampv1.ProductGroup_PRODUCT_GROUP_FOOD, Certificate: &estampv1.Certificate{DecisionNumber: "9/QĐ-UBND", DecisionDate: "2025-08-20"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.issue(t, "NUOC-MAM", 2, "gtin")
+	events := eventsOf(t, e.exportEvents(t, &estampv1.ExportEventsRequest{ProductId: "NUOC-MAM", Lot: "L-2026-11"}))
+	if len(events) != 1 || events[0].BizStep != "commissioning" {
+		t.Fatalf("events: %+v", events)
+	}
+	want := "http://localhost:8080/01/08930000000026/10/L-2026-11/21/" + strconv.FormatUint(b.Stamps[0].Serial, 10)
+	if got := events[0].EPCList[0]; got != want {
+		t.Errorf("first stamp = %q, want %q", got, want)
+	}
+	if got := events[0].ReadPoint.ID; got != "https://id.gs1.org/414/8930000000019" {
+		t.Errorf("producer = %q, want its GLN", got)
 	}
 }
