@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -185,8 +186,26 @@ func (s *Service) ActivateStamps(ctx context.Context, req *estampv1.ActivateStam
 	if req.GetBatchId() == 0 {
 		return nil, ocop.Invalid("batch_id", "bắt buộc", "required")
 	}
-	if (req.GetFirstSerial() == 0) != (req.GetLastSerial() == 0) {
+	var ranges []*estampv1.SerialRange
+	switch serials := req.GetSerials(); {
+	case len(serials) > 0 && (req.GetFirstSerial() != 0 || req.GetLastSerial() != 0):
+		return nil, ocop.Invalid("serials", "dùng serials hoặc first_serial/last_serial, không dùng cả hai", "give serials or first_serial/last_serial, not both")
+	case len(serials) > MaxQuantity:
+		return nil, ocop.Invalid("serials", "%d sê-ri, tối đa %d", "%d serials, at most %d", len(serials), MaxQuantity)
+	case len(serials) > 0:
+		sorted := slices.Clone(serials)
+		slices.Sort(sorted)
+		for _, s := range slices.Compact(sorted) {
+			if k := len(ranges); k > 0 && ranges[k-1].Last+1 == s {
+				ranges[k-1].Last = s
+				continue
+			}
+			ranges = append(ranges, &estampv1.SerialRange{First: s, Last: s})
+		}
+	case (req.GetFirstSerial() == 0) != (req.GetLastSerial() == 0):
 		return nil, ocop.Invalid("last_serial", "cần cả first_serial và last_serial, hoặc không cái nào (cả lô)", "give both first_serial and last_serial, or neither (the whole batch)")
+	case req.GetFirstSerial() != 0:
+		ranges = []*estampv1.SerialRange{{First: req.GetFirstSerial(), Last: req.GetLastSerial()}}
 	}
 	now := s.now()
 	production := req.GetProductionDate()
@@ -200,7 +219,7 @@ func (s *Service) ActivateStamps(ctx context.Context, req *estampv1.ActivateStam
 	if l.production.After(ocop.Today(now)) {
 		return nil, ocop.Invalid("production_date", "%s là ngày trong tương lai", "%s is in the future", l.productionS)
 	}
-	a := record.Activation{BatchID: req.GetBatchId(), First: req.GetFirstSerial(), Last: req.GetLastSerial(),
+	a := record.Activation{BatchID: req.GetBatchId(), Ranges: ranges,
 		Lot: l.lot, ProductionDate: l.productionS, ExpiryDate: l.expiryS, Change: audit.Change{Actor: auth.Actor(ctx), Time: now}}
 	b, n, version, err := s.store.ActivateStamps(ctx, a, activationEntry)
 	if err != nil {
@@ -211,8 +230,12 @@ func (s *Service) ActivateStamps(ctx context.Context, req *estampv1.ActivateStam
 
 // activationEntry is the audit entry of an activation.
 func activationEntry(a record.Activation, b *estampv1.Batch, n int) audit.Entry {
-	return audit.Entry{Action: audit.StampsActivate, Target: strconv.FormatUint(b.Id, 10), Detail: fmt.Sprintf("lot %s, %d stamps from serial %d to %d, produced %s, expiry %s",
-		a.Lot, n, a.First, a.Last, a.ProductionDate, a.ExpiryDate)}
+	asked := "the whole batch"
+	if len(a.Ranges) > 0 {
+		asked = fmt.Sprintf("serials %d-%d in %d ranges", a.Ranges[0].First, a.Ranges[len(a.Ranges)-1].Last, len(a.Ranges))
+	}
+	return audit.Entry{Action: audit.StampsActivate, Target: strconv.FormatUint(b.Id, 10), Detail: fmt.Sprintf("lot %s, %d stamps newly of %s, produced %s, expiry %s",
+		a.Lot, n, asked, a.ProductionDate, a.ExpiryDate)}
 }
 
 // issueEntry is the audit entry of a batch as issued.

@@ -97,9 +97,9 @@ type Delivery struct {
 // lot to the lot they were put on.
 type Activation struct {
 	BatchID uint64
-	// First and Last are the serials, both included; both 0 for the whole
+	// Ranges are the serials, ascending and disjoint; none for the whole
 	// batch.
-	First, Last                     uint64
+	Ranges                          []*estampv1.SerialRange
 	Lot, ProductionDate, ExpiryDate string
 	// Change.Actor is recorded with the revocation-list entry.
 	Change audit.Change

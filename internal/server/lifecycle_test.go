@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/epcis/epcistest"
 )
@@ -124,6 +127,21 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 		t.Errorf("activation over a revoked label: %v", err)
 	}
 
+	// A list of labels scanned one by one: 51, 53 and 53 again; the
+	// revoked 60th is refused above, so 52 and 54+ stay not activated.
+	if r, err := e.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id,
+		Serials: []uint64{roll.Stamps[52].Serial, roll.Stamps[50].Serial, roll.Stamps[52].Serial}, Lot: "L-DONG-GOI", ProductionDate: "2026-11-27", ExpiryDate: "2027-05-27"}); err != nil || r.ActivatedCount != 2 {
+		t.Fatalf("activate a list: %v, %v", r, err)
+	}
+	for i, want := range map[int]estampv1.Verdict{50: estampv1.Verdict_VERDICT_GENUINE, 51: estampv1.Verdict_VERDICT_NOT_ACTIVATED, 52: estampv1.Verdict_VERDICT_GENUINE, 53: estampv1.Verdict_VERDICT_NOT_ACTIVATED} {
+		if v := e.verify(t, roll.Stamps[i].Code); v.Verdict != want {
+			t.Errorf("label %d after the list: %v, want %v", i+1, v.Verdict, want)
+		}
+	}
+	if _, err := e.Issuance.ActivateStamps(ctx, &estampv1.ActivateStampsRequest{BatchId: roll.Batch.Id, Serials: []uint64{roll.Stamps[51].Serial}, FirstSerial: roll.Stamps[51].Serial, LastSerial: roll.Stamps[51].Serial, Lot: "X"}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("serials with first/last: %v", err)
+	}
+
 	e.clock.Set(activatedAt.Add(2 * time.Hour))
 	receivedAt := e.clock.Now()
 	codes := []string{roll.Stamps[0].Code, roll.Stamps[1].Code}
@@ -162,11 +180,11 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 		}
 		switch ev.BizStep {
 		case "commissioning":
-			if ev.Action != "ADD" || len(ev.EPCList) != 50 || ev.EventTime != activatedAt.UTC().Format("2006-01-02T15:04:05.000Z") ||
+			if ev.Action != "ADD" || len(ev.EPCList) != 50 && len(ev.EPCList) != 1 || ev.EventTime != activatedAt.UTC().Format("2006-01-02T15:04:05.000Z") ||
 				ev.ILMD["cbvmda:lotNumber"] != "L-DONG-GOI" || !strings.HasSuffix(ev.ReadPoint.ID, "/epcis/loc/producer/HTX-NEM-CHUA") {
 				t.Errorf("commissioning: %+v", ev)
 			}
-			if ev.EPCList[0] != stampURL && ev.EPCList[0] != roll.Stamps[0].Code {
+			if len(ev.EPCList) == 50 && ev.EPCList[0] != stampURL && ev.EPCList[0] != roll.Stamps[0].Code {
 				t.Errorf("commissioning names the first stamp %q, want its URL %q", ev.EPCList[0], roll.Stamps[0].Code)
 			}
 		case "receiving":
@@ -182,8 +200,8 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(steps, " ") != "commissioning receiving retail_selling receiving" {
-		t.Errorf("events %v, want commissioning, receiving at A, the sale, receiving at B", steps)
+	if strings.Join(steps, " ") != "commissioning commissioning commissioning receiving retail_selling receiving" {
+		t.Errorf("events %v, want commissioning (1–50, 51, 53), receiving at A, the sale, receiving at B", steps)
 	}
 
 	// The same document over HTTP with the office's token; refused without.
@@ -195,7 +213,7 @@ func TestStampLifeFromRollToShop(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/ld+json" || len(eventsOf(t, body)) != 4 {
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/ld+json" || len(eventsOf(t, body)) != 6 {
 		t.Errorf("GET /epcis/events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	res, err = http.Get(hs.URL + "/epcis/events?product=NEM-CHUA")

@@ -105,8 +105,9 @@ func sameLot(a, b *estampv1.Activation) bool {
 	return a.Lot == b.Lot && a.ProductionDate == b.ProductionDate && a.ExpiryDate == b.ExpiryDate
 }
 
-// ActivateStamps binds serials first to last of a batch issued without a
-// lot to a's lot and dates, idempotently: serials already activated with
+// ActivateStamps binds serials of a batch issued without a lot (a's
+// ascending, disjoint ranges; none for the whole batch) to a's lot and
+// dates, idempotently: serials already activated with
 // the same data stay as they are, and a call that changes nothing writes
 // nothing. It returns the batch, how many stamps it newly activated and
 // the revocation-list version.
@@ -127,43 +128,49 @@ func (s *Store) ActivateStamps(ctx context.Context, a record.Activation, activat
 			return err
 		}
 		last := batch.FirstSerial + uint64(batch.Quantity) - 1
-		first, end := a.First, a.Last
-		if first == 0 && end == 0 {
-			first, end = batch.FirstSerial, last
+		asked := a.Ranges
+		if len(asked) == 0 {
+			asked = []*estampv1.SerialRange{{First: batch.FirstSerial, Last: last}}
 		}
 		switch {
 		case !batch.IssuedInactive:
 			return ocop.Precondition("lô tem %d được phát hành kèm số lô %s: tem đã có hiệu lực từ khi phát hành", "batch %d was issued with lot %s: its stamps are active since issuance", batch.Id, batch.Lot)
 		case batch.Revoked:
 			return ocop.Precondition("lô tem %d đã bị thu hồi: %s", "batch %d was recalled: %s", batch.Id, batch.RevocationReason)
-		case first < batch.FirstSerial || first > last:
-			return ocop.Invalid("first_serial", "sê-ri %d không thuộc lô tem %d (%d–%d)", "serial %d is not in batch %d (%d-%d)", first, batch.Id, batch.FirstSerial, last)
-		case end < first || end > last:
-			return ocop.Invalid("last_serial", "sê-ri %d không thuộc lô tem %d từ sê-ri %d (đến %d)", "serial %d is not in batch %d from serial %d (to %d)", end, batch.Id, first, last)
+		}
+		for _, r := range asked {
+			switch {
+			case r.First < batch.FirstSerial || r.First > last:
+				return ocop.Invalid("first_serial", "sê-ri %d không thuộc lô tem %d (%d–%d)", "serial %d is not in batch %d (%d-%d)", r.First, batch.Id, batch.FirstSerial, last)
+			case r.Last < r.First || r.Last > last:
+				return ocop.Invalid("last_serial", "sê-ri %d không thuộc lô tem %d từ sê-ri %d (đến %d)", "serial %d is not in batch %d from serial %d (to %d)", r.Last, batch.Id, r.First, last)
+			}
 		}
 		revoked, err := revokedSerialsTx(tx, batch)
 		if err != nil {
 			return err
 		}
-		for _, r := range revoked {
-			if first <= r && r <= end {
-				return ocop.Precondition("tem sê-ri %s đã bị thu hồi, không kích hoạt được", "stamp %s is revoked and cannot be activated", ocop.ShowSerial(r))
+		for _, s := range revoked {
+			if inRanges(asked, s) {
+				return ocop.Precondition("tem sê-ri %s đã bị thu hồi, không kích hoạt được", "stamp %s is revoked and cannot be activated", ocop.ShowSerial(s))
 			}
 		}
 		want := &estampv1.Activation{BatchId: batch.Id, Lot: a.Lot, ProductionDate: a.ProductionDate, ExpiryDate: a.ExpiryDate}
-		// The serials of first..end that no activation covers yet.
-		fresh := []*estampv1.SerialRange{{First: first, Last: end}}
+		// The serials asked for that no activation covers yet.
+		fresh := asked
 		existing, err := batchActivationsTx(tx, batch.Id)
 		if err != nil {
 			return err
 		}
 		for _, e := range existing {
 			r := e.SerialRanges[0]
-			if r.Last < first || r.First > end {
-				continue
-			}
-			if !sameLot(e, want) {
-				return ocop.Precondition("sê-ri %s – %s của lô tem %d đã được kích hoạt với số lô %s", "serials %s-%s of batch %d were already activated with lot %s", ocop.ShowSerial(max(r.First, first)), ocop.ShowSerial(min(r.Last, end)), batch.Id, e.Lot)
+			for _, q := range asked {
+				if r.Last < q.First || r.First > q.Last {
+					continue
+				}
+				if !sameLot(e, want) {
+					return ocop.Precondition("sê-ri %s – %s của lô tem %d đã được kích hoạt với số lô %s", "serials %s-%s of batch %d were already activated with lot %s", ocop.ShowSerial(max(r.First, q.First)), ocop.ShowSerial(min(r.Last, q.Last)), batch.Id, e.Lot)
+				}
 			}
 			fresh = subtract(fresh, r)
 		}
@@ -187,6 +194,16 @@ func (s *Store) ActivateStamps(ctx context.Context, a record.Activation, activat
 		return nil, 0, 0, err
 	}
 	return batch, count, version, nil
+}
+
+// inRanges reports whether a serial is in one of ranges.
+func inRanges(ranges []*estampv1.SerialRange, serial uint64) bool {
+	for _, r := range ranges {
+		if r.First <= serial && serial <= r.Last {
+			return true
+		}
+	}
+	return false
 }
 
 // subtract takes the serials of cut out of ascending, disjoint ranges.

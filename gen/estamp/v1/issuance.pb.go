@@ -1030,6 +1030,9 @@ type ActivateStampsRequest struct {
 	FirstSerial uint64 `protobuf:"varint,2,opt,name=first_serial,json=firstSerial,proto3" json:"first_serial,omitempty"`
 	// Last serial to activate, included; first_serial itself for one.
 	LastSerial uint64 `protobuf:"varint,3,opt,name=last_serial,json=lastSerial,proto3" json:"last_serial,omitempty"`
+	// Instead of first_serial and last_serial: these serials of the batch
+	// (labels scanned one by one), at most 100,000; repeats count once.
+	Serials []uint64 `protobuf:"varint,7,rep,packed,name=serials,proto3" json:"serials,omitempty"`
 	// Lot (số lô); 1 to 64 characters.
 	Lot string `protobuf:"bytes,4,opt,name=lot,proto3" json:"lot,omitempty"`
 	// Production date: a calendar day in Vietnam (UTC+7), exactly
@@ -1092,6 +1095,13 @@ func (x *ActivateStampsRequest) GetLastSerial() uint64 {
 		return x.LastSerial
 	}
 	return 0
+}
+
+func (x *ActivateStampsRequest) GetSerials() []uint64 {
+	if x != nil {
+		return x.Serials
+	}
+	return nil
 }
 
 func (x *ActivateStampsRequest) GetLot() string {
@@ -1267,12 +1277,13 @@ const file_estamp_v1_issuance_proto_rawDesc = "" +
 	"\x14RevokeStampsResponse\x12&\n" +
 	"\x05batch\x18\x01 \x01(\v2\x10.estamp.v1.BatchR\x05batch\x12#\n" +
 	"\rrevoked_count\x18\x02 \x01(\rR\frevokedCount\x12-\n" +
-	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion\"\xd2\x01\n" +
+	"\x12revocation_version\x18\x03 \x01(\x04R\x11revocationVersion\"\xec\x01\n" +
 	"\x15ActivateStampsRequest\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12!\n" +
 	"\ffirst_serial\x18\x02 \x01(\x04R\vfirstSerial\x12\x1f\n" +
 	"\vlast_serial\x18\x03 \x01(\x04R\n" +
-	"lastSerial\x12\x10\n" +
+	"lastSerial\x12\x18\n" +
+	"\aserials\x18\a \x03(\x04R\aserials\x12\x10\n" +
 	"\x03lot\x18\x04 \x01(\tR\x03lot\x12'\n" +
 	"\x0fproduction_date\x18\x05 \x01(\tR\x0eproductionDate\x12\x1f\n" +
 	"\vexpiry_date\x18\x06 \x01(\tR\n" +

@@ -53,7 +53,7 @@ type IssuanceServiceClient interface {
 	ListBatches(ctx context.Context, in *ListBatchesRequest, opts ...grpc.CallOption) (*ListBatchesResponse, error)
 	// ActivateStamps binds stamps of a batch issued without a lot (a roll
 	// printed ahead) to the lot they were put on at packing: a range of
-	// serials, or the whole batch. Idempotent: activating again with the
+	// serials, a list of them, or the whole batch. Idempotent: activating again with the
 	// same data changes nothing. Refused for revoked stamps, for a batch
 	// issued with a lot, and for serials already activated with other data.
 	ActivateStamps(ctx context.Context, in *ActivateStampsRequest, opts ...grpc.CallOption) (*ActivateStampsResponse, error)
@@ -165,7 +165,7 @@ type IssuanceServiceServer interface {
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesResponse, error)
 	// ActivateStamps binds stamps of a batch issued without a lot (a roll
 	// printed ahead) to the lot they were put on at packing: a range of
-	// serials, or the whole batch. Idempotent: activating again with the
+	// serials, a list of them, or the whole batch. Idempotent: activating again with the
 	// same data changes nothing. Refused for revoked stamps, for a batch
 	// issued with a lot, and for serials already activated with other data.
 	ActivateStamps(context.Context, *ActivateStampsRequest) (*ActivateStampsResponse, error)
