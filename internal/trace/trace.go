@@ -112,8 +112,9 @@ func (x *Exporter) Export(ctx context.Context, q insight.EventQuery) ([]byte, er
 		shops[id] = uri
 		return uri, err
 	}
+	signed := stampURLs{}
 	for _, sp := range spans {
-		ids, err := x.identify(ctx, product, sp)
+		ids, err := x.identify(ctx, product, sp, signed)
 		if err != nil {
 			return nil, err
 		}
@@ -221,12 +222,16 @@ func ilmd(lot, production, expiry string) epcis.ILMD {
 	return epcis.ILMD{Lot: lot, ProductionDate: production, ExpirationDate: expiry}
 }
 
+// stampURLs are the signed codes of batches, each batch signed once per
+// export however many spans (activations) it has.
+type stampURLs map[uint64]map[uint64]string
+
 // identify names each stamp of a span: by GS1 Digital Link when its
 // product has a GTIN, else by its signed stamp URL.
-func (x *Exporter) identify(ctx context.Context, p *estampv1.Product, sp span) (map[uint64]string, error) {
+func (x *Exporter) identify(ctx context.Context, p *estampv1.Product, sp span, signed stampURLs) (map[uint64]string, error) {
 	ids := make(map[uint64]string, sp.last-sp.first+1)
-	var urls map[uint64]string
-	if p.GetGtin() == "" {
+	urls := signed[sp.batch.Id]
+	if p.GetGtin() == "" && urls == nil {
 		_, stamps, err := x.codes.BatchStamps(ctx, sp.batch.Id)
 		if err != nil {
 			return nil, err
@@ -235,6 +240,7 @@ func (x *Exporter) identify(ctx context.Context, p *estampv1.Product, sp span) (
 		for _, s := range stamps {
 			urls[s.Serial] = s.Code
 		}
+		signed[sp.batch.Id] = urls
 	}
 	for s := sp.first; s <= sp.last; s++ {
 		id, err := x.scheme.Stamp(epcis.Stamp{GTIN: p.GetGtin(), Lot: sp.lot.Lot, Serial: s, URL: urls[s]})
