@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,4 +44,68 @@ func BenchmarkRecordScans(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*group), "ns/scan")
+}
+
+// BenchmarkScaleFootprint measures what docs/scale.md reckons with: a
+// province's database after stamps are issued and each scanned once, with
+// real fsyncs. It reports the file's bytes per scanned stamp, the scans a
+// single writer commits per second in groups of 256 (one fsync each), and
+// how long a backup (WriteTo) takes per MiB. Run it with
+// go test -run '^$' -bench ScaleFootprint -benchtime 1x ./internal/store.
+func BenchmarkScaleFootprint(b *testing.B) {
+	const (
+		batches  = 20
+		perBatch = 10_000
+		group    = 256
+	)
+	for b.Loop() {
+		path := filepath.Join(b.TempDir(), "estamp.db")
+		s, err := store.Open(path, store.Options{ManyScans: 5})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said("producer.create", "P")); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.CreateProduct(ctx, product("A", "P"), at(t0), said("product.create", "A")); err != nil {
+			b.Fatal(err)
+		}
+		for i := range batches {
+			if _, _, err := s.IssueBatch(ctx, string(rune('a'+i)), "A", at(t0), planOf(perBatch), issued); err != nil {
+				b.Fatal(err)
+			}
+		}
+		before, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		scans := make([]record.Scan, 0, group)
+		total := batches * perBatch
+		for serial := 1; serial <= total; serial++ {
+			scans = append(scans, record.Scan{Serial: uint64(serial), Time: t0.Add(time.Duration(serial) * time.Millisecond)})
+			if len(scans) == group || serial == total {
+				if _, err := s.RecordScans(ctx, scans, counted); err != nil {
+					b.Fatal(err)
+				}
+				scans = scans[:0]
+			}
+		}
+		scanTime := time.Since(start)
+		after, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		n, err := s.WriteTo(ctx, io.Discard, func(int64) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		backup := time.Since(start)
+		s.Close()
+		b.ReportMetric(float64(after.Size()-before.Size())/float64(total), "file-bytes/scanned-stamp")
+		b.ReportMetric(float64(after.Size())/float64(total), "file-bytes/stamp")
+		b.ReportMetric(float64(total)/scanTime.Seconds(), "scans/s")
+		b.ReportMetric(backup.Seconds()/(float64(n)/(1<<20)), "backup-s/MiB")
+	}
 }
