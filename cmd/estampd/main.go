@@ -86,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.codeRate, "token-code-rate", server.DefaultTokenCodeRate, "codes per second each API token may have signed or rendered (StreamStamps, RenderLabels) after its burst (0: no limit)")
 	fs.IntVar(&c.codeBurst, "token-code-burst", server.DefaultTokenCodeBurst, "codes each API token may have signed or rendered at once (0: no limit)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG, INFO (one line per RPC), WARN or ERROR")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG (public verifications too), INFO (one line per other RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish before they are cancelled")
 	fs.StringVar(&c.reportContact, "report-contact", "", "who buyers report a suspected fake to, shown on every stamp page, e.g. \"Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 …\" (--demo: a placeholder marked as one; otherwise no such line)")

@@ -128,7 +128,8 @@ func badIDRune(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 }
 
-// observer writes one log line and the metrics of every call.
+// observer writes one log line and the metrics of every call; public
+// verification's line is at DEBUG.
 type observer struct {
 	log *slog.Logger
 	m   *metrics
@@ -147,8 +148,14 @@ func (o *observer) end(ctx context.Context, method string, ci *callInfo, id stri
 	o.m.rpcs.WithLabelValues(method, code).Inc()
 	o.m.latency.WithLabelValues(method, code).Observe(d.Seconds())
 	level := slog.LevelInfo
-	if status.Code(err) == codes.Internal { // the cause is logged by toStatus
+	switch {
+	case status.Code(err) == codes.Internal: // the cause is logged by toStatus
 		level = slog.LevelWarn
+	case ci.principal == "" && method == estampv1.VerificationService_Verify_FullMethodName:
+		// A buyer's scan: most calls of all, counted in /metrics; a
+		// line each would be most of the log and cost CPU on the
+		// hottest path.
+		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{slog.String("method", method), slog.String("code", code), slog.Duration("duration", d), slog.String("request_id", id)}
 	if ci.principal != "" {

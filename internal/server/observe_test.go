@@ -115,3 +115,41 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 		t.Error("a token is in the logs")
 	}
 }
+
+// A public verification (Verify without a token: a buyer's phone, a
+// scanner) is logged at DEBUG, not INFO: one line per scan would be most
+// of the log and cost CPU on the hottest path, and its counts stay in
+// /metrics. Calls with a token, and every other method, stay at INFO.
+func TestPublicVerificationIsLoggedAtDebug(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var logs syncBuffer
+		e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
+			c.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))
+		})
+		e.seedRegistry(t)
+		code := e.issue(t, "NEM-CHUA", 2, "m").Stamps[0].Code
+		public := e.dial(t, "")
+		for range 3 {
+			if _, err := public.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: code}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.verify(t, code) // with the office's token
+		count := func(want string) int {
+			n := 0
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, "msg=rpc ") && strings.Contains(l, "method=/estamp.v1.VerificationService/Verify") && strings.Contains(l, want) {
+					n++
+				}
+			}
+			return n
+		}
+		wantDebug := 0
+		if level == slog.LevelDebug {
+			wantDebug = 3
+		}
+		if info, debug := count("level=INFO"), count("level=DEBUG"); info != 1 || debug != wantDebug {
+			t.Errorf("at %v: %d INFO and %d DEBUG lines for Verify, want 1 and %d:\n%s", level, info, debug, wantDebug, logs.String())
+		}
+	}
+}
