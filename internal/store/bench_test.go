@@ -109,3 +109,66 @@ func BenchmarkScaleFootprint(b *testing.B) {
 		b.ReportMetric(backup.Seconds()/(float64(n)/(1<<20)), "backup-s/MiB")
 	}
 }
+
+// BenchmarkFreelist compares bbolt's free-page list settings the way
+// verification writes: groups of 256 scans of random stamps among 200,000,
+// each group one commit with real fsyncs, after every stamp has a state
+// (the file has grown and freed pages). Issue 17 asked whether
+// FreelistType map or NoFreelistSync helps; the README keeps the answer.
+func BenchmarkFreelist(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		opts store.Options
+	}{
+		{"array", store.Options{}},
+		{"map", store.Options{Freelist: "map"}},
+		{"map-nosync", store.Options{Freelist: "map", NoFreelistSync: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			const (
+				stamps = 200_000
+				group  = 256
+			)
+			tc.opts.ManyScans = 5
+			s, err := store.Open(filepath.Join(b.TempDir(), "estamp.db"), tc.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.CreateProducer(ctx, producer("P"), false, at(t0), said("producer.create", "P")); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.CreateProduct(ctx, product("A", "P"), at(t0), said("product.create", "A")); err != nil {
+				b.Fatal(err)
+			}
+			for i := range stamps / 10_000 {
+				if _, _, err := s.IssueBatch(ctx, string(rune('a'+i)), "A", at(t0), planOf(10_000), issued); err != nil {
+					b.Fatal(err)
+				}
+			}
+			scans := make([]record.Scan, group)
+			n := 0
+			commit := func(serial func(i int) uint64) {
+				for i := range scans {
+					n++
+					scans[i] = record.Scan{Serial: serial(i), Time: t0.Add(time.Duration(n) * time.Millisecond)}
+				}
+				if _, err := s.RecordScans(ctx, scans, counted); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for first := 1; first <= stamps; first += group {
+				commit(func(i int) uint64 { return uint64(min(first+i, stamps)) })
+			}
+			rng := uint64(1)
+			b.ResetTimer()
+			for b.Loop() {
+				commit(func(int) uint64 {
+					rng = rng*6364136223846793005 + 1442695040888963407
+					return rng>>33%stamps + 1
+				})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*group), "ns/scan")
+		})
+	}
+}

@@ -61,6 +61,12 @@ type Options struct {
 	// it to the threshold verification warns at, so that a flag and the
 	// warning a buyer sees agree. Zero flags no stamp for its scans.
 	ManyScans uint64
+	// Freelist chooses bbolt's free-page list: "" or "array" (bbolt's
+	// default), or "map". For measuring them (BenchmarkFreelist).
+	Freelist string
+	// NoFreelistSync leaves the free-page list out of each commit; bbolt
+	// rebuilds it by scanning the file at open. For measuring it.
+	NoFreelistSync bool
 }
 
 // Store is the bbolt-backed store.
@@ -87,7 +93,12 @@ func Open(path string, opts Options) (*Store, error) {
 	// A read transaction holds the memory map; a writer that must grow it
 	// waits for every reader. Mapping 1 GiB up front (address space, not
 	// memory or disk) keeps a long backup from stalling issuance.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, InitialMmapSize: 1 << 30})
+	freelist := bolt.FreelistArrayType
+	if opts.Freelist == string(bolt.FreelistMapType) {
+		freelist = bolt.FreelistMapType
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, InitialMmapSize: 1 << 30,
+		FreelistType: freelist, NoFreelistSync: opts.NoFreelistSync})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
