@@ -43,18 +43,18 @@ func (a *app) activate(ctx context.Context, args []string) error {
 	case given["from"] && (given["batch"] || given["first"] || given["last"]):
 		return usage(sayActivateEither)
 	case given["from"]:
-		first, err := labelOf("from", from)
+		batch, first, err := labelOf("from", from)
 		if err != nil {
 			return err
 		}
-		last, err := labelOf("to", to)
+		lastBatch, last, err := labelOf("to", to)
 		if err != nil {
 			return err
 		}
-		if first.BatchID != last.BatchID {
-			return usage(sayActivateTwoBatches, first.BatchID, last.BatchID)
+		if batch != lastBatch {
+			return usage(sayActivateTwoBatches, batch, lastBatch)
 		}
-		req.BatchId, req.FirstSerial, req.LastSerial = uint64(first.BatchID), min(first.Serial, last.Serial), max(first.Serial, last.Serial)
+		req.BatchId, req.FirstSerial, req.LastSerial = uint64(batch), min(first, last), max(first, last)
 	case !given["batch"]:
 		return usage(sayActivateNeeds, "from")
 	}
@@ -79,20 +79,12 @@ func (a *app) activate(ctx context.Context, args []string) error {
 // labelOf reads the batch and serial a scanned label's code names. The
 // signature is the server's to check: a code it did not issue activates
 // nothing.
-func labelOf(flagName, code string) (struct {
-	BatchID uint32
-	Serial  uint64
-}, error) {
-	out := struct {
-		BatchID uint32
-		Serial  uint64
-	}{}
+func labelOf(flagName, code string) (batch uint32, serial uint64, err error) {
 	chk := verdict.Read(code, verdict.Scanned)
 	if !chk.Readable {
-		return out, usage(sayActivateNotACode, flagName)
+		return 0, 0, usage(sayActivateNotACode, flagName)
 	}
-	out.BatchID, out.Serial = chk.Claims.BatchID, chk.Claims.Serial
-	return out, nil
+	return chk.Claims.BatchID, chk.Claims.Serial, nil
 }
 
 // serialFlag is a serial typed as the label shows it, grouped or not.
