@@ -33,6 +33,11 @@ func TestProducerActivatesARollAtPacking(t *testing.T) {
 		!strings.Contains(p.body, `src="/console/assets/scan.js"`) {
 		t.Fatalf("the page of a roll printed ahead: %d\n%s", p.code, p.body)
 	}
+	for _, list := range []string{"/console/producer", "/console/producer/batches", "/console/producer/products/" + productA} {
+		if p := b.get(list); p.code != http.StatusOK || !strings.Contains(p.body, "Nhãn in sẵn, chưa có số lô") {
+			t.Errorf("%s does not show the roll as printed ahead: %d", list, p.code)
+		}
+	}
 	if v := e.verdict(t, codes[0]); v != estampv1.Verdict_VERDICT_NOT_ACTIVATED {
 		t.Errorf("before activation: %v", v)
 	}
