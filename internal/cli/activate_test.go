@@ -103,6 +103,9 @@ func TestActivateARollAtPacking(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", tt.args, cli.ExitCode(r.err), tt.exit, tt.want, got)
 		}
 	}
+	if r := estamp(t, addr, "batches", "list", "--product", "CHE-LAM-PHU-QUANG"); !strings.Contains(r.out, "(in sẵn)") {
+		t.Errorf("batches list does not name the roll printed ahead:\n%s", r.out)
+	}
 	if r := estamp(t, addr, "batches", "show", "1"); !strings.Contains(r.out, "1 – 50: số lô L2026-12, sản xuất 20/11/2026, hạn 01/06/2027") || !strings.Contains(r.out, "51 – 55: số lô L2026-12") || !strings.Contains(r.out, "nhãn in sẵn") {
 		t.Errorf("batches show does not list the activations:\n%s", r.out)
 	}

@@ -270,7 +270,11 @@ func (a *app) batchTable(list []*estampv1.Batch) error {
 			if b.Revoked {
 				revoked = a.say(sayYes)
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", b.Id, b.Lot, a.day(b.ProductionDate), b.Quantity, serials(b.FirstSerial, b.Quantity), a.when(b.IssueTime), revoked)
+			lot := b.Lot
+			if b.IssuedInactive {
+				lot = a.say(sayPrintedAheadShort)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", b.Id, lot, a.day(b.ProductionDate), b.Quantity, serials(b.FirstSerial, b.Quantity), a.when(b.IssueTime), revoked)
 		}
 	})
 }

@@ -429,6 +429,7 @@ var (
 	fieldRevokedSerials        = words{"Sê-ri đã thu hồi", "Revoked serials"}
 	fieldActivated             = words{"Đã kích hoạt", "Activated"}
 	sayActivation              = words{"%s: số lô %s, sản xuất %s, hạn %s", "%s: lot %s, produced %s, best before %s"}
+	sayPrintedAheadShort       = words{"(in sẵn)", "(printed ahead)"}
 	sayPrintedAhead            = words{"— (nhãn in sẵn, kích hoạt khi đóng gói)", "— (printed ahead, activated at packing)"}
 	sayMoreRanges              = words{" và %d khoảng khác", " and %d more ranges"}
 	fieldOrigin                = words{"Xuất xứ", "Origin"}
