@@ -42,7 +42,8 @@ func TestTrustListSignAndShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// --expires is the last day in Vietnam: the next midnight there.
+	// Signed by the test anchor (its expiry, the next midnight in Vietnam
+	// after --expires, is checked by show --json below).
 	if !strings.Contains(string(signed), `"key_id":"24f6ed6a"`) {
 		t.Errorf("signed file: %s", signed)
 	}
