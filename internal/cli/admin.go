@@ -20,17 +20,19 @@ func (a *app) admin(ctx context.Context, args []string) error {
 		return a.backup(ctx, args[1:])
 	}
 	if len(args) < 2 {
-		return usage(sayWantSub, "admin", "tokens | accounts | keys | audit | backup")
+		return usage(sayWantSub, "admin", "tokens | accounts | keys | audit | backup | trust-list")
 	}
 	sub := map[string]func(context.Context, string, []string) error{
 		"tokens":   a.adminTokens,
 		"accounts": a.adminAccounts,
 		"keys":     a.adminKeys,
 		"audit":    a.adminAudit,
+		// The national operator's, offline (trust.go).
+		"trust-list": a.adminTrustList,
 	}
 	h, ok := sub[args[0]]
 	if !ok {
-		return wantWord("admin", args[0], "tokens", "accounts", "keys", "audit", "backup")
+		return wantWord("admin", args[0], "tokens", "accounts", "keys", "audit", "backup", "trust-list")
 	}
 	return h(ctx, args[1], args[2:])
 }

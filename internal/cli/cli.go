@@ -96,6 +96,8 @@ const synopsis = `  producers list | show ID
   admin     keys rotate | keys retire KEY | keys compromised KEY --reason TEXT
   admin     audit list [--after N] [--limit N] | audit verify
   admin     backup --out FILE [--force]       {backup}
+  admin     trust-list sign --issuers FILE --anchor-key FILE --version N --expires YYYY-MM-DD --out FILE [--force]
+  admin     trust-list show FILE --anchor FILE
 `
 
 // env reads environment variables; os.Getenv in production.
@@ -251,6 +253,7 @@ var commands = []string{
 	"admin keys rotate", "admin keys retire", "admin keys compromised",
 	"admin audit list", "admin audit verify",
 	"admin backup",
+	"admin trust-list sign", "admin trust-list show",
 }
 
 // checkCommand accepts args that start with a command of commands; the

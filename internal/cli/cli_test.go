@@ -228,7 +228,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"invalid", []string{"issue", "--product", "CHE-LAM-PHU-QUANG", "--lot", "X", "--quantity", "0"}, 1, "quantity"},
 		{"not a stamp", []string{"verify", "https://example.com"}, 3, "MALFORMED"},
 		{"unknown subcommand", []string{"producers", "fly"}, 2, `producers "fly": cần list, show hoặc add`},
-		{"no subcommand", []string{"admin"}, 2, "admin: cần tokens, accounts, keys, audit hoặc backup"},
+		{"no subcommand", []string{"admin"}, 2, "admin: cần tokens, accounts, keys, audit, backup hoặc trust-list"},
 		{"no sub-subcommand", []string{"admin", "tokens"}, 2, "admin tokens: cần create, list hoặc revoke"},
 		{"unknown top-level flag", []string{"--fly", "keys", "list"}, 2, "-fly"},
 	}

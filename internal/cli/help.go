@@ -58,6 +58,8 @@ var commandWhatVI = map[string]string{
 	"admin audit list":       "Liệt kê nhật ký kiểm toán, cũ nhất trước.",
 	"admin audit verify":     "Kiểm tra chuỗi băm của nhật ký kiểm toán và các bản ghi nó bảo vệ.",
 	"admin backup":           "Ghi bản sao lưu nhất quán của cơ sở dữ liệu trong khi máy chủ vẫn chạy.",
+	"admin trust-list sign":  "Ký danh sách tin cậy quốc gia từ tệp các đơn vị cấp tem bằng khóa gốc tin cậy (không cần máy chủ).",
+	"admin trust-list show":  "Kiểm tra chữ ký của danh sách tin cậy rồi in các đơn vị cấp tem, khóa, phiên bản và hạn.",
 }
 
 // commandHelp has an entry for every command of commands
@@ -104,6 +106,9 @@ var commandHelp = map[string]helpEntry{
 	"admin audit list":       {"List the audit log, oldest first.", "", "estamp admin audit list --after 100"},
 	"admin audit verify":     {"Check the audit log's hash chain and the records it covers.", "", "estamp admin audit verify"},
 	"admin backup":           {"Write a consistent snapshot of the database while the server serves.", "", "estamp admin backup --out estamp-backup.db"},
+	"admin trust-list sign": {"Sign the national trust list from a file of issuer entries with the trust anchor's key (offline, no server).", "",
+		"estamp admin trust-list sign --issuers issuers.json --anchor-key anchor.pem --version 8 --expires 2027-01-31 --out trust-list.json"},
+	"admin trust-list show": {"Verify a trust list's signature, then print its issuers, keys, version and expiry.", "FILE", "estamp admin trust-list show trust-list.json --anchor anchor-pub.pem"},
 }
 
 // flagWordsVI is each flag's help in Vietnamese, by command and flag
@@ -223,6 +228,14 @@ var flagWordsVI = map[string]string{
 	"admin audit list limit":        "nhiều nhất bấy nhiêu mục (mặc định: tất cả)",
 	"admin backup out":              "tệp để ghi bản sao lưu cơ sở dữ liệu",
 	"admin backup force":            "ghi đè --out nếu tệp đã có",
+
+	"admin trust-list sign issuers":    "tệp JSON các đơn vị cấp tem (docs/trust-list.md §6)",
+	"admin trust-list sign anchor-key": "khóa bí mật Ed25519 của khóa gốc tin cậy (PEM, PKCS #8)",
+	"admin trust-list sign version":    "phiên bản của danh sách: lớn hơn mọi danh sách đã ký trước",
+	"admin trust-list sign expires":    "ngày cuối cùng danh sách còn hiệu lực: YYYY-MM-DD, giờ Việt Nam",
+	"admin trust-list sign out":        "tệp ghi danh sách đã ký",
+	"admin trust-list sign force":      "ghi đè --out nếu tệp đã có",
+	"admin trust-list show anchor":     "khóa công khai của khóa gốc tin cậy (PEM PUBLIC KEY) để kiểm tra danh sách",
 }
 
 // flagHelpVI is a flag's help in Vietnamese for the command name, "" if

@@ -594,3 +594,26 @@ func (a *app) action(name string) string {
 	}
 	return name
 }
+
+// The trust list (trust.go).
+var (
+	sayTrustSignNeeds       = words{"admin trust-list sign cần --%s", "admin trust-list sign needs --%s"}
+	sayTrustShowNeedsAnchor = words{"admin trust-list show cần --anchor TỆP: khóa công khai của khóa gốc tin cậy", "admin trust-list show needs --anchor FILE: the trust anchor's public key"}
+	sayTrustBadExpires      = words{"--expires %q: cần một ngày YYYY-MM-DD chưa qua", "--expires %q: want a day YYYY-MM-DD not yet past"}
+	sayTrustFile            = words{"%s %s", "%s %s"}
+	sayTrustRefused         = words{"danh sách tin cậy %s bị từ chối", "trust list %s refused"}
+	sayTrustSigned          = words{
+		"Đã ký danh sách tin cậy phiên bản %d: %d đơn vị cấp tem, %d khóa, hiệu lực đến %s, khóa gốc %s. Đã ghi vào %s.\n",
+		"Signed trust list version %d: %d issuers, %d keys, valid until %s, anchor %s. Wrote it to %s.\n"}
+	sayTrustHead = words{
+		"Danh sách tin cậy phiên bản %d, chữ ký hợp lệ của khóa gốc %s.\nKý lúc %s, hiệu lực đến %s. %d đơn vị cấp tem, %d khóa.\n\n",
+		"Trust list version %d, validly signed by anchor %s.\nSigned %s, valid until %s. %d issuers, %d keys.\n\n"}
+	headTrustIssuers = words{"MÃ TỈNH\tĐƠN VỊ CẤP TEM\tĐỊA CHỈ TEM", "ID\tISSUER\tBASE URLS"}
+	headTrustKeys    = words{"MÃ TỈNH\tKHÓA\tTRẠNG THÁI\tTIN ĐẾN", "ID\tKEY\tSTATE\tTRUSTED UNTIL"}
+	headTrustSources = words{"MÃ TỈNH\tKHÓA CÔNG KHAI (JWK)\tDANH SÁCH THU HỒI", "ID\tKEYS (JWK SET)\tREVOCATIONS"}
+	trustStatuses    = map[string]words{ // by trust.Status
+		"active":      {"đang ký tem", "signing"},
+		"retired":     {"ngừng ký, vẫn xác thực", "retired, still verifies"},
+		"compromised": {"BỊ LỘ — tem không còn hợp lệ", "COMPROMISED — its stamps no longer verify"},
+	}
+)
