@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -29,6 +30,7 @@ import (
 	"github.com/ocopvn/estamp/internal/demo"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/store"
+	"github.com/ocopvn/estamp/internal/trust"
 )
 
 func main() {
@@ -61,6 +63,11 @@ type config struct {
 	shutdownGrace  time.Duration
 	checkDB        bool
 	reportContact  string
+	trustList      string
+	trustAnchor    string
+	trustRefresh   time.Duration
+	// trustAnchors are read from trustAnchor.
+	trustAnchors []ed25519.PublicKey
 }
 
 // maxReportContact bounds --report-contact: it is shown on every stamp
@@ -89,6 +96,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG (public verifications too), INFO (one line per other RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish before they are cancelled")
+	fs.StringVar(&c.trustList, "trust-list", "", "the national trust list of every province's issuer: a file or an http(s) URL, checked against --trust-anchor and refreshed every --trust-refresh")
+	fs.StringVar(&c.trustAnchor, "trust-anchor", "", "PEM file of the national trust anchor's Ed25519 public key, which signs the trust list")
+	fs.DurationVar(&c.trustRefresh, "trust-refresh", time.Hour, "how often the trust list is fetched again (with its ETag)")
 	fs.StringVar(&c.reportContact, "report-contact", "", "who buyers report a suspected fake to, shown on every stamp page, e.g. \"Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 …\" (--demo: a placeholder marked as one; otherwise no such line)")
 	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
@@ -105,6 +115,22 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--report-contact: one line, without control characters")
 	case c.reportContact == "" && c.demo:
 		c.reportContact = demo.ReportContact
+	}
+	switch {
+	case (c.trustList == "") != (c.trustAnchor == ""):
+		return c, errors.New("--trust-list and --trust-anchor go together: a list is only as good as the key that signed it")
+	case c.trustRefresh < time.Minute:
+		return c, fmt.Errorf("--trust-refresh %s: at least 1m", c.trustRefresh)
+	case c.trustAnchor != "":
+		data, err := os.ReadFile(c.trustAnchor)
+		if err != nil {
+			return c, fmt.Errorf("--trust-anchor: %w", err)
+		}
+		anchor, err := trust.ReadAnchor(data)
+		if err != nil {
+			return c, fmt.Errorf("--trust-anchor %s: %w", c.trustAnchor, err)
+		}
+		c.trustAnchors = []ed25519.PublicKey{anchor}
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together")
@@ -241,6 +267,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		TLS: tlsCfg, KeyPassphrase: pass, VerifyRate: cfg.verifyRate, VerifyBurst: cfg.verifyBurst,
 		TokenCodeRate: cfg.codeRate, TokenCodeBurst: cfg.codeBurst, ShutdownTimeout: cfg.shutdownGrace,
 		ReportContact: cfg.reportContact,
+		TrustList:     cfg.trustList, TrustAnchors: cfg.trustAnchors, TrustRefresh: cfg.trustRefresh,
 	})
 	if err != nil {
 		return err

@@ -34,6 +34,9 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"missing passphrase file", []string{"--key-passphrase-file", "/nonexistent/pass"}, "--key-passphrase-file"},
 		{"report contact too long for the page", []string{"--report-contact", strings.Repeat("Văn phòng OCOP ", 20)}, "--report-contact"},
 		{"report contact on two lines", []string{"--report-contact", "Văn phòng OCOP\n0237 385 2016"}, "--report-contact"},
+		{"trust list without its anchor", []string{"--trust-list", "trust-list.json"}, "--trust-anchor"},
+		{"trust anchor that is not a key", []string{"--trust-list", "trust-list.json", "--trust-anchor", "main_test.go"}, "--trust-anchor"},
+		{"trust refresh too often", []string{"--trust-list", "x", "--trust-anchor", "y", "--trust-refresh", "1s"}, "--trust-refresh"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,8 @@ type metrics struct {
 	http     *prometheus.HistogramVec
 	// scansNotRecorded counts verdicts given without their scan stored.
 	scansNotRecorded prometheus.Counter
+	// trustRefusals counts fetched trust lists not taken, by reason.
+	trustRefusals *prometheus.CounterVec
 }
 
 // dbStats is what the metrics read from the store. A scrape's collectors
@@ -64,8 +66,11 @@ func newMetrics(db dbStats) *metrics {
 		scansNotRecorded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "estamp_scans_not_recorded_total", Help: "Verifications answered with their verdict although their scan could not be stored (e.g. a full disk).",
 		}),
+		trustRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "estamp_trust_list_refusals_total", Help: "Fetched national trust lists not taken, by reason (fetch, invalid, not newer); the last good list stays.",
+		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.rpcs, m.latency, m.verdicts, m.http, m.scansNotRecorded,
+	m.registry.MustRegister(m.rpcs, m.latency, m.verdicts, m.http, m.scansNotRecorded, m.trustRefusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "estamp_stamps_issued_total", Help: "Stamps issued since the database was created.",

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -38,6 +40,7 @@ import (
 	"github.com/ocopvn/estamp/internal/registry"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/trace"
+	"github.com/ocopvn/estamp/internal/trust"
 	"github.com/ocopvn/estamp/internal/verify"
 	"github.com/ocopvn/estamp/internal/web"
 )
@@ -108,6 +111,13 @@ type Config struct {
 	// Passwords are the Argon2id costs of console passwords;
 	// account.DefaultParams when zero. Tests make them cheap.
 	Passwords account.Params
+	// TrustList, when set, is where the national trust list is read
+	// (a file or an http(s) URL), checked against TrustAnchors and
+	// refreshed every TrustRefresh (1 h when zero) by the rules of
+	// docs/trust-list.md §5.
+	TrustList    string
+	TrustAnchors []ed25519.PublicKey
+	TrustRefresh time.Duration
 }
 
 // Server is an assembled estampd.
@@ -129,9 +139,13 @@ type Server struct {
 	// PDFs) stop before its server does.
 	desk     *console.Handler
 	recorder *verify.Recorder
-	grace    time.Duration
-	close    sync.Once
-	closeErr error
+	// Trust holds the national trust list; nil without --trust-list.
+	Trust *trust.Holder
+	// stopTrust ends the trust list's refreshes.
+	stopTrust context.CancelFunc
+	grace     time.Duration
+	close     sync.Once
+	closeErr  error
 }
 
 // DBPath is where the database lives in a data directory.
@@ -309,11 +323,40 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
+	holder, stopTrust := startTrust(cfg, m)
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle(EventsPath, eventsHandler{conn})
 	mux.Handle("/", pages)
-	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, grace: cfg.ShutdownTimeout}, nil
+	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, Trust: holder, stopTrust: stopTrust, grace: cfg.ShutdownTimeout}, nil
+}
+
+// startTrust takes the national trust list, if one is configured, and
+// refreshes it in the background until the returned function is called.
+// A list that cannot be taken at start is logged and counted, not fatal:
+// the province's own stamps do not need it.
+func startTrust(cfg Config, m *metrics) (*trust.Holder, context.CancelFunc) {
+	if cfg.TrustList == "" {
+		return nil, func() {}
+	}
+	h := trust.NewHolder(cfg.TrustList, cfg.TrustAnchors, &http.Client{Timeout: 30 * time.Second}, cfg.Now, cfg.Log,
+		func(reason string) { m.trustRefusals.WithLabelValues(reason).Inc() })
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "estamp_trust_list_version", Help: "Version of the national trust list held and valid now; 0 for none.",
+	}, func() float64 {
+		if l := h.List(); l != nil {
+			return float64(l.Version)
+		}
+		return 0
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	h.Refresh(ctx) // a refusal is logged and counted
+	every := cfg.TrustRefresh
+	if every <= 0 {
+		every = time.Hour
+	}
+	go h.Run(ctx, every)
+	return h, cancel
 }
 
 // unclean sends every path outside the console to pages as it came:
@@ -357,6 +400,7 @@ func (s services) register(g *grpc.Server) {
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.Health.Shutdown()
+		s.stopTrust()
 		grace := s.grace
 		if grace <= 0 {
 			grace = 10 * time.Second
