@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,6 +126,17 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 	}
 	if !strings.Contains(got.Message, "Tỉnh Thanh Hóa") {
 		t.Errorf("A's answer does not say who issued B's stamp: %q", got.Message)
+	}
+	hs := httptest.NewServer(a.srv.HTTP)
+	defer hs.Close()
+	r, err := http.Get(hs.URL + "/verify?code=" + url.QueryEscape(stamp.Code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if want := "Tem do Tỉnh Thanh Hóa phát hành; tình trạng trực tuyến theo danh sách thu hồi của tỉnh đó"; r.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
+		t.Errorf("A's page for B's stamp (%d) lacks %q", r.StatusCode, want)
 	}
 	if own := b.verify(t, stamp.Code); own.Verdict != estampv1.Verdict_VERDICT_GENUINE || own.IssuerId != "" {
 		t.Errorf("B's stamp at B: %v", own)
