@@ -324,6 +324,9 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	holder, stopTrust := startTrust(cfg, m)
+	if holder != nil {
+		ver.SetIssuers(holder)
+	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle(EventsPath, eventsHandler{conn})

@@ -6,11 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/trust"
 )
@@ -62,4 +66,106 @@ func TestServerHoldsTheTrustList(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+}
+
+// provinces is a trust list naming province A (01, this test's issuer key)
+// and province B (38, the other test key), signed with the test anchor.
+func provinces(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Status) []byte {
+	t.Helper()
+	anchor, err := keys.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	list := &trust.List{Version: version, Issued: issued, Expires: issued.AddDate(1, 0, 0), Issuers: []trust.Issuer{
+		{ID: "01", Name: "Thành phố Hà Nội", BaseURLs: []string{"HTTP://LOCALHOST:8080"},
+			Keys:    []trust.Key{{ID: a.ID, Public: a.Public, Status: trust.Active}},
+			KeysURL: "http://localhost:8080/.well-known/estamp-keys.json", RevocationsURL: "http://localhost:8080/.well-known/estamp-revocations.json"},
+		{ID: "38", Name: "Tỉnh Thanh Hóa", BaseURLs: []string{"HTTP://TEM.THANHHOA.EXAMPLE:8080"},
+			Keys:    []trust.Key{{ID: b.ID, Public: b.Public, Status: bStatus}},
+			KeysURL: "http://tem.thanhhoa.example:8080/.well-known/estamp-keys.json", RevocationsURL: "http://tem.thanhhoa.example:8080/.well-known/estamp-revocations.json"},
+	}}
+	data, err := trust.Sign(list, anchor.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Province A verifies province B's stamps by the trust list both hold: B's
+// genuine stamp is GENUINE and names B, an address no province claims is
+// UNKNOWN_ISSUER, and once a newer list marks B's key compromised, B's
+// stamps are KEY_COMPROMISED at A.
+func TestProvincesVerifyEachOthersStamps(t *testing.T) {
+	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
+	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor, err := trust.ReadAnchor(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "trust-list.json")
+	if err := os.WriteFile(path, provinces(t, 1, keyA, keyB, trust.Active), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withList := func(c *server.Config) { c.TrustList, c.TrustAnchors = path, []ed25519.PublicKey{anchor} }
+	a := startAt(t, t.TempDir(), "http://localhost:8080", 0, withList)
+	b := startAt(t, t.TempDir(), "http://tem.thanhhoa.example:8080", 0, withList, func(c *server.Config) { c.Ring = keys.NewRing(keyB) })
+	b.seedRegistry(t)
+	stamp := b.issue(t, "NEM-CHUA", 1, "req-b").Stamps[0]
+	token := strings.TrimPrefix(stamp.Code, "HTTP://TEM.THANHHOA.EXAMPLE:8080/V/")
+	if token == stamp.Code {
+		t.Fatalf("B's code %q is not under B's address", stamp.Code)
+	}
+
+	got := a.verify(t, stamp.Code)
+	if got.Verdict != estampv1.Verdict_VERDICT_GENUINE || got.IssuerId != "38" || got.IssuerName != "Tỉnh Thanh Hóa" || got.Serial != stamp.Serial {
+		t.Errorf("B's stamp at A: %v", got)
+	}
+	if !strings.Contains(got.Message, "Tỉnh Thanh Hóa") {
+		t.Errorf("A's answer does not say who issued B's stamp: %q", got.Message)
+	}
+	hs := httptest.NewServer(a.srv.HTTP)
+	defer hs.Close()
+	r, err := http.Get(hs.URL + "/verify?code=" + url.QueryEscape(stamp.Code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if want := "Tem do Tỉnh Thanh Hóa phát hành; tình trạng trực tuyến theo danh sách thu hồi của tỉnh đó"; r.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
+		t.Errorf("A's page for B's stamp (%d) lacks %q", r.StatusCode, want)
+	}
+	if own := b.verify(t, stamp.Code); own.Verdict != estampv1.Verdict_VERDICT_GENUINE || own.IssuerId != "" {
+		t.Errorf("B's stamp at B: %v", own)
+	}
+	tampered := a.verify(t, "HTTP://TEM.THANHHOA.EXAMPLE:8080/V/"+nonCanonicalFlip(token))
+	if tampered.Verdict != estampv1.Verdict_VERDICT_BAD_SIGNATURE {
+		t.Errorf("an altered code of B at A: %v", tampered.Verdict)
+	}
+	if v := a.verify(t, "HTTP://TEM.NOWHERE.EXAMPLE/V/"+token).Verdict; v != estampv1.Verdict_VERDICT_UNKNOWN_ISSUER {
+		t.Errorf("an unlisted address at A: %v", v)
+	}
+
+	if err := os.WriteFile(path, provinces(t, 2, keyA, keyB, trust.Compromised), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.srv.Trust.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if v := a.verify(t, stamp.Code).Verdict; v != estampv1.Verdict_VERDICT_KEY_COMPROMISED {
+		t.Errorf("B's stamp at A after B's key was marked compromised: %v", v)
+	}
+}
+
+// nonCanonicalFlip alters one payload character of a token: the serial it
+// claims changes, and the signature no longer fits.
+func nonCanonicalFlip(token string) string {
+	c := byte('A')
+	if token[12] == 'A' {
+		c = 'B'
+	}
+	return token[:12] + string(c) + token[13:]
 }

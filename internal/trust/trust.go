@@ -603,3 +603,31 @@ func ReadAnchor(data []byte) (ed25519.PublicKey, error) {
 	}
 	return pub, nil
 }
+
+// IssuerOf is the issuer whose base URLs include base (upper-cased, without
+// "/V/"), as a verifier reads it off a scanned code. Base URLs are compared
+// upper-cased because a QR code's alphanumeric mode carries capitals only.
+func (l *List) IssuerOf(base string) (Issuer, bool) {
+	if l == nil {
+		return Issuer{}, false
+	}
+	base = strings.ToUpper(strings.TrimSuffix(base, stampcode.PathSegment))
+	for _, is := range l.Issuers {
+		for _, u := range is.BaseURLs {
+			if strings.ToUpper(strings.TrimSuffix(u, stampcode.PathSegment)) == base {
+				return is, true
+			}
+		}
+	}
+	return Issuer{}, false
+}
+
+// Key is the issuer's key of id.
+func (is Issuer) Key(id stampcode.KeyID) (Key, bool) {
+	for _, k := range is.Keys {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return Key{}, false
+}

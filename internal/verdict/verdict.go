@@ -12,12 +12,14 @@ package verdict
 import (
 	"crypto/ed25519"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/trust"
 )
 
 // Form says what kind of text is being checked.
@@ -62,6 +64,9 @@ type Outcome struct {
 	// Claims are what the code says; valid when Readable.
 	Claims   stampcode.Claims
 	Readable bool
+	// IssuerID and IssuerName name the trusted issuer of another province
+	// whose keys the code was checked against; empty for the service's own.
+	IssuerID, IssuerName string
 }
 
 // Key is what a verifier knows of one issuer key.
@@ -113,6 +118,13 @@ type Checked struct {
 	tok     *stampcode.Token
 	form    Form
 	foreign bool
+	// listHeld means a trust list was held when the code was checked: an
+	// address no trusted issuer claims is then UNKNOWN_ISSUER, not a
+	// look-alike of this service.
+	listHeld bool
+	// notAfter is the foreign key's last trusted moment (zero: none),
+	// for Decide, which has the clock.
+	notAfter time.Time
 }
 
 // Passed reports whether the code is validly signed by a key in good
@@ -124,6 +136,11 @@ func (c Checked) Passed() bool { return c.Verdict == estampv1.Verdict_VERDICT_UN
 // up the stamp's record before it Decides, because whether its address is
 // acceptable depends on the batch.
 func (c Checked) Signed() bool {
+	if c.IssuerID != "" {
+		// Another province's stamp has no record here: looking its serial
+		// up would find one of this service's own stamps.
+		return false
+	}
 	return c.Passed() || c.Verdict == estampv1.Verdict_VERDICT_KEY_COMPROMISED
 }
 
@@ -132,6 +149,23 @@ type Checker struct {
 	bases []string // own base URLs, upper-cased, without "/V/"
 	paths []string // their paths
 	keys  Keys
+	// issuers, when set, is the national trust list by which codes of
+	// other provinces are checked.
+	issuers Issuers
+}
+
+// Issuers gives the national trust list currently held and valid, or nil:
+// trust.Holder is one.
+type Issuers interface {
+	List() *trust.List
+}
+
+// WithIssuers is a copy of c that checks codes of the other provinces of
+// the trust list that issuers hold against their keys.
+func (c *Checker) WithIssuers(issuers Issuers) *Checker {
+	cp := *c
+	cp.issuers = issuers
+	return &cp
 }
 
 // New returns a checker for the issuer answering at baseURLs (the current
@@ -210,6 +244,14 @@ func Read(text string, form Form) Checked {
 func (c *Checker) Check(text string, form Form) Checked {
 	chk := Read(text, form)
 	chk.foreign = c.foreign(chk)
+	if chk.foreign && chk.form == Scanned && c.issuers != nil {
+		if list := c.issuers.List(); list != nil {
+			chk.listHeld = true
+			if is, ok := list.IssuerOf(chk.Base); ok && !c.own(is) {
+				return checkForeign(chk, is)
+			}
+		}
+	}
 	if !chk.Passed() {
 		return chk
 	}
@@ -221,6 +263,42 @@ func (c *Checker) Check(text string, form Form) Checked {
 		chk.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
 	case k.Compromised:
 		chk.Verdict, chk.Reason = estampv1.Verdict_VERDICT_KEY_COMPROMISED, k.Reason
+	}
+	return chk
+}
+
+// own reports whether a trusted issuer is this service: the trust list
+// names the own province too, and its codes are checked by the records.
+func (c *Checker) own(is trust.Issuer) bool {
+	for _, u := range is.BaseURLs {
+		p, err := stampcode.URLPrefix(u)
+		if err != nil {
+			continue
+		}
+		if slices.Contains(c.bases, strings.TrimSuffix(p, stampcode.PathSegment)) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkForeign checks a code of another province against the keys the
+// trust list gives that province.
+func checkForeign(chk Checked, is trust.Issuer) Checked {
+	chk.IssuerID, chk.IssuerName = is.ID, is.Name
+	if !chk.Passed() {
+		return chk
+	}
+	k, ok := is.Key(chk.Claims.KeyID)
+	switch {
+	case !ok:
+		chk.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
+	case !chk.tok.Verify(k.Public):
+		chk.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
+	case k.Status == trust.Compromised:
+		chk.Verdict = estampv1.Verdict_VERDICT_KEY_COMPROMISED
+	default:
+		chk.notAfter = k.NotAfter
 	}
 	return chk
 }
@@ -261,7 +339,13 @@ func (c *Checker) foreign(chk Checked) bool {
 // signed, so nothing else vouches for it.
 func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
 	o := chk.Outcome
+	if o.IssuerID != "" {
+		return decideForeign(o, chk.notAfter, now)
+	}
 	lookAlike := Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: LookAlike, Claims: o.Claims, Readable: o.Readable}
+	if chk.listHeld {
+		lookAlike.Verdict, lookAlike.Cause = estampv1.Verdict_VERDICT_UNKNOWN_ISSUER, NoCause
+	}
 	issued := chk.Signed() && rec != nil && rec.ProductNumber == o.Claims.ProductNumber
 	if chk.foreign {
 		if !issued {
@@ -285,6 +369,23 @@ func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
 		o.Verdict = estampv1.Verdict_VERDICT_NOT_ISSUED
 		return o
 	}
+	o.Verdict, o.Cause, o.Reason = Status(rec, now)
+	return o
+}
+
+// decideForeign finishes a code of another province. Its records are that
+// province's: what the code itself carries is judged here, as offline
+// verification does, the certificate by the valid-until the stamp carries.
+func decideForeign(o Outcome, notAfter time.Time, now time.Time) Outcome {
+	switch {
+	case !o.Readable || o.Verdict != estampv1.Verdict_VERDICT_UNSPECIFIED:
+		return o
+	case !notAfter.IsZero() && now.After(notAfter):
+		// The province no longer vouches for what this key signed.
+		o.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
+		return o
+	}
+	rec := &Record{ProductNumber: o.Claims.ProductNumber, Certificate: &estampv1.Certificate{ValidUntil: ocop.FormatDate(o.Claims.ValidUntil)}}
 	o.Verdict, o.Cause, o.Reason = Status(rec, now)
 	return o
 }
@@ -325,6 +426,7 @@ var intakeOf = map[estampv1.Verdict]estampv1.IntakeVerdict{
 	estampv1.Verdict_VERDICT_NOT_ISSUED:          estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ISSUED,
 	estampv1.Verdict_VERDICT_KEY_COMPROMISED:     estampv1.IntakeVerdict_INTAKE_VERDICT_KEY_COMPROMISED,
 	estampv1.Verdict_VERDICT_NOT_ACTIVATED:       estampv1.IntakeVerdict_INTAKE_VERDICT_NOT_ACTIVATED,
+	estampv1.Verdict_VERDICT_UNKNOWN_ISSUER:      estampv1.IntakeVerdict_INTAKE_VERDICT_UNKNOWN_ISSUER,
 }
 
 // IntakeOf is the intake outcome of a verdict.

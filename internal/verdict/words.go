@@ -139,6 +139,15 @@ var verdicts = map[estampv1.Verdict]told{
 		"Nhãn được in sẵn nhưng chủ thể chưa từng dán lên hàng: có thể là nhãn bị lấy cắp hoặc in thừa.",
 		"The label was printed ahead but its producer never put it on goods: it may be stolen or surplus.",
 	}}},
+	estampv1.Verdict_VERDICT_UNKNOWN_ISSUER: {Telling: Telling{
+		Label:    Words{"KHÔNG RÕ NƠI PHÁT HÀNH", "UNKNOWN ISSUER"},
+		Headline: Words{"Không rõ nơi phát hành tem", "Issuer not recognised"},
+		Advice:   Words{"Đừng tin vào nhãn này; hãy hỏi người bán hoặc báo cơ quan quản lý thị trường.", "Do not trust this label; ask the seller or tell the market authorities."},
+		Tone:     ToneBad,
+	}, sentences: map[Cause]Words{NoCause: {
+		"Địa chỉ trong mã không thuộc tỉnh, thành nào trong danh sách tin cậy quốc gia.",
+		"The address in the code belongs to no province on the national trust list.",
+	}}},
 	estampv1.Verdict_VERDICT_MALFORMED: {Telling: Telling{
 		Label:    Words{"KHÔNG PHẢI MÃ TEM OCOP", "NOT AN OCOP STAMP"},
 		Headline: Words{"Không nhận ra mã", "Code not recognised"},
@@ -171,6 +180,9 @@ var (
 	severalShops  = Words{"Tem đã được %d cửa hàng nhận, trong khi mỗi tem chỉ đi cùng một món hàng.", "Received by %d shops, yet each stamp goes with one item only."}
 	shopsAndScans = Words{"Tem đã được %d cửa hàng nhận và được quét %d lần kể từ ngày %s.", "Received by %d shops and scanned %d times since %s."}
 	reasonLead    = Words{"Lý do:", "Reason:"}
+	// foreignIssuer says who issued a genuine stamp of another province,
+	// and whose list its online status is to follow.
+	foreignIssuer = Words{"Tem do %s phát hành; tình trạng trực tuyến theo danh sách thu hồi của tỉnh đó.", "Issued by %s; its online status follows that province's revocation list."}
 )
 
 var warnings = map[estampv1.VerifyWarning]Words{
@@ -283,6 +295,12 @@ type Scans struct {
 	First time.Time
 	// Shops is how many shops received the stamp.
 	Shops int
+}
+
+// ForeignIssuer is the sentence of a genuine stamp of another province:
+// who issued it, and that its online status is that province's to tell.
+func ForeignIssuer(name string) Words {
+	return Words{fmt.Sprintf(foreignIssuer.VI, name), fmt.Sprintf(foreignIssuer.EN, name)}
 }
 
 // Message is Verify's sentence for an outcome (VerifyResponse.message and

@@ -57,10 +57,14 @@ const DefaultManyScans = 5
 // Service implements estampv1.VerificationServiceServer.
 type Service struct {
 	estampv1.UnimplementedVerificationServiceServer
-	store       Store
-	scans       ScanRecorder
-	keys        KeyRing
-	checker     *verdict.Checker
+	store   Store
+	scans   ScanRecorder
+	keys    KeyRing
+	checker *verdict.Checker
+	// trusted is checker, or, with a trust list, a checker that also
+	// knows the other provinces' keys: Verify's, not intake's, which does
+	// not yet record custody of other provinces' stamps.
+	trusted     *verdict.Checker
 	views       *views
 	now         func() time.Time
 	log         *slog.Logger
@@ -87,7 +91,13 @@ func New(st Store, scans ScanRecorder, ring KeyRing, baseURLs []string, now func
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, scans: scans, keys: ring, checker: checker, views: v, now: now, log: log, manyScans: DefaultManyScans, notRecorded: func() {}}, nil
+	return &Service{store: st, scans: scans, keys: ring, checker: checker, trusted: checker, views: v, now: now, log: log, manyScans: DefaultManyScans, notRecorded: func() {}}, nil
+}
+
+// SetIssuers lets Verify check stamps of the other provinces of the trust
+// list that issuers hold, against their keys.
+func (s *Service) SetIssuers(issuers verdict.Issuers) {
+	s.trusted = s.checker.WithIssuers(issuers)
 }
 
 // Checker is the verdict checker with the issuer's keys and base URLs, for
@@ -170,7 +180,7 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	if caller.Path {
 		form = verdict.Path
 	}
-	chk := s.checker.Check(code, form)
+	chk := s.trusted.Check(code, form)
 	var rec *record.Stamp
 	if chk.Signed() {
 		var err error
@@ -183,7 +193,10 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 		}
 	}
 	now := s.now()
-	o := s.checker.Decide(chk, RecordOf(rec), now)
+	o := s.trusted.Decide(chk, RecordOf(rec), now)
+	if o.IssuerID != "" {
+		return foreign(o), nil
+	}
 	if !issued(o) {
 		if rec != nil && o.Verdict == estampv1.Verdict_VERDICT_NOT_ISSUED {
 			s.log.Warn("signed stamp disagrees with its batch", "serial", o.Claims.Serial, "batch", o.Claims.BatchID, "claimed_product", o.Claims.ProductNumber, "stored_product", rec.Product.Number)
@@ -216,6 +229,22 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 	}
 	resp.Serial, resp.KeyId = o.Claims.Serial, o.Claims.KeyID.String()
 	return resp, nil
+}
+
+// foreign is the answer for a stamp of another province: the verdict its
+// code and that province's keys support, and who issued it. Its scans and
+// shops are that province's records, not this service's.
+func foreign(o verdict.Outcome) *estampv1.VerifyResponse {
+	r := &estampv1.VerifyResponse{Verdict: o.Verdict, IssuerId: o.IssuerID, IssuerName: o.IssuerName}
+	msg := verdict.Words{VI: verdict.Sentence(o, ocop.VI), EN: verdict.Sentence(o, ocop.EN)}
+	if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
+		msg = verdict.ForeignIssuer(o.IssuerName)
+	}
+	r.Message, r.MessageEn = msg.VI, msg.EN
+	if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {
+		r.Serial, r.KeyId = o.Claims.Serial, o.Claims.KeyID.String()
+	}
+	return r
 }
 
 // issued reports whether an outcome is about a stamp the issuer issued:

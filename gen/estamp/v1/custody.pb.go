@@ -56,6 +56,8 @@ const (
 	IntakeVerdict_INTAKE_VERDICT_NOT_ACTIVATED IntakeVerdict = 13
 	// Genuine and now recorded as sold by this retailer (RecordSale only).
 	IntakeVerdict_INTAKE_VERDICT_SOLD IntakeVerdict = 14
+	// Under an address no issuer of the national trust list claims.
+	IntakeVerdict_INTAKE_VERDICT_UNKNOWN_ISSUER IntakeVerdict = 15
 )
 
 // Enum value maps for IntakeVerdict.
@@ -76,6 +78,7 @@ var (
 		12: "INTAKE_VERDICT_KEY_COMPROMISED",
 		13: "INTAKE_VERDICT_NOT_ACTIVATED",
 		14: "INTAKE_VERDICT_SOLD",
+		15: "INTAKE_VERDICT_UNKNOWN_ISSUER",
 	}
 	IntakeVerdict_value = map[string]int32{
 		"INTAKE_VERDICT_UNSPECIFIED":           0,
@@ -93,6 +96,7 @@ var (
 		"INTAKE_VERDICT_KEY_COMPROMISED":       12,
 		"INTAKE_VERDICT_NOT_ACTIVATED":         13,
 		"INTAKE_VERDICT_SOLD":                  14,
+		"INTAKE_VERDICT_UNKNOWN_ISSUER":        15,
 	}
 )
 
@@ -1875,7 +1879,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x12RecordSaleResponse\x12+\n" +
 	"\x05items\x18\x01 \x03(\v2\x15.estamp.v1.IntakeItemR\x05items\x123\n" +
 	"\bverdicts\x18\x02 \x03(\v2\x17.estamp.v1.VerdictCountR\bverdicts\x12\x19\n" +
-	"\ball_sold\x18\x03 \x01(\bR\aallSold*\x88\x04\n" +
+	"\ball_sold\x18\x03 \x01(\bR\aallSold*\xab\x04\n" +
 	"\rIntakeVerdict\x12\x1e\n" +
 	"\x1aINTAKE_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTAKE_VERDICT_ACCEPTED\x10\x01\x12#\n" +
@@ -1892,7 +1896,8 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x18INTAKE_VERDICT_MALFORMED\x10\v\x12\"\n" +
 	"\x1eINTAKE_VERDICT_KEY_COMPROMISED\x10\f\x12 \n" +
 	"\x1cINTAKE_VERDICT_NOT_ACTIVATED\x10\r\x12\x17\n" +
-	"\x13INTAKE_VERDICT_SOLD\x10\x0e*\x8e\x02\n" +
+	"\x13INTAKE_VERDICT_SOLD\x10\x0e\x12!\n" +
+	"\x1dINTAKE_VERDICT_UNKNOWN_ISSUER\x10\x0f*\x8e\x02\n" +
 	"\x0eStampEventKind\x12 \n" +
 	"\x1cSTAMP_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17STAMP_EVENT_KIND_ISSUED\x10\x01\x12\x1d\n" +

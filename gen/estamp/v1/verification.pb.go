@@ -51,6 +51,10 @@ const (
 	// never activated: its producer never put the label on goods, so it
 	// vouches for nothing (a stolen or surplus label).
 	Verdict_VERDICT_NOT_ACTIVATED Verdict = 10
+	// Under an address that no issuer of the national trust list claims,
+	// while this service holds one: not a stamp of any trusted province.
+	// Without a trust list such a code is MALFORMED, as before.
+	Verdict_VERDICT_UNKNOWN_ISSUER Verdict = 11
 )
 
 // Enum value maps for Verdict.
@@ -67,6 +71,7 @@ var (
 		8:  "VERDICT_NOT_ISSUED",
 		9:  "VERDICT_KEY_COMPROMISED",
 		10: "VERDICT_NOT_ACTIVATED",
+		11: "VERDICT_UNKNOWN_ISSUER",
 	}
 	Verdict_value = map[string]int32{
 		"VERDICT_UNSPECIFIED":         0,
@@ -80,6 +85,7 @@ var (
 		"VERDICT_NOT_ISSUED":          8,
 		"VERDICT_KEY_COMPROMISED":     9,
 		"VERDICT_NOT_ACTIVATED":       10,
+		"VERDICT_UNKNOWN_ISSUER":      11,
 	}
 )
 
@@ -462,7 +468,13 @@ type VerifyResponse struct {
 	// The shop's sale of this stamp, for issued stamps a shop marked sold
 	// (CustodyService.RecordSale); unset otherwise. A buyer holding goods
 	// whose stamp was sold elsewhere, or long ago, holds a re-used label.
-	Sold          *PublicSale `protobuf:"bytes,18,opt,name=sold,proto3" json:"sold,omitempty"`
+	Sold *PublicSale `protobuf:"bytes,18,opt,name=sold,proto3" json:"sold,omitempty"`
+	// The trust list's id of the province that issued a stamp of another
+	// province (its two-digit code); empty for this service's own stamps.
+	IssuerId string `protobuf:"bytes,19,opt,name=issuer_id,json=issuerId,proto3" json:"issuer_id,omitempty"`
+	// That province's name as the trust list gives it; empty for this
+	// service's own stamps.
+	IssuerName    string `protobuf:"bytes,20,opt,name=issuer_name,json=issuerName,proto3" json:"issuer_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -600,6 +612,20 @@ func (x *VerifyResponse) GetSold() *PublicSale {
 		return x.Sold
 	}
 	return nil
+}
+
+func (x *VerifyResponse) GetIssuerId() string {
+	if x != nil {
+		return x.IssuerId
+	}
+	return ""
+}
+
+func (x *VerifyResponse) GetIssuerName() string {
+	if x != nil {
+		return x.IssuerName
+	}
+	return ""
 }
 
 // PublicSale is a shop's sale of a stamp as a buyer sees it: which shop,
@@ -1434,7 +1460,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xc6\x05\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\x84\x06\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
@@ -1453,7 +1479,10 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x11stamp_revoke_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\x0fstampRevokeTime\x129\n" +
 	"\vreceived_by\x18\x11 \x03(\v2\x18.estamp.v1.PublicReceiptR\n" +
 	"receivedBy\x12)\n" +
-	"\x04sold\x18\x12 \x01(\v2\x15.estamp.v1.PublicSaleR\x04soldJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"\x04sold\x18\x12 \x01(\v2\x15.estamp.v1.PublicSaleR\x04sold\x12\x1b\n" +
+	"\tissuer_id\x18\x13 \x01(\tR\bissuerId\x12\x1f\n" +
+	"\vissuer_name\x18\x14 \x01(\tR\n" +
+	"issuerNameJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
 	"\"\xa0\x01\n" +
 	"\n" +
 	"PublicSale\x12#\n" +
@@ -1520,7 +1549,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x06status\x18\b \x01(\x0e2\x14.estamp.v1.KeyStatusR\x06status\x12+\n" +
 	"\x11compromise_reason\x18\t \x01(\tR\x10compromiseReason\"B\n" +
 	"\x16ListIssuerKeysResponse\x12(\n" +
-	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\xa9\x02\n" +
+	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\xc5\x02\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fVERDICT_GENUINE\x10\x01\x12\x13\n" +
@@ -1533,7 +1562,8 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x12VERDICT_NOT_ISSUED\x10\b\x12\x1b\n" +
 	"\x17VERDICT_KEY_COMPROMISED\x10\t\x12\x19\n" +
 	"\x15VERDICT_NOT_ACTIVATED\x10\n" +
-	"*\x9a\x01\n" +
+	"\x12\x1a\n" +
+	"\x16VERDICT_UNKNOWN_ISSUER\x10\v*\x9a\x01\n" +
 	"\rVerifyWarning\x12\x1e\n" +
 	"\x1aVERIFY_WARNING_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19VERIFY_WARNING_MANY_SCANS\x10\x01\x12$\n" +
