@@ -135,7 +135,7 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 	}
 	page, _ := io.ReadAll(r.Body)
 	r.Body.Close()
-	if want := "Tem do Tỉnh Thanh Hóa phát hành; tình trạng trực tuyến theo danh sách thu hồi của tỉnh đó"; r.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
+	if want := "Tem do Tỉnh Thanh Hóa phát hành và mang chữ ký hợp lệ của tỉnh đó"; r.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
 		t.Errorf("A's page for B's stamp (%d) lacks %q", r.StatusCode, want)
 	}
 	if own := b.verify(t, stamp.Code); own.Verdict != estampv1.Verdict_VERDICT_GENUINE || own.IssuerId != "" {

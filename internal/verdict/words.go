@@ -182,7 +182,7 @@ var (
 	reasonLead    = Words{"Lý do:", "Reason:"}
 	// foreignIssuer says who issued a genuine stamp of another province,
 	// and whose list its online status is to follow.
-	foreignIssuer = Words{"Tem do %s phát hành; tình trạng trực tuyến theo danh sách thu hồi của tỉnh đó.", "Issued by %s; its online status follows that province's revocation list."}
+	foreignIssuer = Words{"Tem do %s phát hành và mang chữ ký hợp lệ của tỉnh đó; tem có bị thu hồi hay không, hãy xem trên trang của tỉnh phát hành.", "Issued by %s and validly signed by that province; whether it was revoked is shown on the issuing province's own page."}
 )
 
 var warnings = map[estampv1.VerifyWarning]Words{
