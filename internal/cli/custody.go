@@ -383,12 +383,8 @@ type offlineCache struct {
 	BaseURL       string            `json:"base_url"`
 	BatchBaseURLs []batchBase       `json:"batch_base_urls"`
 
-	stamps  []revokedRange                     // in list order: the first that holds a serial revoked it
-	batches map[uint64]string                  // revoked batches -> reason
-	pending map[uint64]bool                    // batches issued without a lot
-	active  map[uint64][]*estampv1.SerialRange // their activated serials
-	certs   map[uint32]*estampv1.Certificate   // by product number: the latest change
-	keys    map[string]cachedKey               // by key id
+	revoked *verdict.Revocations
+	keys    map[string]cachedKey // by key id
 }
 
 // cacheFormat is the layout of the cache. 2: revocation entries name
@@ -396,12 +392,6 @@ type offlineCache struct {
 // this version would not read). 3: the list carries activations, which a
 // cache of format 2 dropped.
 const cacheFormat = 3
-
-// revokedRange is serials revoked together, and why.
-type revokedRange struct {
-	first, last uint64
-	reason      string
-}
 
 type cachedKey struct {
 	KeyID     string    `json:"key_id"`
@@ -439,8 +429,7 @@ func loadCache(path string) (*offlineCache, error) {
 	if c.Format != cacheFormat {
 		return nil, fmt.Errorf("%s: %w", path, errOldCache)
 	}
-	c.batches, c.certs, c.keys = map[uint64]string{}, map[uint32]*estampv1.Certificate{}, map[string]cachedKey{}
-	c.pending, c.active = map[uint64]bool{}, map[uint64][]*estampv1.SerialRange{}
+	c.keys, c.revoked = map[string]cachedKey{}, verdict.NewRevocations()
 	for _, k := range c.Keys {
 		c.keys[k.KeyID] = k
 	}
@@ -449,54 +438,13 @@ func loadCache(path string) (*offlineCache, error) {
 		if err := protojson.Unmarshal(raw, e); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		switch a := e.Activation; {
-		case a != nil && a.Pending:
-			c.pending[a.BatchId] = true
-		case a != nil:
-			c.active[a.BatchId] = append(c.active[a.BatchId], a.SerialRanges...)
-		case e.Certificate != nil:
-			cert := &estampv1.Certificate{ValidUntil: e.Certificate.ValidUntil}
-			if e.Certificate.Revoked {
-				cert.RevokeTime, cert.RevocationReason = e.RevokeTime, e.Reason
-			}
-			c.certs[e.Certificate.ProductNumber] = cert
-		case len(e.SerialRanges) == 0:
-			c.batches[e.BatchId] = e.Reason
-		default:
-			for _, r := range e.SerialRanges {
-				c.stamps = append(c.stamps, revokedRange{r.First, r.Last, e.Reason})
-			}
-		}
+		c.revoked.Add(e)
 	}
 	return c, nil
 }
 
 // errOldCache is a cache written by an earlier version of estamp.
 var errOldCache = errors.New("the offline cache predates this version")
-
-// stampRevocation is the reason a serial was revoked, if it was: the
-// server keeps the first revocation of a stamp, so the first range in
-// list order that holds it. One verification reads the cache once, so a
-// scan costs no more than loading it.
-func (c *offlineCache) stampRevocation(serial uint64) (string, bool) {
-	for _, r := range c.stamps {
-		if r.first <= serial && serial <= r.last {
-			return r.reason, true
-		}
-	}
-	return "", false
-}
-
-// activated reports whether an activation covers a serial of a batch
-// printed ahead.
-func (c *offlineCache) activated(batch, serial uint64) bool {
-	for _, r := range c.active[batch] {
-		if r.First <= serial && serial <= r.Last {
-			return true
-		}
-	}
-	return false
-}
 
 // Key implements verdict.Keys with the synced public keys.
 func (c *offlineCache) Key(id stampcode.KeyID) (verdict.Key, bool) {
@@ -512,17 +460,11 @@ func (c *offlineCache) Key(id stampcode.KeyID) (verdict.Key, bool) {
 // unless a change was synced). Offline, every signed stamp counts as
 // issued.
 func (c *offlineCache) record(claims stampcode.Claims) *verdict.Record {
-	r := &verdict.Record{ProductNumber: claims.ProductNumber, Certificate: &estampv1.Certificate{ValidUntil: ocop.FormatDate(claims.ValidUntil)}}
+	r := c.revoked.Record(claims)
 	for _, b := range c.BatchBaseURLs {
 		if b.FirstBatchID <= uint64(claims.BatchID) {
 			r.Base = b.BaseURL
 		}
-	}
-	r.StampReason, r.StampRevoked = c.stampRevocation(claims.Serial)
-	r.BatchReason, r.BatchRevoked = c.batches[uint64(claims.BatchID)]
-	r.NotActivated = c.pending[uint64(claims.BatchID)] && !c.activated(uint64(claims.BatchID), claims.Serial)
-	if cert, ok := c.certs[claims.ProductNumber]; ok {
-		r.Certificate = cert
 	}
 	return r
 }

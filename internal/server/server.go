@@ -31,6 +31,7 @@ import (
 	"github.com/ocopvn/estamp/internal/admin"
 	"github.com/ocopvn/estamp/internal/console"
 	"github.com/ocopvn/estamp/internal/custody"
+	"github.com/ocopvn/estamp/internal/foreign"
 	"github.com/ocopvn/estamp/internal/insight"
 	"github.com/ocopvn/estamp/internal/issuance"
 	"github.com/ocopvn/estamp/internal/keys"
@@ -141,6 +142,9 @@ type Server struct {
 	recorder *verify.Recorder
 	// Trust holds the national trust list; nil without --trust-list.
 	Trust *trust.Holder
+	// Foreign holds the other provinces' revocation lists; nil without
+	// --trust-list.
+	Foreign *foreign.Cache
 	// stopTrust ends the trust list's refreshes.
 	stopTrust context.CancelFunc
 	grace     time.Duration
@@ -323,24 +327,26 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
-	holder, stopTrust := startTrust(cfg, m)
+	holder, revs, stopTrust := startTrust(cfg, m, ver.Checker().Own)
 	if holder != nil {
-		ver.SetIssuers(holder)
+		ver.SetIssuers(holder, revs)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle(EventsPath, eventsHandler{conn})
 	mux.Handle("/", pages)
-	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, Trust: holder, stopTrust: stopTrust, grace: cfg.ShutdownTimeout}, nil
+	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, Trust: holder, Foreign: revs, stopTrust: stopTrust, grace: cfg.ShutdownTimeout}, nil
 }
 
 // startTrust takes the national trust list, if one is configured, and
 // refreshes it in the background until the returned function is called.
 // A list that cannot be taken at start is logged and counted, not fatal:
-// the province's own stamps do not need it.
-func startTrust(cfg Config, m *metrics) (*trust.Holder, context.CancelFunc) {
+// the province's own stamps do not need it. The other provinces'
+// revocation lists are fetched in the background, first at once, then as
+// often as the list: a province slow to answer must not hold up the start.
+func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Holder, *foreign.Cache, context.CancelFunc) {
 	if cfg.TrustList == "" {
-		return nil, func() {}
+		return nil, nil, func() {}
 	}
 	h := trust.NewHolder(cfg.TrustList, cfg.TrustAnchors, &http.Client{Timeout: 30 * time.Second}, cfg.Now, cfg.Log,
 		func(reason string) { m.trustRefusals.WithLabelValues(reason).Inc() })
@@ -359,7 +365,12 @@ func startTrust(cfg Config, m *metrics) (*trust.Holder, context.CancelFunc) {
 		every = time.Hour
 	}
 	go h.Run(ctx, every)
-	return h, cancel
+	revs := foreign.New(h, own, &http.Client{Timeout: 30 * time.Second}, cfg.Now, cfg.Log)
+	go func() {
+		revs.Refresh(ctx) // failures are logged there
+		revs.Run(ctx, every)
+	}()
+	return h, revs, cancel
 }
 
 // unclean sends every path outside the console to pages as it came:

@@ -17,6 +17,7 @@ import (
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/server"
 	"github.com/ocopvn/estamp/internal/trust"
+	"github.com/ocopvn/estamp/internal/web"
 )
 
 // estampd takes the national trust list at start and keeps the last good
@@ -70,8 +71,13 @@ func TestServerHoldsTheTrustList(t *testing.T) {
 
 // provinces is a trust list naming province A (01, this test's issuer key)
 // and province B (38, the other test key), signed with the test anchor.
-func provinces(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Status) []byte {
+// B publishes its revocations at bRevocations, or under its address when
+// that is "".
+func provinces(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Status, bRevocations string) []byte {
 	t.Helper()
+	if bRevocations == "" {
+		bRevocations = "http://tem.thanhhoa.example:8080" + web.RevocationsPath
+	}
 	anchor, err := keys.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-key.pem"))
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +89,7 @@ func provinces(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Statu
 			KeysURL: "http://localhost:8080/.well-known/estamp-keys.json", RevocationsURL: "http://localhost:8080/.well-known/estamp-revocations.json"},
 		{ID: "38", Name: "Tỉnh Thanh Hóa", BaseURLs: []string{"HTTP://TEM.THANHHOA.EXAMPLE:8080"},
 			Keys:    []trust.Key{{ID: b.ID, Public: b.Public, Status: bStatus}},
-			KeysURL: "http://tem.thanhhoa.example:8080/.well-known/estamp-keys.json", RevocationsURL: "http://tem.thanhhoa.example:8080/.well-known/estamp-revocations.json"},
+			KeysURL: "http://tem.thanhhoa.example:8080/.well-known/estamp-keys.json", RevocationsURL: bRevocations},
 	}}
 	data, err := trust.Sign(list, anchor.Signer)
 	if err != nil {
@@ -107,7 +113,7 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "trust-list.json")
-	if err := os.WriteFile(path, provinces(t, 1, keyA, keyB, trust.Active), 0o600); err != nil {
+	if err := os.WriteFile(path, provinces(t, 1, keyA, keyB, trust.Active, ""), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	withList := func(c *server.Config) { c.TrustList, c.TrustAnchors = path, []ed25519.PublicKey{anchor} }
@@ -126,6 +132,9 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 	}
 	if !strings.Contains(got.Message, "Tỉnh Thanh Hóa") {
 		t.Errorf("A's answer does not say who issued B's stamp: %q", got.Message)
+	}
+	if got.ForeignStatusTime != nil {
+		t.Errorf("B's list was never fetched, yet A's answer gives its time: %v", got.ForeignStatusTime)
 	}
 	hs := httptest.NewServer(a.srv.HTTP)
 	defer hs.Close()
@@ -149,7 +158,7 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 		t.Errorf("an unlisted address at A: %v", v)
 	}
 
-	if err := os.WriteFile(path, provinces(t, 2, keyA, keyB, trust.Compromised), 0o600); err != nil {
+	if err := os.WriteFile(path, provinces(t, 2, keyA, keyB, trust.Compromised, ""), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.srv.Trust.Refresh(context.Background()); err != nil {
@@ -168,4 +177,77 @@ func nonCanonicalFlip(token string) string {
 		c = 'B'
 	}
 	return token[:12] + string(c) + token[13:]
+}
+
+// Province A judges B's stamps by B's revocation list as A last fetched
+// it: a batch B recalled is REVOKED at A with B's reason once A refreshes,
+// and the answer says as of when; B's other stamps stay GENUINE; with B
+// unreachable, A keeps what it fetched last and still verifies by
+// signature.
+func TestProvincesApplyEachOthersRevocations(t *testing.T) {
+	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
+	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor, err := trust.ReadAnchor(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "trust-list.json")
+	if err := os.WriteFile(path, provinces(t, 1, keyA, keyB, trust.Active, ""), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withList := func(c *server.Config) { c.TrustList, c.TrustAnchors = path, []ed25519.PublicKey{anchor} }
+	a := startAt(t, t.TempDir(), "http://localhost:8080", 0, withList)
+	b := startAt(t, t.TempDir(), "http://tem.thanhhoa.example:8080", 0, withList, func(c *server.Config) { c.Ring = keys.NewRing(keyB) })
+	b.seedRegistry(t)
+	recalled := b.issue(t, "NEM-CHUA", 2, "req-recalled")
+	kept := b.issue(t, "NEM-CHUA", 1, "req-kept").Stamps[0]
+	hb := httptest.NewServer(b.srv.HTTP)
+	defer hb.Close()
+	// The list now sends A to B's test server for B's revocations.
+	if err := os.WriteFile(path, provinces(t, 2, keyA, keyB, trust.Active, hb.URL+web.RevocationsPath), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := a.srv.Trust.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.srv.Foreign.Refresh(ctx); err != nil {
+		t.Fatalf("A fetching B's revocations: %v", err)
+	}
+	if got := a.verify(t, recalled.Stamps[0].Code); got.Verdict != estampv1.Verdict_VERDICT_GENUINE || got.ForeignStatusTime == nil {
+		t.Errorf("B's stamp at A before B recalled its batch: %v", got)
+	}
+
+	const reason = "Lô bị nhiễm khuẩn"
+	if _, err := b.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(recalled.Batch.Id), Reason: reason}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.verify(t, recalled.Stamps[0].Code).Verdict; got != estampv1.Verdict_VERDICT_GENUINE {
+		t.Errorf("A knew of B's recall before fetching it: %v", got)
+	}
+	if err := a.srv.Foreign.Refresh(ctx); err != nil {
+		t.Fatalf("A fetching B's changes: %v", err)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, st := range recalled.Stamps {
+			got := a.verify(t, st.Code)
+			if got.Verdict != estampv1.Verdict_VERDICT_REVOKED || !strings.Contains(got.Message, reason) || got.IssuerId != "38" || got.ForeignStatusTime == nil {
+				t.Errorf("%s: a recalled stamp of B at A: %v", when, got)
+			}
+		}
+		if got := a.verify(t, kept.Code); got.Verdict != estampv1.Verdict_VERDICT_GENUINE || got.ForeignStatusTime == nil {
+			t.Errorf("%s: B's stamp of another batch at A: %v", when, got)
+		}
+	}
+	check("after A's refresh")
+
+	hb.Close()
+	if err := a.srv.Foreign.Refresh(ctx); err == nil {
+		t.Error("an unreachable B was fetched")
+	}
+	check("with B unreachable")
 }

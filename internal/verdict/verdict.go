@@ -67,6 +67,10 @@ type Outcome struct {
 	// IssuerID and IssuerName name the trusted issuer of another province
 	// whose keys the code was checked against; empty for the service's own.
 	IssuerID, IssuerName string
+	// StatusTime is when that issuer's revocation list, which the verdict
+	// of such a code took into account, was fetched; zero when it never
+	// was, and the verdict rests on the code alone.
+	StatusTime time.Time
 }
 
 // Key is what a verifier knows of one issuer key.
@@ -152,6 +156,23 @@ type Checker struct {
 	// issuers, when set, is the national trust list by which codes of
 	// other provinces are checked.
 	issuers Issuers
+	// status, when set, is what those provinces' revocation lists say.
+	status ForeignStatus
+}
+
+// ForeignStatus gives what another province's revocation list, as last
+// fetched, says of one of its stamps, and when it was fetched; ok is
+// false when it never was.
+type ForeignStatus interface {
+	Record(issuerID string, claims stampcode.Claims) (rec *Record, fetched time.Time, ok bool)
+}
+
+// WithForeignStatus is a copy of c that decides codes of other provinces
+// by their revocation lists too.
+func (c *Checker) WithForeignStatus(status ForeignStatus) *Checker {
+	cp := *c
+	cp.status = status
+	return &cp
 }
 
 // Issuers gives the national trust list currently held and valid, or nil:
@@ -247,7 +268,7 @@ func (c *Checker) Check(text string, form Form) Checked {
 	if chk.foreign && chk.form == Scanned && c.issuers != nil {
 		if list := c.issuers.List(); list != nil {
 			chk.listHeld = true
-			if is, ok := list.IssuerOf(chk.Base); ok && !c.own(is) {
+			if is, ok := list.IssuerOf(chk.Base); ok && !c.Own(is) {
 				return checkForeign(chk, is)
 			}
 		}
@@ -267,9 +288,9 @@ func (c *Checker) Check(text string, form Form) Checked {
 	return chk
 }
 
-// own reports whether a trusted issuer is this service: the trust list
+// Own reports whether a trusted issuer is this service: the trust list
 // names the own province too, and its codes are checked by the records.
-func (c *Checker) own(is trust.Issuer) bool {
+func (c *Checker) Own(is trust.Issuer) bool {
 	for _, u := range is.BaseURLs {
 		p, err := stampcode.URLPrefix(u)
 		if err != nil {
@@ -340,7 +361,7 @@ func (c *Checker) foreign(chk Checked) bool {
 func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
 	o := chk.Outcome
 	if o.IssuerID != "" {
-		return decideForeign(o, chk.notAfter, now)
+		return c.decideForeign(o, chk.notAfter, now)
 	}
 	lookAlike := Outcome{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: LookAlike, Claims: o.Claims, Readable: o.Readable}
 	if chk.listHeld {
@@ -374,9 +395,10 @@ func (c *Checker) Decide(chk Checked, rec *Record, now time.Time) Outcome {
 }
 
 // decideForeign finishes a code of another province. Its records are that
-// province's: what the code itself carries is judged here, as offline
-// verification does, the certificate by the valid-until the stamp carries.
-func decideForeign(o Outcome, notAfter time.Time, now time.Time) Outcome {
+// province's: what its revocation list said when last fetched is judged
+// here as offline verification judges a synced list; without one, the
+// certificate by the valid-until the stamp carries.
+func (c *Checker) decideForeign(o Outcome, notAfter time.Time, now time.Time) Outcome {
 	switch {
 	case !o.Readable || o.Verdict != estampv1.Verdict_VERDICT_UNSPECIFIED:
 		return o
@@ -386,6 +408,11 @@ func decideForeign(o Outcome, notAfter time.Time, now time.Time) Outcome {
 		return o
 	}
 	rec := &Record{ProductNumber: o.Claims.ProductNumber, Certificate: &estampv1.Certificate{ValidUntil: ocop.FormatDate(o.Claims.ValidUntil)}}
+	if c.status != nil {
+		if listed, fetched, ok := c.status.Record(o.IssuerID, o.Claims); ok {
+			rec, o.StatusTime = listed, fetched
+		}
+	}
 	o.Verdict, o.Cause, o.Reason = Status(rec, now)
 	return o
 }

@@ -183,6 +183,7 @@ var (
 	// foreignIssuer says who issued a genuine stamp of another province,
 	// and whose list its online status is to follow.
 	foreignIssuer = Words{"Tem do %s phát hành và mang chữ ký hợp lệ của tỉnh đó; tem có bị thu hồi hay không, hãy xem trên trang của tỉnh phát hành.", "Issued by %s and validly signed by that province; whether it was revoked is shown on the issuing province's own page."}
+	foreignListed = Words{"Tem do %s phát hành và mang chữ ký hợp lệ của tỉnh đó; tem không có trong danh sách thu hồi của tỉnh đó.", "Issued by %s and validly signed by that province; it is not on that province's revocation list."}
 )
 
 var warnings = map[estampv1.VerifyWarning]Words{
@@ -301,6 +302,12 @@ type Scans struct {
 // who issued it, and that its online status is that province's to tell.
 func ForeignIssuer(name string) Words {
 	return Words{fmt.Sprintf(foreignIssuer.VI, name), fmt.Sprintf(foreignIssuer.EN, name)}
+}
+
+// ForeignListed is the sentence of a genuine stamp of another province
+// whose revocation list was fetched and does not name it.
+func ForeignListed(name string) Words {
+	return Words{fmt.Sprintf(foreignListed.VI, name), fmt.Sprintf(foreignListed.EN, name)}
 }
 
 // Message is Verify's sentence for an outcome (VerifyResponse.message and

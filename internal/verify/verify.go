@@ -95,9 +95,13 @@ func New(st Store, scans ScanRecorder, ring KeyRing, baseURLs []string, now func
 }
 
 // SetIssuers lets Verify check stamps of the other provinces of the trust
-// list that issuers hold, against their keys.
-func (s *Service) SetIssuers(issuers verdict.Issuers) {
+// list that issuers hold, against their keys, and by their revocation
+// lists as status last fetched them (nil: by the codes alone).
+func (s *Service) SetIssuers(issuers verdict.Issuers, status verdict.ForeignStatus) {
 	s.trusted = s.checker.WithIssuers(issuers)
+	if status != nil {
+		s.trusted = s.trusted.WithForeignStatus(status)
+	}
 }
 
 // Checker is the verdict checker with the issuer's keys and base URLs, for
@@ -237,8 +241,14 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 func foreign(o verdict.Outcome) *estampv1.VerifyResponse {
 	r := &estampv1.VerifyResponse{Verdict: o.Verdict, IssuerId: o.IssuerID, IssuerName: o.IssuerName}
 	msg := verdict.Words{VI: verdict.Sentence(o, ocop.VI), EN: verdict.Sentence(o, ocop.EN)}
-	if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
+	switch {
+	case o.Verdict == estampv1.Verdict_VERDICT_GENUINE && o.StatusTime.IsZero():
 		msg = verdict.ForeignIssuer(o.IssuerName)
+	case o.Verdict == estampv1.Verdict_VERDICT_GENUINE:
+		msg = verdict.ForeignListed(o.IssuerName)
+	}
+	if !o.StatusTime.IsZero() {
+		r.ForeignStatusTime = timestamppb.New(o.StatusTime)
 	}
 	r.Message, r.MessageEn = msg.VI, msg.EN
 	if o.Readable && o.Verdict != estampv1.Verdict_VERDICT_MALFORMED {

@@ -474,9 +474,15 @@ type VerifyResponse struct {
 	IssuerId string `protobuf:"bytes,19,opt,name=issuer_id,json=issuerId,proto3" json:"issuer_id,omitempty"`
 	// That province's name as the trust list gives it; empty for this
 	// service's own stamps.
-	IssuerName    string `protobuf:"bytes,20,opt,name=issuer_name,json=issuerName,proto3" json:"issuer_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	IssuerName string `protobuf:"bytes,20,opt,name=issuer_name,json=issuerName,proto3" json:"issuer_name,omitempty"`
+	// For a stamp of another province: when this service last fetched that
+	// province's revocation list, which its revoked, not-activated and
+	// certificate verdicts come from; unset when the list was never
+	// fetched, and the verdict then rests on the signature and the dates
+	// the stamp carries alone.
+	ForeignStatusTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=foreign_status_time,json=foreignStatusTime,proto3" json:"foreign_status_time,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *VerifyResponse) Reset() {
@@ -626,6 +632,13 @@ func (x *VerifyResponse) GetIssuerName() string {
 		return x.IssuerName
 	}
 	return ""
+}
+
+func (x *VerifyResponse) GetForeignStatusTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ForeignStatusTime
+	}
+	return nil
 }
 
 // PublicSale is a shop's sale of a stamp as a buyer sees it: which shop,
@@ -1460,7 +1473,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\x84\x06\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xd0\x06\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
@@ -1482,7 +1495,8 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x04sold\x18\x12 \x01(\v2\x15.estamp.v1.PublicSaleR\x04sold\x12\x1b\n" +
 	"\tissuer_id\x18\x13 \x01(\tR\bissuerId\x12\x1f\n" +
 	"\vissuer_name\x18\x14 \x01(\tR\n" +
-	"issuerNameJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"issuerName\x12J\n" +
+	"\x13foreign_status_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x11foreignStatusTimeJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
 	"\"\xa0\x01\n" +
 	"\n" +
 	"PublicSale\x12#\n" +
@@ -1629,29 +1643,30 @@ var file_estamp_v1_verification_proto_depIdxs = []int32{
 	17, // 9: estamp.v1.VerifyResponse.stamp_revoke_time:type_name -> google.protobuf.Timestamp
 	8,  // 10: estamp.v1.VerifyResponse.received_by:type_name -> estamp.v1.PublicReceipt
 	7,  // 11: estamp.v1.VerifyResponse.sold:type_name -> estamp.v1.PublicSale
-	17, // 12: estamp.v1.PublicSale.sale_time:type_name -> google.protobuf.Timestamp
-	17, // 13: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
-	18, // 14: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
-	10, // 15: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
-	19, // 16: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
-	20, // 17: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
-	21, // 18: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
-	12, // 19: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
-	17, // 20: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
-	17, // 21: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
-	17, // 22: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
-	17, // 23: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
-	2,  // 24: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
-	15, // 25: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
-	3,  // 26: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
-	14, // 27: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	6,  // 28: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	16, // 29: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	28, // [28:30] is the sub-list for method output_type
-	26, // [26:28] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	17, // 12: estamp.v1.VerifyResponse.foreign_status_time:type_name -> google.protobuf.Timestamp
+	17, // 13: estamp.v1.PublicSale.sale_time:type_name -> google.protobuf.Timestamp
+	17, // 14: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
+	18, // 15: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
+	10, // 16: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
+	19, // 17: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
+	20, // 18: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
+	21, // 19: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
+	12, // 20: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
+	17, // 21: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
+	17, // 22: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
+	17, // 23: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
+	17, // 24: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
+	2,  // 25: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
+	15, // 26: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
+	3,  // 27: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
+	14, // 28: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
+	6,  // 29: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	16, // 30: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	29, // [29:31] is the sub-list for method output_type
+	27, // [27:29] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_verification_proto_init() }
