@@ -244,6 +244,17 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 		}
 	}
 	check("after A's refresh")
+	ha := httptest.NewServer(a.srv.HTTP)
+	defer ha.Close()
+	r, err := http.Get(ha.URL + "/verify?code=" + url.QueryEscape(recalled.Stamps[0].Code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if want := "Tình trạng theo danh sách thu hồi của Tỉnh Thanh Hóa lúc"; !strings.Contains(string(page), want) {
+		t.Errorf("A's page for B's recalled stamp lacks %q", want)
+	}
 
 	hb.Close()
 	if err := a.srv.Foreign.Refresh(ctx); err == nil {

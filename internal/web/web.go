@@ -322,6 +322,9 @@ type resultView struct {
 	Explain, Reason string
 	// Since is when the stamp or its lot was revoked, on a revoked one.
 	Since string
+	// StatusAsOf says whose revocation list, fetched when, the verdict of
+	// another province's stamp rests on.
+	StatusAsOf string
 	// Void means the stamp or its lot was revoked: nothing on the page
 	// vouches for the item any more, and nothing is styled as valid.
 	// StarsVoid means the grade on the label does not hold.
@@ -418,6 +421,9 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.Since = since(resp.GetStampRevokeTime(), lang, t)
 	case verdict.BatchRevoked:
 		rv.Since = since(resp.GetBatch().GetRevokeTime(), lang, t)
+	}
+	if ts := resp.GetForeignStatusTime(); ts != nil {
+		rv.StatusAsOf = fmt.Sprintf(t.StatusAsOf, resp.GetIssuerName(), when(ts, lang))
 	}
 	if resp.Product == nil {
 		return rv
