@@ -43,6 +43,10 @@ type Cache struct {
 	client  *http.Client
 	now     func() time.Time
 	log     *slog.Logger
+	// maxEntries and maxBytes are MaxEntries and MaxBytes, smaller in
+	// tests.
+	maxEntries int
+	maxBytes   int64
 
 	mu   sync.Mutex
 	held map[string]*list // by issuer id
@@ -60,7 +64,7 @@ type list struct {
 // New returns a cache of the lists of the issuers that issuers hold, save
 // those own says are this service. It holds nothing until Refresh.
 func New(issuers verdict.Issuers, own func(trust.Issuer) bool, client *http.Client, now func() time.Time, log *slog.Logger) *Cache {
-	return &Cache{issuers: issuers, own: own, client: client, now: now, log: log, held: map[string]*list{}}
+	return &Cache{issuers: issuers, own: own, client: client, now: now, log: log, maxEntries: MaxEntries, maxBytes: MaxBytes, held: map[string]*list{}}
 }
 
 // Record implements verdict.ForeignStatus.
@@ -107,7 +111,7 @@ func (c *Cache) refresh(ctx context.Context, is trust.Issuer) error {
 	started := c.now()
 	since, token, version := next.version, "", uint64(0)
 	for {
-		page, err := c.page(ctx, is.RevocationsURL, since, token, MaxBytes-next.bytes)
+		page, err := c.page(ctx, is.RevocationsURL, since, token, c.maxBytes-next.bytes)
 		if err != nil {
 			return err
 		}
@@ -119,8 +123,8 @@ func (c *Cache) refresh(ctx context.Context, is trust.Issuer) error {
 			}
 		}
 		for _, e := range page.resp.GetEntries() {
-			if next.revs.Len() >= MaxEntries {
-				return fmt.Errorf("more than %d entries", MaxEntries)
+			if next.revs.Len() >= c.maxEntries {
+				return fmt.Errorf("more than %d entries", c.maxEntries)
 			}
 			next.revs.Add(e)
 		}
@@ -169,7 +173,7 @@ func (c *Cache) page(ctx context.Context, base string, since uint64, token strin
 		return page{}, err
 	}
 	if int64(len(data)) > room {
-		return page{}, fmt.Errorf("more than %d bytes", MaxBytes)
+		return page{}, errors.New("more bytes than a province's list may hold")
 	}
 	p := page{resp: new(estampv1.ListRevocationsResponse), size: int64(len(data))}
 	// A later version of the list may carry fields this one does not know.
