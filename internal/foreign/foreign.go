@@ -86,7 +86,9 @@ func (c *Cache) Refresh(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
+	on := map[string]bool{}
 	for _, is := range tl.Issuers {
+		on[is.ID] = true
 		if c.own(is) || is.RevocationsURL == "" {
 			continue
 		}
@@ -95,6 +97,15 @@ func (c *Cache) Refresh(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("issuer %s: %w", is.ID, err))
 		}
 	}
+	// A province that left the list is UNKNOWN_ISSUER now: what it
+	// revoked need not be held.
+	c.mu.Lock()
+	for id := range c.held {
+		if !on[id] {
+			delete(c.held, id)
+		}
+	}
+	c.mu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -137,6 +148,7 @@ func (c *Cache) refresh(ctx context.Context, is trust.Issuer) error {
 	c.mu.Lock()
 	c.held[is.ID] = next
 	c.mu.Unlock()
+	c.log.Info("revocation list of another province taken", "issuer", is.ID, "version", next.version, "entries", next.revs.Len(), "bytes", next.bytes)
 	return nil
 }
 

@@ -66,7 +66,8 @@ func (h holder) List() *trust.List { return h.list }
 
 // The cache fetches another province's whole list over several pages, then
 // only its changes; skips the own province; and keeps the last good list
-// when the province is unreachable, or its list passes the bounds.
+// when the province is unreachable, or its list passes the bounds; and
+// drops the list of a province that left the trust list.
 func TestCacheKeepsTheLastGoodList(t *testing.T) {
 	b := &province{}
 	srv := httptest.NewServer(b)
@@ -165,5 +166,14 @@ func TestCacheKeepsTheLastGoodList(t *testing.T) {
 	}
 	if _, _, ok := revoked(8); !ok {
 		t.Error("the list was not taken once within bounds")
+	}
+
+	// A province that left the trust list is no longer held.
+	list.Issuers = list.Issuers[:1]
+	if err := c.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := c.Record("38", stampcode.Claims{}); ok {
+		t.Error("the list of a province that left the trust list is still held")
 	}
 }
