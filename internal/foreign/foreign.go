@@ -78,6 +78,19 @@ func (c *Cache) Record(issuerID string, claims stampcode.Claims) (*verdict.Recor
 	return l.revs.Record(claims), l.fetched, true
 }
 
+// Oldest is when the least recently fetched list held was fetched; ok is
+// false when none is held.
+func (c *Cache) Oldest() (fetched time.Time, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.held {
+		if !ok || l.fetched.Before(fetched) {
+			fetched, ok = l.fetched, true
+		}
+	}
+	return fetched, ok
+}
+
 // Refresh fetches the changes of every other issuer's list. It returns
 // the failures, each logged; the lists that failed stay as they were.
 func (c *Cache) Refresh(ctx context.Context) error {

@@ -366,6 +366,14 @@ func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Hol
 	}
 	go h.Run(ctx, every)
 	revs := foreign.New(h, own, &http.Client{Timeout: 30 * time.Second}, cfg.Now, cfg.Log)
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "estamp_foreign_revocations_age_seconds", Help: "Age of the least recently fetched revocation list of another province; 0 for none.",
+	}, func() float64 {
+		if at, ok := revs.Oldest(); ok {
+			return cfg.Now().Sub(at).Seconds()
+		}
+		return 0
+	}))
 	go func() {
 		revs.Refresh(ctx) // failures are logged there
 		revs.Run(ctx, every)

@@ -231,15 +231,16 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 	if err := a.srv.Foreign.Refresh(ctx); err != nil {
 		t.Fatalf("A fetching B's changes: %v", err)
 	}
+	fetched := a.clock.Now()
 	check := func(when string) {
 		t.Helper()
 		for _, st := range recalled.Stamps {
 			got := a.verify(t, st.Code)
-			if got.Verdict != estampv1.Verdict_VERDICT_REVOKED || !strings.Contains(got.Message, reason) || got.IssuerId != "38" || got.ForeignStatusTime == nil {
+			if got.Verdict != estampv1.Verdict_VERDICT_REVOKED || !strings.Contains(got.Message, reason) || got.IssuerId != "38" || !got.GetForeignStatusTime().AsTime().Equal(fetched) {
 				t.Errorf("%s: a recalled stamp of B at A: %v", when, got)
 			}
 		}
-		if got := a.verify(t, kept.Code); got.Verdict != estampv1.Verdict_VERDICT_GENUINE || got.ForeignStatusTime == nil {
+		if got := a.verify(t, kept.Code); got.Verdict != estampv1.Verdict_VERDICT_GENUINE || !got.GetForeignStatusTime().AsTime().Equal(fetched) {
 			t.Errorf("%s: B's stamp of another batch at A: %v", when, got)
 		}
 	}
@@ -257,8 +258,18 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 	}
 
 	hb.Close()
+	a.clock.Set(fetched.Add(time.Hour))
 	if err := a.srv.Foreign.Refresh(ctx); err == nil {
 		t.Error("an unreachable B was fetched")
 	}
 	check("with B unreachable")
+	r, err = http.Get(ha.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if want := "estamp_foreign_revocations_age_seconds 3600\n"; !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
 }
