@@ -127,10 +127,12 @@ func (c *Cache) refresh(ctx context.Context, is trust.Issuer) error {
 	old := c.held[is.ID]
 	c.mu.Unlock()
 	next := &list{url: is.RevocationsURL, revs: verdict.NewRevocations()}
+	shared := false
 	if old != nil && old.url == is.RevocationsURL {
-		// Changes only; what is added goes to a copy, so that a failure
-		// half-way leaves the held list whole.
-		next.version, next.revs, next.bytes = old.version, old.revs.Clone(), old.bytes
+		// Changes only; what is added goes to a copy, made at the first
+		// change (most refreshes bring none), so that a failure half-way
+		// leaves the held list whole.
+		next.version, next.revs, next.bytes, shared = old.version, old.revs, old.bytes, true
 	}
 	started := c.now()
 	since, token, version := next.version, "", uint64(0)
@@ -149,6 +151,9 @@ func (c *Cache) refresh(ctx context.Context, is trust.Issuer) error {
 		for _, e := range page.resp.GetEntries() {
 			if next.revs.Len() >= c.maxEntries {
 				return fmt.Errorf("more than %d entries", c.maxEntries)
+			}
+			if shared {
+				next.revs, shared = next.revs.Clone(), false
 			}
 			next.revs.Add(e)
 		}
