@@ -59,19 +59,15 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 			return err
 		}
 		stamps := tx.Bucket(bucketStamps)
-		cache := map[uint64]*record.Stamp{}
+		cache := batchRecords{}
 		shops := shopTally{}
 		at := ch.Time.UnixNano()
 		for i, it := range items {
-			base, ok := cache[it.BatchID]
-			if !ok {
-				r, err := recordTx(tx, it.BatchID)
-				if err != nil && !isNotFound(err) {
-					return err
-				}
-				cache[it.BatchID], base = r, r
+			base, err := cache.holding(tx, it)
+			if err != nil {
+				return err
 			}
-			if base == nil || !holds(base.Batch, it.Serial) {
+			if base == nil {
 				accept(i, nil, nil)
 				continue
 			}
@@ -114,6 +110,27 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 }
 
 func isNotFound(err error) bool { return errors.As(err, new(*ocop.NotFoundError)) }
+
+// batchRecords are the batches one intake or sale has read, by id; nil
+// for an id no batch has: a delivery's codes are mostly of a few batches.
+type batchRecords map[uint64]*record.Stamp
+
+// holding is the record of the batch that holds its serial, or nil when
+// no batch of that id holds it.
+func (c batchRecords) holding(tx *bolt.Tx, it record.Intake) (*record.Stamp, error) {
+	base, ok := c[it.BatchID]
+	if !ok {
+		r, err := recordTx(tx, it.BatchID)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		c[it.BatchID], base = r, r
+	}
+	if base == nil || !holds(base.Batch, it.Serial) {
+		return nil, nil
+	}
+	return base, nil
+}
 
 // stampOfTx is the record of one stamp of base's batch with its stored
 // state st, as every reader of stamps sees it: a revocation carries its

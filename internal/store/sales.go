@@ -28,17 +28,13 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 			return err
 		}
 		stamps := tx.Bucket(bucketStamps)
-		cache := map[uint64]*record.Stamp{}
+		cache := batchRecords{}
 		for i, it := range items {
-			base, ok := cache[it.BatchID]
-			if !ok {
-				r, err := recordTx(tx, it.BatchID)
-				if err != nil && !isNotFound(err) {
-					return err
-				}
-				cache[it.BatchID], base = r, r
+			base, err := cache.holding(tx, it)
+			if err != nil {
+				return err
 			}
-			if base == nil || !holds(base.Batch, it.Serial) {
+			if base == nil {
 				decide(i, nil)
 				continue
 			}
