@@ -335,11 +335,25 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("estampd serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
 		"tls", tlsCfg != nil, "base_url", cfg.baseURL, "data_dir", cfg.dataDir, "key_id", keyID)
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err = <-errc:
-		log.Error("server stopped", "err", err)
+	// SIGHUP fetches the trust list and the other provinces' revocation
+	// lists now, and sends the receipts waiting for their provinces:
+	// what an operator does after publishing a new list.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case err = <-errc:
+			log.Error("server stopped", "err", err)
+			break wait
+		case <-hup:
+			log.Info("SIGHUP: refreshing the trust list and the other provinces' lists")
+			srv.RefreshTrust(ctx)
+		}
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()

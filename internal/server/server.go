@@ -338,6 +338,17 @@ func New(cfg Config) (_ *Server, err error) {
 	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, Trust: holder, Foreign: revs, stopTrust: stopTrust, grace: cfg.ShutdownTimeout}, nil
 }
 
+// RefreshTrust fetches the trust list and then the other provinces'
+// revocation lists now, as the periodic refresh does; failures are logged
+// and counted there. It does nothing without a trust list.
+func (s *Server) RefreshTrust(ctx context.Context) {
+	if s.Trust == nil {
+		return
+	}
+	s.Trust.Refresh(ctx)
+	s.Foreign.Refresh(ctx)
+}
+
 // startTrust takes the national trust list, if one is configured, and
 // refreshes it in the background until the returned function is called.
 // A list that cannot be taken at start is logged and counted, not fatal:
