@@ -108,6 +108,28 @@ var (
 	// estamp.storage.v1.ShopReceipts: what the retailer received of the
 	// product. A producer's shops are one prefix, a product's another.
 	bucketShopReceipts = []byte("shop_receipts")
+	// Stamps of other provinces (docs/trust-list.md §9). Added without a
+	// schema change: a bucket that is missing is created empty at open,
+	// and an older estampd never reads them.
+	//
+	// foreignCustody: issuer id, 0x00, serial (uint64) ->
+	// estamp.storage.v1.StampState (receipts and sale only): custody of
+	// another province's stamp at this province's shops.
+	bucketForeignCustody = []byte("foreign_custody")
+	// receiptOutbox: receipt id (uint64, from the bucket's sequence) ->
+	// estamp.storage.v1.OutboundReceipt: receipts of other provinces'
+	// stamps not yet reported to their issuer; removed once reported.
+	bucketReceiptOutbox = []byte("receipt_outbox")
+	// foreignShops: issuer id, ":", retailer id ->
+	// estamp.storage.v1.ForeignShop: shops of other provinces that took
+	// in this issuer's stamps, as their provinces reported them. Their
+	// receipts in stamp states carry the same "issuer:retailer" id.
+	bucketForeignShops = []byte("foreign_shops")
+	// reportedReceipts: sending issuer id, ":", receipt id (uint64) ->
+	// estamp.storage.v1.ReportedReceipt: the answer to each receipt
+	// another province reported, so that a report sent again changes
+	// nothing and is answered the same.
+	bucketReportedReceipts = []byte("reported_receipts")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
@@ -116,6 +138,7 @@ var (
 		bucketTokens, bucketKeyStates, bucketAudit, bucketAccounts,
 		bucketSessions, bucketPhotos,
 		bucketScanDays, bucketBatchScans, bucketDays, bucketFlags, bucketDeliveries, bucketShopReceipts,
+		bucketForeignCustody, bucketReceiptOutbox, bucketForeignShops, bucketReportedReceipts,
 	}
 
 	// The kinds of records kept by id, each in its bucket, with what

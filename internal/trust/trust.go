@@ -100,6 +100,11 @@ type Issuer struct {
 	// KeysURL is where the issuer publishes its JWK set;
 	// RevocationsURL its revocation list.
 	KeysURL, RevocationsURL string
+	// GRPCURL, when set, is where the issuer's gRPC API answers
+	// ("https://host:port", TLS with the system's roots, or "http://…"
+	// in clear on a private network): other provinces report their
+	// shops' receipts of its stamps there (CustodyService.ReportReceipts).
+	GRPCURL string
 }
 
 // Key is one public key of an issuer.
@@ -125,6 +130,7 @@ type (
 	}
 	wireIssuer struct {
 		BaseURLs       []string  `json:"base_urls"`
+		GRPCURL        string    `json:"grpc_url,omitempty"`
 		ID             string    `json:"id"`
 		Keys           []wireKey `json:"keys"`
 		KeysURL        string    `json:"keys_url"`
@@ -278,7 +284,7 @@ func fromWire(w *wireList) (*List, error) {
 		return nil, err
 	}
 	for i, wi := range w.Issuers {
-		is := Issuer{ID: wi.ID, Name: wi.Name, BaseURLs: wi.BaseURLs, KeysURL: wi.KeysURL, RevocationsURL: wi.RevocationsURL}
+		is := Issuer{ID: wi.ID, Name: wi.Name, BaseURLs: wi.BaseURLs, KeysURL: wi.KeysURL, RevocationsURL: wi.RevocationsURL, GRPCURL: wi.GRPCURL}
 		for j, wk := range wi.Keys {
 			k, err := wk.key(fmt.Sprintf("issuers[%d].keys[%d]", i, j), false)
 			if err != nil {
@@ -375,6 +381,14 @@ func (l *List) Check() error {
 		if err := checkURL(field+".revocations_url", is.RevocationsURL, false); err != nil {
 			return err
 		}
+		if is.GRPCURL != "" {
+			if err := checkURL(field+".grpc_url", is.GRPCURL, true); err != nil {
+				return err
+			}
+			if u, _ := url.Parse(is.GRPCURL); u.Path != "" {
+				return ocop.Invalid(field+".grpc_url", "%q: cần https://máy:cổng, không có đường dẫn", "%q: want https://host:port, without a path", is.GRPCURL)
+			}
+		}
 		if len(is.Keys) == 0 {
 			return ocop.Invalid(field+".keys", "cần ít nhất một khóa", "want at least one key")
 		}
@@ -447,6 +461,9 @@ func encodeList(l *List) []byte {
 		}
 		b.raw("{")
 		b.field("base_urls", true).strs(is.BaseURLs)
+		if is.GRPCURL != "" {
+			b.field("grpc_url", false).str(is.GRPCURL)
+		}
 		b.field("id", false).str(is.ID)
 		b.field("keys", false).raw("[")
 		for j, k := range is.Keys {
@@ -559,7 +576,7 @@ func ReadIssuers(data []byte) ([]Issuer, error) {
 	}
 	var out []Issuer
 	for i, wi := range in.Issuers {
-		is := Issuer{ID: wi.ID, Name: wi.Name, BaseURLs: wi.BaseURLs, KeysURL: wi.KeysURL, RevocationsURL: wi.RevocationsURL}
+		is := Issuer{ID: wi.ID, Name: wi.Name, BaseURLs: wi.BaseURLs, KeysURL: wi.KeysURL, RevocationsURL: wi.RevocationsURL, GRPCURL: wi.GRPCURL}
 		for j, wk := range wi.Keys {
 			k, err := wk.key(fmt.Sprintf("issuers[%d].keys[%d]", i, j), true)
 			if err != nil {

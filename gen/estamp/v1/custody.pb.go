@@ -307,6 +307,19 @@ type IntakeItem struct {
 	// other_retailer_name are then the shop that sold it, which may be the
 	// caller itself, and message says where and when.
 	OtherSaleTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=other_sale_time,json=otherSaleTime,proto3" json:"other_sale_time,omitempty"`
+	// For a stamp of another province of the national trust list: that
+	// issuer's id (province code) and name. Intake judged it by that
+	// issuer's keys and revocation list and recorded the receipt here.
+	IssuerId string `protobuf:"bytes,16,opt,name=issuer_id,json=issuerId,proto3" json:"issuer_id,omitempty"`
+	// The issuing province's name, e.g. "Tỉnh Thanh Hóa".
+	IssuerName string `protobuf:"bytes,17,opt,name=issuer_name,json=issuerName,proto3" json:"issuer_name,omitempty"`
+	// For a stamp of another province: true while the receipt waits to be
+	// reported to its issuer, which could not be reached; it is sent when
+	// the issuer answers again. False once reported.
+	ReportPending bool `protobuf:"varint,18,opt,name=report_pending,json=reportPending,proto3" json:"report_pending,omitempty"`
+	// For a suspected copy, the province of the other retailer when it is
+	// not this one (its issuer id).
+	OtherIssuerId string `protobuf:"bytes,19,opt,name=other_issuer_id,json=otherIssuerId,proto3" json:"other_issuer_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -444,6 +457,34 @@ func (x *IntakeItem) GetOtherSaleTime() *timestamppb.Timestamp {
 		return x.OtherSaleTime
 	}
 	return nil
+}
+
+func (x *IntakeItem) GetIssuerId() string {
+	if x != nil {
+		return x.IssuerId
+	}
+	return ""
+}
+
+func (x *IntakeItem) GetIssuerName() string {
+	if x != nil {
+		return x.IssuerName
+	}
+	return ""
+}
+
+func (x *IntakeItem) GetReportPending() bool {
+	if x != nil {
+		return x.ReportPending
+	}
+	return false
+}
+
+func (x *IntakeItem) GetOtherIssuerId() string {
+	if x != nil {
+		return x.OtherIssuerId
+	}
+	return ""
 }
 
 // VerdictCount counts the codes of one verdict.
@@ -1744,6 +1785,370 @@ func (x *RecordSaleResponse) GetAllSold() bool {
 	return false
 }
 
+// ReportReceiptsRequest carries a signed ReceiptReport.
+type ReportReceiptsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A ReceiptReport in protobuf's binary encoding, exactly as signed: the
+	// receiver checks the signature over these bytes before decoding them.
+	Report []byte `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// The sending issuer's key (the base32 key id of the trust list).
+	KeyId string `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// Ed25519 signature over "estamp-receipts-v1", a zero byte, then
+	// report.
+	Signature     []byte `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportReceiptsRequest) Reset() {
+	*x = ReportReceiptsRequest{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportReceiptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportReceiptsRequest) ProtoMessage() {}
+
+func (x *ReportReceiptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportReceiptsRequest.ProtoReflect.Descriptor instead.
+func (*ReportReceiptsRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReportReceiptsRequest) GetReport() []byte {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *ReportReceiptsRequest) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *ReportReceiptsRequest) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// ReceiptReport is one province's report of receipts of another's stamps.
+type ReceiptReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sending province: its issuer id on the trust list.
+	FromIssuerId string `protobuf:"bytes,1,opt,name=from_issuer_id,json=fromIssuerId,proto3" json:"from_issuer_id,omitempty"`
+	// The issuing province the report is for: a report is refused anywhere
+	// else, so that it cannot be replayed to a third province.
+	ToIssuerId string `protobuf:"bytes,2,opt,name=to_issuer_id,json=toIssuerId,proto3" json:"to_issuer_id,omitempty"`
+	// The receipts, at most 1000.
+	Receipts      []*ForeignReceipt `protobuf:"bytes,3,rep,name=receipts,proto3" json:"receipts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptReport) Reset() {
+	*x = ReceiptReport{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptReport) ProtoMessage() {}
+
+func (x *ReceiptReport) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptReport.ProtoReflect.Descriptor instead.
+func (*ReceiptReport) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ReceiptReport) GetFromIssuerId() string {
+	if x != nil {
+		return x.FromIssuerId
+	}
+	return ""
+}
+
+func (x *ReceiptReport) GetToIssuerId() string {
+	if x != nil {
+		return x.ToIssuerId
+	}
+	return ""
+}
+
+func (x *ReceiptReport) GetReceipts() []*ForeignReceipt {
+	if x != nil {
+		return x.Receipts
+	}
+	return nil
+}
+
+// ForeignReceipt is one shop's receipt of one stamp, as reported by the
+// shop's province.
+type ForeignReceipt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique per sending province, the key of idempotency.
+	ReceiptId uint64 `protobuf:"varint,1,opt,name=receipt_id,json=receiptId,proto3" json:"receipt_id,omitempty"`
+	// The stamp's code as scanned.
+	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// The shop's id at the sending province.
+	RetailerId string `protobuf:"bytes,3,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// The shop's name.
+	RetailerName string `protobuf:"bytes,4,opt,name=retailer_name,json=retailerName,proto3" json:"retailer_name,omitempty"`
+	// The shop's commune.
+	Commune string `protobuf:"bytes,5,opt,name=commune,proto3" json:"commune,omitempty"`
+	// The shop's province, as its address names it.
+	Province string `protobuf:"bytes,6,opt,name=province,proto3" json:"province,omitempty"`
+	// When the shop received the stamp.
+	ReceiveTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=receive_time,json=receiveTime,proto3" json:"receive_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForeignReceipt) Reset() {
+	*x = ForeignReceipt{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForeignReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForeignReceipt) ProtoMessage() {}
+
+func (x *ForeignReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForeignReceipt.ProtoReflect.Descriptor instead.
+func (*ForeignReceipt) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ForeignReceipt) GetReceiptId() uint64 {
+	if x != nil {
+		return x.ReceiptId
+	}
+	return 0
+}
+
+func (x *ForeignReceipt) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ForeignReceipt) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *ForeignReceipt) GetRetailerName() string {
+	if x != nil {
+		return x.RetailerName
+	}
+	return ""
+}
+
+func (x *ForeignReceipt) GetCommune() string {
+	if x != nil {
+		return x.Commune
+	}
+	return ""
+}
+
+func (x *ForeignReceipt) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+func (x *ForeignReceipt) GetReceiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceiveTime
+	}
+	return nil
+}
+
+// ReportReceiptsResponse answers each receipt, in order.
+type ReportReceiptsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per receipt of the report, in its order.
+	Outcomes      []*ReceiptOutcome `protobuf:"bytes,1,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportReceiptsResponse) Reset() {
+	*x = ReportReceiptsResponse{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportReceiptsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportReceiptsResponse) ProtoMessage() {}
+
+func (x *ReportReceiptsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportReceiptsResponse.ProtoReflect.Descriptor instead.
+func (*ReportReceiptsResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ReportReceiptsResponse) GetOutcomes() []*ReceiptOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+// ReceiptOutcome is what the issuer made of one reported receipt.
+type ReceiptOutcome struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The receipt's id.
+	ReceiptId uint64 `protobuf:"varint,1,opt,name=receipt_id,json=receiptId,proto3" json:"receipt_id,omitempty"`
+	// The verdict as intake at one of the issuer's shops would give it:
+	// ACCEPTED, ALREADY_RECEIVED, SUSPECTED_COPY (another shop, here or
+	// elsewhere, received or sold it first), REVOKED, NOT_ISSUED, ...
+	Verdict IntakeVerdict `protobuf:"varint,2,opt,name=verdict,proto3,enum=estamp.v1.IntakeVerdict" json:"verdict,omitempty"`
+	// For a suspected copy: the other shop's name, its province's issuer
+	// id ("" when it is a shop of the issuer itself) and when it received
+	// or sold the stamp.
+	OtherRetailerName string `protobuf:"bytes,3,opt,name=other_retailer_name,json=otherRetailerName,proto3" json:"other_retailer_name,omitempty"`
+	// The other shop's province.
+	OtherIssuerId string `protobuf:"bytes,4,opt,name=other_issuer_id,json=otherIssuerId,proto3" json:"other_issuer_id,omitempty"`
+	// When the other shop received the stamp.
+	OtherTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=other_time,json=otherTime,proto3" json:"other_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptOutcome) Reset() {
+	*x = ReceiptOutcome{}
+	mi := &file_estamp_v1_custody_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptOutcome) ProtoMessage() {}
+
+func (x *ReceiptOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_custody_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptOutcome.ProtoReflect.Descriptor instead.
+func (*ReceiptOutcome) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_custody_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ReceiptOutcome) GetReceiptId() uint64 {
+	if x != nil {
+		return x.ReceiptId
+	}
+	return 0
+}
+
+func (x *ReceiptOutcome) GetVerdict() IntakeVerdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return IntakeVerdict_INTAKE_VERDICT_UNSPECIFIED
+}
+
+func (x *ReceiptOutcome) GetOtherRetailerName() string {
+	if x != nil {
+		return x.OtherRetailerName
+	}
+	return ""
+}
+
+func (x *ReceiptOutcome) GetOtherIssuerId() string {
+	if x != nil {
+		return x.OtherIssuerId
+	}
+	return ""
+}
+
+func (x *ReceiptOutcome) GetOtherTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherTime
+	}
+	return nil
+}
+
 var File_estamp_v1_custody_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_custody_proto_rawDesc = "" +
@@ -1753,7 +2158,7 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\vretailer_id\x18\x01 \x01(\tR\n" +
 	"retailerId\x12\x14\n" +
 	"\x05codes\x18\x02 \x03(\tR\x05codes\x12\x1c\n" +
-	"\treference\x18\x03 \x01(\tR\treference\"\xbf\x04\n" +
+	"\treference\x18\x03 \x01(\tR\treference\"\xcc\x05\n" +
 	"\n" +
 	"IntakeItem\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x12\n" +
@@ -1773,7 +2178,12 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"message_en\x18\f \x01(\tR\tmessageEn\x12.\n" +
 	"\x13other_retailer_name\x18\r \x01(\tR\x11otherRetailerName\x12H\n" +
 	"\x12other_receive_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x10otherReceiveTime\x12B\n" +
-	"\x0fother_sale_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\rotherSaleTime\"X\n" +
+	"\x0fother_sale_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\rotherSaleTime\x12\x1b\n" +
+	"\tissuer_id\x18\x10 \x01(\tR\bissuerId\x12\x1f\n" +
+	"\vissuer_name\x18\x11 \x01(\tR\n" +
+	"issuerName\x12%\n" +
+	"\x0ereport_pending\x18\x12 \x01(\bR\rreportPending\x12&\n" +
+	"\x0fother_issuer_id\x18\x13 \x01(\tR\rotherIssuerId\"X\n" +
 	"\fVerdictCount\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.estamp.v1.IntakeVerdictR\averdict\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\rR\x05count\"\x94\x01\n" +
@@ -1879,7 +2289,36 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x12RecordSaleResponse\x12+\n" +
 	"\x05items\x18\x01 \x03(\v2\x15.estamp.v1.IntakeItemR\x05items\x123\n" +
 	"\bverdicts\x18\x02 \x03(\v2\x17.estamp.v1.VerdictCountR\bverdicts\x12\x19\n" +
-	"\ball_sold\x18\x03 \x01(\bR\aallSold*\xab\x04\n" +
+	"\ball_sold\x18\x03 \x01(\bR\aallSold\"d\n" +
+	"\x15ReportReceiptsRequest\x12\x16\n" +
+	"\x06report\x18\x01 \x01(\fR\x06report\x12\x15\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x1c\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\"\x8e\x01\n" +
+	"\rReceiptReport\x12$\n" +
+	"\x0efrom_issuer_id\x18\x01 \x01(\tR\ffromIssuerId\x12 \n" +
+	"\fto_issuer_id\x18\x02 \x01(\tR\n" +
+	"toIssuerId\x125\n" +
+	"\breceipts\x18\x03 \x03(\v2\x19.estamp.v1.ForeignReceiptR\breceipts\"\xfe\x01\n" +
+	"\x0eForeignReceipt\x12\x1d\n" +
+	"\n" +
+	"receipt_id\x18\x01 \x01(\x04R\treceiptId\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x1f\n" +
+	"\vretailer_id\x18\x03 \x01(\tR\n" +
+	"retailerId\x12#\n" +
+	"\rretailer_name\x18\x04 \x01(\tR\fretailerName\x12\x18\n" +
+	"\acommune\x18\x05 \x01(\tR\acommune\x12\x1a\n" +
+	"\bprovince\x18\x06 \x01(\tR\bprovince\x12=\n" +
+	"\freceive_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\"O\n" +
+	"\x16ReportReceiptsResponse\x125\n" +
+	"\boutcomes\x18\x01 \x03(\v2\x19.estamp.v1.ReceiptOutcomeR\boutcomes\"\xf6\x01\n" +
+	"\x0eReceiptOutcome\x12\x1d\n" +
+	"\n" +
+	"receipt_id\x18\x01 \x01(\x04R\treceiptId\x122\n" +
+	"\averdict\x18\x02 \x01(\x0e2\x18.estamp.v1.IntakeVerdictR\averdict\x12.\n" +
+	"\x13other_retailer_name\x18\x03 \x01(\tR\x11otherRetailerName\x12&\n" +
+	"\x0fother_issuer_id\x18\x04 \x01(\tR\rotherIssuerId\x129\n" +
+	"\n" +
+	"other_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\totherTime*\xab\x04\n" +
 	"\rIntakeVerdict\x12\x1e\n" +
 	"\x1aINTAKE_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTAKE_VERDICT_ACCEPTED\x10\x01\x12#\n" +
@@ -1906,14 +2345,15 @@ const file_estamp_v1_custody_proto_rawDesc = "" +
 	"\x1fSTAMP_EVENT_KIND_SCANNED_ON_DAY\x10\x04\x12\x1c\n" +
 	"\x18STAMP_EVENT_KIND_REVOKED\x10\x05\x12\"\n" +
 	"\x1eSTAMP_EVENT_KIND_BATCH_REVOKED\x10\x06\x12\x19\n" +
-	"\x15STAMP_EVENT_KIND_SOLD\x10\a2\xba\x03\n" +
+	"\x15STAMP_EVENT_KIND_SOLD\x10\a2\x91\x04\n" +
 	"\x0eCustodyService\x12X\n" +
 	"\x0fReceiveDelivery\x12!.estamp.v1.ReceiveDeliveryRequest\x1a\".estamp.v1.ReceiveDeliveryResponse\x12O\n" +
 	"\fDescribeCode\x12\x1e.estamp.v1.DescribeCodeRequest\x1a\x1f.estamp.v1.DescribeCodeResponse\x12X\n" +
 	"\x0fGetStampHistory\x12!.estamp.v1.GetStampHistoryRequest\x1a\".estamp.v1.GetStampHistoryResponse\x12X\n" +
 	"\x0fListRevocations\x12!.estamp.v1.ListRevocationsRequest\x1a\".estamp.v1.ListRevocationsResponse\x12I\n" +
 	"\n" +
-	"RecordSale\x12\x1c.estamp.v1.RecordSaleRequest\x1a\x1d.estamp.v1.RecordSaleResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"RecordSale\x12\x1c.estamp.v1.RecordSaleRequest\x1a\x1d.estamp.v1.RecordSaleResponse\x12U\n" +
+	"\x0eReportReceipts\x12 .estamp.v1.ReportReceiptsRequest\x1a!.estamp.v1.ReportReceiptsResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_custody_proto_rawDescOnce sync.Once
@@ -1928,7 +2368,7 @@ func file_estamp_v1_custody_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_custody_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_estamp_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_estamp_v1_custody_proto_goTypes = []any{
 	(IntakeVerdict)(0),              // 0: estamp.v1.IntakeVerdict
 	(StampEventKind)(0),             // 1: estamp.v1.StampEventKind
@@ -1951,46 +2391,58 @@ var file_estamp_v1_custody_proto_goTypes = []any{
 	(*BatchBaseUrl)(nil),            // 18: estamp.v1.BatchBaseUrl
 	(*RecordSaleRequest)(nil),       // 19: estamp.v1.RecordSaleRequest
 	(*RecordSaleResponse)(nil),      // 20: estamp.v1.RecordSaleResponse
-	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
-	(Verdict)(0),                    // 22: estamp.v1.Verdict
+	(*ReportReceiptsRequest)(nil),   // 21: estamp.v1.ReportReceiptsRequest
+	(*ReceiptReport)(nil),           // 22: estamp.v1.ReceiptReport
+	(*ForeignReceipt)(nil),          // 23: estamp.v1.ForeignReceipt
+	(*ReportReceiptsResponse)(nil),  // 24: estamp.v1.ReportReceiptsResponse
+	(*ReceiptOutcome)(nil),          // 25: estamp.v1.ReceiptOutcome
+	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
+	(Verdict)(0),                    // 27: estamp.v1.Verdict
 }
 var file_estamp_v1_custody_proto_depIdxs = []int32{
 	0,  // 0: estamp.v1.IntakeItem.verdict:type_name -> estamp.v1.IntakeVerdict
-	21, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
-	21, // 2: estamp.v1.IntakeItem.other_sale_time:type_name -> google.protobuf.Timestamp
+	26, // 1: estamp.v1.IntakeItem.other_receive_time:type_name -> google.protobuf.Timestamp
+	26, // 2: estamp.v1.IntakeItem.other_sale_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: estamp.v1.VerdictCount.verdict:type_name -> estamp.v1.IntakeVerdict
 	3,  // 4: estamp.v1.ReceiveDeliveryResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 5: estamp.v1.ReceiveDeliveryResponse.verdicts:type_name -> estamp.v1.VerdictCount
 	5,  // 6: estamp.v1.ReceiveDeliveryResponse.lots:type_name -> estamp.v1.LotCount
-	22, // 7: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
-	21, // 8: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
+	27, // 7: estamp.v1.DescribeCodeResponse.verdict:type_name -> estamp.v1.Verdict
+	26, // 8: estamp.v1.StampEvent.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 9: estamp.v1.StampEvent.kind:type_name -> estamp.v1.StampEventKind
 	10, // 10: estamp.v1.GetStampHistoryResponse.events:type_name -> estamp.v1.StampEvent
-	21, // 11: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
+	26, // 11: estamp.v1.RevocationEntry.revoke_time:type_name -> google.protobuf.Timestamp
 	16, // 12: estamp.v1.RevocationEntry.certificate:type_name -> estamp.v1.CertificateChange
 	15, // 13: estamp.v1.RevocationEntry.serial_ranges:type_name -> estamp.v1.SerialRange
 	14, // 14: estamp.v1.RevocationEntry.activation:type_name -> estamp.v1.Activation
 	15, // 15: estamp.v1.Activation.serial_ranges:type_name -> estamp.v1.SerialRange
-	21, // 16: estamp.v1.Activation.activate_time:type_name -> google.protobuf.Timestamp
+	26, // 16: estamp.v1.Activation.activate_time:type_name -> google.protobuf.Timestamp
 	13, // 17: estamp.v1.ListRevocationsResponse.entries:type_name -> estamp.v1.RevocationEntry
 	18, // 18: estamp.v1.ListRevocationsResponse.batch_base_urls:type_name -> estamp.v1.BatchBaseUrl
 	3,  // 19: estamp.v1.RecordSaleResponse.items:type_name -> estamp.v1.IntakeItem
 	4,  // 20: estamp.v1.RecordSaleResponse.verdicts:type_name -> estamp.v1.VerdictCount
-	2,  // 21: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
-	7,  // 22: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
-	9,  // 23: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
-	12, // 24: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
-	19, // 25: estamp.v1.CustodyService.RecordSale:input_type -> estamp.v1.RecordSaleRequest
-	6,  // 26: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
-	8,  // 27: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
-	11, // 28: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
-	17, // 29: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
-	20, // 30: estamp.v1.CustodyService.RecordSale:output_type -> estamp.v1.RecordSaleResponse
-	26, // [26:31] is the sub-list for method output_type
-	21, // [21:26] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	23, // 21: estamp.v1.ReceiptReport.receipts:type_name -> estamp.v1.ForeignReceipt
+	26, // 22: estamp.v1.ForeignReceipt.receive_time:type_name -> google.protobuf.Timestamp
+	25, // 23: estamp.v1.ReportReceiptsResponse.outcomes:type_name -> estamp.v1.ReceiptOutcome
+	0,  // 24: estamp.v1.ReceiptOutcome.verdict:type_name -> estamp.v1.IntakeVerdict
+	26, // 25: estamp.v1.ReceiptOutcome.other_time:type_name -> google.protobuf.Timestamp
+	2,  // 26: estamp.v1.CustodyService.ReceiveDelivery:input_type -> estamp.v1.ReceiveDeliveryRequest
+	7,  // 27: estamp.v1.CustodyService.DescribeCode:input_type -> estamp.v1.DescribeCodeRequest
+	9,  // 28: estamp.v1.CustodyService.GetStampHistory:input_type -> estamp.v1.GetStampHistoryRequest
+	12, // 29: estamp.v1.CustodyService.ListRevocations:input_type -> estamp.v1.ListRevocationsRequest
+	19, // 30: estamp.v1.CustodyService.RecordSale:input_type -> estamp.v1.RecordSaleRequest
+	21, // 31: estamp.v1.CustodyService.ReportReceipts:input_type -> estamp.v1.ReportReceiptsRequest
+	6,  // 32: estamp.v1.CustodyService.ReceiveDelivery:output_type -> estamp.v1.ReceiveDeliveryResponse
+	8,  // 33: estamp.v1.CustodyService.DescribeCode:output_type -> estamp.v1.DescribeCodeResponse
+	11, // 34: estamp.v1.CustodyService.GetStampHistory:output_type -> estamp.v1.GetStampHistoryResponse
+	17, // 35: estamp.v1.CustodyService.ListRevocations:output_type -> estamp.v1.ListRevocationsResponse
+	20, // 36: estamp.v1.CustodyService.RecordSale:output_type -> estamp.v1.RecordSaleResponse
+	24, // 37: estamp.v1.CustodyService.ReportReceipts:output_type -> estamp.v1.ReportReceiptsResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_estamp_v1_custody_proto_init() }
@@ -2005,7 +2457,7 @@ func file_estamp_v1_custody_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_custody_proto_rawDesc), len(file_estamp_v1_custody_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

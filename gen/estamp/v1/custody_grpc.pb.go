@@ -24,6 +24,7 @@ const (
 	CustodyService_GetStampHistory_FullMethodName = "/estamp.v1.CustodyService/GetStampHistory"
 	CustodyService_ListRevocations_FullMethodName = "/estamp.v1.CustodyService/ListRevocations"
 	CustodyService_RecordSale_FullMethodName      = "/estamp.v1.CustodyService/RecordSale"
+	CustodyService_ReportReceipts_FullMethodName  = "/estamp.v1.CustodyService/ReportReceipts"
 )
 
 // CustodyServiceClient is the client API for CustodyService service.
@@ -55,6 +56,14 @@ type CustodyServiceClient interface {
 	// Selling is optional: a shop that never sells through estamp changes
 	// nothing, and a stamp need not be received at intake to be sold.
 	RecordSale(ctx context.Context, in *RecordSaleRequest, opts ...grpc.CallOption) (*RecordSaleResponse, error)
+	// ReportReceipts is how another province's estampd tells this issuer
+	// that shops of that province received this issuer's stamps, so that
+	// the same stamp at a shop here (or at a third province's) is a
+	// suspected copy. It needs no token: the report is signed by the
+	// sending province's issuer key as the national trust list gives it.
+	// Receipts are idempotent by (sending province, receipt_id): a report
+	// sent again is answered as the first time and records nothing new.
+	ReportReceipts(ctx context.Context, in *ReportReceiptsRequest, opts ...grpc.CallOption) (*ReportReceiptsResponse, error)
 }
 
 type custodyServiceClient struct {
@@ -115,6 +124,16 @@ func (c *custodyServiceClient) RecordSale(ctx context.Context, in *RecordSaleReq
 	return out, nil
 }
 
+func (c *custodyServiceClient) ReportReceipts(ctx context.Context, in *ReportReceiptsRequest, opts ...grpc.CallOption) (*ReportReceiptsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportReceiptsResponse)
+	err := c.cc.Invoke(ctx, CustodyService_ReportReceipts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustodyServiceServer is the server API for CustodyService service.
 // All implementations must embed UnimplementedCustodyServiceServer
 // for forward compatibility.
@@ -144,6 +163,14 @@ type CustodyServiceServer interface {
 	// Selling is optional: a shop that never sells through estamp changes
 	// nothing, and a stamp need not be received at intake to be sold.
 	RecordSale(context.Context, *RecordSaleRequest) (*RecordSaleResponse, error)
+	// ReportReceipts is how another province's estampd tells this issuer
+	// that shops of that province received this issuer's stamps, so that
+	// the same stamp at a shop here (or at a third province's) is a
+	// suspected copy. It needs no token: the report is signed by the
+	// sending province's issuer key as the national trust list gives it.
+	// Receipts are idempotent by (sending province, receipt_id): a report
+	// sent again is answered as the first time and records nothing new.
+	ReportReceipts(context.Context, *ReportReceiptsRequest) (*ReportReceiptsResponse, error)
 	mustEmbedUnimplementedCustodyServiceServer()
 }
 
@@ -168,6 +195,9 @@ func (UnimplementedCustodyServiceServer) ListRevocations(context.Context, *ListR
 }
 func (UnimplementedCustodyServiceServer) RecordSale(context.Context, *RecordSaleRequest) (*RecordSaleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordSale not implemented")
+}
+func (UnimplementedCustodyServiceServer) ReportReceipts(context.Context, *ReportReceiptsRequest) (*ReportReceiptsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportReceipts not implemented")
 }
 func (UnimplementedCustodyServiceServer) mustEmbedUnimplementedCustodyServiceServer() {}
 func (UnimplementedCustodyServiceServer) testEmbeddedByValue()                        {}
@@ -280,6 +310,24 @@ func _CustodyService_RecordSale_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustodyService_ReportReceipts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportReceiptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServiceServer).ReportReceipts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustodyService_ReportReceipts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServiceServer).ReportReceipts(ctx, req.(*ReportReceiptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustodyService_ServiceDesc is the grpc.ServiceDesc for CustodyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -306,6 +354,10 @@ var CustodyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordSale",
 			Handler:    _CustodyService_RecordSale_Handler,
+		},
+		{
+			MethodName: "ReportReceipts",
+			Handler:    _CustodyService_ReportReceipts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

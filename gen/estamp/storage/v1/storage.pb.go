@@ -1581,6 +1581,195 @@ func (x *BatchRecord) GetIssuedInactive() bool {
 	return false
 }
 
+// OutboundReceipt is a receipt of another province's stamp waiting to be
+// reported to that province (bucket receipt_outbox, key: the receipt id).
+type OutboundReceipt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The issuing province's id on the trust list.
+	IssuerId string `protobuf:"bytes,1,opt,name=issuer_id,json=issuerId,proto3" json:"issuer_id,omitempty"`
+	// The receipt as it will be sent; the shop's name and address are
+	// filled in when it is.
+	Receipt       *v1.ForeignReceipt `protobuf:"bytes,2,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutboundReceipt) Reset() {
+	*x = OutboundReceipt{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutboundReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutboundReceipt) ProtoMessage() {}
+
+func (x *OutboundReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutboundReceipt.ProtoReflect.Descriptor instead.
+func (*OutboundReceipt) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *OutboundReceipt) GetIssuerId() string {
+	if x != nil {
+		return x.IssuerId
+	}
+	return ""
+}
+
+func (x *OutboundReceipt) GetReceipt() *v1.ForeignReceipt {
+	if x != nil {
+		return x.Receipt
+	}
+	return nil
+}
+
+// ForeignShop is a shop of another province that received one of this
+// issuer's stamps, as its province reported it (bucket foreign_shops,
+// key: issuer id, ":", retailer id).
+type ForeignShop struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shop's province: its issuer id on the trust list.
+	IssuerId string `protobuf:"bytes,1,opt,name=issuer_id,json=issuerId,proto3" json:"issuer_id,omitempty"`
+	// The shop's id there.
+	RetailerId string `protobuf:"bytes,2,opt,name=retailer_id,json=retailerId,proto3" json:"retailer_id,omitempty"`
+	// The shop's name.
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// The shop's commune.
+	Commune string `protobuf:"bytes,4,opt,name=commune,proto3" json:"commune,omitempty"`
+	// The shop's province, as its address names it.
+	Province      string `protobuf:"bytes,5,opt,name=province,proto3" json:"province,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForeignShop) Reset() {
+	*x = ForeignShop{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForeignShop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForeignShop) ProtoMessage() {}
+
+func (x *ForeignShop) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForeignShop.ProtoReflect.Descriptor instead.
+func (*ForeignShop) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ForeignShop) GetIssuerId() string {
+	if x != nil {
+		return x.IssuerId
+	}
+	return ""
+}
+
+func (x *ForeignShop) GetRetailerId() string {
+	if x != nil {
+		return x.RetailerId
+	}
+	return ""
+}
+
+func (x *ForeignShop) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ForeignShop) GetCommune() string {
+	if x != nil {
+		return x.Commune
+	}
+	return ""
+}
+
+func (x *ForeignShop) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+// ReportedReceipt is the answer given to one reported receipt (bucket
+// reported_receipts, key: sending issuer id, ":", receipt id as 8 bytes):
+// a report sent again is answered the same.
+type ReportedReceipt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The answer.
+	Outcome       *v1.ReceiptOutcome `protobuf:"bytes,1,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportedReceipt) Reset() {
+	*x = ReportedReceipt{}
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportedReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportedReceipt) ProtoMessage() {}
+
+func (x *ReportedReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_storage_v1_storage_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportedReceipt.ProtoReflect.Descriptor instead.
+func (*ReportedReceipt) Descriptor() ([]byte, []int) {
+	return file_estamp_storage_v1_storage_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReportedReceipt) GetOutcome() *v1.ReceiptOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return nil
+}
+
 var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_estamp_storage_v1_storage_proto_rawDesc = "" +
@@ -1725,7 +1914,19 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
 	"revoked_by\x18\x10 \x01(\tR\trevokedBy\x12\x19\n" +
 	"\bbase_url\x18\x11 \x01(\tR\abaseUrl\x12'\n" +
-	"\x0fissued_inactive\x18\x12 \x01(\bR\x0eissuedInactiveB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
+	"\x0fissued_inactive\x18\x12 \x01(\bR\x0eissuedInactive\"c\n" +
+	"\x0fOutboundReceipt\x12\x1b\n" +
+	"\tissuer_id\x18\x01 \x01(\tR\bissuerId\x123\n" +
+	"\areceipt\x18\x02 \x01(\v2\x19.estamp.v1.ForeignReceiptR\areceipt\"\x95\x01\n" +
+	"\vForeignShop\x12\x1b\n" +
+	"\tissuer_id\x18\x01 \x01(\tR\bissuerId\x12\x1f\n" +
+	"\vretailer_id\x18\x02 \x01(\tR\n" +
+	"retailerId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\acommune\x18\x04 \x01(\tR\acommune\x12\x1a\n" +
+	"\bprovince\x18\x05 \x01(\tR\bprovince\"F\n" +
+	"\x0fReportedReceipt\x123\n" +
+	"\aoutcome\x18\x01 \x01(\v2\x19.estamp.v1.ReceiptOutcomeR\aoutcomeB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_estamp_storage_v1_storage_proto_rawDescOnce sync.Once
@@ -1739,7 +1940,7 @@ func file_estamp_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_estamp_storage_v1_storage_proto_rawDescData
 }
 
-var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_estamp_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*StampState)(nil),         // 0: estamp.storage.v1.StampState
 	(*Sale)(nil),               // 1: estamp.storage.v1.Sale
@@ -1758,24 +1959,31 @@ var file_estamp_storage_v1_storage_proto_goTypes = []any{
 	(*CertificateRecord)(nil),  // 14: estamp.storage.v1.CertificateRecord
 	(*RetailerRecord)(nil),     // 15: estamp.storage.v1.RetailerRecord
 	(*BatchRecord)(nil),        // 16: estamp.storage.v1.BatchRecord
-	(*v1.RevocationEntry)(nil), // 17: estamp.v1.RevocationEntry
+	(*OutboundReceipt)(nil),    // 17: estamp.storage.v1.OutboundReceipt
+	(*ForeignShop)(nil),        // 18: estamp.storage.v1.ForeignShop
+	(*ReportedReceipt)(nil),    // 19: estamp.storage.v1.ReportedReceipt
+	(*v1.RevocationEntry)(nil), // 20: estamp.v1.RevocationEntry
+	(*v1.ForeignReceipt)(nil),  // 21: estamp.v1.ForeignReceipt
+	(*v1.ReceiptOutcome)(nil),  // 22: estamp.v1.ReceiptOutcome
 }
 var file_estamp_storage_v1_storage_proto_depIdxs = []int32{
 	2,  // 0: estamp.storage.v1.StampState.daily_scans:type_name -> estamp.storage.v1.DailyScans
 	3,  // 1: estamp.storage.v1.StampState.revocation:type_name -> estamp.storage.v1.Revocation
 	5,  // 2: estamp.storage.v1.StampState.receipts:type_name -> estamp.storage.v1.Receipt
 	1,  // 3: estamp.storage.v1.StampState.sale:type_name -> estamp.storage.v1.Sale
-	17, // 4: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
+	20, // 4: estamp.storage.v1.RevocationRecord.entry:type_name -> estamp.v1.RevocationEntry
 	9,  // 5: estamp.storage.v1.AuditRecord.records:type_name -> estamp.storage.v1.RecordDigest
 	11, // 6: estamp.storage.v1.ProducerRecord.address:type_name -> estamp.storage.v1.AddressRecord
 	14, // 7: estamp.storage.v1.ProductRecord.certificate:type_name -> estamp.storage.v1.CertificateRecord
 	13, // 8: estamp.storage.v1.ProductRecord.photo:type_name -> estamp.storage.v1.PhotoRecord
 	11, // 9: estamp.storage.v1.RetailerRecord.address:type_name -> estamp.storage.v1.AddressRecord
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	21, // 10: estamp.storage.v1.OutboundReceipt.receipt:type_name -> estamp.v1.ForeignReceipt
+	22, // 11: estamp.storage.v1.ReportedReceipt.outcome:type_name -> estamp.v1.ReceiptOutcome
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_estamp_storage_v1_storage_proto_init() }
@@ -1789,7 +1997,7 @@ func file_estamp_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_storage_v1_storage_proto_rawDesc), len(file_estamp_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
