@@ -61,14 +61,33 @@ type Checker interface {
 	Decide(chk verdict.Checked, rec *verdict.Record, now time.Time) verdict.Outcome
 }
 
+// Reporter reports receipts of other provinces' stamps to their issuers
+// (package relay).
+type Reporter interface {
+	// Report sends the queued receipts of ids now, within ctx, and
+	// returns the answers of the provinces that answered; the others
+	// stay queued for later.
+	Report(ctx context.Context, ids []uint64) map[uint64]*estampv1.ReceiptOutcome
+}
+
+// ReportWait bounds how long an intake waits for other provinces to
+// answer its receipts of their stamps: a province slow to answer must not
+// hold up a shop's intake, whose receipts are queued anyway.
+const ReportWait = 3 * time.Second
+
 // Service implements estampv1.CustodyServiceServer.
 type Service struct {
 	estampv1.UnimplementedCustodyServiceServer
-	store   Store
-	checker Checker
-	baseURL string
-	now     func() time.Time
+	store    Store
+	checker  Checker
+	baseURL  string
+	now      func() time.Time
+	reporter Reporter
 }
+
+// SetReporter makes intake report receipts of other provinces' stamps.
+// Without one they stay queued in the store.
+func (s *Service) SetReporter(r Reporter) { s.reporter = r }
 
 // New returns the service; baseURL is the one stamps are issued under now.
 func New(st Store, checker Checker, baseURL string, now func() time.Time) (*Service, error) {
@@ -138,6 +157,10 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	if err != nil {
 		return nil, err
 	}
+	if s.reportOthers(ctx, sc) {
+		// An issuer knew of another shop: the delivery's sums change.
+		resp = summarize(items)
+	}
 	s.nameOthers(ctx, items)
 	for i, it := range items {
 		w := verdict.IntakeSentence(it.Verdict, outcomes[i])
@@ -168,7 +191,7 @@ type scanned struct {
 // scan checks codes as intake and sale receive them.
 func (s *Service) scan(codes []string, now time.Time) *scanned {
 	sc := &scanned{}
-	seen := map[uint64]bool{}
+	seen := map[stampID]bool{}
 	// Signature checks are most of the work: spread them over the cores.
 	checked := make([]verdict.Checked, len(codes))
 	var wg sync.WaitGroup
@@ -196,7 +219,10 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 			continue
 		}
 		c := checked[i]
-		if !c.Signed() {
+		if c.IssuerID != "" {
+			it.IssuerId, it.IssuerName = c.IssuerID, c.IssuerName
+		}
+		if !c.Signed() && !s.custodial(c, now) {
 			o := s.checker.Decide(c, nil, now)
 			sc.outcomes[len(sc.items)-1] = o
 			it.Verdict = verdict.IntakeOf(o.Verdict)
@@ -206,16 +232,35 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 			continue
 		}
 		it.Serial = c.Claims.Serial
-		if seen[c.Claims.Serial] {
+		id := stampID{c.IssuerID, c.Claims.Serial}
+		if seen[id] {
 			it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY
 			continue
 		}
-		seen[c.Claims.Serial] = true
+		seen[id] = true
 		sc.checks = append(sc.checks, c)
-		sc.stamps = append(sc.stamps, record.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)})
+		in := record.Intake{Serial: c.Claims.Serial, BatchID: uint64(c.Claims.BatchID)}
+		if c.IssuerID != "" {
+			in.Issuer, in.Code = c.IssuerID, code
+		}
+		sc.stamps = append(sc.stamps, in)
 		sc.where = append(sc.where, len(sc.items)-1)
 	}
 	return sc
+}
+
+// stampID tells stamps apart across provinces: serials are each
+// issuer's own.
+type stampID struct {
+	issuer string
+	serial uint64
+}
+
+// custodial reports whether a code not Signed by this issuer is another
+// province's genuine stamp, whose custody at this province's shops is
+// recorded (and reported to its issuer) as an own stamp's is.
+func (s *Service) custodial(c verdict.Checked, now time.Time) bool {
+	return c.IssuerID != "" && s.checker.Decide(c, nil, now).Verdict == estampv1.Verdict_VERDICT_GENUINE
 }
 
 // decide finishes the i-th stamp looked up with its record (nil when
@@ -224,6 +269,11 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 // a genuine stamp's custody makes of it.
 func (sc *scanned) decide(checker Checker, i int, rec *record.Stamp, now time.Time) *estampv1.IntakeItem {
 	it := sc.items[sc.where[i]]
+	if sc.checks[i].IssuerID != "" {
+		// Another province's stamp: its issuer's list decides, and rec
+		// is only its custody here.
+		rec = nil
+	}
 	o := checker.Decide(sc.checks[i], verify.RecordOf(rec), now)
 	sc.outcomes[sc.where[i]] = o
 	it.Verdict = verdict.IntakeOf(o.Verdict)
@@ -232,6 +282,46 @@ func (sc *scanned) decide(checker Checker, i int, rec *record.Stamp, now time.Ti
 		it.Serial = 0
 	}
 	return it
+}
+
+// reportOthers reports the receipts an intake queued for other provinces
+// and tells each item what its issuer answered: pending while unanswered,
+// and a suspected copy when the issuer knows another shop that received
+// or sold the stamp. It reports whether any verdict changed. The receipts
+// are committed and queued already: whatever happens here, they reach
+// their issuers.
+func (s *Service) reportOthers(ctx context.Context, sc *scanned) (changed bool) {
+	var ids []uint64
+	for _, in := range sc.stamps {
+		if in.ReceiptID != 0 {
+			ids = append(ids, in.ReceiptID)
+		}
+	}
+	if len(ids) == 0 {
+		return false
+	}
+	var answers map[uint64]*estampv1.ReceiptOutcome
+	if s.reporter != nil {
+		wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), ReportWait)
+		answers = s.reporter.Report(wait, ids)
+		cancel()
+	}
+	for j, in := range sc.stamps {
+		if in.ReceiptID == 0 {
+			continue
+		}
+		it := sc.items[sc.where[j]]
+		a, ok := answers[in.ReceiptID]
+		if !ok {
+			it.ReportPending = true
+			continue
+		}
+		if a.GetVerdict() == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && good(it.Verdict) {
+			it.Verdict, it.OtherRetailerName, it.OtherIssuerId, it.OtherReceiveTime = a.GetVerdict(), a.GetOtherRetailerName(), a.GetOtherIssuerId(), a.GetOtherTime()
+			changed = true
+		}
+	}
+	return changed
 }
 
 // nameOthers fills in the names of the other retailers of suspected

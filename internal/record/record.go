@@ -74,6 +74,15 @@ type Scan struct {
 type Intake struct {
 	Serial  uint64
 	BatchID uint64
+	// Issuer is the trust-list id of the province that issued the stamp
+	// when it is not this service ("" for its own): such a stamp has no
+	// record here, only its custody at this province's shops. Code is
+	// its code as scanned, reported to that province.
+	Issuer, Code string
+	// ReceiptID is set by an intake that records a receipt of another
+	// province's stamp and queues it to be reported there: the key of
+	// the queued report, 0 when nothing was queued.
+	ReceiptID uint64
 }
 
 // Delivery is custody's account of one delivery, which the store keeps

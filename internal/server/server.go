@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
@@ -39,6 +40,8 @@ import (
 	"github.com/ocopvn/estamp/internal/printing"
 	"github.com/ocopvn/estamp/internal/ratelimit"
 	"github.com/ocopvn/estamp/internal/registry"
+	"github.com/ocopvn/estamp/internal/relay"
+	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/store"
 	"github.com/ocopvn/estamp/internal/trace"
 	"github.com/ocopvn/estamp/internal/trust"
@@ -145,8 +148,11 @@ type Server struct {
 	// Foreign holds the other provinces' revocation lists; nil without
 	// --trust-list.
 	Foreign *foreign.Cache
-	// stopTrust ends the trust list's refreshes.
-	stopTrust context.CancelFunc
+	// sender reports receipts of other provinces' stamps; nil without
+	// --trust-list.
+	sender *relay.Sender
+	// stopTrust ends the trust list's refreshes and the sender.
+	stopTrust func()
 	grace     time.Duration
 	close     sync.Once
 	closeErr  error
@@ -248,6 +254,15 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	m := newMetrics(st)
 	ver.OnScanNotRecorded(m.scansNotRecorded.Inc)
+	holder, revs, stopTrust := startTrust(cfg, m, ver.Checker().Own)
+	defer func() {
+		if err != nil {
+			stopTrust()
+		}
+	}()
+	if holder != nil {
+		ver.SetIssuers(holder, revs)
+	}
 	obs := &observer{log: cfg.Log, m: m}
 	counted := countingVerifier{Service: ver, verdicts: m.verdicts}
 	opts := []grpc.ServerOption{
@@ -263,10 +278,23 @@ func New(cfg Config) (_ *Server, err error) {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
 	g := grpc.NewServer(opts...)
-	cust, err := custody.New(st, ver.Checker(), cfg.BaseURL, cfg.Now)
+	// Intake judges other provinces' stamps as Verify does.
+	cust, err := custody.New(st, ver.Trusted(), cfg.BaseURL, cfg.Now)
 	if err != nil {
 		rec.Close()
 		return nil, err
+	}
+	var sender *relay.Sender
+	if holder != nil {
+		sender = relay.NewSender(st, holder, ver.Checker().Own, activeKey(ring), cfg.Log)
+		cust.SetReporter(sender)
+		stopTrust = runSender(sender, stopTrust)
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "estamp_receipts_queued", Help: "Receipts of other provinces' stamps waiting to be reported to their issuers.",
+		}, func() float64 {
+			n, _ := st.QueuedReceiptCount(context.Background())
+			return float64(n)
+		}))
 	}
 	if cfg.Passwords == (account.Params{}) {
 		cfg.Passwords = account.DefaultParams
@@ -327,15 +355,11 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
-	holder, revs, stopTrust := startTrust(cfg, m, ver.Checker().Own)
-	if holder != nil {
-		ver.SetIssuers(holder, revs)
-	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle(EventsPath, eventsHandler{conn})
 	mux.Handle("/", pages)
-	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, Trust: holder, Foreign: revs, stopTrust: stopTrust, grace: cfg.ShutdownTimeout}, nil
+	return &Server{GRPC: g, console: inproc, consoleConn: conn, desk: desk, Store: st, Ring: ring, Registry: reg, Admin: office, Health: hs, HTTP: observeHTTP(m, limitHTTP(limiter, unclean(mux, pages))), recorder: rec, Trust: holder, Foreign: revs, sender: sender, stopTrust: stopTrust, grace: cfg.ShutdownTimeout}, nil
 }
 
 // RefreshTrust fetches the trust list and then the other provinces'
@@ -347,6 +371,34 @@ func (s *Server) RefreshTrust(ctx context.Context) {
 	}
 	s.Trust.Refresh(ctx)
 	s.Foreign.Refresh(ctx)
+	s.sender.Kick()
+}
+
+// runSender runs sender until the returned function is called, which
+// stops it and then calls stop.
+func runSender(sender *relay.Sender, stop func()) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sender.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+		stop()
+	}
+}
+
+// activeKey signs reports with the issuer's active key.
+func activeKey(ring *keys.Ring) relay.SigningKey {
+	return func() (stampcode.KeyID, crypto.Signer, bool) {
+		k := ring.Active()
+		if k == nil {
+			return stampcode.KeyID{}, nil, false
+		}
+		return k.ID, k.Signer, true
+	}
 }
 
 // startTrust takes the national trust list, if one is configured, and
@@ -355,7 +407,7 @@ func (s *Server) RefreshTrust(ctx context.Context) {
 // the province's own stamps do not need it. The other provinces'
 // revocation lists are fetched in the background, first at once, then as
 // often as the list: a province slow to answer must not hold up the start.
-func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Holder, *foreign.Cache, context.CancelFunc) {
+func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Holder, *foreign.Cache, func()) {
 	if cfg.TrustList == "" {
 		return nil, nil, func() {}
 	}

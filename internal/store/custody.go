@@ -63,6 +63,32 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 		shops := shopTally{}
 		at := ch.Time.UnixNano()
 		for i, it := range items {
+			if it.Issuer != "" {
+				// Another province's stamp: the same custody rule, on
+				// what this province's shops did with it, and a report
+				// queued for its issuer.
+				rec, err := foreignHeld(tx, it)
+				if err != nil {
+					return err
+				}
+				st := rec.State
+				before := append([]*record.Receipt(nil), st.Receipts...)
+				out[i] = rec
+				if !accept(i, rec, before) {
+					continue
+				}
+				fresh := !receivedBy(st, retailerID)
+				receive(st, retailerID, ch.Time)
+				if err := putForeign(tx, it, st); err != nil {
+					return err
+				}
+				if fresh {
+					if items[i].ReceiptID, err = queueReceipt(tx, retailerID, it, at); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			base, err := cache.holding(tx, it)
 			if err != nil {
 				return err

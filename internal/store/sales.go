@@ -30,6 +30,21 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 		stamps := tx.Bucket(bucketStamps)
 		cache := batchRecords{}
 		for i, it := range items {
+			if it.Issuer != "" {
+				// Another province's stamp: sold here, as custody here
+				// knows it. Its issuer keeps the office's flags.
+				rec, err := foreignHeld(tx, it)
+				if err != nil {
+					return err
+				}
+				if decide(i, rec) == record.SaleSell {
+					sell(rec.State)
+					if err := putForeign(tx, it, rec.State); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			base, err := cache.holding(tx, it)
 			if err != nil {
 				return err

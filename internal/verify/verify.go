@@ -104,6 +104,10 @@ func (s *Service) SetIssuers(issuers verdict.Issuers, status verdict.ForeignStat
 	}
 }
 
+// Trusted is the checker Verify decides with: Checker, and, once
+// SetIssuers was called, the other provinces of the trust list too.
+func (s *Service) Trusted() *verdict.Checker { return s.trusted }
+
 // Checker is the verdict checker with the issuer's keys and base URLs, for
 // intake, which decides in the same steps.
 func (s *Service) Checker() *verdict.Checker { return s.checker }
