@@ -39,9 +39,9 @@ test:
 		$(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) "$${t#*:}" || exit 1; \
 	done
 
-## bench: a real estampd on loopback driven by cmd/estamp-bench; one table with ceilings, also in bench-results.json (about 1 minute)
+## bench: a real estampd on loopback driven by cmd/estamp-bench; each workload in 3 rounds with its ceilings, one table, every round in bench-results.json (about 5 minutes; BENCH_FLAGS="--preload 5000000" adds verification among 5 million scanned stamps)
 bench: build
-	./bin/estamp-bench --estampd ./bin/estampd --out bench-results.json
+	./bin/estamp-bench --estampd ./bin/estampd --out bench-results.json $(BENCH_FLAGS)
 
 ## bench-go: the Go micro-benchmarks the README quotes (about 10 minutes: labels of 100,000 stamps are slow)
 bench-go:

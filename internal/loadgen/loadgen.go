@@ -1,55 +1,65 @@
 // Package loadgen drives closed-loop load and measures what the machine
 // allows, so that every rate `make bench` reports sits beside a ceiling
-// measured in the same run on the same cores.
+// measured in the same run, on the same cores, moments before it
+// (Interleave, Compare).
 package loadgen
 
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/binary"
 	"errors"
 	"math"
-	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/skip2/go-qrcode"
-	bolt "go.etcd.io/bbolt"
+
+	"github.com/ocopvn/estamp/internal/stampcode"
 )
 
-// Result is what one workload or ceiling measured.
+// Result is what one workload or ceiling measured; a row of `make bench`
+// is a Result summarizing its Rounds (Compare).
 type Result struct {
 	Name string `json:"name"`
-	// Rate is Units per second of wall time.
-	Rate float64 `json:"rate"`
-	Unit string  `json:"unit"`
+	// Rate is Units per second of wall time; in a row, the median of its
+	// rounds, which RateMin and RateMax bracket.
+	Rate    float64 `json:"rate"`
+	RateMin float64 `json:"rate_min,omitempty"`
+	RateMax float64 `json:"rate_max,omitempty"`
+	Unit    string  `json:"unit"`
 	// P50ms and P99ms are per-operation latencies; 0 when not measured.
+	// A row's are over the operations of all its rounds.
 	P50ms float64 `json:"p50_ms"`
 	P99ms float64 `json:"p99_ms"`
-	// Ceiling is the rate of the lowest ceiling this workload is compared
-	// with, Ratio the rate as a share of it; 0 for ceilings themselves.
-	Ceiling     float64 `json:"ceiling"`
+	// Ceiling is the median of the rounds' ceilings, Ratio the median of
+	// the rounds' ratios (workload rate over that round's ceiling), with
+	// RatioMin and RatioMax; 0 where there is no ceiling.
+	Ceiling     float64 `json:"ceiling,omitempty"`
 	CeilingName string  `json:"ceiling_name,omitempty"`
-	Ratio       float64 `json:"ratio"`
-	// Target is the least Ratio wanted; 0 when there is none.
-	Target float64 `json:"target,omitempty"`
+	Ratio       float64 `json:"ratio,omitempty"`
+	RatioMin    float64 `json:"ratio_min,omitempty"`
+	RatioMax    float64 `json:"ratio_max,omitempty"`
+	// Target is the least Ratio wanted, P99TargetMs the most P99ms; 0
+	// when there is none.
+	Target      float64 `json:"target,omitempty"`
+	P99TargetMs float64 `json:"p99_target_ms,omitempty"`
 	// Ops is how many operations ran, Errors how many failed.
 	Ops    int `json:"ops"`
 	Errors int `json:"errors"`
+	// Rounds are every round's numbers, for a row.
+	Rounds []Round `json:"rounds,omitempty"`
+
+	// lat are the latencies of Ops, kept so that a row's percentiles are
+	// over every round rather than a median of percentiles.
+	lat []time.Duration
 }
 
-// Against sets the ceiling of r to the lowest of cs.
-func (r *Result) Against(cs ...Result) {
-	for i, c := range cs {
-		if i == 0 || c.Rate < r.Ceiling {
-			r.Ceiling, r.CeilingName = c.Rate, c.Name
-		}
-	}
-	if r.Ceiling > 0 {
-		r.Ratio = r.Rate / r.Ceiling
-	}
+// Missed reports whether r falls short of a target it has.
+func (r Result) Missed() bool {
+	return r.Target > 0 && r.Ratio < r.Target || r.P99TargetMs > 0 && r.P99ms >= r.P99TargetMs
 }
 
 // Op is one operation of a closed loop: it returns how many units it did
@@ -91,7 +101,7 @@ func Closed(ctx context.Context, name, unit string, workers int, d time.Duration
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	r := Result{Name: name, Unit: unit, Rate: float64(units) / elapsed.Seconds(), Ops: len(lat), Errors: errs}
+	r := Result{Name: name, Unit: unit, Rate: float64(units) / elapsed.Seconds(), Ops: len(lat), Errors: errs, lat: lat}
 	r.P50ms, r.P99ms = Percentile(lat, 0.50), Percentile(lat, 0.99)
 	return r
 }
@@ -108,46 +118,197 @@ func Percentile(ds []time.Duration, q float64) float64 {
 	return float64(s[max(i, 0)]) / float64(time.Millisecond)
 }
 
-// cpuBound runs work on every core for d and reports operations per second.
-func cpuBound(name, unit string, d time.Duration, work func() error) Result {
-	return Closed(context.Background(), name, unit, runtime.GOMAXPROCS(0), d, func(context.Context, int) (int, error) {
+// Measure is one timed run of a workload or of a ceiling.
+type Measure func() Result
+
+// Round is one turn of a comparison: the parts of its ceiling measured one
+// after another, then the workload, back to back.
+type Round struct {
+	Ceilings []Result `json:"ceilings,omitempty"`
+	// Ceiling is what Ceilings allow together (Serial), Ratio the
+	// workload's rate over it; 0 without ceilings.
+	Ceiling  float64 `json:"ceiling,omitempty"`
+	Workload Result  `json:"workload"`
+	// Beside is what ran at the same time as the workload, as load on it
+	// rather than a bound.
+	Beside []Result `json:"beside,omitempty"`
+	Ratio  float64  `json:"ratio,omitempty"`
+}
+
+// Interleave measures n rounds of every ceiling in turn and then the
+// workload. A ceiling measured a minute before its workload, or alone,
+// sees another machine: other load comes and goes (the development
+// machine is shared), and the workload's own server and clients compete
+// for the cores. Turns spread that drift over both, and the spread of the
+// ratios over the rounds shows how much of it there was.
+func Interleave(n int, ceilings []Measure, workload Measure) []Round {
+	rounds := make([]Round, n)
+	for i := range rounds {
+		for _, c := range ceilings {
+			rounds[i].Ceilings = append(rounds[i].Ceilings, c())
+		}
+		rounds[i].Workload = workload()
+	}
+	return rounds
+}
+
+// Compare summarizes rounds as one row, named after their workload. Its
+// ceiling in each round is the ceilings at the indexes parts, done one
+// after the other for each unit (Serial); with no parts there is none.
+// The row keeps the rounds with only those ceilings, so that two rows can
+// be drawn from the same rounds against different ceilings.
+func Compare(rounds []Round, parts ...int) Result {
+	if len(rounds) == 0 {
+		return Result{}
+	}
+	w := rounds[0].Workload
+	row := Result{Name: w.Name, Unit: w.Unit, Rounds: make([]Round, len(rounds))}
+	var rates, ceilings, ratios []float64
+	var lat []time.Duration
+	for i, rd := range rounds {
+		out := Round{Workload: rd.Workload, Beside: rd.Beside}
+		out.Workload.Rounds = nil
+		for _, p := range parts {
+			out.Ceilings = append(out.Ceilings, rd.Ceilings[p])
+		}
+		if len(out.Ceilings) > 0 {
+			c := Serial("", out.Ceilings...)
+			row.CeilingName = c.Name
+			out.Ceiling = c.Rate
+			if c.Rate > 0 {
+				out.Ratio = rd.Workload.Rate / c.Rate
+			}
+			ceilings, ratios = append(ceilings, out.Ceiling), append(ratios, out.Ratio)
+		}
+		row.Rounds[i] = out
+		rates = append(rates, rd.Workload.Rate)
+		row.Ops += rd.Workload.Ops
+		row.Errors += rd.Workload.Errors
+		lat = append(lat, rd.Workload.lat...)
+	}
+	row.RateMin, row.Rate, row.RateMax = Spread(rates)
+	row.Ceiling = median(ceilings)
+	row.RatioMin, row.Ratio, row.RatioMax = Spread(ratios)
+	if len(lat) > 0 {
+		row.P50ms, row.P99ms = Percentile(lat, 0.50), Percentile(lat, 0.99)
+	} else {
+		// Rounds read back from JSON have no latencies: the middle
+		// round's percentiles are the best left.
+		row.P50ms, row.P99ms = middle(rounds, func(r Round) float64 { return r.Workload.P50ms }), middle(rounds, func(r Round) float64 { return r.Workload.P99ms })
+	}
+	return row
+}
+
+func middle(rounds []Round, f func(Round) float64) float64 {
+	xs := make([]float64, len(rounds))
+	for i, r := range rounds {
+		xs[i] = f(r)
+	}
+	return median(xs)
+}
+
+// Spread is the least, the median and the greatest of xs; zeros for none.
+func Spread(xs []float64) (lo, med, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0, 0
+	}
+	return slices.Min(xs), median(xs), slices.Max(xs)
+}
+
+// median is the middle of xs, or the mean of the two middles; 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Serial combines ceilings of work done one after the other for each unit
+// (answer an RPC, then check its code's signature): 1 / (1/a + 1/b). One
+// ceiling is itself. name "" names it after its parts.
+func Serial(name string, cs ...Result) Result {
+	if len(cs) == 1 && name == "" {
+		return Result{Name: cs[0].Name, Rate: cs[0].Rate, Unit: cs[0].Unit}
+	}
+	var inv float64
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		inv += 1 / c.Rate
+		names[i] = c.Name
+	}
+	if name == "" {
+		name = strings.Join(names, ", then ") + ": 1/(1/a + 1/b)"
+	}
+	return Result{Name: name, Rate: 1 / inv, Unit: cs[0].Unit}
+}
+
+// cpuBound runs work from workers goroutines (all cores when 0) for d and
+// reports operations per second.
+func cpuBound(name, unit string, workers int, d time.Duration, work func() error) Result {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	r := Closed(context.Background(), name, unit, workers, d, func(context.Context, int) (int, error) {
 		return 1, work()
 	})
+	r.P50ms, r.P99ms, r.lat = 0, 0, nil
+	return r
 }
 
 // message is the size of what a stamp signs: domain tag and payload.
-var message = make([]byte, 33)
+var message = make([]byte, len(stampcode.SignedMessage(make([]byte, stampcode.PayloadSize))))
 
-// Sign measures Ed25519 signatures per second on all cores.
+// Sign measures Ed25519 signatures of a stamp's message per second on all
+// cores: what issuing a stamp costs, its batch being one record.
 func Sign(d time.Duration) Result {
 	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
-	r := cpuBound("ceiling: Ed25519 sign, all cores", "sig/s", d, func() error {
+	return cpuBound("Ed25519 sign, all cores", "sig/s", 0, d, func() error {
 		ed25519.Sign(priv, message)
 		return nil
 	})
-	r.P50ms, r.P99ms = 0, 0
-	return r
 }
 
-// Verify measures Ed25519 verifications per second on all cores.
-func Verify(d time.Duration) Result {
+// ReSign measures, on all cores, the check the issuer makes of each code
+// it is shown: parse the code, sign its payload again and compare
+// (stampcode.Token.VerifyBySigning), as Verify and intake do. prefix is
+// the codes' URL prefix, "…/V/", so that the text parsed is as long as
+// theirs; the key is the bench's own, which costs what the server's does.
+func ReSign(d time.Duration, prefix string) Result {
+	const name, unit = "parse + re-sign a code (Ed25519), all cores", "codes/s"
 	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
-	pub := priv.Public().(ed25519.PublicKey)
-	sig := ed25519.Sign(priv, message)
-	r := cpuBound("ceiling: Ed25519 verify, all cores", "verif/s", d, func() error {
-		if !ed25519.Verify(pub, message, sig) {
-			return errors.New("bad signature")
+	iss, err := stampcode.NewIssuer(priv)
+	var code string
+	if err == nil {
+		code, err = iss.Sign(prefix, stampcode.Claims{Serial: 1, ProductNumber: 1, BatchID: 1, StarGrade: 5, ValidUntil: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	if err != nil {
+		return Result{Name: name, Unit: unit, Errors: 1}
+	}
+	return cpuBound(name, unit, 0, d, func() error {
+		tok, err := stampcode.Parse(code)
+		if err != nil {
+			return err
+		}
+		if !tok.VerifyBySigning(priv) {
+			return errors.New("re-signing does not give the code's signature")
 		}
 		return nil
 	})
-	r.P50ms, r.P99ms = 0, 0
-	return r
 }
 
 // QREncode measures QR encodings of code (level M, as labels use) per
-// second on all cores.
-func QREncode(d time.Duration, code string) Result {
-	r := cpuBound("ceiling: QR encode (go-qrcode), all cores", "codes/s", d, func() error {
+// second from workers goroutines, all cores when 0.
+func QREncode(d time.Duration, code string, workers int) Result {
+	name := "QR encode (go-qrcode), all cores"
+	if workers == 1 {
+		name = "QR encode (go-qrcode), one core"
+	}
+	return cpuBound(name, "codes/s", workers, d, func() error {
 		q, err := qrcode.New(code, qrcode.Medium)
 		if err != nil {
 			return err
@@ -155,46 +316,4 @@ func QREncode(d time.Duration, code string) Result {
 		_ = q.Bitmap()
 		return nil
 	})
-	r.P50ms, r.P99ms = 0, 0
-	return r
-}
-
-// BoltInserts measures durable bbolt inserts, 1,000 keys of valueSize
-// bytes per transaction, in a fresh file under dir.
-func BoltInserts(d time.Duration, dir string, valueSize int) (Result, error) {
-	db, err := bolt.Open(filepath.Join(dir, "ceiling.db"), 0o600, nil)
-	if err != nil {
-		return Result{}, err
-	}
-	defer db.Close()
-	value := make([]byte, valueSize)
-	var next uint64
-	r := Closed(context.Background(), "ceiling: bbolt insert, 1,000 keys/tx", "keys/s", 1, d, func(context.Context, int) (int, error) {
-		err := db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("k"))
-			if err != nil {
-				return err
-			}
-			for range 1000 {
-				next++
-				if err := b.Put(binary.BigEndian.AppendUint64(nil, next), value); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		return 1000, err
-	})
-	r.P50ms, r.P99ms = 0, 0
-	return r, nil
-}
-
-// Serial combines ceilings of work done one after the other for each unit
-// (sign a stamp, then store it): 1 / (1/a + 1/b).
-func Serial(name string, cs ...Result) Result {
-	var inv float64
-	for _, c := range cs {
-		inv += 1 / c.Rate
-	}
-	return Result{Name: name, Rate: 1 / inv, Unit: cs[0].Unit}
 }
