@@ -13,7 +13,8 @@ FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
 	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging FuzzCheck:./internal/photo \
 	FuzzParseSerial:./internal/ocop FuzzCheckGTIN:./internal/ocop FuzzCheckGLN:./internal/ocop \
-	FuzzEvent:./internal/epcis FuzzParse:./internal/trust FuzzOpen:./internal/relay
+	FuzzEvent:./internal/epcis FuzzParse:./internal/trust FuzzOpen:./internal/relay \
+	FuzzReadList:./internal/foreign
 
 .PHONY: all build run test bench bench-go generate lint breaking ci clean screenshots
 

@@ -96,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: DEBUG (public verifications too), INFO (one line per other RPC), WARN or ERROR")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve pprof at /debug/pprof/ on this (loopback) address; off when empty")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish before they are cancelled")
-	fs.StringVar(&c.trustList, "trust-list", "", "the national trust list of every province's issuer: a file or an http(s) URL, checked against --trust-anchor and refreshed every --trust-refresh")
+	fs.StringVar(&c.trustList, "trust-list", "", "the national trust list of every province's issuer: a file or an http(s) URL, checked against --trust-anchor and refreshed every --trust-refresh; the last good list and the other provinces' revocation lists are kept in --data-dir for a restart")
 	fs.StringVar(&c.trustAnchor, "trust-anchor", "", "PEM file of the national trust anchor's Ed25519 public key, which signs the trust list")
 	fs.DurationVar(&c.trustRefresh, "trust-refresh", time.Hour, "how often the trust list is fetched again (with its ETag)")
 	fs.StringVar(&c.reportContact, "report-contact", "", "who buyers report a suspected fake to, shown on every stamp page, e.g. \"Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 …\" (--demo: a placeholder marked as one; otherwise no such line)")

@@ -85,7 +85,7 @@ const synopsis = `  producers list | show ID
   sell      --retailer ID [FILE|- | --code CODE]   {sell}
   revoke    --batch ID --reason TEXT | --serial S [--serial S...] --reason TEXT [--by WHO]
   history   SERIAL
-  sync                                    {sync}
+  sync      [--trust-anchor FILE]         {sync}
   keys      list
   labels    --batch ID --out FILE [--force] [--layout NAME|list] [--format pdf|png|svg] [--size PX | --dpi N --mm MM] [--printer-dpi 203|300|600] [--include-revoked] [--remote]
   labels    layouts

@@ -45,6 +45,13 @@ func startServerAt(t *testing.T, dir string) (addr string, stop func()) {
 // configuration.
 func startServerWith(t *testing.T, dir, baseURL string, options ...func(*server.Config)) (addr string, stop func()) {
 	t.Helper()
+	addr, srv := startEstampd(t, dir, baseURL, options...)
+	return addr, func() { srv.Close() }
+}
+
+// startEstampd is startServerWith, giving the server itself.
+func startEstampd(t *testing.T, dir, baseURL string, options ...func(*server.Config)) (string, *server.Server) {
+	t.Helper()
 	cfg := server.Config{DataDir: dir, BaseURL: baseURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range options {
 		o(&cfg)
@@ -73,7 +80,7 @@ func startServerWith(t *testing.T, dir, baseURL string, options ...func(*server.
 		t.Fatal(err)
 	}
 	adminTokens.Store(lis.Addr().String(), strings.TrimSpace(string(token)))
-	return lis.Addr().String(), func() { srv.Close() }
+	return lis.Addr().String(), srv
 }
 
 type result struct {

@@ -17,8 +17,10 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/foreign"
 	"github.com/ocopvn/estamp/internal/ocop"
 	"github.com/ocopvn/estamp/internal/stampcode"
+	"github.com/ocopvn/estamp/internal/trust"
 	"github.com/ocopvn/estamp/internal/verdict"
 )
 
@@ -371,7 +373,9 @@ func (a *app) history(ctx context.Context, args []string) error {
 
 // offlineCache is what `estamp sync` keeps for `verify --offline`: the
 // issuer's keys, its revocation list (revoked stamps and batches, and
-// certificates as they stand after a change) and its addresses.
+// certificates as they stand after a change) and its addresses; with
+// --trust-anchor, the national trust list the server holds and every
+// other province's revocation list too.
 type offlineCache struct {
 	// Format is cacheFormat; a cache of another format is synced anew.
 	Format        int               `json:"format"`
@@ -382,16 +386,26 @@ type offlineCache struct {
 	Revocations   []json.RawMessage `json:"revocations"`
 	BaseURL       string            `json:"base_url"`
 	BatchBaseURLs []batchBase       `json:"batch_base_urls"`
+	// TrustList is the national trust list the server held at the last
+	// sync, byte for byte as the anchor signed it, checked against
+	// TrustAnchors (--trust-anchor); "" without an anchor.
+	TrustList    string              `json:"trust_list,omitempty"`
+	TrustAnchors []ed25519.PublicKey `json:"trust_anchors,omitempty"`
+	// Foreign are the other provinces' revocation lists, by issuer id,
+	// as last fetched from the revocations_url the trust list gives.
+	Foreign foreign.Lists `json:"foreign,omitempty"`
 
 	revoked *verdict.Revocations
 	keys    map[string]cachedKey // by key id
+	trust   *trust.List
 }
 
 // cacheFormat is the layout of the cache. 2: revocation entries name
 // serials as ranges (format 1, unmarked, had a serial per entry, which
 // this version would not read). 3: the list carries activations, which a
-// cache of format 2 dropped.
-const cacheFormat = 3
+// cache of format 2 dropped. 4: the trust list and the other provinces'
+// revocation lists.
+const cacheFormat = 4
 
 type cachedKey struct {
 	KeyID     string    `json:"key_id"`
@@ -440,6 +454,9 @@ func loadCache(path string) (*offlineCache, error) {
 		}
 		c.revoked.Add(e)
 	}
+	if c.trust, err = c.cachedTrust(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return c, nil
 }
 
@@ -470,15 +487,24 @@ func (c *offlineCache) record(claims stampcode.Claims) *verdict.Record {
 }
 
 // sync fetches the public keys and the revocation list (only what changed
-// since the last sync) into the local cache.
+// since the last sync) into the local cache; with a trust anchor, the
+// national trust list and the other provinces' revocation lists too.
 func (a *app) sync(ctx context.Context, args []string) error {
 	fs := a.flags("sync")
+	var anchorFile string
+	fs.StringVar(&anchorFile, "trust-anchor", a.getenv("ESTAMP_TRUST_ANCHOR"), "PEM file of the national trust anchor's public key: cache the trust list and the other provinces' revocations too (env ESTAMP_TRUST_ANCHOR)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if err := needArgs(pos, 0, "sync"); err != nil {
 		return err
+	}
+	var anchors []ed25519.PublicKey
+	if anchorFile != "" {
+		if anchors, err = readAnchor(anchorFile); err != nil {
+			return err
+		}
 	}
 	path := a.cachePath()
 	c, err := loadCache(path)
@@ -535,6 +561,15 @@ func (a *app) sync(ctx context.Context, args []string) error {
 		c.BatchBaseURLs = append(c.BatchBaseURLs, batchBase{FirstBatchID: b.FirstBatchId, BaseURL: b.BaseUrl})
 	}
 	c.Version, c.SyncedAt = rl.Version, a.now().UTC()
+	// The other provinces: their failures leave the cache as consistent
+	// as before (the last good list kept), so the cache is written
+	// whatever they were, and the failure said afterwards.
+	provinces, failure := a.say(saySyncOwnOnly), error(nil)
+	if anchors == nil {
+		c.TrustList, c.TrustAnchors, c.Foreign = "", nil, nil
+	} else {
+		provinces, failure = a.syncProvinces(ctx, c, anchors)
+	}
 	data, err := json.MarshalIndent(c, "", " ")
 	if err != nil {
 		return err
@@ -546,7 +581,8 @@ func (a *app) sync(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprint(a.out, a.say(saySynced, len(c.Keys), revoked, certs, c.Version, path))
-	return nil
+	fmt.Fprint(a.out, provinces)
+	return failure
 }
 
 // verifyOffline checks a code against the cache only, in the steps and
@@ -565,21 +601,47 @@ func (a *app) verifyOffline(code string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	now := a.now()
+	if c.trust != nil {
+		// Other provinces' stamps by the cached trust list and their
+		// cached revocation lists, as the server checks them by its own.
+		checker = checker.WithIssuers(trust.NewHeld(c.trust, func() time.Time { return now })).WithForeignStatus(c.Foreign)
+	}
 	chk := checker.Check(strings.TrimSpace(code), verdict.Scanned)
 	var rec *verdict.Record
 	if chk.Signed() {
 		rec = c.record(chk.Claims)
 	}
 	o := checker.Decide(chk, rec, now)
-	vi, en := verdict.Sentence(o, ocop.VI), verdict.Sentence(o, ocop.EN)
+	if c.trust != nil && !now.Before(c.trust.Expires) && o.Verdict == estampv1.Verdict_VERDICT_MALFORMED && o.Cause == verdict.LookAlike {
+		// Not this province's address, and the list that would say whose
+		// it is has expired: no verdict, but a sync.
+		return failed(sayTrustListExpired, path, ocop.ShowTime(c.trust.Expires, a.lang))
+	}
+	msg := verdict.Words{VI: verdict.Sentence(o, ocop.VI), EN: verdict.Sentence(o, ocop.EN)}
+	if o.IssuerID != "" {
+		msg = verdict.ForeignMessage(o)
+	}
 	if a.json {
-		out, _ := json.Marshal(map[string]any{"verdict": o.Verdict.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": vi, "message_en": en})
+		answer := map[string]any{"verdict": o.Verdict.String(), "offline": true, "cache_synced_at": c.SyncedAt, "message": msg.VI, "message_en": msg.EN}
+		if o.IssuerID != "" {
+			answer["issuer_id"], answer["issuer_name"] = o.IssuerID, o.IssuerName
+		}
+		if !o.StatusTime.IsZero() {
+			answer["foreign_status_time"] = o.StatusTime.UTC()
+		}
+		out, _ := json.Marshal(answer)
 		fmt.Fprintln(a.out, string(out))
 	} else {
-		fmt.Fprintf(a.out, "%s\n%s\n", verdict.Tell(o.Verdict, nil).Label.In(a.lang), verdict.Sentence(o, a.lang))
+		fmt.Fprintf(a.out, "%s\n%s\n", verdict.Tell(o.Verdict, nil).Label.In(a.lang), msg.In(a.lang))
 		if o.Verdict == estampv1.Verdict_VERDICT_GENUINE {
 			// What the code itself says; the rest is on the server.
 			fmt.Fprint(a.out, a.say(sayOfflineClaims, ocop.ShowSerial(o.Claims.Serial), o.Claims.BatchID, o.Claims.ProductNumber, Stars(int32(o.Claims.StarGrade))))
+		}
+		switch {
+		case o.IssuerID != "" && !o.StatusTime.IsZero():
+			fmt.Fprint(a.out, a.say(sayOfflineIssuerAsOf, o.IssuerName, ocop.ShowTime(o.StatusTime, a.lang), ocop.Ago(now.Sub(o.StatusTime), a.lang)))
+		case o.IssuerID != "":
+			fmt.Fprint(a.out, a.say(sayOfflineIssuer, o.IssuerName))
 		}
 		fmt.Fprint(a.out, a.say(sayOffline, ocop.ShowTime(c.SyncedAt, a.lang), ocop.Ago(now.Sub(c.SyncedAt), a.lang)))
 	}

@@ -41,7 +41,7 @@ var commandWhatVI = map[string]string{
 	"sell":                   "Ghi nhận hàng đã bán: mỗi dòng một mã như intake, hoặc một mã quét tại quầy với --code; tem đã bán mà xuất hiện lại là nghi tem sao chép.",
 	"revoke":                 "Thu hồi cả lô tem, hoặc từng tem theo số sê-ri.",
 	"history":                "Xem lịch sử của một tem: các lần quét, các cửa hàng đã nhận và cửa hàng đã bán.",
-	"sync":                   "Lưu khóa công khai và danh sách thu hồi về máy để dùng verify --offline.",
+	"sync":                   "Lưu khóa công khai và danh sách thu hồi về máy để dùng verify --offline; với --trust-anchor, cả danh sách tin cậy quốc gia và danh sách thu hồi của các tỉnh khác.",
 	"keys list":              "Liệt kê khóa công khai của đơn vị cấp tem và trạng thái của chúng.",
 	"labels":                 "Dựng nhãn của một lô tem để in: PDF, PNG hoặc SVG.",
 	"labels layouts":         "Liệt kê các bố cục nhãn có sẵn.",
@@ -88,7 +88,7 @@ var commandHelp = map[string]helpEntry{
 	"sell":            {"Record a sale: codes one per line as for intake, or one code scanned at the till with --code; a sold stamp that turns up again is a suspected copy.", "[FILE|-]", "estamp sell --retailer CH-OCOP-HAC-THANH --code HTTPS://TEM.EXAMPLE/V/AGEW..."},
 	"revoke":          {"Revoke a whole batch or single stamps by serial.", "", `estamp revoke --serial 1234 --reason "Tem bị mất"`},
 	"history":         {"Show a stamp's scans, the shops that received it and the shop that sold it.", "SERIAL", "estamp history 1234"},
-	"sync":            {"Cache the issuer's keys and revocations for verify --offline.", "", "estamp sync"},
+	"sync":            {"Cache the issuer's keys and revocations for verify --offline; with --trust-anchor, the national trust list and the other provinces' revocations too.", "", "estamp sync --trust-anchor anchor-pub.pem"},
 	"keys list":       {"List the issuer's public keys and their states.", "", "estamp keys list"},
 	"labels":          {"Render a batch's labels to print: PDF, PNG or SVG, for the printer's dpi; revoked stamps are left out.", "", "estamp labels --batch 1 --out tem.pdf --printer-dpi 203"},
 	"labels layouts":  {"List the built-in label layouts.", "", "estamp labels layouts"},
@@ -183,6 +183,8 @@ var flagWordsVI = map[string]string{
 	"batches revoke serial": "chỉ thu hồi sê-ri này của lô (lặp lại được); mặc định cả lô",
 
 	"verify offline": "kiểm tra theo khóa và danh sách thu hồi mà estamp sync đã lưu, không cần máy chủ",
+
+	"sync trust-anchor": "tệp PEM khóa công khai của khóa gốc tin cậy quốc gia: lưu cả danh sách tin cậy và danh sách thu hồi của các tỉnh khác (biến môi trường ESTAMP_TRUST_ANCHOR)",
 
 	"retailers add id":       "mã cửa hàng",
 	"retailers add name":     "tên cửa hàng",

@@ -293,7 +293,7 @@ var usageNotes = map[string]words{
 	"events":   {"sự kiện truy xuất nguồn gốc EPCIS 2.0 (JSON-LD)", "traceability events as EPCIS 2.0 (JSON-LD)"},
 	"inactive": {"cuộn nhãn in sẵn, chưa có số lô: kích hoạt khi đóng gói", "a roll printed ahead, without a lot: activate it at packing"},
 	"sell":     {"ghi nhận đã bán; một tệp, hoặc một mã quét tại quầy", "record a sale; a file, or one code scanned at the till"},
-	"sync":     {"lưu khóa và danh sách thu hồi cho verify --offline", "cache keys and revocations for verify --offline"},
+	"sync":     {"lưu khóa và danh sách thu hồi cho verify --offline; với --trust-anchor, của mọi tỉnh", "cache keys and revocations for verify --offline; with --trust-anchor, every province's"},
 	"accounts": {"tài khoản bảng điều khiển của từng người", "people's console accounts"},
 	"backup":   {"bản sao lưu nhất quán khi máy chủ vẫn chạy", "consistent snapshot of the database while serving"},
 }
@@ -486,6 +486,30 @@ var (
 	saySynced = words{
 		"Đã đồng bộ %d khóa, %d mục thu hồi tem và %d thay đổi chứng nhận mới (phiên bản %d) vào %s.\n",
 		"Synced %d keys, %d new stamp revocations and %d certificate changes (version %d) into %s.\n"}
+	// The other provinces (sync --trust-anchor, verify --offline).
+	saySyncOwnOnly = words{
+		"Chỉ lưu tem của tỉnh mình; để kiểm tra ngoại tuyến cả tem của các tỉnh khác, thêm --trust-anchor TỆP (khóa công khai của khóa gốc tin cậy quốc gia) hoặc đặt ESTAMP_TRUST_ANCHOR.\n",
+		"Only this province's stamps are cached; to verify other provinces' stamps offline too, add --trust-anchor FILE (the national trust anchor's public key) or set ESTAMP_TRUST_ANCHOR.\n"}
+	saySyncNoTrustList = words{"Máy chủ %s không giữ danh sách tin cậy quốc gia nào.\n", "The server %s holds no national trust list.\n"}
+	saySyncNoProvinces = words{
+		"Không có danh sách tin cậy còn hiệu lực: chỉ lưu tem của tỉnh mình.\n",
+		"No valid trust list: only this province's stamps are cached.\n"}
+	saySyncedProvinces = words{
+		"Danh sách tin cậy phiên bản %d (hiệu lực đến %s): %d tỉnh khác, đã lưu danh sách thu hồi của %d tỉnh, tổng %d mục.\n",
+		"Trust list version %d (valid until %s): %d other provinces, revocation lists of %d of them cached, %d entries in all.\n"}
+	saySyncProvinceKept = words{
+		"Chưa tải được danh sách thu hồi của %s (mã %s): %v; vẫn dùng bản tải lúc %s.\n",
+		"Could not fetch the revocation list of %s (%s): %v; keeping the one fetched at %s.\n"}
+	saySyncProvinceMissing = words{
+		"Chưa tải được danh sách thu hồi của %s (mã %s): %v; tem của tỉnh này chỉ được kiểm tra theo chữ ký và hạn in trong mã.\n",
+		"Could not fetch the revocation list of %s (%s): %v; that province's stamps are checked by their signature and the dates they carry only.\n"}
+	sayOfflineIssuerAsOf = words{
+		"Tem của %s, trạng thái theo danh sách thu hồi của tỉnh lúc %s (%s).\n",
+		"A stamp of %s; its status is that province's revocation list's as fetched at %s (%s).\n"}
+	sayOfflineIssuer    = words{"Tem của %s.\n", "A stamp of %s.\n"}
+	sayTrustListExpired = words{
+		"danh sách tin cậy trong %s đã hết hạn lúc %s: hãy chạy `estamp sync` khi có mạng để kiểm tra tem của tỉnh khác",
+		"the trust list in %s expired at %s: run `estamp sync` while online to verify other provinces' stamps"}
 
 	// Intake and history.
 	sayIntakeChecked    = words{"Đã kiểm tra %d mã.\n\n", "Checked %d codes.\n\n"}

@@ -3,26 +3,33 @@
 // too. Each list is fetched whole once, then by its changes (since=), and
 // a fetch that fails or passes the bounds leaves the list held before:
 // a province that cannot be reached is judged by what it last said, and
-// the answer says when that was.
+// the answer says when that was. With Persist, the lists are saved in the
+// data directory and taken again at start, so that a restart forgets no
+// revocation of a province it cannot reach.
+//
+// The fetching itself (Fetcher, List) is shared with `estamp sync`, which
+// caches the same lists for `estamp verify --offline`.
 package foreign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
-	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/safefile"
 	"github.com/ocopvn/estamp/internal/stampcode"
 	"github.com/ocopvn/estamp/internal/trust"
 	"github.com/ocopvn/estamp/internal/verdict"
-	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // Bounds of one province's list: a province that recalls more than this
@@ -33,38 +40,27 @@ const (
 	MaxBytes   = 64 << 20
 )
 
-// pageSize asks for the largest pages the list serves.
-const pageSize = 1000
-
 // Cache holds the lists; it implements verdict.ForeignStatus.
 type Cache struct {
 	issuers verdict.Issuers
 	own     func(trust.Issuer) bool
-	client  *http.Client
-	now     func() time.Time
+	fetcher *Fetcher
 	log     *slog.Logger
-	// maxEntries and maxBytes are MaxEntries and MaxBytes, smaller in
-	// tests.
-	maxEntries int
-	maxBytes   int64
 
 	mu   sync.Mutex
-	held map[string]*list // by issuer id
-}
-
-// list is one province's list as last fetched whole.
-type list struct {
-	url     string
-	version uint64
-	revs    *verdict.Revocations
-	bytes   int64
-	fetched time.Time
+	held Lists // by issuer id
+	// dir, when set, is where every list is saved (Persist); saveMu
+	// keeps two saves of a list from crossing, so that its file always
+	// ends with the list held last.
+	dir    string
+	saveMu sync.Mutex
 }
 
 // New returns a cache of the lists of the issuers that issuers hold, save
-// those own says are this service. It holds nothing until Refresh.
+// those own says are this service. It holds nothing until Refresh, or
+// Persist finds lists saved before.
 func New(issuers verdict.Issuers, own func(trust.Issuer) bool, client *http.Client, now func() time.Time, log *slog.Logger) *Cache {
-	return &Cache{issuers: issuers, own: own, client: client, now: now, log: log, maxEntries: MaxEntries, maxBytes: MaxBytes, held: map[string]*list{}}
+	return &Cache{issuers: issuers, own: own, fetcher: &Fetcher{Client: client, Now: now}, log: log, held: Lists{}}
 }
 
 // Record implements verdict.ForeignStatus.
@@ -75,7 +71,7 @@ func (c *Cache) Record(issuerID string, claims stampcode.Claims) (*verdict.Recor
 	if l == nil {
 		return nil, time.Time{}, false
 	}
-	return l.revs.Record(claims), l.fetched, true
+	return l.Record(claims), l.Fetched, true
 }
 
 // Oldest is when the least recently fetched list held was fetched; ok is
@@ -84,8 +80,8 @@ func (c *Cache) Oldest() (fetched time.Time, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, l := range c.held {
-		if !ok || l.fetched.Before(fetched) {
-			fetched, ok = l.fetched, true
+		if !ok || l.Fetched.Before(fetched) {
+			fetched, ok = l.Fetched, true
 		}
 	}
 	return fetched, ok
@@ -111,14 +107,19 @@ func (c *Cache) Refresh(ctx context.Context) error {
 		}
 	}
 	// A province that left the list is UNKNOWN_ISSUER now: what it
-	// revoked need not be held.
+	// revoked need not be held, nor kept for a restart.
 	c.mu.Lock()
+	var gone []string
 	for id := range c.held {
 		if !on[id] {
 			delete(c.held, id)
+			gone = append(gone, id)
 		}
 	}
 	c.mu.Unlock()
+	for _, id := range gone {
+		c.save(id)
+	}
 	return errors.Join(errs...)
 }
 
@@ -126,91 +127,114 @@ func (c *Cache) refresh(ctx context.Context, is trust.Issuer) error {
 	c.mu.Lock()
 	old := c.held[is.ID]
 	c.mu.Unlock()
-	next := &list{url: is.RevocationsURL, revs: verdict.NewRevocations()}
-	shared := false
-	if old != nil && old.url == is.RevocationsURL {
-		// Changes only; what is added goes to a copy, made at the first
-		// change (most refreshes bring none), so that a failure half-way
-		// leaves the held list whole.
-		next.version, next.revs, next.bytes, shared = old.version, old.revs, old.bytes, true
+	next, err := c.fetcher.Fetch(ctx, is.RevocationsURL, old)
+	if err != nil {
+		return err
 	}
-	started := c.now()
-	since, token, version := next.version, "", uint64(0)
-	for {
-		page, err := c.page(ctx, is.RevocationsURL, since, token, c.maxBytes-next.bytes)
-		if err != nil {
-			return err
-		}
-		next.bytes += page.size
-		if token == "" {
-			version = page.resp.GetVersion()
-			if version < since {
-				return fmt.Errorf("version %d is older than the %d held", version, since)
-			}
-		}
-		for _, e := range page.resp.GetEntries() {
-			if next.revs.Len() >= c.maxEntries {
-				return fmt.Errorf("more than %d entries", c.maxEntries)
-			}
-			if shared {
-				next.revs, shared = next.revs.Clone(), false
-			}
-			next.revs.Add(e)
-		}
-		token = page.resp.GetNextPageToken()
-		if token == "" {
-			break
-		}
-	}
-	next.version, next.fetched = version, started
 	c.mu.Lock()
 	c.held[is.ID] = next
 	c.mu.Unlock()
-	c.log.Info("revocation list of another province taken", "issuer", is.ID, "version", next.version, "entries", next.revs.Len(), "bytes", next.bytes)
+	c.log.Info("revocation list of another province taken", "issuer", is.ID, "version", next.Version, "entries", next.Len(), "bytes", next.Bytes)
+	if old.Changed(next) {
+		c.save(is.ID)
+	}
 	return nil
 }
 
-type page struct {
-	resp *estampv1.ListRevocationsResponse
-	size int64
+// Persist makes the cache keep its lists across restarts in dir, one file
+// a province (ID.json): the lists saved there are taken now, read within
+// the bounds of a fetch, and from then on every list a refresh changes is
+// saved there (a temporary file, then a rename), and the list of a
+// province that left the trust list removed. A restart then does not
+// forget a revocation while its province cannot be reached; the answer
+// gives the time of the fetch the saved list came from. A file that
+// cannot be read is skipped, and returned among the errors.
+func (c *Cache) Persist(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.dir = dir
+	c.mu.Unlock()
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range files {
+		id, ok := strings.CutSuffix(f.Name(), ".json")
+		if !ok || !issuerID(id) || !f.Type().IsRegular() {
+			continue
+		}
+		l, err := readFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", filepath.Join(dir, f.Name()), err))
+			continue
+		}
+		c.mu.Lock()
+		if c.held[id] == nil {
+			c.held[id] = l
+		}
+		c.mu.Unlock()
+		c.log.Info("revocation list of another province taken from the copy saved before", "issuer", id, "version", l.Version, "entries", l.Len(), "fetched", l.Fetched)
+	}
+	return errors.Join(errs...)
 }
 
-// page fetches one page, of at most room bytes.
-func (c *Cache) page(ctx context.Context, base string, since uint64, token string, room int64) (page, error) {
-	u, err := url.Parse(base)
+// maxFile bounds a saved list's file: its entries took at most MaxBytes
+// as the province served them, and a saved entry is no larger than it
+// came, but for a little JSON around it.
+const maxFile = 2*MaxBytes + 1<<20
+
+// readFile reads a saved list.
+func readFile(path string) (*List, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return page{}, err
+		return nil, err
 	}
-	q := url.Values{"since": {strconv.FormatUint(since, 10)}, "page_size": {strconv.Itoa(pageSize)}}
-	if token != "" {
-		q.Set("page_token", token)
-	}
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
 	if err != nil {
-		return page{}, err
+		return nil, err
 	}
-	resp, err := c.client.Do(req)
+	if len(data) > maxFile {
+		return nil, fmt.Errorf("more than %d bytes", maxFile)
+	}
+	return ReadList(data)
+}
+
+// save writes the list held for id to its file, or removes the file when
+// none is held; nothing without Persist. A failure is logged: the list
+// is good whether or not it could be saved.
+func (c *Cache) save(id string) {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	c.mu.Lock()
+	dir, l := c.dir, c.held[id]
+	c.mu.Unlock()
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, id+".json")
+	if l == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			c.log.Warn("revocation list of a province that left the trust list not removed", "issuer", id, "path", path, "err", err)
+		}
+		return
+	}
+	data, err := json.Marshal(l)
+	if err == nil {
+		err = safefile.Write(path, 0o600, true, func(w io.Writer) error { _, err := w.Write(data); return err })
+	}
 	if err != nil {
-		return page{}, err
+		c.log.Warn("revocation list of another province not saved; it is held, but a restart would not find it", "issuer", id, "path", path, "err", err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return page{}, fmt.Errorf("HTTP %s", resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max(room, 0)+1))
-	if err != nil {
-		return page{}, err
-	}
-	if int64(len(data)) > room {
-		return page{}, errors.New("more bytes than a province's list may hold")
-	}
-	p := page{resp: new(estampv1.ListRevocationsResponse), size: int64(len(data))}
-	// A later version of the list may carry fields this one does not know.
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, p.resp); err != nil {
-		return page{}, err
-	}
-	return p, nil
+}
+
+// issuerID is a province's two-digit code, as a saved list's file is
+// named.
+func issuerID(s string) bool {
+	return len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s != "00"
 }
 
 // Run refreshes every interval until ctx is done.

@@ -197,6 +197,7 @@ var rules = map[string]rule{
 
 	estampv1.VerificationService_Verify_FullMethodName:         limited,
 	estampv1.VerificationService_ListIssuerKeys_FullMethodName: limited,
+	estampv1.VerificationService_GetTrustList_FullMethodName:   limited,
 
 	estampv1.LabelService_ListLabelLayouts_FullMethodName: {producer: anyProducer},
 	// Rendering signs and draws every label of the batch.

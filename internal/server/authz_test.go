@@ -263,6 +263,14 @@ func TestRoleMatrix(t *testing.T) {
 			_, err := c.Verification.ListIssuerKeys(ctx, &estampv1.ListIssuerKeysRequest{})
 			return err
 		}},
+		// This server holds no trust list: the answer says so to anyone.
+		{method: "VerificationService/GetTrustList", public: true, call: func(ctx context.Context, c clients) error {
+			_, err := c.Verification.GetTrustList(ctx, &estampv1.GetTrustListRequest{})
+			if status.Code(err) == codes.FailedPrecondition {
+				return nil
+			}
+			return err
+		}},
 		{method: "LabelService/ListLabelLayouts", allowed: []caller{producerA, producerB, admin}, call: func(ctx context.Context, c clients) error {
 			_, err := c.Labels.ListLabelLayouts(ctx, &estampv1.ListLabelLayoutsRequest{})
 			return err

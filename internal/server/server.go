@@ -355,6 +355,9 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
+	if holder != nil {
+		pages.SetTrustList(holder)
+	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
 	mux.Handle(EventsPath, eventsHandler{conn})
@@ -407,6 +410,10 @@ func activeKey(ring *keys.Ring) relay.SigningKey {
 // the province's own stamps do not need it. The other provinces'
 // revocation lists are fetched in the background, first at once, then as
 // often as the list: a province slow to answer must not hold up the start.
+// The last good list and the other provinces' lists are kept in the data
+// directory (TrustListPath, ForeignDir) and taken first at start, so that
+// a restart while their sources are down neither stops trusting the
+// provinces nor forgets what they revoked.
 func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Holder, *foreign.Cache, func()) {
 	if cfg.TrustList == "" {
 		return nil, nil, func() {}
@@ -421,6 +428,11 @@ func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Hol
 		}
 		return 0
 	}))
+	// Before the first refresh: a fetched list must be newer than the
+	// saved one.
+	if err := h.Persist(TrustListPath(cfg.DataDir)); err != nil {
+		cfg.Log.Warn("the trust list saved before is not taken", "err", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.Refresh(ctx) // a refusal is logged and counted
 	every := cfg.TrustRefresh
@@ -429,6 +441,9 @@ func startTrust(cfg Config, m *metrics, own func(trust.Issuer) bool) (*trust.Hol
 	}
 	go h.Run(ctx, every)
 	revs := foreign.New(h, own, &http.Client{Timeout: 30 * time.Second}, cfg.Now, cfg.Log)
+	if err := revs.Persist(ForeignDir(cfg.DataDir)); err != nil {
+		cfg.Log.Warn("revocation lists of other provinces saved before are not all taken", "err", err)
+	}
 	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "estamp_foreign_revocations_age_seconds", Help: "Age of the least recently fetched revocation list of another province; 0 for none.",
 	}, func() float64 {

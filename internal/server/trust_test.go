@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,5 +275,173 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 	r.Body.Close()
 	if want := "estamp_foreign_revocations_age_seconds 3600\n"; !strings.Contains(string(metrics), want) {
 		t.Errorf("/metrics lacks %q", want)
+	}
+}
+
+// listSource serves a trust list as the national operator's server does,
+// with an ETag; down is a source that cannot be reached.
+type listSource struct {
+	mu   sync.Mutex
+	doc  []byte
+	down bool
+}
+
+func (s *listSource) set(doc []byte, down bool) {
+	s.mu.Lock()
+	s.doc, s.down = doc, down
+	s.mu.Unlock()
+}
+
+func (s *listSource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	sum := sha256.Sum256(s.doc)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Write(s.doc)
+}
+
+// estampd keeps the last good trust list and the other provinces'
+// revocation lists in its data directory: restarted while the list's
+// source and province B are both down, A still verifies B's stamps by
+// the list and still says B's recalled batch is REVOKED, as of the fetch
+// before the restart. The saved list is taken through the same checks:
+// a source that comes back serving an older list is refused, the same
+// list again is no refusal. A serves the list it holds, byte for byte,
+// at /.well-known/estamp-trust-list.json and through GetTrustList.
+func TestRestartKeepsTheTrustListAndForeignRevocations(t *testing.T) {
+	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
+	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor, err := trust.ReadAnchor(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startAt(t, t.TempDir(), "http://tem.thanhhoa.example:8080", 0, func(c *server.Config) { c.Ring = keys.NewRing(keyB) })
+	b.seedRegistry(t)
+	recalled := b.issue(t, "NEM-CHUA", 2, "req-recalled")
+	kept := b.issue(t, "NEM-CHUA", 1, "req-kept").Stamps[0]
+	hb := httptest.NewServer(b.srv.HTTP)
+	defer hb.Close()
+	v1 := provinces(t, 1, keyA, keyB, trust.Active, hb.URL+web.RevocationsPath)
+	v2 := provinces(t, 2, keyA, keyB, trust.Active, hb.URL+web.RevocationsPath)
+	source := &listSource{doc: v1}
+	ls := httptest.NewServer(source)
+	defer ls.Close()
+
+	dirA := t.TempDir()
+	withList := func(c *server.Config) { c.TrustList, c.TrustAnchors = ls.URL, []ed25519.PublicKey{anchor} }
+	a := startAt(t, dirA, "http://localhost:8080", 0, withList)
+	ctx := context.Background()
+	const reason = "Lô bị nhiễm khuẩn"
+	if _, err := b.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(recalled.Batch.Id), Reason: reason}); err != nil {
+		t.Fatal(err)
+	}
+	source.set(v2, false)
+	if err := a.srv.Trust.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.srv.Foreign.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fetched := a.clock.Now()
+	if saved, err := os.ReadFile(server.TrustListPath(dirA)); err != nil || !bytes.Equal(saved, v2) {
+		t.Errorf("the list saved in the data directory: %v, %d bytes, want version 2's %d", err, len(saved), len(v2))
+	}
+	if _, err := os.Stat(filepath.Join(server.ForeignDir(dirA), "38.json")); err != nil {
+		t.Errorf("B's revocation list is not saved: %v", err)
+	}
+	ha := httptest.NewServer(a.srv.HTTP)
+	r, err := http.Get(ha.URL + web.TrustListPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	ha.Close()
+	if r.StatusCode != http.StatusOK || !bytes.Equal(served, v2) || r.Header.Get("ETag") == "" {
+		t.Errorf("A serves %d %q (ETag %q), want the list it holds", r.StatusCode, served, r.Header.Get("ETag"))
+	}
+	if got, err := a.Verification.GetTrustList(ctx, &estampv1.GetTrustListRequest{}); err != nil || !bytes.Equal(got.Document, v2) {
+		t.Errorf("GetTrustList: %v, %q", err, got.GetDocument())
+	}
+	a.srv.Close()
+
+	check := func(phase string, a *env) {
+		t.Helper()
+		if l := a.srv.Trust.List(); l == nil || l.Version != 2 {
+			t.Fatalf("%s: the list held is %+v, want version 2", phase, l)
+		}
+		for _, st := range recalled.Stamps {
+			if got := a.verify(t, st.Code); got.Verdict != estampv1.Verdict_VERDICT_REVOKED || !strings.Contains(got.Message, reason) || got.IssuerId != "38" || !got.GetForeignStatusTime().AsTime().Equal(fetched) {
+				t.Errorf("%s: B's recalled stamp at A: %v", phase, got)
+			}
+		}
+		if got := a.verify(t, kept.Code); got.Verdict != estampv1.Verdict_VERDICT_GENUINE || got.IssuerName != "Tỉnh Thanh Hóa" || !got.GetForeignStatusTime().AsTime().Equal(fetched) {
+			t.Errorf("%s: B's other stamp at A: %v", phase, got)
+		}
+		token := kept.Code[strings.LastIndex(kept.Code, "/")+1:]
+		if v := a.verify(t, "HTTP://TEM.NOWHERE.EXAMPLE/V/"+token).Verdict; v != estampv1.Verdict_VERDICT_UNKNOWN_ISSUER {
+			t.Errorf("%s: an unlisted address at A: %v", phase, v)
+		}
+	}
+	refusals := func(a *env) string {
+		t.Helper()
+		h := httptest.NewServer(a.srv.HTTP)
+		defer h.Close()
+		r, err := http.Get(h.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		body, _ := io.ReadAll(r.Body)
+		var lines []string
+		for _, l := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(l, "estamp_trust_list_refusals_total{") {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "; ")
+	}
+
+	// Both sources down: the saved copies.
+	source.set(nil, true)
+	hb.Close()
+	a = startAt(t, dirA, "http://localhost:8080", 0, withList)
+	a.clock.Set(fetched.Add(24 * time.Hour))
+	check("restarted with the sources down", a)
+	if err := a.srv.Foreign.Refresh(ctx); err == nil {
+		t.Error("an unreachable B was fetched")
+	}
+	check("after a failed refresh", a)
+	a.srv.Close()
+
+	// The same list again is the list held, not a list replayed; an
+	// older one is refused, and the saved newer one stays.
+	for _, tt := range []struct {
+		name     string
+		doc      []byte
+		refusals string
+	}{
+		{"the same list", v2, ""},
+		{"an older list", v1, `estamp_trust_list_refusals_total{reason="not newer"} 1`},
+	} {
+		source.set(tt.doc, false)
+		a = startAt(t, dirA, "http://localhost:8080", 0, withList)
+		check("restarted with "+tt.name+" served", a)
+		if got := refusals(a); got != tt.refusals {
+			t.Errorf("restarted with %s served: refusals %q, want %q", tt.name, got, tt.refusals)
+		}
+		a.srv.Close()
 	}
 }

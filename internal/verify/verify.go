@@ -64,7 +64,9 @@ type Service struct {
 	// trusted is checker, or, with a trust list, a checker that also
 	// knows the other provinces' keys: Verify's, not intake's, which does
 	// not yet record custody of other provinces' stamps.
-	trusted     *verdict.Checker
+	trusted *verdict.Checker
+	// issuers is the trust list trusted checks by, nil without one.
+	issuers     verdict.Issuers
 	views       *views
 	now         func() time.Time
 	log         *slog.Logger
@@ -98,6 +100,7 @@ func New(st Store, scans ScanRecorder, ring KeyRing, baseURLs []string, now func
 // list that issuers hold, against their keys, and by their revocation
 // lists as status last fetched them (nil: by the codes alone).
 func (s *Service) SetIssuers(issuers verdict.Issuers, status verdict.ForeignStatus) {
+	s.issuers = issuers
 	s.trusted = s.checker.WithIssuers(issuers)
 	if status != nil {
 		s.trusted = s.trusted.WithForeignStatus(status)
@@ -244,13 +247,7 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 // shops are that province's records, not this service's.
 func foreign(o verdict.Outcome) *estampv1.VerifyResponse {
 	r := &estampv1.VerifyResponse{Verdict: o.Verdict, IssuerId: o.IssuerID, IssuerName: o.IssuerName}
-	msg := verdict.Words{VI: verdict.Sentence(o, ocop.VI), EN: verdict.Sentence(o, ocop.EN)}
-	switch {
-	case o.Verdict == estampv1.Verdict_VERDICT_GENUINE && o.StatusTime.IsZero():
-		msg = verdict.ForeignIssuer(o.IssuerName)
-	case o.Verdict == estampv1.Verdict_VERDICT_GENUINE:
-		msg = verdict.ForeignListed(o.IssuerName)
-	}
+	msg := verdict.ForeignMessage(o)
 	if !o.StatusTime.IsZero() {
 		r.ForeignStatusTime = timestamppb.New(o.StatusTime)
 	}

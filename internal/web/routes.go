@@ -46,6 +46,7 @@ var routes = []route{
 	{"/verify", true, (*Handler).verifyForm},
 	{KeysPath, true, (*Handler).jwks},
 	{RevocationsPath, true, (*Handler).revocations},
+	{TrustListPath, true, (*Handler).trustList},
 	// A monitor polling the health check must never be refused, and the
 	// style sheet is fetched by a page the caller was just allowed to see.
 	{"/healthz", false, (*Handler).health},

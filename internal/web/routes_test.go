@@ -30,6 +30,7 @@ func TestRouteTable(t *testing.T) {
 		{"/verify", "/verify", true, http.StatusBadRequest}, // no code typed
 		{KeysPath, KeysPath, true, http.StatusOK},
 		{RevocationsPath, RevocationsPath, true, http.StatusOK},
+		{TrustListPath, TrustListPath, true, http.StatusNotFound}, // none held
 		{"/healthz", "/healthz", false, http.StatusOK},
 		{"/assets/style.css", "/assets/style.css", false, http.StatusOK},
 		{"/QR/V/HELLO", StampLabel, true, http.StatusOK},

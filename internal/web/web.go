@@ -96,6 +96,7 @@ type Handler struct {
 	keys     KeyRing
 	revoked  RevocationList
 	photos   Photos
+	trust    TrustDocument
 	report   string
 	log      *slog.Logger
 	page     *template.Template

@@ -1458,6 +1458,91 @@ func (x *ListIssuerKeysResponse) GetKeys() []*IssuerKey {
 	return nil
 }
 
+// GetTrustListRequest asks for the national trust list the service holds.
+type GetTrustListRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTrustListRequest) Reset() {
+	*x = GetTrustListRequest{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTrustListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTrustListRequest) ProtoMessage() {}
+
+func (x *GetTrustListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTrustListRequest.ProtoReflect.Descriptor instead.
+func (*GetTrustListRequest) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{14}
+}
+
+// GetTrustListResponse is the national trust list the service holds.
+type GetTrustListResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The signed document, exactly as the anchor signed it: a client checks
+	// it against the anchor's public key itself, since the service vouches
+	// for nothing in it.
+	Document      []byte `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTrustListResponse) Reset() {
+	*x = GetTrustListResponse{}
+	mi := &file_estamp_v1_verification_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTrustListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTrustListResponse) ProtoMessage() {}
+
+func (x *GetTrustListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_estamp_v1_verification_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTrustListResponse.ProtoReflect.Descriptor instead.
+func (*GetTrustListResponse) Descriptor() ([]byte, []int) {
+	return file_estamp_v1_verification_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetTrustListResponse) GetDocument() []byte {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
 var File_estamp_v1_verification_proto protoreflect.FileDescriptor
 
 const file_estamp_v1_verification_proto_rawDesc = "" +
@@ -1563,7 +1648,10 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x06status\x18\b \x01(\x0e2\x14.estamp.v1.KeyStatusR\x06status\x12+\n" +
 	"\x11compromise_reason\x18\t \x01(\tR\x10compromiseReason\"B\n" +
 	"\x16ListIssuerKeysResponse\x12(\n" +
-	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys*\xc5\x02\n" +
+	"\x04keys\x18\x01 \x03(\v2\x14.estamp.v1.IssuerKeyR\x04keys\"\x15\n" +
+	"\x13GetTrustListRequest\"2\n" +
+	"\x14GetTrustListResponse\x12\x1a\n" +
+	"\bdocument\x18\x01 \x01(\fR\bdocument*\xc5\x02\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fVERDICT_GENUINE\x10\x01\x12\x13\n" +
@@ -1587,10 +1675,11 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +
 	"\x12KEY_STATUS_RETIRED\x10\x02\x12\x1a\n" +
-	"\x16KEY_STATUS_COMPROMISED\x10\x032\xab\x01\n" +
+	"\x16KEY_STATUS_COMPROMISED\x10\x032\xfc\x01\n" +
 	"\x13VerificationService\x12=\n" +
 	"\x06Verify\x12\x18.estamp.v1.VerifyRequest\x1a\x19.estamp.v1.VerifyResponse\x12U\n" +
-	"\x0eListIssuerKeys\x12 .estamp.v1.ListIssuerKeysRequest\x1a!.estamp.v1.ListIssuerKeysResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
+	"\x0eListIssuerKeys\x12 .estamp.v1.ListIssuerKeysRequest\x1a!.estamp.v1.ListIssuerKeysResponse\x12O\n" +
+	"\fGetTrustList\x12\x1e.estamp.v1.GetTrustListRequest\x1a\x1f.estamp.v1.GetTrustListResponseB1Z/github.com/ocopvn/estamp/gen/estamp/v1;estampv1b\x06proto3"
 
 var (
 	file_estamp_v1_verification_proto_rawDescOnce sync.Once
@@ -1605,7 +1694,7 @@ func file_estamp_v1_verification_proto_rawDescGZIP() []byte {
 }
 
 var file_estamp_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_estamp_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_estamp_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),                   // 0: estamp.v1.Verdict
 	(VerifyWarning)(0),             // 1: estamp.v1.VerifyWarning
@@ -1624,15 +1713,17 @@ var file_estamp_v1_verification_proto_goTypes = []any{
 	(*ListIssuerKeysRequest)(nil),  // 14: estamp.v1.ListIssuerKeysRequest
 	(*IssuerKey)(nil),              // 15: estamp.v1.IssuerKey
 	(*ListIssuerKeysResponse)(nil), // 16: estamp.v1.ListIssuerKeysResponse
-	(*timestamppb.Timestamp)(nil),  // 17: google.protobuf.Timestamp
-	(ProductGroup)(0),              // 18: estamp.v1.ProductGroup
-	(CertifyingAuthority)(0),       // 19: estamp.v1.CertifyingAuthority
-	(CertificateStatus)(0),         // 20: estamp.v1.CertificateStatus
-	(ProducerKind)(0),              // 21: estamp.v1.ProducerKind
+	(*GetTrustListRequest)(nil),    // 17: estamp.v1.GetTrustListRequest
+	(*GetTrustListResponse)(nil),   // 18: estamp.v1.GetTrustListResponse
+	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
+	(ProductGroup)(0),              // 20: estamp.v1.ProductGroup
+	(CertifyingAuthority)(0),       // 21: estamp.v1.CertifyingAuthority
+	(CertificateStatus)(0),         // 22: estamp.v1.CertificateStatus
+	(ProducerKind)(0),              // 23: estamp.v1.ProducerKind
 }
 var file_estamp_v1_verification_proto_depIdxs = []int32{
-	17, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
-	17, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
+	19, // 0: estamp.v1.ScanHistory.first_scan_time:type_name -> google.protobuf.Timestamp
+	19, // 1: estamp.v1.ScanHistory.last_scan_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: estamp.v1.VerifyResponse.verdict:type_name -> estamp.v1.Verdict
 	9,  // 3: estamp.v1.VerifyResponse.product:type_name -> estamp.v1.PublicProduct
 	11, // 4: estamp.v1.VerifyResponse.producer:type_name -> estamp.v1.PublicProducer
@@ -1640,30 +1731,32 @@ var file_estamp_v1_verification_proto_depIdxs = []int32{
 	13, // 6: estamp.v1.VerifyResponse.batch:type_name -> estamp.v1.PublicBatch
 	5,  // 7: estamp.v1.VerifyResponse.scans:type_name -> estamp.v1.ScanHistory
 	1,  // 8: estamp.v1.VerifyResponse.warnings:type_name -> estamp.v1.VerifyWarning
-	17, // 9: estamp.v1.VerifyResponse.stamp_revoke_time:type_name -> google.protobuf.Timestamp
+	19, // 9: estamp.v1.VerifyResponse.stamp_revoke_time:type_name -> google.protobuf.Timestamp
 	8,  // 10: estamp.v1.VerifyResponse.received_by:type_name -> estamp.v1.PublicReceipt
 	7,  // 11: estamp.v1.VerifyResponse.sold:type_name -> estamp.v1.PublicSale
-	17, // 12: estamp.v1.VerifyResponse.foreign_status_time:type_name -> google.protobuf.Timestamp
-	17, // 13: estamp.v1.PublicSale.sale_time:type_name -> google.protobuf.Timestamp
-	17, // 14: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
-	18, // 15: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
+	19, // 12: estamp.v1.VerifyResponse.foreign_status_time:type_name -> google.protobuf.Timestamp
+	19, // 13: estamp.v1.PublicSale.sale_time:type_name -> google.protobuf.Timestamp
+	19, // 14: estamp.v1.PublicReceipt.receive_time:type_name -> google.protobuf.Timestamp
+	20, // 15: estamp.v1.PublicProduct.group:type_name -> estamp.v1.ProductGroup
 	10, // 16: estamp.v1.PublicProduct.certificate:type_name -> estamp.v1.PublicCertificate
-	19, // 17: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
-	20, // 18: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
-	21, // 19: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
+	21, // 17: estamp.v1.PublicCertificate.authority:type_name -> estamp.v1.CertifyingAuthority
+	22, // 18: estamp.v1.PublicCertificate.status:type_name -> estamp.v1.CertificateStatus
+	23, // 19: estamp.v1.PublicProducer.kind:type_name -> estamp.v1.ProducerKind
 	12, // 20: estamp.v1.PublicProducer.address:type_name -> estamp.v1.PublicAddress
-	17, // 21: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
-	17, // 22: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
-	17, // 23: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
-	17, // 24: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
+	19, // 21: estamp.v1.PublicBatch.issue_time:type_name -> google.protobuf.Timestamp
+	19, // 22: estamp.v1.PublicBatch.revoke_time:type_name -> google.protobuf.Timestamp
+	19, // 23: estamp.v1.IssuerKey.not_before_time:type_name -> google.protobuf.Timestamp
+	19, // 24: estamp.v1.IssuerKey.not_after_time:type_name -> google.protobuf.Timestamp
 	2,  // 25: estamp.v1.IssuerKey.status:type_name -> estamp.v1.KeyStatus
 	15, // 26: estamp.v1.ListIssuerKeysResponse.keys:type_name -> estamp.v1.IssuerKey
 	3,  // 27: estamp.v1.VerificationService.Verify:input_type -> estamp.v1.VerifyRequest
 	14, // 28: estamp.v1.VerificationService.ListIssuerKeys:input_type -> estamp.v1.ListIssuerKeysRequest
-	6,  // 29: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
-	16, // 30: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
-	29, // [29:31] is the sub-list for method output_type
-	27, // [27:29] is the sub-list for method input_type
+	17, // 29: estamp.v1.VerificationService.GetTrustList:input_type -> estamp.v1.GetTrustListRequest
+	6,  // 30: estamp.v1.VerificationService.Verify:output_type -> estamp.v1.VerifyResponse
+	16, // 31: estamp.v1.VerificationService.ListIssuerKeys:output_type -> estamp.v1.ListIssuerKeysResponse
+	18, // 32: estamp.v1.VerificationService.GetTrustList:output_type -> estamp.v1.GetTrustListResponse
+	30, // [30:33] is the sub-list for method output_type
+	27, // [27:30] is the sub-list for method input_type
 	27, // [27:27] is the sub-list for extension type_name
 	27, // [27:27] is the sub-list for extension extendee
 	0,  // [0:27] is the sub-list for field type_name
@@ -1681,7 +1774,7 @@ func file_estamp_v1_verification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_estamp_v1_verification_proto_rawDesc), len(file_estamp_v1_verification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	VerificationService_Verify_FullMethodName         = "/estamp.v1.VerificationService/Verify"
 	VerificationService_ListIssuerKeys_FullMethodName = "/estamp.v1.VerificationService/ListIssuerKeys"
+	VerificationService_GetTrustList_FullMethodName   = "/estamp.v1.VerificationService/GetTrustList"
 )
 
 // VerificationServiceClient is the client API for VerificationService service.
@@ -37,6 +38,13 @@ type VerificationServiceClient interface {
 	Verify(ctx context.Context, in *VerifyRequest, opts ...grpc.CallOption) (*VerifyResponse, error)
 	// ListIssuerKeys returns the public keys stamps are signed with.
 	ListIssuerKeys(ctx context.Context, in *ListIssuerKeysRequest, opts ...grpc.CallOption) (*ListIssuerKeysResponse, error)
+	// GetTrustList returns the national trust list the service holds, byte
+	// for byte as the national trust anchor signed it (docs/trust-list.md),
+	// as /.well-known/estamp-trust-list.json serves it: `estamp sync` caches
+	// it, checked against the anchor, to verify every province's stamps
+	// offline. FAILED_PRECONDITION when the service holds none (started
+	// without --trust-list, or the list held has expired).
+	GetTrustList(ctx context.Context, in *GetTrustListRequest, opts ...grpc.CallOption) (*GetTrustListResponse, error)
 }
 
 type verificationServiceClient struct {
@@ -67,6 +75,16 @@ func (c *verificationServiceClient) ListIssuerKeys(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *verificationServiceClient) GetTrustList(ctx context.Context, in *GetTrustListRequest, opts ...grpc.CallOption) (*GetTrustListResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTrustListResponse)
+	err := c.cc.Invoke(ctx, VerificationService_GetTrustList_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // VerificationServiceServer is the server API for VerificationService service.
 // All implementations must embed UnimplementedVerificationServiceServer
 // for forward compatibility.
@@ -81,6 +99,13 @@ type VerificationServiceServer interface {
 	Verify(context.Context, *VerifyRequest) (*VerifyResponse, error)
 	// ListIssuerKeys returns the public keys stamps are signed with.
 	ListIssuerKeys(context.Context, *ListIssuerKeysRequest) (*ListIssuerKeysResponse, error)
+	// GetTrustList returns the national trust list the service holds, byte
+	// for byte as the national trust anchor signed it (docs/trust-list.md),
+	// as /.well-known/estamp-trust-list.json serves it: `estamp sync` caches
+	// it, checked against the anchor, to verify every province's stamps
+	// offline. FAILED_PRECONDITION when the service holds none (started
+	// without --trust-list, or the list held has expired).
+	GetTrustList(context.Context, *GetTrustListRequest) (*GetTrustListResponse, error)
 	mustEmbedUnimplementedVerificationServiceServer()
 }
 
@@ -96,6 +121,9 @@ func (UnimplementedVerificationServiceServer) Verify(context.Context, *VerifyReq
 }
 func (UnimplementedVerificationServiceServer) ListIssuerKeys(context.Context, *ListIssuerKeysRequest) (*ListIssuerKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListIssuerKeys not implemented")
+}
+func (UnimplementedVerificationServiceServer) GetTrustList(context.Context, *GetTrustListRequest) (*GetTrustListResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTrustList not implemented")
 }
 func (UnimplementedVerificationServiceServer) mustEmbedUnimplementedVerificationServiceServer() {}
 func (UnimplementedVerificationServiceServer) testEmbeddedByValue()                             {}
@@ -154,6 +182,24 @@ func _VerificationService_ListIssuerKeys_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _VerificationService_GetTrustList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTrustListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VerificationServiceServer).GetTrustList(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VerificationService_GetTrustList_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VerificationServiceServer).GetTrustList(ctx, req.(*GetTrustListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // VerificationService_ServiceDesc is the grpc.ServiceDesc for VerificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -168,6 +214,10 @@ var VerificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListIssuerKeys",
 			Handler:    _VerificationService_ListIssuerKeys_Handler,
+		},
+		{
+			MethodName: "GetTrustList",
+			Handler:    _VerificationService_GetTrustList_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
