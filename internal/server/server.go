@@ -330,6 +330,7 @@ func New(cfg Config) (_ *Server, err error) {
 	holder, revs, stopTrust := startTrust(cfg, m, ver.Checker().Own)
 	if holder != nil {
 		ver.SetIssuers(holder, revs)
+		cust.SetTrust(holder, ver.Checker().Own)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)
