@@ -39,6 +39,10 @@ const (
 	DeliveryReceive Action = "delivery.receive"
 	// StampsSell is a shop's sale of stamps at its till (RecordSale).
 	StampsSell Action = "stamps.sell"
+	// ReceiptsReport is another province's report of its shops' receipts
+	// of this issuer's stamps (ReportReceipts), with its counts; a report
+	// sent again that records nothing new has none.
+	ReceiptsReport Action = "receipts.report"
 )
 
 // Flags of stamps that look copied: InsightService. The office marks

@@ -595,6 +595,7 @@ var actionWords = map[audit.Action]words{
 	audit.StampsActivate:        {"kích hoạt tem", "stamps activated"},
 	audit.DeliveryReceive:       {"cửa hàng nhận hàng", "delivery received"},
 	audit.StampsSell:            {"cửa hàng bán hàng", "stamps sold"},
+	audit.ReceiptsReport:        {"tỉnh khác báo cửa hàng của họ đã nhận tem", "receipts reported by another province"},
 	audit.FlagReview:            {"xem cảnh báo sao chép", "copy flag reviewed"},
 	audit.TokenCreate:           {"tạo token", "token created"},
 	audit.TokenRevoke:           {"thu hồi token", "token revoked"},

@@ -48,6 +48,11 @@ type Store interface {
 		sell func(st *record.StampState),
 		done func() audit.Entry,
 	) error
+	RecordReportedReceipts(ctx context.Context, from string, receipts []store.ReportedReceipt, ch audit.Change,
+		judge func(i int, rec *record.Stamp, before []*record.Receipt, name func(shopID string) string) (*estampv1.ReceiptOutcome, bool),
+		receive func(st *record.StampState, retailerID string, at time.Time),
+		done func() audit.Entry,
+	) ([]*estampv1.ReceiptOutcome, error)
 	StampOf(ctx context.Context, serial uint64) (*record.Stamp, error)
 	Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error)
 	Retailer(ctx context.Context, id string) (*estampv1.Retailer, error)
@@ -83,6 +88,9 @@ type Service struct {
 	baseURL  string
 	now      func() time.Time
 	reporter Reporter
+	// trust is what reports of other provinces are checked against
+	// (reports.go).
+	trust trusted
 }
 
 // SetReporter makes intake report receipts of other provinces' stamps.
@@ -115,33 +123,7 @@ func (s *Service) ReceiveDelivery(ctx context.Context, req *estampv1.ReceiveDeli
 	items, outcomes := sc.items, sc.outcomes
 	var resp *estampv1.ReceiveDeliveryResponse
 	_, id, err := s.store.ReceiveStamps(ctx, retailer, sc.stamps, audit.Change{Actor: auth.Actor(ctx), Time: now}, func(i int, rec *record.Stamp, before []*record.Receipt) bool {
-		it := sc.decide(s.checker, i, rec, now)
-		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED {
-			return false
-		}
-		if sold := rec.State.GetSale(); sold != nil {
-			// Sold goods go to a buyer, not back into a shop: whichever
-			// shop takes it in, even the one that sold it, holds a
-			// re-used or copied label.
-			soldBefore(it, sold)
-			return true
-		}
-		for _, r := range before {
-			if r.RetailerId != retailer {
-				it.Verdict, it.OtherRetailerId = estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY, r.RetailerId
-				it.OtherReceiveTime = timestamppb.New(record.Time(r.FirstUnixNano))
-			}
-		}
-		if it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {
-			for _, r := range before {
-				if r.RetailerId == retailer {
-					it.Verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_ALREADY_RECEIVED
-				}
-			}
-		}
-		// A suspected copy is recorded too: both shops now show in its
-		// history, and consumers scanning it are warned.
-		return true
+		return takeIn(sc.decide(s.checker, i, rec, now), rec, before, retailer)
 	}, Receive, func() (audit.Entry, record.Delivery) {
 		// Every verdict is in: the delivery is summed up once, for the
 		// caller and for the record the store keeps of it.

@@ -96,9 +96,21 @@ func (s Scheme) Producer(id, gln string) (string, error) {
 }
 
 // Retailer returns the identifier of a shop, as Producer does:
-// https://id.gs1.org/414/<GLN> or base/epcis/loc/retailer/<id>.
+// https://id.gs1.org/414/<GLN> or base/epcis/loc/retailer/<id>. A shop of
+// another province that took in the issuer's stamps goes by the id its
+// receipts carry here, <issuer id>:<its id there> (docs/trust-list.md §9):
+// no registry id holds ':', so the two never name the same place.
 func (s Scheme) Retailer(id, gln string) (string, error) {
-	return s.location("retailer", id, gln)
+	issuer, shop, foreign := strings.Cut(id, ":")
+	if !foreign || strings.TrimSpace(gln) != "" {
+		return s.location("retailer", id, gln)
+	}
+	for _, part := range []string{issuer, shop} {
+		if err := ocop.CheckID("retailer", part); err != nil {
+			return "", fmt.Errorf("epcis: %w", err)
+		}
+	}
+	return s.base + "/epcis/loc/retailer/" + issuer + ":" + shop, nil
 }
 
 func (s Scheme) location(kind, id, gln string) (string, error) {

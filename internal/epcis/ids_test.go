@@ -136,6 +136,12 @@ func TestLocations(t *testing.T) {
 		{"producer", "", "", ""},
 		{"retailer", "shop/a", "", ""},
 		{"retailer", "cửa hàng", "", ""},
+		// A shop of another province, by the id its receipts carry.
+		{"retailer", "01:CH-HN.1", "", "https://tem.ocop.vn/epcis/loc/retailer/01:CH-HN.1"},
+		{"retailer", "01:", "", ""},
+		{"retailer", ":CH-HN", "", ""},
+		{"retailer", "01:CH:HN", "", ""},
+		{"retailer", "01:CH/HN", "", ""},
 	} {
 		var got string
 		var err error

@@ -128,6 +128,7 @@ var whatVI = map[string]string{
 	"batch ids":            "mã lô tem",
 	"serial numbers":       "số sê-ri",
 	"product numbers":      "số hiệu sản phẩm",
+	"foreign shop":         "cửa hàng của tỉnh khác",
 }
 
 // WhatVI is what in Vietnamese; an unknown word is shown as it is.

@@ -231,6 +231,10 @@ var rules = map[string]rule{
 		return serialOwners(ctx, o, []uint64{req.(*estampv1.GetStampHistoryRequest).GetSerial()})
 	}},
 	estampv1.CustodyService_ListRevocations_FullMethodName: limited,
+	// Another province's estampd reports its shops' receipts: the report's
+	// signature by a key of the trust list is the credential, as no token
+	// is shared between provinces; limited like every call without one.
+	estampv1.CustodyService_ReportReceipts_FullMethodName: limited,
 
 	estampv1.AdminService_CreateToken_FullMethodName:        adminOnly,
 	estampv1.AdminService_ListTokens_FullMethodName:         adminOnly,

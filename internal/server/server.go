@@ -357,6 +357,7 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	if holder != nil {
 		pages.SetTrustList(holder)
+		cust.SetTrust(holder, ver.Checker().Own)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, desk)

@@ -25,9 +25,21 @@ func (s *Store) CreateRetailer(ctx context.Context, r *estampv1.Retailer, ch aud
 	})
 }
 
-// Retailer returns a retailer by id.
+// Retailer returns a retailer by id, or, by an id ForeignShopID made, a
+// shop of another province that received this issuer's stamps, as a
+// retailer with the name and address its province reported: whoever
+// names the shops of a stamp's receipts names both kinds alike.
 func (s *Store) Retailer(ctx context.Context, id string) (*estampv1.Retailer, error) {
-	return retailerTable.byID(ctx, s, []byte(id), id)
+	if ShopIssuer(id) == "" {
+		return retailerTable.byID(ctx, s, []byte(id), id)
+	}
+	var r *estampv1.Retailer
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		r, err = shopTx(tx, id)
+		return err
+	})
+	return r, err
 }
 
 // Retailers returns up to limit retailers with ids after `after`.

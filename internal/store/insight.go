@@ -406,7 +406,7 @@ func keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Deli
 				// The name as it is now, read in this transaction: the
 				// delivery's page names the shop to ask, as the intake's
 				// answer did.
-				if other, err := retailerTable.getTx(tx, []byte(id), id); err == nil {
+				if other, err := shopTx(tx, id); err == nil {
 					row.OtherRetailerName = other.Name
 				}
 				if t := p.OtherReceiveTime; t != nil {
