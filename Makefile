@@ -52,7 +52,7 @@ bench-go:
 
 ## screenshots: the README's screenshots, from the browser tests (Chromium)
 screenshots:
-	ESTAMP_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestPhoneOpensStampPage|Browser' ./cmd/estampd ./internal/console
+	ESTAMP_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestPhoneOpensStampPage|Browser' ./cmd/estampd ./internal/console ./internal/server
 
 ## generate: regenerate gen/ from proto/ with the pinned buf and plugins
 generate:

@@ -31,10 +31,6 @@ func freePort(t *testing.T) string {
 
 // Scripts the browser test runs in the page, to read what a person sees.
 const (
-	// wrappedLabels are the field labels laid out on more than one line.
-	wrappedLabels = `Array.from(document.querySelectorAll("dt")).filter(e => e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight)).map(e => e.textContent)`
-	// smallTargets are links and buttons smaller than 44 × 44 px.
-	smallTargets = `Array.from(document.querySelectorAll("a[href], button")).filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44 }).map(e => e.outerHTML)`
 	// styledValid are the elements classed or coloured as valid: the
 	// genuine verdict's class or green text, background or border.
 	styledValid = `Array.from(document.querySelectorAll("*")).filter(e => {
@@ -151,10 +147,10 @@ func TestPhoneOpensStampPage(t *testing.T) {
 	// thumb.
 	layout := func(page string) {
 		t.Helper()
-		if w := eval(wrappedLabels); len(w) > 0 {
+		if w := eval(browsertest.WrappedLabels); len(w) > 0 {
 			t.Errorf("%s: labels wrap at 390 px: %q", page, w)
 		}
-		if s := eval(smallTargets); len(s) > 0 {
+		if s := eval(browsertest.SmallTargets); len(s) > 0 {
 			t.Errorf("%s: tap targets under 44 px: %q", page, s)
 		}
 	}

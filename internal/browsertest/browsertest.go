@@ -12,6 +12,18 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// Scripts a test runs in the page to read what a person sees; each gives
+// a list of strings, empty when all is well.
+const (
+	// WrappedLabels are the field labels laid out on more than one line.
+	WrappedLabels = `Array.from(document.querySelectorAll("dt")).filter(e => e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight)).map(e => e.textContent)`
+	// SmallTargets are links and buttons smaller than 44 × 44 px.
+	SmallTargets = `Array.from(document.querySelectorAll("a[href], button")).filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44 }).map(e => e.outerHTML)`
+	// Overflowing are the elements that reach past the viewport's right
+	// edge, which a phone would scroll sideways for.
+	Overflowing = `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map(e => e.tagName + "." + e.className)`
+)
+
 // Path finds a headless-capable browser. CI installs Debian's chromium
 // (.ci/run), so there a missing browser fails the test; elsewhere the
 // test skips.

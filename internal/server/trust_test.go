@@ -79,8 +79,14 @@ func TestServerHoldsTheTrustList(t *testing.T) {
 // that is "".
 func provinces(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Status, bRevocations string) []byte {
 	t.Helper()
+	return provincesAt(t, version, a, b, bStatus, bRevocations, "http://tem.thanhhoa.example:8080")
+}
+
+// provincesAt is provinces with B at bBase.
+func provincesAt(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Status, bRevocations, bBase string) []byte {
+	t.Helper()
 	if bRevocations == "" {
-		bRevocations = "http://tem.thanhhoa.example:8080" + web.RevocationsPath
+		bRevocations = bBase + web.RevocationsPath
 	}
 	anchor, err := keys.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-key.pem"))
 	if err != nil {
@@ -91,9 +97,9 @@ func provinces(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Statu
 		{ID: "01", Name: "Thành phố Hà Nội", BaseURLs: []string{"HTTP://LOCALHOST:8080"},
 			Keys:    []trust.Key{{ID: a.ID, Public: a.Public, Status: trust.Active}},
 			KeysURL: "http://localhost:8080/.well-known/estamp-keys.json", RevocationsURL: "http://localhost:8080/.well-known/estamp-revocations.json"},
-		{ID: "38", Name: "Tỉnh Thanh Hóa", BaseURLs: []string{"HTTP://TEM.THANHHOA.EXAMPLE:8080"},
+		{ID: "38", Name: "Tỉnh Thanh Hóa", BaseURLs: []string{strings.ToUpper(bBase)},
 			Keys:    []trust.Key{{ID: b.ID, Public: b.Public, Status: bStatus}},
-			KeysURL: "http://tem.thanhhoa.example:8080/.well-known/estamp-keys.json", RevocationsURL: bRevocations},
+			KeysURL: bBase + web.KeysPath, RevocationsURL: bRevocations},
 	}}
 	data, err := trust.Sign(list, anchor.Signer)
 	if err != nil {
@@ -140,23 +146,37 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 	if got.ForeignStatusTime != nil {
 		t.Errorf("B's list was never fetched, yet A's answer gives its time: %v", got.ForeignStatusTime)
 	}
+	// The stamp's own page is at B, under the address the list gives B.
+	atB := "http://tem.thanhhoa.example:8080/V/" + token
+	if got.IssuerPageUrl != atB {
+		t.Errorf("B's stamp at A links to %q, want %q", got.IssuerPageUrl, atB)
+	}
 	hs := httptest.NewServer(a.srv.HTTP)
 	defer hs.Close()
-	r, err := http.Get(hs.URL + "/verify?code=" + url.QueryEscape(stamp.Code))
-	if err != nil {
-		t.Fatal(err)
+	html := get(t, hs.URL+"/verify?code="+url.QueryEscape(stamp.Code)).body
+	for _, want := range []string{"<h1>Tem chính hãng</h1>", "Tem do Tỉnh Thanh Hóa cấp.", `href="` + atB + `" rel="external noopener"`, "Xem lịch sử quét trên trang của"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("A's page for B's stamp lacks %q", want)
+		}
 	}
-	page, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	if want := "Tem do Tỉnh Thanh Hóa phát hành và mang chữ ký hợp lệ của tỉnh đó"; r.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
-		t.Errorf("A's page for B's stamp (%d) lacks %q", r.StatusCode, want)
+	// A has no scans or shops of B's stamps, and shows none.
+	for _, absent := range []string{"Số lần quét", "Cửa hàng đã nhận", "Lần quét"} {
+		if strings.Contains(html, absent) {
+			t.Errorf("A's page for B's stamp shows %q", absent)
+		}
+	}
+	js := get(t, hs.URL+"/verify?code="+url.QueryEscape(stamp.Code), "Accept", "application/json").body
+	for _, want := range []string{`"issuer_id":"38"`, `"issuer_name":"Tỉnh Thanh Hóa"`, `"issuer_page_url":"` + atB + `"`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("A's JSON for B's stamp lacks %s: %s", want, js)
+		}
 	}
 	if own := b.verify(t, stamp.Code); own.Verdict != estampv1.Verdict_VERDICT_GENUINE || own.IssuerId != "" {
 		t.Errorf("B's stamp at B: %v", own)
 	}
 	tampered := a.verify(t, "HTTP://TEM.THANHHOA.EXAMPLE:8080/V/"+nonCanonicalFlip(token))
-	if tampered.Verdict != estampv1.Verdict_VERDICT_BAD_SIGNATURE {
-		t.Errorf("an altered code of B at A: %v", tampered.Verdict)
+	if tampered.Verdict != estampv1.Verdict_VERDICT_BAD_SIGNATURE || tampered.IssuerPageUrl != "" || strings.Contains(tampered.Message, "Tem do") {
+		t.Errorf("an altered code of B at A: %v", tampered)
 	}
 	if v := a.verify(t, "HTTP://TEM.NOWHERE.EXAMPLE/V/"+token).Verdict; v != estampv1.Verdict_VERDICT_UNKNOWN_ISSUER {
 		t.Errorf("an unlisted address at A: %v", v)
@@ -168,8 +188,8 @@ func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 	if err := a.srv.Trust.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if v := a.verify(t, stamp.Code).Verdict; v != estampv1.Verdict_VERDICT_KEY_COMPROMISED {
-		t.Errorf("B's stamp at A after B's key was marked compromised: %v", v)
+	if got := a.verify(t, stamp.Code); got.Verdict != estampv1.Verdict_VERDICT_KEY_COMPROMISED || got.IssuerPageUrl != atB || !strings.HasPrefix(got.Message, "Mã mang địa chỉ của Tỉnh Thanh Hóa.") {
+		t.Errorf("B's stamp at A after B's key was marked compromised: %v", got)
 	}
 }
 
@@ -208,6 +228,7 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 	b.seedRegistry(t)
 	recalled := b.issue(t, "NEM-CHUA", 2, "req-recalled")
 	kept := b.issue(t, "NEM-CHUA", 1, "req-kept").Stamps[0]
+	alone := b.issue(t, "NEM-CHUA", 1, "req-alone").Stamps[0]
 	hb := httptest.NewServer(b.srv.HTTP)
 	defer hb.Close()
 	// The list now sends A to B's test server for B's revocations.
@@ -227,6 +248,10 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 
 	const reason = "Lô bị nhiễm khuẩn"
 	if _, err := b.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: wholeBatch(recalled.Batch.Id), Reason: reason}); err != nil {
+		t.Fatal(err)
+	}
+	const lost = "Tem bị mất cắp tại kho"
+	if _, err := b.Issuance.RevokeStamps(ctx, &estampv1.RevokeStampsRequest{Target: &estampv1.RevokeStampsRequest_Stamps{Stamps: &estampv1.SerialSet{Serials: []uint64{alone.Serial}}}, Reason: lost}); err != nil {
 		t.Fatal(err)
 	}
 	if got := a.verify(t, recalled.Stamps[0].Code).Verdict; got != estampv1.Verdict_VERDICT_GENUINE {
@@ -249,16 +274,21 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 		}
 	}
 	check("after A's refresh")
+	// A stamp B revoked alone is told as a revoked stamp, not a recalled
+	// lot.
+	if got := a.verify(t, alone.Code); got.Verdict != estampv1.Verdict_VERDICT_REVOKED || got.StampRevocationReason != lost {
+		t.Errorf("a stamp B revoked alone, at A: %v", got)
+	}
 	ha := httptest.NewServer(a.srv.HTTP)
 	defer ha.Close()
-	r, err := http.Get(ha.URL + "/verify?code=" + url.QueryEscape(recalled.Stamps[0].Code))
-	if err != nil {
-		t.Fatal(err)
+	html := get(t, ha.URL+"/verify?code="+url.QueryEscape(recalled.Stamps[0].Code)).body
+	for _, want := range []string{"<h1>Lô hàng đã bị thu hồi</h1>", "Tem do Tỉnh Thanh Hóa cấp. Mọi sản phẩm cùng lô", "Tình trạng theo danh sách thu hồi của tỉnh phát hành, tải về lúc 10:00, 28/11/2026."} {
+		if !strings.Contains(html, want) {
+			t.Errorf("A's page for B's recalled stamp lacks %q", want)
+		}
 	}
-	page, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	if want := "Tình trạng theo danh sách thu hồi của Tỉnh Thanh Hóa lúc"; !strings.Contains(string(page), want) {
-		t.Errorf("A's page for B's recalled stamp lacks %q", want)
+	if html := get(t, ha.URL+"/verify?code="+url.QueryEscape(alone.Code)).body; !strings.Contains(html, "<h1>Tem đã bị thu hồi</h1>") {
+		t.Errorf("A's page for a stamp B revoked alone:\n%s", html)
 	}
 
 	hb.Close()
@@ -267,13 +297,7 @@ func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 		t.Error("an unreachable B was fetched")
 	}
 	check("with B unreachable")
-	r, err = http.Get(ha.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	if want := "estamp_foreign_revocations_age_seconds 3600\n"; !strings.Contains(string(metrics), want) {
+	if want := "estamp_foreign_revocations_age_seconds 3600\n"; !strings.Contains(get(t, ha.URL+"/metrics").body, want) {
 		t.Errorf("/metrics lacks %q", want)
 	}
 }

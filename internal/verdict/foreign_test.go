@@ -74,6 +74,7 @@ func TestForeignCodesAreJudgedByTheTrustList(t *testing.T) {
 	ownClaims.KeyID = own.ID
 	ownToken := tokenBy(t, own.Signer.(ed25519.PrivateKey), ownClaims)
 	genuine := by(active, nil)
+	stale := by(active, func(c *stampcode.Claims) { c.ValidUntil = now.AddDate(0, 0, -2) })
 	// The serial is changed after signing: the signature no longer fits.
 	tampered := func() string {
 		c := claims
@@ -94,21 +95,24 @@ func TestForeignCodesAreJudgedByTheTrustList(t *testing.T) {
 		want    estampv1.Verdict
 		cause   verdict.Cause
 		issuer  string
+		// page is the code's page at its issuer: scheme and host in lower
+		// case, the base path and token as the QR code carries them.
+		page string
 	}{
-		{"genuine of another province", held{list}, "https://tem.thanhhoa.example/v/" + genuine, nil, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"under the province's second address", held{list}, "HTTPS://OCOP.THANHHOA.EXAMPLE/TEM/V/" + genuine, nil, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"certificate past the valid-until it carries", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(active, func(c *stampcode.Claims) { c.ValidUntil = now.AddDate(0, 0, -2) }), nil, estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"retired key still trusted", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(retired, nil), nil, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"key past its not-after", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(expired, nil), nil, estampv1.Verdict_VERDICT_UNKNOWN_KEY, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"key the province marked compromised", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(leaked, nil), nil, estampv1.Verdict_VERDICT_KEY_COMPROMISED, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"tampered code of another province", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + tampered, nil, estampv1.Verdict_VERDICT_BAD_SIGNATURE, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"key the province does not list", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(seeded(5), nil), nil, estampv1.Verdict_VERDICT_UNKNOWN_KEY, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"own key under another province's address", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + ownToken, ownRecord, estampv1.Verdict_VERDICT_UNKNOWN_KEY, verdict.NoCause, "Tỉnh Thanh Hóa"},
-		{"unlisted address, list held", held{list}, "HTTPS://TEM.FAKE.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_UNKNOWN_ISSUER, verdict.NoCause, ""},
-		{"unlisted address, no list configured", nil, "HTTPS://TEM.FAKE.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_MALFORMED, verdict.LookAlike, ""},
-		{"listed province, no list configured", nil, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_MALFORMED, verdict.LookAlike, ""},
-		{"the held list expired", held{nil}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_MALFORMED, verdict.LookAlike, ""},
-		{"own stamp, own province listed", held{list}, "HTTP://LOCALHOST:8080/V/" + ownToken, ownRecord, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, ""},
+		{"genuine of another province", held{list}, "https://tem.thanhhoa.example/v/" + genuine, nil, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + genuine},
+		{"under the province's second address", held{list}, "HTTPS://OCOP.THANHHOA.EXAMPLE/TEM/V/" + genuine, nil, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "Tỉnh Thanh Hóa", "https://ocop.thanhhoa.example/TEM/V/" + genuine},
+		{"certificate past the valid-until it carries", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + stale, nil, estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + stale},
+		{"retired key still trusted", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(retired, nil), nil, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + by(retired, nil)},
+		{"key past its not-after", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(expired, nil), nil, estampv1.Verdict_VERDICT_UNKNOWN_KEY, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + by(expired, nil)},
+		{"key the province marked compromised", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(leaked, nil), nil, estampv1.Verdict_VERDICT_KEY_COMPROMISED, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + by(leaked, nil)},
+		{"tampered code of another province", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + tampered, nil, estampv1.Verdict_VERDICT_BAD_SIGNATURE, verdict.NoCause, "Tỉnh Thanh Hóa", ""},
+		{"key the province does not list", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + by(seeded(5), nil), nil, estampv1.Verdict_VERDICT_UNKNOWN_KEY, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + by(seeded(5), nil)},
+		{"own key under another province's address", held{list}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + ownToken, ownRecord, estampv1.Verdict_VERDICT_UNKNOWN_KEY, verdict.NoCause, "Tỉnh Thanh Hóa", "https://tem.thanhhoa.example/V/" + ownToken},
+		{"unlisted address, list held", held{list}, "HTTPS://TEM.FAKE.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_UNKNOWN_ISSUER, verdict.NoCause, "", ""},
+		{"unlisted address, no list configured", nil, "HTTPS://TEM.FAKE.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_MALFORMED, verdict.LookAlike, "", ""},
+		{"listed province, no list configured", nil, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_MALFORMED, verdict.LookAlike, "", ""},
+		{"the held list expired", held{nil}, "HTTPS://TEM.THANHHOA.EXAMPLE/V/" + genuine, nil, estampv1.Verdict_VERDICT_MALFORMED, verdict.LookAlike, "", ""},
+		{"own stamp, own province listed", held{list}, "HTTP://LOCALHOST:8080/V/" + ownToken, ownRecord, estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +129,9 @@ func TestForeignCodesAreJudgedByTheTrustList(t *testing.T) {
 			if o.Verdict != tt.want || o.Cause != tt.cause || o.IssuerName != tt.issuer {
 				t.Errorf("got %v (cause %v, issuer %q), want %v (cause %v, issuer %q)", o.Verdict, o.Cause, o.IssuerName, tt.want, tt.cause, tt.issuer)
 			}
+			if o.IssuerPage != tt.page {
+				t.Errorf("the code's page at its issuer: %q, want %q", o.IssuerPage, tt.page)
+			}
 			if tt.issuer != "" && chk.Signed() {
 				t.Error("a code of another province is to be looked up in this service's records")
 			}
@@ -132,12 +139,39 @@ func TestForeignCodesAreJudgedByTheTrustList(t *testing.T) {
 	}
 }
 
-// A foreign genuine stamp is told by who issued it.
-func TestForeignIssuerSaysWho(t *testing.T) {
-	w := verdict.ForeignIssuer("Tỉnh Thanh Hóa")
-	for _, s := range []string{w.VI, w.EN} {
-		if !strings.Contains(s, "Tỉnh Thanh Hóa") {
-			t.Errorf("%q does not name the issuer", s)
+// A code of another province is told by whose it is, and as issued by
+// that province only when its key in good standing proves it: an altered
+// code merely bears the province's address. A genuine stamp's status is
+// told by the list this service fetched, or said to be unknown without
+// one, and a leaked or unknown key is the province's, not this service's.
+func TestForeignMessageSaysWhose(t *testing.T) {
+	const name = "Tỉnh Thanh Hóa"
+	fetched := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		o      verdict.Outcome
+		vi, en string
+	}{
+		{verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_GENUINE, StatusTime: fetched}, "Tem do Tỉnh Thanh Hóa cấp. Tỉnh chưa thu hồi tem này.", "Issued by Tỉnh Thanh Hóa. The province has not withdrawn it."},
+		{verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_GENUINE}, "Tem do Tỉnh Thanh Hóa cấp. Chưa tải được danh sách thu hồi", "Issued by Tỉnh Thanh Hóa. This service has not yet fetched"},
+		{verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_REVOKED, Cause: verdict.BatchRevoked, Reason: "Lô bị nhiễm khuẩn", StatusTime: fetched},
+			"Tem do Tỉnh Thanh Hóa cấp. Mọi sản phẩm cùng lô với tem này đã bị rút khỏi thị trường. Lý do: Lô bị nhiễm khuẩn", "Issued by Tỉnh Thanh Hóa. Every item of this stamp's lot"},
+		{verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_BAD_SIGNATURE}, "Mã mang địa chỉ của Tỉnh Thanh Hóa. Mã trên tem đã bị sửa hoặc là mã giả.", "The code bears the address of Tỉnh Thanh Hóa. The code was altered"},
+		{verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_KEY_COMPROMISED}, "Mã mang địa chỉ của Tỉnh Thanh Hóa. Tỉnh đã báo mã bí mật", "The code bears the address of Tỉnh Thanh Hóa. The province reports"},
+		{verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_UNKNOWN_KEY}, "Mã mang địa chỉ của Tỉnh Thanh Hóa. Tỉnh không công nhận", "The code bears the address of Tỉnh Thanh Hóa. The province does not recognise"},
+	} {
+		tt.o.IssuerID, tt.o.IssuerName = "38", name
+		w := verdict.ForeignMessage(tt.o)
+		if !strings.HasPrefix(w.VI, tt.vi) || !strings.HasPrefix(w.EN, tt.en) {
+			t.Errorf("%v: %q / %q, want %q… / %q…", tt.o.Verdict, w.VI, w.EN, tt.vi, tt.en)
 		}
+	}
+	// Another province's genuine stamp is a genuine stamp: the product is
+	// not shown here to be matched against the label.
+	own, other := verdict.TellCause(estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause, nil), verdict.TellForeign(estampv1.Verdict_VERDICT_GENUINE, verdict.NoCause)
+	if other.Headline == own.Headline || other.Advice == own.Advice || other.Tone != own.Tone || other.Label != own.Label {
+		t.Errorf("a genuine stamp of another province is told as an own one: %v", other)
+	}
+	if got := verdict.TellForeign(estampv1.Verdict_VERDICT_REVOKED, verdict.BatchRevoked); got != verdict.TellCause(estampv1.Verdict_VERDICT_REVOKED, verdict.BatchRevoked, nil) {
+		t.Errorf("a recalled lot of another province is told apart: %v", got)
 	}
 }

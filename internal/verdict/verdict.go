@@ -67,6 +67,10 @@ type Outcome struct {
 	// IssuerID and IssuerName name the trusted issuer of another province
 	// whose keys the code was checked against; empty for the service's own.
 	IssuerID, IssuerName string
+	// IssuerPage is the code's URL at that issuer, for a person to see
+	// what only the issuer holds (the product, the lot, the scans); empty
+	// for the service's own codes and for codes altered or unreadable.
+	IssuerPage string
 	// StatusTime is when that issuer's revocation list, which the verdict
 	// of such a code took into account, was fetched; zero when it never
 	// was, and the verdict rests on the code alone.
@@ -315,13 +319,39 @@ func checkForeign(chk Checked, is trust.Issuer) Checked {
 	case !ok:
 		chk.Verdict = estampv1.Verdict_VERDICT_UNKNOWN_KEY
 	case !chk.tok.Verify(k.Public):
+		// An altered code has no page at its issuer to send a person to.
 		chk.Verdict = estampv1.Verdict_VERDICT_BAD_SIGNATURE
+		return chk
 	case k.Status == trust.Compromised:
 		chk.Verdict = estampv1.Verdict_VERDICT_KEY_COMPROMISED
 	default:
 		chk.notAfter = k.NotAfter
 	}
+	// The issuer was found by this very base URL, so the link goes nowhere
+	// the trust list does not name; an unknown or leaked key is still
+	// worth the issuer's own page, which may know a key newer than the
+	// list held here, or show the scans of the stamp that was copied.
+	chk.IssuerPage = issuerPage(chk.Base, chk.Token)
 	return chk
+}
+
+// issuerPage is the URL of a code under base (upper-cased, without "/V/")
+// for a link: scheme and host in lower case, as people read an address,
+// and the rest as the code has it, since a base path and a token are
+// compared as written. It is "" for anything but an http(s) URL.
+func issuerPage(base, token string) string {
+	scheme, rest, ok := strings.Cut(base, "://")
+	if !ok || token == "" || scheme != "HTTP" && scheme != "HTTPS" {
+		return ""
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	if host == "" {
+		return ""
+	}
+	if path != "" {
+		path = "/" + path
+	}
+	return strings.ToLower(scheme) + "://" + strings.ToLower(host) + path + stampcode.PathSegment + token
 }
 
 func signed(tok *stampcode.Token, k Key) bool {

@@ -180,10 +180,34 @@ var (
 	severalShops  = Words{"Tem đã được %d cửa hàng nhận, trong khi mỗi tem chỉ đi cùng một món hàng.", "Received by %d shops, yet each stamp goes with one item only."}
 	shopsAndScans = Words{"Tem đã được %d cửa hàng nhận và được quét %d lần kể từ ngày %s.", "Received by %d shops and scanned %d times since %s."}
 	reasonLead    = Words{"Lý do:", "Reason:"}
-	// foreignIssuer says who issued a genuine stamp of another province,
-	// and whose list its online status is to follow.
-	foreignIssuer = Words{"Tem do %s phát hành và mang chữ ký hợp lệ của tỉnh đó; tem có bị thu hồi hay không, hãy xem trên trang của tỉnh phát hành.", "Issued by %s and validly signed by that province; whether it was revoked is shown on the issuing province's own page."}
-	foreignListed = Words{"Tem do %s phát hành và mang chữ ký hợp lệ của tỉnh đó; tem không có trong danh sách thu hồi của tỉnh đó.", "Issued by %s and validly signed by that province; it is not on that province's revocation list."}
+)
+
+// A stamp of another province is told by whose it is, then by its verdict
+// as that province's keys and list decide it. Only a code its issuer's
+// key in good standing proves is called issued by that province: an
+// altered or unprovable code merely names its address. foreignIssued and
+// foreignNamed are format strings of the province's name.
+var (
+	foreignIssued = Words{"Tem do %s cấp.", "Issued by %s."}
+	foreignNamed  = Words{"Mã mang địa chỉ của %s.", "The code bears the address of %s."}
+	// A genuine stamp's status is only as good as the province's list
+	// this service last fetched, or unknown when it never did.
+	foreignUnlisted = Words{"Chưa tải được danh sách thu hồi của tỉnh, nên chưa biết tem có bị thu hồi không.", "This service has not yet fetched the province's revocation list, so whether the stamp was withdrawn is not known here."}
+	foreignListed   = Words{"Tỉnh chưa thu hồi tem này.", "The province has not withdrawn it."}
+	// The own sentence of an expired certificate begins by who issued the
+	// stamp, which the lead has said.
+	foreignLapsed = Words{"Hạng sao trên nhãn chưa được đánh giá lại.", "The stars on the label have not been re-assessed."}
+	// The key is that province's, not this service's, which the own
+	// verdicts' sentences speak of.
+	foreignLeaked  = Words{"Tỉnh đã báo mã bí mật dùng để tạo tem bị lộ, nên tem này có thể là giả dù trông như thật.", "The province reports that the secret its stamps are made with has leaked, so this one may be a fake that looks real."}
+	foreignUnknown = Words{"Tỉnh không công nhận, hoặc đã thôi công nhận, mã bí mật tạo ra tem này.", "The province does not recognise, or no longer recognises, the secret this stamp was made with."}
+	// This service holds neither the product nor the lot of another
+	// province's stamp: it calls the stamp genuine, not the product, and
+	// sends the buyer to the issuer's page to match the label.
+	foreignGenuine = byCause{
+		Headline: Words{"Tem chính hãng", "Genuine stamp"},
+		Advice:   Words{"Hãy so số sê-ri dưới đây với số in trên nhãn, rồi mở liên kết để xem tên hàng và số lô.", "Compare the serial number below with the one printed on the label, then follow the link for the product's name and lot."},
+	}
 )
 
 var warnings = map[estampv1.VerifyWarning]Words{
@@ -298,16 +322,53 @@ type Scans struct {
 	Shops int
 }
 
-// ForeignIssuer is the sentence of a genuine stamp of another province:
-// who issued it, and that its online status is that province's to tell.
-func ForeignIssuer(name string) Words {
-	return Words{fmt.Sprintf(foreignIssuer.VI, name), fmt.Sprintf(foreignIssuer.EN, name)}
+// Proven reports whether a verdict rests on a valid signature of an issuer
+// key in good standing: what the code says (its serial) is then the
+// issuer's word, whatever became of the stamp since.
+func Proven(v estampv1.Verdict) bool {
+	switch v {
+	case estampv1.Verdict_VERDICT_GENUINE, estampv1.Verdict_VERDICT_REVOKED, estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED,
+		estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, estampv1.Verdict_VERDICT_NOT_ACTIVATED:
+		return true
+	}
+	return false
 }
 
-// ForeignListed is the sentence of a genuine stamp of another province
-// whose revocation list was fetched and does not name it.
-func ForeignListed(name string) Words {
-	return Words{fmt.Sprintf(foreignListed.VI, name), fmt.Sprintf(foreignListed.EN, name)}
+// ForeignMessage is Verify's sentence for a code of another province
+// (o.IssuerName): whose it is, then its verdict. Its scans and shops are
+// that province's, so nothing is said of them here.
+func ForeignMessage(o Outcome) Words {
+	lead := foreignNamed
+	if Proven(o.Verdict) {
+		lead = foreignIssued
+	}
+	var rest Words
+	switch o.Verdict {
+	case estampv1.Verdict_VERDICT_GENUINE:
+		rest = foreignListed
+		if o.StatusTime.IsZero() {
+			rest = foreignUnlisted
+		}
+	case estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED:
+		rest = foreignLapsed
+	case estampv1.Verdict_VERDICT_KEY_COMPROMISED:
+		rest = foreignLeaked
+	case estampv1.Verdict_VERDICT_UNKNOWN_KEY:
+		rest = foreignUnknown
+	default:
+		rest = Words{Sentence(o, ocop.VI), Sentence(o, ocop.EN)}
+	}
+	return Words{fmt.Sprintf(lead.VI, o.IssuerName) + " " + rest.VI, fmt.Sprintf(lead.EN, o.IssuerName) + " " + rest.EN}
+}
+
+// TellForeign is TellCause for a code of another province, whose product
+// this service cannot show.
+func TellForeign(v estampv1.Verdict, c Cause) Telling {
+	tl := TellCause(v, c, nil)
+	if v == estampv1.Verdict_VERDICT_GENUINE {
+		tl.Headline, tl.Advice = foreignGenuine.Headline, foreignGenuine.Advice
+	}
+	return tl
 }
 
 // Message is Verify's sentence for an outcome (VerifyResponse.message and

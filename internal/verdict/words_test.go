@@ -93,6 +93,24 @@ func catalogue() map[string]verdict.Words {
 		}
 		all[v.String()+" sale label"] = verdict.SaleLabel(v)
 	}
+	// Another province's codes, by verdict, with and without its list:
+	// whose the code is, then the verdict's sentence. The province's name
+	// is the trust list's, and "7" is split off as a number is.
+	foreign := func(what string, o verdict.Outcome) {
+		w := verdict.ForeignMessage(o)
+		var lead, rest verdict.Words
+		lead.VI, rest.VI, _ = strings.Cut(w.VI, ". ")
+		lead.EN, rest.EN, _ = strings.Cut(w.EN, ". ")
+		all[what+" lead"], all[what+" sentence"] = lead, rest
+	}
+	for _, n := range values(estampv1.Verdict(0)) {
+		o := verdict.Outcome{Verdict: estampv1.Verdict(n), IssuerID: "38", IssuerName: "7"}
+		foreign(fmt.Sprintf("%v of another province", o.Verdict), o)
+		o.StatusTime = now
+		foreign(fmt.Sprintf("%v of another province, by its list", o.Verdict), o)
+		tf := verdict.TellForeign(o.Verdict, verdict.NoCause)
+		all[fmt.Sprintf("%v of another province headline", o.Verdict)], all[fmt.Sprintf("%v of another province advice", o.Verdict)] = tf.Headline, tf.Advice
+	}
 	// The shop is a name from the registry, and a time's words are
 	// ocop.ShowTime's: what is left is the catalogue's.
 	sold := verdict.SoldBefore("7", now)

@@ -246,8 +246,14 @@ func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*est
 // code and that province's keys support, and who issued it. Its scans and
 // shops are that province's records, not this service's.
 func foreign(o verdict.Outcome) *estampv1.VerifyResponse {
-	r := &estampv1.VerifyResponse{Verdict: o.Verdict, IssuerId: o.IssuerID, IssuerName: o.IssuerName}
+	r := &estampv1.VerifyResponse{Verdict: o.Verdict, IssuerId: o.IssuerID, IssuerName: o.IssuerName, IssuerPageUrl: o.IssuerPage}
 	msg := verdict.ForeignMessage(o)
+	if o.Cause == verdict.StampRevoked {
+		// Without it a stamp revoked alone reads as its lot recalled
+		// (verdict.CauseOf): the province's list gives no time, and a
+		// revocation always has a reason.
+		r.StampRevocationReason = o.Reason
+	}
 	if !o.StatusTime.IsZero() {
 		r.ForeignStatusTime = timestamppb.New(o.StatusTime)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -107,13 +109,58 @@ func answers() []answer {
 		{Verdict: estampv1.Verdict_VERDICT_UNKNOWN_KEY},
 		{Verdict: estampv1.Verdict_VERDICT_KEY_COMPROMISED, Reason: "Khóa bị lộ khi sao lưu"},
 		{Verdict: estampv1.Verdict_VERDICT_NOT_ISSUED},
+		{Verdict: estampv1.Verdict_VERDICT_NOT_ACTIVATED},
+		{Verdict: estampv1.Verdict_VERDICT_UNKNOWN_ISSUER},
 		{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: verdict.NotACode},
 		{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: verdict.NewerFormat},
 		{Verdict: estampv1.Verdict_VERDICT_MALFORMED, Cause: verdict.LookAlike},
 	} {
 		out = append(out, answer{fmt.Sprintf("%v cause %d", o.Verdict, o.Cause), &estampv1.VerifyResponse{Verdict: o.Verdict, Message: verdict.Sentence(o, ocop.VI), MessageEn: verdict.Sentence(o, ocop.EN)}})
 	}
+	// Another province's codes, as its keys and its list decide them.
+	fetched := firstScan.Add(4 * time.Hour)
+	for _, f := range []struct {
+		name string
+		o    verdict.Outcome
+	}{
+		{"genuine, of another province, by its list", verdict.Outcome{Verdict: g, StatusTime: fetched}},
+		{"genuine, of another province, its list never fetched", verdict.Outcome{Verdict: g}},
+		{"another province's stamp revoked", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_REVOKED, Cause: verdict.StampRevoked, Reason: "Tem bị mất cắp tại kho", StatusTime: fetched}},
+		{"another province's lot recalled", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_REVOKED, Cause: verdict.BatchRevoked, Reason: "Lô bị nhiễm khuẩn", StatusTime: fetched}},
+		{"another province's certificate expired", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED}},
+		{"another province's certificate revoked", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED, Reason: "Không đạt khi tái đánh giá", StatusTime: fetched}},
+		{"another province's stamp not activated", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_NOT_ACTIVATED, StatusTime: fetched}},
+		{"another province's key compromised", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_KEY_COMPROMISED}},
+		{"another province's key unknown", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_UNKNOWN_KEY}},
+		{"another province's code altered", verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_BAD_SIGNATURE}},
+	} {
+		out = append(out, answer{f.name, abroad(f.o)})
+	}
 	return out
+}
+
+// foreignPage is a stamp's page at the province that issued it, as the
+// verifier gives it: the code's URL, scheme and host in lower case.
+const foreignPage = "https://tem.thanhhoa.example/V/A4EASCQLBQGQ4DYQCEJBGFAVCYLRQGI2DMOB2HQ7EAQSEIZEEUTCOKBJFIVSYLJOF4YDCMRTGQ2TMNZYHE5DWPB5HY7UAQKCINCEKRSHJBEUUS2MJVHE6UCRKJJVIVKWK5MFSWS3LQ"
+
+// abroad is the answer for a code of another province as package verify
+// gives it: whose, its verdict by that province's keys and list, and the
+// link to its page there; no product, lot, scans or shops, which only
+// that province holds.
+func abroad(o verdict.Outcome) *estampv1.VerifyResponse {
+	o.IssuerID, o.IssuerName = "38", "Tỉnh Thanh Hóa"
+	msg := verdict.ForeignMessage(o)
+	r := &estampv1.VerifyResponse{Verdict: o.Verdict, Message: msg.VI, MessageEn: msg.EN, Serial: 1234567, KeyId: "9c1e0b2d", IssuerId: o.IssuerID, IssuerName: o.IssuerName}
+	if o.Verdict != estampv1.Verdict_VERDICT_BAD_SIGNATURE {
+		r.IssuerPageUrl = foreignPage
+	}
+	if o.Cause == verdict.StampRevoked {
+		r.StampRevocationReason = o.Reason
+	}
+	if !o.StatusTime.IsZero() {
+		r.ForeignStatusTime = timestamppb.New(o.StatusTime)
+	}
+	return r
 }
 
 // stop are words too common to make two lines say the same thing.
@@ -462,21 +509,107 @@ func TestRevokedMeansRevokedEverywhere(t *testing.T) {
 		page := stampPage(t, a.r, ocop.VI, "")
 		revoked := a.r.Verdict == estampv1.Verdict_VERDICT_REVOKED
 		uncertified := revoked || a.r.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_REVOKED || a.r.Verdict == estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED
+		// Another province's stamp has no details here to grey out, and
+		// its list gives no time of a revocation.
+		details := a.r.Product != nil
 		checks := map[string]bool{
-			`class="status-ok"`:     a.r.Product != nil && !uncertified && a.r.Verdict != estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED,
-			`class="stars void"`:    uncertified,
-			`class="card void"`:     revoked,
-			`<p class="note">`:      revoked,
+			`class="status-ok"`:     details && !uncertified && a.r.Verdict != estampv1.Verdict_VERDICT_CERTIFICATE_EXPIRED,
+			`class="stars void"`:    details && uncertified,
+			`class="card void"`:     details && revoked,
+			`<p class="note">`:      details && revoked,
 			`class="verdict ok"`:    strings.HasPrefix(a.name, "genuine"),
-			`<p>Từ lúc `:            revoked,
-			`class="status-void"`:   revoked && a.r.Product.Certificate.Status == estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE,
-			`Lô bị thu hồi lúc`:     revoked && a.r.Batch.Revoked && a.r.StampRevokeTime != nil,
-			`Lô hàng đã bị thu hồi`: revoked && a.r.StampRevokeTime == nil,
+			`<p>Từ lúc `:            details && revoked,
+			`class="status-void"`:   details && revoked && a.r.Product.Certificate.Status == estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE,
+			`Lô bị thu hồi lúc`:     revoked && a.r.GetBatch().GetRevoked() && a.r.StampRevokeTime != nil,
+			`Lô hàng đã bị thu hồi`: revoked && a.r.StampRevokeTime == nil && a.r.StampRevocationReason == "",
 		}
 		for want, shown := range checks {
 			if strings.Contains(page, want) != shown {
 				t.Errorf("%s: %s shown %v, want %v", a.name, want, !shown, shown)
 			}
+		}
+	}
+}
+
+// Another province's stamp, checked through the form here: the page says
+// whose it is and as of when that province's list was fetched, shows the
+// serial to match the label and links to the stamp's own page there, and
+// shows no scans, shops or product, which only that province has. A code
+// that is not proven that province's says so, with no serial.
+func TestAnotherProvincesStamp(t *testing.T) {
+	fetched := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC) // 10:00 in Vietnam
+	genuine := abroad(verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_GENUINE, StatusTime: fetched})
+	link := `<a class="button" href="` + foreignPage + `" rel="external noopener">`
+	own := []string{"Số lần quét", "Cửa hàng đã nhận", "Lần quét", "Scans", "Received by", "Sản phẩm chính hãng", "Genuine product"}
+	for _, tt := range []struct {
+		name   string
+		r      *estampv1.VerifyResponse
+		lang   ocop.Lang
+		want   []string
+		absent []string
+	}{
+		{"genuine", genuine, ocop.VI, []string{
+			`<h1>Tem chính hãng</h1>`, `<p>Tem do Tỉnh Thanh Hóa cấp. Tỉnh chưa thu hồi tem này.</p>`,
+			`<p>Tình trạng theo danh sách thu hồi của tỉnh phát hành, tải về lúc 10:00, 28/11/2026.</p>`,
+			`<dt>Số sê-ri</dt><dd class="serial">1 234 567</dd>`,
+			link + `<span>Xem lịch sử quét trên trang của <span lang="vi">Tỉnh Thanh Hóa</span> <span aria-hidden="true">↗</span><br><small>tem.thanhhoa.example</small></span></a>`,
+		}, own},
+		{"genuine, in English", genuine, ocop.EN, []string{
+			`<h1>Genuine stamp</h1>`, `<p>Issued by Tỉnh Thanh Hóa. The province has not withdrawn it.</p>`,
+			`<p>Status by the issuing province&#39;s revocation list, as fetched on 28 Nov 2026, 10:00 (UTC&#43;7).</p>`,
+			`<dt>Serial number</dt><dd class="serial">1 234 567</dd>`,
+			link + `<span>See the scan history on the page of <span lang="vi">Tỉnh Thanh Hóa</span> <span aria-hidden="true">↗</span><br><small>tem.thanhhoa.example</small></span></a>`,
+		}, own},
+		{"genuine, the list never fetched", abroad(verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_GENUINE}), ocop.VI, []string{
+			`Tem do Tỉnh Thanh Hóa cấp. Chưa tải được danh sách thu hồi của tỉnh, nên chưa biết tem có bị thu hồi không.`, link,
+		}, append([]string{"tải về lúc"}, own...)},
+		{"key compromised", abroad(verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_KEY_COMPROMISED}), ocop.VI, []string{
+			`<h1>Không còn xác thực được tem</h1>`, `Mã mang địa chỉ của Tỉnh Thanh Hóa. Tỉnh đã báo mã bí mật dùng để tạo tem bị lộ`, link,
+		}, []string{"Tem do Tỉnh Thanh Hóa cấp", "Số sê-ri", "Số lần quét"}},
+		{"altered", abroad(verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_BAD_SIGNATURE}), ocop.VI, []string{
+			`<h1>Không phải tem chính hãng</h1>`, `Mã mang địa chỉ của Tỉnh Thanh Hóa. Mã trên tem đã bị sửa hoặc là mã giả.`,
+		}, []string{"Tem do Tỉnh Thanh Hóa cấp", "Số sê-ri", "tem.thanhhoa.example", `class="card"`}},
+		{"stamp revoked", abroad(verdict.Outcome{Verdict: estampv1.Verdict_VERDICT_REVOKED, Cause: verdict.StampRevoked, Reason: "Tem bị mất cắp", StatusTime: fetched}), ocop.VI, []string{
+			`<h1>Tem đã bị thu hồi</h1>`, `Tem do Tỉnh Thanh Hóa cấp. Riêng tem này đã bị hủy. Lý do: <span lang="vi">Tem bị mất cắp</span>`, `tải về lúc 10:00, 28/11/2026`, `1 234 567`, link,
+		}, []string{"Lô hàng đã bị thu hồi", "Từ lúc"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := serve(t, pageHandler(t, answering{tt.r}, report), "GET", "/verify?lang="+string(tt.lang)+"&code="+url.QueryEscape(strings.ToUpper(foreignPage)))
+			page := rec.Body.String()
+			for _, w := range tt.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("the page lacks %s\n%s", w, page)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(page, w) {
+					t.Errorf("the page shows %s", w)
+				}
+			}
+		})
+	}
+
+	// Only an http(s) URL is ever a link, whatever a verifier answers.
+	for _, bad := range []string{"javascript:alert(1)", "ftp://tem.thanhhoa.example/V/X", "https://user@tem.thanhhoa.example/V/X", "//tem.thanhhoa.example/V/X"} {
+		r := proto.Clone(genuine).(*estampv1.VerifyResponse)
+		r.IssuerPageUrl = bad
+		if page := stampPage(t, r, ocop.VI, ""); strings.Contains(page, "Xem lịch sử quét") || !strings.Contains(page, "1 234 567") {
+			t.Errorf("%q: linked, or the serial lost", bad)
+		}
+	}
+
+	// The JSON answer carries the same: whose, as of when, and where.
+	req := httptest.NewRequest("GET", "/verify?code="+url.QueryEscape(strings.ToUpper(foreignPage)), nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	pageHandler(t, answering{genuine}, "").ServeHTTP(rec, req)
+	var got map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, rec.Body)
+	}
+	for field, want := range map[string]any{"issuer_id": "38", "issuer_name": "Tỉnh Thanh Hóa", "foreign_status_time": "2026-11-28T03:00:00Z", "issuer_page_url": foreignPage, "verdict": "VERDICT_GENUINE"} {
+		if got[field] != want {
+			t.Errorf("JSON %s: %v, want %v", field, got[field], want)
 		}
 	}
 }

@@ -26,10 +26,15 @@ type texts struct {
 	// Stars, ScanTimes, MoreShops and Since are format strings. Since
 	// wraps a time without brackets: an English time ends in "(UTC+7)".
 	Stars, ScanTimes, MoreShops, Since string
-	// StatusAsOf is a format string of the issuing province's name and
-	// the time its revocation list was fetched: another province's stamp
-	// is judged by what that list said then, not now.
+	// StatusAsOf is a format string of the time the issuing province's
+	// revocation list was fetched: another province's stamp is judged by
+	// what that list said then, not now. The sentence above it has named
+	// the province.
 	StatusAsOf string
+	// IssuerPage is a format string of the issuing province's name: the
+	// link to another province's stamp on that province's own page,
+	// where its scans and details are.
+	IssuerPage string
 	errors     map[int]errorText
 }
 
@@ -51,7 +56,8 @@ var vi = &texts{
 	GTIN: "Mã vạch GTIN", Sold: "Đã bán", SoldAt: "Đã bán tại", SoldWhen: "lúc %s",
 	Report: "Nghi hàng giả? Hãy báo:", Void: "Chỉ để tham khảo: thông tin dưới đây không còn bảo đảm cho món hàng này.",
 	Stars: "%d sao", ScanTimes: "%d lần", MoreShops: "và %d cửa hàng khác", Since: "Từ lúc %s",
-	StatusAsOf: "Tình trạng theo danh sách thu hồi của %s lúc %s.",
+	StatusAsOf: "Tình trạng theo danh sách thu hồi của tỉnh phát hành, tải về lúc %s.",
+	IssuerPage: "Xem lịch sử quét trên trang của %s",
 	errors: map[int]errorText{
 		http.StatusNotFound:            {"Không tìm thấy trang", "Địa chỉ này không có trên trang kiểm tra tem. Nếu bạn vừa quét một tem, hãy quét lại, hoặc gõ mã in dưới tem ở trang kiểm tra."},
 		http.StatusMethodNotAllowed:    {"Không làm được việc này", "Các trang ở đây chỉ để xem; không gửi được gì tới chúng."},
@@ -74,7 +80,8 @@ var en = &texts{
 	GTIN: "GTIN barcode", Sold: "Sold", SoldAt: "Sold at", SoldWhen: "on %s",
 	Report: "Suspect a fake? Report it to:", Void: "For reference only: what follows no longer vouches for this item.",
 	Stars: "%d stars", ScanTimes: "%d times", MoreShops: "and %d more shops", Since: "Since %s",
-	StatusAsOf: "Status by the revocation list of %s as of %s.",
+	StatusAsOf: "Status by the issuing province's revocation list, as fetched on %s.",
+	IssuerPage: "See the scan history on the page of %s",
 	errors: map[int]errorText{
 		http.StatusNotFound:            {"Page not found", "There is no such address on the stamp check. If you just scanned a stamp, scan it again, or type the code printed under it on the check page."},
 		http.StatusMethodNotAllowed:    {"Not allowed here", "These pages can only be viewed; nothing can be sent to them."},

@@ -323,9 +323,12 @@ type resultView struct {
 	Explain, Reason string
 	// Since is when the stamp or its lot was revoked, on a revoked one.
 	Since string
-	// StatusAsOf says whose revocation list, fetched when, the verdict of
-	// another province's stamp rests on.
+	// StatusAsOf says when the revocation list the verdict of another
+	// province's stamp rests on was fetched.
 	StatusAsOf string
+	// Foreign is what the page shows of another province's stamp in place
+	// of the details, which only that province holds; nil for own stamps.
+	Foreign *foreignView
 	// Void means the stamp or its lot was revoked: nothing on the page
 	// vouches for the item any more, and nothing is styled as valid.
 	// StarsVoid means the grade on the label does not hold.
@@ -352,6 +355,16 @@ type resultView struct {
 	Description             string
 	Photo                   string
 	PhotoWidth, PhotoHeight int32
+}
+
+// foreignView is another province's stamp: its serial, when the code is
+// proven that province's, to match the number printed on the label, and
+// the link to the stamp's page there. The link's text is cut around the
+// province's name (LinkBefore, LinkAfter) to mark the name Vietnamese.
+type foreignView struct {
+	Serial                      string
+	URL, Host                   string
+	LinkBefore, Name, LinkAfter string
 }
 
 // saleView is a shop's sale of the stamp: the shop's name and place
@@ -408,6 +421,9 @@ func (h *Handler) switchURL(in *typed, lang ocop.Lang) string {
 func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView {
 	cause := verdict.CauseOf(resp)
 	tell := verdict.TellCause(resp.Verdict, cause, resp.Warnings)
+	if resp.GetIssuerId() != "" {
+		tell = verdict.TellForeign(resp.Verdict, cause)
+	}
 	msg := resp.Message
 	if lang == ocop.EN {
 		msg = resp.MessageEn
@@ -424,7 +440,10 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.Since = since(resp.GetBatch().GetRevokeTime(), lang, t)
 	}
 	if ts := resp.GetForeignStatusTime(); ts != nil {
-		rv.StatusAsOf = fmt.Sprintf(t.StatusAsOf, resp.GetIssuerName(), when(ts, lang))
+		rv.StatusAsOf = fmt.Sprintf(t.StatusAsOf, when(ts, lang))
+	}
+	if resp.GetIssuerId() != "" {
+		rv.Foreign = foreign(resp, t)
 	}
 	if resp.Product == nil {
 		return rv
@@ -500,6 +519,27 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 		rv.ScanNote = verdict.Warning(estampv1.VerifyWarning_VERIFY_WARNING_SCAN_NOT_RECORDED).In(lang)
 	}
 	return rv
+}
+
+// foreign is what the page shows of another province's stamp, nil when
+// there is nothing: an altered code proves no serial and has no page.
+// This service has no scans, shops or product of that stamp, so none are
+// shown.
+func foreign(resp *estampv1.VerifyResponse, t *texts) *foreignView {
+	fv := &foreignView{}
+	if verdict.Proven(resp.Verdict) && resp.Serial != 0 {
+		fv.Serial = ocop.ShowSerial(resp.Serial)
+	}
+	// The verifier gives only a URL the trust list names for the issuer;
+	// a link is built from nothing else, and from no other scheme.
+	if u, err := url.Parse(resp.GetIssuerPageUrl()); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil {
+		fv.URL, fv.Host, fv.Name = u.String(), u.Host, resp.GetIssuerName()
+		fv.LinkBefore, fv.LinkAfter, _ = strings.Cut(t.IssuerPage, "%s")
+	}
+	if fv.Serial == "" && fv.URL == "" {
+		return nil
+	}
+	return fv
 }
 
 // barcodeGTIN is a GTIN as the product's barcode prints it: the registry

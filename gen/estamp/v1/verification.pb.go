@@ -481,8 +481,15 @@ type VerifyResponse struct {
 	// fetched, and the verdict then rests on the signature and the dates
 	// the stamp carries alone.
 	ForeignStatusTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=foreign_status_time,json=foreignStatusTime,proto3" json:"foreign_status_time,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// For a stamp of another province: the stamp's own page at that
+	// province, where its product, lot, shops and scan history are (this
+	// service has none of them). It is the code's URL, scheme and host in
+	// lower case, and only ever under a base URL the trust list gives that
+	// province. Empty for this service's own stamps, and for a code that
+	// is altered or unreadable, whose page there would show nothing more.
+	IssuerPageUrl string `protobuf:"bytes,22,opt,name=issuer_page_url,json=issuerPageUrl,proto3" json:"issuer_page_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyResponse) Reset() {
@@ -639,6 +646,13 @@ func (x *VerifyResponse) GetForeignStatusTime() *timestamppb.Timestamp {
 		return x.ForeignStatusTime
 	}
 	return nil
+}
+
+func (x *VerifyResponse) GetIssuerPageUrl() string {
+	if x != nil {
+		return x.IssuerPageUrl
+	}
+	return ""
 }
 
 // PublicSale is a shop's sale of a stamp as a buyer sees it: which shop,
@@ -1558,7 +1572,7 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\n" +
 	"scan_count\x18\x01 \x01(\x04R\tscanCount\x12B\n" +
 	"\x0ffirst_scan_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rfirstScanTime\x12@\n" +
-	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xd0\x06\n" +
+	"\x0elast_scan_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\flastScanTime\"\xf8\x06\n" +
 	"\x0eVerifyResponse\x12,\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x12.estamp.v1.VerdictR\averdict\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1d\n" +
@@ -1581,7 +1595,8 @@ const file_estamp_v1_verification_proto_rawDesc = "" +
 	"\tissuer_id\x18\x13 \x01(\tR\bissuerId\x12\x1f\n" +
 	"\vissuer_name\x18\x14 \x01(\tR\n" +
 	"issuerName\x12J\n" +
-	"\x13foreign_status_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x11foreignStatusTimeJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"\x13foreign_status_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x11foreignStatusTime\x12&\n" +
+	"\x0fissuer_page_url\x18\x16 \x01(\tR\rissuerPageUrlJ\x04\b\x06\x10\aJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
 	"\"\xa0\x01\n" +
 	"\n" +
 	"PublicSale\x12#\n" +
