@@ -233,7 +233,9 @@ func (a *app) itemDetail(it *estampv1.IntakeItem) string {
 	if a.lang == ocop.EN {
 		detail = it.MessageEn
 	}
-	if it.OtherRetailerId == "" || it.OtherSaleTime != nil {
+	// A shop of another province, named by its issuer's answer, has no
+	// id here.
+	if it.OtherRetailerId == "" && it.OtherRetailerName == "" || it.OtherSaleTime != nil {
 		return detail
 	}
 	shop := it.OtherRetailerName

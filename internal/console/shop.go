@@ -238,7 +238,7 @@ func (h *Handler) itemRow(rq *Request, it *estampv1.IntakeItem) rowView {
 		r.Reason = it.MessageEn
 	}
 	// A stamp sold before is named in the sentence itself, with its sale.
-	if it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && it.OtherRetailerId != "" && it.OtherSaleTime == nil {
+	if it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY && (it.OtherRetailerId != "" || it.OtherRetailerName != "") && it.OtherSaleTime == nil {
 		r.Reason += " " + h.otherShop(rq, it.OtherRetailerId, it.OtherRetailerName, it.OtherReceiveTime)
 	}
 	return r

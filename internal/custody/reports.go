@@ -124,15 +124,22 @@ func (s *Service) screen(codes []string, now time.Time) []reported {
 		i := int(it.Line) - 1
 		j, ok := lookup[k]
 		switch {
+		case ok && sc.stamps[j].Issuer != "":
+			// Another province's genuine stamp, which intake here would
+			// keep in custody: to this issuer not one of its codes.
+			out[i].verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED
 		case ok:
 			out[i] = reported{sc: sc, j: j}
 		case it.Verdict == estampv1.IntakeVerdict_INTAKE_VERDICT_DUPLICATE_IN_DELIVERY:
 			// Checked again on its own: a stamp a report names twice is
 			// rare, and a scan of its own keeps scan as intake has it.
 			one := s.scan(codes[i:i+1], now)
-			if len(one.where) == 1 {
+			switch {
+			case len(one.where) == 1 && one.stamps[0].Issuer != "":
+				out[i].verdict = estampv1.IntakeVerdict_INTAKE_VERDICT_MALFORMED
+			case len(one.where) == 1:
 				out[i] = reported{sc: one}
-			} else {
+			default:
 				out[i].verdict = one.items[0].Verdict
 			}
 		case good(it.Verdict):

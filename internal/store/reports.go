@@ -102,7 +102,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 			if err != nil {
 				return err
 			}
-			if found {
+			if found && answered.Code == r.Receipt.GetCode() {
 				out[i] = answered.Outcome
 				continue
 			}
@@ -141,7 +141,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 			if err != nil {
 				return err
 			}
-			if err := put(answers, key, &storagev1.ReportedReceipt{Outcome: o}); err != nil {
+			if err := put(answers, key, &storagev1.ReportedReceipt{Outcome: o, Code: r.Receipt.GetCode()}); err != nil {
 				return err
 			}
 			if o.GetVerdict() == estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY {

@@ -89,7 +89,7 @@ func TestRecordReportedReceipts(t *testing.T) {
 	if err := s.CreateRetailer(ctx, &estampv1.Retailer{Id: "R1", Name: "Cửa hàng R1"}, at(t0), said(audit.RetailerCreate, "R1")); err != nil {
 		t.Fatal(err)
 	}
-	b := issue(t, s, "A", 3, t0)
+	b := issue(t, s, "A", 4, t0)
 	first := b.FirstSerial
 	t1, t2 := t0.Add(time.Hour), t0.Add(2*time.Hour)
 	receive(t, s, "R1", t1, b.Id, nil, first+2)
@@ -213,5 +213,19 @@ func TestRecordReportedReceipts(t *testing.T) {
 		return audit.Entry{Action: audit.ReceiptsReport, Target: "79"}
 	}); err != nil || judged != 1 {
 		t.Errorf("receipt 1 of another province: %v, judged %d", err, judged)
+	}
+	// A sender restored from an older backup uses receipt id 1 again, for
+	// another stamp: a new receipt, judged and recorded, not the old
+	// answer.
+	reused := []store.ReportedReceipt{hanoiReceipt(1, b.Id, first+3, "CH-1", t2)}
+	judged = 0
+	got, err = s.RecordReportedReceipts(ctx, "01", reused, at(t2), reportJudge(reused, &judged), receiveAt, func() audit.Entry {
+		return audit.Entry{Action: audit.ReceiptsReport, Target: "01"}
+	})
+	if err != nil || judged != 1 || got[0].Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_ACCEPTED {
+		t.Errorf("receipt id 1 used again for another stamp: %v, %v, judged %d", got, err, judged)
+	}
+	if got, want := shops(first+3), "01:CH-1×1@2h0m0s"; got != want {
+		t.Errorf("the stamp of the reused receipt id: %q, want %q", got, want)
 	}
 }

@@ -1728,7 +1728,11 @@ func (x *ForeignShop) GetProvince() string {
 type ReportedReceipt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The answer.
-	Outcome       *v1.ReceiptOutcome `protobuf:"bytes,1,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Outcome *v1.ReceiptOutcome `protobuf:"bytes,1,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// The code the answer is for: the same receipt id with another code is
+	// another receipt (a sender restored from a backup taken before it
+	// used that id), judged and recorded anew.
+	Code          string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1768,6 +1772,13 @@ func (x *ReportedReceipt) GetOutcome() *v1.ReceiptOutcome {
 		return x.Outcome
 	}
 	return nil
+}
+
+func (x *ReportedReceipt) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
 }
 
 var File_estamp_storage_v1_storage_proto protoreflect.FileDescriptor
@@ -1924,9 +1935,10 @@ const file_estamp_storage_v1_storage_proto_rawDesc = "" +
 	"retailerId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
 	"\acommune\x18\x04 \x01(\tR\acommune\x12\x1a\n" +
-	"\bprovince\x18\x05 \x01(\tR\bprovince\"F\n" +
+	"\bprovince\x18\x05 \x01(\tR\bprovince\"Z\n" +
 	"\x0fReportedReceipt\x123\n" +
-	"\aoutcome\x18\x01 \x01(\v2\x19.estamp.v1.ReceiptOutcomeR\aoutcomeB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
+	"\aoutcome\x18\x01 \x01(\v2\x19.estamp.v1.ReceiptOutcomeR\aoutcome\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04codeB:Z8github.com/ocopvn/estamp/gen/estamp/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_estamp_storage_v1_storage_proto_rawDescOnce sync.Once
