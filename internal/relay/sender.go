@@ -88,6 +88,13 @@ func (s *Sender) Report(ctx context.Context, ids []uint64) map[uint64]*estampv1.
 // Flush sends every queued receipt it can, oldest first, and returns how
 // many stay queued for provinces that did not answer.
 func (s *Sender) Flush(ctx context.Context) (left int, err error) {
+	// A province that was down had its connection back off (up to two
+	// minutes): the queue's schedule, not gRPC's, decides when to try.
+	s.mu.Lock()
+	for _, c := range s.conns {
+		c.ResetConnectBackoff()
+	}
+	s.mu.Unlock()
 	failed := map[string]bool{}
 	var after uint64
 	for {
@@ -97,14 +104,14 @@ func (s *Sender) Flush(ctx context.Context) (left int, err error) {
 		}
 		after = page[len(page)-1].Receipt.GetReceiptId()
 		answered := map[uint64]*estampv1.ReceiptOutcome{}
-		s.sendAll(ctx, page, answered, failed)
+		s.sendAll(ctx, page, answered, failed, grpc.WaitForReady(true))
 		left += len(page) - len(answered)
 	}
 }
 
 // sendAll sends receipts, one report per province, skipping provinces
 // in failed and adding those that fail to it; answers go to out.
-func (s *Sender) sendAll(ctx context.Context, receipts []store.QueuedReceipt, out map[uint64]*estampv1.ReceiptOutcome, failed map[string]bool) {
+func (s *Sender) sendAll(ctx context.Context, receipts []store.QueuedReceipt, out map[uint64]*estampv1.ReceiptOutcome, failed map[string]bool, opts ...grpc.CallOption) {
 	byIssuer := map[string][]*estampv1.ForeignReceipt{}
 	var order []string
 	for _, q := range receipts {
@@ -118,7 +125,7 @@ func (s *Sender) sendAll(ctx context.Context, receipts []store.QueuedReceipt, ou
 			continue
 		}
 		for rs := range chunks(byIssuer[issuer], MaxReceipts) {
-			answers, err := s.send(ctx, issuer, rs)
+			answers, err := s.sendWithin(ctx, issuer, rs, opts...)
 			if err != nil {
 				failed[issuer] = true
 				s.log.Warn("receipts not reported to their province; they stay queued", "issuer", issuer, "receipts", len(rs), "err", err)
@@ -143,9 +150,19 @@ func chunks[T any](s []T, n int) func(func([]T) bool) {
 	}
 }
 
+// SendWait bounds one report in the background, connection included: a
+// province that does not answer within it is tried again later.
+const SendWait = 10 * time.Second
+
+func (s *Sender) sendWithin(ctx context.Context, issuerID string, receipts []*estampv1.ForeignReceipt, opts ...grpc.CallOption) ([]*estampv1.ReceiptOutcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, SendWait)
+	defer cancel()
+	return s.send(ctx, issuerID, receipts, opts...)
+}
+
 // send reports receipts to one province and takes those it answered off
 // the queue.
-func (s *Sender) send(ctx context.Context, issuerID string, receipts []*estampv1.ForeignReceipt) ([]*estampv1.ReceiptOutcome, error) {
+func (s *Sender) send(ctx context.Context, issuerID string, receipts []*estampv1.ForeignReceipt, opts ...grpc.CallOption) ([]*estampv1.ReceiptOutcome, error) {
 	list := s.issuers.List()
 	if list == nil {
 		return nil, errors.New("no valid trust list held")
@@ -173,7 +190,7 @@ func (s *Sender) send(ctx context.Context, issuerID string, receipts []*estampv1
 	if err != nil {
 		return nil, err
 	}
-	resp, err := client.ReportReceipts(ctx, req)
+	resp, err := client.ReportReceipts(ctx, req, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -149,6 +149,37 @@ func TestIntakeOfAnotherProvincesStamps(t *testing.T) {
 	if it := p.a.receive(t, "SHOP-A2", stamps[1].Code).Items[0]; it.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY || it.OtherSaleTime == nil {
 		t.Errorf("B's stamp sold at A, then taken in at another shop of A: %v", it)
 	}
+
+	// B answers again: A's queue reaches it, and B's own shop taking in
+	// the stamp A's shop received is told of that shop.
+	p.serveB()
+	p.b.retailer(t, "SHOP-B")
+	p.a.srv.RefreshTrust(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := p.a.srv.Store.QueuedReceiptCount(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d receipts still queued at A after B came back", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	atB := p.b.receive(t, "SHOP-B", stamps[0].Code).Items[0]
+	if atB.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY || atB.OtherIssuerId != "01" || !strings.HasPrefix(atB.OtherRetailerName, "Cửa hàng SHOP-A") {
+		t.Errorf("B's shop takes in the stamp A's shop received: %v", atB)
+	}
+	// The other way: B's shop had stamps[2]; A's shop taking it in hears
+	// so from B at once.
+	p.b.receive(t, "SHOP-B", stamps[2].Code)
+	atA := p.a.receive(t, "SHOP-A", stamps[2].Code).Items[0]
+	if atA.Verdict != estampv1.IntakeVerdict_INTAKE_VERDICT_SUSPECTED_COPY || atA.ReportPending || atA.OtherRetailerName != "Cửa hàng SHOP-B" {
+		t.Errorf("A's shop takes in a stamp B's shop received: %v", atA)
+	}
 	if d, err := p.a.Custody.DescribeCode(ctx, &estampv1.DescribeCodeRequest{RetailerId: "SHOP-A", Code: stamps[2].Code}); err != nil || d.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		t.Errorf("DescribeCode of B's stamp at A: %v, %v", d, err)
 	}
