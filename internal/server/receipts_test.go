@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"net"
@@ -18,83 +17,45 @@ import (
 	"github.com/ocopvn/estamp/internal/trust"
 )
 
-// twoProvinces starts province A (01) and province B (38) in the process,
+// twoProvinces is province A (01) and province B (38) in the process,
 // both holding a trust list in which B answers gRPC on a loopback port
-// (grpc_url), and B serving there.
+// (grpc_url), where B serves once serveB is called.
 type twoProvinces struct {
-	a, b      *env
-	list      string
-	keyA      *keys.Key
-	keyB      *keys.Key
-	grpcB     string
-	serveB    func()
-	anchorKey *keys.Key
+	a, b   *env
+	serveB func()
 }
 
 func startProvinces(t *testing.T) *twoProvinces {
 	t.Helper()
-	p := &twoProvinces{keyA: testKey(t, "issuer-test-key.pem"), keyB: testKey(t, "other-test-key.pem")}
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.anchorKey, err = keys.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-key.pem")); err != nil {
-		t.Fatal(err)
-	}
+	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.grpcB = "http://" + lis.Addr().String()
+	addr := lis.Addr().String()
 	// B does not answer until serveB: nothing listens there.
 	lis.Close()
-	p.list = filepath.Join(t.TempDir(), "trust-list.json")
-	p.publish(t, 1)
+	list := filepath.Join(t.TempDir(), "trust-list.json")
+	data := provincesChanged(t, 1, keyA, keyB, func(l *trust.List) { l.Issuers[1].GRPCURL = "http://" + addr })
+	if err := os.WriteFile(list, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	withList := func(c *server.Config) {
-		c.TrustList, c.TrustAnchors = p.list, []ed25519.PublicKey{anchor}
+		c.TrustList, c.TrustAnchors = list, testAnchors(t)
 		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p.a = startAt(t, t.TempDir(), "http://localhost:8080", 0, withList)
-	p.b = startAt(t, t.TempDir(), "http://tem.thanhhoa.example:8080", 0, withList, func(c *server.Config) { c.Ring = keys.NewRing(p.keyB) })
+	p := &twoProvinces{
+		a: startAt(t, t.TempDir(), "http://localhost:8080", 0, withList),
+		b: startAt(t, t.TempDir(), "http://tem.thanhhoa.example:8080", 0, withList, func(c *server.Config) { c.Ring = keys.NewRing(keyB) }),
+	}
 	p.serveB = func() {
-		lis, err := net.Listen("tcp", lis.Addr().String())
+		lis, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		go p.b.srv.GRPC.Serve(lis)
 	}
 	return p
-}
-
-// publish writes a list of the two provinces in which B answers gRPC at
-// grpcB.
-func (p *twoProvinces) publish(t *testing.T, version uint64) {
-	t.Helper()
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// provinces signs a list issued on 1 November 2026.
-	list, err := trust.Parse(provinces(t, version, p.keyA, p.keyB, trust.Active, ""), []ed25519.PublicKey{anchor}, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	list.Issuers[1].GRPCURL = p.grpcB
-	data, err := trust.Sign(list, p.anchorKey.Signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p.list, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A shop of province A takes in stamps of province B: each is judged by

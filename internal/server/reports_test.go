@@ -44,15 +44,7 @@ type reporting struct {
 func startReporting(t *testing.T) *reporting {
 	t.Helper()
 	r := &reporting{keyA: testKey(t, "issuer-test-key.pem"), keyB: testKey(t, "other-test-key.pem")}
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.anchors = []ed25519.PublicKey{anchor}
+	r.anchors = testAnchors(t)
 	r.path = filepath.Join(t.TempDir(), "trust-list.json")
 	if err := os.WriteFile(r.path, provinces(t, 1, r.keyA, r.keyB, trust.Active, ""), 0o600); err != nil {
 		t.Fatal(err)
@@ -71,20 +63,7 @@ func startReporting(t *testing.T) *reporting {
 // leaves it.
 func (r *reporting) relist(t *testing.T, version uint64, change func(*trust.List)) {
 	t.Helper()
-	list, err := trust.Parse(provinces(t, version, r.keyA, r.keyB, trust.Active, ""), r.anchors, r.b.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	change(list)
-	anchor, err := keys.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-key.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := trust.Sign(list, anchor.Signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(r.path, data, 0o600); err != nil {
+	if err := os.WriteFile(r.path, provincesChanged(t, version, r.keyA, r.keyB, change), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.b.srv.Trust.Refresh(context.Background()); err != nil {

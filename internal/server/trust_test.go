@@ -108,6 +108,42 @@ func provincesAt(t *testing.T, version uint64, a, b *keys.Key, bStatus trust.Sta
 	return data
 }
 
+// testAnchors are the public keys of the test anchor that signs
+// provinces' lists.
+func testAnchors(t *testing.T) []ed25519.PublicKey {
+	t.Helper()
+	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor, err := trust.ReadAnchor(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []ed25519.PublicKey{anchor}
+}
+
+// provincesChanged is provinces' list at version as change leaves it,
+// signed again by the test anchor.
+func provincesChanged(t *testing.T, version uint64, a, b *keys.Key, change func(*trust.List)) []byte {
+	t.Helper()
+	// provinces signs a list issued on 1 November 2026.
+	list, err := trust.Parse(provinces(t, version, a, b, trust.Active, ""), testAnchors(t), time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(list)
+	anchor, err := keys.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := trust.Sign(list, anchor.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // Province A verifies province B's stamps by the trust list both hold: B's
 // genuine stamp is GENUINE and names B, an address no province claims is
 // UNKNOWN_ISSUER, and once a newer list marks B's key compromised, B's
