@@ -211,9 +211,18 @@ func (a *app) codesReport(c codesChecked) error {
 	// first characters told the rows apart from nothing.
 	return a.table(headIntakeProblems, func(w *tabwriter.Writer) {
 		for _, it := range problems {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Line, c.label(it.Verdict).In(a.lang), a.itemSerial(it), orDash(it.ProductName), orDash(it.Lot), a.itemDetail(it))
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", it.Line, c.label(it.Verdict).In(a.lang), a.itemSerial(it), a.itemProduct(it), orDash(it.Lot), a.itemDetail(it))
 		}
 	})
+}
+
+// itemProduct is an outcome's product; for another province's stamp,
+// whose product is that province's record, the province.
+func (a *app) itemProduct(it *estampv1.IntakeItem) string {
+	if it.ProductName == "" && it.IssuerName != "" {
+		return a.say(sayIssuedBy, it.IssuerName)
+	}
+	return orDash(it.ProductName)
 }
 
 // itemSerial is an outcome's serial as the label prints it; an

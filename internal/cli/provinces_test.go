@@ -342,3 +342,31 @@ func TestSyncTrustAnchors(t *testing.T) {
 		t.Errorf("A's own stamp offline after the cached list expired: %v\n%s", later.err, later.out)
 	}
 }
+
+// A shop's intake names another province's stamps by their province: its
+// product is that province's record. Taken in by a second shop here, such
+// a stamp is a suspected copy like an own one.
+func TestIntakeNamesTheProvince(t *testing.T) {
+	n := startNation(t)
+	for _, id := range []string{"CH-1", "CH-2"} {
+		if r := estamp(t, n.addr, "retailers", "add", "--id", id, "--name", "Cửa hàng "+id, "--province", "Hà Nội", "--commune", "Phường Hoàn Kiếm"); r.err != nil {
+			t.Fatalf("retailers add %s: %v\n%s", id, r.err, r.errOut)
+		}
+	}
+	codes := filepath.Join(t.TempDir(), "codes.txt")
+	if err := os.WriteFile(codes, []byte(n.codes["B, genuine"]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := estamp(t, n.addr, "intake", "--retailer", "CH-1", codes); r.err != nil {
+		t.Fatalf("first shop: %v\n%s%s", r.err, r.out, r.errOut)
+	}
+	r := estamp(t, n.addr, "intake", "--retailer", "CH-2", codes)
+	for _, want := range []string{"Tem của Tỉnh Thanh Hóa", "Cửa hàng CH-1"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the second shop's intake lacks %q:\n%s", want, r.out)
+		}
+	}
+	if r.err == nil {
+		t.Error("a suspected copy exits 0")
+	}
+}

@@ -516,6 +516,7 @@ var (
 	sayIntakeAllGenuine = words{"\nMọi mã đều chính hãng.\n", "\nEvery code is genuine.\n"}
 	sayIntakeProblems   = words{"\nMã có vấn đề (%d):\n", "\nCodes with a problem (%d):\n"}
 	sayReceivedBy       = words{" — %s đã nhận lúc %s", " — received by %s on %s"}
+	sayIssuedBy         = words{"Tem của %s", "A stamp of %s"}
 	saySaleAllSold      = words{"\nMọi mã đều chính hãng và đã được ghi nhận bán.\n", "\nEvery code is genuine and recorded as sold.\n"}
 	saySoldItem         = words{"Sê-ri %s · %s · lô %s\n", "Serial %s · %s · lot %s\n"}
 	sayHistory          = words{"Tem %s — lô tem %d, sản phẩm %s, quét %d lần\n\n", "Stamp %s — batch %d, product %s, scanned %d times\n\n"}

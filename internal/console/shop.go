@@ -231,7 +231,13 @@ func (d *deliveryView) sortRows() {
 // shop that received the stamp first, and when, so that the clerk knows
 // whom the goods were meant for.
 func (h *Handler) itemRow(rq *Request, it *estampv1.IntakeItem) rowView {
-	r := rowView{Line: it.Line, Serial: it.Serial, Product: it.ProductName, Lot: it.Lot,
+	product := it.ProductName
+	if product == "" && it.IssuerName != "" {
+		// Another province's stamp: its product is that province's
+		// record; which province it is is what this one knows.
+		product = fmt.Sprintf(h.words.say(rq.Lang, "shop.issuer"), it.IssuerName)
+	}
+	r := rowView{Line: it.Line, Serial: it.Serial, Product: product, Lot: it.Lot,
 		Verdict: verdict.IntakeLabel(it.Verdict).In(rq.Lang), Kind: it.Verdict.String(), Tone: toneOf(it.Verdict), Problem: problem(it.Verdict),
 		Reason: it.Message}
 	if rq.Lang == ocop.EN {

@@ -28,6 +28,7 @@ var shopWords = catalogue{
 	"shop.reference":        {"Số phiếu giao hàng (không bắt buộc)", "Delivery note number (optional)"},
 	"shop.submit":           {"Nhận hàng", "Receive goods"},
 	"shop.lot":              {"Lô", "Lot"},
+	"shop.issuer":           {"Tem của %s", "A stamp of %s"},
 
 	// The result of intake, and a delivery read back.
 	"shop.result.title":     {"Kết quả nhận hàng", "Delivery checked"},
