@@ -258,8 +258,8 @@ func qrPNG(bitmap [][]bool, sizePx, dpi int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// pngBuffers lets PNG encoders reuse their compressors, as deflate's do
-// (zlibWriters); output is the same.
+// pngBuffers lets PNG encoders reuse their compressors rather than
+// allocate one an image; a reused one writes the same bytes.
 type pngBuffers struct{}
 
 var pngBufferPool sync.Pool

@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf16"
 )
 
@@ -87,26 +86,58 @@ func (p *pdfWriter) stream(id int, compressed []byte, rawLength int) {
 // time, 6 gives 1,440 for 36% more.
 const deflateLevel = 5
 
-// zlibWriters keeps compressors for reuse: a new one allocates some
-// 600 KB of tables, once a page, which made the garbage collector and
-// the return of memory to the system a tenth of a render's time. A reset
-// writer writes the same bytes as a new one.
-var zlibWriters = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(nil, deflateLevel)
-	return zw
-}}
-
 // deflate compresses a content stream.
 func deflate(data []byte) []byte {
 	var z bytes.Buffer
-	z.Grow(len(data)/4 + 64)
-	zw := zlibWriters.Get().(*zlib.Writer)
-	zw.Reset(&z)
+	zw, _ := zlib.NewWriterLevel(&z, deflateLevel)
 	zw.Write(data)
 	zw.Close() // writing to memory cannot fail
-	zw.Reset(nil)
-	zlibWriters.Put(zw)
 	return z.Bytes()
+}
+
+// pageScratch is what drawing a page needs and can reuse for the next:
+// a compressor (hundreds of KB of tables, which a new one allocates; a
+// reset one writes the same bytes) and the buffer of the uncompressed
+// content (some 10 KB a label). Allocated anew for each page, they were
+// most of the garbage a render made besides go-qrcode's.
+type pageScratch struct {
+	zw      *zlib.Writer
+	content bytes.Buffer
+}
+
+// deflate compresses the content drawn.
+func (sc *pageScratch) deflate() []byte {
+	var z bytes.Buffer
+	z.Grow(sc.content.Len()/4 + 64)
+	if sc.zw == nil {
+		sc.zw, _ = zlib.NewWriterLevel(&z, deflateLevel)
+	} else {
+		sc.zw.Reset(&z)
+	}
+	sc.zw.Write(sc.content.Bytes())
+	sc.zw.Close() // writing to memory cannot fail
+	return z.Bytes()
+}
+
+// scratches lends pageScratch to a render's workers, one each at most,
+// and lets them go with the render. (A sync.Pool lost them at every
+// collection, and go-qrcode's garbage makes collections frequent.)
+type scratches chan *pageScratch
+
+func (s scratches) get() *pageScratch {
+	select {
+	case sc := <-s:
+		return sc
+	default:
+		return new(pageScratch)
+	}
+}
+
+func (s scratches) put(sc *pageScratch) {
+	select {
+	case s <- sc:
+	default:
+	}
 }
 
 // page writes one page of widthPt × heightPt with its compressed content

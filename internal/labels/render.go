@@ -106,9 +106,12 @@ func (r *Renderer) PDF(ctx context.Context, w io.Writer, b Batch, l Layout, prin
 	per := l.PerPage()
 	pages := (len(b.Stamps) + per - 1) / per
 	workers := r.workerCount()
+	free := make(scratches, workers)
 	err = inOrder(ctx, workers, aheadPerWorker*workers, pages,
 		func(i int) (drawnPage, error) {
-			return r.drawPage(plans, b, i*per, min((i+1)*per, len(b.Stamps)))
+			sc := free.get()
+			defer free.put(sc)
+			return r.drawPage(sc, plans, b, i*per, min((i+1)*per, len(b.Stamps)))
 		},
 		func(i int, pg drawnPage) error {
 			pdf.page(l.PageWidth*ptPerMM, l.PageHeight*ptPerMM, pg.content, pg.glyphs)
@@ -133,9 +136,9 @@ type drawnPage struct {
 }
 
 // drawPage draws stamps [start, end) on one page.
-func (r *Renderer) drawPage(plans *textPlans, b Batch, start, end int) (drawnPage, error) {
-	var content bytes.Buffer
-	c := canvas{out: &content, pageH: plans.g.Layout.PageHeight, text: newPageText(r.face)}
+func (r *Renderer) drawPage(sc *pageScratch, plans *textPlans, b Batch, start, end int) (drawnPage, error) {
+	sc.content.Reset()
+	c := canvas{out: &sc.content, pageH: plans.g.Layout.PageHeight, text: newPageText(r.face)}
 	for i := start; i < end; i++ {
 		art, err := r.labelArt(plans, i-start, b.Stamps[i])
 		if err != nil {
@@ -143,7 +146,7 @@ func (r *Renderer) drawPage(plans *textPlans, b Batch, start, end int) (drawnPag
 		}
 		c.draw(art)
 	}
-	return drawnPage{content: deflate(content.Bytes()), glyphs: c.text.used}, nil
+	return drawnPage{content: sc.deflate(), glyphs: c.text.used}, nil
 }
 
 // art is one label as it is drawn, placed on its page in millimetres
