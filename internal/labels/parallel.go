@@ -42,8 +42,9 @@ func (r *Renderer) workerCount() int {
 var errStopped = errors.New("labels: render stopped")
 
 // inOrder produces pieces 0 … n-1 on workers goroutines and hands each to
-// consume on the calling goroutine, in order. At most window pieces wait
-// to be consumed, so memory does not grow with n. It returns the first
+// consume on the calling goroutine, in order. At most window pieces, and
+// the one being consumed, are made ahead of consume, so memory does not
+// grow with n. It returns the first
 // error of produce or consume, or ctx's once ctx is done, and only after
 // every goroutine it started has returned: nothing it started touches the
 // render's state afterwards.
