@@ -201,13 +201,13 @@ func (a *app) renderLocal(ctx context.Context, batchID uint64, job labels.Job, f
 		return err
 	}
 	if file != nil {
-		return r.Render(file, b, job, progress)
+		return r.Render(ctx, file, b, job, progress)
 	}
 	sink, err := labels.DirSink(dir, force)
 	if err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	return r.Images(sink, b, job.Images, progress)
+	return r.Images(ctx, sink, b, job.Images, progress)
 }
 
 // renderRemote has the server render and writes the file it streams;

@@ -29,6 +29,60 @@ func BenchmarkQREncode(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(codes))/b.Elapsed().Seconds(), "codes/s")
 }
 
+// BenchmarkLabelPDFOverQR is the pair `make bench` compares, on the
+// same 2,000 codes: QR encoding on one goroutine, the ceiling, then the
+// PDF of those stamps on A4 3 × 8 sheets with the default workers (one a
+// core), then with one worker. Each iteration runs the three in turn, so
+// that a busy machine slows them alike; run it with -benchtime=1x
+// -count=N for N rounds. It reports each one's labels/s, the ratio the
+// bench reads (pdf over qr: at least 1.6 on two cores), and each one's
+// CPU time a label, which a busy machine does not change: the ratio two
+// idle cores would give is at most 2 × qr-cpu-ms / pdf-cpu-ms.
+func BenchmarkLabelPDFOverQR(b *testing.B) {
+	const n = 2000
+	bt := batch(b, "Hợp tác xã Nem chua Thanh Hóa", n)
+	l, _ := labels.FindLayout("a4-3x8")
+	r := newRenderer(b)
+	qr := func() error {
+		for _, s := range bt.Stamps {
+			q, err := qrcode.New(s.Code, qrcode.Medium)
+			if err != nil {
+				return err
+			}
+			q.Bitmap()
+		}
+		return nil
+	}
+	pdf := func(workers int) func() error {
+		r := r.WithWorkers(workers)
+		return func() error { return r.PDF(b.Context(), io.Discard, bt, l, labels.DefaultPrinterDPI, nil) }
+	}
+	steps := []struct {
+		name string
+		run  func() error
+		wall time.Duration
+		cpu  time.Duration
+	}{{name: "qr", run: qr}, {name: "pdf", run: pdf(0)}, {name: "pdf-1-worker", run: pdf(1)}}
+	for b.Loop() {
+		for i := range steps {
+			s := &steps[i]
+			wall, cpu := time.Now(), cpuTime(b)
+			if err := s.run(); err != nil {
+				b.Fatal(err)
+			}
+			s.wall += time.Since(wall)
+			s.cpu += cpuTime(b) - cpu
+		}
+	}
+	for _, s := range steps {
+		b.ReportMetric(float64(b.N*n)/s.wall.Seconds(), s.name+"-labels/s")
+		if s.cpu > 0 {
+			b.ReportMetric(float64(s.cpu)/1e6/float64(b.N*n), s.name+"-cpu-ms/label")
+		}
+	}
+	b.ReportMetric(steps[0].wall.Seconds()/steps[1].wall.Seconds(), "pdf/qr")
+}
+
 // BenchmarkPDF renders whole batches on A4 sheets and reports labels per
 // second and the peak of memory the Go runtime held while rendering.
 func BenchmarkPDF(b *testing.B) {
@@ -39,7 +93,7 @@ func BenchmarkPDF(b *testing.B) {
 		b.Run(fmt.Sprint("stamps=", n), func(b *testing.B) {
 			peak := watchMemory()
 			for b.Loop() {
-				if err := r.PDF(io.Discard, bt, l, labels.DefaultPrinterDPI, nil); err != nil {
+				if err := r.PDF(b.Context(), io.Discard, bt, l, labels.DefaultPrinterDPI, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,6 +3,7 @@ package labels
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -169,32 +171,42 @@ func ImageName(serial uint64, format string) string {
 	return fmt.Sprintf("%012d.%s", serial, format)
 }
 
-// Images writes one QR image per stamp to sink, then closes it.
-func (r *Renderer) Images(sink Sink, b Batch, opts ImageOptions, progress Progress) error {
+// Images writes one QR image per stamp to sink, then closes it. The
+// images are made on the renderer's workers (WithWorkers) and given to
+// sink in order, on the caller's goroutine. It stops with ctx's error
+// once ctx is done, without closing sink.
+func (r *Renderer) Images(ctx context.Context, sink Sink, b Batch, opts ImageOptions, progress Progress) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	for i, s := range b.Stamps {
-		q, err := qrcode.New(s.Code, qrcode.Medium)
-		if err != nil {
-			return fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
-		}
-		var data []byte
-		if opts.Format == FormatPNG {
-			if data, err = qrPNG(q.Bitmap(), opts.SizePx, opts.DPI); err != nil {
+	workers := r.workerCount()
+	err := inOrder(ctx, workers, aheadPerWorker*workers, len(b.Stamps),
+		func(i int) ([]byte, error) { return stampImage(b.Stamps[i], opts) },
+		func(i int, data []byte) error {
+			if err := sink.Add(ImageName(b.Stamps[i].Serial, opts.Format), data); err != nil {
 				return err
 			}
-		} else {
-			data = svg(q.Bitmap(), opts.SizeMM, s)
-		}
-		if err := sink.Add(ImageName(s.Serial, opts.Format), data); err != nil {
-			return err
-		}
-		if progress != nil && ((i+1)%1000 == 0 || i+1 == len(b.Stamps)) {
-			progress(i+1, len(b.Stamps))
-		}
+			if progress != nil && ((i+1)%1000 == 0 || i+1 == len(b.Stamps)) {
+				progress(i+1, len(b.Stamps))
+			}
+			return nil
+		})
+	if err != nil {
+		return err
 	}
 	return sink.Close()
+}
+
+// stampImage is the image file of stamp s.
+func stampImage(s Stamp, opts ImageOptions) ([]byte, error) {
+	q, err := qrcode.New(s.Code, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
+	}
+	if opts.Format == FormatPNG {
+		return qrPNG(q.Bitmap(), opts.SizePx, opts.DPI)
+	}
+	return svg(q.Bitmap(), opts.SizeMM, s), nil
 }
 
 // svg draws a QR bitmap (quiet zone included) as one path in module units.
@@ -246,12 +258,25 @@ func qrPNG(bitmap [][]bool, sizePx, dpi int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// pngBuffers lets PNG encoders reuse their compressors rather than
+// allocate one an image; a reused one writes the same bytes.
+type pngBuffers struct{}
+
+var pngBufferPool sync.Pool
+
+func (pngBuffers) Get() *png.EncoderBuffer {
+	b, _ := pngBufferPool.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (pngBuffers) Put(b *png.EncoderBuffer) { pngBufferPool.Put(b) }
+
 // writePNG encodes img with a pHYs chunk that gives its resolution, dpi:
 // without one, programs print a PNG at 72 or 96 dpi, three or four times
 // the size it was made for, or at a size of their own.
 func writePNG(w io.Writer, img image.Image, dpi int) error {
 	var b bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&b, img); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression, BufferPool: pngBuffers{}}).Encode(&b, img); err != nil {
 		return err
 	}
 	data := b.Bytes()

@@ -40,7 +40,7 @@ func TestImagesDecodeToTheSameCodes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := r.Images(sink, b, tt.opts, nil); err != nil {
+			if err := r.Images(t.Context(), sink, b, tt.opts, nil); err != nil {
 				t.Fatal(err)
 			}
 			if tt.zip {
@@ -83,7 +83,7 @@ func TestImageOptionsRefused(t *testing.T) {
 		{Format: labels.FormatPNG, DPI: 10},
 		{Format: labels.FormatSVG, SizeMM: 5},
 	} {
-		if err := r.Images(labels.ZipSink(new(bytes.Buffer), testNow()), b, opts, nil); err == nil || !strings.Contains(err.Error(), "want") {
+		if err := r.Images(t.Context(), labels.ZipSink(new(bytes.Buffer), testNow()), b, opts, nil); err == nil || !strings.Contains(err.Error(), "want") {
 			t.Errorf("%+v: error %v", opts, err)
 		}
 	}
@@ -140,7 +140,7 @@ func TestDirSinkNeverFollowsNorReplacesUnasked(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					err = r.Images(sink, b, labels.ImageOptions{Format: format, SizePx: 300}, nil)
+					err = r.Images(t.Context(), sink, b, labels.ImageOptions{Format: format, SizePx: 300}, nil)
 					if got, _ := os.ReadFile(outside); string(got) != "precious" {
 						t.Errorf("the file the link points to now holds %.40q", got)
 					}
@@ -215,7 +215,7 @@ func TestPNGSaysItsResolutionAndHasWholePixelModules(t *testing.T) {
 				t.Fatal(err)
 			}
 			var zipped bytes.Buffer
-			if err := r.Render(&zipped, b, j, nil); err != nil {
+			if err := r.Render(t.Context(), &zipped, b, j, nil); err != nil {
 				t.Fatal(err)
 			}
 			zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
@@ -276,7 +276,7 @@ func TestZipEntriesCarryTheClocksTime(t *testing.T) {
 			t.Fatal(err)
 		}
 		var zipped bytes.Buffer
-		if err := r.Render(&zipped, b, j, nil); err != nil {
+		if err := r.Render(t.Context(), &zipped, b, j, nil); err != nil {
 			t.Fatal(err)
 		}
 		zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))

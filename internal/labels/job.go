@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -170,13 +171,13 @@ func (j Job) Labels(n int) int {
 
 // Render writes the job's file for b (Select's) to w: a PDF, the images in a zip,
 // or a preview of the first page. (Images into a directory: Images with
-// DirSink.)
-func (r *Renderer) Render(w io.Writer, b Batch, j Job, progress Progress) error {
+// DirSink.) It stops with ctx's error once ctx is done.
+func (r *Renderer) Render(ctx context.Context, w io.Writer, b Batch, j Job, progress Progress) error {
 	switch j.Format {
 	case FormatPDF:
-		return r.PDF(w, b, j.Layout, j.PrinterDPI, progress)
+		return r.PDF(ctx, w, b, j.Layout, j.PrinterDPI, progress)
 	case FormatPage:
-		if err := r.PagePNG(w, b, j.Layout, j.PrinterDPI, j.PageDPI); err != nil {
+		if err := r.PagePNG(ctx, w, b, j.Layout, j.PrinterDPI, j.PageDPI); err != nil {
 			return err
 		}
 		if progress != nil {
@@ -184,5 +185,5 @@ func (r *Renderer) Render(w io.Writer, b Batch, j Job, progress Progress) error 
 		}
 		return nil
 	}
-	return r.Images(ZipSink(w, r.now()), b, j.Images, progress)
+	return r.Images(ctx, ZipSink(w, r.now()), b, j.Images, progress)
 }

@@ -134,7 +134,7 @@ func TestEveryLayoutScansBackByteForByte(t *testing.T) {
 				t.Fatal(err)
 			}
 			var calls []int
-			if err := r.PDF(f, b, l, labels.DefaultPrinterDPI, func(done, total int) { calls = append(calls, done) }); err != nil {
+			if err := r.PDF(t.Context(), f, b, l, labels.DefaultPrinterDPI, func(done, total int) { calls = append(calls, done) }); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.Close(); err != nil {
@@ -172,7 +172,7 @@ func TestPDFTextKeepsVietnameseDiacritics(t *testing.T) {
 		b := batch(t, tt.name, 3)
 		path := filepath.Join(t.TempDir(), "labels.pdf")
 		var buf bytes.Buffer
-		if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+		if err := r.PDF(t.Context(), &buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
@@ -207,7 +207,7 @@ func TestLongTextGetsAnEllipsisNotOverTheQR(t *testing.T) {
 	long := "Hợp tác xã Dịch vụ Nông nghiệp và Chế biến Nem chua Thanh Hóa truyền thống"
 	b := batch(t, long, 1)
 	var buf bytes.Buffer
-	if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+	if err := r.PDF(t.Context(), &buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "long.pdf")
@@ -282,7 +282,7 @@ func TestLabelsPrintedAheadLeaveSpaceForTheCoder(t *testing.T) {
 		b := batch(t, "Chè lam Phủ Quảng", 3)
 		b.Lot, b.PrintedAhead = "", true
 		var buf bytes.Buffer
-		if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+		if err := r.PDF(t.Context(), &buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(t.TempDir(), "labels.pdf")

@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf16"
 )
 
@@ -21,15 +20,14 @@ type pdfWriter struct {
 	offsets []int64 // offsets[i] is object i's offset; 0 unused
 	face    *face
 	pages   []int
-	usedMu  sync.Mutex // pages are drawn concurrently
-	used    map[uint16]rune
+	used    glyphSet // the glyphs the pages draw
 	pagesID int
 	fontID  int
 	err     error
 }
 
 func newPDFWriter(w io.Writer, f *face) *pdfWriter {
-	p := &pdfWriter{w: bufio.NewWriterSize(w, 64<<10), offsets: []int64{0}, face: f, used: map[uint16]rune{}}
+	p := &pdfWriter{w: bufio.NewWriterSize(w, 64<<10), offsets: []int64{0}, face: f, used: glyphSet{}}
 	// The trailing binary comment marks the file as binary for transfer tools.
 	p.printf("%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n")
 	p.pagesID = p.reserve()
@@ -93,12 +91,59 @@ func deflate(data []byte) []byte {
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, deflateLevel)
 	zw.Write(data)
-	zw.Close()
+	zw.Close() // writing to memory cannot fail
 	return z.Bytes()
 }
 
-// page writes one page of widthPt × heightPt with its compressed content.
-func (p *pdfWriter) page(widthPt, heightPt float64, content []byte) {
+// pageScratch is what drawing a page needs and can reuse for the next:
+// a compressor (hundreds of KB of tables, which a new one allocates; a
+// reset one writes the same bytes) and the buffer of the uncompressed
+// content (some 10 KB a label). Allocated anew for each page, they were
+// most of the garbage a render made besides go-qrcode's.
+type pageScratch struct {
+	zw      *zlib.Writer
+	content bytes.Buffer
+}
+
+// deflate compresses the content drawn.
+func (sc *pageScratch) deflate() []byte {
+	var z bytes.Buffer
+	z.Grow(sc.content.Len()/4 + 64)
+	if sc.zw == nil {
+		sc.zw, _ = zlib.NewWriterLevel(&z, deflateLevel)
+	} else {
+		sc.zw.Reset(&z)
+	}
+	sc.zw.Write(sc.content.Bytes())
+	sc.zw.Close() // writing to memory cannot fail
+	return z.Bytes()
+}
+
+// scratches lends pageScratch to a render's workers, one each at most,
+// and lets them go with the render. (A sync.Pool lost them at every
+// collection, and go-qrcode's garbage makes collections frequent.)
+type scratches chan *pageScratch
+
+func (s scratches) get() *pageScratch {
+	select {
+	case sc := <-s:
+		return sc
+	default:
+		return new(pageScratch)
+	}
+}
+
+func (s scratches) put(sc *pageScratch) {
+	select {
+	case s <- sc:
+	default:
+	}
+}
+
+// page writes one page of widthPt × heightPt with its compressed content
+// and the glyphs it draws.
+func (p *pdfWriter) page(widthPt, heightPt float64, content []byte, glyphs glyphSet) {
+	p.used.add(glyphs)
 	contentID := p.reserve()
 	p.stream(contentID, content, 0)
 	pageID := p.reserve()
@@ -107,19 +152,53 @@ func (p *pdfWriter) page(widthPt, heightPt float64, content []byte) {
 	p.pages = append(p.pages, pageID)
 }
 
-// text encodes s for the Identity-H font as a hex string of glyph ids,
-// remembering which glyphs (and runes, for copy and search) were used.
-func (p *pdfWriter) text(s string) string {
+// glyphSet is glyphs drawn: glyph id to the rune it draws, for copy and
+// search (ToUnicode). The font subset, its tag and ToUnicode are made
+// from it, so it must not depend on the order labels and pages are drawn
+// in: should two runes draw one glyph, the smaller rune is kept, not the
+// last one seen.
+type glyphSet map[uint16]rune
+
+func (s glyphSet) record(id uint16, r rune) {
+	if had, ok := s[id]; !ok || r < had {
+		s[id] = r
+	}
+}
+
+// add merges another page's glyphs into s.
+func (s glyphSet) add(other glyphSet) {
+	for id, r := range other {
+		s.record(id, r)
+	}
+}
+
+// pageText encodes a page's text and records its glyphs. Each page has
+// its own, so that pages drawn at once share no lock; the text of a
+// page's labels repeats but for the serials, so encodings are kept.
+type pageText struct {
+	face *face
+	used glyphSet
+	seen map[string]string
+}
+
+func newPageText(f *face) *pageText {
+	return &pageText{face: f, used: glyphSet{}, seen: map[string]string{}}
+}
+
+// encode encodes s for the Identity-H font as a hex string of glyph ids.
+func (t *pageText) encode(s string) string {
+	if hex, ok := t.seen[s]; ok {
+		return hex
+	}
 	var b strings.Builder
 	b.WriteByte('<')
 	for _, r := range s {
-		g, drawn := p.face.glyph(r)
-		p.usedMu.Lock()
-		p.used[g.id] = drawn
-		p.usedMu.Unlock()
+		g, drawn := t.face.glyph(r)
+		t.used.record(g.id, drawn)
 		fmt.Fprintf(&b, "%04X", g.id)
 	}
 	b.WriteByte('>')
+	t.seen[s] = b.String()
 	return b.String()
 }
 

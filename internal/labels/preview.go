@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -45,7 +46,7 @@ func checkPage(l Layout, dpi int) error {
 // of printerDPI, as a greyscale PNG at dpi: the same art as the PDF's page
 // (labelArt), filled pixel by pixel. It is for the eye; the PDF is what
 // prints and scans.
-func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, printerDPI, dpi int) error {
+func (r *Renderer) PagePNG(ctx context.Context, w io.Writer, b Batch, l Layout, printerDPI, dpi int) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
@@ -65,14 +66,14 @@ func (r *Renderer) PagePNG(w io.Writer, b Batch, l Layout, printerDPI, dpi int) 
 	p := &raster{img: img, scale: float64(dpi) / 25.4, dpi: float64(dpi), r: r, faces: map[float64]font.Face{}}
 	defer p.close()
 	plans := r.newTextPlans(g, b)
-	for i := range min(l.PerPage(), len(b.Stamps)) {
-		a, err := r.labelArt(plans, i, b.Stamps[i])
-		if err != nil {
-			return err
-		}
-		if err := p.draw(a); err != nil {
-			return err
-		}
+	// The codes are encoded on the workers; the page is one image, drawn
+	// here.
+	workers := r.workerCount()
+	err = inOrder(ctx, workers, aheadPerWorker*workers, min(l.PerPage(), len(b.Stamps)),
+		func(i int) (art, error) { return r.labelArt(plans, i, b.Stamps[i]) },
+		func(_ int, a art) error { return p.draw(a) })
+	if err != nil {
+		return err
 	}
 	return writePNG(w, img, dpi)
 }

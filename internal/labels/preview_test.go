@@ -25,7 +25,7 @@ func TestPagePreviewIsTheFirstPage(t *testing.T) {
 			t.Parallel()
 			b := batchFrom(t, "Chè lam Phủ Quảng", 8_000_000+uint64(len(l.Name))*1000, l.PerPage()+3)
 			var buf bytes.Buffer
-			if err := r.PagePNG(&buf, b, l, labels.DefaultPrinterDPI, 300); err != nil {
+			if err := r.PagePNG(t.Context(), &buf, b, l, labels.DefaultPrinterDPI, 300); err != nil {
 				t.Fatal(err)
 			}
 			img, err := png.Decode(bytes.NewReader(buf.Bytes()))

@@ -125,7 +125,7 @@ func TestBuiltInLayoutsScanAtPrinterResolutions(t *testing.T) {
 				dir := t.TempDir()
 				path := filepath.Join(dir, "labels.pdf")
 				var buf bytes.Buffer
-				if err := r.PDF(&buf, b, l, dpi, nil); err != nil {
+				if err := r.PDF(t.Context(), &buf, b, l, dpi, nil); err != nil {
 					t.Fatal(err)
 				}
 				if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
@@ -158,7 +158,7 @@ func TestPDFOf24LabelsIsSmall(t *testing.T) {
 	}
 	b := batch(t, "Hợp tác xã Nước mắm cốt nhĩ truyền thống Ba Làng đặc biệt, Thanh Hóa", 24)
 	var buf bytes.Buffer
-	if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+	if err := r.PDF(t.Context(), &buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
 		t.Fatal(err)
 	}
 	if buf.Len() >= 100_000 {
@@ -237,7 +237,7 @@ func TestLongNameWrapsBetweenWords(t *testing.T) {
 				t.Run(fmt.Sprintf("%d words/%s/%d", len(words), l.Name, dpi), func(t *testing.T) {
 					b := batch(t, name, 1)
 					var buf bytes.Buffer
-					if err := r.PDF(&buf, b, l, dpi, nil); err != nil {
+					if err := r.PDF(t.Context(), &buf, b, l, dpi, nil); err != nil {
 						t.Fatal(err)
 					}
 					path := filepath.Join(t.TempDir(), "name.pdf")
@@ -290,7 +290,7 @@ func TestSubsetFontDrawsAndReadsBack(t *testing.T) {
 	name := "Nước mắm cốt nhĩ Ba Làng, Ỵên Ỹ ưỡng ặc ổ ờ"
 	b := batch(t, name, 2)
 	var buf bytes.Buffer
-	if err := r.PDF(&buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
+	if err := r.PDF(t.Context(), &buf, b, l, labels.DefaultPrinterDPI, nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

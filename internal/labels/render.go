@@ -5,7 +5,8 @@
 // PDF (preview.go).
 //
 // Rendering streams: a PDF page is written as soon as it is drawn, so a
-// 100,000-stamp batch needs no more memory than a small one.
+// 100,000-stamp batch needs no more memory than a small one. Pages and
+// images are made on every core and written in order (parallel.go).
 //
 // What to render is a Job (job.go), checked once: the CLI renders it on
 // the user's machine and LabelService (internal/printing) on the server,
@@ -13,11 +14,11 @@
 package labels
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -58,6 +59,8 @@ type Renderer struct {
 	face *face
 	// now dates the files of a zip.
 	now func() time.Time
+	// workers is how many goroutines render (WithWorkers); 0 is one a core.
+	workers int
 }
 
 // NewRenderer parses the embedded font; now is the clock that dates the
@@ -83,9 +86,11 @@ func SerialText(serial uint64) string { return ocop.ShowSerial(serial) }
 // PDF writes the batch's labels in layout l, for a printer of printerDPI
 // (Layout.Geometry), to w.
 //
-// Pages are drawn and compressed on all cores and written in order; at most
-// a few pages are in memory at once, however large the batch.
-func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, printerDPI int, progress Progress) error {
+// Pages are drawn and compressed on the renderer's workers (WithWorkers)
+// and written in order; at most a few pages a worker are in memory at
+// once, however large the batch. It stops with ctx's error once ctx is
+// done.
+func (r *Renderer) PDF(ctx context.Context, w io.Writer, b Batch, l Layout, printerDPI int, progress Progress) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
@@ -99,63 +104,49 @@ func (r *Renderer) PDF(w io.Writer, b Batch, l Layout, printerDPI int, progress 
 	pdf := newPDFWriter(w, r.face)
 	plans := r.newTextPlans(g, b)
 	per := l.PerPage()
-	workers := runtime.GOMAXPROCS(0)
-	type page struct {
-		content []byte // compressed
-		end     int
-		err     error
-	}
-	futures := make(chan chan page, workers*2)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(futures)
-		sem := make(chan struct{}, workers)
-		for start := 0; start < len(b.Stamps); start += per {
-			f := make(chan page, 1)
-			select {
-			case futures <- f:
-			case <-stop:
-				return
+	pages := (len(b.Stamps) + per - 1) / per
+	workers := r.workerCount()
+	free := make(scratches, workers)
+	err = inOrder(ctx, workers, aheadPerWorker*workers, pages,
+		func(i int) (drawnPage, error) {
+			sc := free.get()
+			defer free.put(sc)
+			return r.drawPage(sc, plans, b, i*per, min((i+1)*per, len(b.Stamps)))
+		},
+		func(i int, pg drawnPage) error {
+			pdf.page(l.PageWidth*ptPerMM, l.PageHeight*ptPerMM, pg.content, pg.glyphs)
+			if pdf.err != nil {
+				return pdf.err
 			}
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem }()
-				end := min(start+per, len(b.Stamps))
-				content, err := r.drawPage(pdf, plans, b, start, end)
-				f <- page{content: content, end: end, err: err}
-			}()
-		}
-	}()
-	for f := range futures {
-		pg := <-f
-		if pg.err != nil {
-			return pg.err
-		}
-		pdf.page(l.PageWidth*ptPerMM, l.PageHeight*ptPerMM, pg.content)
-		if pdf.err != nil {
-			return pdf.err
-		}
-		if progress != nil {
-			progress(pg.end, len(b.Stamps))
-		}
+			if progress != nil {
+				progress(min((i+1)*per, len(b.Stamps)), len(b.Stamps))
+			}
+			return nil
+		})
+	if err != nil {
+		return err
 	}
 	return pdf.close(b.ProductName + " — lô " + b.Lot)
 }
 
-// drawPage draws stamps [start, end) on one page and returns the
-// compressed content stream.
-func (r *Renderer) drawPage(pdf *pdfWriter, plans *textPlans, b Batch, start, end int) ([]byte, error) {
-	var content strings.Builder
-	c := canvas{out: &content, pageH: plans.g.Layout.PageHeight}
+// drawnPage is a page's compressed content stream and the glyphs it draws.
+type drawnPage struct {
+	content []byte
+	glyphs  glyphSet
+}
+
+// drawPage draws stamps [start, end) on one page.
+func (r *Renderer) drawPage(sc *pageScratch, plans *textPlans, b Batch, start, end int) (drawnPage, error) {
+	sc.content.Reset()
+	c := canvas{out: &sc.content, pageH: plans.g.Layout.PageHeight, text: newPageText(r.face)}
 	for i := start; i < end; i++ {
 		art, err := r.labelArt(plans, i-start, b.Stamps[i])
 		if err != nil {
-			return nil, err
+			return drawnPage{}, err
 		}
-		c.draw(pdf, art)
+		c.draw(art)
 	}
-	return deflate([]byte(content.String())), nil
+	return drawnPage{content: sc.deflate(), glyphs: c.text.used}, nil
 }
 
 // art is one label as it is drawn, placed on its page in millimetres
@@ -221,8 +212,9 @@ func (r *Renderer) labelArt(plans *textPlans, slot int, s Stamp) (art, error) {
 // canvas converts label millimetres (origin top-left of the page) to PDF
 // points (origin bottom-left).
 type canvas struct {
-	out   *strings.Builder
+	out   *bytes.Buffer
 	pageH float64
+	text  *pageText
 }
 
 func (c canvas) rect(x, y, w, h float64) {
@@ -230,7 +222,7 @@ func (c canvas) rect(x, y, w, h float64) {
 }
 
 // draw writes a label's art to the page's content stream.
-func (c canvas) draw(pdf *pdfWriter, a art) {
+func (c canvas) draw(a art) {
 	out := c.out
 	// Draw in units of 1/16 printer dot from the code's top-left corner,
 	// y downwards: every coordinate is then an integer, which is short to
@@ -242,9 +234,19 @@ func (c canvas) draw(pdf *pdfWriter, a art) {
 	unit := a.dots * 16
 	scale := strconv.FormatFloat(72/float64(16*a.dpi), 'g', 12, 64)
 	fmt.Fprintf(out, "q 0 g %s 0 0 -%s %s %s cm\n", scale, scale, strconv.FormatFloat(a.qx*ptPerMM, 'f', 4, 64), strconv.FormatFloat((c.pageH-a.qy)*ptPerMM, 'f', 4, 64))
+	// A code is hundreds of rectangles: appended in place, with no
+	// string built for each.
 	for _, rn := range a.runs {
-		out.WriteString(strconv.Itoa(rn.col*unit+1) + " " + strconv.Itoa(rn.row*unit+1) + " " +
-			strconv.Itoa(rn.width*unit-2) + " " + strconv.Itoa(rn.height*unit-2) + " re\n")
+		b := out.AvailableBuffer()
+		b = strconv.AppendInt(b, int64(rn.col*unit+1), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(rn.row*unit+1), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(rn.width*unit-2), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(rn.height*unit-2), 10)
+		b = append(b, " re\n"...)
+		out.Write(b)
 	}
 	out.WriteString("f Q\n")
 	if len(a.lines) == 0 {
@@ -255,7 +257,7 @@ func (c canvas) draw(pdf *pdfWriter, a art) {
 	c.rect(a.column.x, a.column.y, a.column.w, a.column.h)
 	out.WriteString("W n\nBT\n")
 	for _, ln := range a.lines {
-		fmt.Fprintf(out, "/F1 %s Tf 1 0 0 1 %s %s Tm %s Tj\n", num(ln.size), num(ln.x*ptPerMM), num((c.pageH-ln.baseline)*ptPerMM), pdf.text(ln.text))
+		fmt.Fprintf(out, "/F1 %s Tf 1 0 0 1 %s %s Tm %s Tj\n", num(ln.size), num(ln.x*ptPerMM), num((c.pageH-ln.baseline)*ptPerMM), c.text.encode(ln.text))
 	}
 	out.WriteString("ET\nQ\n")
 }
@@ -268,9 +270,18 @@ type run struct{ row, col, width, height int }
 // few rectangles.
 func runs(bitmap [][]bool) []run {
 	var out []run
-	open := map[[2]int]int{} // (col, width) of a run ending on the previous row -> index in out
+	// Runs ending on the previous row and on this one, by the column they
+	// start at (a row has at most one run starting at a column): their
+	// width, 0 for none, and their index in out. Slices, not maps: runs is
+	// on every label's path.
+	n := 0
+	for _, line := range bitmap {
+		n = max(n, len(line))
+	}
+	prevW, prevI := make([]int, n), make([]int, n)
+	curW, curI := make([]int, n), make([]int, n)
 	for row, line := range bitmap {
-		next := map[[2]int]int{}
+		clear(curW)
 		for col := 0; col < len(line); {
 			if !line[col] {
 				col++
@@ -280,17 +291,18 @@ func runs(bitmap [][]bool) []run {
 			for end < len(line) && line[end] {
 				end++
 			}
-			key := [2]int{col, end - col}
-			if i, ok := open[key]; ok {
-				out[i].height++
-				next[key] = i
+			w := end - col
+			if prevW[col] == w {
+				out[prevI[col]].height++
+				curW[col], curI[col] = w, prevI[col]
 			} else {
-				out = append(out, run{row: row, col: col, width: end - col, height: 1})
-				next[key] = len(out) - 1
+				out = append(out, run{row: row, col: col, width: w, height: 1})
+				curW[col], curI[col] = w, len(out)-1
 			}
 			col = end
 		}
-		open = next
+		prevW, curW = curW, prevW
+		prevI, curI = curI, prevI
 	}
 	return out
 }

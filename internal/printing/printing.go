@@ -97,9 +97,15 @@ func (s *Service) RenderLabels(req *estampv1.RenderLabelsRequest, stream estampv
 		total:   uint32(job.Labels(len(b.Stamps))),
 		leftOut: uint32(leftOut),
 	}
-	if err := s.renderer.Render(w, b, job, func(done, _ int) { w.done = uint32(done) }); err != nil {
+	if err := s.renderer.Render(stream.Context(), w, b, job, func(done, _ int) { w.done = uint32(done) }); err != nil {
 		if w.sendErr != nil {
 			return w.sendErr
+		}
+		// A client that hung up or ran out of time stopped the render:
+		// that is what it hears (Canceled, DeadlineExceeded), not that
+		// its batch cannot be rendered.
+		if ctxErr := stream.Context().Err(); ctxErr != nil {
+			return ctxErr
 		}
 		return ocop.Precondition("không dựng được nhãn của lô tem %d: %v", "rendering batch %d: %v", req.GetBatchId(), err)
 	}
