@@ -67,6 +67,23 @@ type Options struct {
 	// NoFreelistSync leaves the free-page list out of each commit; bbolt
 	// rebuilds it by scanning the file at open. For measuring it.
 	NoFreelistSync bool
+	// MmapSize is how much of the file is mapped at open; MmapSize (the
+	// function) of the file's size when zero. Tests make it small.
+	MmapSize int
+}
+
+// MinMmapSize is the least the database file is mapped at open.
+const MinMmapSize = 1 << 30
+
+// MmapSize is how much of a database of fileSize bytes estampd maps at
+// open: 1 GiB, or twice the file. A read transaction holds the map, and a
+// writer that must grow it waits for every reader: a backup (one long
+// read transaction) stalls writers for the rest of its run only if the
+// file outgrows the map meanwhile, which with this headroom takes the
+// file doubling during one backup (TestBackupWhileTheFileGrows).
+// Mapping is address space, not memory or disk.
+func MmapSize(fileSize int64) int {
+	return int(max(MinMmapSize, 2*fileSize))
 }
 
 // Store is the bbolt-backed store.
@@ -90,14 +107,19 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	// A read transaction holds the memory map; a writer that must grow it
-	// waits for every reader. Mapping 1 GiB up front (address space, not
-	// memory or disk) keeps a long backup from stalling issuance.
+	mmap := opts.MmapSize
+	if mmap == 0 {
+		var size int64
+		if fi, err := os.Stat(path); err == nil {
+			size = fi.Size()
+		}
+		mmap = MmapSize(size)
+	}
 	freelist := bolt.FreelistArrayType
 	if opts.Freelist == string(bolt.FreelistMapType) {
 		freelist = bolt.FreelistMapType
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, InitialMmapSize: 1 << 30,
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, InitialMmapSize: mmap,
 		FreelistType: freelist, NoFreelistSync: opts.NoFreelistSync})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
