@@ -86,6 +86,14 @@ const (
 	scanBytes      = 16
 	maxRecordScans = 4096
 	maxRecordLen   = 1 + maxRecordScans*scanBytes
+
+	// segPrealloc is how much of a new segment is written with zeros
+	// before it takes records: an append within it changes no metadata
+	// (the file's size), so its fdatasync need not wait for the file
+	// system's journal. On ext4 here that halves the sync's median
+	// (0.5 ms to 0.25-0.37 ms) and its 90th percentile (3.5-4 ms to
+	// 1-1.8 ms). Zeros after the last record end a segment.
+	segPrealloc = 1 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -304,14 +312,14 @@ func (j *journal) recover(segs []uint64) (jpos, error) {
 		return j.folded, nil
 	}
 	// The torn end of the last write is in the last segment holding any
-	// record: segments after it hold a header only.
+	// record: segments after it hold their header and zeros only.
 	tornAt := len(left) - 1
 	for tornAt > 0 {
-		fi, err := os.Stat(j.path(left[tornAt]))
+		data, err := os.ReadFile(j.path(left[tornAt]))
 		if err != nil {
 			return jpos{}, fmt.Errorf("store: %w", err)
 		}
-		if fi.Size() > segHeader {
+		if !zeros(data[min(len(data), segHeader):]) {
 			break
 		}
 		tornAt--
@@ -400,7 +408,7 @@ func (j *journal) load(n uint64, upTo int64, tail, headerOnly bool) (*segment, e
 	for off := segHeader; off < limit; {
 		size, ok := recordAt(data[:limit], off)
 		if !ok {
-			if tail && !anyRecordAfter(data, off+1) {
+			if zeros(data[off:limit]) || tail && !anyRecordAfter(data, off+1) {
 				break
 			}
 			return nil, &JournalError{Path: path, Offset: int64(off), Reason: "a record does not check (length or CRC), and it is not the torn end of the last write: " +
@@ -411,6 +419,15 @@ func (j *journal) load(n uint64, upTo int64, tail, headerOnly bool) (*segment, e
 		sg.end = uint64(off)
 	}
 	return sg, nil
+}
+
+func zeros(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // recordAt returns the size of the whole record at off; false when none
@@ -489,7 +506,8 @@ func (j *journal) create(n uint64) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	hdr := append(append([]byte(segMagic), j.id...), u64(n)...)
+	hdr := make([]byte, segPrealloc)
+	copy(hdr, append(append([]byte(segMagic), j.id...), u64(n)...))
 	if _, err = f.Write(hdr); err == nil {
 		if err = fdatasync(f); err == nil {
 			if err = os.Rename(tmp, path); err == nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -70,6 +71,20 @@ func crashImage(t *testing.T, dir string) string {
 		}
 	}
 	return img
+}
+
+// recordsEnd is where the records of a segment file end: where the next
+// append would go.
+func recordsEnd(seg []byte) int64 {
+	off := 32 // the header
+	for off+8 <= len(seg) {
+		n := int(binary.BigEndian.Uint32(seg[off:]))
+		if n == 0 {
+			break
+		}
+		off += 8 + n
+	}
+	return int64(off)
 }
 
 // scanCount is a stamp's scan count as Stamp reads it.
@@ -272,12 +287,14 @@ func TestJournalRecoversFromCrashes(t *testing.T) {
 	torn := crashImage(t, dir)
 	last := segments(t, torn)
 	tail := last[len(last)-1]
-	f, err := os.OpenFile(tail, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(tail, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The first bytes of a record of 3 scans: its length, part of the rest.
-	if _, err := f.Write([]byte{0, 0, 0, 49, 0xde, 0xad, 0xbe, 0xef, 1, 0, 0, 0}); err != nil {
+	// The first bytes of a record of 3 scans after the last record: its
+	// length, part of the rest.
+	data, _ := os.ReadFile(tail)
+	if _, err := f.WriteAt([]byte{0, 0, 0, 49, 0xde, 0xad, 0xbe, 0xef, 1, 0, 0, 0}, recordsEnd(data)); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -367,6 +384,11 @@ func TestJournalRefusesDamage(t *testing.T) {
 		{"bit flip in the first record", func(t *testing.T, seg string) {
 			data, _ := os.ReadFile(seg)
 			data[32+8+1+3] ^= 0x10 // a byte of the first scan's serial
+			os.WriteFile(seg, data, 0o600)
+		}, journaled(1 << 20), 32, "does not check"},
+		{"a record's header zeroed", func(t *testing.T, seg string) {
+			data, _ := os.ReadFile(seg)
+			clear(data[32:40])
 			os.WriteFile(seg, data, 0o600)
 		}, journaled(1 << 20), 32, "does not check"},
 		{"missing segment", func(t *testing.T, seg string) {
