@@ -206,11 +206,23 @@ func New(cfg Config) (_ *Server, err error) {
 	case storeOpts.Journal == nil:
 		storeOpts.Journal = &store.Journal{}
 	}
-	if j := storeOpts.Journal; j != nil && j.Count == nil {
-		// The journal counts scans as the recorder asks the store to.
-		withCount := *j
-		withCount.Count = verify.CountScan
-		storeOpts.Journal = &withCount
+	if j := storeOpts.Journal; j != nil {
+		withDefaults := *j
+		if withDefaults.Count == nil {
+			// The journal counts scans as the recorder asks the store to.
+			withDefaults.Count = verify.CountScan
+		}
+		if withDefaults.OnFoldError == nil {
+			log := cfg.Log
+			withDefaults.OnFoldError = func(err error) {
+				if err != nil {
+					log.Warn("scan journal: folding into the database failed; acknowledged scans stay in the journal, and folding is retried", "err", err)
+				} else {
+					log.Info("scan journal: folding into the database again")
+				}
+			}
+		}
+		storeOpts.Journal = &withDefaults
 	}
 	st, err := store.Open(DBPath(cfg.DataDir), storeOpts)
 	if err != nil {

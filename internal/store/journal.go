@@ -60,6 +60,10 @@ type Journal struct {
 	FoldScans int
 	// FoldEvery is the longest unfolded scans wait for a fold; 1 s when 0.
 	FoldEvery time.Duration
+	// OnFoldError, when set, hears when background folds start failing
+	// (the error) and when they succeed again (nil): scans stay in the
+	// journal meanwhile, safe, but the journal grows.
+	OnFoldError func(error)
 }
 
 const (
@@ -150,6 +154,7 @@ type journal struct {
 	foldScans int
 	foldEvery time.Duration
 	failWrite func() error
+	onFoldErr func(error)
 
 	// appendMu orders appends, and the switch to a new segment, so that
 	// records and the overlay's scans are in one order.
@@ -218,7 +223,7 @@ func refuseStrayJournal(path string) error {
 		return err
 	}
 	return &JournalError{Path: journalPrefix(path) + fmt.Sprintf("%010d", segs[0]), Offset: -1,
-		Reason: "holds scans not yet in the database; open the database with its scan journal (estampd does)"}
+		Reason: "holds scans not yet in the database; open the database with its scan journal (estampd does, unless --scan-journal=false) to fold them"}
 }
 
 // openJournal opens the journal of the database at path, folds what a
@@ -233,7 +238,7 @@ func (s *Store) openJournal(path string, cfg Journal, failWrite func() error) er
 	if cfg.FoldEvery <= 0 {
 		cfg.FoldEvery = defaultFoldEvery
 	}
-	j := &journal{prefix: journalPrefix(path), count: cfg.Count, foldScans: cfg.FoldScans, foldEvery: cfg.FoldEvery, failWrite: failWrite,
+	j := &journal{prefix: journalPrefix(path), count: cfg.Count, foldScans: cfg.FoldScans, foldEvery: cfg.FoldEvery, failWrite: failWrite, onFoldErr: cfg.OnFoldError,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	j.ov.init()
 	// A segment being created is written as .tmp and renamed whole.
@@ -801,8 +806,12 @@ func (s *Store) runFolder() {
 		}
 		err := s.foldJournal(context.Background())
 		j.errMu.Lock()
+		changed := (err == nil) != (j.foldErr == nil)
 		j.foldErr = err
 		j.errMu.Unlock()
+		if changed && j.onFoldErr != nil {
+			j.onFoldErr(err)
+		}
 	}
 }
 
