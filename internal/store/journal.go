@@ -45,8 +45,9 @@ import (
 // (keyScansFolded): the next record not in the B-tree. Only then are the
 // folded segments deleted; a crash between the two leaves files the next
 // start skips by that position, so that no scan is counted twice. At
-// start, the records past the folded position are folded before anything
-// is served.
+// start, the records past the folded position are loaded into the
+// overlay before anything is served, and folded as any others: a start
+// needs no write to the database (it may be full).
 
 // Journal configures the scan journal.
 type Journal struct {
@@ -275,35 +276,35 @@ func (s *Store) openJournal(path string, cfg Journal, failWrite func() error) er
 	if err != nil {
 		return err
 	}
-	s.journal = j
-	end, err := j.recover(segs)
+	next, err := j.recover(segs)
 	if err == nil {
-		err = s.foldTo(context.Background(), end)
-	}
-	if err == nil {
-		j.f, err = j.create(end.seg)
-		j.seg, j.off = end.seg, segHeader
+		j.f, err = j.create(next)
+		j.seg, j.off = next, segHeader
 	}
 	if err != nil {
-		s.journal = nil
 		return err
 	}
+	s.journal = j
 	go s.runFolder()
+	if j.ov.size() >= j.foldScans {
+		j.wake <- struct{}{}
+	}
 	return nil
 }
 
 // recover checks the segments a previous run left, deletes those folded
-// already, cuts a torn record off the end of the last, and returns where
-// a fold of everything left ends: the start of the segment after them.
-func (j *journal) recover(segs []uint64) (jpos, error) {
+// already, cuts a torn record off the end of the last, loads the scans
+// past the folded position into the overlay, and returns the number of
+// the segment to append to next.
+func (j *journal) recover(segs []uint64) (uint64, error) {
 	var left []uint64
 	for _, n := range segs {
 		if _, err := j.load(n, -1, false, true); err != nil {
-			return jpos{}, err
+			return 0, err
 		}
 		if n < j.folded.seg {
 			if err := os.Remove(j.path(n)); err != nil {
-				return jpos{}, fmt.Errorf("store: %w", err)
+				return 0, fmt.Errorf("store: %w", err)
 			}
 			continue
 		}
@@ -311,10 +312,10 @@ func (j *journal) recover(segs []uint64) (jpos, error) {
 	}
 	if len(left) == 0 {
 		if j.folded.off != segHeader {
-			return jpos{}, &JournalError{Path: j.path(j.folded.seg), Offset: -1, Reason: fmt.Sprintf("is missing, but the database has folded only "+
+			return 0, &JournalError{Path: j.path(j.folded.seg), Offset: -1, Reason: fmt.Sprintf("is missing, but the database has folded only "+
 				"up to offset %d of it: the scans after that are lost unless the file is put back", j.folded.off)}
 		}
-		return j.folded, nil
+		return j.folded.seg, nil
 	}
 	// The torn end of the last write is in the last segment holding any
 	// record: segments after it hold their header and zeros only.
@@ -322,7 +323,7 @@ func (j *journal) recover(segs []uint64) (jpos, error) {
 	for tornAt > 0 {
 		data, err := os.ReadFile(j.path(left[tornAt]))
 		if err != nil {
-			return jpos{}, fmt.Errorf("store: %w", err)
+			return 0, fmt.Errorf("store: %w", err)
 		}
 		if !zeros(data[min(len(data), segHeader):]) {
 			break
@@ -331,26 +332,36 @@ func (j *journal) recover(segs []uint64) (jpos, error) {
 	}
 	for i, n := range left {
 		if want := j.folded.seg + uint64(i); n != want {
-			return jpos{}, &JournalError{Path: j.path(want), Offset: -1, Reason: "is missing, and later segments are not: the scans in it are not in the database " +
+			return 0, &JournalError{Path: j.path(want), Offset: -1, Reason: "is missing, and later segments are not: the scans in it are not in the database " +
 				"(if the database was restored from a backup, the journal is of the database it replaced: move the journal's files out of the data directory to start without them)"}
 		}
 		last := i == tornAt
 		sg, err := j.load(n, -1, last, false)
 		if err != nil {
-			return jpos{}, err
+			return 0, err
 		}
 		if n == j.folded.seg && !sg.boundary(j.folded.off) {
-			return jpos{}, &JournalError{Path: sg.path, Offset: int64(j.folded.off), Reason: "the database says it folded the journal up to here, which is no record's end"}
+			return 0, &JournalError{Path: sg.path, Offset: int64(j.folded.off), Reason: "the database says it folded the journal up to here, which is no record's end"}
 		}
-		if last && sg.end < uint64(len(sg.data)) {
+		if last && sg.end < uint64(len(sg.data)) && !zeros(sg.data[sg.end:]) {
 			// The end of a write a crash cut short: never acknowledged.
 			// Cut off, so that no record ever follows it.
 			if err := truncateSync(sg.path, int64(sg.end)); err != nil {
-				return jpos{}, err
+				return 0, err
 			}
 		}
+		off := uint64(segHeader)
+		if n == j.folded.seg {
+			off = j.folded.off
+		}
+		for off < sg.end {
+			scans, end := sg.scans(off, 1)
+			j.ov.add(scans, j.seq+1, func(int) jpos { return jpos{n, end} })
+			j.seq += uint64(len(scans))
+			off = end
+		}
 	}
-	return jpos{left[len(left)-1] + 1, segHeader}, nil
+	return left[len(left)-1] + 1, nil
 }
 
 func truncateSync(path string, size int64) error {
@@ -555,7 +566,7 @@ func (s *Store) journalScans(ctx context.Context, scans []record.Scan) ([]*recor
 	}
 	if j.ov.size() >= unfoldedFactor*j.foldScans {
 		// Folding fell behind: this caller pays for a fold.
-		if err := s.foldJournal(ctx); err != nil {
+		if err := s.foldJournal(ctx, false); err != nil {
 			return nil, err
 		}
 	}
@@ -683,15 +694,17 @@ func (s *Store) settleScans(ctx context.Context) error {
 	if s.journal == nil {
 		return nil
 	}
-	return s.foldJournal(ctx)
+	return s.foldJournal(ctx, true)
 }
 
-// foldJournal folds every record acknowledged so far.
-func (s *Store) foldJournal(ctx context.Context) error {
+// foldJournal folds every record acknowledged so far, or, unless all is
+// set, when an earlier fold left segments unfolded (it failed), those:
+// retried folds then add no segment each.
+func (s *Store) foldJournal(ctx context.Context, all bool) error {
 	j := s.journal
 	j.foldMu.Lock()
 	defer j.foldMu.Unlock()
-	end, err := j.freeze(false)
+	end, err := j.freeze(all)
 	if err != nil {
 		return err
 	}
@@ -700,13 +713,23 @@ func (s *Store) foldJournal(ctx context.Context) error {
 
 // freeze ends the segment being appended to, so that a fold can take it
 // whole while appends go on in a new one, and returns the position every
-// acknowledged record is before. Closing, no new segment is made and
-// appends are refused from then on. Without a new segment (the journal
-// is broken, or one could not be made) the fold takes the acknowledged
-// part of the current one. Only folds (under foldMu) call it.
-func (j *journal) freeze(closing bool) (jpos, error) {
+// acknowledged record is before. Unless all is set, it ends none while
+// earlier segments wait, and returns the start of the current one.
+// Closing, no new segment is made and appends are refused from then on.
+// Without a new segment (the journal is broken, or one could not be made)
+// the fold takes the acknowledged part of the current one. Only folds
+// (under foldMu) call it.
+func (j *journal) freeze(all bool) (jpos, error) {
+	return j.freezeFor(all, false)
+}
+
+func (j *journal) freezeFor(all, closing bool) (jpos, error) {
 	j.appendMu.Lock()
 	seg, off, f, broken := j.seg, j.off, j.f, j.broken
+	if !all && j.folded.seg < seg {
+		j.appendMu.Unlock()
+		return jpos{seg, segHeader}, nil
+	}
 	if closing && f != nil {
 		j.f = nil
 		f.Close()
@@ -762,6 +785,9 @@ func (s *Store) foldTo(ctx context.Context, end jpos) error {
 		if stop == sg.end && from.seg < end.seg {
 			next = jpos{from.seg + 1, segHeader}
 		}
+		if next == from {
+			return &JournalError{Path: sg.path, Offset: int64(sg.end), Reason: fmt.Sprintf("its records end here, before offset %d, which was acknowledged", end.off)}
+		}
 		// Stable: a stamp's scans stay in the order they were recorded.
 		slices.SortStableFunc(scans, func(a, b record.Scan) int { return cmp.Compare(a.Serial, b.Serial) })
 		err = s.update(ctx, func(tx *bolt.Tx) error {
@@ -794,17 +820,23 @@ func (s *Store) runFolder() {
 	defer close(j.done)
 	tick := time.NewTicker(j.foldEvery)
 	defer tick.Stop()
+	var failed bool
 	for {
 		select {
 		case <-j.quit:
 			return
 		case <-j.wake:
+			if failed {
+				// Retried on the tick, not on every append.
+				continue
+			}
 		case <-tick.C:
 		}
 		if j.ov.size() == 0 {
 			continue
 		}
-		err := s.foldJournal(context.Background())
+		err := s.foldJournal(context.Background(), false)
+		failed = err != nil
 		j.errMu.Lock()
 		changed := (err == nil) != (j.foldErr == nil)
 		j.foldErr = err
@@ -849,7 +881,7 @@ func (s *Store) closeJournal() error {
 	<-j.done
 	j.foldMu.Lock()
 	defer j.foldMu.Unlock()
-	end, err := j.freeze(true)
+	end, err := j.freezeFor(true, true)
 	if err == nil {
 		err = s.foldTo(context.Background(), end)
 	}
