@@ -175,8 +175,6 @@ type journal struct {
 	ov overlay
 
 	wake, quit, done chan struct{}
-	errMu            sync.Mutex
-	foldErr          error
 }
 
 func (j *journal) path(seg uint64) string { return j.prefix + fmt.Sprintf("%010d", seg) }
@@ -227,8 +225,8 @@ func refuseStrayJournal(path string) error {
 		Reason: "holds scans not yet in the database; open the database with its scan journal (estampd does, unless --scan-journal=false) to fold them"}
 }
 
-// openJournal opens the journal of the database at path, folds what a
-// crash left unfolded, and starts the folder.
+// openJournal opens the journal of the database at path, loads what a
+// crash left unfolded into the overlay, and starts the folder.
 func (s *Store) openJournal(path string, cfg Journal, failWrite func() error) error {
 	if cfg.Count == nil {
 		return errors.New("store: scan journal without Count")
@@ -820,13 +818,13 @@ func (s *Store) runFolder() {
 	defer close(j.done)
 	tick := time.NewTicker(j.foldEvery)
 	defer tick.Stop()
-	var failed bool
+	var failing error
 	for {
 		select {
 		case <-j.quit:
 			return
 		case <-j.wake:
-			if failed {
+			if failing != nil {
 				// Retried on the tick, not on every append.
 				continue
 			}
@@ -836,28 +834,12 @@ func (s *Store) runFolder() {
 			continue
 		}
 		err := s.foldJournal(context.Background(), false)
-		failed = err != nil
-		j.errMu.Lock()
-		changed := (err == nil) != (j.foldErr == nil)
-		j.foldErr = err
-		j.errMu.Unlock()
+		changed := (err == nil) != (failing == nil)
+		failing = err
 		if changed && j.onFoldErr != nil {
 			j.onFoldErr(err)
 		}
 	}
-}
-
-// JournalErr is the error of the last background fold, nil when it
-// succeeded or there is no journal: a fold that keeps failing (a full or
-// failing disk) leaves scans unfolded, and RecordScans fails once too
-// many wait.
-func (s *Store) JournalErr() error {
-	if s.journal == nil {
-		return nil
-	}
-	s.journal.errMu.Lock()
-	defer s.journal.errMu.Unlock()
-	return s.journal.foldErr
 }
 
 // Unfolded is how many acknowledged scans wait in the journal to be

@@ -605,3 +605,58 @@ func TestJournalWriteFailure(t *testing.T) {
 		t.Errorf("after a restart: %d scans", n)
 	}
 }
+
+// Background folds that keep failing are reported once when they start
+// failing and once when they succeed again, are retried on the clock, and
+// add no segment each time: the scans wait, safe, in the journal.
+func TestJournalFoldsRetryQuietly(t *testing.T) {
+	dir := t.TempDir()
+	var failing atomic.Bool
+	var mu sync.Mutex
+	var heard []error
+	opts := journaled(1 << 20)
+	opts.Journal.FoldEvery = 5 * time.Millisecond
+	opts.Journal.OnFoldError = func(err error) {
+		mu.Lock()
+		heard = append(heard, err)
+		mu.Unlock()
+	}
+	opts.FailBeforeCommit = func() error {
+		if failing.Load() {
+			return syscall.EIO
+		}
+		return nil
+	}
+	s := journalStore(t, dir, opts)
+	defer s.Close()
+	scan(t, s, scansOf(4, t0, 2)...)
+	failing.Store(true)
+	// An append fails too, on the same disk; the scan before it waits.
+	if _, err := s.RecordScans(ctx, scansOf(4, t0.Add(time.Hour), 1), counted); !errors.Is(err, syscall.EIO) {
+		t.Errorf("append on a failing disk: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(segments(t, dir)); n > 2 {
+		t.Errorf("%d segments after 40 failed folds", n)
+	}
+	if n := scanCount(t, s, 4); n != 2 {
+		t.Errorf("%d scans while folds fail", n)
+	}
+	failing.Store(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Unfolded() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := s.Unfolded(); n != 0 {
+		t.Fatalf("%d scans unfolded once the disk works", n)
+	}
+	time.Sleep(20 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(heard) != 2 || !errors.Is(heard[0], syscall.EIO) || heard[1] != nil {
+		t.Errorf("heard %v; want the failure, then nil", heard)
+	}
+	if n := len(segments(t, dir)); n != 1 {
+		t.Errorf("%d segments once folded", n)
+	}
+}
