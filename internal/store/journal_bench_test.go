@@ -111,9 +111,7 @@ var scanModes = []struct {
 }{
 	{"direct", func() store.Options { return store.Options{ManyScans: 5} }},
 	{"journal", func() store.Options {
-		fold, _ := strconv.Atoi(os.Getenv("ESTAMP_BENCH_FOLD_SCANS"))
-		every, _ := time.ParseDuration(os.Getenv("ESTAMP_BENCH_FOLD_EVERY"))
-		return store.Options{ManyScans: 5, Journal: &store.Journal{Count: verify.CountScan, FoldScans: fold, FoldEvery: every}}
+		return store.Options{ManyScans: 5, Journal: &store.Journal{Count: verify.CountScan}}
 	}},
 }
 
