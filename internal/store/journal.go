@@ -36,8 +36,8 @@ import (
 // every reader of a stamp's state sees them through one function,
 // journaled: the stored state with the journal's scans that the reading
 // transaction does not hold yet, counted by the same Count that folding
-// uses. Readers of the counters scans keep (InsightService) and of whole
-// ranges fold first instead (settleScans).
+// uses. Readers of what scans add up to (InsightService's counters and
+// flags), and backups, fold first instead (settleScans).
 //
 // A background folder ends the segment being appended to, applies its
 // scans to the B-tree sorted by serial (neighbouring stamps share leaves)
@@ -686,8 +686,8 @@ func (s *Store) stateView(tx *bolt.Tx, serial uint64, st *record.StampState, upT
 const allScans = math.MaxUint64
 
 // settleScans folds every scan acknowledged so far into the B-tree, for
-// readers of what scans add up to (InsightService's counters and flags,
-// a range of stamps, a backup), which the overlay does not hold.
+// readers of what scans add up to (InsightService's counters and flags)
+// and backups: the overlay holds scans by stamp, not their sums.
 func (s *Store) settleScans(ctx context.Context) error {
 	if s.journal == nil {
 		return nil
