@@ -436,3 +436,108 @@ func streamInFlight(t *testing.T, d *daemon, requestID string) (*estampv1.IssueS
 	}
 	return batch, stream, first
 }
+
+// TestSIGKILLDuringScansLosesNoScan runs the real binary with folds of the
+// scan journal every few milliseconds, verifies stamps from many callers
+// at once, kills the process with SIGKILL at a random moment (often in the
+// middle of a fold), restarts it, and does it again, at least 20 times.
+// Invariants, checked after every kill through GetStampHistory (which
+// records no scan): each stamp's count is at least the scans acknowledged
+// (no acknowledged scan lost), at most the scans sent (none counted twice,
+// e.g. by folding a segment again after a crash between the fold's commit
+// and the segment's deletion), and never below a count seen before; each
+// answer counts at least one more than any count seen before it was
+// sent; and bbolt's consistency check passes. ESTAMP_CRASH_KILLS sets the
+// number of kills (default 20).
+func TestSIGKILLDuringScansLosesNoScan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the estampd binary")
+	}
+	kills := 20
+	if n, err := strconv.Atoi(os.Getenv("ESTAMP_CRASH_KILLS")); err == nil && n > 0 {
+		kills = n
+	}
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewPCG(uint64(seed), 1))
+	t.Logf("seed %d, %d kills", seed, kills)
+	bin := buildDaemon(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	fold := []string{"--scan-fold-every", "5ms"}
+	d := startDaemon(t, bin, dataDir, fold...)
+	_, stamps := d.issue(t, &estampv1.IssueStampsRequest{
+		ProductId: "NEM-CHUA-TH-5S", Lot: "LO-SCANS", ProductionDate: "2026-01-15", Quantity: 300, RequestId: "scans",
+	})
+
+	type tally struct {
+		sent  uint64 // Verify calls sent, answered or not
+		acked uint64 // answered
+		seen  uint64 // the highest count an answer or a check showed
+	}
+	var mu sync.Mutex
+	tallies := make([]tally, len(stamps))
+	midFold, scans := 0, 0
+	for round := 0; ; round++ {
+		if round > 0 {
+			d = startDaemon(t, bin, dataDir, fold...)
+		}
+		bg := context.Background()
+		for i, s := range stamps {
+			h, err := d.Custody.GetStampHistory(bg, &estampv1.GetStampHistoryRequest{Serial: s.Serial})
+			if err != nil {
+				t.Fatalf("round %d: history of %d: %v", round, s.Serial, err)
+			}
+			tl := &tallies[i]
+			if c := h.ScanCount; c < tl.acked || c > tl.sent || c < tl.seen {
+				t.Fatalf("round %d: stamp %d counts %d scans: %d acknowledged, %d sent, %d seen before", round, s.Serial, c, tl.acked, tl.sent, tl.seen)
+			}
+			tl.seen = h.ScanCount
+		}
+		if round == kills {
+			break
+		}
+		ctx, cancel := context.WithCancel(bg)
+		var wg sync.WaitGroup
+		for w := range 16 {
+			wg.Go(func() {
+				r := rand.New(rand.NewPCG(uint64(seed), uint64(round*100+w)))
+				for ctx.Err() == nil {
+					i := r.IntN(len(stamps))
+					mu.Lock()
+					tallies[i].sent++
+					floor := tallies[i].seen
+					mu.Unlock()
+					v, err := d.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: stamps[i].Code})
+					if err != nil {
+						return // the server died under us
+					}
+					n := v.Scans.GetScanCount()
+					mu.Lock()
+					if n <= floor {
+						t.Errorf("round %d: stamp %d answered %d scans, after %d were seen", round, stamps[i].Serial, n, floor)
+					}
+					tallies[i].acked++
+					tallies[i].seen = max(tallies[i].seen, n)
+					scans++
+					mu.Unlock()
+				}
+			})
+		}
+		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+		if err := d.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = d.cmd.Wait()
+		cancel()
+		wg.Wait()
+		// Two segments or more: a fold had ended one and not yet
+		// deleted it.
+		if segs, _ := filepath.Glob(filepath.Join(dataDir, "estamp.scans.*[0-9]")); len(segs) > 1 {
+			midFold++
+		}
+		checkFile(t, server.DBPath(dataDir))
+	}
+	t.Logf("%d scans acknowledged across %d kills; %d kills fell between a fold's start and the deletion of its segment", scans, kills, midFold)
+	if scans < 100*kills {
+		t.Errorf("only %d scans acknowledged in %d rounds", scans, kills)
+	}
+}

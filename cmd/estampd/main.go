@@ -66,6 +66,8 @@ type config struct {
 	trustList      string
 	trustAnchor    string
 	trustRefresh   time.Duration
+	scanJournal    bool
+	scanFoldEvery  time.Duration
 	// trustAnchors are read from trustAnchor.
 	trustAnchors []ed25519.PublicKey
 }
@@ -100,6 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.trustAnchor, "trust-anchor", "", "PEM file of the national trust anchor's Ed25519 public key, which signs the trust list")
 	fs.DurationVar(&c.trustRefresh, "trust-refresh", time.Hour, "how often the trust list is fetched again (with its ETag)")
 	fs.StringVar(&c.reportContact, "report-contact", "", "who buyers report a suspected fake to, shown on every stamp page, e.g. \"Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 …\" (--demo: a placeholder marked as one; otherwise no such line)")
+	fs.BoolVar(&c.scanJournal, "scan-journal", true, "record scans in a journal beside the database (<data-dir>/estamp.scans.*, one append and fdatasync per group), folded into the database in the background; false commits each group to the database")
+	fs.DurationVar(&c.scanFoldEvery, "scan-fold-every", time.Second, "the longest journaled scans wait to be folded into the database")
 	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -137,6 +141,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	if c.scanFoldEvery <= 0 {
+		return c, fmt.Errorf("--scan-fold-every %s: must be positive", c.scanFoldEvery)
 	}
 	if c.shutdownGrace <= 0 {
 		return c, fmt.Errorf("--shutdown-grace %s: must be positive", c.shutdownGrace)
@@ -268,6 +275,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		TokenCodeRate: cfg.codeRate, TokenCodeBurst: cfg.codeBurst, ShutdownTimeout: cfg.shutdownGrace,
 		ReportContact: cfg.reportContact,
 		TrustList:     cfg.trustList, TrustAnchors: cfg.trustAnchors, TrustRefresh: cfg.trustRefresh,
+		DirectScans: !cfg.scanJournal, Store: store.Options{Journal: &store.Journal{FoldEvery: cfg.scanFoldEvery}},
 	})
 	if err != nil {
 		return err

@@ -124,3 +124,48 @@ func TestBackupWhileIssuing(t *testing.T) {
 		t.Errorf("audit log of the backup: %v %v", audit, err)
 	}
 }
+
+// A backup holds the scans the journal has not folded yet: verifications
+// acknowledged before the backup count in the restored database, which
+// needs no journal beside it.
+func TestBackupHoldsUnfoldedScans(t *testing.T) {
+	e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
+		// No fold before the backup but the backup's own.
+		c.Store.Journal = &store.Journal{FoldEvery: time.Hour, FoldScans: 1 << 20}
+	})
+	e.seedRegistry(t)
+	ctx := context.Background()
+	b := e.issue(t, "NEM-CHUA", 5, "scanned")
+	for range 3 {
+		e.verify(t, b.Stamps[0].Code)
+	}
+	e.verify(t, b.Stamps[4].Code)
+	if n := e.srv.Store.Unfolded(); n != 4 {
+		t.Fatalf("%d scans unfolded before the backup, want 4", n)
+	}
+	snapshot, err := backup(ctx, e.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(server.DBPath(dir), snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(server.DBPath(dir), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, want := range []struct {
+		serial uint64
+		scans  uint64
+	}{{b.Stamps[0].Serial, 3}, {b.Stamps[4].Serial, 1}, {b.Stamps[2].Serial, 0}} {
+		rec, err := st.StampOf(ctx, want.serial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rec.State.GetScanCount(); n != want.scans {
+			t.Errorf("stamp %d in the backup: %d scans, want %d", want.serial, n, want.scans)
+		}
+	}
+}

@@ -44,6 +44,7 @@ type metrics struct {
 type dbStats interface {
 	NextSerial(context.Context) (uint64, error)
 	Size(context.Context) (int64, error)
+	Unfolded() int
 }
 
 func newMetrics(db dbStats) *metrics {
@@ -90,6 +91,9 @@ func newMetrics(db dbStats) *metrics {
 			}
 			return float64(n)
 		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "estamp_scans_unfolded", Help: "Acknowledged scans in the scan journal not yet folded into the database (a few seconds' worth; growing means folds fail).",
+		}, func() float64 { return float64(db.Unfolded()) }),
 	)
 	return m
 }

@@ -104,7 +104,13 @@ type Config struct {
 	// Rand is the entropy for tokens and keys; crypto/rand when nil.
 	Rand io.Reader
 	// Store tunes the database; the zero value is right for production.
+	// Scans go through a journal (Store.Journal, counted by
+	// verify.CountScan) unless DirectScans is set.
 	Store store.Options
+	// DirectScans commits each group of scans to the database instead of
+	// appending it to the scan journal: the way before issue 17, for
+	// comparison.
+	DirectScans bool
 	// ShutdownTimeout bounds how long Close waits for calls in flight
 	// before cutting them off; 10 s when zero.
 	ShutdownTimeout time.Duration
@@ -194,6 +200,30 @@ func New(cfg Config) (_ *Server, err error) {
 		manyScans = verify.DefaultManyScans
 	}
 	storeOpts.ManyScans = manyScans
+	switch {
+	case cfg.DirectScans:
+		storeOpts.Journal = nil
+	case storeOpts.Journal == nil:
+		storeOpts.Journal = &store.Journal{}
+	}
+	if j := storeOpts.Journal; j != nil {
+		withDefaults := *j
+		if withDefaults.Count == nil {
+			// The journal counts scans as the recorder asks the store to.
+			withDefaults.Count = verify.CountScan
+		}
+		if withDefaults.OnFoldError == nil {
+			log := cfg.Log
+			withDefaults.OnFoldError = func(err error) {
+				if err != nil {
+					log.Warn("scan journal: folding into the database failed; acknowledged scans stay in the journal, and folding is retried", "err", err)
+				} else {
+					log.Info("scan journal: folding into the database again")
+				}
+			}
+		}
+		storeOpts.Journal = &withDefaults
+	}
 	st, err := store.Open(DBPath(cfg.DataDir), storeOpts)
 	if err != nil {
 		return nil, err

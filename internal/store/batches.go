@@ -207,7 +207,7 @@ func (s *Store) Batches(ctx context.Context, productID string, after uint64, lim
 // the serial.
 func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error) {
 	var rec *record.Stamp
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		var err error
 		if rec, err = recordTx(tx, batchID); err != nil {
 			return err
@@ -219,7 +219,7 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 		if err != nil {
 			return err
 		}
-		rec, err = stampOfTx(tx, rec, serial, st)
+		rec, err = s.stampOfTx(tx, rec, serial, st)
 		return err
 	})
 	if err != nil {

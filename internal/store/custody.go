@@ -113,9 +113,9 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 			if err != nil {
 				return err
 			}
-			// accept sees the revocation's reason; st is written back as
-			// stored.
-			rec, err := stampOfTx(tx, base, it.Serial, st)
+			// accept sees the revocation's reason and the journal's
+			// scans; st is written back as stored.
+			rec, err := s.stampOfTx(tx, base, it.Serial, st)
 			if err != nil {
 				return err
 			}
@@ -136,7 +136,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 		}
 		e, d := done()
 		var err error
-		if deliveryID, err = keepDelivery(tx, retailerID, ch, d, cache, shops); err != nil {
+		if deliveryID, err = s.keepDelivery(tx, retailerID, ch, d, cache, shops); err != nil {
 			return err
 		}
 		return appendAudit(tx, ch, e)
@@ -171,11 +171,12 @@ func (c batchRecords) holding(tx *bolt.Tx, it record.Intake) (*record.Stamp, err
 }
 
 // stampOfTx is the record of one stamp of base's batch with its stored
-// state st, as every reader of stamps sees it: a revocation carries its
-// entry's time, reason and actor, and a stamp of a roll printed ahead its
-// activation. st itself is left as stored, to be written back.
-func stampOfTx(tx *bolt.Tx, base *record.Stamp, serial uint64, st *record.StampState) (*record.Stamp, error) {
-	view, err := stampView(tx, st)
+// state st, as every reader of stamps sees it: with the scans the journal
+// holds, a revocation carries its entry's time, reason and actor, and a
+// stamp of a roll printed ahead its activation. st itself is left as
+// stored, to be written back.
+func (s *Store) stampOfTx(tx *bolt.Tx, base *record.Stamp, serial uint64, st *record.StampState) (*record.Stamp, error) {
+	view, err := s.stateView(tx, serial, st, allScans)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +208,7 @@ func recordTx(tx *bolt.Tx, batchID uint64) (*record.Stamp, error) {
 // StampOf returns the record of a serial, finding its batch by range.
 func (s *Store) StampOf(ctx context.Context, serial uint64) (*record.Stamp, error) {
 	var rec *record.Stamp
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		b, err := batchOfSerial(tx, serial)
 		if err != nil {
 			return err
@@ -219,7 +220,7 @@ func (s *Store) StampOf(ctx context.Context, serial uint64) (*record.Stamp, erro
 		if err != nil {
 			return err
 		}
-		rec, err = stampOfTx(tx, rec, serial, st)
+		rec, err = s.stampOfTx(tx, rec, serial, st)
 		return err
 	})
 	return rec, err

@@ -389,7 +389,7 @@ func (t shopTally) writeTx(tx *bolt.Tx) error {
 // delivery id, flags its suspected copies and adds them to the shop
 // counters (shops, which hold the stamps the retailer received in it), in
 // the delivery's commit. bases are the delivery's batches as read in it.
-func keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Delivery, bases map[uint64]*record.Stamp, shops shopTally) (uint64, error) {
+func (s *Store) keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Delivery, bases map[uint64]*record.Stamp, shops shopTally) (uint64, error) {
 	stamps := tx.Bucket(bucketStamps)
 	at := ch.Time.UnixNano()
 	rec := &storagev1.DeliveryRecord{TimeUnixNano: at, Actor: ch.Actor, Reference: d.Reference, Codes: uint32(d.Codes)}
@@ -430,7 +430,7 @@ func keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Deli
 			return 0, err
 		}
 		err = raiseFlag(tx, p.Serial, flagging{kind: estampv1.FlagKind_FLAG_KIND_SUSPECTED_COPY, at: ch.Time, batch: base.Batch,
-			producer: base.Producer.Id, scanCount: st.ScanCount, retailers: copyShops(st)})
+			producer: base.Producer.Id, scanCount: s.journaled(tx, p.Serial, st, allScans).ScanCount, retailers: copyShops(st)})
 		if err != nil {
 			return 0, err
 		}

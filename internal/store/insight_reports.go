@@ -67,6 +67,10 @@ type Overview struct {
 // (ocop.Day), both included.
 func (s *Store) Overview(ctx context.Context, from, to int32) (*Overview, error) {
 	o := &Overview{Days: days(from, to)}
+	// The counters hold folded scans only.
+	if err := s.settleScans(ctx); err != nil {
+		return nil, err
+	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		paced := pace(ctx)
 		err := tx.Bucket(bucketProducers).ForEach(func(k, v []byte) error {
@@ -178,7 +182,11 @@ type ScanReport struct {
 // InvalidArgument for another producer's product.
 func (s *Store) ScanReport(ctx context.Context, q ReportQuery) (*ScanReport, error) {
 	r := &ScanReport{Days: days(q.From, q.To)}
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	// The counters and flags hold folded scans only.
+	if err := s.settleScans(ctx); err != nil {
+		return nil, err
+	}
+	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		if err := producerKind.existsTx(tx, q.ProducerID); err != nil {
 			return err
 		}
@@ -189,7 +197,7 @@ func (s *Store) ScanReport(ctx context.Context, q ReportQuery) (*ScanReport, err
 		if err := r.readBatches(ctx, tx, products, q); err != nil {
 			return err
 		}
-		if r.Flags, r.OpenFlags, err = openFlagsOf(ctx, tx, q); err != nil {
+		if r.Flags, r.OpenFlags, err = s.openFlagsOf(ctx, tx, q); err != nil {
 			return err
 		}
 		r.Shops, err = shopsOf(ctx, tx, q)
@@ -282,7 +290,7 @@ func (r *ScanReport) readBatches(ctx context.Context, tx *bolt.Tx, products map[
 
 // openFlagsOf lists the first q.MaxFlags open flags of q's producer (or
 // product) and counts them all.
-func openFlagsOf(ctx context.Context, tx *bolt.Tx, q ReportQuery) ([]Flag, int, error) {
+func (s *Store) openFlagsOf(ctx context.Context, tx *bolt.Tx, q ReportQuery) ([]Flag, int, error) {
 	var (
 		out   []Flag
 		count int
@@ -301,7 +309,7 @@ func openFlagsOf(ctx context.Context, tx *bolt.Tx, q ReportQuery) ([]Flag, int, 
 		}
 		count++
 		if len(out) < q.MaxFlags {
-			fl, err := flagTx(tx, binary.BigEndian.Uint64(k), f)
+			fl, err := s.flagTx(tx, binary.BigEndian.Uint64(k), f)
 			if err != nil {
 				return err
 			}
@@ -313,12 +321,12 @@ func openFlagsOf(ctx context.Context, tx *bolt.Tx, q ReportQuery) ([]Flag, int, 
 }
 
 // flagTx is a flag with its stamp's scan count now.
-func flagTx(tx *bolt.Tx, serial uint64, f *storagev1.FlagRecord) (Flag, error) {
+func (s *Store) flagTx(tx *bolt.Tx, serial uint64, f *storagev1.FlagRecord) (Flag, error) {
 	st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
 	if err != nil {
 		return Flag{}, err
 	}
-	return Flag{Serial: serial, Record: f, ScanCount: st.ScanCount}, nil
+	return Flag{Serial: serial, Record: f, ScanCount: s.journaled(tx, serial, st, allScans).ScanCount}, nil
 }
 
 // shopsOf sums what each retailer received of q's producer (or product),
@@ -386,7 +394,11 @@ func (s *Store) Flags(ctx context.Context, q FlagQuery) (list []Flag, more bool,
 	if q.After == math.MaxUint64 {
 		return nil, false, nil
 	}
-	err = s.view(ctx, func(tx *bolt.Tx) error {
+	// Flags are raised as scans are folded.
+	if err := s.settleScans(ctx); err != nil {
+		return nil, false, err
+	}
+	err = s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		if q.ProducerID != "" {
 			if err := producerKind.existsTx(tx, q.ProducerID); err != nil {
 				return err
@@ -411,7 +423,7 @@ func (s *Store) Flags(ctx context.Context, q FlagQuery) (list []Flag, more bool,
 				more = true
 				return nil
 			}
-			fl, err := flagTx(tx, binary.BigEndian.Uint64(k), f)
+			fl, err := s.flagTx(tx, binary.BigEndian.Uint64(k), f)
 			if err != nil {
 				return err
 			}
@@ -438,7 +450,7 @@ func (s *Store) ReviewFlag(ctx context.Context, serial uint64, note string, ch a
 		if !found {
 			return &ocop.NotFoundError{What: "flag of stamp", ID: formatUint(serial)}
 		}
-		if out, err = flagTx(tx, serial, f); err != nil || f.ReviewedUnixNano != 0 {
+		if out, err = s.flagTx(tx, serial, f); err != nil || f.ReviewedUnixNano != 0 {
 			return err
 		}
 		f.ReviewedBy, f.ReviewedUnixNano, f.ReviewNote = ch.Actor, ch.Time.UnixNano(), note

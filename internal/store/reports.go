@@ -120,7 +120,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 				if st, err = decodeStampState(stamps.Get(u64(r.Stamp.Serial))); err != nil {
 					return err
 				}
-				if rec, err = stampOfTx(tx, base, r.Stamp.Serial, st); err != nil {
+				if rec, err = s.stampOfTx(tx, base, r.Stamp.Serial, st); err != nil {
 					return err
 				}
 				// Copied: the view may be st itself, which receive changes.

@@ -57,7 +57,7 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 			if err != nil {
 				return err
 			}
-			rec, err := stampOfTx(tx, base, it.Serial, st)
+			rec, err := s.stampOfTx(tx, base, it.Serial, st)
 			if err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 				// The shops that took the stamp in, the one that sold it
 				// and the one selling it now: whom the office asks.
 				err := raiseFlag(tx, it.Serial, flagging{kind: estampv1.FlagKind_FLAG_KIND_SUSPECTED_COPY, at: ch.Time, batch: base.Batch,
-					producer: base.Producer.Id, scanCount: st.ScanCount, retailers: copyShops(st, retailerID)})
+					producer: base.Producer.Id, scanCount: rec.State.GetScanCount(), retailers: copyShops(st, retailerID)})
 				if err != nil {
 					return err
 				}

@@ -193,6 +193,18 @@ var (
 	keyAuditHead = []byte("audit_head")
 	// keyNextDelivery is the next delivery id (uint64).
 	keyNextDelivery = []byte("next_delivery")
+	// keyScanJournalID is the scan journal's id (16 random bytes, written
+	// when the database first has a journal, journal.go): every segment's
+	// header holds it, so that the journal of another database is never
+	// folded into this one.
+	keyScanJournalID = []byte("scan_journal_id")
+	// keyScansFolded is how far the scan journal is folded into the
+	// stamps and counters: the segment (uint64) and byte offset (uint64)
+	// of the first record not folded. It moves in the transaction that
+	// folds the records before it, so that a crash between that commit
+	// and the deletion of their segment never folds them twice. Added
+	// without a schema change: a database without it has no journal.
+	keyScansFolded = []byte("scans_folded")
 )
 
 // schemaVersion is the layout this code reads and writes. Bump it with a

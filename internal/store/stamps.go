@@ -43,34 +43,51 @@ func putStampState(b *bolt.Bucket, serial uint64, st *storagev1.StampState) erro
 // The same commit counts the scans per batch and day, and flags a stamp
 // whose count passes the MANY_SCANS threshold (insight.go): each counter
 // once a commit, not once a scan.
+//
+// With a scan journal (Options.Journal) the scans are appended to it
+// instead, with one fdatasync, and counted by the journal's Count, which
+// must be count: the answers are the stored states with the journal's
+// scans, and the stamps and counters change when the journal is folded.
 func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func(st *record.StampState, at time.Time)) ([]*record.StampState, error) {
+	if len(scans) == 0 {
+		return nil, ctx.Err()
+	}
+	if s.journal != nil {
+		return s.journalScans(ctx, scans)
+	}
 	states := make([]*record.StampState, len(scans))
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketStamps)
-		tally, batches := newScanTally(), newBatchFinder(tx)
-		for i, sc := range scans {
-			st, err := decodeStampState(b.Get(u64(sc.Serial)))
-			if err != nil {
-				return err
-			}
-			before := st.ScanCount
-			count(st, sc.Time)
-			if err := putStampState(b, sc.Serial, st); err != nil {
-				return err
-			}
-			if states[i], err = stampView(tx, st); err != nil {
-				return err
-			}
-			if err := s.countScan(tx, tally, batches, sc, before, st); err != nil {
-				return err
-			}
-		}
-		return tally.writeTx(tx)
-	})
+	err := s.update(ctx, func(tx *bolt.Tx) error { return s.applyScansTx(tx, scans, count, states) })
 	if err != nil {
 		return nil, err
 	}
 	return states, nil
+}
+
+// applyScansTx folds scans into their stamps' stored states and the scan
+// counters. states, when not nil, gets each stamp's state after its scan.
+func (s *Store) applyScansTx(tx *bolt.Tx, scans []record.Scan, count func(st *record.StampState, at time.Time), states []*record.StampState) error {
+	b := tx.Bucket(bucketStamps)
+	tally, batches := newScanTally(), newBatchFinder(tx)
+	for i, sc := range scans {
+		st, err := decodeStampState(b.Get(u64(sc.Serial)))
+		if err != nil {
+			return err
+		}
+		before := st.ScanCount
+		count(st, sc.Time)
+		if err := putStampState(b, sc.Serial, st); err != nil {
+			return err
+		}
+		if states != nil {
+			if states[i], err = stampView(tx, st); err != nil {
+				return err
+			}
+		}
+		if err := s.countScan(tx, tally, batches, sc, before, st); err != nil {
+			return err
+		}
+	}
+	return tally.writeTx(tx)
 }
 
 func formatUint(v uint64) string { return strconv.FormatUint(v, 10) }
@@ -128,17 +145,48 @@ type SerialState struct {
 // nobody touched are left out, so a quiet batch costs nothing.
 func (s *Store) StampStates(ctx context.Context, first, last uint64) ([]SerialState, error) {
 	var out []SerialState
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketStamps).Cursor()
-		for k, v := c.Seek(u64(first)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
+	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
+		// Stamps whose only scans are journaled have no stored state
+		// yet: they come in order among those that have.
+		var journaled []uint64
+		if s.journal != nil {
+			journaled = s.journal.ov.serialsIn(first, last)
+		}
+		add := func(serial uint64, v []byte) error {
 			st, err := decodeStampState(v)
 			if err != nil {
 				return err
 			}
-			if st, err = stampView(tx, st); err != nil {
+			view, err := s.stateView(tx, serial, st, allScans)
+			if err != nil {
 				return err
 			}
-			out = append(out, SerialState{binary.BigEndian.Uint64(k), st})
+			if v == nil && view == st {
+				return nil // folded since: the cursor had it
+			}
+			out = append(out, SerialState{serial, view})
+			return nil
+		}
+		c := tx.Bucket(bucketStamps).Cursor()
+		for k, v := c.Seek(u64(first)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
+			serial := binary.BigEndian.Uint64(k)
+			for len(journaled) > 0 && journaled[0] < serial {
+				if err := add(journaled[0], nil); err != nil {
+					return err
+				}
+				journaled = journaled[1:]
+			}
+			if len(journaled) > 0 && journaled[0] == serial {
+				journaled = journaled[1:]
+			}
+			if err := add(serial, v); err != nil {
+				return err
+			}
+		}
+		for _, serial := range journaled {
+			if err := add(serial, nil); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -46,7 +46,8 @@ type Options struct {
 	// NoSync skips fsync; for benchmarks and tests of non-durable paths only.
 	NoSync bool
 	// FailBeforeCommit, when set, is called at the end of every write
-	// transaction; an error it returns rolls the transaction back as a
+	// transaction, and before every append to the scan journal; an error
+	// it returns rolls the transaction back, or fails the append, as a
 	// failed disk write would. For fault-injection tests only.
 	FailBeforeCommit func() error
 	// HighWaterPath, when set, is the file outside the database that keeps
@@ -70,6 +71,12 @@ type Options struct {
 	// MmapSize is how much of the file is mapped at open; MmapSize (the
 	// function) of the file's size when zero. Tests make it small.
 	MmapSize int
+	// Journal, when set, records scans in a journal beside the database
+	// and folds them into it in the background (journal.go); Open folds
+	// what a crash left in it first. Without it RecordScans commits each
+	// group to the database, and Open refuses a database whose journal
+	// holds scans.
+	Journal *Journal
 }
 
 // MinMmapSize is the least the database file is mapped at open.
@@ -94,6 +101,8 @@ type Store struct {
 	skipped    Skipped
 	now        func() time.Time
 	manyScans  uint64
+	// journal is the scan journal; nil without Options.Journal.
+	journal *journal
 }
 
 // Open opens or creates the database at path with mode 0600.
@@ -144,6 +153,18 @@ func Open(path string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
+	}
+	if opts.Journal != nil {
+		err = s.openJournal(path, *opts.Journal, opts.FailBeforeCommit)
+	} else {
+		err = refuseStrayJournal(path)
+	}
+	if err != nil {
+		if s.hw != nil {
+			s.hw.close()
+		}
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -225,7 +246,7 @@ func (s *Store) init() error {
 // Close settles the high-water mark to the counters and closes the
 // database.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.closeJournal()}
 	if s.hw != nil {
 		err := s.db.View(func(tx *bolt.Tx) error {
 			meta := tx.Bucket(bucketMeta)
@@ -472,7 +493,13 @@ func (s *Store) Size(ctx context.Context) (int64, error) {
 // called first with the snapshot's length. A backup of a large file takes
 // a while, so ctx is looked at before every write to w: a client that
 // went away stops the copy, and the read transaction with it.
+//
+// The scan journal is folded first: the snapshot holds every scan
+// acknowledged before WriteTo was called, and needs no journal beside it.
 func (s *Store) WriteTo(ctx context.Context, w io.Writer, size func(int64) error) (int64, error) {
+	if err := s.settleScans(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if err := size(tx.Size()); err != nil {

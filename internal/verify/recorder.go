@@ -12,15 +12,16 @@ import (
 // ErrRecorderClosed means the server is shutting down.
 var ErrRecorderClosed = errors.New("verify: scan recorder closed")
 
-// ScanStore applies many scans in one transaction, each folded into its
-// stamp's state by count.
+// ScanStore records many scans durably at once, each folded into its
+// stamp's state by count: one bbolt transaction, or, with the store's scan
+// journal, one append and one fdatasync (store.Journal).
 type ScanStore interface {
 	RecordScans(ctx context.Context, scans []record.Scan, count func(st *record.StampState, at time.Time)) ([]*record.StampState, error)
 }
 
-// Recorder records scans durably with group commit: while one transaction
-// is being written and synced, new scans queue up, and the next transaction
-// takes all of them. One fsync then serves many verifications, instead of
+// Recorder records scans durably with group commit: while one group is
+// being written and synced, new scans queue up, and the next group takes
+// all of them. One fsync then serves many verifications, instead of
 // capping throughput at one commit per request.
 type Recorder struct {
 	store ScanStore
