@@ -30,14 +30,7 @@ func TestBrowserShowsAnotherProvincesStamp(t *testing.T) {
 		t.Skip("runs a browser")
 	}
 	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	anchor := testAnchors(t)[0]
 	// B's codes carry an address nothing here answers at: the browser
 	// never follows the link, and A fetches B's revocations from B's test
 	// server.
@@ -64,7 +57,7 @@ func TestBrowserShowsAnotherProvincesStamp(t *testing.T) {
 	bctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
 	defer cancel()
 	// As a person does: the code pasted into this province's form.
-	err = chromedp.Do(bctx, chromedp.EmulateViewport(390, 844),
+	err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(ha.URL+"/?lang=vi"),
 		chromedp.WaitVisible(chromedp.ID("code")),
 		chromedp.SendKeys(chromedp.ID("code"), stamp.Code),

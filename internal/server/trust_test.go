@@ -32,14 +32,7 @@ func TestServerHoldsTheTrustList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	anchor := testAnchors(t)[0]
 	path := filepath.Join(t.TempDir(), "trust-list.json")
 	if err := os.WriteFile(path, golden, 0o600); err != nil {
 		t.Fatal(err)
@@ -150,14 +143,7 @@ func provincesChanged(t *testing.T, version uint64, a, b *keys.Key, change func(
 // stamps are KEY_COMPROMISED at A.
 func TestProvincesVerifyEachOthersStamps(t *testing.T) {
 	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	anchor := testAnchors(t)[0]
 	path := filepath.Join(t.TempDir(), "trust-list.json")
 	if err := os.WriteFile(path, provinces(t, 1, keyA, keyB, trust.Active, ""), 0o600); err != nil {
 		t.Fatal(err)
@@ -246,14 +232,7 @@ func nonCanonicalFlip(token string) string {
 // signature.
 func TestProvincesApplyEachOthersRevocations(t *testing.T) {
 	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	anchor := testAnchors(t)[0]
 	path := filepath.Join(t.TempDir(), "trust-list.json")
 	if err := os.WriteFile(path, provinces(t, 1, keyA, keyB, trust.Active, ""), 0o600); err != nil {
 		t.Fatal(err)
@@ -379,14 +358,7 @@ func (s *listSource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // at /.well-known/estamp-trust-list.json and through GetTrustList.
 func TestRestartKeepsTheTrustListAndForeignRevocations(t *testing.T) {
 	keyA, keyB := testKey(t, "issuer-test-key.pem"), testKey(t, "other-test-key.pem")
-	pem, err := os.ReadFile(filepath.Join("..", "trust", "testdata", "anchor-test-pub.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchor, err := trust.ReadAnchor(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	anchor := testAnchors(t)[0]
 	b := startAt(t, t.TempDir(), "http://tem.thanhhoa.example:8080", 0, func(c *server.Config) { c.Ring = keys.NewRing(keyB) })
 	b.seedRegistry(t)
 	recalled := b.issue(t, "NEM-CHUA", 2, "req-recalled")
