@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 )
 
@@ -154,4 +156,42 @@ func BenchmarkVerifyGRPC50(b *testing.B) {
 		}
 		return nil
 	})
+}
+
+// BenchmarkCallCPU measures the CPU time one call costs client and server
+// together, over real loopback TCP from 64 callers as cmd/estamp-bench
+// calls: Verify with a token (each call records its scan) and the empty
+// health check the bench composes Verify's ceiling from. CPU time, unlike
+// calls per second, hardly moves when other processes share the cores, so
+// a change to Verify's path shows here first; the bench's ratio is
+// roughly (empty + re-sign) / verify of these figures.
+func BenchmarkCallCPU(b *testing.B) {
+	e := start(b)
+	e.seedRegistry(b)
+	stamps := e.issue(b, "NEM-CHUA", 10_000, "bench").Stamps
+	c := e.dialTCP(b)
+	health := healthpb.NewHealthClient(c.Conn)
+	for _, call := range []struct {
+		name string
+		do   func(i int64) error
+	}{
+		{"verify", func(i int64) error {
+			v, err := c.Verification.Verify(context.Background(), &estampv1.VerifyRequest{Code: stamps[i%int64(len(stamps))].Code})
+			if err == nil && v.Verdict != estampv1.Verdict_VERDICT_GENUINE {
+				err = fmt.Errorf("verdict %v", v.Verdict)
+			}
+			return err
+		}},
+		{"empty", func(int64) error {
+			_, err := health.Check(context.Background(), &healthpb.HealthCheckRequest{})
+			return err
+		}},
+	} {
+		b.Run(call.name, func(b *testing.B) {
+			var i atomic.Int64
+			cpu0 := cpuTime(b)
+			load(b, 64, func() error { return call.do(i.Add(1)) })
+			b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/call")
+		})
+	}
 }

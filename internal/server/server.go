@@ -303,6 +303,7 @@ func New(cfg Config) (_ *Server, err error) {
 		grpc.ChainStreamInterceptor(obs.stream, streamErrors(cfg.Log), authz.stream),
 		grpc.MaxRecvMsgSize(MaxRequestSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		grpc.NumStreamWorkers(MaxConcurrentStreams),
 	}
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))

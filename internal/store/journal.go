@@ -788,7 +788,7 @@ func (s *Store) foldTo(ctx context.Context, end jpos) error {
 		}
 		// Stable: a stamp's scans stay in the order they were recorded.
 		slices.SortStableFunc(scans, func(a, b record.Scan) int { return cmp.Compare(a.Serial, b.Serial) })
-		err = s.update(ctx, func(tx *bolt.Tx) error {
+		err = s.updateStates(ctx, func(tx *bolt.Tx) error {
 			if got := foldedTx(tx); got != from {
 				return fmt.Errorf("store: scan journal: the database's folded position is %v, not %v as expected", got, from)
 			}

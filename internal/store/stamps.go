@@ -56,7 +56,7 @@ func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func
 		return s.journalScans(ctx, scans)
 	}
 	states := make([]*record.StampState, len(scans))
-	err := s.update(ctx, func(tx *bolt.Tx) error { return s.applyScansTx(tx, scans, count, states) })
+	err := s.updateStates(ctx, func(tx *bolt.Tx) error { return s.applyScansTx(tx, scans, count, states) })
 	if err != nil {
 		return nil, err
 	}

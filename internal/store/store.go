@@ -103,6 +103,8 @@ type Store struct {
 	manyScans  uint64
 	// journal is the scan journal; nil without Options.Journal.
 	journal *journal
+	// records caches what Stamp decodes; update keeps it true.
+	records recordCache
 }
 
 // Open opens or creates the database at path with mode 0600.
@@ -558,6 +560,14 @@ func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 // limits (100,000 serials, 10,000 codes), and is whole or absent either
 // way. A full disk is reported as ErrStorageFull: the change was not kept.
 func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	defer s.records.written()
+	return s.updateStates(ctx, fn)
+}
+
+// updateStates is update for the transactions that only count scans into
+// stamp states (scan groups, journal folds): they leave the record cache
+// as it is, which is what lets it serve between them.
+func (s *Store) updateStates(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

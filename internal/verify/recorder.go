@@ -32,9 +32,17 @@ type Recorder struct {
 	// commits what is queued before it returns.
 	ctx      context.Context
 	maxBatch int
-	queue    chan scanRequest
-	quit     chan struct{}
-	done     chan struct{}
+	// linger is how long a group waits for more scans when scans come
+	// in together: an fdatasync costs about as much CPU as a
+	// verification's own work, and without waiting a group held four
+	// scans at 64 callers. A lone scan does not wait.
+	linger time.Duration
+	// lingering, when set (by tests), is told each time a group starts
+	// waiting.
+	lingering func()
+	queue     chan scanRequest
+	quit      chan struct{}
+	done      chan struct{}
 
 	// mu orders Close after every send in flight: senders hold it shared,
 	// so once Close holds it, no request can enter the queue unseen.
@@ -52,18 +60,30 @@ type scanReply struct {
 	err   error
 }
 
+// DefaultLinger is the recorder's wait for more scans: at most this much
+// latency added to a scan when others come in with it. Measured on 2
+// cores at 64 callers (BenchmarkCallCPU): groups of 4 scans became 16,
+// and a verification's CPU fell by 10%.
+const DefaultLinger = time.Millisecond
+
 // NewRecorder starts a recorder committing at most maxBatch scans per
 // transaction.
 func NewRecorder(s ScanStore, maxBatch int) *Recorder {
+	r := newRecorder(s, maxBatch, DefaultLinger)
+	go r.loop()
+	return r
+}
+
+func newRecorder(s ScanStore, maxBatch int, linger time.Duration) *Recorder {
 	r := &Recorder{
 		store:    s,
 		ctx:      context.Background(),
 		maxBatch: maxBatch,
+		linger:   linger,
 		queue:    make(chan scanRequest, maxBatch),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	go r.loop()
 	return r
 }
 
@@ -93,6 +113,9 @@ func (r *Recorder) loop() {
 	defer close(r.done)
 	batch := make([]scanRequest, 0, r.maxBatch)
 	scans := make([]record.Scan, 0, r.maxBatch)
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
+	last := 0 // scans in the last group
 	for {
 		select {
 		case req := <-r.queue:
@@ -110,8 +133,33 @@ func (r *Recorder) loop() {
 			}
 		}
 		batch = r.fill(batch)
+		if last > 1 && len(batch) < r.maxBatch && r.linger > 0 {
+			batch = r.gather(batch, wait)
+		}
+		last = len(batch)
 		r.commit(batch, scans[:0])
 	}
+}
+
+// gather adds scans arriving within the linger to batch, up to maxBatch;
+// a Close cuts the wait short (the loop then commits what is queued).
+func (r *Recorder) gather(batch []scanRequest, wait *time.Timer) []scanRequest {
+	wait.Reset(r.linger)
+	defer wait.Stop()
+	if r.lingering != nil {
+		r.lingering()
+	}
+	for len(batch) < r.maxBatch {
+		select {
+		case req := <-r.queue:
+			batch = append(batch, req)
+		case <-wait.C:
+			return batch
+		case <-r.quit:
+			return batch
+		}
+	}
+	return batch
 }
 
 // fill adds queued requests to batch, up to maxBatch, without waiting.

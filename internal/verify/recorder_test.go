@@ -148,3 +148,115 @@ func drainScenario(t *testing.T) {
 		t.Fatalf("%d commits for 1 + %d queued scans, want 2", n, queued)
 	}
 }
+
+// A group waits for more scans only when scans come in together: with a
+// linger of an hour, scans one after another still commit at once, scans
+// that came together fill a whole group before it commits, and Close cuts
+// a wait short.
+func TestRecorderLingersOnlyWhenScansComeTogether(t *testing.T) {
+	st := openStore(t)
+	st.block = make(chan struct{})
+	const group = 4
+	var waits atomic.Int64
+	rec := verify.NewRecorderLingering(st, group, time.Hour, func() { waits.Add(1) })
+	at := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	within := func(what string, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { f(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting after 10 s", what)
+		}
+	}
+
+	// A lone scan, held in its commit, then two that queued meanwhile.
+	var wg sync.WaitGroup
+	wg.Go(func() { rec.Record(context.Background(), 1, at) })
+	for st.commits.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 2 {
+		wg.Go(func() { rec.Record(context.Background(), uint64(2+i), at) })
+	}
+	waitFor(t, "two scans queued", func() bool { return rec.Queued() >= 2 })
+	close(st.block)
+	// The first came alone, so the two were not held for more.
+	within("scans after a lone scan", wg.Wait)
+	if n := st.commits.Load(); n != 2 {
+		t.Fatalf("%d commits, want 2 (1 scan, then 2)", n)
+	}
+
+	// Scans came together last time: the next group waits for more,
+	// and commits once full.
+	for i := range group {
+		wg.Go(func() {
+			if _, err := rec.Record(context.Background(), uint64(10+i), at); err != nil {
+				t.Error(err)
+			}
+		})
+		if i == 0 {
+			waitFor(t, "the group to wait", func() bool { return waits.Load() > 0 })
+		}
+	}
+	within("a full group", wg.Wait)
+	if n := st.commits.Load(); n != 3 {
+		t.Fatalf("%d commits after %d scans that came together, want 3 (one group)", n, group)
+	}
+	if n := waits.Load(); n != 1 {
+		t.Fatalf("groups waited %d times, want once", n)
+	}
+
+	// That group was full, so the next scan waits; Close ends the wait
+	// and commits it.
+	var got *record.StampState
+	wg.Go(func() {
+		var err error
+		if got, err = rec.Record(context.Background(), 20, at); err != nil {
+			t.Error(err)
+		}
+	})
+	waitFor(t, "the lone scan to wait", func() bool { return waits.Load() >= 2 })
+	within("Close during a wait", rec.Close)
+	within("the waiting scan", wg.Wait)
+	if got.GetScanCount() != 1 {
+		t.Errorf("the scan waiting at Close: count %d, want 1", got.GetScanCount())
+	}
+}
+
+// One scan after another never waits: with a linger of an hour, fifty
+// sequential scans finish.
+func TestRecorderLoneScansDoNotWait(t *testing.T) {
+	st := openStore(t)
+	rec := verify.NewRecorderLingering(st, 64, time.Hour, nil)
+	defer rec.Close()
+	done := make(chan error, 1)
+	go func() {
+		for i := range 50 {
+			if _, err := rec.Record(context.Background(), uint64(i+1), time.Now()); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sequential scans waited")
+	}
+}
+
+// waitFor polls cond until it holds, failing after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 10 s", what)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
+	"github.com/ocopvn/estamp/internal/audit"
+	"github.com/ocopvn/estamp/internal/record"
+)
+
+// Stamp serves batches, products and producers from a cache; every write
+// shows in the next read after it returns, while readers run all along
+// (and under -race, reading shared records never races with a write).
+func TestStampSeesEveryWriteDespiteTheCache(t *testing.T) {
+	s, _ := newStore(t)
+	seed(t, s, "A", "A1")
+	b, _, err := s.IssueBatch(ctx, "r1", "A1", at(t0), planOf(10), issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rec, err := s.Stamp(ctx, b.Id, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_ = rec.Product.GetName() + rec.Producer.GetName() + rec.Batch.GetLot()
+			}
+		})
+	}
+	defer func() { close(stop); readers.Wait() }()
+
+	for i, grade := range []int32{5, 3, 4, 5} {
+		if _, err := s.UpdateProduct(ctx, "A1", at(t0), func(p *estampv1.Product) (audit.Entry, error) {
+			p.StarGrade = grade
+			return said(audit.CertificateRenew, "A1"), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := s.Stamp(ctx, b.Id, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Product.StarGrade != grade {
+			t.Fatalf("update %d: Stamp shows grade %d, want %d", i, rec.Product.StarGrade, grade)
+		}
+	}
+	// A failed write changes nothing, cached or not.
+	boom := errors.New("boom")
+	if _, err := s.UpdateProduct(ctx, "A1", at(t0), func(p *estampv1.Product) (audit.Entry, error) {
+		p.StarGrade = 3
+		return said(audit.CertificateRenew, "A1"), boom
+	}); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if rec, _ := s.Stamp(ctx, b.Id, 3); rec.Product.StarGrade != 5 {
+		t.Errorf("after a failed update: grade %d, want 5", rec.Product.StarGrade)
+	}
+	// Scans leave the cached records as they are, and show.
+	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 3, Time: t0}}, counted); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := s.Stamp(ctx, b.Id, 3); rec.State.GetScanCount() != 1 || rec.Product.StarGrade != 5 {
+		t.Errorf("after a scan: count %d grade %d", rec.State.GetScanCount(), rec.Product.StarGrade)
+	}
+	// A recall of the batch shows at once.
+	if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{BatchID: b.Id, Reason: "lô lỗi", Change: at(t0)}, revoked); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := s.Stamp(ctx, b.Id, 3); !rec.Batch.GetRevoked() {
+		t.Error("the recalled batch reads as not revoked")
+	}
+}
