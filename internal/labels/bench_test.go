@@ -37,7 +37,10 @@ func BenchmarkQREncode(b *testing.B) {
 // -count=N for N rounds. It reports each one's labels/s, the ratio the
 // bench reads (pdf over qr: at least 1.6 on two cores), and each one's
 // CPU time a label, which a busy machine does not change: the ratio two
-// idle cores would give is at most 2 × qr-cpu-ms / pdf-cpu-ms.
+// idle cores would give is at most 2 × qr-cpu-ms / pdf-cpu-ms, which it
+// reports as cpu-bound (at most: the one goroutine encoding QR codes has
+// the other core collect its garbage). It also reports the PDF's size a
+// label.
 func BenchmarkLabelPDFOverQR(b *testing.B) {
 	const n = 2000
 	bt := batch(b, "Hợp tác xã Nem chua Thanh Hóa", n)
@@ -53,9 +56,13 @@ func BenchmarkLabelPDFOverQR(b *testing.B) {
 		}
 		return nil
 	}
+	var size counter
 	pdf := func(workers int) func() error {
 		r := r.WithWorkers(workers)
-		return func() error { return r.PDF(b.Context(), io.Discard, bt, l, labels.DefaultPrinterDPI, nil) }
+		return func() error {
+			size = 0
+			return r.PDF(b.Context(), &size, bt, l, labels.DefaultPrinterDPI, nil)
+		}
 	}
 	steps := []struct {
 		name string
@@ -81,6 +88,18 @@ func BenchmarkLabelPDFOverQR(b *testing.B) {
 		}
 	}
 	b.ReportMetric(steps[0].wall.Seconds()/steps[1].wall.Seconds(), "pdf/qr")
+	if steps[1].cpu > 0 {
+		b.ReportMetric(2*steps[0].cpu.Seconds()/steps[1].cpu.Seconds(), "cpu-bound")
+	}
+	b.ReportMetric(float64(size)/n, "pdf-bytes/label")
+}
+
+// counter is a writer that counts the bytes written to it.
+type counter int64
+
+func (c *counter) Write(p []byte) (int, error) {
+	*c += counter(len(p))
+	return len(p), nil
 }
 
 // BenchmarkPDF renders whole batches on A4 sheets and reports labels per

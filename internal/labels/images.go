@@ -225,6 +225,51 @@ func svg(bitmap [][]bool, sizeMM float64, s Stamp) []byte {
 	return b.Bytes()
 }
 
+// run is a rectangle of dark modules.
+type run struct{ row, col, width, height int }
+
+// runs merges each row's dark modules into horizontal runs, and a run into
+// the one above when it spans the same columns, so that an SVG draws a
+// QR code with few rectangles.
+func runs(bitmap [][]bool) []run {
+	var out []run
+	// Runs ending on the previous row and on this one, by the column they
+	// start at (a row has at most one run starting at a column): their
+	// width, 0 for none, and their index in out. Slices, not maps: runs is
+	// on every SVG's path.
+	n := 0
+	for _, line := range bitmap {
+		n = max(n, len(line))
+	}
+	prevW, prevI := make([]int, n), make([]int, n)
+	curW, curI := make([]int, n), make([]int, n)
+	for row, line := range bitmap {
+		clear(curW)
+		for col := 0; col < len(line); {
+			if !line[col] {
+				col++
+				continue
+			}
+			end := col
+			for end < len(line) && line[end] {
+				end++
+			}
+			w := end - col
+			if prevW[col] == w {
+				out[prevI[col]].height++
+				curW[col], curI[col] = w, prevI[col]
+			} else {
+				out = append(out, run{row: row, col: col, width: w, height: 1})
+				curW[col], curI[col] = w, len(out)-1
+			}
+			col = end
+		}
+		prevW, curW = curW, prevW
+		prevI, curI = curI, prevI
+	}
+	return out
+}
+
 // qrPNG draws a QR bitmap (quiet zone included) as a black and white PNG
 // of sizePx pixels a side at dpi. Every module is the same whole number
 // of pixels: the pixels left over widen the quiet zone. (Scaled to a

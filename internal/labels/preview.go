@@ -96,9 +96,22 @@ func (p *raster) rect(x, y, w, h float64) image.Rectangle {
 }
 
 func (p *raster) draw(a art) error {
-	for _, rn := range a.runs {
-		m := a.module
-		draw.Draw(p.img, p.rect(a.qx+float64(rn.col)*m, a.qy+float64(rn.row)*m, float64(rn.width)*m, float64(rn.height)*m), image.Black, image.Point{}, draw.Src)
+	// The code's modules, as the PDF's image mask samples them: each row's
+	// dark runs, one rectangle each.
+	m := a.module
+	for row := range a.code.size {
+		for col := 0; col < a.code.size; {
+			if !a.code.dark(row, col) {
+				col++
+				continue
+			}
+			end := col + 1
+			for end < a.code.size && a.code.dark(row, end) {
+				end++
+			}
+			draw.Draw(p.img, p.rect(a.qx+float64(col)*m, a.qy+float64(row)*m, float64(end-col)*m, m), image.Black, image.Point{}, draw.Src)
+			col = end
+		}
 	}
 	// Clip to the text column, as the PDF does.
 	column := p.img.SubImage(p.rect(a.column.x, a.column.y, a.column.w, a.column.h)).(*image.Gray)

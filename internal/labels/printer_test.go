@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skip2/go-qrcode"
+
 	"github.com/ocopvn/estamp/internal/labels"
 )
 
@@ -318,5 +320,113 @@ func TestSubsetFontDrawsAndReadsBack(t *testing.T) {
 	}
 	if text := strings.Join(strings.Fields(string(out)), " "); strings.Count(text, name) != 2 {
 		t.Errorf("the name reads back %d times, want 2:\n%s", strings.Count(text, name), out)
+	}
+}
+
+// readPGM reads a binary greyscale PNM (P5), as pdftoppm -gray writes it
+// without -png: its pixels, one byte each, row by row.
+func readPGM(t *testing.T, path string) (pix []byte, w, h int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxVal int
+	r := bytes.NewReader(data)
+	if _, err := fmt.Fscanf(r, "P5\n%d %d\n%d", &w, &h, &maxVal); err != nil || maxVal != 255 {
+		t.Fatalf("%s: not an 8-bit PGM: %v", path, err)
+	}
+	if _, err := r.ReadByte(); err != nil { // the one whitespace byte before the pixels
+		t.Fatal(err)
+	}
+	pix = data[len(data)-r.Len():]
+	if len(pix) != w*h {
+		t.Fatalf("%s: %d bytes of pixels for %d × %d", path, len(pix), w, h)
+	}
+	return pix, w, h
+}
+
+// A page printed at each printer resolution — rasterised at the
+// printer's dots without anti-aliasing — has every module of every code,
+// quiet zone included, as its square of ModuleDots × ModuleDots dots, all
+// black or all white, where the geometry puts it: no module a dot wider
+// or narrower than its neighbours, no code a dot off, nothing grey.
+func TestPrintedModulesAreWholeDots(t *testing.T) {
+	pdftoppm := needTool(t, "pdftoppm")
+	r := newRenderer(t)
+	for _, l := range labels.Layouts() {
+		for _, dpi := range labels.PrinterDPIs() {
+			t.Run(fmt.Sprintf("%s/%d", l.Name, dpi), func(t *testing.T) {
+				g, err := l.Geometry(dpi)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A page, or two roll labels; the second code is of a
+				// smaller version, which centres in the square.
+				per := l.PerPage()
+				b := batchFrom(t, "Chè lam Phủ Quảng", 6_000_000+uint64(dpi)*1000, max(per, 2))
+				b.Stamps[1].Code = "HTTPS://X.VN/V/ABC"
+				dir := t.TempDir()
+				path := filepath.Join(dir, "labels.pdf")
+				var buf bytes.Buffer
+				if err := r.PDF(t.Context(), &buf, b, l, dpi, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				prefix := filepath.Join(dir, "page")
+				if out, err := exec.Command(pdftoppm, "-r", fmt.Sprint(dpi), "-gray", "-aa", "no", "-aaVector", "no", path, prefix).CombinedOutput(); err != nil {
+					t.Fatalf("pdftoppm: %v\n%s", err, out)
+				}
+				pages, _ := filepath.Glob(prefix + "-*.pgm")
+				if len(pages) != (len(b.Stamps)+per-1)/per {
+					t.Fatalf("%d pages rendered", len(pages))
+				}
+				slices.Sort(pages) // fewer than 10
+				toDots := func(mm float64) int { return int(math.Round(mm / 25.4 * float64(dpi))) }
+				square := int(math.Round(g.Side() / g.Module())) // modules a side, quiet zone included
+				d := g.ModuleDots
+				var pix []byte
+				var w, h int
+				for i, s := range b.Stamps {
+					slot := i % per
+					if slot == 0 {
+						pix, w, h = readPGM(t, pages[i/per])
+					}
+					q, err := qrcode.New(s.Code, qrcode.Medium)
+					if err != nil {
+						t.Fatal(err)
+					}
+					bitmap := q.Bitmap() // quiet zone included
+					qx, qy := g.QR(slot)
+					off := (square - len(bitmap)) / 2 * d
+					x0, y0 := toDots(qx)+off, toDots(qy)+off
+					wrong := 0
+					for row, line := range bitmap {
+						for col, dark := range line {
+							want := byte(255)
+							if dark {
+								want = 0
+							}
+							for dy := range d {
+								for dx := range d {
+									x, y := x0+col*d+dx, y0+row*d+dy
+									if x < 0 || y < 0 || x >= w || y >= h {
+										t.Fatalf("stamp %d: dot %d, %d is off the %d × %d page", i, x, y, w, h)
+									}
+									if pix[y*w+x] != want {
+										wrong++
+									}
+								}
+							}
+						}
+					}
+					if wrong > 0 {
+						t.Errorf("stamp %d: %d of the code's %d dots are not its modules'", i, wrong, len(bitmap)*len(bitmap)*d*d)
+					}
+				}
+			})
+		}
 	}
 }

@@ -1,8 +1,8 @@
 // Package labels renders issued stamps for printing: PDF label sheets and
-// rolls with the QR code drawn as vector shapes and Vietnamese text in an
-// embedded font, single QR images (PNG, SVG) in a zip or a directory, and
-// a PNG preview of a sheet's first page drawn from the same art as the
-// PDF (preview.go).
+// rolls with each QR code drawn as a 1-bit image mask of its modules and
+// Vietnamese text in an embedded font, single QR images (PNG, SVG) in a
+// zip or a directory, and a PNG preview of a sheet's first page drawn
+// from the same art as the PDF (preview.go).
 //
 // Rendering streams: a PDF page is written as soon as it is drawn, so a
 // 100,000-stamp batch needs no more memory than a small one. Pages and
@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -114,7 +115,7 @@ func (r *Renderer) PDF(ctx context.Context, w io.Writer, b Batch, l Layout, prin
 			return r.drawPage(sc, plans, b, i*per, min((i+1)*per, len(b.Stamps)))
 		},
 		func(i int, pg drawnPage) error {
-			pdf.page(l.PageWidth*ptPerMM, l.PageHeight*ptPerMM, pg.content, pg.glyphs)
+			pdf.page(l.PageWidth*ptPerMM, l.PageHeight*ptPerMM, pg.content, pg.glyphs, pg.codes)
 			if pdf.err != nil {
 				return pdf.err
 			}
@@ -129,35 +130,41 @@ func (r *Renderer) PDF(ctx context.Context, w io.Writer, b Batch, l Layout, prin
 	return pdf.close(b.ProductName + " — lô " + b.Lot)
 }
 
-// drawnPage is a page's compressed content stream and the glyphs it draws.
+// drawnPage is a page's compressed content stream, the glyphs it draws
+// and its labels' codes, which it draws as the image masks /Q0, /Q1, …
+// in the order of its slots.
 type drawnPage struct {
 	content []byte
 	glyphs  glyphSet
+	codes   []modules
 }
 
 // drawPage draws stamps [start, end) on one page.
 func (r *Renderer) drawPage(sc *pageScratch, plans *textPlans, b Batch, start, end int) (drawnPage, error) {
 	sc.content.Reset()
 	c := canvas{out: &sc.content, pageH: plans.g.Layout.PageHeight, text: newPageText(r.face)}
+	codes := make([]modules, 0, end-start)
 	for i := start; i < end; i++ {
 		art, err := r.labelArt(plans, i-start, b.Stamps[i])
 		if err != nil {
 			return drawnPage{}, err
 		}
-		c.draw(art)
+		c.draw(art, len(codes))
+		codes = append(codes, art.code)
 	}
-	return drawnPage{content: sc.deflate(), glyphs: c.text.used}, nil
+	return drawnPage{content: sc.deflate(), glyphs: c.text.used, codes: codes}, nil
 }
 
 // art is one label as it is drawn, placed on its page in millimetres
 // from the page's top-left corner: the PDF and the PNG preview of a page
 // draw the same art, so that the preview shows what will print.
 type art struct {
-	// qx, qy is the QR code's top-left corner, quiet zone included;
-	// module is the side of one module, dots printer dots of dpi.
+	// qx, qy is the top-left corner of the QR code's first module (the
+	// quiet zone is left blank around it); module is the side of one
+	// module, dots printer dots of dpi.
 	qx, qy, module float64
 	dots, dpi      int
-	runs           []run
+	code           modules
 	// column is the text column, which clips the text.
 	column rect
 	lines  []lineAt
@@ -186,19 +193,20 @@ func (r *Renderer) labelArt(plans *textPlans, slot int, s Stamp) (art, error) {
 	if err != nil {
 		return art{}, fmt.Errorf("labels: QR for serial %d: %w", s.Serial, err)
 	}
-	bitmap := q.Bitmap() // quiet zone of 4 modules included
-	n := len(bitmap)
+	q.DisableBorder = true // the quiet zone is blank paper, not data
+	code := packModules(q.Bitmap())
+	n := code.size + 2*quietZone
 	if n > maxQRModules {
 		return art{}, fmt.Errorf("labels: serial %d needs a QR code of %d modules, more than the %d a label has room for; use a shorter --base-url", s.Serial, n, maxQRModules)
 	}
 	// Smaller codes centre in the square sized for the largest, by whole
 	// modules (QR sizes differ by 4), so that they stay on the dots.
 	qx, qy := g.QR(slot)
-	shift := float64((maxQRModules-n)/2) * g.Module()
+	shift := float64((maxQRModules-n)/2+quietZone) * g.Module()
 	a := art{
 		qx: qx + shift, qy: qy + shift,
 		module: g.Module(), dots: g.ModuleDots, dpi: g.DPI,
-		runs:   runs(bitmap),
+		code:   code,
 		column: rect{x + g.textX, y, g.textW, l.LabelHeight},
 	}
 	for _, ln := range plans.lines(s.Serial) {
@@ -221,34 +229,38 @@ func (c canvas) rect(x, y, w, h float64) {
 	fmt.Fprintf(c.out, "%s %s %s %s re\n", num(x*ptPerMM), num((c.pageH-y-h)*ptPerMM), num(w*ptPerMM), num(h*ptPerMM))
 }
 
-// draw writes a label's art to the page's content stream.
-func (c canvas) draw(a art) {
+// draw writes a label's art to the page's content stream, its code as
+// the page's image mask /Q<image>.
+func (c canvas) draw(a art, image int) {
 	out := c.out
-	// Draw in units of 1/16 printer dot from the code's top-left corner,
-	// y downwards: every coordinate is then an integer, which is short to
-	// write and compresses well, and the scale is written in full, so
-	// that a module of 3 dots is 3 dots at the far side of the code too.
-	// Rasterisers widen anti-aliased fills by a fraction of a pixel, which
-	// leaves a grey halo around modules that confuses scanners; insetting
-	// each rectangle by one unit keeps module edges crisp.
-	unit := a.dots * 16
-	scale := strconv.FormatFloat(72/float64(16*a.dpi), 'g', 12, 64)
-	fmt.Fprintf(out, "q 0 g %s 0 0 -%s %s %s cm\n", scale, scale, strconv.FormatFloat(a.qx*ptPerMM, 'f', 4, 64), strconv.FormatFloat((c.pageH-a.qy)*ptPerMM, 'f', 4, 64))
-	// A code is hundreds of rectangles: appended in place, with no
-	// string built for each.
-	for _, rn := range a.runs {
-		b := out.AvailableBuffer()
-		b = strconv.AppendInt(b, int64(rn.col*unit+1), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(rn.row*unit+1), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(rn.width*unit-2), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(rn.height*unit-2), 10)
-		b = append(b, " re\n"...)
-		out.Write(b)
-	}
-	out.WriteString("f Q\n")
+	// A code is an image mask of one sample a module, scaled to whole
+	// dots a module: some 300 bytes where hundreds of rectangles in the
+	// content stream took 1,400 compressed, and deflating them was most
+	// of a page's time besides go-qrcode. Rasterisers sample a mask
+	// rather than fill shapes, so its modules' edges get no anti-aliased
+	// grey halo (the rectangles were inset by 1/16 dot against that).
+	// The mask is set in by 1/32 dot on each side: poppler rounds an
+	// image's edges outwards, and an edge exactly on a dot, or a rounding
+	// error past it, gained a row of dots, shared out among the modules
+	// (one module a dot wider than the rest; TestPrintedModulesAreWholeDots).
+	dot := 72 / float64(a.dpi) // points
+	const inset = 1.0 / 32
+	side := (float64(a.code.size*a.dots) - 2*inset) * dot
+	x := (math.Round(a.qx/25.4*float64(a.dpi)) + inset) * dot
+	top := (math.Round(a.qy/25.4*float64(a.dpi)) + inset) * dot
+	b := out.AvailableBuffer()
+	b = append(b, "q 0 g "...)
+	b = strconv.AppendFloat(b, side, 'f', 4, 64)
+	b = append(b, " 0 0 "...)
+	b = strconv.AppendFloat(b, side, 'f', 4, 64)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, x, 'f', 4, 64)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, c.pageH*ptPerMM-top-side, 'f', 4, 64)
+	b = append(b, " cm /Q"...)
+	b = strconv.AppendInt(b, int64(image), 10)
+	b = append(b, " Do Q\n"...)
+	out.Write(b)
 	if len(a.lines) == 0 {
 		return
 	}
@@ -262,47 +274,35 @@ func (c canvas) draw(a art) {
 	out.WriteString("ET\nQ\n")
 }
 
-// run is a rectangle of dark modules.
-type run struct{ row, col, width, height int }
+// quietZone is the blank modules a QR code needs on each side.
+const quietZone = 4
 
-// runs merges each row's dark modules into horizontal runs, and a run into
-// the one above when it spans the same columns, so a QR code is drawn with
-// few rectangles.
-func runs(bitmap [][]bool) []run {
-	var out []run
-	// Runs ending on the previous row and on this one, by the column they
-	// start at (a row has at most one run starting at a column): their
-	// width, 0 for none, and their index in out. Slices, not maps: runs is
-	// on every label's path.
-	n := 0
-	for _, line := range bitmap {
-		n = max(n, len(line))
-	}
-	prevW, prevI := make([]int, n), make([]int, n)
-	curW, curI := make([]int, n), make([]int, n)
+// modules is a QR code's modules, quiet zone left out, packed as a PDF
+// image mask's samples: rows of stride bytes, each row's first module in
+// its first byte's high bit, 1 for a dark module.
+type modules struct {
+	size int // modules a side
+	bits []byte
+}
+
+func (m modules) stride() int { return (m.size + 7) / 8 }
+
+func (m modules) dark(row, col int) bool {
+	return m.bits[row*m.stride()+col/8]&(0x80>>(col%8)) != 0
+}
+
+// packModules packs a QR bitmap without its quiet zone.
+func packModules(bitmap [][]bool) modules {
+	m := modules{size: len(bitmap)}
+	stride := m.stride()
+	m.bits = make([]byte, m.size*stride)
 	for row, line := range bitmap {
-		clear(curW)
-		for col := 0; col < len(line); {
-			if !line[col] {
-				col++
-				continue
+		b := m.bits[row*stride : (row+1)*stride]
+		for col, dark := range line {
+			if dark {
+				b[col/8] |= 0x80 >> (col % 8)
 			}
-			end := col
-			for end < len(line) && line[end] {
-				end++
-			}
-			w := end - col
-			if prevW[col] == w {
-				out[prevI[col]].height++
-				curW[col], curI[col] = w, prevI[col]
-			} else {
-				out = append(out, run{row: row, col: col, width: w, height: 1})
-				curW[col], curI[col] = w, len(out)-1
-			}
-			col = end
 		}
-		prevW, curW = curW, prevW
-		prevI, curI = curI, prevI
 	}
-	return out
+	return m
 }
