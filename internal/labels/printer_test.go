@@ -124,20 +124,7 @@ func TestBuiltInLayoutsScanAtPrinterResolutions(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", l.Name, dpi), func(t *testing.T) {
 				n := max(l.PerPage(), 3) // a full sheet, or three roll labels
 				b := batchFrom(t, "Nước mắm cốt nhĩ truyền thống Ba Làng đặc biệt", 9_000_000+uint64(dpi)*1000, n)
-				dir := t.TempDir()
-				path := filepath.Join(dir, "labels.pdf")
-				var buf bytes.Buffer
-				if err := r.PDF(t.Context(), &buf, b, l, dpi, nil); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				prefix := filepath.Join(dir, "page")
-				if out, err := exec.Command(pdftoppm, "-r", fmt.Sprint(dpi), "-gray", "-aa", "no", "-aaVector", "no", "-png", path, prefix).CombinedOutput(); err != nil {
-					t.Fatalf("pdftoppm: %v\n%s", err, out)
-				}
-				pages, _ := filepath.Glob(prefix + "-*.png")
+				pages := printedPages(t, pdftoppm, r, b, l, dpi, "-png")
 				if len(pages) == 0 {
 					t.Fatal("no pages rendered")
 				}
@@ -366,20 +353,7 @@ func TestPrintedModulesAreWholeDots(t *testing.T) {
 				per := l.PerPage()
 				b := batchFrom(t, "Chè lam Phủ Quảng", 6_000_000+uint64(dpi)*1000, max(per, 2))
 				b.Stamps[1].Code = "HTTPS://X.VN/V/ABC"
-				dir := t.TempDir()
-				path := filepath.Join(dir, "labels.pdf")
-				var buf bytes.Buffer
-				if err := r.PDF(t.Context(), &buf, b, l, dpi, nil); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				prefix := filepath.Join(dir, "page")
-				if out, err := exec.Command(pdftoppm, "-r", fmt.Sprint(dpi), "-gray", "-aa", "no", "-aaVector", "no", path, prefix).CombinedOutput(); err != nil {
-					t.Fatalf("pdftoppm: %v\n%s", err, out)
-				}
-				pages, _ := filepath.Glob(prefix + "-*.pgm")
+				pages := printedPages(t, pdftoppm, r, b, l, dpi, "-pgm")
 				if len(pages) != (len(b.Stamps)+per-1)/per {
 					t.Fatalf("%d pages rendered", len(pages))
 				}
@@ -429,4 +403,30 @@ func TestPrintedModulesAreWholeDots(t *testing.T) {
 			})
 		}
 	}
+}
+
+// printedPages renders b's labels as a PDF and has pdftoppm print its
+// pages at dpi without anti-aliasing, as a printer's dots: format is
+// "-png" or "-pgm". It returns the pages' files.
+func printedPages(t *testing.T, pdftoppm string, r *labels.Renderer, b labels.Batch, l labels.Layout, dpi int, format string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "labels.pdf")
+	var buf bytes.Buffer
+	if err := r.PDF(t.Context(), &buf, b, l, dpi, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prefix := filepath.Join(dir, "page")
+	args := []string{"-r", fmt.Sprint(dpi), "-gray", "-aa", "no", "-aaVector", "no", path, prefix}
+	if format == "-png" {
+		args = append([]string{"-png"}, args...)
+	}
+	if out, err := exec.Command(pdftoppm, args...).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	pages, _ := filepath.Glob(prefix + "-*." + format[1:])
+	return pages
 }
