@@ -37,7 +37,9 @@ func download(t *testing.T, e *env, req *estampv1.RenderLabelsRequest) ([]byte, 
 func TestRenderLabelsStreamsTheFile(t *testing.T) {
 	e := start(t)
 	e.seedRegistry(t)
-	batch := e.issue(t, "NEM-CHUA", 300, "print-me")
+	// Enough labels for a file of several chunks: a label's PDF is about
+	// 560 bytes since its code became an image mask.
+	batch := e.issue(t, "NEM-CHUA", 1000, "print-me")
 
 	pdf, msgs, err := download(t, e, &estampv1.RenderLabelsRequest{BatchId: batch.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_PDF, Layout: "a4-5x13"})
 	if err != nil {
@@ -53,11 +55,11 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 		t.Errorf("first message = %v", msgs[0])
 	}
 	last := msgs[len(msgs)-1]
-	if last.LabelsDone != 300 || last.LabelsTotal != 300 {
+	if last.LabelsDone != 1000 || last.LabelsTotal != 1000 {
 		t.Errorf("last progress %d/%d", last.LabelsDone, last.LabelsTotal)
 	}
-	if pages := bytes.Count(pdf, []byte("/Type /Page ")); pages != 5 {
-		t.Errorf("%d pages, want 5 (65 labels a page)", pages)
+	if pages := bytes.Count(pdf, []byte("/Type /Page ")); pages != 16 {
+		t.Errorf("%d pages, want 16 (65 labels a page)", pages)
 	}
 
 	zipped, _, err := download(t, e, &estampv1.RenderLabelsRequest{BatchId: batch.Batch.Id, Format: estampv1.LabelFormat_LABEL_FORMAT_SVG_ZIP})
@@ -65,7 +67,7 @@ func TestRenderLabelsStreamsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
-	if err != nil || len(zr.File) != 300 || !strings.HasSuffix(zr.File[0].Name, ".svg") {
+	if err != nil || len(zr.File) != 1000 || !strings.HasSuffix(zr.File[0].Name, ".svg") {
 		t.Fatalf("zip: %v, %d files", err, len(zr.File))
 	}
 
