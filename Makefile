@@ -14,7 +14,7 @@ FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging FuzzCheck:./internal/photo \
 	FuzzParseSerial:./internal/ocop FuzzCheckGTIN:./internal/ocop FuzzCheckGLN:./internal/ocop \
 	FuzzEvent:./internal/epcis FuzzParse:./internal/trust FuzzOpen:./internal/relay \
-	FuzzReadList:./internal/foreign
+	FuzzReadList:./internal/foreign FuzzParseStat:./internal/cputime
 
 .PHONY: all build run test bench bench-go generate lint breaking ci clean screenshots
 

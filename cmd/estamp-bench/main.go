@@ -32,6 +32,7 @@ import (
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/client"
+	"github.com/ocopvn/estamp/internal/cputime"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/loadgen"
 	"github.com/ocopvn/estamp/internal/ocop"
@@ -356,7 +357,35 @@ func (b *bench) all(ctx context.Context) ([]loadgen.Result, error) {
 
 // rounds runs the bench's rounds of ceilings then workload.
 func (b *bench) rounds(ceilings []loadgen.Measure, workload loadgen.Measure) []loadgen.Round {
-	return loadgen.Interleave(b.cfg.rounds, ceilings, workload)
+	for i := range ceilings {
+		ceilings[i] = b.withCores(ceilings[i])
+	}
+	return loadgen.Interleave(b.cfg.rounds, ceilings, b.withCores(workload))
+}
+
+// withCores has m's result say how many cores the bench and estampd used
+// while it ran: below the machine's, the workload waited for something
+// other than the cores.
+func (b *bench) withCores(m loadgen.Measure) loadgen.Measure {
+	return func() loadgen.Result {
+		cpu0, ok0 := b.cpu()
+		start := time.Now()
+		r := m()
+		if cpu1, ok1 := b.cpu(); ok0 && ok1 {
+			r.Cores = (cpu1 - cpu0).Seconds() / time.Since(start).Seconds()
+		}
+		return r
+	}
+}
+
+// cpu is the CPU time the bench and its estampd have used.
+func (b *bench) cpu() (time.Duration, bool) {
+	own, ok := cputime.Process()
+	if !ok || b.d == nil {
+		return 0, false
+	}
+	server, ok := cputime.Of(b.d.cmd.Process.Pid)
+	return own + server, ok
 }
 
 // said logs each round of a row as it is measured, so that drift within
@@ -368,7 +397,11 @@ func (b *bench) said(r loadgen.Result) loadgen.Result {
 		if rd.Ceiling > 0 {
 			p += fmt.Sprintf(" / %.0f = %.2f", rd.Ceiling, rd.Ratio)
 		}
-		parts = append(parts, p+fmt.Sprintf(", p99 %.1f ms", rd.Workload.P99ms))
+		p += fmt.Sprintf(", p99 %.1f ms", rd.Workload.P99ms)
+		if rd.Workload.Cores > 0 {
+			p += fmt.Sprintf(", %.2f cores", rd.Workload.Cores)
+		}
+		parts = append(parts, p)
 	}
 	b.step("  %s: %s", r.Name, strings.Join(parts, "; "))
 	return r
@@ -674,7 +707,9 @@ func (b *bench) duringIntake(ctx context.Context, verifyPool, intakePool []strin
 		wg.Go(func() {
 			intake = loadgen.Closed(ctx, "beside it: intake, deliveries of 10,000", "codes/s", 1, d, receive)
 		})
-		v := loadgen.Closed(ctx, "Verify p99 during intake (deliveries of 10,000)", "calls/s", b.cfg.callers, d, verifyCall(ver, verifyPool))
+		v := b.withCores(func() loadgen.Result {
+			return loadgen.Closed(ctx, "Verify p99 during intake (deliveries of 10,000)", "calls/s", b.cfg.callers, d, verifyCall(ver, verifyPool))
+		})()
 		wg.Wait()
 		rounds = append(rounds, loadgen.Round{Workload: v, Beside: []loadgen.Result{intake}})
 	}
@@ -694,9 +729,12 @@ func thousands(n int) string {
 
 func printTable(w io.Writer, results []loadgen.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\trate\tunit\tp50 ms\tp99 ms\tceiling\tratio median (min–max)\ttarget\t")
+	fmt.Fprintln(tw, "workload\trate\tunit\tp50 ms\tp99 ms\tcores\tceiling\tratio median (min–max)\ttarget\t")
 	for _, r := range results {
-		ceiling, ratio, target, p50, p99 := "", "", "", "", ""
+		ceiling, ratio, target, p50, p99, cores := "", "", "", "", "", ""
+		if r.Cores > 0 {
+			cores = fmt.Sprintf("%.2f", r.Cores)
+		}
 		if r.Ceiling > 0 {
 			ceiling, ratio = fmt.Sprintf("%.0f", r.Ceiling), fmt.Sprintf("%.2f (%.2f–%.2f)", r.Ratio, r.RatioMin, r.RatioMax)
 		}
@@ -713,7 +751,7 @@ func printTable(w io.Writer, results []loadgen.Result) {
 		if r.P50ms > 0 {
 			p50, p99 = fmt.Sprintf("%.2f", r.P50ms), fmt.Sprintf("%.2f", r.P99ms)
 		}
-		fmt.Fprintf(tw, "%s%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, errorsOf(r.Errors), r.Rate, r.Unit, p50, p99, ceiling, ratio, target)
+		fmt.Fprintf(tw, "%s%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, errorsOf(r.Errors), r.Rate, r.Unit, p50, p99, cores, ceiling, ratio, target)
 		if len(r.Rounds) == 0 {
 			continue
 		}
@@ -729,7 +767,17 @@ func printTable(w io.Writer, results []loadgen.Result) {
 				}
 				_, med, _ := loadgen.Spread(rates)
 				p := of(r.Rounds[0])[i]
-				fmt.Fprintf(tw, "  %s%s%s\t%.0f\t%s\t\t\t\t\t\t\n", label, p.Name, errorsOf(errs), med, p.Unit)
+				var cores []float64
+				for _, rd := range r.Rounds {
+					if c := of(rd)[i].Cores; c > 0 {
+						cores = append(cores, c)
+					}
+				}
+				used := ""
+				if _, c, _ := loadgen.Spread(cores); c > 0 {
+					used = fmt.Sprintf("%.2f", c)
+				}
+				fmt.Fprintf(tw, "  %s%s%s\t%.0f\t%s\t\t\t%s\t\t\t\t\n", label, p.Name, errorsOf(errs), med, p.Unit, used)
 			}
 		}
 		label := "ceiling: "

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -54,6 +55,11 @@ func TestBenchSmoke(t *testing.T) {
 		}
 		if r.P99ms <= 0 {
 			t.Errorf("%s: p99 %v", r.Name, r.P99ms)
+		}
+		// Bench and server both work in every workload, on some of the
+		// cores; /proc, which gives the server's time, is Linux's.
+		if runtime.GOOS == "linux" && (r.Cores <= 0 || r.Cores > float64(runtime.NumCPU())+0.5) {
+			t.Errorf("%s: %v cores used", r.Name, r.Cores)
 		}
 		for i, rd := range r.Rounds {
 			if rd.Workload.Rate <= 0 || rd.Workload.Errors > 0 {

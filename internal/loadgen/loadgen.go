@@ -46,6 +46,11 @@ type Result struct {
 	// when there is none.
 	Target      float64 `json:"target,omitempty"`
 	P99TargetMs float64 `json:"p99_target_ms,omitempty"`
+	// Cores is how many of the machine's cores the bench and the server
+	// used together while it ran (CPU seconds over wall seconds; 0 where
+	// not measured); a row's is the median of its workload's rounds. A
+	// workload that leaves cores idle is held back by waiting, not work.
+	Cores float64 `json:"cores,omitempty"`
 	// Ops is how many operations ran, Errors how many failed.
 	Ops    int `json:"ops"`
 	Errors int `json:"errors"`
@@ -163,7 +168,7 @@ func Compare(rounds []Round, parts ...int) Result {
 	}
 	w := rounds[0].Workload
 	row := Result{Name: w.Name, Unit: w.Unit, Rounds: make([]Round, len(rounds))}
-	var rates, ceilings, ratios []float64
+	var rates, ceilings, ratios, cores []float64
 	var lat []time.Duration
 	for i, rd := range rounds {
 		out := Round{Workload: rd.Workload, Beside: rd.Beside}
@@ -182,12 +187,16 @@ func Compare(rounds []Round, parts ...int) Result {
 		}
 		row.Rounds[i] = out
 		rates = append(rates, rd.Workload.Rate)
+		if rd.Workload.Cores > 0 {
+			cores = append(cores, rd.Workload.Cores)
+		}
 		row.Ops += rd.Workload.Ops
 		row.Errors += rd.Workload.Errors
 		lat = append(lat, rd.Workload.lat...)
 	}
 	row.RateMin, row.Rate, row.RateMax = Spread(rates)
 	row.Ceiling = median(ceilings)
+	row.Cores = median(cores)
 	row.RatioMin, row.Ratio, row.RatioMax = Spread(ratios)
 	if len(lat) > 0 {
 		row.P50ms, row.P99ms = Percentile(lat, 0.50), Percentile(lat, 0.99)

@@ -125,6 +125,13 @@ func TestCompareRatiosPerRound(t *testing.T) {
 	if row.Name != "verify" || row.Ops != 30 || row.CeilingName != "empty call, then re-sign: 1/(1/a + 1/b)" {
 		t.Errorf("%+v", row)
 	}
+	if row.Cores != 0 {
+		t.Errorf("cores %v, measured in no round", row.Cores)
+	}
+	rounds[0].Workload.Cores, rounds[1].Workload.Cores, rounds[2].Workload.Cores = 1.9, 1.2, 1.5
+	if got := Compare(rounds, 0, 1).Cores; !near(got, 1.5) {
+		t.Errorf("cores %v, want the median of the rounds, 1.5", got)
+	}
 	// Latencies pooled over the rounds: 1, 2 and 3 ms.
 	if row.P50ms != 2 || row.P99ms != 3 {
 		t.Errorf("p50 %v p99 %v, want 2 and 3 over all rounds", row.P50ms, row.P99ms)

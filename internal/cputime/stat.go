@@ -1,0 +1,32 @@
+package cputime
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+)
+
+// userHZ is the unit of /proc's CPU times: fixed at 100 a second for
+// user space, whatever the kernel's own tick.
+const userHZ = 100
+
+// ParseStat reads the user and system CPU time from the text of a Linux
+// /proc/<pid>/stat file. The command name, second field, is in
+// parentheses and may hold spaces and parentheses itself, so the fields
+// are counted from the last ')'; utime and stime are the 14th and 15th.
+func ParseStat(stat []byte) (d time.Duration, ok bool) {
+	end := bytes.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, false
+	}
+	fields := bytes.Fields(stat[end+1:]) // from the 3rd field, state
+	if len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseUint(string(fields[11]), 10, 63)
+	stime, err2 := strconv.ParseUint(string(fields[12]), 10, 63)
+	if err1 != nil || err2 != nil || utime+stime > 1<<40 {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * (time.Second / userHZ), true
+}
