@@ -139,13 +139,7 @@ func TestSIGKILLDuringIssuanceLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the estampd binary")
 	}
-	kills := 20
-	if n, err := strconv.Atoi(os.Getenv("ESTAMP_CRASH_KILLS")); err == nil && n > 0 {
-		kills = n
-	}
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	t.Logf("seed %d, %d kills", seed, kills)
+	kills, _, rng := crashRun(t, 0)
 	bin := buildDaemon(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 
@@ -453,13 +447,7 @@ func TestSIGKILLDuringScansLosesNoScan(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the estampd binary")
 	}
-	kills := 20
-	if n, err := strconv.Atoi(os.Getenv("ESTAMP_CRASH_KILLS")); err == nil && n > 0 {
-		kills = n
-	}
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewPCG(uint64(seed), 1))
-	t.Logf("seed %d, %d kills", seed, kills)
+	kills, seed, rng := crashRun(t, 1)
 	bin := buildDaemon(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 	fold := []string{"--scan-fold-every", "5ms"}
@@ -540,4 +528,18 @@ func TestSIGKILLDuringScansLosesNoScan(t *testing.T) {
 	if scans < 100*kills {
 		t.Errorf("only %d scans acknowledged in %d rounds", scans, kills)
 	}
+}
+
+// crashRun is a crash test's number of kills (ESTAMP_CRASH_KILLS, 20 by
+// default), its seed, taken from the clock and logged so that a failing
+// run can be told apart, and a random source on stream of it.
+func crashRun(t *testing.T, stream uint64) (int, int64, *rand.Rand) {
+	t.Helper()
+	kills := 20
+	if n, err := strconv.Atoi(os.Getenv("ESTAMP_CRASH_KILLS")); err == nil && n > 0 {
+		kills = n
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d, %d kills", seed, kills)
+	return kills, seed, rand.New(rand.NewPCG(uint64(seed), stream))
 }

@@ -21,17 +21,7 @@ import (
 // the last good list stays; 304 keeps it; a held list past its expiry
 // trusts nothing.
 func TestHolderKeepsTheLastGoodList(t *testing.T) {
-	signer := readKey(t, "anchor-test-key.pem").Signer
-	sign := func(version uint64, expires time.Time) []byte {
-		t.Helper()
-		l := goldenList(t)
-		l.Version, l.Expires = version, expires
-		data, err := Sign(l, signer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	sign := listSigner(t)
 	var (
 		mu      sync.Mutex
 		serving []byte
@@ -138,17 +128,7 @@ func TestHolderKeepsTheLastGoodList(t *testing.T) {
 // served as the very bytes the anchor signed; the same list fetched again
 // (no ETag after a restart) is no refusal.
 func TestHolderPersistsTheLastGoodList(t *testing.T) {
-	signer := readKey(t, "anchor-test-key.pem").Signer
-	sign := func(version uint64, expires time.Time) []byte {
-		t.Helper()
-		l := goldenList(t)
-		l.Version, l.Expires = version, expires
-		data, err := Sign(l, signer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	sign := listSigner(t)
 	now := goldenNow
 	v2, v3 := sign(2, goldenExpires), append(sign(3, goldenExpires), '\n')
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -250,5 +230,21 @@ func TestHeldListExpires(t *testing.T) {
 	}
 	if NewHeld(nil, time.Now).List() != nil {
 		t.Error("nothing is held as a list")
+	}
+}
+
+// listSigner signs the golden list with the test anchor, at another
+// version and expiry.
+func listSigner(t *testing.T) func(version uint64, expires time.Time) []byte {
+	signer := readKey(t, "anchor-test-key.pem").Signer
+	return func(version uint64, expires time.Time) []byte {
+		t.Helper()
+		l := goldenList(t)
+		l.Version, l.Expires = version, expires
+		data, err := Sign(l, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
 	}
 }
