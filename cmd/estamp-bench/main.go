@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type config struct {
 	keep     bool
 	extra    string
 	skip     string
+	profile  string
 }
 
 // skippable are the parts --skip leaves out.
@@ -80,6 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.preload, "preload", 0, "after the other workloads, stop estampd, preload this many issued and scanned stamps (e.g. 5000000), restart it and measure verification again among them")
 	fs.BoolVar(&c.keep, "keep", false, "keep the data directory and the server log")
 	fs.StringVar(&c.skip, "skip", "", "parts to leave out, comma-separated: "+strings.Join(skippable, ","))
+	fs.StringVar(&c.profile, "cpuprofile", "", "write the bench's own CPU profile (its clients' share of each workload) to this file")
 	fs.StringVar(&c.extra, "server-flags", "", "more estampd flags, space-separated (e.g. --debug-addr 127.0.0.1:6060 to profile)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -110,6 +113,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintln(stderr, "data and log in", dir)
 	}
+	if c.profile != "" {
+		stopProfile, err := startCPUProfile(c.profile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	b := &bench{cfg: c, dir: dir, log: stderr, grpcAddr: grpcAddr, httpAddr: httpAddr}
 	// b.d is the daemon running at the end: --preload restarts it.
 	defer func() { b.d.stop() }()
@@ -126,6 +136,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(c.out, append(data, '\n'), 0o644)
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called: the clients' side of every workload, which the
+// server's --debug-addr profile does not show.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func contains(list []string, s string) bool {
