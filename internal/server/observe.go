@@ -123,10 +123,8 @@ func setPrincipal(ctx context.Context, p string) {
 // requestID is the caller's x-request-id when it is a sane token, else a
 // fresh one, so that a client's logs and ours can be joined.
 func requestID(ctx context.Context) string {
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("x-request-id"); len(v) == 1 && len(v[0]) <= 64 && v[0] != "" && strings.IndexFunc(v[0], badIDRune) < 0 {
-			return v[0]
-		}
+	if v := metadata.ValueFromIncomingContext(ctx, "x-request-id"); len(v) == 1 && len(v[0]) <= 64 && v[0] != "" && strings.IndexFunc(v[0], badIDRune) < 0 {
+		return v[0]
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])

@@ -124,14 +124,22 @@ func days(t time.Time) (uint16, error) {
 
 // MarshalPayload returns the 22 signed bytes of version 1.
 func (c Claims) MarshalPayload() ([]byte, error) {
+	p := make([]byte, PayloadSize)
+	if err := c.putPayload(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// putPayload writes the payload into p, PayloadSize bytes.
+func (c Claims) putPayload(p []byte) error {
 	if c.Serial == 0 || c.Serial > MaxSerial {
-		return nil, fmt.Errorf("stampcode: serial %d outside 1..%d", c.Serial, uint64(MaxSerial))
+		return fmt.Errorf("stampcode: serial %d outside 1..%d", c.Serial, uint64(MaxSerial))
 	}
 	d, err := days(c.ValidUntil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	p := make([]byte, PayloadSize)
 	p[0] = Version1
 	copy(p[1:5], c.KeyID[:])
 	var s [8]byte
@@ -141,7 +149,7 @@ func (c Claims) MarshalPayload() ([]byte, error) {
 	binary.BigEndian.PutUint32(p[15:19], c.BatchID)
 	p[19] = c.StarGrade
 	binary.BigEndian.PutUint16(p[20:22], d)
-	return p, nil
+	return nil
 }
 
 func unmarshalPayload(p []byte) (Claims, error) {
@@ -198,24 +206,29 @@ func (e *Issuer) KeyID() KeyID { return e.keyID }
 // followed by the token. The claims' KeyID is set to the issuer's.
 func (e *Issuer) Sign(prefix string, c Claims) (string, error) {
 	c.KeyID = e.keyID
-	payload, err := c.MarshalPayload()
-	if err != nil {
+	// The token's bytes, the signed message and the text live on the
+	// stack: issuance signs ~100,000 codes a second, and every
+	// allocation here is garbage a moment later.
+	var raw [TokenBytes]byte
+	if err := c.putPayload(raw[:PayloadSize]); err != nil {
 		return "", err
 	}
-	sig, err := e.signer.Sign(nil, SignedMessage(payload), crypto.Hash(0))
+	var msg [len(signingContext) + PayloadSize]byte
+	copy(msg[copy(msg[:], signingContext):], raw[:PayloadSize])
+	sig, err := e.signer.Sign(nil, msg[:], crypto.Hash(0))
 	if err != nil {
 		return "", fmt.Errorf("stampcode: sign: %w", err)
 	}
 	if len(sig) != SignatureSize {
 		return "", fmt.Errorf("stampcode: signer returned %d bytes, want %d", len(sig), SignatureSize)
 	}
-	raw := make([]byte, 0, TokenBytes)
-	raw = append(raw, payload...)
-	raw = append(raw, sig...)
+	copy(raw[PayloadSize:], sig)
+	var text [TokenLength]byte
+	b32.Encode(text[:], raw[:])
 	var sb strings.Builder
 	sb.Grow(len(prefix) + TokenLength)
 	sb.WriteString(prefix)
-	sb.WriteString(b32.EncodeToString(raw))
+	sb.Write(text[:])
 	return sb.String(), nil
 }
 
@@ -246,10 +259,13 @@ type Token struct {
 	Claims Claims
 	// Prefix is the upper-cased text up to and including the last "/V/"
 	// ("" for a bare token): the base URL followed by PathSegment.
-	Prefix    string
-	payload   []byte
-	signature []byte
+	Prefix string
+	// raw is the token's bytes: the payload, then the signature.
+	raw [TokenBytes]byte
 }
+
+func (t *Token) payload() []byte   { return t.raw[:PayloadSize:PayloadSize] }
+func (t *Token) signature() []byte { return t.raw[PayloadSize:] }
 
 // Normalize turns scanned text into the form codes are compared in: the
 // Unicode White_Space characters around it removed, then a-z upper-cased.
@@ -314,31 +330,29 @@ func ParseToken(s string) (*Token, error) {
 	if len(s) != TokenLength {
 		return nil, ErrMalformed
 	}
-	raw, err := b32.DecodeString(s)
-	if err != nil || len(raw) != TokenBytes {
+	// Decoded and checked in arrays, not on the heap: every
+	// verification parses a token.
+	var text, canonical [TokenLength]byte
+	copy(text[:], s)
+	t := new(Token)
+	if n, err := b32.Decode(t.raw[:], text[:]); err != nil || n != TokenBytes {
 		return nil, ErrMalformed
 	}
-	if b32.EncodeToString(raw) != s {
+	b32.Encode(canonical[:], t.raw[:])
+	if string(canonical[:]) != s {
 		return nil, ErrNonCanonical
 	}
-	c, err := unmarshalPayload(raw[:PayloadSize])
+	c, err := unmarshalPayload(t.payload())
 	if err != nil {
 		return nil, err
 	}
-	return &Token{
-		Claims:    c,
-		payload:   raw[:PayloadSize:PayloadSize],
-		signature: raw[PayloadSize:],
-	}, nil
+	t.Claims = c
+	return t, nil
 }
 
 // Text is the token in its canonical form: 138 upper-case Base32
 // characters.
-func (t *Token) Text() string {
-	raw := make([]byte, 0, TokenBytes)
-	raw = append(raw, t.payload...)
-	return b32.EncodeToString(append(raw, t.signature...))
-}
+func (t *Token) Text() string { return b32.EncodeToString(t.raw[:]) }
 
 // Verify reports whether the token was signed by pub, whose key id must be
 // the token's.
@@ -346,7 +360,7 @@ func (t *Token) Verify(pub ed25519.PublicKey) bool {
 	if KeyIDOf(pub) != t.Claims.KeyID {
 		return false
 	}
-	return ed25519.Verify(pub, SignedMessage(t.payload), t.signature)
+	return ed25519.Verify(pub, SignedMessage(t.payload()), t.signature())
 }
 
 // VerifyBySigning reports whether the token's signature is the one priv
@@ -356,11 +370,13 @@ func (t *Token) Verify(pub ed25519.PublicKey) bool {
 // It is stricter only for a signature made with the same key by a signer
 // that picks its nonce at random, which is not Ed25519 as specified.
 func (t *Token) VerifyBySigning(priv ed25519.PrivateKey) bool {
-	if KeyIDOf(priv.Public().(ed25519.PublicKey)) != t.Claims.KeyID {
+	if len(priv) != ed25519.PrivateKeySize || KeyIDOf(ed25519.PublicKey(priv[ed25519.SeedSize:])) != t.Claims.KeyID {
 		return false
 	}
-	return subtle.ConstantTimeCompare(ed25519.Sign(priv, SignedMessage(t.payload)), t.signature) == 1
+	var msg [len(signingContext) + PayloadSize]byte
+	copy(msg[copy(msg[:], signingContext):], t.payload())
+	return subtle.ConstantTimeCompare(ed25519.Sign(priv, msg[:]), t.signature()) == 1
 }
 
 // Payload returns a copy of the signed bytes.
-func (t *Token) Payload() []byte { return bytes.Clone(t.payload) }
+func (t *Token) Payload() []byte { return bytes.Clone(t.payload()) }

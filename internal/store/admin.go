@@ -33,8 +33,21 @@ func (s *Store) CreateToken(ctx context.Context, t *storagev1.TokenRecord, ch au
 }
 
 // Token returns a token by id.
+//
+// Every call with a token reads it: the record is cached (genCache), and
+// shared, so callers read it and never change it.
 func (s *Store) Token(ctx context.Context, id string) (*storagev1.TokenRecord, error) {
-	return tokenTable.byID(ctx, s, []byte(id), id)
+	// Read before the transaction begins: see genCache.
+	gen := s.writes.now()
+	if t, ok := s.tokens.get(gen, id); ok {
+		return t, nil
+	}
+	t, err := tokenTable.byID(ctx, s, []byte(id), id)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.put(gen, id, t)
+	return t, nil
 }
 
 // Tokens returns up to limit tokens with ids after `after`, by id.

@@ -205,11 +205,11 @@ func (s *Store) Batches(ctx context.Context, productID string, after uint64, lim
 // Stamp returns the batch, product, producer and state of a serial claimed
 // to be in batchID. NotFound when the batch does not exist or does not hold
 // the serial. Its Batch, Product and Producer may be shared with other
-// callers (recordCache): read them, never change them.
+// callers (genCache): read them, never change them.
 func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error) {
 	var rec *record.Stamp
-	// Read before the transaction begins: see recordCache.
-	gen := s.records.gen.Load()
+	// Read before the transaction begins: see genCache.
+	gen := s.writes.now()
 	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		var err error
 		cached, ok := s.records.get(gen, batchID)
@@ -219,7 +219,7 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 			if rec, err = recordTx(tx, batchID); err != nil {
 				return err
 			}
-			s.records.put(gen, batchID, rec)
+			s.records.put(gen, batchID, &record.Stamp{Batch: rec.Batch, Product: rec.Product, Producer: rec.Producer})
 		}
 		if serial < rec.Batch.FirstSerial || serial-rec.Batch.FirstSerial >= uint64(rec.Batch.Quantity) {
 			return &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}

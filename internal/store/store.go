@@ -30,6 +30,7 @@ import (
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/auth"
 	"github.com/ocopvn/estamp/internal/ocop"
+	"github.com/ocopvn/estamp/internal/record"
 )
 
 // ErrLocked means another process holds the database.
@@ -103,9 +104,20 @@ type Store struct {
 	manyScans  uint64
 	// journal is the scan journal; nil without Options.Journal.
 	journal *journal
-	// records caches what Stamp decodes; update keeps it true.
-	records recordCache
+	// writes moves on with every write that may change what records and
+	// tokens hold (update); see genCache.
+	writes writeGen
+	// records caches the batch, product and producer Stamp decodes.
+	records genCache[uint64, *record.Stamp]
+	// tokens caches the tokens Token decodes.
+	tokens genCache[string, *storagev1.TokenRecord]
 }
+
+// Bounds of the store's caches (genCache).
+const (
+	recordCacheMax = 4096
+	tokenCacheMax  = 1024
+)
 
 // Open opens or creates the database at path with mode 0600.
 func Open(path string, opts Options) (*Store, error) {
@@ -130,8 +142,11 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Freelist == string(bolt.FreelistMapType) {
 		freelist = bolt.FreelistMapType
 	}
+	// NoStatistics: nothing reads bbolt's database statistics, and
+	// counting them is atomic adds on shared counters in every one of the
+	// many concurrent read transactions verification begins.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, InitialMmapSize: mmap,
-		FreelistType: freelist, NoFreelistSync: opts.NoFreelistSync})
+		FreelistType: freelist, NoFreelistSync: opts.NoFreelistSync, NoStatistics: true})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
@@ -141,7 +156,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now, manyScans: opts.ManyScans}
+	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now, manyScans: opts.ManyScans,
+		records: genCache[uint64, *record.Stamp]{max: recordCacheMax}, tokens: genCache[string, *storagev1.TokenRecord]{max: tokenCacheMax}}
 	if err := s.initSafely(path); err != nil {
 		db.Close()
 		return nil, err
@@ -560,7 +576,7 @@ func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 // limits (100,000 serials, 10,000 codes), and is whole or absent either
 // way. A full disk is reported as ErrStorageFull: the change was not kept.
 func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
-	defer s.records.written()
+	defer s.writes.written()
 	return s.updateStates(ctx, fn)
 }
 

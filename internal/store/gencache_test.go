@@ -4,7 +4,9 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
+	storagev1 "github.com/ocopvn/estamp/gen/estamp/storage/v1"
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
 	"github.com/ocopvn/estamp/internal/audit"
 	"github.com/ocopvn/estamp/internal/record"
@@ -80,5 +82,49 @@ func TestStampSeesEveryWriteDespiteTheCache(t *testing.T) {
 	}
 	if rec, _ := s.Stamp(ctx, b.Id, 3); !rec.Batch.GetRevoked() {
 		t.Error("the recalled batch reads as not revoked")
+	}
+}
+
+// Token serves tokens from a cache: a revocation shows in the very next
+// read, while other callers read the token all along, and a token made
+// after a miss is found.
+func TestTokenSeesRevocationDespiteTheCache(t *testing.T) {
+	s, _ := newStore(t)
+	seed(t, s, "P", "P1")
+	if _, err := s.Token(ctx, "t1"); !isNotFound(err) {
+		t.Fatalf("Token before it exists: %v", err)
+	}
+	rec := &storagev1.TokenRecord{Id: "t1", Role: int32(estampv1.Role_ROLE_PRODUCER), ProducerId: "P", SecretSha256: []byte{1, 2, 3}}
+	if err := s.CreateToken(ctx, rec, at(t0), said(audit.TokenCreate, "t1")); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if got, err := s.Token(ctx, "t1"); err != nil || got.ProducerId != "P" {
+					t.Errorf("Token = %v, %v", got, err)
+					return
+				}
+			}
+		})
+	}
+	defer func() { close(stop); readers.Wait() }()
+	for range 3 {
+		if got, err := s.Token(ctx, "t1"); err != nil || got.RevokeUnixNano != 0 {
+			t.Fatalf("before revocation: %v, %v", got, err)
+		}
+	}
+	if _, err := s.RevokeToken(ctx, "t1", at(t0.Add(time.Hour)), said(audit.TokenRevoke, "t1")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Token(ctx, "t1"); err != nil || got.RevokeUnixNano != t0.Add(time.Hour).UnixNano() {
+		t.Fatalf("the read after RevokeToken returned: %v, %v; want it revoked", got, err)
 	}
 }
