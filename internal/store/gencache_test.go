@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -22,26 +23,13 @@ func TestStampSeesEveryWriteDespiteTheCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	var readers sync.WaitGroup
-	for range 4 {
-		readers.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				rec, err := s.Stamp(ctx, b.Id, 3)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				_ = rec.Product.GetName() + rec.Producer.GetName() + rec.Batch.GetLot()
-			}
-		})
-	}
-	defer func() { close(stop); readers.Wait() }()
+	defer readAllAlong(t, func() error {
+		rec, err := s.Stamp(ctx, b.Id, 3)
+		if err == nil {
+			_ = rec.Product.GetName() + rec.Producer.GetName() + rec.Batch.GetLot()
+		}
+		return err
+	})()
 
 	for i, grade := range []int32{5, 3, 4, 5} {
 		if _, err := s.UpdateProduct(ctx, "A1", at(t0), func(p *estampv1.Product) (audit.Entry, error) {
@@ -98,24 +86,12 @@ func TestTokenSeesRevocationDespiteTheCache(t *testing.T) {
 	if err := s.CreateToken(ctx, rec, at(t0), said(audit.TokenCreate, "t1")); err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	var readers sync.WaitGroup
-	for range 4 {
-		readers.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if got, err := s.Token(ctx, "t1"); err != nil || got.ProducerId != "P" {
-					t.Errorf("Token = %v, %v", got, err)
-					return
-				}
-			}
-		})
-	}
-	defer func() { close(stop); readers.Wait() }()
+	defer readAllAlong(t, func() error {
+		if got, err := s.Token(ctx, "t1"); err != nil || got.ProducerId != "P" {
+			return fmt.Errorf("Token = %v, %v", got, err)
+		}
+		return nil
+	})()
 	for range 3 {
 		if got, err := s.Token(ctx, "t1"); err != nil || got.RevokeUnixNano != 0 {
 			t.Fatalf("before revocation: %v, %v", got, err)
@@ -127,4 +103,28 @@ func TestTokenSeesRevocationDespiteTheCache(t *testing.T) {
 	if got, err := s.Token(ctx, "t1"); err != nil || got.RevokeUnixNano != t0.Add(time.Hour).UnixNano() {
 		t.Fatalf("the read after RevokeToken returned: %v, %v; want it revoked", got, err)
 	}
+}
+
+// readAllAlong runs read on 4 goroutines, over and over, until the
+// returned function is called (it waits for them): readers sharing cached
+// records while the test writes. A read's error fails the test.
+func readAllAlong(t *testing.T, read func() error) (stop func()) {
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := read(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	return func() { close(done); readers.Wait() }
 }
