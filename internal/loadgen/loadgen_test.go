@@ -194,10 +194,13 @@ func TestCPUCeilingsRun(t *testing.T) {
 	for _, r := range []Result{
 		Sign(20 * time.Millisecond),
 		ReSign(20*time.Millisecond, "HTTP://127.0.0.1:8080/V/"),
-		QREncode(20*time.Millisecond, "HTTP://127.0.0.1:8080/V/ABC", 1),
+		QREncode(20*time.Millisecond, []string{"HTTP://127.0.0.1:8080/V/ABC", "HTTP://127.0.0.1:8080/V/ABD"}, 1),
 	} {
 		if r.Rate <= 0 || r.Errors > 0 || r.P99ms != 0 {
 			t.Errorf("%+v", r)
 		}
+	}
+	if r := QREncode(time.Millisecond, nil, 1); r.Errors != 1 || r.Rate != 0 {
+		t.Errorf("QREncode of no codes: %+v, want an error", r)
 	}
 }
