@@ -27,11 +27,14 @@ func TestBenchSmoke(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../estampd").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	out := filepath.Join(dir, "bench-results.json")
+	out, profile := filepath.Join(dir, "bench-results.json"), filepath.Join(dir, "bench.pprof")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"--estampd", bin, "--out", out, "--duration", "100ms", "--callers", "4", "--rounds", "2", "--preload", "2500"}, &stdout, &stderr)
+	err := run(context.Background(), []string{"--estampd", bin, "--out", out, "--duration", "100ms", "--callers", "4", "--rounds", "2", "--preload", "2500", "--cpuprofile", profile}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
+		t.Errorf("--cpuprofile %s: %v, %v", profile, st, err)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
