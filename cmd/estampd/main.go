@@ -67,6 +67,7 @@ type config struct {
 	trustAnchor    string
 	trustRefresh   time.Duration
 	scanJournal    bool
+	scanURing      bool
 	scanFoldEvery  time.Duration
 	// trustAnchors are read from trustAnchor.
 	trustAnchors []ed25519.PublicKey
@@ -103,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.trustRefresh, "trust-refresh", time.Hour, "how often the trust list is fetched again (with its ETag)")
 	fs.StringVar(&c.reportContact, "report-contact", "", "who buyers report a suspected fake to, shown on every stamp page, e.g. \"Văn phòng Điều phối OCOP tỉnh Thanh Hóa, 0237 …\" (--demo: a placeholder marked as one; otherwise no such line)")
 	fs.BoolVar(&c.scanJournal, "scan-journal", true, "record scans in a journal beside the database (<data-dir>/estamp.scans.*, one append and fdatasync per group), folded into the database in the background; false commits each group to the database")
+	fs.BoolVar(&c.scanURing, "scan-journal-uring", true, "wait for the journal's fdatasync through io_uring where the kernel allows it, so that no core is held while the disk works; false calls fdatasync directly (the startup line says which is used)")
 	fs.DurationVar(&c.scanFoldEvery, "scan-fold-every", time.Second, "the longest journaled scans wait to be folded into the database")
 	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
@@ -275,7 +277,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		TokenCodeRate: cfg.codeRate, TokenCodeBurst: cfg.codeBurst, ShutdownTimeout: cfg.shutdownGrace,
 		ReportContact: cfg.reportContact,
 		TrustList:     cfg.trustList, TrustAnchors: cfg.trustAnchors, TrustRefresh: cfg.trustRefresh,
-		DirectScans: !cfg.scanJournal, Store: store.Options{Journal: &store.Journal{FoldEvery: cfg.scanFoldEvery}},
+		DirectScans: !cfg.scanJournal, Store: store.Options{Journal: &store.Journal{FoldEvery: cfg.scanFoldEvery, SyncInSystemCall: !cfg.scanURing}},
 	})
 	if err != nil {
 		return err
@@ -341,7 +343,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		keyID = k.ID.String()
 	}
 	log.Info("estampd serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
-		"tls", tlsCfg != nil, "base_url", cfg.baseURL, "data_dir", cfg.dataDir, "key_id", keyID)
+		"tls", tlsCfg != nil, "base_url", cfg.baseURL, "data_dir", cfg.dataDir, "key_id", keyID, "scan_journal_sync", srv.Store.JournalSync())
 
 	// SIGHUP fetches the trust list and the other provinces' revocation
 	// lists now, and sends the receipts waiting for their provinces:

@@ -61,6 +61,11 @@ type Journal struct {
 	FoldScans int
 	// FoldEvery is the longest unfolded scans wait for a fold; 1 s when 0.
 	FoldEvery time.Duration
+	// SyncInSystemCall syncs each append with the fdatasync system call
+	// in the appending goroutine, as before io_uring was used: by default
+	// the sync goes through io_uring where the kernel allows it, and the
+	// appending goroutine parks while the disk works (uringSyncer).
+	SyncInSystemCall bool
 	// OnFoldError, when set, hears when background folds start failing
 	// (the error) and when they succeed again (nil): scans stay in the
 	// journal meanwhile, safe, but the journal grows.
@@ -175,6 +180,22 @@ type journal struct {
 	ov overlay
 
 	wake, quit, done chan struct{}
+
+	// uring, when set, syncs appends through io_uring (see uringSyncer).
+	uring *uringSyncer
+}
+
+// JournalSync says how the scan journal waits for its appends to reach
+// the disk: "io_uring", "fdatasync", or "" without a journal.
+func (s *Store) JournalSync() string {
+	switch {
+	case s.journal == nil:
+		return ""
+	case s.journal.uring != nil:
+		return "io_uring"
+	default:
+		return "fdatasync"
+	}
 }
 
 func (j *journal) path(seg uint64) string { return j.prefix + fmt.Sprintf("%010d", seg) }
@@ -281,6 +302,9 @@ func (s *Store) openJournal(path string, cfg Journal, failWrite func() error) er
 	}
 	if err != nil {
 		return err
+	}
+	if !cfg.SyncInSystemCall {
+		j.uring = syncerFor(j.f)
 	}
 	s.journal = j
 	go s.runFolder()
@@ -624,7 +648,11 @@ func (j *journal) write(buf []byte) error {
 	}
 	_, err := j.f.WriteAt(buf, int64(j.off))
 	if err == nil {
-		err = fdatasync(j.f)
+		if j.uring != nil {
+			err = j.uring.fdatasync(j.f)
+		} else {
+			err = fdatasync(j.f)
+		}
 	}
 	if err == nil {
 		return nil
@@ -871,6 +899,10 @@ func (s *Store) closeJournal() error {
 	if j.f != nil {
 		j.f.Close()
 		j.f = nil
+	}
+	if j.uring != nil {
+		j.uring.close()
+		j.uring = nil
 	}
 	j.appendMu.Unlock()
 	return err

@@ -466,10 +466,32 @@ func TestBackupHoldsJournaledScans(t *testing.T) {
 // scan acknowledged before its read began, and in the end each stamp has
 // exactly its scans.
 func TestJournalUnderConcurrentScansReadsAndFolds(t *testing.T) {
+	for _, sync := range journalSyncs(t) {
+		t.Run(sync, func(t *testing.T) { journalUnderConcurrentScans(t, sync) })
+	}
+}
+
+// journalSyncs are the ways the journal can wait for the disk here:
+// io_uring where the kernel allows it, and the fdatasync system call.
+func journalSyncs(t *testing.T) []string {
+	s := journalStore(t, t.TempDir(), journaled(64))
+	defer s.Close()
+	if got := s.JournalSync(); got != "fdatasync" {
+		return []string{got, "fdatasync"}
+	}
+	t.Log("io_uring is not available here: the journal calls fdatasync")
+	return []string{"fdatasync"}
+}
+
+func journalUnderConcurrentScans(t *testing.T, syncBy string) {
 	dir := t.TempDir()
 	opts := journaled(64)
 	opts.Journal.FoldEvery = 2 * time.Millisecond
+	opts.Journal.SyncInSystemCall = syncBy == "fdatasync"
 	s := journalStore(t, dir, opts)
+	if got := s.JournalSync(); got != syncBy {
+		t.Fatalf("JournalSync() = %q, want %q", got, syncBy)
+	}
 	const stamps = 50
 	var acked [stamps + 1]atomic.Uint64
 	var wg sync.WaitGroup
