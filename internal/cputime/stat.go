@@ -2,6 +2,7 @@ package cputime
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"time"
 )
@@ -9,6 +10,9 @@ import (
 // userHZ is the unit of /proc's CPU times: fixed at 100 a second for
 // user space, whatever the kernel's own tick.
 const userHZ = 100
+
+// maxTicks is the most CPU time, in userHZ ticks, a Duration holds.
+const maxTicks = math.MaxInt64 / uint64(time.Second/userHZ)
 
 // ParseStat reads the user and system CPU time from the text of a Linux
 // /proc/<pid>/stat file. The command name, second field, is in
@@ -25,7 +29,9 @@ func ParseStat(stat []byte) (d time.Duration, ok bool) {
 	}
 	utime, err1 := strconv.ParseUint(string(fields[11]), 10, 63)
 	stime, err2 := strconv.ParseUint(string(fields[12]), 10, 63)
-	if err1 != nil || err2 != nil || utime+stime > 1<<40 {
+	// Each is below 2^63, so their sum does not wrap; a sum past what a
+	// Duration holds (2,900 years of CPU) is not a process's.
+	if err1 != nil || err2 != nil || utime+stime > maxTicks {
 		return 0, false
 	}
 	return time.Duration(utime+stime) * (time.Second / userHZ), true

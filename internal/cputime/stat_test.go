@@ -22,6 +22,8 @@ func TestParseStat(t *testing.T) {
 		{"not a number", "4242 (estampd) S 1 4242 4242 0 -1 4194560 12345 0 0 0 x 310 0", 0, false},
 		{"negative", "4242 (estampd) S 1 4242 4242 0 -1 4194560 12345 0 0 0 -5 310 0", 0, false},
 		{"empty", "", 0, false},
+		{"more than a Duration holds", "1 (x) S 0 0 0 0 0 0 0 0 0 0 922700000000 0", 0, false},
+		{"the most a Duration holds", "1 (x) S 0 0 0 0 0 0 0 0 0 0 922337203685 0", 922337203685 * 10 * time.Millisecond, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := cputime.ParseStat([]byte(tc.stat))
