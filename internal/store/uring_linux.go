@@ -32,9 +32,11 @@ type uringSyncer struct {
 	ring  []byte   // SQ and CQ rings (one mapping: IORING_FEAT_SINGLE_MMAP)
 	sqes  []byte
 
-	sqHead, sqTail, sqMask, sqArray *uint32
-	cqHead, cqTail, cqMask          *uint32
-	cqes                            uint32 // offset of the completions in ring
+	// The submission head is not read: one sync is in flight at a
+	// time, in a ring of 2.
+	sqTail, sqMask, sqArray *uint32
+	cqHead, cqTail, cqMask  *uint32
+	cqes                    uint32 // offset of the completions in ring
 }
 
 const (
@@ -104,7 +106,7 @@ func newURingSyncer() (*uringSyncer, error) {
 		return nil, fmt.Errorf("io_uring mmap: %w", err)
 	}
 	at := func(off uint32) *uint32 { return (*uint32)(unsafe.Pointer(&ring[off])) }
-	u.sqHead, u.sqTail, u.sqMask, u.sqArray = at(p.sqOff.head), at(p.sqOff.tail), at(p.sqOff.ringMask), at(p.sqOff.array)
+	u.sqTail, u.sqMask, u.sqArray = at(p.sqOff.tail), at(p.sqOff.ringMask), at(p.sqOff.array)
 	u.cqHead, u.cqTail, u.cqMask = at(p.cqOff.head), at(p.cqOff.tail), at(p.cqOff.ringMask)
 	u.cqes = p.cqOff.cqes
 	efd, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
