@@ -55,6 +55,11 @@ type Stamp struct {
 	// without one; nil for other batches, and for a stamp of such a
 	// batch that was never activated.
 	Activation *estampv1.Activation
+	// Read is how the store read State, for the store alone: handed back
+	// with the stamp's scan (Scan.Read), it lets the store answer the
+	// state after the scan without reading the stamp again. Nil when the
+	// store keeps no such note.
+	Read any
 }
 
 // NotActivated reports whether the stamp belongs to a batch printed ahead
@@ -67,6 +72,8 @@ func (s *Stamp) NotActivated() bool {
 type Scan struct {
 	Serial uint64
 	Time   time.Time
+	// Read is the Stamp.Read of the read that led to the scan, or nil.
+	Read any
 }
 
 // Intake is one scanned stamp of a delivery, already checked offline: the

@@ -208,8 +208,8 @@ func (s *Store) Batches(ctx context.Context, productID string, after uint64, lim
 // callers (genCache): read them, never change them.
 func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stamp, error) {
 	var rec *record.Stamp
-	// Read before the transaction begins: see genCache.
-	gen := s.writes.now()
+	// Read before the transaction begins: see genCache and writeSpan.
+	gen, mark := s.writes.now(), s.span.mark()
 	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		var err error
 		cached, ok := s.records.get(gen, batchID)
@@ -228,8 +228,13 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 		if err != nil {
 			return err
 		}
-		rec, err = s.stampOfTx(tx, rec, serial, st)
-		return err
+		if rec, err = s.stampOfTx(tx, rec, serial, st); err != nil {
+			return err
+		}
+		if s.journal != nil {
+			rec.Read = &stateRead{stored: st, folded: foldedTx(tx), mark: mark}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -67,3 +67,22 @@ func (c *genCache[K, V]) put(gen uint64, k K, v V) {
 	c.m[k] = genEntry[V]{gen: gen, v: v}
 	c.mu.Unlock()
 }
+
+// writeSpan counts every write transaction as it starts and as it ends,
+// so that a reader can learn that the database is still exactly as a
+// read transaction saw it without beginning another: a mark taken before
+// that transaction began, equal to the writes started since, means no
+// write was in flight at the mark and none has started after it. The
+// scan journal answers a scan's state from the verification's own read
+// this way (stateRead).
+type writeSpan struct{ started, ended atomic.Uint64 }
+
+func (w *writeSpan) begin() { w.started.Add(1) }
+func (w *writeSpan) end()   { w.ended.Add(1) }
+
+// mark is taken before a read transaction begins.
+func (w *writeSpan) mark() uint64 { return w.ended.Load() }
+
+// unchangedSince reports whether no write has changed the database since
+// a read transaction that began after mark m.
+func (w *writeSpan) unchangedSince(m uint64) bool { return w.started.Load() == m }

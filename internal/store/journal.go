@@ -617,9 +617,14 @@ func (s *Store) journalScans(ctx context.Context, scans []record.Scan) ([]*recor
 	// Answered under appendMu, so that no fold can take these scans yet:
 	// each answer is its stamp's state after exactly its scan.
 	states := make([]*record.StampState, len(scans))
+	unread := s.answerFromReads(scans, first, states)
+	if len(unread) == 0 {
+		return states, nil
+	}
 	err := s.viewStamps(context.Background(), func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStamps)
-		for i, sc := range scans {
+		for _, i := range unread {
+			sc := scans[i]
 			st, err := decodeStampState(b.Get(u64(sc.Serial)))
 			if err != nil {
 				return err
@@ -634,6 +639,41 @@ func (s *Store) journalScans(ctx context.Context, scans []record.Scan) ([]*recor
 		return nil, err
 	}
 	return states, nil
+}
+
+// stateRead is the store's Stamp.Read: the state a read transaction found
+// in the B-tree, before the journal's scans, with that transaction's
+// folded position, and the writeSpan mark taken before it began.
+type stateRead struct {
+	stored *record.StampState
+	folded jpos
+	mark   uint64
+}
+
+// answerFromReads sets the state after each scan, appended from sequence
+// first on, whose verification read its stamp (Scan.Read) while the
+// database has not been written since: that read's stored state is still
+// the B-tree's, so the state after the scan is it with the journal's
+// scans up to this one, as journaled counts them, and the committer,
+// which every group waits for, reads no page. It returns the indexes of
+// the other scans. Called under appendMu, after the append.
+func (s *Store) answerFromReads(scans []record.Scan, first uint64, states []*record.StampState) (unread []int) {
+	j := s.journal
+	// A fold that began before the check below may commit and retire
+	// scans while the states are counted: the pin keeps them.
+	g := j.ov.pin()
+	defer j.ov.unpin(g)
+	for i, sc := range scans {
+		r, ok := sc.Read.(*stateRead)
+		if !ok || r.stored.GetRevocation().GetListVersion() != 0 || !s.span.unchangedSince(r.mark) {
+			// A revocation's details are read from its list entry
+			// (stampView).
+			unread = append(unread, i)
+			continue
+		}
+		states[i] = j.countPast(j.ov.of(sc.Serial), r.stored, r.folded, first+uint64(i))
+	}
+	return unread
 }
 
 // write appends buf to the segment and syncs it. A failure is taken back
@@ -690,7 +730,13 @@ func (s *Store) journaled(tx *bolt.Tx, serial uint64, st *record.StampState, upT
 	if len(pending) == 0 {
 		return st
 	}
-	folded := foldedTx(tx)
+	return j.countPast(pending, st, foldedTx(tx), upTo)
+}
+
+// countPast is journaled's count: st, a stored state read at folded
+// position folded, with the scans of pending past it, up to sequence
+// upTo.
+func (j *journal) countPast(pending []pendingScan, st *record.StampState, folded jpos, upTo uint64) *record.StampState {
 	out := st
 	for _, p := range pending {
 		if p.seq > upTo || p.end.cmp(folded) <= 0 {

@@ -125,10 +125,36 @@ var scanModes = []struct {
 // the journal must not merely postpone the work. Run it with
 //
 //	ESTAMP_BENCH_STAMPS=5000000 ESTAMP_BENCH_DB=/var/tmp go test -run '^$' -bench ScanRecording -benchtime 20000x ./internal/store
+//
+// The "read" cases read each stamp first, as Verify does (Store.Stamp):
+// "read-again" without handing the read on, so that the committer reads
+// every stamp of a group again, and "read-handed-on" with it
+// (record.Scan.Read), so that the committer answers from it.
 func BenchmarkScanRecording(b *testing.B) {
 	golden := preloadedDB(b, benchStamps(b))
 	first, last := uint64(1), uint64(benchStamps(b))
-	for _, mode := range scanModes {
+	type read int
+	const (
+		noRead read = iota
+		readAgain
+		readHandedOn
+	)
+	cases := []struct {
+		name string
+		opts func() store.Options
+		read read
+	}{{scanModes[0].name, scanModes[0].opts, noRead}, {scanModes[1].name, scanModes[1].opts, noRead}}
+	for _, r := range []struct {
+		name string
+		read read
+	}{{"read-again", readAgain}, {"read-handed-on", readHandedOn}} {
+		cases = append(cases, struct {
+			name string
+			opts func() store.Options
+			read read
+		}{scanModes[1].name + "/" + r.name, scanModes[1].opts, r.read})
+	}
+	for _, mode := range cases {
 		b.Run(mode.name, func(b *testing.B) {
 			const callers = 64
 			dir := b.TempDir()
@@ -153,7 +179,19 @@ func BenchmarkScanRecording(b *testing.B) {
 						rng = rng*6364136223846793005 + 1442695040888963407
 						serial := first + rng>>33%(last-first+1)
 						t := time.Now()
-						if _, err := rec.Record(context.Background(), serial, t0.Add(time.Since(start))); err != nil {
+						scan := record.Scan{Serial: serial, Time: t0.Add(time.Since(start))}
+						if mode.read != noRead {
+							// Preload's batches hold 100,000 stamps each.
+							st, err := s.Stamp(ctx, (serial-1)/100_000+1, serial)
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							if mode.read == readHandedOn {
+								scan.Read = st.Read
+							}
+						}
+						if _, err := rec.Record(context.Background(), scan); err != nil {
 							b.Error(err)
 							return
 						}

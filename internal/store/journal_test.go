@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -680,5 +681,77 @@ func TestJournalFoldsRetryQuietly(t *testing.T) {
 	}
 	if n := len(segments(t, dir)); n != 1 {
 		t.Errorf("%d segments once folded", n)
+	}
+}
+
+// Verifications hand the store the read that found their stamp
+// (record.Stamp.Read), and the store answers the state after each scan
+// from it while nothing was written since; folds every few milliseconds
+// and revocations in between make it read again. Either way each answer
+// is its stamp's state after exactly its scan: one stamp's answers count
+// 1, 2, 3 … with none twice and none missing, and the last is what the
+// database holds. Stamp 21 is revoked first: its state's details come
+// from the revocation list, so its answers are always read.
+func TestScanAnswersFromTheVerificationsRead(t *testing.T) {
+	opts := journaled(64)
+	opts.Journal.FoldEvery = 2 * time.Millisecond
+	s := journalStore(t, t.TempDir(), opts)
+	defer s.Close()
+	if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{Serials: []uint64{21}, Reason: "mất", Change: at(t0)}, revoked); err != nil {
+		t.Fatal(err)
+	}
+	const stamps = 21
+	var (
+		mu      sync.Mutex
+		answers [stamps + 1][]uint64
+		wg      sync.WaitGroup
+	)
+	for w := range 4 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 3))
+			for i := 0; i < 400; i++ {
+				group := make([]record.Scan, 1+rng.IntN(4))
+				for k := range group {
+					serial := uint64(1 + rng.IntN(stamps))
+					rec, err := s.Stamp(ctx, 1, serial)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					group[k] = record.Scan{Serial: serial, Time: t0.Add(time.Duration(i) * time.Second), Read: rec.Read}
+				}
+				states, err := s.RecordScans(ctx, group, counted)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for k, sc := range group {
+					answers[sc.Serial] = append(answers[sc.Serial], states[k].ScanCount)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 40 {
+			if _, _, _, err := s.RevokeStamps(ctx, record.Revocation{Serials: []uint64{uint64(500 + i)}, Reason: "mất", Change: at(t0)}, revoked); err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	wg.Wait()
+	for serial := uint64(1); serial <= stamps; serial++ {
+		got := slices.Sorted(slices.Values(answers[serial]))
+		for i, n := range got {
+			if n != uint64(i+1) {
+				t.Fatalf("stamp %d: answers counted %v, not 1 to %d", serial, got, len(got))
+			}
+		}
+		if n := scanCount(t, s, serial); n != uint64(len(got)) {
+			t.Errorf("stamp %d: %d scans stored, %d answered", serial, n, len(got))
+		}
 	}
 }

@@ -107,6 +107,8 @@ type Store struct {
 	// writes moves on with every write that may change what records and
 	// tokens hold (update); see genCache.
 	writes writeGen
+	// span counts every write transaction; see writeSpan.
+	span writeSpan
 	// records caches the batch, product and producer Stamp decodes.
 	records genCache[uint64, *record.Stamp]
 	// tokens caches the tokens Token decodes.
@@ -587,6 +589,8 @@ func (s *Store) updateStates(ctx context.Context, fn func(*bolt.Tx) error) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.span.begin()
+	defer s.span.end()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return err

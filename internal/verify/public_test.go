@@ -202,7 +202,7 @@ func (f fakeStore) Retailer(_ context.Context, id string) (*estampv1.Retailer, e
 // fakeScans records nothing: the stored state is the state after the scan.
 type fakeScans struct{ state *record.StampState }
 
-func (f fakeScans) Record(context.Context, uint64, time.Time) (*record.StampState, error) {
+func (f fakeScans) Record(context.Context, record.Scan) (*record.StampState, error) {
 	return f.state, nil
 }
 

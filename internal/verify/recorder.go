@@ -92,8 +92,8 @@ func newRecorder(s ScanStore, maxBatch int, linger time.Duration) *Recorder {
 
 // Record stores one scan and returns the stamp's state after it, once the
 // transaction holding it has committed.
-func (r *Recorder) Record(ctx context.Context, serial uint64, at time.Time) (*record.StampState, error) {
-	req := scanRequest{scan: record.Scan{Serial: serial, Time: at}, reply: make(chan scanReply, 1)}
+func (r *Recorder) Record(ctx context.Context, scan record.Scan) (*record.StampState, error) {
+	req := scanRequest{scan: scan, reply: make(chan scanReply, 1)}
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()

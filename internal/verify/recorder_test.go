@@ -55,7 +55,7 @@ func TestRecorderGroupsCommits(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for range perWorker {
-				state, err := rec.Record(context.Background(), 7, at)
+				state, err := rec.Record(context.Background(), record.Scan{Serial: 7, Time: at})
 				if err != nil {
 					t.Error(err)
 					return
@@ -88,12 +88,12 @@ func TestRecorderReportsStoreErrorsAndClose(t *testing.T) {
 	st := openStore(t)
 	st.fail = errors.New("disk full")
 	rec := verify.NewRecorder(st, 8)
-	if _, err := rec.Record(context.Background(), 1, time.Now()); !errors.Is(err, st.fail) {
+	if _, err := rec.Record(context.Background(), record.Scan{Serial: 1, Time: time.Now()}); !errors.Is(err, st.fail) {
 		t.Errorf("Record error = %v, want disk full", err)
 	}
 	rec.Close()
 	rec.Close() // idempotent
-	if _, err := rec.Record(context.Background(), 1, time.Now()); !errors.Is(err, verify.ErrRecorderClosed) {
+	if _, err := rec.Record(context.Background(), record.Scan{Serial: 1, Time: time.Now()}); !errors.Is(err, verify.ErrRecorderClosed) {
 		t.Errorf("Record after Close = %v", err)
 	}
 }
@@ -114,14 +114,14 @@ func drainScenario(t *testing.T) {
 	rec := verify.NewRecorder(st, 256)
 	at := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 	var wg sync.WaitGroup
-	wg.Go(func() { rec.Record(context.Background(), 1, at) }) // held in its commit
+	wg.Go(func() { rec.Record(context.Background(), record.Scan{Serial: 1, Time: at}) }) // held in its commit
 	for st.commits.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	const queued = 100
 	for i := range queued {
 		wg.Go(func() {
-			if _, err := rec.Record(context.Background(), uint64(2+i), at); err != nil {
+			if _, err := rec.Record(context.Background(), record.Scan{Serial: uint64(2 + i), Time: at}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -173,12 +173,12 @@ func TestRecorderLingersOnlyWhenScansComeTogether(t *testing.T) {
 
 	// A lone scan, held in its commit, then two that queued meanwhile.
 	var wg sync.WaitGroup
-	wg.Go(func() { rec.Record(context.Background(), 1, at) })
+	wg.Go(func() { rec.Record(context.Background(), record.Scan{Serial: 1, Time: at}) })
 	for st.commits.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	for i := range 2 {
-		wg.Go(func() { rec.Record(context.Background(), uint64(2+i), at) })
+		wg.Go(func() { rec.Record(context.Background(), record.Scan{Serial: uint64(2 + i), Time: at}) })
 	}
 	waitFor(t, "two scans queued", func() bool { return rec.Queued() >= 2 })
 	close(st.block)
@@ -192,7 +192,7 @@ func TestRecorderLingersOnlyWhenScansComeTogether(t *testing.T) {
 	// and commits once full.
 	for i := range group {
 		wg.Go(func() {
-			if _, err := rec.Record(context.Background(), uint64(10+i), at); err != nil {
+			if _, err := rec.Record(context.Background(), record.Scan{Serial: uint64(10 + i), Time: at}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -213,7 +213,7 @@ func TestRecorderLingersOnlyWhenScansComeTogether(t *testing.T) {
 	var got *record.StampState
 	wg.Go(func() {
 		var err error
-		if got, err = rec.Record(context.Background(), 20, at); err != nil {
+		if got, err = rec.Record(context.Background(), record.Scan{Serial: 20, Time: at}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -234,7 +234,7 @@ func TestRecorderLoneScansDoNotWait(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		for i := range 50 {
-			if _, err := rec.Record(context.Background(), uint64(i+1), time.Now()); err != nil {
+			if _, err := rec.Record(context.Background(), record.Scan{Serial: uint64(i + 1), Time: time.Now()}); err != nil {
 				done <- err
 				return
 			}

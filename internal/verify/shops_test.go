@@ -48,7 +48,7 @@ type countingScans struct {
 	n     *int
 }
 
-func (c countingScans) Record(context.Context, uint64, time.Time) (*record.StampState, error) {
+func (c countingScans) Record(context.Context, record.Scan) (*record.StampState, error) {
 	*c.n++
 	return c.state, nil
 }

@@ -40,7 +40,7 @@ type Store interface {
 
 // ScanRecorder records one scan durably.
 type ScanRecorder interface {
-	Record(ctx context.Context, serial uint64, at time.Time) (*record.StampState, error)
+	Record(ctx context.Context, scan record.Scan) (*record.StampState, error)
 }
 
 // KeyRing holds the issuer's public keys.
@@ -283,7 +283,7 @@ func (s *Service) record(ctx context.Context, caller Caller, rec *record.Stamp, 
 	if caller.Peek || caller.Client != "" && s.views.seen(caller.Client, serial, now) {
 		return rec.State, true, nil
 	}
-	st, err = s.scans.Record(ctx, serial, now)
+	st, err = s.scans.Record(ctx, record.Scan{Serial: serial, Time: now, Read: rec.Read})
 	switch {
 	case err == nil:
 		return st, true, nil
