@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -91,7 +92,20 @@ type Service struct {
 	// trust is what reports of other provinces are checked against
 	// (reports.go).
 	trust trusted
+	// yield, when set, says that buyers' verifications are waiting:
+	// intake's signature checks then leave them every core but one
+	// (scan).
+	yield func() bool
 }
+
+// YieldTo makes intake check signatures on one core while busy reports
+// that verifications are in flight, and on every core otherwise: a
+// delivery is a batch job, a buyer's scan is someone waiting.
+func (s *Service) YieldTo(busy func() bool) { s.yield = busy }
+
+// yieldPause is how long a signature-check worker other than the first
+// waits before it looks again whether verifications still wait.
+const yieldPause = time.Millisecond
 
 // SetReporter makes intake report receipts of other provinces' stamps.
 // Without one they stay queued in the store.
@@ -174,26 +188,7 @@ type scanned struct {
 func (s *Service) scan(codes []string, now time.Time) *scanned {
 	sc := &scanned{}
 	seen := map[stampID]bool{}
-	// Signature checks are most of the work: spread them over the cores.
-	checked := make([]verdict.Checked, len(codes))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(checked); i += workers {
-				if code := strings.TrimSpace(codes[i]); code != "" && len(code) <= verify.MaxCodeLength {
-					checked[i] = s.checker.Check(code, verdict.Scanned)
-				}
-				// A delivery is a batch job on every core for a
-				// tenth of a second or more; a buyer's scan waiting
-				// for a core gets one after this code, not after the
-				// scheduler's 10 ms slice (Verify's p99 during
-				// intake: 90 ms without).
-				runtime.Gosched()
-			}
-		})
-	}
-	wg.Wait()
+	checked := s.checkAll(codes)
 	for i, raw := range codes {
 		code := strings.TrimSpace(raw)
 		if code == "" {
@@ -235,6 +230,46 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 		sc.where = append(sc.where, len(sc.items)-1)
 	}
 	return sc
+}
+
+// checkAll checks each code that is one (verdict.Checked's zero value for
+// blanks and overlong lines). Signature checks are most of intake's work:
+// they are spread over the cores, but for the first, left to buyers'
+// verifications while any wait (YieldTo).
+func (s *Service) checkAll(codes []string) []verdict.Checked {
+	checked := make([]verdict.Checked, len(codes))
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				if w > 0 && s.yield != nil && s.yield() {
+					if int(next.Load()) >= len(checked) {
+						return
+					}
+					time.Sleep(yieldPause)
+					continue
+				}
+				i := int(next.Add(1)) - 1
+				if i >= len(checked) {
+					return
+				}
+				if code := strings.TrimSpace(codes[i]); code != "" && len(code) <= verify.MaxCodeLength {
+					checked[i] = s.checker.Check(code, verdict.Scanned)
+				}
+				// A delivery is a batch job on every core for a
+				// tenth of a second or more; a buyer's scan waiting
+				// for a core gets one after this code, not after the
+				// scheduler's 10 ms slice (Verify's p99 during
+				// intake: 90 ms without).
+				runtime.Gosched()
+			}
+		})
+	}
+	wg.Wait()
+	return checked
 }
 
 // stampID tells stamps apart across provinces: serials are each

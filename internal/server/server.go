@@ -315,6 +315,7 @@ func New(cfg Config) (_ *Server, err error) {
 		rec.Close()
 		return nil, err
 	}
+	cust.YieldTo(ver.Busy)
 	var sender *relay.Sender
 	if holder != nil {
 		sender = relay.NewSender(st, holder, ver.Checker().Own, activeKey(ring), cfg.Log)

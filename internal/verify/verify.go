@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -72,7 +73,13 @@ type Service struct {
 	log         *slog.Logger
 	manyScans   uint64
 	notRecorded func()
+	// inFlight counts the verifications being answered (Busy).
+	inFlight atomic.Int64
 }
+
+// Busy reports whether verifications are being answered now: batch work
+// (intake) gives them the cores while they are.
+func (s *Service) Busy() bool { return s.inFlight.Load() > 0 }
 
 // SetManyScans sets the MANY_SCANS threshold.
 func (s *Service) SetManyScans(n uint64) { s.manyScans = n }
@@ -179,6 +186,8 @@ func callerOf(ctx context.Context) Caller {
 
 // Verify implements estampv1.VerificationServiceServer.
 func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*estampv1.VerifyResponse, error) {
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	code := strings.TrimSpace(req.GetCode())
 	switch {
 	case code == "":
