@@ -233,9 +233,9 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 }
 
 // checkAll checks each code that is one (verdict.Checked's zero value for
-// blanks and overlong lines). Signature checks are most of intake's work:
-// they are spread over the cores, but for the first, left to buyers'
-// verifications while any wait (YieldTo).
+// blanks and overlong lines). Signature checks are most of intake's work,
+// so they are spread over the cores; every worker but the first stands
+// aside while buyers' verifications are in flight (YieldTo).
 func (s *Service) checkAll(codes []string) []verdict.Checked {
 	checked := make([]verdict.Checked, len(codes))
 	var (
