@@ -392,28 +392,39 @@ func (b *bench) rounds(ceilings []loadgen.Measure, workload loadgen.Measure) []l
 }
 
 // withCores has m's result say how many cores the bench and estampd used
-// while it ran: below the machine's, the workload waited for something
-// other than the cores.
+// while it ran, and how many of them estampd: below the machine's, the
+// workload waited for something other than the cores; the split tells
+// the server's work from the callers'.
 func (b *bench) withCores(m loadgen.Measure) loadgen.Measure {
 	return func() loadgen.Result {
-		cpu0, ok0 := b.cpu()
+		own0, server0, ok0 := b.cpu()
 		start := time.Now()
 		r := m()
-		if cpu1, ok1 := b.cpu(); ok0 && ok1 {
-			r.Cores = (cpu1 - cpu0).Seconds() / time.Since(start).Seconds()
+		if own1, server1, ok1 := b.cpu(); ok0 && ok1 {
+			wall := time.Since(start).Seconds()
+			r.Cores = (own1 - own0 + server1 - server0).Seconds() / wall
+			r.ServerCores = (server1 - server0).Seconds() / wall
 		}
 		return r
 	}
 }
 
 // cpu is the CPU time the bench and its estampd have used.
-func (b *bench) cpu() (time.Duration, bool) {
-	own, ok := cputime.Process()
+func (b *bench) cpu() (own, server time.Duration, ok bool) {
+	own, ok = cputime.Process()
 	if !ok || b.d == nil {
-		return 0, false
+		return 0, 0, false
 	}
-	server, ok := cputime.Of(b.d.cmd.Process.Pid)
-	return own + server, ok
+	server, ok = cputime.Of(b.d.cmd.Process.Pid)
+	return own, server, ok
+}
+
+// coresOf writes the cores a measure used, with the server's part.
+func coresOf(cores, server float64) string {
+	if cores <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f (%.2f)", cores, server)
 }
 
 // said logs each round of a row as it is measured, so that drift within
@@ -427,7 +438,7 @@ func (b *bench) said(r loadgen.Result) loadgen.Result {
 		}
 		p += fmt.Sprintf(", p99 %.1f ms", rd.Workload.P99ms)
 		if rd.Workload.Cores > 0 {
-			p += fmt.Sprintf(", %.2f cores", rd.Workload.Cores)
+			p += fmt.Sprintf(", %.2f cores (server %.2f)", rd.Workload.Cores, rd.Workload.ServerCores)
 		}
 		parts = append(parts, p)
 	}
@@ -760,12 +771,10 @@ func thousands(n int) string {
 
 func printTable(w io.Writer, results []loadgen.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\trate\tunit\tp50 ms\tp99 ms\tcores\tceiling\tratio median (min–max)\ttarget\t")
+	fmt.Fprintln(tw, "workload\trate\tunit\tp50 ms\tp99 ms\tcores (server)\tceiling\tratio median (min–max)\ttarget\t")
 	for _, r := range results {
-		ceiling, ratio, target, p50, p99, cores := "", "", "", "", "", ""
-		if r.Cores > 0 {
-			cores = fmt.Sprintf("%.2f", r.Cores)
-		}
+		ceiling, ratio, target, p50, p99 := "", "", "", "", ""
+		cores := coresOf(r.Cores, r.ServerCores)
 		if r.Ceiling > 0 {
 			ceiling, ratio = fmt.Sprintf("%.0f", r.Ceiling), fmt.Sprintf("%.2f (%.2f–%.2f)", r.Ratio, r.RatioMin, r.RatioMax)
 		}
@@ -798,16 +807,15 @@ func printTable(w io.Writer, results []loadgen.Result) {
 				}
 				_, med, _ := loadgen.Spread(rates)
 				p := of(r.Rounds[0])[i]
-				var cores []float64
+				var cores, server []float64
 				for _, rd := range r.Rounds {
 					if c := of(rd)[i].Cores; c > 0 {
-						cores = append(cores, c)
+						cores, server = append(cores, c), append(server, of(rd)[i].ServerCores)
 					}
 				}
-				used := ""
-				if _, c, _ := loadgen.Spread(cores); c > 0 {
-					used = fmt.Sprintf("%.2f", c)
-				}
+				_, c, _ := loadgen.Spread(cores)
+				_, sc, _ := loadgen.Spread(server)
+				used := coresOf(c, sc)
 				fmt.Fprintf(tw, "  %s%s%s\t%.0f\t%s\t\t\t%s\t\t\t\t\n", label, p.Name, errorsOf(errs), med, p.Unit, used)
 			}
 		}

@@ -64,6 +64,10 @@ func TestBenchSmoke(t *testing.T) {
 		if runtime.GOOS == "linux" && (r.Cores <= 0 || r.Cores > float64(runtime.NumCPU())+0.5) {
 			t.Errorf("%s: %v cores used", r.Name, r.Cores)
 		}
+		// Every workload here is served by estampd.
+		if runtime.GOOS == "linux" && (r.ServerCores <= 0 || r.ServerCores >= r.Cores) {
+			t.Errorf("%s: %v of %v cores used by the server", r.Name, r.ServerCores, r.Cores)
+		}
 		for i, rd := range r.Rounds {
 			if rd.Workload.Rate <= 0 || rd.Workload.Errors > 0 {
 				t.Errorf("%s round %d: %+v", r.Name, i, rd.Workload)

@@ -52,6 +52,10 @@ type Result struct {
 	// not measured); a row's is the median of its workload's rounds. A
 	// workload that leaves cores idle is held back by waiting, not work.
 	Cores float64 `json:"cores,omitempty"`
+	// ServerCores is the server's part of Cores: the rest is the bench's
+	// own, its callers and, for the ceilings computed in its process, the
+	// ceiling's work.
+	ServerCores float64 `json:"server_cores,omitempty"`
 	// Ops is how many operations ran, Errors how many failed.
 	Ops    int `json:"ops"`
 	Errors int `json:"errors"`
@@ -169,7 +173,7 @@ func Compare(rounds []Round, parts ...int) Result {
 	}
 	w := rounds[0].Workload
 	row := Result{Name: w.Name, Unit: w.Unit, Rounds: make([]Round, len(rounds))}
-	var rates, ceilings, ratios, cores []float64
+	var rates, ceilings, ratios, cores, serverCores []float64
 	var lat []time.Duration
 	for i, rd := range rounds {
 		out := Round{Workload: rd.Workload, Beside: rd.Beside}
@@ -190,6 +194,7 @@ func Compare(rounds []Round, parts ...int) Result {
 		rates = append(rates, rd.Workload.Rate)
 		if rd.Workload.Cores > 0 {
 			cores = append(cores, rd.Workload.Cores)
+			serverCores = append(serverCores, rd.Workload.ServerCores)
 		}
 		row.Ops += rd.Workload.Ops
 		row.Errors += rd.Workload.Errors
@@ -197,7 +202,7 @@ func Compare(rounds []Round, parts ...int) Result {
 	}
 	row.RateMin, row.Rate, row.RateMax = Spread(rates)
 	row.Ceiling = median(ceilings)
-	row.Cores = median(cores)
+	row.Cores, row.ServerCores = median(cores), median(serverCores)
 	row.RatioMin, row.Ratio, row.RatioMax = Spread(ratios)
 	if len(lat) > 0 {
 		row.P50ms, row.P99ms = Percentile(lat, 0.50), Percentile(lat, 0.99)

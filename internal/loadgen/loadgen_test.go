@@ -129,8 +129,9 @@ func TestCompareRatiosPerRound(t *testing.T) {
 		t.Errorf("cores %v, measured in no round", row.Cores)
 	}
 	rounds[0].Workload.Cores, rounds[1].Workload.Cores, rounds[2].Workload.Cores = 1.9, 1.2, 1.5
-	if got := Compare(rounds, 0, 1).Cores; !near(got, 1.5) {
-		t.Errorf("cores %v, want the median of the rounds, 1.5", got)
+	rounds[0].Workload.ServerCores, rounds[1].Workload.ServerCores, rounds[2].Workload.ServerCores = 1.1, 0.7, 0.9
+	if got := Compare(rounds, 0, 1); !near(got.Cores, 1.5) || !near(got.ServerCores, 0.9) {
+		t.Errorf("cores %v (server %v), want the medians of the rounds, 1.5 (0.9)", got.Cores, got.ServerCores)
 	}
 	// Latencies pooled over the rounds: 1, 2 and 3 ms.
 	if row.P50ms != 2 || row.P99ms != 3 {
