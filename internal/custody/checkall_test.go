@@ -34,48 +34,47 @@ func (c *slowChecker) Decide(verdict.Checked, *verdict.Record, time.Time) verdic
 	return verdict.Outcome{}
 }
 
-// Intake checks signatures on every core, but on one while buyers'
-// verifications wait, and on every core again once they are done; every
-// code is checked once, in its place, either way.
+// Intake checks signatures on every core, but on one core fewer while
+// buyers' verifications are worked on, and on every core again once they
+// are done; every code is checked once, in its place, either way.
 func TestIntakeLeavesCoresToVerifications(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	codes := make([]string, 60)
 	for i := range codes {
 		codes[i] = fmt.Sprint("code-", i)
 	}
 	codes[7] = "  "
-	for _, tt := range []struct {
-		name string
-		busy func(checked int) bool
-		most int // checks at once, at most (at least, for 4)
-	}{
-		{"no verifications", func(int) bool { return false }, 4},
-		{"verifications all along", func(int) bool { return true }, 1},
-		{"verifications during the first half", func(checked int) bool { return checked < 30 }, 4},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &slowChecker{}
-			var calls atomic.Int64
-			s := &Service{checker: c}
-			s.YieldTo(func() bool {
-				c.mu.Lock()
-				defer c.mu.Unlock()
-				calls.Add(1)
-				return tt.busy(int(calls.Load()))
+	for _, procs := range []int{2, 4} {
+		for _, tt := range []struct {
+			name string
+			busy func(asked int) bool
+			// most is how many checks may run at once; least how
+			// many must at some moment.
+			most, least int
+		}{
+			{"no verifications", func(int) bool { return false }, procs, 2},
+			{"verifications all along", func(int) bool { return true }, procs - 1, procs - 1},
+			{"verifications at first", func(asked int) bool { return asked < 10 }, procs, 2},
+		} {
+			t.Run(fmt.Sprint(procs, " cores, ", tt.name), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				c := &slowChecker{}
+				var asked atomic.Int64
+				s := &Service{checker: c}
+				s.YieldTo(func() bool { return tt.busy(int(asked.Add(1))) })
+				checked := s.checkAll(codes)
+				for i, ch := range checked {
+					want := codes[i]
+					if i == 7 {
+						want = ""
+					}
+					if ch.Token != want {
+						t.Fatalf("code %d checked as %q, want %q", i, ch.Token, want)
+					}
+				}
+				if c.most > tt.most || c.most < tt.least {
+					t.Errorf("%d checks at once at most, want %d to %d", c.most, tt.least, tt.most)
+				}
 			})
-			checked := s.checkAll(codes)
-			for i, ch := range checked {
-				want := codes[i]
-				if i == 7 {
-					want = ""
-				}
-				if ch.Token != want {
-					t.Fatalf("code %d checked as %q, want %q", i, ch.Token, want)
-				}
-			}
-			if tt.most == 1 && c.most != 1 || tt.most > 1 && c.most < 2 {
-				t.Errorf("%d checks at once at most, want %d", c.most, tt.most)
-			}
-		})
+		}
 	}
 }

@@ -92,19 +92,19 @@ type Service struct {
 	// trust is what reports of other provinces are checked against
 	// (reports.go).
 	trust trusted
-	// yield, when set, says that buyers' verifications are waiting:
-	// intake's signature checks then leave them every core but one
-	// (scan).
+	// yield, when set, says that buyers' verifications are being worked
+	// on: intake's signature checks then leave them a core (checkAll).
 	yield func() bool
 }
 
-// YieldTo makes intake check signatures on one core while busy reports
-// that verifications are in flight, and on every core otherwise: a
-// delivery is a batch job, a buyer's scan is someone waiting.
+// YieldTo makes intake check signatures on one core fewer than it has
+// while busy reports that verifications are being worked on, and on
+// every core otherwise: a delivery is a batch job, a buyer's scan is
+// someone waiting.
 func (s *Service) YieldTo(busy func() bool) { s.yield = busy }
 
-// yieldPause is how long a signature-check worker other than the first
-// waits before it looks again whether verifications still wait.
+// yieldPause is how long the signature-check worker that stands aside
+// waits before it looks again whether verifications still need the core.
 const yieldPause = time.Millisecond
 
 // SetReporter makes intake report receipts of other provinces' stamps.
@@ -234,18 +234,20 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 
 // checkAll checks each code that is one (verdict.Checked's zero value for
 // blanks and overlong lines). Signature checks are most of intake's work,
-// so they are spread over the cores; every worker but the first stands
-// aside while buyers' verifications are in flight (YieldTo).
+// so they are spread over the cores; with more than one, the last worker
+// stands aside while buyers' verifications are worked on (YieldTo).
 func (s *Service) checkAll(codes []string) []verdict.Checked {
 	checked := make([]verdict.Checked, len(codes))
 	var (
 		wg   sync.WaitGroup
 		next atomic.Int64
 	)
-	for w := range runtime.GOMAXPROCS(0) {
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		stander := w > 0 && w == workers-1 && s.yield != nil
 		wg.Go(func() {
 			for {
-				if w > 0 && s.yield != nil && s.yield() {
+				if stander && s.yield() {
 					if int(next.Load()) >= len(checked) {
 						return
 					}

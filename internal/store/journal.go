@@ -645,6 +645,7 @@ func (s *Store) journalScans(ctx context.Context, scans []record.Scan) ([]*recor
 // in the B-tree, before the journal's scans, with that transaction's
 // folded position, and the writeSpan mark taken before it began.
 type stateRead struct {
+	serial uint64
 	stored *record.StampState
 	folded jpos
 	mark   uint64
@@ -665,9 +666,9 @@ func (s *Store) answerFromReads(scans []record.Scan, first uint64, states []*rec
 	defer j.ov.unpin(g)
 	for i, sc := range scans {
 		r, ok := sc.Read.(*stateRead)
-		if !ok || r.stored.GetRevocation().GetListVersion() != 0 || !s.span.unchangedSince(r.mark) {
+		if !ok || r.serial != sc.Serial || r.stored.GetRevocation().GetListVersion() != 0 || !s.span.unchangedSince(r.mark) {
 			// A revocation's details are read from its list entry
-			// (stampView).
+			// (stampView); a read of another stamp is no answer.
 			unread = append(unread, i)
 			continue
 		}

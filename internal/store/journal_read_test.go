@@ -14,8 +14,8 @@ import (
 
 // The committer answers a scan from the verification's read while
 // nothing was written since it, and reads the stamp again once something
-// was, or when the read found a revocation, whose details come from the
-// list. The read handed in here says 100 scans where the database has
+// was, when the read found a revocation, whose details come from the
+// list, or when the read was of another stamp. The read handed in here says 100 scans where the database has
 // none, so that the answers tell which was used.
 func TestScanAnsweredFromTheReadUntilAWrite(t *testing.T) {
 	ctx := context.Background()
@@ -26,7 +26,7 @@ func TestScanAnsweredFromTheReadUntilAWrite(t *testing.T) {
 	}
 	defer s.Close()
 	read := func(st *record.StampState) *stateRead {
-		return &stateRead{stored: st, folded: s.journal.folded, mark: s.span.mark()}
+		return &stateRead{serial: 5, stored: st, folded: s.journal.folded, mark: s.span.mark()}
 	}
 	scan := func(r *stateRead) uint64 {
 		t.Helper()
@@ -49,13 +49,18 @@ func TestScanAnsweredFromTheReadUntilAWrite(t *testing.T) {
 	if got := scan(revokedRead); got != 3 {
 		t.Errorf("a revoked stamp: answered %d scans, want 3: read from the database", got)
 	}
+	otherStamp := read(&record.StampState{ScanCount: 100})
+	otherStamp.serial = 6
+	if got := scan(otherStamp); got != 4 {
+		t.Errorf("a read of stamp 6: answered %d scans, want 4: read from the database", got)
+	}
 	if err := s.update(ctx, func(*bolt.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got := scan(unwritten); got != 4 {
-		t.Errorf("after a write: answered %d scans, want 4: read from the database", got)
+	if got := scan(unwritten); got != 5 {
+		t.Errorf("after a write: answered %d scans, want 5: read from the database", got)
 	}
-	if got := scan(read(&record.StampState{ScanCount: 100})); got != 105 {
-		t.Errorf("a read after the write: answered %d scans, want 105", got)
+	if got := scan(read(&record.StampState{ScanCount: 100})); got != 106 {
+		t.Errorf("a read after the write: answered %d scans, want 106", got)
 	}
 }
