@@ -35,7 +35,7 @@ func (c *slowChecker) Decide(verdict.Checked, *verdict.Record, time.Time) verdic
 }
 
 // Intake checks signatures on every core, but on one core fewer while
-// buyers' verifications are worked on, and on every core again once they
+// buyers' verifications are in flight, and on every core again once they
 // are done; every code is checked once, in its place, either way.
 func TestIntakeLeavesCoresToVerifications(t *testing.T) {
 	codes := make([]string, 60)

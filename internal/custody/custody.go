@@ -92,13 +92,13 @@ type Service struct {
 	// trust is what reports of other provinces are checked against
 	// (reports.go).
 	trust trusted
-	// yield, when set, says that buyers' verifications are being worked
-	// on: intake's signature checks then leave them a core (checkAll).
+	// yield, when set, says that buyers' verifications are in flight:
+	// intake's signature checks then leave them a core (checkAll).
 	yield func() bool
 }
 
 // YieldTo makes intake check signatures on one core fewer than it has
-// while busy reports that verifications are being worked on, and on
+// while busy reports that verifications are in flight, and on
 // every core otherwise: a delivery is a batch job, a buyer's scan is
 // someone waiting.
 func (s *Service) YieldTo(busy func() bool) { s.yield = busy }
@@ -235,7 +235,7 @@ func (s *Service) scan(codes []string, now time.Time) *scanned {
 // checkAll checks each code that is one (verdict.Checked's zero value for
 // blanks and overlong lines). Signature checks are most of intake's work,
 // so they are spread over the cores; with more than one, the last worker
-// stands aside while buyers' verifications are worked on (YieldTo).
+// stands aside while buyers' verifications are in flight (YieldTo).
 func (s *Service) checkAll(codes []string) []verdict.Checked {
 	checked := make([]verdict.Checked, len(codes))
 	var (

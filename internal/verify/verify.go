@@ -73,15 +73,14 @@ type Service struct {
 	log         *slog.Logger
 	manyScans   uint64
 	notRecorded func()
-	// working counts the verifications being answered, but for those
-	// waiting for their scan to reach the disk (Busy).
-	working atomic.Int64
+	// inFlight counts the verifications being answered (Busy).
+	inFlight atomic.Int64
 }
 
-// Busy reports whether verifications are being worked on now (not
-// counting those parked until their scan is synced): batch work (intake)
-// leaves them a core while they are.
-func (s *Service) Busy() bool { return s.working.Load() > 0 }
+// Busy reports whether verifications are being answered now, those
+// waiting for their scan's sync too: they need a core the moment it
+// returns, and batch work (intake) leaves them one while they are.
+func (s *Service) Busy() bool { return s.inFlight.Load() > 0 }
 
 // SetManyScans sets the MANY_SCANS threshold.
 func (s *Service) SetManyScans(n uint64) { s.manyScans = n }
@@ -188,8 +187,8 @@ func callerOf(ctx context.Context) Caller {
 
 // Verify implements estampv1.VerificationServiceServer.
 func (s *Service) Verify(ctx context.Context, req *estampv1.VerifyRequest) (*estampv1.VerifyResponse, error) {
-	s.working.Add(1)
-	defer s.working.Add(-1)
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	code := strings.TrimSpace(req.GetCode())
 	switch {
 	case code == "":
@@ -294,10 +293,7 @@ func (s *Service) record(ctx context.Context, caller Caller, rec *record.Stamp, 
 	if caller.Peek || caller.Client != "" && s.views.seen(caller.Client, serial, now) {
 		return rec.State, true, nil
 	}
-	// Parked until the group's sync: no core to leave to it meanwhile.
-	s.working.Add(-1)
 	st, err = s.scans.Record(ctx, record.Scan{Serial: serial, Time: now, Read: rec.Read})
-	s.working.Add(1)
 	switch {
 	case err == nil:
 		return st, true, nil
