@@ -139,20 +139,16 @@ func BenchmarkScanRecording(b *testing.B) {
 		readAgain
 		readHandedOn
 	)
+	direct, journal := scanModes[0], scanModes[1]
 	cases := []struct {
 		name string
 		opts func() store.Options
 		read read
-	}{{scanModes[0].name, scanModes[0].opts, noRead}, {scanModes[1].name, scanModes[1].opts, noRead}}
-	for _, r := range []struct {
-		name string
-		read read
-	}{{"read-again", readAgain}, {"read-handed-on", readHandedOn}} {
-		cases = append(cases, struct {
-			name string
-			opts func() store.Options
-			read read
-		}{scanModes[1].name + "/" + r.name, scanModes[1].opts, r.read})
+	}{
+		{direct.name, direct.opts, noRead},
+		{journal.name, journal.opts, noRead},
+		{journal.name + "/read-again", journal.opts, readAgain},
+		{journal.name + "/read-handed-on", journal.opts, readHandedOn},
 	}
 	for _, mode := range cases {
 		b.Run(mode.name, func(b *testing.B) {
