@@ -183,6 +183,12 @@ type journal struct {
 
 	// uring, when set, syncs appends through io_uring (see uringSyncer).
 	uring *uringSyncer
+
+	// Set by tests only, to order a fold's commit against an answer:
+	// foldWrites is called by a fold just before its write transaction,
+	// readTaken by answerFromReads once a read passed its check, just
+	// before the read's state is counted.
+	foldWrites, readTaken func()
 }
 
 // JournalSync says how the scan journal waits for its appends to reach
@@ -672,6 +678,9 @@ func (s *Store) answerFromReads(scans []record.Scan, first uint64, states []*rec
 			unread = append(unread, i)
 			continue
 		}
+		if j.readTaken != nil {
+			j.readTaken()
+		}
 		states[i] = j.countPast(j.ov.of(sc.Serial), r.stored, r.folded, first+uint64(i))
 	}
 	return unread
@@ -863,6 +872,9 @@ func (s *Store) foldTo(ctx context.Context, end jpos) error {
 		}
 		// Stable: a stamp's scans stay in the order they were recorded.
 		slices.SortStableFunc(scans, func(a, b record.Scan) int { return cmp.Compare(a.Serial, b.Serial) })
+		if j.foldWrites != nil {
+			j.foldWrites()
+		}
 		err = s.updateStates(ctx, func(tx *bolt.Tx) error {
 			if got := foldedTx(tx); got != from {
 				return fmt.Errorf("store: scan journal: the database's folded position is %v, not %v as expected", got, from)

@@ -64,3 +64,61 @@ func TestScanAnsweredFromTheReadUntilAWrite(t *testing.T) {
 		t.Errorf("a read after the write: answered %d scans, want 106", got)
 	}
 }
+
+// A fold may commit, and retire the scans it folded from the overlay,
+// between the check that lets a scan be answered from its verification's
+// read and the count of the journal's scans onto that read: the read's
+// state lacks the folded scans, so the overlay must keep them until the
+// count is done (answerFromReads pins it). Here the fold's write starts
+// right after the check and is given 200 ms to finish before the count;
+// with the overlay unpinned it does, and the answer loses the first scan.
+func TestScanCountedFromAReadWhileAFoldRetiresItsScans(t *testing.T) {
+	ctx := context.Background()
+	count := func(st *record.StampState, _ time.Time) { st.ScanCount++ }
+	s, err := Open(filepath.Join(t.TempDir(), "estamp.db"), Options{Journal: &Journal{Count: count, FoldEvery: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now()}}, count); err != nil {
+		t.Fatal(err)
+	}
+	// The second scan's verification reads the stamp, as Stamp does:
+	// nothing stored, its first scan in the journal.
+	read := &stateRead{serial: 5, stored: &record.StampState{}, folded: s.journal.folded, mark: s.span.mark()}
+	j := s.journal
+	frozen, write := make(chan struct{}), make(chan struct{})
+	j.foldWrites = func() {
+		close(frozen)
+		<-write
+	}
+	foldDone := make(chan struct{})
+	var foldErr error
+	go func() {
+		defer close(foldDone)
+		foldErr = s.foldJournal(ctx, true)
+	}()
+	<-frozen
+	j.readTaken = func() {
+		close(write)
+		select {
+		case <-foldDone:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	states, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: read}}, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states[0].ScanCount; got != 2 {
+		t.Errorf("answered %d scans, want 2: the first, folded meanwhile, and this one", got)
+	}
+	<-foldDone
+	j.foldWrites, j.readTaken = nil, nil
+	if foldErr != nil {
+		t.Fatal(foldErr)
+	}
+	if got := s.Unfolded(); got != 1 {
+		t.Errorf("%d scans unfolded after the fold, want 1: the second", got)
+	}
+}
