@@ -15,22 +15,18 @@ import (
 // The committer answers a scan from the verification's read while
 // nothing was written since it, and reads the stamp again once something
 // was, when the read found a revocation, whose details come from the
-// list, or when the read was of another stamp. The read handed in here says 100 scans where the database has
-// none, so that the answers tell which was used.
+// list, or when the read was of another stamp. The read handed in here
+// says 100 scans where the database has none, so that the answers tell
+// which was used.
 func TestScanAnsweredFromTheReadUntilAWrite(t *testing.T) {
 	ctx := context.Background()
-	count := func(st *record.StampState, _ time.Time) { st.ScanCount++ }
-	s, err := Open(filepath.Join(t.TempDir(), "estamp.db"), Options{Journal: &Journal{Count: count, FoldEvery: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := countingJournal(t)
 	read := func(st *record.StampState) *stateRead {
 		return &stateRead{serial: 5, stored: st, folded: s.journal.folded, mark: s.span.mark()}
 	}
 	scan := func(r *stateRead) uint64 {
 		t.Helper()
-		states, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: r}}, count)
+		states, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: r}}, countOne)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,13 +70,8 @@ func TestScanAnsweredFromTheReadUntilAWrite(t *testing.T) {
 // with the overlay unpinned it does, and the answer loses the first scan.
 func TestScanCountedFromAReadWhileAFoldRetiresItsScans(t *testing.T) {
 	ctx := context.Background()
-	count := func(st *record.StampState, _ time.Time) { st.ScanCount++ }
-	s, err := Open(filepath.Join(t.TempDir(), "estamp.db"), Options{Journal: &Journal{Count: count, FoldEvery: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now()}}, count); err != nil {
+	s := countingJournal(t)
+	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now()}}, countOne); err != nil {
 		t.Fatal(err)
 	}
 	// The second scan's verification reads the stamp, as Stamp does:
@@ -106,7 +97,7 @@ func TestScanCountedFromAReadWhileAFoldRetiresItsScans(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	states, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: read}}, count)
+	states, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: read}}, countOne)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,3 +113,17 @@ func TestScanCountedFromAReadWhileAFoldRetiresItsScans(t *testing.T) {
 		t.Errorf("%d scans unfolded after the fold, want 1: the second", got)
 	}
 }
+
+// countingJournal is a store with a scan journal that folds only when
+// told to, each scan counting one; closed when the test ends.
+func countingJournal(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "estamp.db"), Options{Journal: &Journal{Count: countOne, FoldEvery: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func countOne(st *record.StampState, _ time.Time) { st.ScanCount++ }
