@@ -294,7 +294,7 @@ func New(cfg Config) (_ *Server, err error) {
 		ver.SetIssuers(holder, revs)
 	}
 	obs := &observer{log: cfg.Log, m: m}
-	counted := countingVerifier{Service: ver, verdicts: m.verdicts}
+	counted := countingVerifier{Service: ver, verdicts: newVerdictCounters(m.verdicts)}
 	opts := []grpc.ServerOption{
 		// The observer outermost sees the final status of every call;
 		// then errors, so that refusals by the authorizer become statuses
