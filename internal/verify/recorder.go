@@ -41,8 +41,11 @@ type Recorder struct {
 	// waiting.
 	lingering func()
 	queue     chan scanRequest
-	quit      chan struct{}
-	done      chan struct{}
+	// replies are reply channels for reuse: one a scan was an allocation
+	// on every verification.
+	replies sync.Pool
+	quit    chan struct{}
+	done    chan struct{}
 
 	// mu orders Close after every send in flight: senders hold it shared,
 	// so once Close holds it, no request can enter the queue unseen.
@@ -84,6 +87,7 @@ func newRecorder(s ScanStore, maxBatch int, linger time.Duration) *Recorder {
 		maxBatch: maxBatch,
 		linger:   linger,
 		queue:    make(chan scanRequest, maxBatch),
+		replies:  sync.Pool{New: func() any { return make(chan scanReply, 1) }},
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -93,10 +97,12 @@ func newRecorder(s ScanStore, maxBatch int, linger time.Duration) *Recorder {
 // Record stores one scan and returns the stamp's state after it, once the
 // transaction holding it has committed.
 func (r *Recorder) Record(ctx context.Context, scan record.Scan) (*record.StampState, error) {
-	req := scanRequest{scan: scan, reply: make(chan scanReply, 1)}
+	reply := r.replies.Get().(chan scanReply)
+	req := scanRequest{scan: scan, reply: reply}
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()
+		r.replies.Put(reply)
 		return nil, ErrRecorderClosed
 	}
 	select {
@@ -104,11 +110,15 @@ func (r *Recorder) Record(ctx context.Context, scan record.Scan) (*record.StampS
 		r.mu.RUnlock()
 	case <-ctx.Done():
 		r.mu.RUnlock()
+		r.replies.Put(reply)
 		return nil, ctx.Err()
 	}
 	// Once queued the scan will be committed; wait for it even if the
 	// caller gives up, so the reply is never lost mid-commit.
-	rep := <-req.reply
+	rep := <-reply
+	// The committer sends one reply per request and keeps no reference
+	// to it: the channel, empty again, can carry another scan's.
+	r.replies.Put(reply)
 	return rep.state, rep.err
 }
 
