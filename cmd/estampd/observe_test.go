@@ -51,6 +51,13 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Verifications are logged at DEBUG; listings, like every other
+	// method, at INFO.
+	for range 3 {
+		if _, err := d.Registry.ListProducers(ctx, &estampv1.ListProducersRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	body := httpGet(t, "http://"+httpAddr+"/metrics")
 	for _, want := range []string{
 		`estamp_rpc_requests_total{code="OK",method="/estamp.v1.VerificationService/Verify"} 3`,
@@ -88,7 +95,7 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 			}
 		}
 	}
-	// IssueStamps, StreamStamps and 3 Verify.
+	// IssueStamps, StreamStamps and 3 ListProducers.
 	if rpcs != 5 {
 		t.Errorf("%d rpc log lines for 5 calls:\n%s", rpcs, logs.String())
 	}

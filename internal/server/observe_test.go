@@ -44,9 +44,11 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 	resp := e.issue(t, "NEM-CHUA", 7, "m")
 	e.verify(t, resp.Stamps[0].Code)
 	e.verify(t, "not a code")
+	e.verify(t, resp.Stamps[1].Code)
+	// A caller's request id is echoed and logged.
 	var header metadata.MD
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-request-id", "scan-42")
-	if _, err := e.Verification.Verify(ctx, &estampv1.VerifyRequest{Code: resp.Stamps[1].Code}, grpc.Header(&header)); err != nil {
+	if _, err := e.Registry.ListProducers(ctx, &estampv1.ListProducersRequest{}, grpc.Header(&header)); err != nil {
 		t.Fatal(err)
 	}
 	if got := header.Get("x-request-id"); len(got) != 1 || got[0] != "scan-42" {
@@ -97,9 +99,10 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 		}
 	}
 	// seed (1 producer + 5 products + 1 revocation), issue, stream the
-	// codes, 3 verifies, 1 refusal
-	if len(rpcLines) != 13 {
-		t.Errorf("%d rpc log lines, want 13:\n%s", len(rpcLines), strings.Join(rpcLines, "\n"))
+	// codes, the listing, 1 refusal; verifications are logged at DEBUG
+	// (TestVerificationIsLoggedAtDebug).
+	if len(rpcLines) != 11 {
+		t.Errorf("%d rpc log lines, want 11:\n%s", len(rpcLines), strings.Join(rpcLines, "\n"))
 	}
 	for _, l := range rpcLines {
 		for _, field := range []string{"method=/", "code=", "duration=", "request_id="} {
@@ -116,11 +119,11 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 	}
 }
 
-// A public verification (Verify without a token: a buyer's phone, a
-// scanner) is logged at DEBUG, not INFO: one line per scan would be most
-// of the log and cost CPU on the hottest path, and its counts stay in
-// /metrics. Calls with a token, and every other method, stay at INFO.
-func TestPublicVerificationIsLoggedAtDebug(t *testing.T) {
+// Verification (Verify, with a token or without: buyers' phones,
+// scanners, shops' systems) is logged at DEBUG, not INFO: one line per
+// scan would be most of the log and cost CPU on the hottest path, and its
+// counts stay in /metrics. Every other method stays at INFO.
+func TestVerificationIsLoggedAtDebug(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		var logs syncBuffer
 		e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
@@ -146,10 +149,14 @@ func TestPublicVerificationIsLoggedAtDebug(t *testing.T) {
 		}
 		wantDebug := 0
 		if level == slog.LevelDebug {
-			wantDebug = 3
+			wantDebug = 4
 		}
-		if info, debug := count("level=INFO"), count("level=DEBUG"); info != 1 || debug != wantDebug {
-			t.Errorf("at %v: %d INFO and %d DEBUG lines for Verify, want 1 and %d:\n%s", level, info, debug, wantDebug, logs.String())
+		if info, debug := count("level=INFO"), count("level=DEBUG"); info != 0 || debug != wantDebug {
+			t.Errorf("at %v: %d INFO and %d DEBUG lines for Verify, want 0 and %d:\n%s", level, info, debug, wantDebug, logs.String())
+		}
+		// The other methods stay at INFO: the issuance above.
+		if n := strings.Count(logs.String(), "level=INFO msg=rpc method=/estamp.v1.IssuanceService/IssueStamps"); n != 1 {
+			t.Errorf("at %v: %d INFO lines for IssueStamps, want 1:\n%s", level, n, logs.String())
 		}
 	}
 }
