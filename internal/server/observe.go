@@ -135,7 +135,7 @@ func badIDRune(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 }
 
-// observer writes one log line and the metrics of every call; public
+// observer writes one log line and the metrics of every call; a
 // verification's line is at DEBUG.
 type observer struct {
 	log *slog.Logger
