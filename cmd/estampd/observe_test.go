@@ -76,8 +76,9 @@ func TestMetricsLogsAndPprofOfTheBinary(t *testing.T) {
 	if r, err := http.Get("http://" + httpAddr + "/debug/pprof/"); err == nil && r.StatusCode == http.StatusOK && strings.Contains(readAll(r.Body), "goroutine") {
 		t.Error("pprof on the public listener")
 	}
-	// Log lines are written out in batches, within 100 ms.
-	for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), `"msg":"rpc"`) < 5 && time.Now().Before(deadline); {
+	// Log lines are written out in batches, within 100 ms, in order: once
+	// the last listing's line is out, every line before it is too.
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), `"method":"/estamp.v1.RegistryService/ListProducers"`) < 3 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	rpcs := 0

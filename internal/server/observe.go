@@ -160,10 +160,10 @@ func (o *observer) end(ctx context.Context, method string, ci *callInfo, id stri
 		level = slog.LevelWarn
 	case method == estampv1.VerificationService_Verify_FullMethodName:
 		// A scan, a buyer's or a system's: most calls of all, counted
-		// in /metrics and recorded in the stamp's state; a line each
-		// would be most of the log and cost CPU on the hottest path
-		// (3% of the server's in estamp-bench, whose callers verify
-		// with a token).
+		// in /metrics (and, for a stamp of ours, in its state); a line
+		// each would be most of the log and cost CPU on the hottest
+		// path (3% of the server's in estamp-bench, whose callers
+		// verify with a token). Who called is not kept for it.
 		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{slog.String("method", method), slog.String("code", code), slog.Duration("duration", d), slog.String("request_id", id)}

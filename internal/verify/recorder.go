@@ -116,8 +116,8 @@ func (r *Recorder) Record(ctx context.Context, scan record.Scan) (*record.StampS
 	// Once queued the scan will be committed; wait for it even if the
 	// caller gives up, so the reply is never lost mid-commit.
 	rep := <-reply
-	// The committer sends one reply per request and keeps no reference
-	// to it: the channel, empty again, can carry another scan's.
+	// The committer sends one reply per request and never sends on this
+	// request's channel again: empty again, it can carry another scan's.
 	r.replies.Put(reply)
 	return rep.state, rep.err
 }
