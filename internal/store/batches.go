@@ -232,7 +232,7 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 			return err
 		}
 		if s.journal != nil {
-			rec.Read = &stateRead{serial: serial, stored: st, folded: foldedTx(tx), mark: mark}
+			rec.Read = s.journal.readOf(tx, serial, st, mark)
 		}
 		return nil
 	})

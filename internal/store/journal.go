@@ -152,6 +152,22 @@ func foldedTx(tx *bolt.Tx) jpos {
 	return jpos{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
 }
 
+// readOf is the read of serial's state st in tx, taken after the
+// writeSpan mark, as Stamp hands it on. Its folded position is tx's only
+// when the overlay holds scans of serial as tx reads: those may be in
+// tx's B-tree (folded, not yet retired). When it holds none, any it holds
+// later was appended after tx began, so folded after too, and none is in
+// tx's B-tree: the zero position, which counts them all, is then right
+// without reading the meta bucket (two B-tree searches on every
+// verification).
+func (j *journal) readOf(tx *bolt.Tx, serial uint64, st *record.StampState, mark uint64) *stateRead {
+	r := &stateRead{serial: serial, stored: st, mark: mark}
+	if j.ov.holds(serial) {
+		r.folded = foldedTx(tx)
+	}
+	return r
+}
+
 // journal is the open scan journal of a store.
 type journal struct {
 	prefix    string // segment n is prefix + n
@@ -1014,6 +1030,13 @@ func (o *overlay) of(serial uint64) []pendingScan {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.scans[serial])
+}
+
+// holds reports whether serial has unfolded scans.
+func (o *overlay) holds(serial uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.scans[serial]) > 0
 }
 
 // pin marks a reader about to begin a transaction; unpin its end.

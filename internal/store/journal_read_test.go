@@ -127,3 +127,94 @@ func countingJournal(t *testing.T) *Store {
 }
 
 func countOne(st *record.StampState, _ time.Time) { st.ScanCount++ }
+
+// A verification's read carries its transaction's folded position only
+// when the overlay holds scans of the stamp, and must then: a fold may
+// have committed a scan that the overlay keeps until older readers end.
+// Here a reader that began before the fold holds the first scan in the
+// overlay after the fold committed it; a read taken then already counts
+// it, and the second scan's answer must not count it again.
+func TestScanCountedOnceFromAReadAfterAFoldBeforeItsRetirement(t *testing.T) {
+	ctx := context.Background()
+	s := countingJournal(t)
+	j := s.journal
+	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now()}}, countOne); err != nil {
+		t.Fatal(err)
+	}
+	folded := func() (p jpos) {
+		t.Helper()
+		if err := s.view(ctx, func(tx *bolt.Tx) error { p = foldedTx(tx); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := folded()
+	older := j.ov.pin()
+	foldDone := make(chan error, 1)
+	go func() { foldDone <- s.foldJournal(ctx, true) }()
+	// The fold commits, then waits for the older reader to retire.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		// Committed, and its write counted as ended: a read's mark
+		// taken now lets the answer come from the read.
+		if folded() != before && s.span.started.Load() == s.span.mark() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fold did not commit")
+		}
+	}
+	if !j.ov.holds(5) {
+		t.Fatal("the fold retired the first scan while an older reader was pinned")
+	}
+	var read *stateRead
+	mark := s.span.mark()
+	if err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
+		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(5)))
+		if err != nil {
+			return err
+		}
+		if st.ScanCount != 1 {
+			t.Errorf("the read found %d scans, want 1: the folded first", st.ScanCount)
+		}
+		read = j.readOf(tx, 5, st, mark)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	states, err := s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: read}}, countOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states[0].ScanCount; got != 2 {
+		t.Errorf("answered %d scans, want 2: the first, read from the B-tree, and this one", got)
+	}
+	j.ov.unpin(older)
+	if err := <-foldDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.foldJournal(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	// Without scans in the overlay, a read's position is not needed: a
+	// scan appended after it is counted onto it.
+	if err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
+		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(5)))
+		if err != nil {
+			return err
+		}
+		if j.ov.holds(5) {
+			t.Error("the overlay still holds scans of stamp 5 after every fold and reader")
+		}
+		read = j.readOf(tx, 5, st, s.span.mark())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	states, err = s.RecordScans(ctx, []record.Scan{{Serial: 5, Time: time.Now(), Read: read}}, countOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states[0].ScanCount; got != 3 {
+		t.Errorf("answered %d scans, want 3", got)
+	}
+}
