@@ -275,6 +275,25 @@ func checkFile(t *testing.T, path string) {
 	}
 }
 
+// settledStates is how many stamp states the database at path holds in
+// the bucket of settled states ("stamps"), as against recent ones.
+func settledStates(t *testing.T, path string) int {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	if err := db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket([]byte("stamps")).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func finalChecks(t *testing.T, iss estampv1.IssuanceServiceClient, ver estampv1.VerificationServiceClient, product string, done []acked,
 	floor func(string) uint64, seen func(code string, before, n uint64)) {
 	bg := context.Background()
@@ -450,7 +469,9 @@ func TestSIGKILLDuringScansLosesNoScan(t *testing.T) {
 	kills, seed, rng := crashRun(t, 1)
 	bin := buildDaemon(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	fold := []string{"--scan-fold-every", "5ms"}
+	// Settled as soon as 64 stamps have recent states, checked every
+	// 16 writes: settling runs all along, and kills may land in it.
+	fold := []string{"--scan-fold-every", "5ms", "--recent-states", "64"}
 	d := startDaemon(t, bin, dataDir, fold...)
 	_, stamps := d.issue(t, &estampv1.IssueStampsRequest{
 		ProductId: "NEM-CHUA-TH-5S", Lot: "LO-SCANS", ProductionDate: "2026-01-15", Quantity: 300, RequestId: "scans",
@@ -463,7 +484,7 @@ func TestSIGKILLDuringScansLosesNoScan(t *testing.T) {
 	}
 	var mu sync.Mutex
 	tallies := make([]tally, len(stamps))
-	midFold, scans := 0, 0
+	midFold, scans, settled := 0, 0, 0
 	for round := 0; ; round++ {
 		if round > 0 {
 			d = startDaemon(t, bin, dataDir, fold...)
@@ -523,8 +544,12 @@ func TestSIGKILLDuringScansLosesNoScan(t *testing.T) {
 			midFold++
 		}
 		checkFile(t, server.DBPath(dataDir))
+		settled = max(settled, settledStates(t, server.DBPath(dataDir)))
 	}
-	t.Logf("%d scans acknowledged across %d kills; %d kills fell between a fold's start and the deletion of its segment", scans, kills, midFold)
+	t.Logf("%d scans acknowledged across %d kills; %d kills fell between a fold's start and the deletion of its segment; up to %d states settled", scans, kills, midFold, settled)
+	if settled == 0 {
+		t.Error("no stamp state was ever settled: the kills fell in no settling")
+	}
 	if scans < 100*kills {
 		t.Errorf("only %d scans acknowledged in %d rounds", scans, kills)
 	}

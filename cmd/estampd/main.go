@@ -69,6 +69,7 @@ type config struct {
 	scanJournal    bool
 	scanURing      bool
 	scanFoldEvery  time.Duration
+	recentStates   int
 	// trustAnchors are read from trustAnchor.
 	trustAnchors []ed25519.PublicKey
 }
@@ -106,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.scanJournal, "scan-journal", true, "record scans in a journal beside the database (<data-dir>/estamp.scans.*, one append and fdatasync per group), folded into the database in the background; false commits each group to the database")
 	fs.BoolVar(&c.scanURing, "scan-journal-uring", true, "wait for the journal's fdatasync through io_uring where the kernel allows it, so that no core is held while the disk works; false calls fdatasync directly (the startup line says which is used)")
 	fs.DurationVar(&c.scanFoldEvery, "scan-fold-every", time.Second, "the longest journaled scans wait to be folded into the database")
+	fs.IntVar(&c.recentStates, "recent-states", 1<<18, "how many stamp states written lately are kept apart, where folding scans into them is cheap, before they are settled among the others")
 	fs.BoolVar(&c.checkDB, "check-db", false, "check the database file of --data-dir (e.g. a restored backup), print the result and exit: status 0 if intact, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -146,6 +148,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.scanFoldEvery <= 0 {
 		return c, fmt.Errorf("--scan-fold-every %s: must be positive", c.scanFoldEvery)
+	}
+	if c.recentStates <= 0 {
+		return c, fmt.Errorf("--recent-states %d: must be positive", c.recentStates)
 	}
 	if c.shutdownGrace <= 0 {
 		return c, fmt.Errorf("--shutdown-grace %s: must be positive", c.shutdownGrace)
@@ -277,7 +282,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		TokenCodeRate: cfg.codeRate, TokenCodeBurst: cfg.codeBurst, ShutdownTimeout: cfg.shutdownGrace,
 		ReportContact: cfg.reportContact,
 		TrustList:     cfg.trustList, TrustAnchors: cfg.trustAnchors, TrustRefresh: cfg.trustRefresh,
-		DirectScans: !cfg.scanJournal, Store: store.Options{Journal: &store.Journal{FoldEvery: cfg.scanFoldEvery, SyncInSystemCall: !cfg.scanURing}},
+		DirectScans: !cfg.scanJournal, Store: store.Options{RecentStates: cfg.recentStates, Journal: &store.Journal{FoldEvery: cfg.scanFoldEvery, SyncInSystemCall: !cfg.scanURing}},
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -175,8 +176,18 @@ func downgradeToSchema4(t *testing.T, path string) {
 			}
 		}
 		list, stamps := tx.Bucket([]byte("revocations")), tx.Bucket([]byte("stamps"))
+		// Schema 4 kept every state in "stamps": none was recent.
+		err := tx.Bucket([]byte("recent_stamps")).ForEach(func(k, v []byte) error {
+			return stamps.Put(append([]byte(nil), k...), append([]byte(nil), v...))
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket([]byte("recent_stamps")); err != nil {
+			return err
+		}
 		records := map[uint64]*storagev1.RevocationRecord{}
-		err := list.ForEach(func(k, v []byte) error {
+		err = list.ForEach(func(k, v []byte) error {
 			rec := new(storagev1.RevocationRecord)
 			if err := proto.Unmarshal(v, rec); err != nil {
 				return err
@@ -225,6 +236,9 @@ func downgradeToSchema4(t *testing.T, path string) {
 		})
 		if err != nil {
 			return err
+		}
+		if len(states) == 0 {
+			return errors.New("no revoked stamp's state to rewrite as schema 4 kept it")
 		}
 		for _, kv := range states {
 			if err := stamps.Put(kv[0], kv[1]); err != nil {

@@ -200,6 +200,12 @@ func New(cfg Config) (_ *Server, err error) {
 		manyScans = verify.DefaultManyScans
 	}
 	storeOpts.ManyScans = manyScans
+	if storeOpts.OnSettleError == nil {
+		log := cfg.Log
+		storeOpts.OnSettleError = func(err error) {
+			log.Warn("settling recent stamp states failed; they stay recent and are read as well, and settling is tried again", "err", err)
+		}
+	}
 	switch {
 	case cfg.DirectScans:
 		storeOpts.Journal = nil

@@ -326,8 +326,8 @@ func TestMigrateSchema3(t *testing.T) {
 	}
 	defer s.Close()
 	list, _, err := s.AuditEntries(ctx, 0, 10)
-	if err != nil || len(list) != 4 {
-		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5, 5 -> 6, 6 -> 7): %v, %v", list, err)
+	if err != nil || len(list) != 5 {
+		t.Fatalf("the upgrades' audit entries (3 -> 4, 4 -> 5, 5 -> 6, 6 -> 7, 7 -> 8): %v, %v", list, err)
 	}
 	for _, e := range list {
 		if e.Record.Actor != "estampd" || !record.Time(e.Record.TimeUnixNano).Equal(upgraded) {
@@ -344,9 +344,10 @@ func TestMigrateSchema3(t *testing.T) {
 	if _, list, _, err := s.Revocations(ctx, store.RevocationPage{Limit: 10}); err != nil || len(list) != 1 || list[0].Certificate.GetProductNumber() != 1 || !list[0].Certificate.GetRevoked() || list[0].Reason != "gian lận" {
 		t.Errorf("revocation list = %v, %v", list, err)
 	}
-	// One entry for each upgrade: 3 to 4, 4 to 5, 5 to 6 and 6 to 7.
+	// One entry for each upgrade: 3 to 4, 4 to 5, 5 to 6, 6 to 7 and 7
+	// to 8.
 	check, err := s.VerifyAudit(ctx)
-	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 4 {
+	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != 5 {
 		t.Errorf("audit after the upgrade = %+v, %v", check, err)
 	}
 }

@@ -224,7 +224,7 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 		if serial < rec.Batch.FirstSerial || serial-rec.Batch.FirstSerial >= uint64(rec.Batch.Quantity) {
 			return &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}
 		}
-		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		st, err := statesTx(tx).state(serial)
 		if err != nil {
 			return err
 		}
@@ -375,7 +375,7 @@ func (s *Store) RevokeStamps(ctx context.Context, r record.Revocation, revoked f
 			}
 			return appendAudit(tx, r.Change, revoked(r, record.Revoked{Batch: named, Count: count, Versions: []uint64{v}}), d)
 		}
-		versions, n, err := revokeSerials(tx, named, r)
+		versions, n, err := revokeSerials(tx, s.statesTx(tx), named, r)
 		if err != nil || n == 0 {
 			return err
 		}
@@ -399,8 +399,7 @@ type pendingStamp struct {
 // revocation-list entries of ranges, and each stamp's state refers to its
 // entry. It returns the entries' versions and how many stamps it revoked.
 // A serial never issued, or outside named, refuses the whole request.
-func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (versions []uint64, count int, err error) {
-	stamps := tx.Bucket(bucketStamps)
+func revokeSerials(tx *bolt.Tx, stamps stampStates, named *estampv1.Batch, r record.Revocation) (versions []uint64, count int, err error) {
 	at := timestamppb.New(r.Change.Time)
 	var (
 		batch *estampv1.Batch // of the serials at hand
@@ -423,7 +422,7 @@ func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (ver
 			}
 			for _, p := range fresh[:n] {
 				p.state.Revocation = &storagev1.Revocation{ListVersion: v}
-				if err := putStampState(stamps, p.serial, p.state); err != nil {
+				if err := stamps.put(p.serial, p.state); err != nil {
 					return err
 				}
 			}
@@ -462,7 +461,7 @@ func revokeSerials(tx *bolt.Tx, named *estampv1.Batch, r record.Revocation) (ver
 			}
 			batch = b
 		}
-		st, err := decodeStampState(stamps.Get(u64(serial)))
+		st, err := stamps.state(serial)
 		if err != nil {
 			return nil, 0, err
 		}

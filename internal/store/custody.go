@@ -70,7 +70,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 		if err := retailerKind.existsTx(tx, retailerID); err != nil {
 			return err
 		}
-		stamps := tx.Bucket(bucketStamps)
+		stamps := s.statesTx(tx)
 		cache := batchRecords{}
 		shops := shopTally{}
 		at := ch.Time.UnixNano()
@@ -109,7 +109,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 				accept(i, nil, nil)
 				continue
 			}
-			st, err := decodeStampState(stamps.Get(u64(it.Serial)))
+			st, err := stamps.state(it.Serial)
 			if err != nil {
 				return err
 			}
@@ -127,7 +127,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 			}
 			fresh := !receivedBy(st, retailerID)
 			receive(st, retailerID, ch.Time)
-			if err := putStampState(stamps, it.Serial, st); err != nil {
+			if err := stamps.put(it.Serial, st); err != nil {
 				return err
 			}
 			if fresh {
@@ -216,7 +216,7 @@ func (s *Store) StampOf(ctx context.Context, serial uint64) (*record.Stamp, erro
 		if rec, err = recordTx(tx, b.Id); err != nil {
 			return err
 		}
-		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+		st, err := statesTx(tx).state(serial)
 		if err != nil {
 			return err
 		}

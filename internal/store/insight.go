@@ -390,7 +390,7 @@ func (t shopTally) writeTx(tx *bolt.Tx) error {
 // counters (shops, which hold the stamps the retailer received in it), in
 // the delivery's commit. bases are the delivery's batches as read in it.
 func (s *Store) keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d record.Delivery, bases map[uint64]*record.Stamp, shops shopTally) (uint64, error) {
-	stamps := tx.Bucket(bucketStamps)
+	stamps := statesTx(tx)
 	at := ch.Time.UnixNano()
 	rec := &storagev1.DeliveryRecord{TimeUnixNano: at, Actor: ch.Actor, Reference: d.Reference, Codes: uint32(d.Codes)}
 	for _, v := range d.Verdicts {
@@ -425,7 +425,7 @@ func (s *Store) keepDelivery(tx *bolt.Tx, retailerID string, ch audit.Change, d 
 			continue
 		}
 		shops.at(shopOf{base.Producer.Id, base.Product.Id, retailerID}, at, at).SuspectedCopies++
-		st, err := decodeStampState(stamps.Get(u64(p.Serial)))
+		st, err := stamps.state(p.Serial)
 		if err != nil {
 			return 0, err
 		}

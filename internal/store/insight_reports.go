@@ -322,7 +322,7 @@ func (s *Store) openFlagsOf(ctx context.Context, tx *bolt.Tx, q ReportQuery) ([]
 
 // flagTx is a flag with its stamp's scan count now.
 func (s *Store) flagTx(tx *bolt.Tx, serial uint64, f *storagev1.FlagRecord) (Flag, error) {
-	st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(serial)))
+	st, err := statesTx(tx).state(serial)
 	if err != nil {
 		return Flag{}, err
 	}

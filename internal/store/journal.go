@@ -644,10 +644,10 @@ func (s *Store) journalScans(ctx context.Context, scans []record.Scan) ([]*recor
 		return states, nil
 	}
 	err := s.viewStamps(context.Background(), func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketStamps)
+		stamps := statesTx(tx)
 		for _, i := range unread {
 			sc := scans[i]
-			st, err := decodeStampState(b.Get(u64(sc.Serial)))
+			st, err := stamps.state(sc.Serial)
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocopvn/estamp/internal/cputime"
 	"github.com/ocopvn/estamp/internal/keys"
 	"github.com/ocopvn/estamp/internal/record"
 	"github.com/ocopvn/estamp/internal/stampcode"
@@ -258,5 +259,60 @@ func BenchmarkScanGroup(b *testing.B) {
 			b.ReportMetric(float64(b.N*group)/recorded.Seconds(), "scans/s")
 			b.ReportMetric(float64(b.N*group)/all.Seconds(), "scans/s-with-fold")
 		})
+	}
+}
+
+// BenchmarkSettle measures what recent states defer: settling 100,000
+// recent states of random stamps into a database of benchStamps settled
+// ones (ESTAMP_BENCH_STAMPS; issue 17 measures 5,000,000), in CPU time and
+// in wall time a state, fsyncs included. A state is settled once for all
+// the writes it had while recent. Run it with
+//
+//	ESTAMP_BENCH_STAMPS=5000000 ESTAMP_BENCH_DB=/var/tmp go test -run '^$' -bench Settle -benchtime 1x ./internal/store
+func BenchmarkSettle(b *testing.B) {
+	golden := preloadedDB(b, benchStamps(b))
+	n := uint64(benchStamps(b))
+	const recent = 100_000
+	for range b.N {
+		b.StopTimer()
+		path := copyDB(b, golden, b.TempDir())
+		s, err := store.Open(path, store.Options{RecentStates: 1 << 30})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rng := uint64(1)
+		scans := make([]record.Scan, 0, 1024)
+		for i := range recent {
+			rng = rng*6364136223846793005 + 1442695040888963407
+			scans = append(scans, record.Scan{Serial: rng>>33%n + 1, Time: t0.Add(time.Duration(i) * time.Millisecond)})
+			if len(scans) == cap(scans) || i == recent-1 {
+				if _, err := s.RecordScans(ctx, scans, verify.CountScan); err != nil {
+					b.Fatal(err)
+				}
+				scans = scans[:0]
+			}
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if s, err = store.Open(path, store.Options{RecentStates: 1}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cpu0, ok := cputime.Process()
+		start := time.Now()
+		if err := s.SettleStates(ctx); err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		cpu1, _ := cputime.Process()
+		b.StopTimer()
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if ok {
+			b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/recent/1000, "cpu-µs/state")
+		}
+		b.ReportMetric(float64(wall.Nanoseconds())/recent/1000, "wall-µs/state")
 	}
 }

@@ -169,7 +169,7 @@ func TestScanCountedOnceFromAReadAfterAFoldBeforeItsRetirement(t *testing.T) {
 	var read *stateRead
 	mark := s.span.mark()
 	if err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
-		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(5)))
+		st, err := statesTx(tx).state(5)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func TestScanCountedOnceFromAReadAfterAFoldBeforeItsRetirement(t *testing.T) {
 	// Without scans in the overlay, a read's position is not needed: a
 	// scan appended after it is counted onto it.
 	if err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
-		st, err := decodeStampState(tx.Bucket(bucketStamps).Get(u64(5)))
+		st, err := statesTx(tx).state(5)
 		if err != nil {
 			return err
 		}

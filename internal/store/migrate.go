@@ -33,6 +33,7 @@ var migrations = map[uint64]func(*bolt.Tx, upgrading) error{
 	4: migrate4to5,
 	5: migrate5to6,
 	6: migrate6to7,
+	7: migrate7to8,
 }
 
 // upgrading is what a migration knows of the store that opens the file.
@@ -42,6 +43,23 @@ type upgrading struct {
 	// manyScans is the MANY_SCANS threshold the store flags stamps at
 	// (Options.ManyScans).
 	manyScans uint64
+}
+
+// putStampState writes a state into stamps (bucket b) directly, as
+// migrations to schemas before 8 do: recentStamps is empty until the
+// database is at 8.
+func putStampState(b *bolt.Bucket, serial uint64, st *storagev1.StampState) error {
+	v, err := proto.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return b.Put(u64(serial), v)
+}
+
+// migrate7to8 has nothing to move: recentStamps, which Open creates,
+// starts empty, and every state stays where it is until written again.
+func migrate7to8(tx *bolt.Tx, up upgrading) error {
+	return appendAudit(tx, up.ch, upgrade("7 -> 8: stamp states written lately kept apart from the others"))
 }
 
 // migrate6to7 fills InsightService's counters from what schema 6 kept,

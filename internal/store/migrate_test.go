@@ -215,13 +215,13 @@ func TestMigrateSchema5(t *testing.T) {
 	}
 	defer func() { s.Close() }()
 
-	// The upgrades' entries: 5 -> 6, then 6 -> 7 (TestMigrateSchema6).
+	// The upgrades' entries: 5 -> 6, 6 -> 7 (TestMigrateSchema6), 7 -> 8.
 	check, err := s.VerifyAudit(ctx)
-	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != entries5+2 {
-		t.Fatalf("audit right after the upgrade = %+v, %v; want %d entries intact", check, err, entries5+2)
+	if err != nil || check.FirstBroken != 0 || len(check.Mismatches) != 0 || check.Checked != entries5+3 {
+		t.Fatalf("audit right after the upgrade = %+v, %v; want %d entries intact", check, err, entries5+3)
 	}
 	log, _, err := s.AuditEntries(ctx, entries5, 10)
-	if err != nil || len(log) != 2 || log[1].Record.Action != "schema.upgrade" || !strings.HasPrefix(log[1].Record.Detail, "6 -> 7: ") {
+	if err != nil || len(log) != 3 || log[1].Record.Action != "schema.upgrade" || !strings.HasPrefix(log[1].Record.Detail, "6 -> 7: ") || !strings.HasPrefix(log[2].Record.Detail, "7 -> 8: ") {
 		t.Fatalf("the upgrades' audit entries: %v, %v", log, err)
 	}
 	up := log[0].Record

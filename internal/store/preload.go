@@ -149,7 +149,9 @@ func Preload(ctx context.Context, path string, n int, opts PreloadOptions) (_ *P
 }
 
 // preloadScans stores the state value (st, encoded) for every stamp of a
-// new batch and counts their scans as RecordScans would.
+// new batch and counts their scans as RecordScans would. The states go
+// among the settled ones, where a database keeps the states of stamps
+// scanned long ago: the batch is new, so no recent state hides them.
 func (s *Store) preloadScans(tx *bolt.Tx, batch *estampv1.Batch, value []byte, st *record.StampState, at time.Time) error {
 	b := tx.Bucket(bucketStamps)
 	// Appended in order, bbolt would leave its leaves half full; first

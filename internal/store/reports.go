@@ -84,7 +84,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 ) ([]*estampv1.ReceiptOutcome, error) {
 	out := make([]*estampv1.ReceiptOutcome, len(receipts))
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		answers, shops, stamps := tx.Bucket(bucketReportedReceipts), tx.Bucket(bucketForeignShops), tx.Bucket(bucketStamps)
+		answers, shops, stamps := tx.Bucket(bucketReportedReceipts), tx.Bucket(bucketForeignShops), s.statesTx(tx)
 		name := func(id string) string {
 			// A shop that cannot be read goes unnamed, as at intake: the
 			// answer is still the rule's.
@@ -117,7 +117,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 				}
 			}
 			if base != nil {
-				if st, err = decodeStampState(stamps.Get(u64(r.Stamp.Serial))); err != nil {
+				if st, err = stamps.state(r.Stamp.Serial); err != nil {
 					return err
 				}
 				if rec, err = s.stampOfTx(tx, base, r.Stamp.Serial, st); err != nil {
@@ -133,7 +133,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 			}
 			shop := ForeignShopID(from, r.Receipt.GetRetailerId())
 			receive(st, shop, r.Receipt.GetReceiveTime().AsTime())
-			if err := putStampState(stamps, r.Stamp.Serial, st); err != nil {
+			if err := stamps.put(r.Stamp.Serial, st); err != nil {
 				return err
 			}
 			err = put(shops, []byte(shop), &storagev1.ForeignShop{IssuerId: from, RetailerId: r.Receipt.GetRetailerId(),

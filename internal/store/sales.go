@@ -27,7 +27,7 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 		if err := retailerKind.existsTx(tx, retailerID); err != nil {
 			return err
 		}
-		stamps := tx.Bucket(bucketStamps)
+		stamps := s.statesTx(tx)
 		cache := batchRecords{}
 		for i, it := range items {
 			if it.Issuer != "" {
@@ -53,7 +53,7 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 				decide(i, nil)
 				continue
 			}
-			st, err := decodeStampState(stamps.Get(u64(it.Serial)))
+			st, err := stamps.state(it.Serial)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 			switch decide(i, rec) {
 			case record.SaleSell:
 				sell(st)
-				if err := putStampState(stamps, it.Serial, st); err != nil {
+				if err := stamps.put(it.Serial, st); err != nil {
 					return err
 				}
 			case record.SaleCopy:

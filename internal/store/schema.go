@@ -35,6 +35,14 @@ var (
 	// traceability exports ask of it. A revoked stamp's state names the version of
 	// its revocation-list entry, which holds the time, reason and actor.
 	bucketStamps = []byte("stamps")
+	// recentStamps: serial (uint64) -> estamp.storage.v1.StampState, as
+	// stamps: the states written since they were last settled (schema
+	// 8). A stamp's state is here if it is anywhere here, else in stamps;
+	// every write of a state goes here, and settling (states.go) moves
+	// them to stamps in bulk once there are too many. Scans go to the
+	// stamps scanned lately, so folding them rewrites the leaves of this
+	// small tree, not a leaf of the whole registry's for every scan.
+	bucketRecentStamps = []byte("recent_stamps")
 	// retailers: retailer id -> estamp.storage.v1.RetailerRecord.
 	bucketRetailers = []byte("retailers")
 	// batchRanges: first serial of a batch (uint64) -> batch id (uint64).
@@ -133,7 +141,7 @@ var (
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketProducers, bucketProducts, bucketProductNumbers,
-		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps,
+		bucketBatches, bucketProductBatches, bucketRequests, bucketStamps, bucketRecentStamps,
 		bucketRetailers, bucketBatchRanges, bucketRevocations, bucketBaseURLs, bucketActivations,
 		bucketTokens, bucketKeyStates, bucketAudit, bucketAccounts,
 		bucketSessions, bucketPhotos,
@@ -225,4 +233,5 @@ var (
 //	7: InsightService's counters: scans per batch and day, the service's
 //	   days, flags of stamps that look copied, deliveries, and what each
 //	   shop received of each product.
-const schemaVersion = 7
+//	8: stamp states written lately in recentStamps, over stamps.
+const schemaVersion = 8

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"time"
@@ -24,14 +23,6 @@ func decodeStampState(v []byte) (*storagev1.StampState, error) {
 		return nil, fmt.Errorf("store: corrupt stamp state: %w", err)
 	}
 	return st, nil
-}
-
-func putStampState(b *bolt.Bucket, serial uint64, st *storagev1.StampState) error {
-	v, err := proto.Marshal(st)
-	if err != nil {
-		return err
-	}
-	return b.Put(u64(serial), v)
 }
 
 // RecordScans applies many scans in one transaction, so that one fsync
@@ -66,16 +57,16 @@ func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func
 // applyScansTx folds scans into their stamps' stored states and the scan
 // counters. states, when not nil, gets each stamp's state after its scan.
 func (s *Store) applyScansTx(tx *bolt.Tx, scans []record.Scan, count func(st *record.StampState, at time.Time), states []*record.StampState) error {
-	b := tx.Bucket(bucketStamps)
+	stamps := s.statesTx(tx)
 	tally, batches := newScanTally(), newBatchFinder(tx)
 	for i, sc := range scans {
-		st, err := decodeStampState(b.Get(u64(sc.Serial)))
+		st, err := stamps.state(sc.Serial)
 		if err != nil {
 			return err
 		}
 		before := st.ScanCount
 		count(st, sc.Time)
-		if err := putStampState(b, sc.Serial, st); err != nil {
+		if err := stamps.put(sc.Serial, st); err != nil {
 			return err
 		}
 		if states != nil {
@@ -120,17 +111,17 @@ func (s *Store) RevokedSerials(ctx context.Context, batchID uint64) (*estampv1.B
 func revokedSerialsTx(tx *bolt.Tx, batch *estampv1.Batch) ([]uint64, error) {
 	var out []uint64
 	last := batch.FirstSerial + uint64(batch.Quantity) - 1
-	c := tx.Bucket(bucketStamps).Cursor()
-	for k, v := c.Seek(u64(batch.FirstSerial)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
+	err := statesTx(tx).each(batch.FirstSerial, last, func(serial uint64, v []byte) error {
 		st, err := decodeStampState(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if st.Revocation != nil {
-			out = append(out, binary.BigEndian.Uint64(k))
+			out = append(out, serial)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // SerialState is the state of one stamp that has any.
@@ -167,9 +158,7 @@ func (s *Store) StampStates(ctx context.Context, first, last uint64) ([]SerialSt
 			out = append(out, SerialState{serial, view})
 			return nil
 		}
-		c := tx.Bucket(bucketStamps).Cursor()
-		for k, v := c.Seek(u64(first)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
-			serial := binary.BigEndian.Uint64(k)
+		err := statesTx(tx).each(first, last, func(serial uint64, v []byte) error {
 			for len(journaled) > 0 && journaled[0] < serial {
 				if err := add(journaled[0], nil); err != nil {
 					return err
@@ -179,9 +168,10 @@ func (s *Store) StampStates(ctx context.Context, first, last uint64) ([]SerialSt
 			if len(journaled) > 0 && journaled[0] == serial {
 				journaled = journaled[1:]
 			}
-			if err := add(serial, v); err != nil {
-				return err
-			}
+			return add(serial, v)
+		})
+		if err != nil {
+			return err
 		}
 		for _, serial := range journaled {
 			if err := add(serial, nil); err != nil {

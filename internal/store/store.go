@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -78,6 +79,12 @@ type Options struct {
 	// group to the database, and Open refuses a database whose journal
 	// holds scans.
 	Journal *Journal
+	// RecentStates is how many stamp states may be recent before they
+	// are settled (states.go); 262,144 when 0 or less.
+	RecentStates int
+	// OnSettleError, when set, hears of a settling that failed: the
+	// states stay recent, and it is tried again.
+	OnSettleError func(error)
 }
 
 // MinMmapSize is the least the database file is mapped at open.
@@ -102,6 +109,16 @@ type Store struct {
 	skipped    Skipped
 	now        func() time.Time
 	manyScans  uint64
+	// recentLimit is Options.RecentStates.
+	recentLimit int
+	// statePuts counts the states written: every settleEvery of them
+	// the recent ones are checked (states.go).
+	statePuts   atomic.Uint64
+	settleEvery uint64
+	// settleDue is set by a write of states that makes a check due,
+	// and taken by its transaction's commit (updateStates).
+	settleDue atomic.Bool
+	settler   settler
 	// journal is the scan journal; nil without Options.Journal.
 	journal *journal
 	// writes moves on with every write that may change what records and
@@ -158,8 +175,14 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now, manyScans: opts.ManyScans,
+	if opts.RecentStates <= 0 {
+		opts.RecentStates = defaultRecentStates
+	}
+	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now, manyScans: opts.ManyScans, recentLimit: opts.RecentStates,
 		records: genCache[uint64, *record.Stamp]{max: recordCacheMax}, tokens: genCache[string, *storagev1.TokenRecord]{max: tokenCacheMax}}
+	s.settleEvery = uint64(min(settleEvery, max(1, opts.RecentStates/4)))
+	s.settler.ctx, s.settler.stop = context.WithCancel(context.Background())
+	s.settler.onError = opts.OnSettleError
 	if err := s.initSafely(path); err != nil {
 		db.Close()
 		return nil, err
@@ -266,6 +289,7 @@ func (s *Store) init() error {
 // Close settles the high-water mark to the counters and closes the
 // database.
 func (s *Store) Close() error {
+	s.stopSettling()
 	errs := []error{s.closeJournal()}
 	if s.hw != nil {
 		err := s.db.View(func(tx *bolt.Tx) error {
@@ -605,6 +629,10 @@ func (s *Store) updateStates(ctx context.Context, fn func(*bolt.Tx) error) error
 	})
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return fmt.Errorf("%w: %w", ErrStorageFull, err)
+	}
+	if err == nil && s.settleDue.Swap(false) {
+		// After the commit: settling counts the states committed.
+		s.settleInBackground()
 	}
 	return err
 }
