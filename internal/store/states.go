@@ -42,7 +42,8 @@ const settleEvery = 16384
 
 // stampStates are the stored states of a transaction.
 type stampStates struct {
-	recent, settled *bolt.Bucket
+	tx     *bolt.Tx
+	recent *bolt.Bucket
 	// store, for writers (Store.statesTx), counts the states put, and
 	// settles when enough were.
 	store *Store
@@ -50,8 +51,12 @@ type stampStates struct {
 
 // statesTx is the states a reader of tx reads.
 func statesTx(tx *bolt.Tx) stampStates {
-	return stampStates{recent: tx.Bucket(bucketRecentStamps), settled: tx.Bucket(bucketStamps)}
+	return stampStates{tx: tx, recent: tx.Bucket(bucketRecentStamps)}
 }
+
+// settled is the bucket of settled states, opened only when a state is
+// not recent: most reads (a verification's) find it recent.
+func (s stampStates) settled() *bolt.Bucket { return s.tx.Bucket(bucketStamps) }
 
 // statesTx is the states a writer in tx reads and writes.
 func (s *Store) statesTx(tx *bolt.Tx) stampStates {
@@ -66,7 +71,7 @@ func (s stampStates) get(serial uint64) []byte {
 	if v := s.recent.Get(k); v != nil {
 		return v
 	}
-	return s.settled.Get(k)
+	return s.settled().Get(k)
 }
 
 // state returns serial's stored state, decoded (empty when it has none).
@@ -100,7 +105,7 @@ func (s stampStates) each(first, last uint64, fn func(serial uint64, v []byte) e
 		n := binary.BigEndian.Uint64(k)
 		return n, n <= last
 	}
-	rc, sc := s.recent.Cursor(), s.settled.Cursor()
+	rc, sc := s.recent.Cursor(), s.settled().Cursor()
 	rk, rv := rc.Seek(u64(first))
 	sk, sv := sc.Seek(u64(first))
 	for {
