@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
 	estampv1 "github.com/ocopvn/estamp/gen/estamp/v1"
@@ -100,7 +101,7 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 	}
 	// seed (1 producer + 5 products + 1 revocation), issue, stream the
 	// codes, the listing, 1 refusal; verifications are logged at DEBUG
-	// (TestVerificationIsLoggedAtDebug).
+	// (TestVerificationAndProbesAreLoggedAtDebug).
 	if len(rpcLines) != 11 {
 		t.Errorf("%d rpc log lines, want 11:\n%s", len(rpcLines), strings.Join(rpcLines, "\n"))
 	}
@@ -120,10 +121,12 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 }
 
 // Verification (Verify, with a token or without: buyers' phones,
-// scanners, shops' systems) is logged at DEBUG, not INFO: one line per
-// scan would be most of the log and cost CPU on the hottest path, and its
-// counts stay in /metrics. Every other method stays at INFO.
-func TestVerificationIsLoggedAtDebug(t *testing.T) {
+// scanners, shops' systems) and health probes are logged at DEBUG, not
+// INFO: one line per scan or probe would be most of the log and cost CPU
+// on the hottest path, and their counts stay in /metrics. The probe is
+// also estamp-bench's empty call, which must not pay for a line that
+// Verify does not write. Every other method stays at INFO.
+func TestVerificationAndProbesAreLoggedAtDebug(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		var logs syncBuffer
 		e := startAt(t, t.TempDir(), "http://localhost:8080", 0, func(c *server.Config) {
@@ -138,24 +141,38 @@ func TestVerificationIsLoggedAtDebug(t *testing.T) {
 			}
 		}
 		e.verify(t, code) // with the office's token
-		count := func(want string) int {
+		health := healthpb.NewHealthClient(public.Conn)
+		for range 2 {
+			if _, err := health.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func(method, want string) int {
 			n := 0
 			for _, l := range strings.Split(logs.String(), "\n") {
-				if strings.Contains(l, "msg=rpc ") && strings.Contains(l, "method=/estamp.v1.VerificationService/Verify") && strings.Contains(l, want) {
+				if strings.Contains(l, "msg=rpc ") && strings.Contains(l, "method="+method+" ") && strings.Contains(l, want) {
 					n++
 				}
 			}
 			return n
 		}
-		wantDebug := 0
-		if level == slog.LevelDebug {
-			wantDebug = 4
-		}
-		if info, debug := count("level=INFO"), count("level=DEBUG"); info != 0 || debug != wantDebug {
-			t.Errorf("at %v: %d INFO and %d DEBUG lines for Verify, want 0 and %d:\n%s", level, info, debug, wantDebug, logs.String())
+		for _, c := range []struct {
+			method string
+			calls  int
+		}{
+			{estampv1.VerificationService_Verify_FullMethodName, 4},
+			{healthpb.Health_Check_FullMethodName, 2},
+		} {
+			wantDebug := 0
+			if level == slog.LevelDebug {
+				wantDebug = c.calls
+			}
+			if info, debug := count(c.method, "level=INFO"), count(c.method, "level=DEBUG"); info != 0 || debug != wantDebug {
+				t.Errorf("at %v: %d INFO and %d DEBUG lines for %s, want 0 and %d:\n%s", level, info, debug, c.method, wantDebug, logs.String())
+			}
 		}
 		// The other methods stay at INFO: the issuance above.
-		if n := strings.Count(logs.String(), "level=INFO msg=rpc method=/estamp.v1.IssuanceService/IssueStamps"); n != 1 {
+		if n := count(estampv1.IssuanceService_IssueStamps_FullMethodName, "level=INFO"); n != 1 {
 			t.Errorf("at %v: %d INFO lines for IssueStamps, want 1:\n%s", level, n, logs.String())
 		}
 	}
