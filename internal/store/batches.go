@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -210,6 +211,9 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 	var rec *record.Stamp
 	// Read before the transaction begins: see genCache and writeSpan.
 	gen, mark := s.writes.now(), s.span.mark()
+	if rec, ok, err := s.cachedStamp(gen, mark, batchID, serial); ok || err != nil {
+		return rec, err
+	}
 	err := s.viewStamps(ctx, func(tx *bolt.Tx) error {
 		var err error
 		cached, ok := s.records.get(gen, batchID)
@@ -224,7 +228,8 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 		if serial < rec.Batch.FirstSerial || serial-rec.Batch.FirstSerial >= uint64(rec.Batch.Quantity) {
 			return &ocop.NotFoundError{What: "stamp", ID: formatUint(serial)}
 		}
-		st, err := statesTx(tx).state(serial)
+		encoded := statesTx(tx).get(serial)
+		st, err := decodeStampState(encoded)
 		if err != nil {
 			return err
 		}
@@ -232,7 +237,9 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 			return err
 		}
 		if s.journal != nil {
-			rec.Read = s.journal.readOf(tx, serial, st, mark)
+			read := s.journal.readOf(tx, serial, st, mark)
+			rec.Read = read
+			s.states.keepRead(&s.span, mark, serial, cachedState{encoded: bytes.Clone(encoded), folded: read.folded, gen: gen})
 		}
 		return nil
 	})
@@ -422,7 +429,7 @@ func revokeSerials(tx *bolt.Tx, stamps stampStates, named *estampv1.Batch, r rec
 			}
 			for _, p := range fresh[:n] {
 				p.state.Revocation = &storagev1.Revocation{ListVersion: v}
-				if err := stamps.put(p.serial, p.state); err != nil {
+				if _, err := stamps.put(p.serial, p.state); err != nil {
 					return err
 				}
 			}

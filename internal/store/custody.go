@@ -127,7 +127,7 @@ func (s *Store) ReceiveStamps(ctx context.Context, retailerID string, items []re
 			}
 			fresh := !receivedBy(st, retailerID)
 			receive(st, retailerID, ch.Time)
-			if err := stamps.put(it.Serial, st); err != nil {
+			if _, err := stamps.put(it.Serial, st); err != nil {
 				return err
 			}
 			if fresh {

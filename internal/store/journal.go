@@ -891,15 +891,20 @@ func (s *Store) foldTo(ctx context.Context, end jpos) error {
 		if j.foldWrites != nil {
 			j.foldWrites()
 		}
-		err = s.updateStates(ctx, func(tx *bolt.Tx) error {
+		fold := &foldedStates{encoded: make(map[uint64][]byte)}
+		err = s.updateStatesThen(ctx, func(tx *bolt.Tx) error {
 			if got := foldedTx(tx); got != from {
 				return fmt.Errorf("store: scan journal: the database's folded position is %v, not %v as expected", got, from)
 			}
-			if err := s.applyScansTx(tx, scans, j.count, nil); err != nil {
+			// Read under the writer's lock: every other write that
+			// committed before this one moved it on (Store.update).
+			fold.gen = s.writes.now()
+			clear(fold.encoded)
+			if err := s.applyScansTx(tx, scans, j.count, nil, fold); err != nil {
 				return err
 			}
 			return tx.Bucket(bucketMeta).Put(keyScansFolded, next.bytes())
-		})
+		}, func() { s.states.keepFolded(fold, next) })
 		if err != nil {
 			return err
 		}

@@ -133,7 +133,7 @@ func (s *Store) RecordReportedReceipts(ctx context.Context, from string, receipt
 			}
 			shop := ForeignShopID(from, r.Receipt.GetRetailerId())
 			receive(st, shop, r.Receipt.GetReceiveTime().AsTime())
-			if err := stamps.put(r.Stamp.Serial, st); err != nil {
+			if _, err := stamps.put(r.Stamp.Serial, st); err != nil {
 				return err
 			}
 			err = put(shops, []byte(shop), &storagev1.ForeignShop{IssuerId: from, RetailerId: r.Receipt.GetRetailerId(),

@@ -64,7 +64,7 @@ func (s *Store) SellStamps(ctx context.Context, retailerID string, items []recor
 			switch decide(i, rec) {
 			case record.SaleSell:
 				sell(st)
-				if err := stamps.put(it.Serial, st); err != nil {
+				if _, err := stamps.put(it.Serial, st); err != nil {
 					return err
 				}
 			case record.SaleCopy:

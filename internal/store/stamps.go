@@ -47,7 +47,7 @@ func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func
 		return s.journalScans(ctx, scans)
 	}
 	states := make([]*record.StampState, len(scans))
-	err := s.updateStates(ctx, func(tx *bolt.Tx) error { return s.applyScansTx(tx, scans, count, states) })
+	err := s.updateStates(ctx, func(tx *bolt.Tx) error { return s.applyScansTx(tx, scans, count, states, nil) })
 	if err != nil {
 		return nil, err
 	}
@@ -56,18 +56,32 @@ func (s *Store) RecordScans(ctx context.Context, scans []record.Scan, count func
 
 // applyScansTx folds scans into their stamps' stored states and the scan
 // counters. states, when not nil, gets each stamp's state after its scan.
-func (s *Store) applyScansTx(tx *bolt.Tx, scans []record.Scan, count func(st *record.StampState, at time.Time), states []*record.StampState) error {
+// fold, when not nil, is a journal fold's: the states are read through
+// the state cache, and the ones put are left in it for the cache.
+func (s *Store) applyScansTx(tx *bolt.Tx, scans []record.Scan, count func(st *record.StampState, at time.Time), states []*record.StampState, fold *foldedStates) error {
 	stamps := s.statesTx(tx)
 	tally, batches := newScanTally(), newBatchFinder(tx)
 	for i, sc := range scans {
-		st, err := stamps.state(sc.Serial)
+		var (
+			st  *record.StampState
+			err error
+		)
+		if fold != nil {
+			st, err = s.foldState(stamps, fold, sc.Serial)
+		} else {
+			st, err = stamps.state(sc.Serial)
+		}
 		if err != nil {
 			return err
 		}
 		before := st.ScanCount
 		count(st, sc.Time)
-		if err := stamps.put(sc.Serial, st); err != nil {
+		encoded, err := stamps.put(sc.Serial, st)
+		if err != nil {
 			return err
+		}
+		if fold != nil {
+			fold.encoded[sc.Serial] = encoded
 		}
 		if states != nil {
 			if states[i], err = stampView(tx, st); err != nil {

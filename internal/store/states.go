@@ -79,20 +79,21 @@ func (s stampStates) state(serial uint64) (*storagev1.StampState, error) {
 	return decodeStampState(s.get(serial))
 }
 
-// put stores st as serial's state.
-func (s stampStates) put(serial uint64, st *storagev1.StampState) error {
+// put stores st as serial's state, and returns it encoded as stored,
+// which nothing may change.
+func (s stampStates) put(serial uint64, st *storagev1.StampState) ([]byte, error) {
 	v, err := proto.Marshal(st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.recent.Put(u64(serial), v); err != nil {
-		return err
+		return nil, err
 	}
 	if s.store != nil && s.store.statePuts.Add(1)%s.store.settleEvery == 0 {
 		// Checked once this transaction commits, in the background.
 		s.store.settleDue.Store(true)
 	}
-	return nil
+	return v, nil
 }
 
 // each calls fn with the stored state of every stamp from first to last

@@ -82,6 +82,9 @@ type Options struct {
 	// RecentStates is how many stamp states may be recent before they
 	// are settled (states.go); 262,144 when 0 or less.
 	RecentStates int
+	// NoStateCache keeps the store from caching stamp states
+	// (statecache.go): for tests that compare reads with and without.
+	NoStateCache bool
 	// OnSettleError, when set, hears of a settling that failed: the
 	// states stay recent, and it is tried again.
 	OnSettleError func(error)
@@ -130,6 +133,8 @@ type Store struct {
 	records genCache[uint64, *record.Stamp]
 	// tokens caches the tokens Token decodes.
 	tokens genCache[string, *storagev1.TokenRecord]
+	// states caches stamp states, with a scan journal (statecache.go).
+	states stateCache
 }
 
 // Bounds of the store's caches (genCache).
@@ -181,6 +186,9 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{db: db, failCommit: opts.FailBeforeCommit, now: opts.Now, manyScans: opts.ManyScans, recentLimit: opts.RecentStates,
 		records: genCache[uint64, *record.Stamp]{max: recordCacheMax}, tokens: genCache[string, *storagev1.TokenRecord]{max: tokenCacheMax}}
 	s.settleEvery = uint64(min(settleEvery, max(1, opts.RecentStates/4)))
+	if !opts.NoStateCache {
+		s.states.max = stateCacheMax
+	}
 	s.settler.ctx, s.settler.stop = context.WithCancel(context.Background())
 	s.settler.onError = opts.OnSettleError
 	if err := s.initSafely(path); err != nil {
@@ -603,13 +611,27 @@ func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 // way. A full disk is reported as ErrStorageFull: the change was not kept.
 func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	defer s.writes.written()
-	return s.updateStates(ctx, fn)
+	return s.updateStates(ctx, func(tx *bolt.Tx) error {
+		// Also as it begins, under the writer's lock: a fold that
+		// follows this write reads cached states under a generation
+		// that no state read before it has (statecache.go).
+		s.writes.written()
+		return fn(tx)
+	})
 }
 
 // updateStates is update for the transactions that only count scans into
-// stamp states (scan groups, journal folds): they leave the record cache
-// as it is, which is what lets it serve between them.
+// stamp states (scan groups, journal folds) or move them (settling): they
+// leave the record and state caches as they are, which is what lets them
+// serve between them.
 func (s *Store) updateStates(ctx context.Context, fn func(*bolt.Tx) error) error {
+	return s.updateStatesThen(ctx, fn, nil)
+}
+
+// updateStatesThen is updateStates, calling committed, when not nil,
+// once fn's transaction has committed and before its write is counted as
+// ended (writeSpan).
+func (s *Store) updateStatesThen(ctx context.Context, fn func(*bolt.Tx) error, committed func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -629,6 +651,9 @@ func (s *Store) updateStates(ctx context.Context, fn func(*bolt.Tx) error) error
 	})
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return fmt.Errorf("%w: %w", ErrStorageFull, err)
+	}
+	if err == nil && committed != nil {
+		committed()
 	}
 	if err == nil && s.settleDue.Swap(false) {
 		// After the commit: settling counts the states committed.
