@@ -38,8 +38,9 @@ import (
 // store keeps no entries.
 
 // stateCacheMax bounds Store.states: about a week of newly scanned
-// stamps at 20,000 a day, some 20 MiB of encoded states. Past it the
-// cache starts again empty, as genCache does.
+// stamps at 20,000 a day. Full of stamps scanned three times (51 bytes
+// encoded) it held 24 MiB of heap. Past it the cache starts again empty,
+// as genCache does.
 const stateCacheMax = 1 << 17
 
 // stateCache holds encoded stamp states; see above. Its values are never
