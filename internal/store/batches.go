@@ -211,6 +211,9 @@ func (s *Store) Stamp(ctx context.Context, batchID, serial uint64) (*record.Stam
 	var rec *record.Stamp
 	// Read before the transaction begins: see genCache and writeSpan.
 	gen, mark := s.writes.now(), s.span.mark()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if rec, ok, err := s.cachedStamp(gen, mark, batchID, serial); ok || err != nil {
 		return rec, err
 	}

@@ -49,6 +49,9 @@ type stateCache struct {
 	max int // 0: the store keeps none (Options.NoStateCache)
 	mu  sync.Mutex
 	m   map[uint64]cachedState
+	// closed: the store is closing, and answers nothing from memory
+	// that it could not read from the database.
+	closed bool
 	// Tests' pauses: beforeKeep runs between a reader's read and the
 	// check that keeps it, beforeCount between Stamp's get of an entry
 	// and its count of the journal's scans onto it.
@@ -106,10 +109,20 @@ func (c *stateCache) keepFolded(f *foldedStates, folded jpos) {
 }
 
 func (c *stateCache) putLocked(serial uint64, e cachedState) {
+	if c.closed {
+		return
+	}
 	if c.m == nil || len(c.m) >= c.max {
 		c.m = make(map[uint64]cachedState)
 	}
 	c.m[serial] = e
+}
+
+// close drops every entry and keeps none from then on.
+func (c *stateCache) close() {
+	c.mu.Lock()
+	c.closed, c.m = true, nil
+	c.mu.Unlock()
 }
 
 // foldedStates is what one fold's transaction reads from the cache and

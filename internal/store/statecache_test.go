@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -283,5 +285,34 @@ func TestStateCacheCountsScansAFoldRetires(t *testing.T) {
 	s.BeforeCountingOntoCachedStates(nil)
 	if got := rec.State.GetScanCount(); got != 1 {
 		t.Errorf("read %d scans while a fold retired the journaled one, want 1", got)
+	}
+}
+
+// Stamp answers from the state cache only what it could read from the
+// database: a done context gets its error, as every read does
+// (TestCancelledContextIsRefusedBeforeAnyWrite), and a closed store
+// answers nothing.
+func TestStateCacheAnswersNothingOnceDoneOrClosed(t *testing.T) {
+	s := journalStore(t, t.TempDir(), journaled(1<<20))
+	rec, err := s.Stamp(ctx, 1, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 7, Time: t0, Read: rec.Read}}, counted); err != nil {
+		t.Fatal(err)
+	}
+	if !s.StampFromCache(1, 7) {
+		t.Fatal("stamp 7 is not in the cache after a read")
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rec, err := s.Stamp(done, 1, 7); !errors.Is(err, context.Canceled) {
+		t.Errorf("cached stamp 7 with a cancelled context: err %v, record %v; want context.Canceled", err, rec != nil)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.Stamp(ctx, 1, 7); err == nil {
+		t.Errorf("cached stamp 7 from a closed store: %v, want an error", rec.State)
 	}
 }

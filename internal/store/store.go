@@ -297,6 +297,7 @@ func (s *Store) init() error {
 // Close settles the high-water mark to the counters and closes the
 // database.
 func (s *Store) Close() error {
+	s.states.close()
 	s.stopSettling()
 	errs := []error{s.closeJournal()}
 	if s.hw != nil {
