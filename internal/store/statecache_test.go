@@ -251,16 +251,7 @@ func TestStateCacheKeepsNoReadAFoldOutdated(t *testing.T) {
 func TestStateCacheCountsScansAFoldRetires(t *testing.T) {
 	s := journalStore(t, t.TempDir(), journaled(1<<20))
 	defer s.Close()
-	rec, err := s.Stamp(ctx, 1, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 7, Time: t0, Read: rec.Read}}, counted); err != nil {
-		t.Fatal(err)
-	}
-	if !s.StampFromCache(1, 7) {
-		t.Fatal("stamp 7 is not in the cache after a read")
-	}
+	scanCached(t, s, 7)
 	var once sync.Once
 	folded := make(chan struct{})
 	s.BeforeCountingOntoCachedStates(func() {
@@ -277,7 +268,7 @@ func TestStateCacheCountsScansAFoldRetires(t *testing.T) {
 			}
 		})
 	})
-	rec, err = s.Stamp(ctx, 1, 7)
+	rec, err := s.Stamp(ctx, 1, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,16 +285,7 @@ func TestStateCacheCountsScansAFoldRetires(t *testing.T) {
 // answers nothing.
 func TestStateCacheAnswersNothingOnceDoneOrClosed(t *testing.T) {
 	s := journalStore(t, t.TempDir(), journaled(1<<20))
-	rec, err := s.Stamp(ctx, 1, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: 7, Time: t0, Read: rec.Read}}, counted); err != nil {
-		t.Fatal(err)
-	}
-	if !s.StampFromCache(1, 7) {
-		t.Fatal("stamp 7 is not in the cache after a read")
-	}
+	scanCached(t, s, 7)
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	if rec, err := s.Stamp(done, 1, 7); !errors.Is(err, context.Canceled) {
@@ -314,5 +296,21 @@ func TestStateCacheAnswersNothingOnceDoneOrClosed(t *testing.T) {
 	}
 	if rec, err := s.Stamp(ctx, 1, 7); err == nil {
 		t.Errorf("cached stamp 7 from a closed store: %v, want an error", rec.State)
+	}
+}
+
+// scanCached reads serial of batch 1 as a verification does and records
+// its scan with that read, which leaves the stamp in the state cache.
+func scanCached(t *testing.T, s *store.Store, serial uint64) {
+	t.Helper()
+	rec, err := s.Stamp(ctx, 1, serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordScans(ctx, []record.Scan{{Serial: serial, Time: t0, Read: rec.Read}}, counted); err != nil {
+		t.Fatal(err)
+	}
+	if !s.StampFromCache(1, serial) {
+		t.Fatalf("stamp %d is not in the cache after a read", serial)
 	}
 }
