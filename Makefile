@@ -12,7 +12,7 @@ FUZZTIME  ?= 20000x
 FUZZ_TARGETS = FuzzParse:./internal/stampcode FuzzClientInput:./internal/ocop \
 	FuzzParseToken:./internal/auth FuzzRequest:./internal/web FuzzReadCodes:./internal/cli \
 	FuzzCheck:./internal/verdict FuzzPageToken:./internal/paging FuzzCheck:./internal/photo \
-	FuzzParseSerial:./internal/ocop FuzzCheckGTIN:./internal/ocop FuzzCheckGLN:./internal/ocop \
+	FuzzParseSerial:./internal/ocop FuzzCheckGTIN:./internal/ocop FuzzCheckGLN:./internal/ocop FuzzAPIDate:./internal/ocop \
 	FuzzEvent:./internal/epcis FuzzParse:./internal/trust FuzzOpen:./internal/relay \
 	FuzzReadList:./internal/foreign FuzzParseStat:./internal/cputime
 

@@ -259,7 +259,7 @@ func (h *Handler) otherShop(rq *Request, id, name string, at *timestamppb.Timest
 	if at == nil {
 		return fmt.Sprintf(h.words.say(rq.Lang, "shop.copy.other"), name)
 	}
-	day := ocop.ShowDate(ocop.FormatDate(ocop.Today(at.AsTime())), rq.Lang)
+	day := ocop.ShowDay(at.AsTime(), rq.Lang)
 	return fmt.Sprintf(h.words.say(rq.Lang, "shop.copy.other.on"), name, day)
 }
 

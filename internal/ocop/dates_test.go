@@ -2,6 +2,7 @@ package ocop_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -75,6 +76,12 @@ func TestShowDate(t *testing.T) {
 		if got := ocop.ShowDate(tt.in, ocop.EN); got != tt.en {
 			t.Errorf("ShowDate(%q, en) = %q, want %q", tt.in, got, tt.en)
 		}
+	}
+	// ShowDay writes a moment's day in Vietnam: 20 August there began at
+	// 17:00 UTC on the 19th.
+	at := time.Date(2025, 8, 19, 17, 0, 0, 0, time.UTC)
+	if vi, en := ocop.ShowDay(at, ocop.VI), ocop.ShowDay(at, ocop.EN); vi != "20/08/2025" || en != "20 Aug 2025" {
+		t.Errorf("ShowDay(%s) = %q, %q; want 20/08/2025, 20 Aug 2025", at, vi, en)
 	}
 }
 
@@ -168,6 +175,62 @@ func TestAgo(t *testing.T) {
 		}
 		if got := ocop.Ago(c.d, ocop.EN); got != c.en {
 			t.Errorf("Ago(%v, en) = %q, want %q", c.d, got, c.en)
+		}
+	}
+}
+
+// Day counts seconds; it must name the day Today names, before 1970 too.
+func TestDayIsTodaysDay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 17))
+	for range 100_000 {
+		at := time.Unix(rng.Int64N(1<<34)-1<<33, rng.Int64N(1e9))
+		if got, want := ocop.Day(at), int32(ocop.Today(at).Unix()/86400); got != want {
+			t.Fatalf("Day(%s) = %d, Today says %d", at.UTC(), got, want)
+		}
+	}
+}
+
+// FuzzAPIDate holds the API's date reader to time.Parse(DateLayout):
+// the same strings accepted, read as the same day.
+func FuzzAPIDate(f *testing.F) {
+	for _, s := range []string{"2026-11-20", "2024-02-29", "2025-02-29", "2100-02-29", "2000-02-29", "0000-01-01", "9999-12-31",
+		"2026-04-31", "2026-13-01", "2026-00-10", "2026-11-00", "+026-11-20", "2026-+1-20", "2026-1-020", "20261120xx", "2026-11-20 ", "2026-11-20T00:00:00Z", "２０２６-11-20", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := time.Parse(ocop.DateLayout, s)
+		got, ok := ocop.APIDate(s)
+		if ok != (err == nil) || ok && !got.Equal(want) {
+			t.Fatalf("APIDate(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+	})
+}
+
+// A certificate valid until a day is valid all that day in Vietnam, and
+// lapsed from the next midnight there (17:00 UTC); an end date that does
+// not read counts as lapsed.
+func TestExpired(t *testing.T) {
+	tests := []struct {
+		until string
+		now   string
+		want  bool
+	}{
+		{"2026-11-20", "2026-11-20T16:59:59Z", false}, // 23:59:59 on the 20th in Vietnam
+		{"2026-11-20", "2026-11-20T17:00:00Z", true},  // midnight of the 21st
+		{"2026-11-20", "2026-11-19T17:00:00Z", false},
+		{"2024-02-29", "2024-02-29T12:00:00Z", false},
+		{"2024-02-29", "2024-02-29T17:00:00Z", true},
+		{"2025-02-29", "2020-01-01T00:00:00Z", true}, // no such day
+		{"", "2020-01-01T00:00:00Z", true},
+		{"20/11/2026", "2020-01-01T00:00:00Z", true},
+	}
+	for _, tt := range tests {
+		now, err := time.Parse(time.RFC3339, tt.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ocop.Expired(tt.until, now); got != tt.want {
+			t.Errorf("Expired(%q, %s) = %v, want %v", tt.until, tt.now, got, tt.want)
 		}
 	}
 }

@@ -251,8 +251,7 @@ func CertificateStatus(c *estampv1.Certificate, now time.Time) estampv1.Certific
 	if c.GetRevokeTime() != nil {
 		return estampv1.CertificateStatus_CERTIFICATE_STATUS_REVOKED
 	}
-	until, err := time.Parse(DateLayout, c.GetValidUntil())
-	if err != nil || Today(now).After(until) {
+	if Expired(c.GetValidUntil(), now) {
 		return estampv1.CertificateStatus_CERTIFICATE_STATUS_EXPIRED
 	}
 	return estampv1.CertificateStatus_CERTIFICATE_STATUS_ACTIVE

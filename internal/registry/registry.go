@@ -174,11 +174,8 @@ func (s *Service) UpdateCertification(ctx context.Context, req *estampv1.UpdateC
 // day that stamps already issued under the same decision carry. The
 // office can still record such a decision with force.
 func (s *Service) checkRenewal(ctx context.Context, productID string, c *estampv1.Certificate, now time.Time) error {
-	until, err := time.Parse(ocop.DateLayout, c.ValidUntil)
-	if err != nil {
-		return err
-	}
-	if ocop.Today(now).After(until) {
+	// NormalizeCertification has read the dates already.
+	if ocop.Expired(c.ValidUntil, now) {
 		return ocop.Precondition("giấy chứng nhận theo quyết định %[1]s (%[4]s) sẽ hết hạn ngay: hiệu lực đến %[5]s; hãy kiểm tra lại các ngày, hoặc buộc gia hạn (force)", "the certificate of decision %[1]s (%[2]s) would already be expired: valid until %[3]s; check the dates, or force the renewal", c.DecisionNumber, c.DecisionDate, c.ValidUntil, ocop.ShowDate(c.DecisionDate, ocop.VI), ocop.ShowDate(c.ValidUntil, ocop.VI))
 	}
 	for after := uint64(0); ; {

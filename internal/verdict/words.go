@@ -378,7 +378,7 @@ func Message(o Outcome, s Scans, ws []estampv1.VerifyWarning) Words {
 	if o.Verdict != estampv1.Verdict_VERDICT_GENUINE {
 		return Words{Sentence(o, ocop.VI), Sentence(o, ocop.EN)}
 	}
-	since := func(lang ocop.Lang) string { return ocop.ShowDate(ocop.FormatDate(ocop.Today(s.First)), lang) }
+	since := func(lang ocop.Lang) string { return ocop.ShowDay(s.First, lang) }
 	many := slices.Contains(ws, estampv1.VerifyWarning_VERIFY_WARNING_MANY_SCANS)
 	several := slices.Contains(ws, estampv1.VerifyWarning_VERIFY_WARNING_SEVERAL_RETAILERS)
 	switch {

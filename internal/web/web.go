@@ -500,7 +500,7 @@ func result(resp *estampv1.VerifyResponse, lang ocop.Lang, t *texts) *resultView
 			break
 		}
 		rv.Shops = append(rv.Shops, shopView{Name: shop.GetRetailerName(), Place: joinNonEmpty(", ", shop.GetCommune(), shop.GetProvince()),
-			Date: ocop.ShowDate(ocop.FormatDate(ocop.Today(shop.GetReceiveTime().AsTime())), lang)})
+			Date: ocop.ShowDay(shop.GetReceiveTime().AsTime(), lang)})
 	}
 	if sl := resp.GetSold(); sl != nil {
 		rv.Sold = &saleView{Place: joinNonEmpty(", ", sl.GetRetailerName(), sl.GetCommune(), sl.GetProvince()), When: fmt.Sprintf(t.SoldWhen, when(sl.GetSaleTime(), lang))}
